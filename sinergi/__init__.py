@@ -1,0 +1,1 @@
+"""Sinergi: software for strategic, multi-stakeholder partnerships for social development."""

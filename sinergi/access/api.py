@@ -1,0 +1,84 @@
+"""API for the caller's own account and personal API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+
+from sinergi.access import services
+from sinergi.access.models import ApiToken
+
+router = Router(tags=["account"])
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    name: str
+    email: str
+    organisation: str | None
+    is_staff: bool
+    roles: dict[str, str] = Field(description="partnership slug → your role")
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    hint: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    secret: str = Field(description="Shown only now; store it safely.")
+
+
+class TokenIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+
+
+def _signed_in(request: HttpRequest):
+    if not request.auth.is_authenticated:
+        raise PermissionDenied
+    return request.auth
+
+
+@router.get("/me", response=MeOut, summary="Who am I")
+def me(request: HttpRequest) -> dict:
+    person = _signed_in(request)
+    roles = dict(
+        person.memberships.select_related("partnership").values_list("partnership__slug", "role")
+    )
+    return {
+        "id": person.pk,
+        "username": person.username,
+        "name": str(person),
+        "email": person.email,
+        "organisation": person.organisation.slug if person.organisation_id else None,
+        "is_staff": person.is_staff,
+        "roles": roles,
+    }
+
+
+@router.get("/tokens", response=list[TokenOut], summary="Your API tokens")
+def list_tokens(request: HttpRequest) -> object:
+    return ApiToken.objects.filter(person=_signed_in(request))
+
+
+@router.post("/tokens", response={201: TokenCreated}, summary="Create an API token")
+def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict]:
+    token, secret = services.create_api_token(actor=_signed_in(request), name=payload.name)
+    return 201, {**TokenOut.from_orm(token).dict(), "secret": secret}
+
+
+@router.delete("/tokens/{pk}", response={204: None}, summary="Revoke an API token")
+def revoke_token(request: HttpRequest, pk: int) -> tuple[int, None]:
+    person = _signed_in(request)
+    token = get_object_or_404(ApiToken, pk=pk, person=person)
+    services.revoke_api_token(actor=person, token=token)
+    return 204, None

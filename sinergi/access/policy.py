@@ -1,0 +1,161 @@
+"""The permission policy: who may see and do what. Pages, API and admin all ask here.
+
+Roles are per partnership (coordinator, partner admin, member, observer), plus
+platform staff. Each rule is written once, one condition per line, so that test
+coverage shows every case was exercised.
+
+Private partnerships are invisible to outsiders: lookups that fail the VIEW check
+raise Http404 rather than PermissionDenied, so existence itself does not leak.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from sinergi.partners.models import Organisation, Person
+from sinergi.partnerships.models import MemberRole, Membership, Partnership, Visibility
+
+User = Person | AnonymousUser
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    EDIT = "edit"
+    MANAGE_PARTNERS = "manage_partners"
+    MANAGE_MEMBERS = "manage_members"
+    DELETE = "delete"
+
+
+# The roles that may do each action, besides platform staff.
+ALLOWED_ROLES: dict[Action, frozenset[str]] = {
+    Action.VIEW: frozenset(MemberRole.values),
+    Action.EDIT: frozenset({MemberRole.COORDINATOR}),
+    Action.MANAGE_PARTNERS: frozenset({MemberRole.COORDINATOR}),
+    Action.MANAGE_MEMBERS: frozenset({MemberRole.COORDINATOR, MemberRole.PARTNER_ADMIN}),
+    Action.DELETE: frozenset({MemberRole.COORDINATOR}),
+}
+
+# Roles a partner admin may hand out to people of their own organisation.
+PARTNER_ADMIN_GRANTABLE = frozenset(
+    {MemberRole.PARTNER_ADMIN, MemberRole.MEMBER, MemberRole.OBSERVER}
+)
+
+
+def is_staff(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def roles_of(user: User) -> dict[int, str]:
+    """partnership id → role for every membership of `user`, loaded once per user object."""
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    cached = getattr(user, "_sinergi_roles", None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(person=user).values_list("partnership_id", "role"))
+        user._sinergi_roles = cached
+    return cached
+
+
+def forget_roles(user: User) -> None:
+    """Drop the cached roles after a membership of `user` changed."""
+    if hasattr(user, "_sinergi_roles"):
+        del user._sinergi_roles
+
+
+def role_in(user: User, partnership: Partnership) -> str | None:
+    return roles_of(user).get(partnership.pk)
+
+
+def can(user: User, action: Action, partnership: Partnership) -> bool:
+    """Whether `user` may do `action` on `partnership`."""
+    if is_staff(user):
+        return True
+    if action == Action.VIEW and partnership.visibility == Visibility.PUBLIC:
+        return True
+    role = role_in(user, partnership)
+    if role is None:
+        return False
+    return role in ALLOWED_ROLES[action]
+
+
+def visible_partnerships(user: User) -> QuerySet[Partnership]:
+    """Every partnership `user` may see: the only source for lists, search and counts."""
+    partnerships = Partnership.objects.all()
+    if is_staff(user):
+        return partnerships
+    public = Q(visibility=Visibility.PUBLIC)
+    if not user.is_authenticated or not user.is_active:
+        return partnerships.filter(public)
+    member = Q(memberships__person=user)
+    return partnerships.filter(public | Q(pk__in=Partnership.objects.filter(member).values("pk")))
+
+
+def get_partnership_for(user: User, slug: str, action: Action = Action.VIEW) -> Partnership:
+    """The partnership with `slug` if `user` may do `action` on it.
+
+    Raises Http404 when the user may not even see it, PermissionDenied when they may
+    see it but not do `action`.
+    """
+    partnership = Partnership.objects.filter(slug=slug).first()
+    if partnership is None:
+        raise Http404("No such partnership.")
+    if not can(user, Action.VIEW, partnership):
+        raise Http404("No such partnership.")
+    if not can(user, action, partnership):
+        raise PermissionDenied
+    return partnership
+
+
+def require(user: User, action: Action, partnership: Partnership) -> None:
+    """Raise as get_partnership_for does when `user` may not do `action`."""
+    if not can(user, Action.VIEW, partnership):
+        raise Http404("No such partnership.")
+    if not can(user, action, partnership):
+        raise PermissionDenied
+
+
+def can_grant_role(user: User, partnership: Partnership, person: Person, role: str) -> bool:
+    """Whether `user` may give `person` the role `role` (or take it away) in `partnership`."""
+    if is_staff(user):
+        return True
+    actor_role = role_in(user, partnership)
+    if actor_role == MemberRole.COORDINATOR:
+        return True
+    if actor_role != MemberRole.PARTNER_ADMIN:
+        return False
+    if role not in PARTNER_ADMIN_GRANTABLE:
+        return False
+    if person.organisation_id is None:
+        return False
+    return person.organisation_id == user.organisation_id
+
+
+def can_create_partnership(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def can_create_organisation(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def can_edit_organisation(user: User, organisation: Organisation) -> bool:
+    if is_staff(user):
+        return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if not user.is_organisation_admin:
+        return False
+    return user.organisation_id == organisation.pk
+
+
+def can_delete_organisation(user: User, organisation: Organisation) -> bool:
+    return is_staff(user)
+
+
+def can_invite_to_organisation(user: User, organisation: Organisation) -> bool:
+    return can_edit_organisation(user, organisation)

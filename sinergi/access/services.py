@@ -1,0 +1,164 @@
+"""Operations that grant or withdraw access: API tokens and invitations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from sinergi.access import policy
+from sinergi.access.models import ApiToken, Invitation, hash_secret, new_secret
+from sinergi.access.policy import Action
+from sinergi.access.tasks import send_email
+from sinergi.partners.models import Organisation, Person
+from sinergi.partnerships.models import MemberRole, Membership, Partnership
+
+INVITATION_LIFETIME = timedelta(days=14)
+
+
+def now():
+    return timezone.now()
+
+
+def create_api_token(*, actor: Person, name: str) -> tuple[ApiToken, str]:
+    """A new personal API token for `actor`; returns it with its secret, shown only once."""
+    if not actor.is_authenticated:
+        raise PermissionDenied
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the token a name.")]})
+    if len(name) > 100:
+        raise ValidationError({"name": [_("Use at most 100 characters.")]})
+    secret = new_secret()
+    token = ApiToken.objects.create(
+        person=actor, name=name, key_hash=hash_secret(secret), hint=secret[:8]
+    )
+    return token, secret
+
+
+def revoke_api_token(*, actor: Person, token: ApiToken) -> None:
+    """Stop a token from working; only its owner or staff may."""
+    if token.person_id != actor.pk and not policy.is_staff(actor):
+        raise PermissionDenied
+    if token.revoked_at is None:
+        token.revoked_at = now()
+        token.save(update_fields=["revoked_at"])
+
+
+def person_for_token(secret: str) -> Person | None:
+    """The active person a valid, unrevoked token belongs to, or None."""
+    if not secret.startswith("sng_") or len(secret) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("person")
+        .filter(key_hash=hash_secret(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.person.is_active:
+        return None
+    moment = now()
+    if token.last_used_at is None or moment - token.last_used_at > timedelta(minutes=5):
+        # Written at most every few minutes so that reads stay reads.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
+    return token.person
+
+
+def invite_person(
+    *,
+    actor: Person,
+    email: str,
+    organisation: Organisation,
+    partnership: Partnership | None = None,
+    role: str = "",
+    accept_url_template: str,
+) -> Invitation:
+    """E-mail `email` a link to join `organisation` (and `partnership` in `role`).
+
+    `accept_url_template` is an absolute URL with `{token}` where the secret goes.
+    """
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
+    if partnership is None:
+        if not policy.can_invite_to_organisation(actor, organisation):
+            raise PermissionDenied
+        role = ""
+    else:
+        policy.require(actor, Action.MANAGE_MEMBERS, partnership)
+        if role not in MemberRole.values:
+            raise ValidationError({"role": [_("Choose a role.")]})
+        prospective = Person(organisation=organisation)
+        if not policy.can_grant_role(actor, partnership, prospective, role):
+            raise PermissionDenied
+    secret = new_secret()
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            email=email,
+            organisation=organisation,
+            partnership=partnership,
+            role=role,
+            token_hash=hash_secret(secret),
+            invited_by=actor,
+            expires_at=now() + INVITATION_LIFETIME,
+        )
+        body = render_to_string(
+            "access/invitation_email.txt",
+            {
+                "invitation": invitation,
+                "inviter": actor,
+                "url": accept_url_template.format(token=secret),
+            },
+        )
+        subject = _("You are invited to %(organisation)s on Sinergi") % {
+            "organisation": organisation
+        }
+        transaction.on_commit(lambda: send_email.enqueue(to=email, subject=subject, body=body))
+    return invitation
+
+
+def open_invitation(secret: str) -> Invitation | None:
+    """The open invitation a secret belongs to, or None when unknown, used or expired."""
+    invitation = (
+        Invitation.objects.select_related("organisation", "partnership")
+        .filter(token_hash=hash_secret(secret))
+        .first()
+    )
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at <= now():
+        return None
+    return invitation
+
+
+def accept_invitation(*, invitation: Invitation, person: Person) -> Invitation:
+    """`person` joins the invitation's organisation and partnership; the link is used up."""
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.accepted_at is not None or locked.expires_at <= now():
+            raise ValidationError(_("This invitation has already been used or has expired."))
+        if person.organisation_id not in (None, locked.organisation_id):
+            raise ValidationError(
+                _("You already work for another organisation; ask an admin to move you.")
+            )
+        person.organisation = locked.organisation
+        person.save(update_fields=["organisation"])
+        if locked.partnership_id:
+            Membership.objects.update_or_create(
+                partnership_id=locked.partnership_id,
+                person=person,
+                defaults={"role": locked.role},
+            )
+        locked.accepted_at = now()
+        locked.accepted_by = person
+        locked.save(update_fields=["accepted_at", "accepted_by"])
+    policy.forget_roles(person)
+    return locked
+
+
+def render_in(language: str, template: str, context: dict) -> str:
+    with translation.override(language):
+        return render_to_string(template, context)

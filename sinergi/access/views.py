@@ -1,0 +1,105 @@
+"""Account pages: API tokens and accepting an invitation."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sinergi.access import services
+from sinergi.access.models import ApiToken
+from sinergi.core.forms import apply_domain_errors
+from sinergi.partners.models import Person
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Token name"),
+        max_length=100,
+        help_text=gettext_lazy("What the token is for, e.g. “monthly report script”."),
+    )
+
+
+class SignUpForm(UserCreationForm):
+    class Meta:
+        model = Person
+        fields = ("username", "first_name", "last_name")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    secret = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, secret = services.create_api_token(
+                actor=request.user, name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            apply_domain_errors(form, exc)
+        else:
+            form = TokenForm()
+    tokens = ApiToken.objects.filter(person=request.user)
+    return render(
+        request,
+        "access/tokens.html",
+        {"form": form, "tokens": tokens, "secret": secret},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, person=request.user)
+    services.revoke_api_token(actor=request.user, token=token)
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+    return redirect("token-list")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.open_invitation(token)
+    if invitation is None:
+        return render(request, "access/invitation_invalid.html", status=404)
+    form = None
+    if not request.user.is_authenticated:
+        form = SignUpForm(request.POST or None)
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            with transaction.atomic():
+                if form is None:
+                    person = request.user
+                else:
+                    person = form.save(commit=False)
+                    person.email = invitation.email
+                    person.save()
+                services.accept_invitation(invitation=invitation, person=person)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if form is not None:
+                login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome to %(organisation)s.") % {"organisation": invitation.organisation},
+            )
+            if invitation.partnership_id:
+                return redirect(invitation.partnership)
+            return redirect(invitation.organisation)
+    return render(
+        request,
+        "access/invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=422 if form is not None and form.errors else 200,
+    )

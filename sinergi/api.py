@@ -1,0 +1,181 @@
+"""The JSON API at /api/v1/: one NinjaAPI, one router per app, one error envelope.
+
+Every error has the shape
+    {"error": {"status": 422, "code": "invalid", "message": "...", "fields": {"name": ["..."]}}}
+with `fields` present when the problem lies in particular input fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security.base import AuthBase
+from ninja.utils import check_csrf
+
+from sinergi.access.services import person_for_token
+from sinergi.core.errors import Conflict, LikelyDuplicate
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class Reader(AuthBase):
+    """Who is calling: a bearer token's person, the signed-in session user, or anonymous.
+
+    Anonymous callers are let through (public data is public); each operation's
+    permission check decides. Session writes must carry the CSRF token.
+    """
+
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get("Authorization", "")
+        if header:
+            scheme, _sep, secret = header.partition(" ")
+            if scheme.lower() != "bearer" or not secret.strip():
+                raise AuthenticationError(message=_("Use “Authorization: Bearer <token>”."))
+            person = person_for_token(secret.strip())
+            if person is None:
+                raise AuthenticationError(message=_("The API token is invalid or revoked."))
+            request.user = person
+            return person
+        user = request.user
+        unsafe = request.method not in SAFE_METHODS
+        if user.is_authenticated and unsafe and check_csrf(request) is not None:
+            raise HttpError(403, _("CSRF check failed: send the X-CSRFToken header."))
+        return user if user.is_authenticated else _ANONYMOUS
+
+
+class _Anonymous(AnonymousUser):
+    # AnonymousUser is truthy already; this subclass only makes that explicit for ninja.
+    def __bool__(self) -> bool:
+        return True
+
+
+_ANONYMOUS = _Anonymous()
+
+api = NinjaAPI(
+    title="Sinergi API",
+    version="1",
+    description=(
+        "Partner registry and partnerships. Authenticate with a personal API token "
+        "(`Authorization: Bearer sng_…`) or a signed-in session. Anonymous callers see "
+        "public partnerships only."
+    ),
+    auth=Reader(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def error_response(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    body: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    body.update(extra)
+    return api.create_response(request, {"error": body}, status=status)
+
+
+def _field_name(loc: list[Any]) -> str:
+    # ninja locations look like ["body", "payload", "name"] or ["query", "limit"].
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def _schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        if error.get("type") == "json_invalid" or error.get("loc") == ["body"]:
+            return error_response(
+                request, 400, "malformed", _("The request body is not valid JSON.")
+            )
+        fields.setdefault(_field_name(list(error.get("loc", []))), []).append(error.get("msg", ""))
+    return error_response(request, 422, "invalid", _("Some fields are not valid."), fields)
+
+
+@api.exception_handler(DjangoValidationError)
+def _domain_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        fields = {
+            ("non_field" if name == "__all__" else name): messages
+            for name, messages in exc.message_dict.items()
+        }
+    else:
+        fields = {"non_field": exc.messages}
+    return error_response(request, 422, "invalid", _("Some fields are not valid."), fields)
+
+
+@api.exception_handler(LikelyDuplicate)
+def _duplicate(request: HttpRequest, exc: LikelyDuplicate) -> HttpResponse:
+    candidates = [
+        {"slug": o.slug, "name": o.name, "acronym": o.acronym, "iati_identifier": o.iati_identifier}
+        for o in exc.candidates
+    ]
+    return error_response(
+        request,
+        409,
+        "likely_duplicate",
+        _(
+            "This organisation may already be registered. Send confirm_duplicate=true to add it anyway."  # noqa: E501
+        ),
+        {"name": [_("Looks like an organisation that is already registered.")]},
+        candidates=candidates,
+    )
+
+
+@api.exception_handler(Conflict)
+def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    fields = {exc.field: [exc.message]} if exc.field else None
+    return error_response(request, 409, "conflict", exc.message, fields)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return error_response(request, 401, "unauthenticated", _("Sign in or send an API token."))
+    return error_response(request, 403, "forbidden", _("You may not do this."))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(request, 413, "too_large", _("The request body is too large."))
+
+
+def _register_routers() -> None:
+    from sinergi.access.api import router as access_router
+    from sinergi.partners.api import router as partners_router
+    from sinergi.partnerships.api import router as partnerships_router
+
+    api.add_router("/organisations", partners_router)
+    api.add_router("/partnerships", partnerships_router)
+    api.add_router("/", access_router)
+
+
+_register_routers()

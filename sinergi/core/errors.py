@@ -1,0 +1,23 @@
+"""Errors that services raise and that pages and the API turn into clear messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class LikelyDuplicate(Exception):
+    """Creating this row would probably duplicate existing ones; confirm to go ahead."""
+
+    def __init__(self, candidates: Sequence[Any]) -> None:
+        super().__init__("likely duplicate")
+        self.candidates = list(candidates)
+
+
+class Conflict(Exception):
+    """The change is well formed but contradicts the current state (e.g. last coordinator)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field

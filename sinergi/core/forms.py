@@ -1,0 +1,33 @@
+"""Form pieces shared by the apps' pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from sinergi.core.geography import subdivisions_of
+
+
+def subdivision_choices(countries: Iterable[str]) -> list[tuple[str, str]]:
+    """Subdivision options for the chosen countries, labelled with the country when several."""
+    countries = [c for c in countries if c]
+    choices: list[tuple[str, str]] = []
+    for country in countries:
+        for code, name in subdivisions_of(country):
+            label = f"{name} ({country})" if len(countries) > 1 else name
+            choices.append((code, label))
+    return choices
+
+
+def apply_domain_errors(form: forms.Form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form, per field where the field exists."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)

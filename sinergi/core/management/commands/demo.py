@@ -1,0 +1,232 @@
+"""`sinergi demo`: load two partnerships modelled on real ones, with people in every role.
+
+Deterministic and idempotent: a second run changes nothing and prints the logins again.
+The immunisation partnership is public and the textiles partnership private, so both
+sides of the permission policy show.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from sinergi.partners.models import Organisation, Person
+from sinergi.partnerships import services as partnership_services
+from sinergi.partnerships.models import Partnership
+
+DEMO_PASSWORD = "sinergi-demo"  # noqa: S105 - the published demo password
+
+ORGANISATIONS = [
+    # slug, name, acronym, type, IATI identifier, country, subdivisions, website, en, id
+    ("kemenkes", "Ministry of Health of the Republic of Indonesia", "Kemenkes", "10", "",
+     "ID", [], "https://www.kemkes.go.id",
+     "Sets national immunisation policy and runs the national programme.",
+     "Menetapkan kebijakan imunisasi nasional dan menjalankan program nasional."),
+    ("gavi", "Gavi, the Vaccine Alliance", "Gavi", "40", "XM-DAC-47122",
+     "CH", [], "https://www.gavi.org",
+     "Co-finances vaccines and strengthens immunisation systems.",
+     "Membiayai bersama vaksin dan memperkuat sistem imunisasi."),
+    ("bio-farma", "PT Bio Farma (Persero)", "Bio Farma", "72", "",
+     "ID", ["ID-JB"], "https://www.biofarma.co.id",
+     "State-owned vaccine manufacturer.", "Produsen vaksin milik negara."),
+    ("yayasan-sehat-ibu-anak", "Yayasan Sehat Ibu dan Anak", "YSIA", "22", "",
+     "ID", ["ID-NT", "ID-PA"], "",
+     "National NGO for maternal and child health in eastern Indonesia.",
+     "LSM nasional untuk kesehatan ibu dan anak di Indonesia timur."),
+    ("perkumpulan-kader-posyandu", "Perkumpulan Kader Posyandu Nusantara", "PKPN", "24", "",
+     "ID", ["ID-NT", "ID-PA", "ID-JT"], "",
+     "Association of community health volunteers who run village health posts.",
+     "Perkumpulan kader kesehatan yang menjalankan posyandu di desa."),
+    ("ugm", "Universitas Gadjah Mada", "UGM", "80", "",
+     "ID", ["ID-YO"], "https://ugm.ac.id",
+     "Public university; evaluates coverage and cold-chain performance.",
+     "Universitas negeri; mengevaluasi cakupan dan rantai dingin."),
+    ("kemenperin", "Ministry of Industry of the Republic of Indonesia", "Kemenperin", "10", "",
+     "ID", [], "https://kemenperin.go.id",
+     "Sets industrial policy for the textile and garment sector.",
+     "Menetapkan kebijakan industri untuk sektor tekstil dan garmen."),
+    ("sandang-lestari", "PT Sandang Lestari", "", "72", "",
+     "ID", ["ID-JB"], "", "Garment manufacturer in West Java.", "Produsen garmen di Jawa Barat."),
+    ("tekstil-nusantara", "PT Tekstil Nusantara", "", "72", "",
+     "ID", ["ID-JT"], "", "Spinning and dyeing mill in Central Java.",
+     "Pabrik pemintalan dan pencelupan di Jawa Tengah."),
+    ("serikat-buruh-garmen", "Federasi Serikat Buruh Garmen Indonesia", "FSBGI", "90", "",
+     "ID", ["ID-JB", "ID-JT", "ID-BT"], "", "Trade union federation of garment workers.",
+     "Federasi serikat pekerja garmen."),
+    ("lestari-institute", "Lestari Institute for Fair Fashion", "LIFF", "22", "",
+     "ID", [], "", "NGO working on wages and chemical safety in supply chains.",
+     "LSM yang bekerja pada upah dan keamanan bahan kimia di rantai pasok."),
+    ("bsn", "Badan Standardisasi Nasional", "BSN", "15", "",
+     "ID", [], "https://bsn.go.id", "National standards body; maintains the SNI standards.",
+     "Lembaga standardisasi nasional; mengelola standar SNI."),
+]  # fmt: skip
+
+PEOPLE = [
+    # username, first, last, organisation slug, organisation admin, job title
+    ("sari", "Sari", "Wulandari", "kemenkes", True, "Immunisation programme manager"),
+    ("budi", "Budi", "Santoso", "bio-farma", True, "Partnerships lead"),
+    ("dewi", "Dewi", "Lestari", "ugm", False, "Researcher"),
+    ("agus", "Agus", "Pratama", "gavi", False, "Country officer"),
+    ("nur", "Nur", "Hidayah", "perkumpulan-kader-posyandu", True, "Chair"),
+    ("rina", "Rina", "Kusuma", "kemenperin", True, "Director, textile industry"),
+    ("hendra", "Hendra", "Wijaya", "sandang-lestari", True, "Sustainability manager"),
+    ("wati", "Wati", "Susanti", "serikat-buruh-garmen", False, "Organiser"),
+    ("joko", "Joko", "Purnomo", "bsn", False, "Standards officer"),
+    ("tamu", "Tamu", "Luar", "lestari-institute", False, "Analyst (no partnership role)"),
+]
+
+IMMUNISATION = {
+    "slug": "immunisation-indonesia",
+    "title": "Every Child Immunised — Indonesia",
+    "summary": (
+        "Government, a vaccine alliance, a manufacturer, NGOs, community health volunteers "
+        "and a university work together to reach zero-dose children in eastern Indonesia."
+    ),
+    "vision": (
+        "Every child in Indonesia receives the full basic immunisation schedule, "
+        "whatever the distance to the nearest health post."
+    ),
+    "start_date": date(2025, 1, 1),
+    "end_date": date(2029, 12, 31),
+    "activity_status": "2",
+    "base_currency": "IDR",
+    "countries": ["ID"],
+    "regions": ["ID-NT", "ID-PA", "ID-PB", "ID-MA"],
+    "visibility": "public",
+}
+IMMUNISATION_PARTNERS = [
+    ("gavi", "1", "Co-financing of vaccines and cold-chain equipment"),
+    ("kemenkes", "2", "National programme leadership and health workers"),
+    ("bio-farma", "4", "Vaccine supply and cold-chain logistics"),
+    ("yayasan-sehat-ibu-anak", "4", "Outreach to remote villages"),
+    ("perkumpulan-kader-posyandu", "4", "Community mobilisation through posyandu volunteers"),
+    ("ugm", "4", "Coverage surveys and evaluation"),
+]
+IMMUNISATION_MEMBERS = [
+    ("budi", "partner_admin"),
+    ("nur", "partner_admin"),
+    ("dewi", "member"),
+    ("agus", "observer"),
+]
+
+TEXTILES = {
+    "slug": "sustainable-textiles-indonesia",
+    "title": "Sustainable Textiles Partnership Indonesia",
+    "summary": (
+        "Government, garment companies, a trade union, an NGO and the standards body "
+        "improve wages, working conditions and chemical safety in textile supply chains."
+    ),
+    "vision": (
+        "Indonesian garments are made in factories that pay living wages, respect workers' "
+        "rights and have phased out hazardous chemicals."
+    ),
+    "start_date": date(2024, 7, 1),
+    "end_date": date(2028, 6, 30),
+    "activity_status": "2",
+    "base_currency": "IDR",
+    "countries": ["ID"],
+    "regions": ["ID-JB", "ID-JT", "ID-BT"],
+    "visibility": "private",
+}
+TEXTILES_PARTNERS = [
+    ("kemenperin", "2", "Policy and industry convening"),
+    ("sandang-lestari", "1", "Co-funding of factory audits"),
+    ("sandang-lestari", "4", "Pilot factories"),
+    ("tekstil-nusantara", "4", "Chemical substitution pilots"),
+    ("serikat-buruh-garmen", "4", "Worker representation and grievance channels"),
+    ("lestari-institute", "3", "Programme management and wage studies"),
+    ("bsn", "4", "Standards for chemical management"),
+]
+TEXTILES_MEMBERS = [
+    ("hendra", "partner_admin"),
+    ("wati", "member"),
+    ("joko", "observer"),
+    ("sari", "observer"),
+]
+
+LOGINS = [
+    ("admin", "platform staff (Django admin)"),
+    ("sari", "coordinator, immunisation (public); observer, textiles (private)"),
+    ("budi", "partner admin (Bio Farma), immunisation"),
+    ("dewi", "member, immunisation"),
+    ("agus", "observer, immunisation"),
+    ("rina", "coordinator, textiles (private)"),
+    ("hendra", "partner admin (PT Sandang Lestari), textiles"),
+    ("wati", "member, textiles"),
+    ("joko", "observer, textiles"),
+    ("tamu", "signed in, but in no partnership (an outsider)"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisations, people and two partnerships (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--quiet", action="store_true", help="do not print the logins")
+
+    def handle(self, *args: object, **options: object) -> None:
+        if Partnership.objects.filter(slug=IMMUNISATION["slug"]).exists():
+            self.stdout.write("Demo data is already loaded.")
+        else:
+            with transaction.atomic():
+                load_demo()
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        if not options["quiet"]:
+            self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+            for username, what in LOGINS:
+                self.stdout.write(f"  {username:<8} {what}")
+
+
+def load_demo() -> None:
+    """Create the demo rows through the same services the pages use."""
+    organisations = {}
+    for (
+        slug,
+        name,
+        acronym,
+        org_type,
+        iati_id,
+        country,
+        subdivisions,
+        web,
+        en,
+        id_,
+    ) in ORGANISATIONS:
+        organisation = Organisation(
+            slug=slug, name=name, acronym=acronym, org_type=org_type, iati_identifier=iati_id,
+            country=country, subdivisions=subdivisions, website=web,
+            description_en=en, description_id=id_,
+        )  # fmt: skip
+        organisation.full_clean()
+        organisation.save()
+        organisations[slug] = organisation
+
+    admin = Person.objects.create_superuser(
+        username="admin", email="admin@sinergi.localhost", password=DEMO_PASSWORD,
+        first_name="Platform", last_name="Admin",
+    )  # fmt: skip
+    people = {"admin": admin}
+    for username, first, last, org_slug, org_admin, title in PEOPLE:
+        people[username] = Person.objects.create_user(
+            username=username, email=f"{username}@sinergi.localhost", password=DEMO_PASSWORD,
+            first_name=first, last_name=last, organisation=organisations[org_slug],
+            is_organisation_admin=org_admin, job_title=title,
+        )  # fmt: skip
+
+    for fields, coordinator, partners, members in [
+        (IMMUNISATION, "sari", IMMUNISATION_PARTNERS, IMMUNISATION_MEMBERS),
+        (TEXTILES, "rina", TEXTILES_PARTNERS, TEXTILES_MEMBERS),
+    ]:
+        actor = people[coordinator]
+        partnership = partnership_services.create_partnership(actor=actor, **fields)
+        for org_slug, role, contribution in partners:
+            partnership_services.add_partner(
+                actor=actor, partnership=partnership, organisation=organisations[org_slug],
+                role=role, contribution=contribution,
+            )  # fmt: skip
+        for username, role in members:
+            partnership_services.grant_membership(
+                actor=actor, partnership=partnership, person=people[username], role=role
+            )

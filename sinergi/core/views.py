@@ -1,0 +1,29 @@
+"""The home page and the health check."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from sinergi.access import policy
+from sinergi.partnerships.models import Partnership
+from sinergi.partnerships.queries import with_counts
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    visible = policy.visible_partnerships(request.user)
+    mine: list[Partnership] = []
+    roles = policy.roles_of(request.user)
+    if roles:
+        mine = list(with_counts(Partnership.objects.filter(pk__in=roles)).order_by("title"))
+    public = with_counts(visible.filter(visibility="public")).order_by("-updated_at")[:6]
+    return render(
+        request,
+        "core/home.html",
+        {"mine": mine, "public": public, "roles": roles, "visible_count": visible.count()},
+    )
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers; also the baseline view in the load benchmarks."""
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,102 @@
+"""API for the partner registry: /api/v1/organisations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from sinergi.partners import queries, services
+from sinergi.partners.models import Organisation
+
+router = Router(tags=["organisations"])
+
+
+class OrganisationOut(Schema):
+    id: int
+    slug: str
+    name: str
+    acronym: str
+    org_type: str = Field(description="IATI OrganisationType code")
+    org_type_name: str
+    iati_identifier: str
+    country: str = Field(description="ISO 3166-1 alpha-2")
+    subdivisions: list[str] = Field(description="ISO 3166-2 codes")
+    website: str
+    description_en: str
+    description_id: str
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_org_type_name(obj: Organisation) -> str:
+        return str(obj.get_org_type_display())
+
+
+class OrganisationIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    acronym: str = Field("", max_length=30)
+    org_type: str = Field(description="IATI OrganisationType code, e.g. 10, 22, 70")
+    iati_identifier: str = Field("", max_length=100)
+    country: str = Field(description="ISO 3166-1 alpha-2, e.g. ID")
+    subdivisions: list[str] = Field(default_factory=list, max_length=100)
+    website: str = Field("", max_length=200)
+    description_en: str = Field("", max_length=10000)
+    description_id: str = Field("", max_length=10000)
+    confirm_duplicate: bool = Field(
+        False, description="Register even though similar organisations exist."
+    )
+
+
+class OrganisationPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    acronym: str | None = Field(None, max_length=30)
+    org_type: str | None = None
+    iati_identifier: str | None = Field(None, max_length=100)
+    country: str | None = None
+    subdivisions: list[str] | None = Field(None, max_length=100)
+    website: str | None = Field(None, max_length=200)
+    description_en: str | None = Field(None, max_length=10000)
+    description_id: str | None = Field(None, max_length=10000)
+
+
+@router.get("", response=list[OrganisationOut], summary="List organisations")
+@paginate(LimitOffsetPagination)
+def list_organisations(
+    request: HttpRequest, q: str = "", org_type: str = "", country: str = ""
+) -> object:
+    return queries.search_organisations(q=q, org_type=org_type, country=country).order_by(
+        "name", "pk"
+    )
+
+
+@router.post("", response={201: OrganisationOut}, summary="Register an organisation")
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> tuple[int, Organisation]:
+    data = payload.dict()
+    confirm = data.pop("confirm_duplicate")
+    organisation = services.register_organisation(
+        actor=request.auth, confirm_duplicate=confirm, **data
+    )
+    return 201, organisation
+
+
+@router.get("/{slug}", response=OrganisationOut, summary="Read an organisation")
+def read_organisation(request: HttpRequest, slug: str) -> Organisation:
+    return get_object_or_404(Organisation, slug=slug)
+
+
+@router.patch("/{slug}", response=OrganisationOut, summary="Change an organisation")
+def patch_organisation(request: HttpRequest, slug: str, payload: OrganisationPatch) -> Organisation:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    changes = payload.dict(exclude_unset=True, exclude_none=True)
+    return services.update_organisation(actor=request.auth, organisation=organisation, **changes)
+
+
+@router.delete("/{slug}", response={204: None}, summary="Remove an organisation")
+def delete_organisation(request: HttpRequest, slug: str) -> tuple[int, None]:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    services.delete_organisation(actor=request.auth, organisation=organisation)
+    return 204, None

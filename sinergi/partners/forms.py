@@ -1,0 +1,73 @@
+"""Forms for the partner registry pages."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sinergi.core.forms import subdivision_choices
+from sinergi.core.geography import country_choices
+from sinergi.partners.models import Organisation
+
+
+class OrganisationForm(forms.ModelForm):
+    country = forms.ChoiceField(label=_("Country"), choices=())
+    subdivisions = forms.MultipleChoiceField(
+        label=_("Provinces and regions"),
+        required=False,
+        choices=(),
+        help_text=_("Where it works inside that country. Hold Ctrl (⌘) to choose several."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    confirm_duplicate = forms.BooleanField(
+        label=_("Yes, this is a different organisation: register it anyway"),
+        required=False,
+    )
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "acronym",
+            "org_type",
+            "iati_identifier",
+            "country",
+            "subdivisions",
+            "website",
+            "description_en",
+            "description_id",
+        ]
+        field_classes = {"website": partial(forms.URLField, assume_scheme="https")}
+        widgets = {
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+            "description_id": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, subdivisions_url: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "—"), *country_choices()]
+        country = (
+            self.data.get("country")
+            if self.is_bound
+            else self.initial.get("country", self.instance.country if self.instance.pk else "")
+        )
+        self.fields["subdivisions"].choices = subdivision_choices([country or ""])
+        self.fields["country"].widget.attrs.update(
+            {
+                "hx-get": subdivisions_url,
+                "hx-target": "#id_subdivisions",
+                "hx-trigger": "change",
+                "hx-include": "this",
+                "hx-swap": "innerHTML",
+            }
+        )
+        if self.instance.pk:
+            del self.fields["confirm_duplicate"]
+
+    def organisation_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("confirm_duplicate", None)
+        return data

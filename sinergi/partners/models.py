@@ -1,0 +1,119 @@
+"""Organisations in the partner registry and the people who work for them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from sinergi.codelists import ORGANISATION_TYPES
+from sinergi.core.geography import subdivision_names, validate_country, validate_subdivisions
+
+
+class Organisation(models.Model):
+    """A government agency, company, NGO, civil-society group or other partner."""
+
+    name = models.CharField(_("name"), max_length=200)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    slug = models.SlugField(_("short name in links"), max_length=80, unique=True)
+    org_type = models.CharField(
+        _("organisation type"),
+        max_length=2,
+        choices=ORGANISATION_TYPES,
+        help_text=_("IATI OrganisationType code."),
+    )
+    iati_identifier = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=100,
+        blank=True,
+        help_text=_("For example ID-KMK-0001 or XM-DAC-41122. Unique in the registry."),
+    )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        validators=[validate_country],
+        help_text=_("Where the organisation is based (ISO 3166-1)."),
+    )
+    subdivisions = models.JSONField(
+        _("provinces and regions"),
+        default=list,
+        blank=True,
+        help_text=_("Where it works inside that country (ISO 3166-2 codes)."),
+    )
+    website = models.URLField(_("website"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_id = models.TextField(_("description (Indonesian)"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["iati_identifier"],
+                condition=~Q(iati_identifier=""),
+                name="organisation_iati_identifier_unique",
+                violation_error_message=_(
+                    "An organisation with this IATI identifier is already registered."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["org_type", "name"]), models.Index(fields=["country"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisation-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if self.country:
+            try:
+                validate_subdivisions(self.subdivisions, [self.country])
+            except ValidationError as exc:
+                raise ValidationError({"subdivisions": exc.messages}) from exc
+
+    @property
+    def description(self) -> str:
+        """The description in the active language, falling back to the other one."""
+        if get_language() == "id":
+            return self.description_id or self.description_en
+        return self.description_en or self.description_id
+
+    @property
+    def subdivision_labels(self) -> list[str]:
+        names = subdivision_names()
+        return [names.get(code, code) for code in self.subdivisions]
+
+
+class Person(AbstractUser):
+    """Someone who signs in to Sinergi, working for at most one organisation."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+    )
+    is_organisation_admin = models.BooleanField(
+        _("organisation admin"),
+        default=False,
+        help_text=_("May edit the organisation's profile and invite its people."),
+    )
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["first_name", "last_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,100 @@
+"""Operations on the partner registry: register, edit and remove organisations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from sinergi.access import policy
+from sinergi.core.errors import Conflict, LikelyDuplicate
+from sinergi.core.slugs import unique_slug
+from sinergi.partners.models import Organisation, Person
+from sinergi.partners.queries import find_likely_duplicates
+
+ORGANISATION_FIELDS = (
+    "name",
+    "acronym",
+    "org_type",
+    "iati_identifier",
+    "country",
+    "subdivisions",
+    "website",
+    "description_en",
+    "description_id",
+)
+
+
+def _save(organisation: Organisation) -> Organisation:
+    organisation.full_clean()
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError as exc:
+        # A concurrent registration won the race for the identifier or slug.
+        raise ValidationError(
+            {
+                "iati_identifier": [
+                    _("An organisation with this IATI identifier is already registered.")
+                ]
+            }
+        ) from exc
+    return organisation
+
+
+def register_organisation(
+    *, actor: Person, confirm_duplicate: bool = False, **fields: Any
+) -> Organisation:
+    """Add an organisation to the registry.
+
+    Raises LikelyDuplicate with the candidates when the registry probably holds it
+    already, unless `confirm_duplicate` is set. A taken IATI identifier is always an error.
+    """
+    if not policy.can_create_organisation(actor):
+        raise PermissionDenied
+    unknown = set(fields) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
+    organisation = Organisation(**fields)
+    organisation.iati_identifier = organisation.iati_identifier.strip()
+    organisation.slug = unique_slug(Organisation, organisation.acronym or organisation.name)
+    organisation.full_clean()
+    if not confirm_duplicate:
+        candidates = find_likely_duplicates(
+            name=organisation.name,
+            acronym=organisation.acronym,
+            iati_identifier=organisation.iati_identifier,
+        )
+        if candidates:
+            raise LikelyDuplicate(candidates)
+    return _save(organisation)
+
+
+def update_organisation(
+    *, actor: Person, organisation: Organisation, **fields: Any
+) -> Organisation:
+    """Change an organisation's profile; only its admins and staff may."""
+    if not policy.can_edit_organisation(actor, organisation):
+        raise PermissionDenied
+    unknown = set(fields) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(organisation, name, value)
+    organisation.iati_identifier = organisation.iati_identifier.strip()
+    return _save(organisation)
+
+
+def delete_organisation(*, actor: Person, organisation: Organisation) -> None:
+    """Remove an organisation that takes part in no partnership."""
+    if not policy.can_delete_organisation(actor, organisation):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if locked.participations.exists():
+            raise Conflict(
+                _("This organisation takes part in partnerships; remove it from them first.")
+            )
+        locked.delete()

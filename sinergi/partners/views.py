@@ -1,0 +1,163 @@
+"""Pages of the partner registry: list, search, register, edit, remove organisations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from sinergi.access import policy
+from sinergi.codelists import ORGANISATION_TYPES
+from sinergi.core.errors import Conflict, LikelyDuplicate
+from sinergi.core.forms import apply_domain_errors, subdivision_choices
+from sinergi.core.geography import country_choices
+from sinergi.partners import queries, services
+from sinergi.partners.forms import OrganisationForm
+from sinergi.partners.models import Organisation
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    org_type = request.GET.get("type", "")
+    country = request.GET.get("country", "")
+    organisations = queries.search_organisations(q=q, org_type=org_type, country=country)
+    page = Paginator(organisations.order_by("name", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "q": q,
+        "org_type": org_type,
+        "country": country,
+        "org_types": ORGANISATION_TYPES,
+        "countries": country_choices(),
+    }
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "partners/_organisation_results.html", context)
+    return render(request, "partners/organisation_list.html", context)
+
+
+@require_GET
+def subdivision_options(request: HttpRequest) -> HttpResponse:
+    """The <option>s for the provinces of the chosen countries (HTMX)."""
+    countries = request.GET.getlist("country") or request.GET.getlist("countries")
+    choices = subdivision_choices(countries[:20])
+    return render(request, "core/_options.html", {"choices": choices})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None, subdivisions_url=reverse("subdivision-options"))
+    candidates: list[Organisation] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.register_organisation(
+                actor=request.user,
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+                **form.organisation_fields(),
+            )
+        except LikelyDuplicate as exc:
+            candidates = exc.candidates
+            form.add_error(
+                "name",
+                _("This looks like an organisation that is already registered; see below."),
+            )
+        except ValidationError as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": organisation})
+            return redirect(organisation)
+    status = 422 if form.errors else 200
+    return render(
+        request,
+        "partners/organisation_form.html",
+        {"form": form, "candidates": candidates, "creating": True},
+        status=status,
+    )
+
+
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    visible = policy.visible_partnerships(request.user)
+    participations = (
+        organisation.participations.filter(partnership__in=visible)
+        .select_related("partnership")
+        .order_by("partnership__title", "role")
+    )
+    people = organisation.people.filter(is_active=True).order_by("first_name", "last_name")
+    can_edit = policy.can_edit_organisation(request.user, organisation)
+    return render(
+        request,
+        "partners/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "participations": participations,
+            "people": people if request.user.is_authenticated else [],
+            "can_edit": can_edit,
+            "can_delete": policy.can_delete_organisation(request.user, organisation),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not policy.can_edit_organisation(request.user, organisation):
+        raise PermissionDenied
+    form = OrganisationForm(
+        request.POST or None,
+        instance=organisation,
+        subdivisions_url=reverse("subdivision-options"),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organisation(
+                actor=request.user,
+                organisation=Organisation.objects.get(pk=organisation.pk),
+                **form.organisation_fields(),
+            )
+        except ValidationError as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("organisation-detail", slug=slug)
+    return render(
+        request,
+        "partners/organisation_form.html",
+        {"form": form, "organisation": organisation},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not policy.can_delete_organisation(request.user, organisation):
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        try:
+            services.delete_organisation(actor=request.user, organisation=organisation)
+        except Conflict as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The organisation was removed."))
+            return redirect("organisation-list")
+    return render(
+        request,
+        "core/confirm_delete.html",
+        {"object": organisation, "error": error, "cancel_url": organisation.get_absolute_url()},
+        status=409 if error else 200,
+    )

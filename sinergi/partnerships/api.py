@@ -1,0 +1,281 @@
+"""API for partnerships, their partners and members: /api/v1/partnerships."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from sinergi.access import policy
+from sinergi.access.policy import Action
+from sinergi.partners.models import Organisation, Person
+from sinergi.partnerships import queries, services
+from sinergi.partnerships.models import Membership, Participation, Partnership
+
+router = Router(tags=["partnerships"])
+
+
+class PartnershipOut(Schema):
+    id: int
+    slug: str
+    title: str
+    summary: str
+    vision: str
+    start_date: date | None
+    end_date: date | None
+    activity_status: str = Field(description="IATI ActivityStatus code")
+    base_currency: str = Field(description="ISO 4217")
+    countries: list[str]
+    regions: list[str]
+    visibility: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class PartnershipIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    slug: str = Field("", max_length=80, description="Left empty, made from the title.")
+    summary: str = Field("", max_length=5000)
+    vision: str = Field("", max_length=10000)
+    start_date: date | None = None
+    end_date: date | None = None
+    activity_status: str = "1"
+    base_currency: str = "IDR"
+    countries: list[str] = Field(default_factory=list, max_length=50)
+    regions: list[str] = Field(default_factory=list, max_length=200)
+    visibility: str = "private"
+
+
+class PartnershipPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    slug: str | None = Field(None, min_length=1, max_length=80)
+    summary: str | None = Field(None, max_length=5000)
+    vision: str | None = Field(None, max_length=10000)
+    start_date: date | None = None
+    end_date: date | None = None
+    activity_status: str | None = None
+    base_currency: str | None = None
+    countries: list[str] | None = Field(None, max_length=50)
+    regions: list[str] | None = Field(None, max_length=200)
+    visibility: str | None = None
+
+
+class OrganisationRef(Schema):
+    id: int
+    slug: str
+    name: str
+    acronym: str
+    org_type: str
+
+
+class ParticipationOut(Schema):
+    id: int
+    organisation: OrganisationRef
+    role: str = Field(description="IATI OrganisationRole code")
+    role_name: str
+    contribution: str
+    joined_at: datetime
+
+    @staticmethod
+    def resolve_role_name(obj: Participation) -> str:
+        return str(obj.get_role_display())
+
+
+class ParticipationIn(Schema):
+    organisation: str = Field(description="The organisation's slug")
+    role: str = Field(description="IATI OrganisationRole code: 1 funding … 4 implementing")
+    contribution: str = Field("", max_length=300)
+
+
+class ParticipationPatch(Schema):
+    role: str | None = None
+    contribution: str | None = Field(None, max_length=300)
+
+
+class PersonRef(Schema):
+    id: int
+    username: str
+    name: str
+    organisation: str | None
+
+    @staticmethod
+    def resolve_name(obj: Person) -> str:
+        return str(obj)
+
+    @staticmethod
+    def resolve_organisation(obj: Person) -> str | None:
+        return obj.organisation.slug if obj.organisation else None
+
+
+class MembershipOut(Schema):
+    id: int
+    person: PersonRef
+    role: str
+    granted_at: datetime
+
+
+class MembershipIn(Schema):
+    person: str = Field(description="The person's username")
+    role: str = Field(description="coordinator, partner_admin, member or observer")
+
+
+class MembershipPatch(Schema):
+    role: str
+
+
+def _partnership(request: HttpRequest, slug: str, action: Action = Action.VIEW) -> Partnership:
+    return policy.get_partnership_for(request.auth, slug, action)
+
+
+@router.get("", response=list[PartnershipOut], summary="List partnerships you may see")
+@paginate(LimitOffsetPagination)
+def list_partnerships(
+    request: HttpRequest,
+    q: str = "",
+    status: str = "",
+    country: str = "",
+    visibility: str = "",
+    organisation: str = "",
+) -> object:
+    return queries.search_partnerships(
+        request.auth,
+        q=q,
+        status=status,
+        country=country,
+        visibility=visibility,
+        organisation=organisation,
+    ).order_by("title", "pk")
+
+
+@router.post("", response={201: PartnershipOut}, summary="Create a partnership")
+def create_partnership(request: HttpRequest, payload: PartnershipIn) -> tuple[int, Partnership]:
+    partnership = services.create_partnership(actor=request.auth, **payload.dict())
+    return 201, partnership
+
+
+@router.get("/{slug}", response=PartnershipOut, summary="Read a partnership")
+def read_partnership(request: HttpRequest, slug: str) -> Partnership:
+    return _partnership(request, slug)
+
+
+@router.patch("/{slug}", response=PartnershipOut, summary="Change a partnership")
+def patch_partnership(request: HttpRequest, slug: str, payload: PartnershipPatch) -> Partnership:
+    partnership = _partnership(request, slug, Action.EDIT)
+    changes = payload.dict(exclude_unset=True)
+    for name in ("title", "slug", "activity_status", "base_currency", "visibility"):
+        if name in changes and changes[name] is None:
+            del changes[name]
+    return services.update_partnership(actor=request.auth, partnership=partnership, **changes)
+
+
+@router.delete("/{slug}", response={204: None}, summary="Delete a partnership")
+def delete_partnership(request: HttpRequest, slug: str) -> tuple[int, None]:
+    partnership = _partnership(request, slug, Action.DELETE)
+    services.delete_partnership(actor=request.auth, partnership=partnership)
+    return 204, None
+
+
+@router.get("/{slug}/participations", response=list[ParticipationOut], summary="List the partners")
+@paginate(LimitOffsetPagination)
+def list_participations(request: HttpRequest, slug: str) -> object:
+    return queries.participations_of(_partnership(request, slug))
+
+
+@router.post("/{slug}/participations", response={201: ParticipationOut}, summary="Add a partner")
+def add_participation(
+    request: HttpRequest, slug: str, payload: ParticipationIn
+) -> tuple[int, Participation]:
+    partnership = _partnership(request, slug, Action.MANAGE_PARTNERS)
+    organisation = Organisation.objects.filter(slug=payload.organisation).first()
+    if organisation is None:
+        raise ValidationError({"organisation": [_("No organisation has this short name.")]})
+    participation = services.add_partner(
+        actor=request.auth,
+        partnership=partnership,
+        organisation=organisation,
+        role=payload.role,
+        contribution=payload.contribution,
+    )
+    return 201, participation
+
+
+@router.patch(
+    "/{slug}/participations/{pk}", response=ParticipationOut, summary="Change a partner's role"
+)
+def patch_participation(
+    request: HttpRequest, slug: str, pk: int, payload: ParticipationPatch
+) -> Participation:
+    partnership = _partnership(request, slug, Action.MANAGE_PARTNERS)
+    participation = get_object_or_404(
+        Participation.objects.select_related("organisation"), pk=pk, partnership=partnership
+    )
+    return services.change_partner_role(
+        actor=request.auth,
+        participation=participation,
+        role=payload.role or participation.role,
+        contribution=payload.contribution,
+    )
+
+
+@router.delete("/{slug}/participations/{pk}", response={204: None}, summary="Remove a partner")
+def delete_participation(request: HttpRequest, slug: str, pk: int) -> tuple[int, None]:
+    partnership = _partnership(request, slug, Action.MANAGE_PARTNERS)
+    participation = get_object_or_404(Participation, pk=pk, partnership=partnership)
+    services.remove_partner(actor=request.auth, participation=participation)
+    return 204, None
+
+
+@router.get("/{slug}/memberships", response=list[MembershipOut], summary="List the members")
+@paginate(LimitOffsetPagination)
+def list_memberships(request: HttpRequest, slug: str) -> object:
+    return queries.memberships_of(_partnership(request, slug))
+
+
+@router.post("/{slug}/memberships", response={201: MembershipOut}, summary="Give someone a role")
+def add_membership(
+    request: HttpRequest, slug: str, payload: MembershipIn
+) -> tuple[int, Membership]:
+    partnership = _partnership(request, slug, Action.MANAGE_MEMBERS)
+    person = (
+        Person.objects.select_related("organisation")
+        .filter(username=payload.person, is_active=True)
+        .first()
+    )
+    if person is None:
+        raise ValidationError({"person": [_("No active person has this username.")]})
+    membership = services.grant_membership(
+        actor=request.auth, partnership=partnership, person=person, role=payload.role
+    )
+    return 201, membership
+
+
+@router.patch("/{slug}/memberships/{pk}", response=MembershipOut, summary="Change someone's role")
+def patch_membership(
+    request: HttpRequest, slug: str, pk: int, payload: MembershipPatch
+) -> Membership:
+    partnership = _partnership(request, slug, Action.MANAGE_MEMBERS)
+    membership = get_object_or_404(
+        Membership.objects.select_related("person__organisation", "partnership"),
+        pk=pk,
+        partnership=partnership,
+    )
+    return services.change_membership_role(
+        actor=request.auth, membership=membership, role=payload.role
+    )
+
+
+@router.delete("/{slug}/memberships/{pk}", response={204: None}, summary="Take a role away")
+def delete_membership(request: HttpRequest, slug: str, pk: int) -> tuple[int, None]:
+    partnership = _partnership(request, slug, Action.MANAGE_MEMBERS)
+    membership = get_object_or_404(
+        Membership.objects.select_related("person", "partnership"),
+        pk=pk,
+        partnership=partnership,
+    )
+    services.revoke_membership(actor=request.auth, membership=membership)
+    return 204, None

@@ -1,0 +1,126 @@
+"""Forms for partnership pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sinergi.codelists import ORGANISATION_ROLES
+from sinergi.core.forms import subdivision_choices
+from sinergi.core.geography import country_choices, currency_choices
+from sinergi.partners.models import Organisation, Person
+from sinergi.partnerships.models import MemberRole, Partnership
+
+
+class PartnershipForm(forms.ModelForm):
+    countries = forms.MultipleChoiceField(
+        label=_("Countries"),
+        required=False,
+        choices=(),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Hold Ctrl (⌘) to choose several."),
+    )
+    regions = forms.MultipleChoiceField(
+        label=_("Provinces and regions"),
+        required=False,
+        choices=(),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    base_currency = forms.ChoiceField(label=_("Base currency"), choices=())
+
+    class Meta:
+        model = Partnership
+        fields = [
+            "title",
+            "slug",
+            "summary",
+            "vision",
+            "start_date",
+            "end_date",
+            "activity_status",
+            "base_currency",
+            "countries",
+            "regions",
+            "visibility",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "vision": forms.Textarea(attrs={"rows": 4}),
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args: Any, subdivisions_url: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = _("Left empty, it is made from the title.")
+        self.fields["countries"].choices = country_choices()
+        self.fields["base_currency"].choices = currency_choices()
+        if self.is_bound:
+            countries = self.data.getlist("countries")
+        else:
+            countries = self.initial.get("countries") or (
+                self.instance.countries if self.instance.pk else []
+            )
+        self.fields["regions"].choices = subdivision_choices(countries)
+        self.fields["countries"].widget.attrs.update(
+            {
+                "hx-get": subdivisions_url,
+                "hx-target": "#id_regions",
+                "hx-trigger": "change",
+                "hx-include": "this",
+                "hx-swap": "innerHTML",
+            }
+        )
+
+
+class AddPartnerForm(forms.Form):
+    organisation = forms.CharField(
+        label=_("Organisation"),
+        help_text=_("Type to search the registry, then pick a name."),
+        widget=forms.TextInput(attrs={"list": "organisation-options", "autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=ORGANISATION_ROLES)
+    contribution = forms.CharField(label=_("Contribution"), max_length=300, required=False)
+
+    def clean_organisation(self) -> Organisation:
+        value = self.cleaned_data["organisation"].strip()
+        organisation = Organisation.objects.filter(slug=value).first()
+        if organisation is None:
+            organisation = Organisation.objects.filter(name__iexact=value).first()
+        if organisation is None:
+            raise forms.ValidationError(_("Pick an organisation from the registry."))
+        return organisation
+
+
+class GrantMembershipForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("Person"), queryset=Person.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices)
+
+    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if people is not None:
+            self.fields["person"].queryset = people
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices)
+
+    def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if organisations is not None:
+            self.fields["organisation"].queryset = organisations
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=())
+
+    def __init__(self, *args: Any, choices: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = choices

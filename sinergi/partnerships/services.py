@@ -1,0 +1,214 @@
+"""Operations that set up a partnership: create it, bring in partners, give people roles.
+
+Every function takes the acting person first, checks the permission policy, validates,
+and writes in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from sinergi.access import policy
+from sinergi.access.policy import Action
+from sinergi.core.errors import Conflict
+from sinergi.core.slugs import unique_slug
+from sinergi.partners.models import Organisation, Person
+from sinergi.partnerships.models import MemberRole, Membership, Participation, Partnership
+
+PARTNERSHIP_FIELDS = (
+    "title",
+    "slug",
+    "summary",
+    "vision",
+    "start_date",
+    "end_date",
+    "activity_status",
+    "base_currency",
+    "countries",
+    "regions",
+    "visibility",
+)
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(PARTNERSHIP_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown partnership fields: {sorted(unknown)}")
+
+
+def _slug_taken() -> ValidationError:
+    return ValidationError({"slug": [_("A partnership with this short name already exists.")]})
+
+
+def create_partnership(*, actor: Person, **fields: Any) -> Partnership:
+    """Create a partnership with `actor` as its first coordinator."""
+    if not policy.can_create_partnership(actor):
+        raise PermissionDenied
+    _check_fields(fields)
+    partnership = Partnership(created_by=actor, **fields)
+    if not partnership.slug:
+        partnership.slug = unique_slug(Partnership, partnership.title)
+    partnership.full_clean()
+    try:
+        with transaction.atomic():
+            partnership.save()
+            Membership.objects.create(
+                partnership=partnership, person=actor, role=MemberRole.COORDINATOR
+            )
+    except IntegrityError as exc:
+        raise _slug_taken() from exc
+    policy.forget_roles(actor)
+    return partnership
+
+
+def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any) -> Partnership:
+    """Change a partnership's description, dates, place or visibility."""
+    policy.require(actor, Action.EDIT, partnership)
+    _check_fields(fields)
+    for name, value in fields.items():
+        setattr(partnership, name, value)
+    partnership.full_clean()
+    try:
+        with transaction.atomic():
+            partnership.save()
+    except IntegrityError as exc:
+        raise _slug_taken() from exc
+    return partnership
+
+
+def delete_partnership(*, actor: Person, partnership: Partnership) -> None:
+    """Delete a partnership with its participations and memberships."""
+    policy.require(actor, Action.DELETE, partnership)
+    with transaction.atomic():
+        partnership.delete()
+    policy.forget_roles(actor)
+
+
+def add_partner(
+    *,
+    actor: Person,
+    partnership: Partnership,
+    organisation: Organisation,
+    role: str,
+    contribution: str = "",
+) -> Participation:
+    """Bring `organisation` into `partnership` in an IATI organisation role."""
+    policy.require(actor, Action.MANAGE_PARTNERS, partnership)
+    participation = Participation(
+        partnership=partnership, organisation=organisation, role=role, contribution=contribution
+    )
+    participation.full_clean()
+    try:
+        with transaction.atomic():
+            participation.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"role": [_("This organisation already takes part in this role.")]}
+        ) from exc
+    return participation
+
+
+def change_partner_role(
+    *, actor: Person, participation: Participation, role: str, contribution: str | None = None
+) -> Participation:
+    """Change the IATI role (and optionally the contribution) of a participation."""
+    policy.require(actor, Action.MANAGE_PARTNERS, participation.partnership)
+    participation.role = role
+    if contribution is not None:
+        participation.contribution = contribution
+    participation.full_clean()
+    try:
+        with transaction.atomic():
+            participation.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"role": [_("This organisation already takes part in this role.")]}
+        ) from exc
+    return participation
+
+
+def remove_partner(*, actor: Person, participation: Participation) -> None:
+    """Take an organisation's participation out of a partnership."""
+    policy.require(actor, Action.MANAGE_PARTNERS, participation.partnership)
+    with transaction.atomic():
+        participation.delete()
+
+
+def _check_partner_admin(partnership: Partnership, person: Person, role: str) -> None:
+    if role != MemberRole.PARTNER_ADMIN:
+        return
+    if (
+        person.organisation_id is None
+        or not partnership.participations.filter(organisation_id=person.organisation_id).exists()
+    ):
+        raise ValidationError(
+            {"role": [_("A partner admin must work for an organisation that takes part.")]}
+        )
+
+
+def grant_membership(
+    *, actor: Person, partnership: Partnership, person: Person, role: str
+) -> Membership:
+    """Give `person` a role in `partnership`."""
+    policy.require(actor, Action.MANAGE_MEMBERS, partnership)
+    if not policy.can_grant_role(actor, partnership, person, role):
+        raise PermissionDenied
+    membership = Membership(partnership=partnership, person=person, role=role)
+    membership.full_clean(validate_unique=False)
+    _check_partner_admin(partnership, person, role)
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"person": [_("This person is already a member of the partnership.")]}
+        ) from exc
+    policy.forget_roles(person)
+    return membership
+
+
+def _is_last_coordinator(membership: Membership) -> bool:
+    if membership.role != MemberRole.COORDINATOR:
+        return False
+    others = Membership.objects.select_for_update().filter(
+        partnership_id=membership.partnership_id, role=MemberRole.COORDINATOR
+    )
+    return not others.exclude(pk=membership.pk).exists()
+
+
+def change_membership_role(*, actor: Person, membership: Membership, role: str) -> Membership:
+    """Give a member another role; a partnership always keeps at least one coordinator."""
+    partnership = membership.partnership
+    policy.require(actor, Action.MANAGE_MEMBERS, partnership)
+    if not policy.can_grant_role(actor, partnership, membership.person, membership.role):
+        raise PermissionDenied
+    if not policy.can_grant_role(actor, partnership, membership.person, role):
+        raise PermissionDenied
+    membership.role = role
+    membership.full_clean(validate_unique=False)
+    _check_partner_admin(partnership, membership.person, role)
+    with transaction.atomic():
+        current = Membership.objects.select_for_update().get(pk=membership.pk)
+        if role != MemberRole.COORDINATOR and _is_last_coordinator(current):
+            raise Conflict(_("A partnership needs at least one coordinator."), field="role")
+        membership.save()
+    policy.forget_roles(membership.person)
+    return membership
+
+
+def revoke_membership(*, actor: Person, membership: Membership) -> None:
+    """Take a person's role in a partnership away."""
+    partnership = membership.partnership
+    policy.require(actor, Action.MANAGE_MEMBERS, partnership)
+    if not policy.can_grant_role(actor, partnership, membership.person, membership.role):
+        raise PermissionDenied
+    with transaction.atomic():
+        current = Membership.objects.select_for_update().get(pk=membership.pk)
+        if _is_last_coordinator(current):
+            raise Conflict(_("A partnership needs at least one coordinator."), field="role")
+        current.delete()
+    policy.forget_roles(membership.person)

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from sinergi.partnerships import views
+
+urlpatterns = [
+    path("", views.partnership_list, name="partnership-list"),
+    path("new/", views.partnership_create, name="partnership-create"),
+    path("organisation-lookup/", views.organisation_lookup, name="organisation-lookup"),
+    path("<slug:slug>/", views.partnership_detail, name="partnership-detail"),
+    path("<slug:slug>/edit/", views.partnership_edit, name="partnership-edit"),
+    path("<slug:slug>/delete/", views.partnership_delete, name="partnership-delete"),
+    path("<slug:slug>/partners/", views.partnership_partners, name="partnership-partners"),
+    path(
+        "<slug:slug>/partners/<int:pk>/role/",
+        views.participation_role,
+        name="participation-role",
+    ),
+    path(
+        "<slug:slug>/partners/<int:pk>/remove/",
+        views.participation_remove,
+        name="participation-remove",
+    ),
+    path("<slug:slug>/members/", views.partnership_members, name="partnership-members"),
+    path("<slug:slug>/members/<int:pk>/role/", views.membership_role, name="membership-role"),
+    path("<slug:slug>/members/<int:pk>/remove/", views.membership_remove, name="membership-remove"),
+]

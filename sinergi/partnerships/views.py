@@ -1,0 +1,423 @@
+"""Pages to find, set up and run a partnership: its details, partners and members."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sinergi.access import policy
+from sinergi.access import services as access_services
+from sinergi.access.policy import Action
+from sinergi.codelists import ACTIVITY_STATUSES, ORGANISATION_ROLES
+from sinergi.core.errors import Conflict
+from sinergi.core.forms import apply_domain_errors
+from sinergi.core.geography import country_choices
+from sinergi.partners.models import Organisation, Person
+from sinergi.partnerships import queries, services
+from sinergi.partnerships.forms import (
+    AddPartnerForm,
+    GrantMembershipForm,
+    InviteForm,
+    PartnershipForm,
+    RoleForm,
+)
+from sinergi.partnerships.models import MemberRole, Membership, Participation, Visibility
+
+PAGE_SIZE = 20
+
+
+@require_GET
+def partnership_list(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "q": request.GET.get("q", "").strip()[:100],
+        "status": request.GET.get("status", ""),
+        "country": request.GET.get("country", ""),
+        "visibility": request.GET.get("visibility", ""),
+    }
+    partnerships = queries.with_counts(
+        queries.search_partnerships(request.user, **filters)
+    ).order_by("title", "pk")
+    page = Paginator(partnerships, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        **filters,
+        "statuses": ACTIVITY_STATUSES,
+        "countries": country_choices(),
+        "visibilities": Visibility.choices,
+        "roles": policy.roles_of(request.user),
+        "can_create": policy.can_create_partnership(request.user),
+    }
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "partnerships/_partnership_results.html", context)
+    return render(request, "partnerships/partnership_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def partnership_create(request: HttpRequest) -> HttpResponse:
+    form = PartnershipForm(request.POST or None, subdivisions_url=reverse("subdivision-options"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            partnership = services.create_partnership(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, _("The partnership is created. Now add its partners."))
+            return redirect("partnership-partners", slug=partnership.slug)
+    return render(
+        request,
+        "partnerships/partnership_form.html",
+        {"form": form, "creating": True},
+        status=422 if form.errors else 200,
+    )
+
+
+def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = policy.get_partnership_for(request.user, slug)
+    context = {
+        "partnership": partnership,
+        "participations": queries.participations_of(partnership),
+        "memberships": queries.memberships_of(partnership)
+        if policy.role_in(request.user, partnership) or policy.is_staff(request.user)
+        else None,
+        "my_role": MemberRole(role).label
+        if (role := policy.role_in(request.user, partnership))
+        else None,
+        "can_edit": policy.can(request.user, Action.EDIT, partnership),
+        "can_manage_partners": policy.can(request.user, Action.MANAGE_PARTNERS, partnership),
+        "can_manage_members": policy.can(request.user, Action.MANAGE_MEMBERS, partnership),
+        "can_delete": policy.can(request.user, Action.DELETE, partnership),
+    }
+    return render(request, "partnerships/partnership_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def partnership_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = policy.get_partnership_for(request.user, slug, Action.EDIT)
+    form = PartnershipForm(
+        request.POST or None,
+        instance=partnership,
+        subdivisions_url=reverse("subdivision-options"),
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        if not fields.get("slug"):
+            fields["slug"] = slug
+        try:
+            # Re-read so that a failed validation leaves nothing half-applied in memory.
+            fresh = policy.get_partnership_for(request.user, slug, Action.EDIT)
+            partnership = services.update_partnership(
+                actor=request.user, partnership=fresh, **fields
+            )
+        except ValidationError as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(partnership)
+    return render(
+        request,
+        "partnerships/partnership_form.html",
+        {"form": form, "partnership": policy.get_partnership_for(request.user, slug)},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def partnership_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = policy.get_partnership_for(request.user, slug, Action.DELETE)
+    if request.method == "POST":
+        services.delete_partnership(actor=request.user, partnership=partnership)
+        messages.success(request, _("The partnership was deleted."))
+        return redirect("partnership-list")
+    return render(
+        request,
+        "core/confirm_delete.html",
+        {"object": partnership, "cancel_url": partnership.get_absolute_url()},
+    )
+
+
+# Partners -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def partnership_partners(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = policy.get_partnership_for(request.user, slug)
+    can_manage = policy.can(request.user, Action.MANAGE_PARTNERS, partnership)
+    form = AddPartnerForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.add_partner(
+                    actor=request.user,
+                    partnership=partnership,
+                    organisation=form.cleaned_data["organisation"],
+                    role=form.cleaned_data["role"],
+                    contribution=form.cleaned_data["contribution"],
+                )
+            except ValidationError as exc:
+                apply_domain_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(organisation)s joined the partnership.")
+                    % {"organisation": form.cleaned_data["organisation"]},
+                )
+                return redirect("partnership-partners", slug=slug)
+    return render(
+        request,
+        "partnerships/partners.html",
+        {
+            "partnership": partnership,
+            "participations": queries.participations_of(partnership),
+            "form": form,
+            "can_manage": can_manage,
+            "roles": ORGANISATION_ROLES,
+        },
+        status=422 if form is not None and form.errors else 200,
+    )
+
+
+@require_POST
+def participation_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    partnership = policy.get_partnership_for(request.user, slug, Action.MANAGE_PARTNERS)
+    participation = get_object_or_404(
+        Participation.objects.select_related("organisation"), pk=pk, partnership=partnership
+    )
+    form = RoleForm(request.POST, choices=ORGANISATION_ROLES)
+    error = ""
+    if form.is_valid():
+        try:
+            services.change_partner_role(
+                actor=request.user, participation=participation, role=form.cleaned_data["role"]
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+            participation.refresh_from_db()
+    else:
+        error = " ".join(form.errors.get("role", []))
+    context = {
+        "partnership": partnership,
+        "p": participation,
+        "can_manage": True,
+        "roles": ORGANISATION_ROLES,
+        "error": error,
+    }
+    if request.htmx:
+        return render(request, "partnerships/_participation_row.html", context)
+    if error:
+        messages.error(request, error)
+    return redirect("partnership-partners", slug=slug)
+
+
+@require_POST
+def participation_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    partnership = policy.get_partnership_for(request.user, slug, Action.MANAGE_PARTNERS)
+    participation = get_object_or_404(Participation, pk=pk, partnership=partnership)
+    services.remove_partner(actor=request.user, participation=participation)
+    if request.htmx:
+        return HttpResponse("")
+    messages.success(request, _("The partner was removed."))
+    return redirect("partnership-partners", slug=slug)
+
+
+@require_GET
+def organisation_lookup(request: HttpRequest) -> HttpResponse:
+    """<option>s of organisations whose name or acronym matches (HTMX datalist)."""
+    q = request.GET.get("organisation", request.GET.get("q", "")).strip()[:100]
+    organisations = []
+    if len(q) >= 2:
+        organisations = Organisation.objects.filter(
+            Q(name__icontains=q) | Q(acronym__icontains=q)
+        ).order_by("name")[:15]
+    choices = [(o.slug, str(o)) for o in organisations]
+    return render(request, "core/_options.html", {"choices": choices})
+
+
+# Members ------------------------------------------------------------------------------
+
+
+def _role_choices_for(user: Person, partnership: object) -> list[tuple[str, str]]:
+    if policy.is_staff(user) or policy.role_in(user, partnership) == MemberRole.COORDINATOR:
+        return list(MemberRole.choices)
+    return [(v, label) for v, label in MemberRole.choices if v in policy.PARTNER_ADMIN_GRANTABLE]
+
+
+def _grantable_people(user: Person, partnership: object):
+    partner_orgs = partnership.participations.values("organisation_id")
+    people = (
+        Person.objects.filter(is_active=True, organisation_id__in=partner_orgs)
+        .exclude(memberships__partnership=partnership)
+        .select_related("organisation")
+        .order_by("organisation__name", "first_name", "last_name")
+    )
+    if not policy.is_staff(user) and policy.role_in(user, partnership) != MemberRole.COORDINATOR:
+        people = people.filter(organisation_id=user.organisation_id)
+    return people
+
+
+def _partner_organisations(user: Person, partnership: object):
+    organisations = Organisation.objects.filter(
+        pk__in=partnership.participations.values("organisation_id")
+    ).order_by("name")
+    if not policy.is_staff(user) and policy.role_in(user, partnership) != MemberRole.COORDINATOR:
+        organisations = organisations.filter(pk=user.organisation_id)
+    return organisations
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = policy.get_partnership_for(request.user, slug)
+    if not policy.role_in(request.user, partnership) and not policy.is_staff(request.user):
+        raise PermissionDenied
+    can_manage = policy.can(request.user, Action.MANAGE_MEMBERS, partnership)
+    role_choices = _role_choices_for(request.user, partnership)
+    grant_form = invite_form = None
+    if can_manage:
+        grant_form = GrantMembershipForm(
+            request.POST if request.POST.get("form") == "grant" else None,
+            people=_grantable_people(request.user, partnership),
+        )
+        grant_form.fields["role"].choices = role_choices
+        invite_form = InviteForm(
+            request.POST if request.POST.get("form") == "invite" else None,
+            organisations=_partner_organisations(request.user, partnership),
+        )
+        invite_form.fields["role"].choices = role_choices
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if request.POST.get("form") == "invite" and invite_form.is_valid():
+            try:
+                access_services.invite_person(
+                    actor=request.user,
+                    email=invite_form.cleaned_data["email"],
+                    organisation=invite_form.cleaned_data["organisation"],
+                    partnership=partnership,
+                    role=invite_form.cleaned_data["role"],
+                    accept_url_template=request.build_absolute_uri(
+                        reverse("invitation-accept", kwargs={"token": "TOKEN"})
+                    ).replace("TOKEN", "{token}"),
+                )
+            except ValidationError as exc:
+                apply_domain_errors(invite_form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("An invitation was sent to %(email)s.")
+                    % {"email": invite_form.cleaned_data["email"]},
+                )
+                return redirect("partnership-members", slug=slug)
+        elif request.POST.get("form") == "grant" and grant_form.is_valid():
+            try:
+                services.grant_membership(
+                    actor=request.user,
+                    partnership=partnership,
+                    person=grant_form.cleaned_data["person"],
+                    role=grant_form.cleaned_data["role"],
+                )
+            except ValidationError as exc:
+                apply_domain_errors(grant_form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(person)s now has a role in the partnership.")
+                    % {"person": grant_form.cleaned_data["person"]},
+                )
+                return redirect("partnership-members", slug=slug)
+    has_errors = bool(
+        (grant_form is not None and grant_form.errors)
+        or (invite_form is not None and invite_form.errors)
+    )
+    return render(
+        request,
+        "partnerships/members.html",
+        {
+            "partnership": partnership,
+            "memberships": queries.memberships_of(partnership),
+            "grant_form": grant_form,
+            "invite_form": invite_form,
+            "can_manage": can_manage,
+            "role_choices": role_choices,
+            "open_invitations": partnership.invitations.filter(accepted_at__isnull=True)
+            .select_related("organisation")
+            .order_by("-created_at")
+            if can_manage
+            else [],
+        },
+        status=422 if has_errors else 200,
+    )
+
+
+@require_POST
+def membership_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    partnership = policy.get_partnership_for(request.user, slug, Action.MANAGE_MEMBERS)
+    membership = get_object_or_404(
+        Membership.objects.select_related("person__organisation", "partnership"),
+        pk=pk,
+        partnership=partnership,
+    )
+    form = RoleForm(request.POST, choices=MemberRole.choices)
+    error = ""
+    if form.is_valid():
+        try:
+            services.change_membership_role(
+                actor=request.user, membership=membership, role=form.cleaned_data["role"]
+            )
+        except (ValidationError, Conflict) as exc:
+            error = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
+            membership.refresh_from_db()
+    else:
+        error = " ".join(form.errors.get("role", []))
+    context = {
+        "partnership": partnership,
+        "m": membership,
+        "can_manage": True,
+        "role_choices": _role_choices_for(request.user, partnership),
+        "error": error,
+    }
+    if request.htmx:
+        return render(request, "partnerships/_membership_row.html", context)
+    if error:
+        messages.error(request, error)
+    return redirect("partnership-members", slug=slug)
+
+
+@require_POST
+def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    partnership = policy.get_partnership_for(request.user, slug, Action.MANAGE_MEMBERS)
+    membership = get_object_or_404(
+        Membership.objects.select_related("person", "partnership"),
+        pk=pk,
+        partnership=partnership,
+    )
+    try:
+        services.revoke_membership(actor=request.user, membership=membership)
+    except Conflict as exc:
+        if request.htmx:
+            context = {
+                "partnership": partnership,
+                "m": membership,
+                "can_manage": True,
+                "role_choices": _role_choices_for(request.user, partnership),
+                "error": exc.message,
+            }
+            return render(request, "partnerships/_membership_row.html", context)
+        messages.error(request, exc.message)
+        return redirect("partnership-members", slug=slug)
+    if request.htmx:
+        return HttpResponse("")
+    messages.success(request, _("The role was taken away."))
+    return redirect("partnership-members", slug=slug)

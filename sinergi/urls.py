@@ -1,0 +1,29 @@
+"""URL map: pages under a language prefix (/en/, /id/), the API and admin outside it."""
+
+from __future__ import annotations
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from sinergi.api import api
+from sinergi.core import views as core_views
+
+admin.site.site_header = "Sinergi"
+admin.site.site_title = "Sinergi"
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", core_views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("sinergi.access.urls")),
+    path("organisations/", include("sinergi.partners.urls")),
+    path("partnerships/", include("sinergi.partnerships.urls")),
+    prefix_default_language=True,
+)

@@ -1,0 +1,59 @@
+"""Shared fixtures: a partnership with one person in every role, and clients for each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from sinergi.partners.models import Person
+from sinergi.partnerships.models import Partnership
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    ParticipationFactory,
+    PartnershipFactory,
+    PersonFactory,
+)
+
+ROLES = ("coordinator", "partner_admin", "member", "observer")
+
+
+@dataclass
+class Cast:
+    """One partnership and a person for every way of relating to it."""
+
+    partnership: Partnership
+    people: dict[str, Person | None]
+
+
+def build_cast(visibility: str) -> Cast:
+    partnership = PartnershipFactory(visibility=visibility)
+    partner_org = OrganisationFactory()
+    ParticipationFactory(partnership=partnership, organisation=partner_org, role="4")
+    people: dict[str, Person | None] = {"anonymous": None}
+    for role in ROLES:
+        person = PersonFactory(organisation=partner_org)
+        MembershipFactory(partnership=partnership, person=person, role=role)
+        people[role] = person
+    people["outsider"] = PersonFactory()
+    people["staff"] = PersonFactory(is_staff=True)
+    return Cast(partnership=partnership, people=people)
+
+
+@pytest.fixture
+def private_cast(db) -> Cast:
+    return build_cast("private")
+
+
+@pytest.fixture
+def public_cast(db) -> Cast:
+    return build_cast("public")
+
+
+def client_for(person: Person | None) -> Client:
+    client = Client()
+    if person is not None:
+        client.force_login(person)
+    return client

@@ -1,0 +1,24 @@
+"""Test settings: the real settings, with plain static storage and a fast password hasher.
+
+The database is whatever DATABASE_URL says (SQLite by default, PostgreSQL in CI).
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SINERGI_DATA_DIR", os.path.join(tempfile.gettempdir(), "sinergi-test"))
+
+from sinergi.settings import *  # noqa: F403
+from sinergi.settings import PASSWORD_HASHERS as PRODUCTION_HASHERS
+
+# Argon2 stays available (and is asserted as the production default in tests); hashing
+# every factory-made user with it would only slow the suite down.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PRODUCTION_HASHERS]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STATIC_ROOT = os.path.join(os.environ["SINERGI_DATA_DIR"], "static")
+os.makedirs(STATIC_ROOT, exist_ok=True)
