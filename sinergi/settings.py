@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "sinergi.partners",
     "sinergi.partnerships",
     "sinergi.access",
+    "sinergi.ledger",
 ]
 
 MIDDLEWARE = [
@@ -195,3 +196,8 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Transparency ledger: the checkpoint origin line and the signing key's file (kept
+# outside the database, created on first use).
+SINERGI_LEDGER_ORIGIN = env_str("SINERGI_LEDGER_ORIGIN", "sinergi.localhost/ledger")
+SINERGI_LEDGER_KEY = env_str("SINERGI_LEDGER_KEY", str(DATA_DIR / "ledger.key"))

@@ -159,3 +159,10 @@ def can_delete_organisation(user: User, organisation: Organisation) -> bool:
 
 def can_invite_to_organisation(user: User, organisation: Organisation) -> bool:
     return can_edit_organisation(user, organisation)
+
+
+def readable_partnership_ids(user: User, ids: set[int]) -> set[int]:
+    """Which of the partnership ids `ids` the user may see (for ledger entry bodies)."""
+    if not ids:
+        return set()
+    return set(visible_partnerships(user).filter(pk__in=ids).values_list("pk", flat=True))

@@ -1,0 +1,167 @@
+"""Signing checkpoints of the log and accepting witnesses' cosignatures."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from sinergi.ledger import merkle, notes
+from sinergi.ledger.log import LedgerError, StoredTree, root_from_frontier, split_frontier
+from sinergi.ledger.models import Checkpoint, Cosignature, Head, Witness
+
+MIN_INTERVAL = 1.0  # seconds between checkpoints under load
+_last_attempt = 0.0
+_lock = threading.Lock()
+
+
+def origin() -> str:
+    return settings.SINERGI_LEDGER_ORIGIN
+
+
+def key_path() -> Path:
+    return Path(settings.SINERGI_LEDGER_KEY)
+
+
+@cache
+def _signer_for(path: str, name: str) -> notes.Signer:
+    file = Path(path)
+    if file.exists():
+        signer = notes.parse_skey(file.read_text())
+        if signer.name != name:
+            raise LedgerError(f"the ledger key at {path} is for {signer.name}, not {name}")
+        return signer
+    signer = notes.generate_signer(name)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process created it first: use theirs.
+        return notes.parse_skey(file.read_text())
+    with os.fdopen(fd, "w") as handle:
+        handle.write(signer.skey() + "\n")
+    return signer
+
+
+def signer() -> notes.Signer:
+    """The log's Ed25519 key, created on first use, kept outside the database."""
+    return _signer_for(str(key_path()), origin())
+
+
+def verifier_key() -> str:
+    return signer().vkey()
+
+
+def _consistent_with(previous: Checkpoint, size: int, root: bytes, tree: StoredTree) -> bool:
+    if previous.size == size:
+        return bytes(previous.root) == root
+    proof = merkle.consistency_proof(previous.size, size, tree.hash_range)
+    try:
+        merkle.verify_consistency(previous.size, size, proof, bytes(previous.root), root)
+    except merkle.ProofError:
+        return False
+    return True
+
+
+def issue_checkpoint() -> Checkpoint:
+    """Sign the current tree head, unless the latest checkpoint already covers it.
+
+    Refuses (LedgerError) to sign a tree that is not consistent with the last signed
+    checkpoint, which is what a rewritten history looks like.
+    """
+    with transaction.atomic():
+        head = Head.objects.select_for_update().get(pk=1)
+        latest = Checkpoint.objects.order_by("-size").first()
+        if latest is not None and latest.size == head.size:
+            return latest
+        if head.size == 0:
+            raise LedgerError("the log is empty")
+        root = root_from_frontier(split_frontier(head.frontier))
+        if latest is not None:
+            tree = StoredTree()
+            ranges: list[tuple[int, int]] = []
+            merkle.consistency_proof(
+                latest.size, head.size, lambda lo, hi: ranges.append((lo, hi)) or bytes(32)
+            )
+            tree.load([*ranges, (0, head.size)])
+            if tree.hash_range(0, head.size) != root or not _consistent_with(
+                latest, head.size, root, tree
+            ):
+                raise LedgerError(
+                    f"refusing to sign size {head.size}: not consistent with checkpoint "
+                    f"{latest.size}"
+                )
+        note = notes.sign_note(notes.checkpoint_text(origin(), head.size, root), signer())
+        return Checkpoint.objects.create(size=head.size, root=root, note=note)
+
+
+def maybe_issue_checkpoint() -> Checkpoint | None:
+    """Issue a checkpoint unless one was attempted in this process less than a second ago."""
+    global _last_attempt
+    with _lock:
+        moment = time.monotonic()
+        if moment - _last_attempt < MIN_INTERVAL:
+            return None
+        _last_attempt = moment
+    try:
+        return issue_checkpoint()
+    except IntegrityError:
+        return None  # another process signed the same size first
+
+
+def latest_checkpoint(*, refresh: bool = True) -> Checkpoint | None:
+    """The newest checkpoint; with `refresh`, first sign the head if it has grown."""
+    if refresh:
+        latest = Checkpoint.objects.order_by("-size").first()
+        size = Head.objects.values_list("size", flat=True).get(pk=1)
+        if size and (latest is None or latest.size < size):
+            try:
+                return issue_checkpoint()
+            except IntegrityError:
+                pass
+    return Checkpoint.objects.order_by("-size").first()
+
+
+def full_note(checkpoint: Checkpoint) -> str:
+    """The checkpoint note with every cosignature line appended."""
+    lines = "".join(
+        c.line for c in checkpoint.cosignatures.select_related("witness").order_by("witness__name")
+    )
+    return checkpoint.note + lines
+
+
+def record_cosignature(checkpoint_note: str, cosignature_line: str) -> Cosignature:
+    """Accept a witness's cosignature on a checkpoint the log issued.
+
+    The checkpoint text must be one the log signed; the line must verify under a
+    registered witness key. Raises notes.NoteError with a reason otherwise.
+    """
+    text = checkpoint_note.split("\n\n", 1)[0] + "\n"
+    parsed = notes.parse_checkpoint_text(text)
+    if parsed.origin != origin():
+        raise notes.NoteError("the checkpoint is for another log")
+    checkpoint = Checkpoint.objects.filter(size=parsed.size).first()
+    if checkpoint is None or checkpoint.body != text:
+        raise notes.NoteError("this log never issued that checkpoint")
+    line = cosignature_line if cosignature_line.endswith("\n") else cosignature_line + "\n"
+    _text, lines = notes.split_note("x\n\n" + line)
+    if len(lines) != 1:
+        raise notes.NoteError("send exactly one cosignature line")
+    sig = lines[0]
+    for witness in Witness.objects.filter(name=sig.name):
+        verifier = notes.parse_vkey(witness.vkey)
+        if verifier.key_id != sig.key_id:
+            continue
+        timestamp = notes.verify_cosignature(text, sig, verifier)
+        cosignature, _created = Cosignature.objects.update_or_create(
+            checkpoint=checkpoint,
+            witness=witness,
+            defaults={"timestamp": timestamp, "line": line},
+        )
+        return cosignature
+    raise notes.NoteError("no registered witness has this name and key")

@@ -1,0 +1,256 @@
+"""Appending to the log and reading proofs from it.
+
+The tree is stored as the hashes of its complete subtrees (Node), so an append writes
+one entry and at most log2(n)+1 nodes, and a proof reads O(log n) nodes in one query.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+from django.db import connection, transaction
+from django.utils import timezone
+
+from sinergi.ledger import merkle
+from sinergi.ledger.models import Entry, Head, Node, node_key
+
+
+class LedgerError(Exception):
+    """The ledger cannot do what was asked (bad request or broken invariant)."""
+
+
+def now() -> datetime:
+    """The clock the ledger stamps entries with (the seam tests replace)."""
+    return timezone.now()
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def canonical_entry(
+    kind: str, partnership: str | None, actor: str | None, time: str, payload: dict[str, Any]
+) -> bytes:
+    """The RFC 8785 bytes of an entry — exactly what the leaf hash covers."""
+    return rfc8785.dumps(
+        {"kind": kind, "partnership": partnership, "actor": actor, "time": time, "payload": payload}
+    )
+
+
+def split_frontier(blob: bytes) -> list[bytes]:
+    return [bytes(blob[i : i + 32]) for i in range(0, len(blob), 32)]
+
+
+def root_from_frontier(frontier: list[bytes]) -> bytes:
+    if not frontier:
+        return merkle.EMPTY_ROOT
+    root = frontier[-1]
+    for left in reversed(frontier[:-1]):
+        root = merkle.node_hash(left, root)
+    return root
+
+
+@dataclass(frozen=True)
+class TreeHead:
+    size: int
+    root: bytes
+
+
+def current_head() -> TreeHead:
+    head = Head.objects.get(pk=1)
+    return TreeHead(size=head.size, root=root_from_frontier(split_frontier(head.frontier)))
+
+
+def append(
+    kind: str,
+    payload: dict[str, Any],
+    partnership: Any = None,
+    actor: Any = None,
+) -> Entry:
+    """Append one event to the log inside the caller's transaction.
+
+    The caller must be in `transaction.atomic()`: the domain change and its entry commit
+    together or not at all. The head row is locked (`select_for_update`; on SQLite the
+    IMMEDIATE transaction already holds the write lock), so concurrent appends from any
+    number of processes are serialised and indices have no gaps.
+    """
+    if not connection.in_atomic_block:
+        raise LedgerError("ledger.append must run inside the caller's transaction")
+    if not kind or len(kind) > 60:
+        raise LedgerError("an entry kind is 1 to 60 characters")
+    head = Head.objects.select_for_update().get(pk=1)
+    moment = now()
+    body = canonical_entry(
+        kind,
+        getattr(partnership, "slug", None),
+        getattr(actor, "username", None) if actor is not None else None,
+        rfc3339(moment),
+        payload,
+    )
+    index = head.size
+    leaf = merkle.leaf_hash(body)
+    nodes = [Node(key=node_key(0, index), hash=leaf)]
+    frontier = split_frontier(head.frontier)
+    current, level, position = leaf, 0, index
+    while position & 1:
+        current = merkle.node_hash(frontier.pop(), current)
+        level += 1
+        position >>= 1
+        nodes.append(Node(key=node_key(level, position), hash=current))
+    frontier.append(current)
+    entry = Entry.objects.create(
+        index=index,
+        kind=kind,
+        partnership_ref=getattr(partnership, "pk", None),
+        time=moment,
+        body=body,
+    )
+    Node.objects.bulk_create(nodes)
+    head.size = index + 1
+    head.frontier = b"".join(frontier)
+    head.save(update_fields=["size", "frontier"])
+    transaction.on_commit(_after_append)
+    return entry
+
+
+def _after_append() -> None:
+    from sinergi.ledger.checkpoints import maybe_issue_checkpoint
+
+    maybe_issue_checkpoint()
+
+
+# Proofs ---------------------------------------------------------------------------
+
+
+def _blocks(lo: int, hi: int, found: set[int]) -> None:
+    n = hi - lo
+    if n & (n - 1) == 0 and lo % n == 0:
+        found.add(node_key(n.bit_length() - 1, lo // n))
+        return
+    k = merkle.split_point(n)
+    _blocks(lo, lo + k, found)
+    _blocks(lo + k, hi, found)
+
+
+class StoredTree:
+    """`hash_range` over the stored nodes, loading what a set of ranges needs at once."""
+
+    def __init__(self) -> None:
+        self.hashes: dict[int, bytes] = {}
+
+    def load(self, ranges: Iterable[tuple[int, int]]) -> None:
+        keys: set[int] = set()
+        for lo, hi in ranges:
+            _blocks(lo, hi, keys)
+        missing = keys - self.hashes.keys()
+        if missing:
+            rows = Node.objects.filter(key__in=missing).values_list("key", "hash")
+            self.hashes.update((key, bytes(value)) for key, value in rows)
+        if not keys <= self.hashes.keys():
+            raise LedgerError("the stored tree is missing nodes")
+
+    def hash_range(self, lo: int, hi: int) -> bytes:
+        n = hi - lo
+        if n & (n - 1) == 0 and lo % n == 0:
+            return self.hashes[node_key(n.bit_length() - 1, lo // n)]
+        k = merkle.split_point(n)
+        return merkle.node_hash(self.hash_range(lo, lo + k), self.hash_range(lo + k, hi))
+
+
+def _recorded_ranges(build: Any) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+
+    def record(lo: int, hi: int) -> bytes:
+        ranges.append((lo, hi))
+        return bytes(32)
+
+    build(record)
+    return ranges
+
+
+def _check_size(size: int, what: str) -> int:
+    head_size = Head.objects.values_list("size", flat=True).get(pk=1)
+    if size < 1 or size > head_size:
+        raise LedgerError(f"{what} must be between 1 and the log size {head_size}")
+    return head_size
+
+
+def root_at(size: int) -> bytes:
+    """The root hash of the tree of the first `size` entries."""
+    if size == 0:
+        return merkle.EMPTY_ROOT
+    _check_size(size, "tree_size")
+    tree = StoredTree()
+    tree.load([(0, size)])
+    return tree.hash_range(0, size)
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    index: int
+    tree_size: int
+    leaf_hash: bytes
+    root: bytes
+    hashes: list[bytes]
+
+
+def inclusion(index: int, tree_size: int) -> InclusionProof:
+    """The RFC 9162 inclusion proof of entry `index` in the tree of `tree_size` entries."""
+    _check_size(tree_size, "tree_size")
+    if not 0 <= index < tree_size:
+        raise LedgerError("index must be at least 0 and smaller than tree_size")
+    ranges = _recorded_ranges(lambda h: merkle.inclusion_proof(index, tree_size, h))
+    tree = StoredTree()
+    tree.load([*ranges, (0, tree_size), (index, index + 1)])
+    return InclusionProof(
+        index=index,
+        tree_size=tree_size,
+        leaf_hash=tree.hash_range(index, index + 1),
+        root=tree.hash_range(0, tree_size),
+        hashes=merkle.inclusion_proof(index, tree_size, tree.hash_range),
+    )
+
+
+def index_of_leaf(leaf: bytes) -> int | None:
+    """The first index whose leaf hash is `leaf` (a scan of level 0; fine for audits)."""
+    key = (
+        Node.objects.filter(hash=leaf, key__lt=1 << 56)
+        .order_by("key")
+        .values_list("key", flat=True)
+    ).first()
+    return key
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    first: int
+    second: int
+    first_root: bytes
+    second_root: bytes
+    hashes: list[bytes]
+
+
+def consistency(first: int, second: int) -> ConsistencyProof:
+    """The RFC 9162 proof that the tree of `second` entries extends that of `first`."""
+    _check_size(second, "second")
+    if not 1 <= first <= second:
+        raise LedgerError("first must be at least 1 and at most second")
+    ranges = _recorded_ranges(lambda h: merkle.consistency_proof(first, second, h))
+    tree = StoredTree()
+    tree.load([*ranges, (0, first), (0, second)])
+    return ConsistencyProof(
+        first=first,
+        second=second,
+        first_root=tree.hash_range(0, first),
+        second_root=tree.hash_range(0, second),
+        hashes=merkle.consistency_proof(first, second, tree.hash_range),
+    )
+
+
+def b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()

@@ -1,0 +1,130 @@
+"""`sinergi ledger …`: verify, export and check the transparency ledger; run a witness."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Transparency ledger tools: verify, export, verify-bundle, checkpoint, witness."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("verify", help="recompute every hash and check every checkpoint")
+        export = sub.add_parser("export", help="write an offline audit bundle")
+        export.add_argument("file")
+        bundle = sub.add_parser("verify-bundle", help="verify a bundle with no database")
+        bundle.add_argument("file")
+        bundle.add_argument("--vkey", help="the log verifier key you trust")
+        sub.add_parser("checkpoint", help="sign a checkpoint of the current log now")
+        sub.add_parser("vkey", help="print the log's verifier key")
+        add = sub.add_parser("add-witness", help="register a partner's witness key")
+        add.add_argument("vkey", help="the witness's name+keyid+base64 verifier key")
+        add.add_argument("--organisation", help="slug of the witness's organisation")
+        witness = sub.add_parser("witness", help="run a witness once against a Sinergi log")
+        witness.add_argument("--url", required=True, help="the Sinergi server, e.g. http://…")
+        witness.add_argument("--key", required=True, help="witness key file (created if new)")
+        witness.add_argument("--state", required=True, help="directory for the witness state")
+        witness.add_argument("--name", help="witness name when creating a new key")
+        witness.add_argument("--log-vkey", help="pin the log's verifier key")
+
+    def handle(self, *args: object, **options: object) -> None:
+        action = options["action"]
+        getattr(self, "do_" + str(action).replace("-", "_"))(options)
+
+    def do_verify(self, options: dict) -> None:
+        from sinergi.ledger.audit import verify_log
+
+        report = verify_log()
+        for problem in report.problems:
+            self.stderr.write(f"FAIL: {problem}")
+        if not report.ok:
+            raise CommandError(
+                f"the ledger does not verify; first bad index: {report.first_bad_index}"
+            )
+        self.stdout.write(
+            f"OK: {report.size} entries, {report.checkpoints} checkpoints, "
+            f"{report.cosignatures} cosignatures verified"
+        )
+
+    def do_export(self, options: dict) -> None:
+        from sinergi.ledger.audit import export_bundle
+
+        with open(options["file"], "w", encoding="utf-8") as handle:
+            size = export_bundle(handle)
+        self.stdout.write(f"wrote {size} entries to {options['file']}")
+
+    def do_verify_bundle(self, options: dict) -> None:
+        from sinergi.ledger.offline import verify_bundle
+
+        with open(options["file"], encoding="utf-8") as handle:
+            report = verify_bundle(json.load(handle), options.get("vkey"))
+        for problem in report.problems:
+            self.stderr.write(f"FAIL: {problem}")
+        if not report.ok:
+            raise CommandError(
+                f"the bundle does not verify; first bad index: {report.first_bad_index}"
+            )
+        self.stdout.write(f"OK: {report.size} entries, {report.checkpoints} checkpoints verified")
+
+    def do_checkpoint(self, options: dict) -> None:
+        from sinergi.ledger.checkpoints import issue_checkpoint
+        from sinergi.ledger.log import LedgerError
+
+        try:
+            checkpoint = issue_checkpoint()
+        except LedgerError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(checkpoint.note)
+
+    def do_vkey(self, options: dict) -> None:
+        from sinergi.ledger.checkpoints import verifier_key
+
+        self.stdout.write(verifier_key())
+
+    def do_add_witness(self, options: dict) -> None:
+        from sinergi.ledger import notes
+        from sinergi.ledger.models import Witness
+        from sinergi.partners.models import Organisation
+
+        try:
+            verifier = notes.parse_vkey(options["vkey"])
+        except notes.NoteError as exc:
+            raise CommandError(str(exc)) from exc
+        if verifier.alg != notes.ALG_COSIGNATURE_V1:
+            raise CommandError("a witness key must have type 0x04 (cosignature/v1)")
+        organisation = None
+        if options.get("organisation"):
+            organisation = Organisation.objects.filter(slug=options["organisation"]).first()
+            if organisation is None:
+                raise CommandError("no organisation has that slug")
+        Witness.objects.update_or_create(
+            name=verifier.name,
+            defaults={"vkey": options["vkey"].strip(), "organisation": organisation},
+        )
+        self.stdout.write(f"registered witness {verifier.name}")
+
+    def do_witness(self, options: dict) -> None:
+        from sinergi.ledger.witness import WitnessRefusal, load_or_create_key, run_once
+
+        key_file = Path(options["key"])
+        name = options.get("name") or "witness.localhost/" + key_file.stem
+        key = load_or_create_key(key_file, name)
+        try:
+            outcome = run_once(options["url"], key, Path(options["state"]), options.get("log_vkey"))
+        except WitnessRefusal as exc:
+            self.stderr.write(f"REFUSED: {exc}")
+            sys.exit(2)
+        except OSError as exc:
+            raise CommandError(f"cannot reach the log: {exc}") from exc
+        if not outcome.posted:
+            raise CommandError(
+                f"cosigned size {outcome.size} but the log did not accept it: {outcome.message}\n"
+                "Is the witness registered? Ask staff to run: "
+                f"sinergi ledger add-witness {key.vkey()}"
+            )
+        self.stdout.write(f"cosigned size {outcome.size} ({outcome.message})")

@@ -1,0 +1,146 @@
+"""The transparency ledger's storage: entries, complete-subtree hashes, checkpoints, witnesses.
+
+Entries and hashes are only ever inserted, never updated or deleted; `sinergi ledger
+verify` recomputes everything from the entry bodies and reports the first bad index.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+LEVEL_SHIFT = 56  # Node.key = level << 56 | index: one integer key per subtree
+
+
+def node_key(level: int, index: int) -> int:
+    return (level << LEVEL_SHIFT) | index
+
+
+class Entry(models.Model):
+    """One logged event. `body` holds the exact RFC 8785 bytes whose hash is the leaf."""
+
+    index = models.BigIntegerField(_("index"), primary_key=True)
+    kind = models.CharField(_("kind"), max_length=60)
+    # A plain id, not a foreign key: the history outlives a deleted partnership.
+    partnership_ref = models.BigIntegerField(_("partnership"), null=True, blank=True)
+    time = models.DateTimeField(_("time"))
+    body = models.BinaryField(_("body"))
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["index"]
+        indexes = [models.Index(fields=["partnership_ref", "index"], name="entry_partnership_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.index} {self.kind}"
+
+
+class Node(models.Model):
+    """The hash of one complete subtree: 2**level leaves starting at index << level.
+
+    Level 0 holds the leaf hashes, SHA-256(0x00 ‖ body).
+    """
+
+    key = models.BigIntegerField(primary_key=True)
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        verbose_name = _("tree node")
+        verbose_name_plural = _("tree nodes")
+
+    def __str__(self) -> str:
+        return f"({self.key >> LEVEL_SHIFT}, {self.key & ((1 << LEVEL_SHIFT) - 1)})"
+
+
+class Head(models.Model):
+    """The log's current size and right-edge subtree hashes. Appends lock this one row."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    size = models.BigIntegerField(default=0)
+    # The roots of the complete subtrees that make up the tree, largest first, 32 bytes each.
+    frontier = models.BinaryField(default=b"")
+
+    class Meta:
+        verbose_name = _("log head")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="head_single_row")]
+
+    def __str__(self) -> str:
+        return f"size {self.size}"
+
+
+class Checkpoint(models.Model):
+    """A signed tree head: a C2SP tlog-checkpoint signed note. Every one is kept."""
+
+    size = models.BigIntegerField(_("tree size"), unique=True)
+    root = models.BinaryField(_("root hash"), max_length=32)
+    note = models.TextField(_("signed note"))
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        ordering = ["size"]
+        get_latest_by = "size"
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"
+
+    @property
+    def root_b64(self) -> str:
+        return base64.b64encode(bytes(self.root)).decode()
+
+    @property
+    def body(self) -> str:
+        """The checkpoint text: origin, size and root lines."""
+        return self.note.split("\n\n", 1)[0] + "\n"
+
+
+class Witness(models.Model):
+    """A partner's witness: its cosignature/v1 verifier key, registered by staff."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    vkey = models.CharField(_("verifier key"), max_length=300, unique=True)
+    organisation = models.ForeignKey(
+        "partners.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="witnesses",
+    )
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("witness")
+        verbose_name_plural = _("witnesses")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Cosignature(models.Model):
+    """A witness's tlog-cosignature/v1 on one checkpoint."""
+
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, related_name="cosignatures"
+    )
+    witness = models.ForeignKey(Witness, on_delete=models.PROTECT, related_name="cosignatures")
+    timestamp = models.BigIntegerField(_("signed at (POSIX time)"))
+    line = models.TextField(_("signature line"))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cosignature")
+        verbose_name_plural = _("cosignatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "witness"], name="one_cosignature_per_witness"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness} on {self.checkpoint}"

@@ -1,0 +1,224 @@
+"""Verification that needs no database and no network: audit bundles and receipts.
+
+Runs with only the Python standard library and `cryptography`:
+
+    python -m sinergi.ledger.offline bundle FILE [--vkey VKEY]
+    python -m sinergi.ledger.offline receipt FILE --vkey VKEY --entry ENTRY_FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sinergi.ledger import merkle, notes
+
+BUNDLE_FORMAT = "sinergi-ledger-bundle/v1"
+PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+
+
+def build_levels(leaves: list[bytes]) -> list[list[bytes]]:
+    """Every complete subtree hash, level by level: levels[k][i] covers 2**k leaves."""
+    levels = [leaves]
+    node_hash = merkle.node_hash
+    current = leaves
+    while len(current) > 1:
+        current = [node_hash(current[i], current[i + 1]) for i in range(0, len(current) - 1, 2)]
+        levels.append(current)
+    return levels
+
+
+def prefix_root(levels: list[list[bytes]], size: int) -> bytes:
+    """The root of the first `size` leaves from the complete-subtree hashes (O(log n))."""
+    if size == 0:
+        return merkle.EMPTY_ROOT
+    parts: list[bytes] = []
+    start = 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            parts.append(levels[level][start >> level])
+            start += 1 << level
+    root = parts[-1]
+    for left in reversed(parts[:-1]):
+        root = merkle.node_hash(left, root)
+    return root
+
+
+def levels_hasher(levels: list[list[bytes]]) -> merkle.HashRange:
+    def hash_range(lo: int, hi: int) -> bytes:
+        n = hi - lo
+        if n & (n - 1) == 0 and lo % n == 0:
+            return levels[n.bit_length() - 1][lo // n]
+        k = merkle.split_point(n)
+        return merkle.node_hash(hash_range(lo, lo + k), hash_range(lo + k, hi))
+
+    return hash_range
+
+
+@dataclass
+class Report:
+    size: int = 0
+    checkpoints: int = 0
+    cosignatures: int = 0
+    problems: list[str] = field(default_factory=list)
+    first_bad_index: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, message: str, index: int | None = None) -> None:
+        self.problems.append(message)
+        if index is not None and (self.first_bad_index is None or index < self.first_bad_index):
+            self.first_bad_index = index
+
+
+def check_checkpoints(
+    report: Report,
+    levels: list[list[bytes]],
+    size: int,
+    checkpoint_notes: Iterable[str],
+    verifier: notes.Verifier,
+    witnesses: Sequence[notes.Verifier] = (),
+) -> None:
+    """Each checkpoint is signed by the log, matches the entries, and extends the one before."""
+    previous: notes.Checkpoint | None = None
+    hasher = levels_hasher(levels)
+    for note in checkpoint_notes:
+        try:
+            text = notes.verify_note(note, verifier)
+            checkpoint = notes.parse_checkpoint_text(text)
+        except notes.NoteError as exc:
+            report.fail(f"a checkpoint is not validly signed by the log: {exc}")
+            continue
+        report.checkpoints += 1
+        if checkpoint.origin != verifier.name:
+            report.fail(f"checkpoint {checkpoint.size} names another log: {checkpoint.origin}")
+        if checkpoint.size > size:
+            report.fail(f"checkpoint {checkpoint.size} is larger than the log ({size})", size)
+            continue
+        if prefix_root(levels, checkpoint.size) != checkpoint.root:
+            low = previous.size if previous is not None else 0
+            report.fail(
+                f"the entries before index {checkpoint.size} do not match checkpoint "
+                f"{checkpoint.size} (the change lies at or after index {low})",
+                low,
+            )
+        if previous is not None and 0 < previous.size < checkpoint.size:
+            proof = merkle.consistency_proof(previous.size, checkpoint.size, hasher)
+            try:
+                merkle.verify_consistency(
+                    previous.size, checkpoint.size, proof, previous.root, checkpoint.root
+                )
+            except merkle.ProofError:
+                report.fail(
+                    f"checkpoint {checkpoint.size} is not consistent with {previous.size}",
+                    previous.size,
+                )
+        _text, lines = notes.split_note(note)
+        for witness in witnesses:
+            for line in lines:
+                if line.name == witness.name and line.key_id == witness.key_id:
+                    try:
+                        notes.verify_cosignature(text, line, witness)
+                        report.cosignatures += 1
+                    except notes.NoteError as exc:
+                        report.fail(f"{witness.name}'s cosignature on {checkpoint.size}: {exc}")
+        previous = checkpoint
+
+
+def verify_bundle(bundle: dict, pinned_vkey: str | None = None) -> Report:
+    """Rebuild the tree from a bundle's entries and check all its checkpoints."""
+    report = Report()
+    if bundle.get("format") != BUNDLE_FORMAT:
+        report.fail(f"not a {BUNDLE_FORMAT} file")
+        return report
+    vkey = pinned_vkey or bundle["vkey"]
+    if pinned_vkey and pinned_vkey.strip() != bundle["vkey"].strip():
+        report.fail("the bundle's verifier key is not the one you pinned")
+    verifier = notes.parse_vkey(vkey)
+    bodies = [base64.b64decode(b) for b in bundle["entries"]]
+    report.size = len(bodies)
+    levels = build_levels([merkle.leaf_hash(b) for b in bodies])
+    witnesses = [notes.parse_vkey(w) for w in bundle.get("witnesses", [])]
+    check_checkpoints(report, levels, len(bodies), bundle["checkpoints"], verifier, witnesses)
+    return report
+
+
+def format_receipt(index: int, proof: Sequence[bytes], checkpoint_note: str) -> str:
+    """A C2SP tlog-proof: index, inclusion proof, and the (cosigned) checkpoint."""
+    hashes = "".join(base64.b64encode(h).decode() + "\n" for h in proof)
+    return f"{PROOF_HEADER}\nindex {index}\n{hashes}\n{checkpoint_note}"
+
+
+def verify_receipt(receipt: str, entry: bytes, vkey: str) -> notes.Checkpoint:
+    """Check that `entry` is in the log at the receipt's index, under a signed checkpoint."""
+    head, sep, checkpoint_note = receipt.partition("\n\n")
+    if not sep:
+        raise notes.NoteError("a tlog-proof has a blank line before its checkpoint")
+    lines = head.split("\n")
+    if lines[0] != PROOF_HEADER:
+        raise notes.NoteError(f"the receipt does not start with {PROOF_HEADER}")
+    rest = lines[1:]
+    if rest and rest[0].startswith("extra "):
+        rest = rest[1:]
+    if not rest or not rest[0].startswith("index "):
+        raise notes.NoteError("the receipt has no index line")
+    index_text = rest[0][len("index ") :]
+    if not index_text.isdigit():
+        raise notes.NoteError("the receipt's index is not a number")
+    try:
+        proof = [base64.b64decode(line, validate=True) for line in rest[1:]]
+    except ValueError as exc:
+        raise notes.NoteError("a proof line is not base64") from exc
+    verifier = notes.parse_vkey(vkey)
+    checkpoint = notes.parse_checkpoint_text(notes.verify_note(checkpoint_note, verifier))
+    try:
+        merkle.verify_inclusion(
+            int(index_text), checkpoint.size, merkle.leaf_hash(entry), proof, checkpoint.root
+        )
+    except merkle.ProofError as exc:
+        raise notes.NoteError(f"the inclusion proof does not verify: {exc}") from exc
+    return checkpoint
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sinergi.ledger.offline")
+    sub = parser.add_subparsers(dest="what", required=True)
+    b = sub.add_parser("bundle", help="verify an audit bundle exported by `sinergi ledger export`")
+    b.add_argument("file")
+    b.add_argument("--vkey", help="the log's verifier key you trust (else the bundle's own)")
+    r = sub.add_parser("receipt", help="verify a receipt (C2SP tlog-proof) for one entry")
+    r.add_argument("file")
+    r.add_argument("--vkey", required=True)
+    r.add_argument("--entry", required=True, help="file with the entry's exact bytes")
+    args = parser.parse_args(argv)
+    if args.what == "bundle":
+        with open(args.file, encoding="utf-8") as handle:
+            report = verify_bundle(json.load(handle), args.vkey)
+        for problem in report.problems:
+            print(f"FAIL: {problem}", file=sys.stderr)
+        if report.ok:
+            print(f"OK: {report.size} entries, {report.checkpoints} checkpoints verified")
+            return 0
+        print(f"first bad index: {report.first_bad_index}", file=sys.stderr)
+        return 1
+    with open(args.file, encoding="utf-8") as handle:
+        receipt = handle.read()
+    with open(args.entry, "rb") as handle:
+        entry = handle.read()
+    try:
+        checkpoint = verify_receipt(receipt, entry, args.vkey)
+    except notes.NoteError as exc:
+        print(f"FAIL: {exc}", file=sys.stderr)
+        return 1
+    print(f"OK: the entry is in {checkpoint.origin} under checkpoint size {checkpoint.size}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

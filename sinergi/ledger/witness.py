@@ -1,0 +1,144 @@
+"""A partner's witness (C2SP tlog-witness behaviour, over Sinergi's HTTP API).
+
+It keeps the last checkpoint it saw in a state directory, fetches the log's current
+checkpoint, checks it is signed by the pinned log key and consistent with the one
+before (refusing a fork or a rollback), and posts its tlog-cosignature/v1.
+The first run has nothing to compare with and accepts the checkpoint on trust, as
+C2SP tlog-witness allows; the log's verifier key is pinned on that first run unless
+given with --log-vkey.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from sinergi.ledger import merkle, notes
+
+TIMEOUT = 15
+
+
+class WitnessRefusal(Exception):
+    """The witness will not cosign: the log forked, rolled back or sent bad data."""
+
+
+def _get(url: str) -> bytes:
+    if urllib.parse.urlparse(url).scheme not in ("http", "https"):
+        raise WitnessRefusal(f"not an http(s) URL: {url}")
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 - checked above
+        return response.read()
+
+
+def _post_json(url: str, payload: dict) -> tuple[int, bytes]:
+    request = urllib.request.Request(  # noqa: S310 - scheme checked by _get's caller
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def load_or_create_key(path: Path, name: str) -> notes.Signer:
+    if path.exists():
+        signer = notes.parse_skey(path.read_text())
+        if signer.alg != notes.ALG_COSIGNATURE_V1:
+            raise WitnessRefusal("the witness key is not a cosignature/v1 key")
+        return signer
+    signer = notes.generate_signer(name, notes.ALG_COSIGNATURE_V1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(signer.skey() + "\n")
+    path.chmod(0o600)
+    return signer
+
+
+@dataclass
+class Outcome:
+    size: int
+    previous: int | None
+    posted: bool
+    message: str
+
+
+def run_once(
+    base_url: str,
+    key: notes.Signer,
+    state_dir: Path,
+    log_vkey: str | None = None,
+    now: float | None = None,
+) -> Outcome:
+    """Check the log's latest checkpoint and cosign it. Raises WitnessRefusal."""
+    base = base_url.rstrip("/")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    pinned = state_dir / "log.vkey"
+    if log_vkey:
+        vkey = log_vkey.strip()
+        if pinned.exists() and pinned.read_text().strip() != vkey:
+            raise WitnessRefusal("the log key differs from the one pinned earlier")
+        pinned.write_text(vkey + "\n")
+    elif pinned.exists():
+        vkey = pinned.read_text().strip()
+    else:
+        vkey = _get(base + "/ledger/vkey").decode().strip()
+        pinned.write_text(vkey + "\n")
+    verifier = notes.parse_vkey(vkey)
+
+    note = _get(base + "/ledger/checkpoint").decode()
+    try:
+        text = notes.verify_note(note, verifier)
+        checkpoint = notes.parse_checkpoint_text(text)
+    except notes.NoteError as exc:
+        raise WitnessRefusal(f"the checkpoint is not signed by the log: {exc}") from exc
+    if checkpoint.origin != verifier.name:
+        raise WitnessRefusal("the checkpoint is for another log")
+
+    state_file = state_dir / "checkpoint"
+    previous: notes.Checkpoint | None = None
+    if state_file.exists():
+        previous = notes.parse_checkpoint_text(state_file.read_text())
+    if previous is not None:
+        if checkpoint.size < previous.size:
+            raise WitnessRefusal(
+                f"rollback: the log shows size {checkpoint.size}, I saw {previous.size}"
+            )
+        if checkpoint.size == previous.size and checkpoint.root != previous.root:
+            raise WitnessRefusal(f"fork: two different roots for size {checkpoint.size}")
+        if checkpoint.size > previous.size:
+            query = urllib.parse.urlencode({"first": previous.size, "second": checkpoint.size})
+            proof = json.loads(_get(f"{base}/api/v1/ledger/proof/consistency?{query}"))
+            hashes = [base64.b64decode(h) for h in proof["hashes"]]
+            try:
+                merkle.verify_consistency(
+                    previous.size, checkpoint.size, hashes, previous.root, checkpoint.root
+                )
+            except merkle.ProofError as exc:
+                raise WitnessRefusal(
+                    f"the log's history was rewritten: size {checkpoint.size} is not "
+                    f"consistent with size {previous.size} ({exc})"
+                ) from exc
+
+    timestamp = int(now if now is not None else time.time())
+    line = notes.cosign(text, key, timestamp)
+    status, body = _post_json(
+        base + "/api/v1/ledger/cosignatures", {"checkpoint": note, "cosignature": line}
+    )
+    # Remember what we signed even if the log did not accept it: we vouched for it.
+    state_file.write_text(text)
+    if status >= 300:
+        return Outcome(checkpoint.size, previous.size if previous else None, False, body.decode())
+    return Outcome(
+        checkpoint.size,
+        previous.size if previous else None,
+        True,
+        "first checkpoint accepted on trust" if previous is None else "consistent",
+    )
