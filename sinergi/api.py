@@ -159,6 +159,9 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        # ninja raises HttpError(400) itself when it cannot parse the request body.
+        return error_response(request, 400, "malformed", _("The request body is not valid JSON."))
     codes = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
     return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 
@@ -170,11 +173,13 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 def _register_routers() -> None:
     from sinergi.access.api import router as access_router
+    from sinergi.ledger.api import router as ledger_router
     from sinergi.partners.api import router as partners_router
     from sinergi.partnerships.api import router as partnerships_router
 
     api.add_router("/organisations", partners_router)
     api.add_router("/partnerships", partnerships_router)
+    api.add_router("/ledger", ledger_router)
     api.add_router("/", access_router)
 
 

@@ -9,6 +9,7 @@ from django.views.i18n import set_language
 
 from sinergi.api import api
 from sinergi.core import views as core_views
+from sinergi.ledger import views as ledger_views
 
 admin.site.site_header = "Sinergi"
 admin.site.site_title = "Sinergi"
@@ -17,6 +18,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("ledger/checkpoint", ledger_views.checkpoint_text, name="ledger-checkpoint"),
+    path("ledger/vkey", ledger_views.vkey_text, name="ledger-vkey"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -24,6 +27,12 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("sinergi.access.urls")),
     path("organisations/", include("sinergi.partners.urls")),
+    path("ledger/", ledger_views.about, name="ledger-about"),
+    path(
+        "partnerships/<slug:slug>/ledger/",
+        ledger_views.partnership_ledger,
+        name="partnership-ledger",
+    ),
     path("partnerships/", include("sinergi.partnerships.urls")),
     prefix_default_language=True,
 )

@@ -8,13 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sinergi.access import policy
 from sinergi.access.models import ApiToken, Invitation, hash_secret, new_secret
 from sinergi.access.policy import Action
 from sinergi.access.tasks import send_email
+from sinergi.ledger.log import append as record
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import MemberRole, Membership, Partnership
 
@@ -147,18 +148,24 @@ def accept_invitation(*, invitation: Invitation, person: Person) -> Invitation:
         person.organisation = locked.organisation
         person.save(update_fields=["organisation"])
         if locked.partnership_id:
-            Membership.objects.update_or_create(
+            _membership, created = Membership.objects.get_or_create(
                 partnership_id=locked.partnership_id,
                 person=person,
                 defaults={"role": locked.role},
             )
+            if created:
+                record(
+                    "membership.granted",
+                    {
+                        "person": person.username,
+                        "role": locked.role,
+                        "invited_by": getattr(locked.invited_by, "username", None),
+                    },
+                    locked.partnership,
+                    person,
+                )
         locked.accepted_at = now()
         locked.accepted_by = person
         locked.save(update_fields=["accepted_at", "accepted_by"])
     policy.forget_roles(person)
     return locked
-
-
-def render_in(language: str, template: str, context: dict) -> str:
-    with translation.override(language):
-        return render_to_string(template, context)

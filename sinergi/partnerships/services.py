@@ -16,6 +16,7 @@ from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.core.errors import Conflict
 from sinergi.core.slugs import unique_slug
+from sinergi.ledger.log import append as record
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import MemberRole, Membership, Participation, Partnership
 
@@ -40,6 +41,12 @@ def _check_fields(fields: dict[str, Any]) -> None:
         raise TypeError(f"unknown partnership fields: {sorted(unknown)}")
 
 
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
 def _slug_taken() -> ValidationError:
     return ValidationError({"slug": [_("A partnership with this short name already exists.")]})
 
@@ -59,6 +66,17 @@ def create_partnership(*, actor: Person, **fields: Any) -> Partnership:
             Membership.objects.create(
                 partnership=partnership, person=actor, role=MemberRole.COORDINATOR
             )
+            record(
+                "partnership.created",
+                {
+                    "title": partnership.title,
+                    "visibility": partnership.visibility,
+                    "base_currency": partnership.base_currency,
+                    "coordinator": actor.username,
+                },
+                partnership,
+                actor,
+            )
     except IntegrityError as exc:
         raise _slug_taken() from exc
     policy.forget_roles(actor)
@@ -69,12 +87,19 @@ def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any
     """Change a partnership's description, dates, place or visibility."""
     policy.require(actor, Action.EDIT, partnership)
     _check_fields(fields)
+    changed = {
+        name: _jsonable(value)
+        for name, value in fields.items()
+        if getattr(partnership, name) != value
+    }
     for name, value in fields.items():
         setattr(partnership, name, value)
     partnership.full_clean()
     try:
         with transaction.atomic():
             partnership.save()
+            if changed:
+                record("partnership.updated", {"changed": changed}, partnership, actor)
     except IntegrityError as exc:
         raise _slug_taken() from exc
     return partnership
@@ -84,6 +109,12 @@ def delete_partnership(*, actor: Person, partnership: Partnership) -> None:
     """Delete a partnership with its participations and memberships."""
     policy.require(actor, Action.DELETE, partnership)
     with transaction.atomic():
+        record(
+            "partnership.deleted",
+            {"title": partnership.title, "slug": partnership.slug},
+            partnership,
+            actor,
+        )
         partnership.delete()
     policy.forget_roles(actor)
 
@@ -105,6 +136,17 @@ def add_partner(
     try:
         with transaction.atomic():
             participation.save()
+            record(
+                "partner.joined",
+                {
+                    "organisation": organisation.slug,
+                    "organisation_name": organisation.name,
+                    "role": role,
+                    "contribution": contribution,
+                },
+                partnership,
+                actor,
+            )
     except IntegrityError as exc:
         raise ValidationError(
             {"role": [_("This organisation already takes part in this role.")]}
@@ -117,6 +159,7 @@ def change_partner_role(
 ) -> Participation:
     """Change the IATI role (and optionally the contribution) of a participation."""
     policy.require(actor, Action.MANAGE_PARTNERS, participation.partnership)
+    previous = participation.role
     participation.role = role
     if contribution is not None:
         participation.contribution = contribution
@@ -124,6 +167,17 @@ def change_partner_role(
     try:
         with transaction.atomic():
             participation.save()
+            if previous != role:
+                record(
+                    "partner.role_changed",
+                    {
+                        "organisation": participation.organisation.slug,
+                        "from": previous,
+                        "to": role,
+                    },
+                    participation.partnership,
+                    actor,
+                )
     except IntegrityError as exc:
         raise ValidationError(
             {"role": [_("This organisation already takes part in this role.")]}
@@ -135,6 +189,12 @@ def remove_partner(*, actor: Person, participation: Participation) -> None:
     """Take an organisation's participation out of a partnership."""
     policy.require(actor, Action.MANAGE_PARTNERS, participation.partnership)
     with transaction.atomic():
+        record(
+            "partner.left",
+            {"organisation": participation.organisation.slug, "role": participation.role},
+            participation.partnership,
+            actor,
+        )
         participation.delete()
 
 
@@ -163,6 +223,12 @@ def grant_membership(
     try:
         with transaction.atomic():
             membership.save()
+            record(
+                "membership.granted",
+                {"person": person.username, "role": role},
+                partnership,
+                actor,
+            )
     except IntegrityError as exc:
         raise ValidationError(
             {"person": [_("This person is already a member of the partnership.")]}
@@ -196,6 +262,13 @@ def change_membership_role(*, actor: Person, membership: Membership, role: str) 
         if role != MemberRole.COORDINATOR and _is_last_coordinator(current):
             raise Conflict(_("A partnership needs at least one coordinator."), field="role")
         membership.save()
+        if current.role != role:
+            record(
+                "membership.role_changed",
+                {"person": membership.person.username, "from": current.role, "to": role},
+                partnership,
+                actor,
+            )
     policy.forget_roles(membership.person)
     return membership
 
@@ -210,5 +283,11 @@ def revoke_membership(*, actor: Person, membership: Membership) -> None:
         current = Membership.objects.select_for_update().get(pk=membership.pk)
         if _is_last_coordinator(current):
             raise Conflict(_("A partnership needs at least one coordinator."), field="role")
+        record(
+            "membership.revoked",
+            {"person": membership.person.username, "role": current.role},
+            partnership,
+            actor,
+        )
         current.delete()
     policy.forget_roles(membership.person)

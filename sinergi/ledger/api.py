@@ -1,0 +1,205 @@
+"""API of the transparency ledger: /api/v1/ledger/…  Hashes and checkpoints are public;
+entry bodies follow the permission policy of their partnership."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from sinergi.ledger import checkpoints, log, notes, queries
+from sinergi.ledger.models import Checkpoint
+
+router = Router(tags=["ledger"])
+
+MAX_PAGE = 1000
+
+
+class EntryOut(Schema):
+    index: int
+    leaf_hash: str = Field(description="base64 of SHA-256(0x00 ‖ body)")
+    body: str | None = Field(None, description="base64 of the exact bytes that were hashed")
+    kind: str | None = None
+    partnership: str | None = None
+    actor: str | None = None
+    time: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+class EntriesOut(Schema):
+    start: int
+    end: int
+    tree_size: int
+    items: list[EntryOut]
+
+
+class EntriesQuery(Schema):
+    start: int = Field(0, ge=0)
+    end: int | None = Field(None, ge=0, description=f"exclusive; at most start+{MAX_PAGE}")
+
+
+class InclusionQuery(Schema):
+    index: int | None = Field(None, ge=0)
+    leaf_hash: str | None = Field(None, max_length=100, description="base64, instead of index")
+    tree_size: int | None = Field(None, ge=1, description="defaults to the latest checkpoint")
+
+
+class InclusionOut(Schema):
+    index: int
+    tree_size: int
+    leaf_hash: str
+    root: str
+    hashes: list[str]
+
+
+class ConsistencyQuery(Schema):
+    first: int = Field(..., ge=1)
+    second: int = Field(..., ge=1)
+
+
+class ConsistencyOut(Schema):
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    hashes: list[str]
+
+
+class CheckpointOut(Schema):
+    size: int
+    root: str
+    note: str = Field(description="the signed note, with witnesses' cosignatures")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_root(obj: Checkpoint) -> str:
+        return obj.root_b64
+
+    @staticmethod
+    def resolve_note(obj: Checkpoint) -> str:
+        return obj.note + "".join(c.line for c in obj.cosignatures.all())
+
+
+class CosignatureIn(Schema):
+    checkpoint: str = Field(max_length=10_000, description="the checkpoint note that was cosigned")
+    cosignature: str = Field(max_length=1_000, description="one tlog-cosignature/v1 line")
+
+
+class CosignatureOut(Schema):
+    witness: str
+    size: int
+    timestamp: int
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+@router.get("/entries", response=EntriesOut, summary="Entries with their leaf hashes")
+def list_entries(request: HttpRequest, params: Query[EntriesQuery]) -> dict:
+    size = log.current_head().size
+    end = params.end if params.end is not None else params.start + 100
+    if end < params.start:
+        raise _invalid("end", _("end must not be smaller than start."))
+    if end - params.start > MAX_PAGE:
+        raise _invalid("end", _("Ask for at most %(n)d entries at a time.") % {"n": MAX_PAGE})
+    end = min(end, size)
+    items = queries.entries_for(request.auth, params.start, end)
+    return {"start": params.start, "end": max(end, params.start), "tree_size": size, "items": items}
+
+
+def _parse_hash(value: str, field: str) -> bytes:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise _invalid(field, _("Give a base64-encoded hash.")) from exc
+    if len(raw) != 32:
+        raise _invalid(field, _("A hash is 32 bytes."))
+    return raw
+
+
+def _default_size() -> int:
+    latest = checkpoints.latest_checkpoint()
+    if latest is None:
+        raise _invalid("tree_size", _("The log is empty."))
+    return latest.size
+
+
+@router.get("/proof/inclusion", response=InclusionOut, summary="RFC 9162 inclusion proof")
+def inclusion_proof(request: HttpRequest, params: Query[InclusionQuery]) -> dict:
+    if (params.index is None) == (params.leaf_hash is None):
+        raise _invalid("index", _("Give either index or leaf_hash."))
+    tree_size = params.tree_size or _default_size()
+    index = params.index
+    if params.leaf_hash is not None:
+        index = log.index_of_leaf(_parse_hash(params.leaf_hash, "leaf_hash"))
+        if index is None:
+            raise _invalid("leaf_hash", _("No entry has this leaf hash."))
+    try:
+        proof = log.inclusion(index, tree_size)
+    except log.LedgerError as exc:
+        raise _invalid("index" if params.index is not None else "tree_size", str(exc)) from exc
+    return {
+        "index": proof.index,
+        "tree_size": proof.tree_size,
+        "leaf_hash": log.b64(proof.leaf_hash),
+        "root": log.b64(proof.root),
+        "hashes": [log.b64(h) for h in proof.hashes],
+    }
+
+
+@router.get("/proof/consistency", response=ConsistencyOut, summary="RFC 9162 consistency proof")
+def consistency_proof(request: HttpRequest, params: Query[ConsistencyQuery]) -> dict:
+    try:
+        proof = log.consistency(params.first, params.second)
+    except log.LedgerError as exc:
+        raise _invalid("second" if "second" in str(exc) else "first", str(exc)) from exc
+    return {
+        "first": proof.first,
+        "second": proof.second,
+        "first_root": log.b64(proof.first_root),
+        "second_root": log.b64(proof.second_root),
+        "hashes": [log.b64(h) for h in proof.hashes],
+    }
+
+
+@router.get("/checkpoints", response=list[CheckpointOut], summary="Every checkpoint issued")
+@paginate(LimitOffsetPagination)
+def list_checkpoints(request: HttpRequest) -> Any:
+    return queries.checkpoints_with_cosignatures()
+
+
+@router.post("/cosignatures", response={201: CosignatureOut}, summary="A witness's cosignature")
+def post_cosignature(request: HttpRequest, payload: CosignatureIn) -> Any:
+    try:
+        cosignature = checkpoints.record_cosignature(payload.checkpoint, payload.cosignature)
+    except notes.NoteError as exc:
+        field = "checkpoint" if "checkpoint" in str(exc) else "cosignature"
+        raise _invalid(field, str(exc)) from exc
+    return 201, {
+        "witness": cosignature.witness.name,
+        "size": cosignature.checkpoint.size,
+        "timestamp": cosignature.timestamp,
+    }
+
+
+@router.get(
+    "/entries/{index}/receipt",
+    summary="A receipt for one entry (C2SP tlog-proof)",
+    response={200: str},
+)
+def receipt(request: HttpRequest, index: int) -> HttpResponse:
+    latest = checkpoints.latest_checkpoint()
+    if latest is None or not 0 <= index < latest.size:
+        raise _invalid("index", _("No checkpoint covers this index yet."))
+    text = queries.receipt_text(index, latest)
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="sinergi-entry-{index}.tlog-proof"'
+    return response

@@ -1,0 +1,76 @@
+"""Read paths of the ledger for the API and pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db.models import Max, Prefetch, QuerySet
+
+from sinergi.access import policy
+from sinergi.access.policy import User
+from sinergi.ledger import checkpoints, log, offline
+from sinergi.ledger.models import Checkpoint, Cosignature, Entry, Node, Witness, node_key
+
+
+def entries_for(user: User, start: int, end: int) -> list[dict[str, Any]]:
+    """Entries [start, end) with leaf hashes; bodies only where `user` may read them."""
+    if end <= start:
+        return []
+    entries = list(Entry.objects.filter(index__gte=start, index__lt=end).order_by("index"))
+    leaves = dict(
+        Node.objects.filter(key__gte=node_key(0, start), key__lt=node_key(0, end)).values_list(
+            "key", "hash"
+        )
+    )
+    readable = policy.readable_partnership_ids(
+        user, {e.partnership_ref for e in entries if e.partnership_ref is not None}
+    )
+    items = []
+    for entry in entries:
+        item: dict[str, Any] = {
+            "index": entry.index,
+            "leaf_hash": log.b64(bytes(leaves.get(node_key(0, entry.index), b""))),
+        }
+        if entry.partnership_ref is None or entry.partnership_ref in readable:
+            body = bytes(entry.body)
+            decoded = json.loads(body)
+            item.update(
+                body=log.b64(body),
+                kind=decoded["kind"],
+                partnership=decoded["partnership"],
+                actor=decoded["actor"],
+                time=decoded["time"],
+                payload=decoded["payload"],
+            )
+        items.append(item)
+    return items
+
+
+def partnership_entries(partnership_id: int) -> QuerySet[Entry]:
+    return Entry.objects.filter(partnership_ref=partnership_id).order_by("-index")
+
+
+def decode(entry: Entry) -> dict[str, Any]:
+    return json.loads(bytes(entry.body))
+
+
+def checkpoints_with_cosignatures() -> QuerySet[Checkpoint]:
+    cosignatures = Cosignature.objects.select_related("witness").order_by("witness__name")
+    return Checkpoint.objects.order_by("-size").prefetch_related(
+        Prefetch("cosignatures", queryset=cosignatures)
+    )
+
+
+def receipt_text(index: int, checkpoint: Checkpoint) -> str:
+    proof = log.inclusion(index, checkpoint.size)
+    return offline.format_receipt(index, proof.hashes, checkpoints.full_note(checkpoint))
+
+
+def witness_progress() -> list[dict[str, Any]]:
+    """Each registered witness with the largest checkpoint size it has cosigned."""
+    return list(
+        Witness.objects.select_related("organisation")
+        .annotate(largest=Max("cosignatures__checkpoint__size"))
+        .order_by("name")
+    )
