@@ -59,6 +59,8 @@ class Organisation(models.Model):
                 fields=["iati_identifier"],
                 condition=~Q(iati_identifier=""),
                 name="organisation_iati_identifier_unique",
+                # "unique" makes full_clean() report it on the field, not as a non-field error.
+                violation_error_code="unique",
                 violation_error_message=_(
                     "An organisation with this IATI identifier is already registered."
                 ),

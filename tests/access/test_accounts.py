@@ -1,0 +1,422 @@
+"""Accounts through the pages: sign-in and out, lock-out, password reset and invitations."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.hashers import check_password, identify_hasher, make_password
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.utils import timezone
+
+import sinergi.settings as production_settings
+from sinergi.access import services
+from sinergi.access.models import Invitation
+from sinergi.partners.models import Person
+from sinergi.partnerships.models import Membership
+from tests.factories import PASSWORD, PersonFactory
+
+NEW_PASSWORD = "Kopi-tubruk-di-pagi-hari-42"
+LOGIN = "/en/accounts/login/"
+LOGOUT = "/en/accounts/logout/"
+INVITATION_LINK = re.compile(r"http://testserver(/en/accounts/invitations/[^/\s]+/)")
+RESET_LINK = re.compile(r"http://testserver(/en/accounts/password/reset/[^/\s]+/[^/\s]+/)")
+
+
+def signed_in_as(client: Client) -> str | None:
+    """The username the client's session belongs to, asked through the API."""
+    response = client.get("/api/v1/me")
+    return response.json()["username"] if response.status_code == 200 else None
+
+
+@pytest.fixture
+def person(db) -> Person:
+    return PersonFactory(username="ana", email="ana@example.org")
+
+
+# Sign-in and sign-out -------------------------------------------------------------------
+
+
+def test_sign_in_and_out_through_the_pages(person):
+    """Given the sign-in page, the right password signs in and leads home; signing out
+    (POST) ends the session."""
+    client = Client()
+    assert client.get(LOGIN).status_code == 200
+
+    response = client.post(LOGIN, {"username": "ana", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/"
+    assert client.session["_auth_user_id"] == str(person.pk)
+    assert signed_in_as(client) == "ana"
+
+    response = client.post(LOGOUT)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/"
+    assert "_auth_user_id" not in client.session
+    assert signed_in_as(client) is None
+
+
+def test_sign_in_honours_next(person):
+    """Given a `next` page, signing in leads there."""
+    client = Client()
+
+    response = client.post(
+        LOGIN, {"username": "ana", "password": PASSWORD, "next": "/en/accounts/tokens/"}
+    )
+
+    assert response["Location"] == "/en/accounts/tokens/"
+
+
+def test_wrong_password_is_refused(person):
+    """Given a wrong password, the page shows the form again with an error."""
+    client = Client()
+
+    response = client.post(LOGIN, {"username": "ana", "password": "wrong"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert signed_in_as(client) is None
+
+
+def test_production_hashes_passwords_with_argon2():
+    """Given the production settings module, Argon2 is the first (default) hasher, and it
+    works in this installation (argon2-cffi present)."""
+    assert production_settings.PASSWORD_HASHERS[0] == (
+        "django.contrib.auth.hashers.Argon2PasswordHasher"
+    )
+    encoded = make_password(NEW_PASSWORD, hasher="argon2")
+    assert identify_hasher(encoded).algorithm == "argon2"
+    assert check_password(NEW_PASSWORD, encoded)
+    assert not check_password("wrong", encoded)
+
+
+def test_argon2_hashes_still_verify_under_test_settings(person):
+    """Given a password stored with Argon2, signing in works under the test hasher list
+    (which keeps the production hashers after the fast one)."""
+    person.password = make_password(NEW_PASSWORD, hasher="argon2")
+    person.save()
+    client = Client()
+
+    client.post(LOGIN, {"username": "ana", "password": NEW_PASSWORD})
+
+    assert signed_in_as(client) == "ana"
+
+
+def test_lock_out_after_five_failed_sign_ins(person):
+    """Given five wrong passwords for one account, the sixth attempt is refused even with
+    the right password and shows the lock-out page."""
+    client = Client()
+    for _attempt in range(5):
+        response = client.post(LOGIN, {"username": "ana", "password": "wrong"})
+        assert response.status_code in (200, 429)
+
+    response = client.post(LOGIN, {"username": "ana", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "registration/locked_out.html" in [t.name for t in response.templates]
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert signed_in_as(client) is None
+    assert "_auth_user_id" not in client.session
+
+
+def test_four_failures_do_not_lock_out(person):
+    """Given four wrong passwords, the fifth attempt with the right one still signs in."""
+    client = Client()
+    for _attempt in range(4):
+        client.post(LOGIN, {"username": "ana", "password": "wrong"})
+
+    response = client.post(LOGIN, {"username": "ana", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert signed_in_as(client) == "ana"
+
+
+def test_lock_out_is_per_account(person):
+    """Given one account locked out, another account can still sign in from the same
+    address."""
+    PersonFactory(username="budi")
+    client = Client()
+    for _attempt in range(5):
+        client.post(LOGIN, {"username": "ana", "password": "wrong"})
+
+    response = Client().post(LOGIN, {"username": "budi", "password": PASSWORD})
+
+    assert response.status_code == 302
+
+
+# Password reset -------------------------------------------------------------------------
+
+
+def test_password_reset_by_email(person):
+    """Given a forgotten password, the reset page e-mails a link; the link lets you choose
+    a new password, which then signs in while the old one does not; the link works once."""
+    client = Client()
+
+    response = client.post("/en/accounts/password/reset/", {"email": "ana@example.org"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/accounts/password/reset/done/"
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ana@example.org"]
+    link = RESET_LINK.search(message.body)
+    assert link, message.body
+
+    form_page = client.get(link.group(1), follow=True)
+    assert form_page.status_code == 200
+    set_password_url = form_page.redirect_chain[-1][0]
+    assert set_password_url.endswith("/set-password/")
+
+    response = client.post(
+        set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/accounts/password/reset/complete/"
+    person.refresh_from_db()
+    assert person.check_password(NEW_PASSWORD)
+    assert not person.check_password(PASSWORD)
+    fresh = Client()
+    fresh.post(LOGIN, {"username": "ana", "password": NEW_PASSWORD})
+    assert signed_in_as(fresh) == "ana"
+
+    reused = Client().get(link.group(1), follow=True)
+    assert "The link is invalid or was used already" in reused.content.decode()
+
+
+def test_password_reset_for_unknown_address_sends_nothing(person):
+    """Given an address nobody uses, the page says the same as for a known one and sends
+    no e-mail, so that it does not reveal who has an account."""
+    response = Client().post("/en/accounts/password/reset/", {"email": "nobody@example.org"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/en/accounts/password/reset/done/"
+    assert mail.outbox == []
+
+
+# Invitations ----------------------------------------------------------------------------
+
+
+def invite_through_members_page(
+    client: Client, slug: str, *, email: str, organisation_id: int, role: str, capture
+):
+    with capture(execute=True):
+        return client.post(
+            f"/en/partnerships/{slug}/members/",
+            {"form": "invite", "email": email, "organisation": organisation_id, "role": role},
+        )
+
+
+def sign_up(client: Client, path: str, username: str = "dewi"):
+    return client.post(
+        path,
+        {
+            "username": username,
+            "first_name": "Dewi",
+            "last_name": "Lestari",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
+
+
+@pytest.fixture
+def invited(private_cast, django_capture_on_commit_callbacks):
+    """A coordinator has invited dewi@example.org as member through the members page;
+    returns (cast, path of the link in the e-mail)."""
+    cast = private_cast
+    coordinator = Client()
+    coordinator.force_login(cast.people["coordinator"])
+    assert coordinator.get(f"/en/partnerships/{cast.partnership.slug}/members/").status_code == 200
+
+    response = invite_through_members_page(
+        coordinator,
+        cast.partnership.slug,
+        email="dewi@example.org",
+        organisation_id=cast.people["member"].organisation_id,
+        role="member",
+        capture=django_capture_on_commit_callbacks,
+    )
+
+    assert response.status_code == 302, response.content[:2000]
+    assert response["Location"] == f"/en/partnerships/{cast.partnership.slug}/members/"
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["dewi@example.org"]
+    assert cast.partnership.title in message.body
+    link = INVITATION_LINK.search(message.body)
+    assert link, message.body
+    return cast, link.group(1)
+
+
+def test_invitation_creates_account_with_organisation_and_role(invited):
+    """Given an e-mailed invitation, an anonymous visitor opens the link, creates an
+    account, is signed in, works for the inviting organisation and has the role."""
+    cast, path = invited
+    visitor = Client()
+    page = visitor.get(path)
+    assert page.status_code == 200
+    assert "dewi@example.org" in page.content.decode()
+
+    response = sign_up(visitor, path)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/en/partnerships/{cast.partnership.slug}/"
+    dewi = Person.objects.get(username="dewi")
+    assert dewi.email == "dewi@example.org"
+    assert dewi.organisation_id == cast.people["member"].organisation_id
+    assert dewi.check_password(NEW_PASSWORD)
+    membership = Membership.objects.get(partnership=cast.partnership, person=dewi)
+    assert membership.role == "member"
+    invitation = Invitation.objects.get()
+    assert invitation.accepted_by == dewi
+    assert invitation.accepted_at is not None
+    assert signed_in_as(visitor) == "dewi"
+    assert visitor.get(f"/en/partnerships/{cast.partnership.slug}/").status_code == 200
+
+
+def test_invitation_link_works_once(invited):
+    """Given an invitation that was used, the link shows the "cannot be used" page (404)
+    and a second sign-up through it creates nobody."""
+    _cast, path = invited
+    assert sign_up(Client(), path).status_code == 302
+
+    second = Client()
+    page = second.get(path)
+    response = sign_up(second, path, username="intruder")
+
+    assert page.status_code == 404
+    assert "This invitation cannot be used" in page.content.decode()
+    assert response.status_code == 404
+    assert not Person.objects.filter(username="intruder").exists()
+    assert signed_in_as(second) is None
+
+
+def test_expired_invitation_is_not_found(invited, monkeypatch):
+    """Given an invitation, it still opens after 13 days but after 15 days (the `now` seam
+    moved) the link shows the 404 page and nobody can join with it."""
+    cast, path = invited
+    start = timezone.now()
+    monkeypatch.setattr(services, "now", lambda: start + timedelta(days=13))
+    assert Client().get(path).status_code == 200
+
+    monkeypatch.setattr(services, "now", lambda: start + timedelta(days=15))
+    visitor = Client()
+    page = visitor.get(path)
+    response = sign_up(visitor, path)
+
+    assert page.status_code == 404
+    assert "This invitation cannot be used" in page.content.decode()
+    assert response.status_code == 404
+    assert not Person.objects.filter(username="dewi").exists()
+    assert not Membership.objects.filter(
+        partnership=cast.partnership, person__email="dewi@example.org"
+    ).exists()
+
+
+def test_unknown_invitation_link_is_not_found(db):
+    """Given a made-up invitation token, the page is 404."""
+    response = Client().get("/en/accounts/invitations/sng_made-up/")
+
+    assert response.status_code == 404
+    assert "This invitation cannot be used" in response.content.decode()
+
+
+def test_signed_in_person_accepts_invitation(invited):
+    """Given a signed-in person without an organisation, opening the link and confirming
+    makes them join the organisation with the role, without a new account."""
+    cast, path = invited
+    dewi = PersonFactory(username="dewi", organisation=None)
+    client = Client()
+    client.force_login(dewi)
+    people = Person.objects.count()
+
+    response = client.post(path)
+
+    assert response.status_code == 302
+    dewi.refresh_from_db()
+    assert dewi.organisation_id == cast.people["member"].organisation_id
+    assert Membership.objects.get(partnership=cast.partnership, person=dewi).role == "member"
+    assert Person.objects.count() == people
+
+
+def test_partner_admin_cannot_invite_a_coordinator(
+    private_cast, django_capture_on_commit_callbacks
+):
+    """Given a partner admin on the members page, inviting someone as coordinator is
+    refused on the role (422): no invitation, no e-mail. Inviting a member works."""
+    cast = private_cast
+    admin = Client()
+    admin.force_login(cast.people["partner_admin"])
+    own_organisation = cast.people["partner_admin"].organisation_id
+
+    refused = invite_through_members_page(
+        admin,
+        cast.partnership.slug,
+        email="boss@example.org",
+        organisation_id=own_organisation,
+        role="coordinator",
+        capture=django_capture_on_commit_callbacks,
+    )
+
+    assert refused.status_code == 422
+    assert "role" in refused.context["invite_form"].errors
+    assert not Invitation.objects.exists()
+    assert mail.outbox == []
+
+    accepted = invite_through_members_page(
+        admin,
+        cast.partnership.slug,
+        email="colleague@example.org",
+        organisation_id=own_organisation,
+        role="member",
+        capture=django_capture_on_commit_callbacks,
+    )
+
+    assert accepted.status_code == 302
+    assert Invitation.objects.get().role == "member"
+    assert [m.to for m in mail.outbox] == [["colleague@example.org"]]
+
+
+def test_partner_admin_cannot_invite_a_coordinator_through_the_service(private_cast):
+    """Given a partner admin calling the service directly, a coordinator invitation is
+    refused with PermissionDenied and nothing is stored."""
+    cast = private_cast
+    admin = cast.people["partner_admin"]
+
+    with pytest.raises(PermissionDenied):
+        services.invite_person(
+            actor=admin,
+            email="boss@example.org",
+            organisation=admin.organisation,
+            partnership=cast.partnership,
+            role="coordinator",
+            accept_url_template="http://testserver/en/accounts/invitations/{token}/",
+        )
+
+    assert not Invitation.objects.exists()
+
+
+def test_members_cannot_invite(private_cast, django_capture_on_commit_callbacks):
+    """Given a plain member, posting the invite form is 403 and sends nothing."""
+    cast = private_cast
+    member = Client()
+    member.force_login(cast.people["member"])
+
+    response = invite_through_members_page(
+        member,
+        cast.partnership.slug,
+        email="friend@example.org",
+        organisation_id=cast.people["member"].organisation_id,
+        role="member",
+        capture=django_capture_on_commit_callbacks,
+    )
+
+    assert response.status_code == 403
+    assert not Invitation.objects.exists()
+    assert mail.outbox == []
