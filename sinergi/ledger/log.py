@@ -7,17 +7,17 @@ one entry and at most log2(n)+1 nodes, and a proof reads O(log n) nodes in one q
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sinergi.ledger import merkle
-from sinergi.ledger.models import Entry, Head, Node, node_key
+from sinergi.ledger import jcs, merkle
+from sinergi.ledger.models import LEVEL_SHIFT, Entry, Head, Node, node_key
 
 
 class LedgerError(Exception):
@@ -37,7 +37,7 @@ def canonical_entry(
     kind: str, partnership: str | None, actor: str | None, time: str, payload: dict[str, Any]
 ) -> bytes:
     """The RFC 8785 bytes of an entry — exactly what the leaf hash covers."""
-    return rfc8785.dumps(
+    return jcs.dumps(
         {"kind": kind, "partnership": partnership, "actor": actor, "time": time, "payload": payload}
     )
 
@@ -116,6 +116,107 @@ def append(
     head.save(update_fields=["size", "frontier"])
     transaction.on_commit(_after_append)
     return entry
+
+
+def append_many(entries: Iterable[Sequence[Any]], *, batch_size: int = 20_000) -> range:
+    """Append many events in order, inside the caller's transaction; return their indices.
+
+    Each item holds the arguments of `append`: `(kind, payload)` or
+    `(kind, payload, partnership, actor)`. The result is exactly what calling `append` for
+    each item in turn would store: the same entries (each stamped by its own `now()`), the
+    same subtree hashes and the same head. But the leaves, subtree hashes and frontier are
+    computed in memory and written `batch_size` entries at a time (COPY on PostgreSQL,
+    `executemany` elsewhere), so a million entries take seconds rather than a million
+    round trips. The head row is locked as in `append`, and the whole batch runs in a
+    savepoint: if any item is rejected (LedgerError) nothing of the batch is kept. One
+    checkpoint attempt follows the commit, as after an `append`.
+    """
+    if not connection.in_atomic_block:
+        raise LedgerError("ledger.append_many must run inside the caller's transaction")
+    if batch_size < 1:
+        raise LedgerError("batch_size must be at least 1")
+    entry_table = Entry._meta.db_table
+    entry_columns = [
+        Entry._meta.get_field(name).column
+        for name in ("index", "kind", "partnership_ref", "time", "body")
+    ]
+    node_table = Node._meta.db_table
+    node_columns = [Node._meta.get_field(name).column for name in ("key", "hash")]
+    prep_time = Entry._meta.get_field("time").get_db_prep_save
+    sha256 = hashlib.sha256
+    with transaction.atomic():
+        head = Head.objects.select_for_update().get(pk=1)
+        first = index = head.size
+        frontier = split_frontier(head.frontier)
+        entry_rows: list[tuple] = []
+        node_rows: list[tuple[int, bytes]] = []
+        for item in entries:
+            kind, payload, partnership, actor = _arguments(*item)
+            if not kind or len(kind) > 60:
+                raise LedgerError("an entry kind is 1 to 60 characters")
+            moment = now()
+            body = canonical_entry(
+                kind,
+                getattr(partnership, "slug", None),
+                getattr(actor, "username", None) if actor is not None else None,
+                rfc3339(moment),
+                payload,
+            )
+            # merkle.leaf_hash and merkle.node_hash, inlined for speed.
+            current = sha256(b"\x00" + body).digest()
+            node_rows.append((index, current))  # node_key(0, index) == index
+            level, position = 0, index
+            while position & 1:
+                current = sha256(b"\x01" + frontier.pop() + current).digest()
+                level += 1
+                position >>= 1
+                node_rows.append(((level << LEVEL_SHIFT) | position, current))
+            frontier.append(current)
+            entry_rows.append(
+                (
+                    index,
+                    kind,
+                    getattr(partnership, "pk", None),
+                    prep_time(moment, connection),
+                    body,
+                )
+            )
+            index += 1
+            if len(entry_rows) >= batch_size:
+                _insert_rows(entry_table, entry_columns, entry_rows)
+                _insert_rows(node_table, node_columns, node_rows)
+                entry_rows, node_rows = [], []
+        _insert_rows(entry_table, entry_columns, entry_rows)
+        _insert_rows(node_table, node_columns, node_rows)
+        if index > first:
+            head.size = index
+            head.frontier = b"".join(frontier)
+            head.save(update_fields=["size", "frontier"])
+            transaction.on_commit(_after_append)
+    return range(first, index)
+
+
+def _arguments(
+    kind: str, payload: dict[str, Any], partnership: Any = None, actor: Any = None
+) -> tuple[str, dict[str, Any], Any, Any]:
+    return kind, payload, partnership, actor
+
+
+def _insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Insert rows of plain values (already adapted for the database) in one go."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
 def _after_append() -> None:
