@@ -7,7 +7,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from sinergi.access import services
 from sinergi.access.models import ApiToken
@@ -71,14 +71,14 @@ def list_tokens(request: HttpRequest) -> object:
 
 
 @router.post("/tokens", response={201: TokenCreated}, summary="Create an API token")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     token, secret = services.create_api_token(actor=_signed_in(request), name=payload.name)
-    return 201, {**TokenOut.from_orm(token).dict(), "secret": secret}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "secret": secret})
 
 
 @router.delete("/tokens/{pk}", response={204: None}, summary="Revoke an API token")
-def revoke_token(request: HttpRequest, pk: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, pk: int) -> Status:
     person = _signed_in(request)
     token = get_object_or_404(ApiToken, pk=pk, person=person)
     services.revoke_api_token(actor=person, token=token)
-    return 204, None
+    return Status(204, None)

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from sinergi.ledger import checkpoints, log, notes, queries
@@ -183,11 +183,14 @@ def post_cosignature(request: HttpRequest, payload: CosignatureIn) -> Any:
     except notes.NoteError as exc:
         field = "checkpoint" if "checkpoint" in str(exc) else "cosignature"
         raise _invalid(field, str(exc)) from exc
-    return 201, {
-        "witness": cosignature.witness.name,
-        "size": cosignature.checkpoint.size,
-        "timestamp": cosignature.timestamp,
-    }
+    return Status(
+        201,
+        {
+            "witness": cosignature.witness.name,
+            "size": cosignature.checkpoint.size,
+            "timestamp": cosignature.timestamp,
+        },
+    )
 
 
 @router.get(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from sinergi.partners import queries, services
@@ -74,13 +74,13 @@ def list_organisations(
 
 
 @router.post("", response={201: OrganisationOut}, summary="Register an organisation")
-def create_organisation(request: HttpRequest, payload: OrganisationIn) -> tuple[int, Organisation]:
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status:
     data = payload.dict()
     confirm = data.pop("confirm_duplicate")
     organisation = services.register_organisation(
         actor=request.auth, confirm_duplicate=confirm, **data
     )
-    return 201, organisation
+    return Status(201, organisation)
 
 
 @router.get("/{slug}", response=OrganisationOut, summary="Read an organisation")
@@ -96,7 +96,7 @@ def patch_organisation(request: HttpRequest, slug: str, payload: OrganisationPat
 
 
 @router.delete("/{slug}", response={204: None}, summary="Remove an organisation")
-def delete_organisation(request: HttpRequest, slug: str) -> tuple[int, None]:
+def delete_organisation(request: HttpRequest, slug: str) -> Status:
     organisation = get_object_or_404(Organisation, slug=slug)
     services.delete_organisation(actor=request.auth, organisation=organisation)
-    return 204, None
+    return Status(204, None)

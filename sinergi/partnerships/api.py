@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from sinergi.access import policy
@@ -153,9 +153,9 @@ def list_partnerships(
 
 
 @router.post("", response={201: PartnershipOut}, summary="Create a partnership")
-def create_partnership(request: HttpRequest, payload: PartnershipIn) -> tuple[int, Partnership]:
+def create_partnership(request: HttpRequest, payload: PartnershipIn) -> Status:
     partnership = services.create_partnership(actor=request.auth, **payload.dict())
-    return 201, partnership
+    return Status(201, partnership)
 
 
 @router.get("/{slug}", response=PartnershipOut, summary="Read a partnership")
@@ -174,10 +174,10 @@ def patch_partnership(request: HttpRequest, slug: str, payload: PartnershipPatch
 
 
 @router.delete("/{slug}", response={204: None}, summary="Delete a partnership")
-def delete_partnership(request: HttpRequest, slug: str) -> tuple[int, None]:
+def delete_partnership(request: HttpRequest, slug: str) -> Status:
     partnership = _partnership(request, slug, Action.DELETE)
     services.delete_partnership(actor=request.auth, partnership=partnership)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{slug}/participations", response=list[ParticipationOut], summary="List the partners")
@@ -187,9 +187,7 @@ def list_participations(request: HttpRequest, slug: str) -> object:
 
 
 @router.post("/{slug}/participations", response={201: ParticipationOut}, summary="Add a partner")
-def add_participation(
-    request: HttpRequest, slug: str, payload: ParticipationIn
-) -> tuple[int, Participation]:
+def add_participation(request: HttpRequest, slug: str, payload: ParticipationIn) -> Status:
     partnership = _partnership(request, slug, Action.MANAGE_PARTNERS)
     organisation = Organisation.objects.filter(slug=payload.organisation).first()
     if organisation is None:
@@ -201,7 +199,7 @@ def add_participation(
         role=payload.role,
         contribution=payload.contribution,
     )
-    return 201, participation
+    return Status(201, participation)
 
 
 @router.patch(
@@ -223,11 +221,11 @@ def patch_participation(
 
 
 @router.delete("/{slug}/participations/{pk}", response={204: None}, summary="Remove a partner")
-def delete_participation(request: HttpRequest, slug: str, pk: int) -> tuple[int, None]:
+def delete_participation(request: HttpRequest, slug: str, pk: int) -> Status:
     partnership = _partnership(request, slug, Action.MANAGE_PARTNERS)
     participation = get_object_or_404(Participation, pk=pk, partnership=partnership)
     services.remove_partner(actor=request.auth, participation=participation)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{slug}/memberships", response=list[MembershipOut], summary="List the members")
@@ -237,9 +235,7 @@ def list_memberships(request: HttpRequest, slug: str) -> object:
 
 
 @router.post("/{slug}/memberships", response={201: MembershipOut}, summary="Give someone a role")
-def add_membership(
-    request: HttpRequest, slug: str, payload: MembershipIn
-) -> tuple[int, Membership]:
+def add_membership(request: HttpRequest, slug: str, payload: MembershipIn) -> Status:
     partnership = _partnership(request, slug, Action.MANAGE_MEMBERS)
     person = (
         Person.objects.select_related("organisation")
@@ -251,7 +247,7 @@ def add_membership(
     membership = services.grant_membership(
         actor=request.auth, partnership=partnership, person=person, role=payload.role
     )
-    return 201, membership
+    return Status(201, membership)
 
 
 @router.patch("/{slug}/memberships/{pk}", response=MembershipOut, summary="Change someone's role")
@@ -270,7 +266,7 @@ def patch_membership(
 
 
 @router.delete("/{slug}/memberships/{pk}", response={204: None}, summary="Take a role away")
-def delete_membership(request: HttpRequest, slug: str, pk: int) -> tuple[int, None]:
+def delete_membership(request: HttpRequest, slug: str, pk: int) -> Status:
     partnership = _partnership(request, slug, Action.MANAGE_MEMBERS)
     membership = get_object_or_404(
         Membership.objects.select_related("person", "partnership"),
@@ -278,4 +274,4 @@ def delete_membership(request: HttpRequest, slug: str, pk: int) -> tuple[int, No
         partnership=partnership,
     )
     services.revoke_membership(actor=request.auth, membership=membership)
-    return 204, None
+    return Status(204, None)
