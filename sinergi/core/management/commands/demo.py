@@ -8,10 +8,14 @@ sides of the permission policy show.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from sinergi.ledger.models import Witness
+from sinergi.ledger.witness import load_or_create_key
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import services as partnership_services
 from sinergi.partnerships.models import Partnership
@@ -173,10 +177,27 @@ class Command(BaseCommand):
             with transaction.atomic():
                 load_demo()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        key_file = register_demo_witness()
         if not options["quiet"]:
             self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
             for username, what in LOGINS:
                 self.stdout.write(f"  {username:<8} {what}")
+            self.stdout.write(
+                "\nUGM runs a witness of the transparency ledger. Once the server is up:\n"
+                f"  sinergi ledger witness --url http://127.0.0.1:8000 --key {key_file} "
+                f"--state {key_file.parent / 'demo-witness-state'}"
+            )
+
+
+def register_demo_witness() -> Path:
+    """Give the demo university a witness key (in the data folder) and register it."""
+    key_file = Path(settings.DATA_DIR) / "demo-witness.key"
+    signer = load_or_create_key(key_file, "witness.ugm.example/sinergi")
+    Witness.objects.update_or_create(
+        name=signer.name,
+        defaults={"vkey": signer.vkey(), "organisation": Organisation.objects.get(slug="ugm")},
+    )
+    return key_file
 
 
 def load_demo() -> None:
