@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sinergi.core.middleware.ApiErrorEnvelopeMiddleware",
 ]
 
 ROOT_URLCONF = "sinergi.urls"

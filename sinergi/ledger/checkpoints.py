@@ -75,7 +75,7 @@ def issue_checkpoint() -> Checkpoint:
     checkpoint, which is what a rewritten history looks like.
     """
     with transaction.atomic():
-        head = Head.objects.select_for_update().get(pk=1)
+        head = Head.objects.locked()
         latest = Checkpoint.objects.order_by("-size").first()
         if latest is not None and latest.size == head.size:
             return latest
@@ -118,7 +118,7 @@ def latest_checkpoint(*, refresh: bool = True) -> Checkpoint | None:
     """The newest checkpoint; with `refresh`, first sign the head if it has grown."""
     if refresh:
         latest = Checkpoint.objects.order_by("-size").first()
-        size = Head.objects.values_list("size", flat=True).get(pk=1)
+        size = Head.objects.current().size
         if size and (latest is None or latest.size < size):
             try:
                 return issue_checkpoint()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 LEVEL_SHIFT = 56  # Node.key = level << 56 | index: one integer key per subtree
@@ -55,6 +55,24 @@ class Node(models.Model):
         return f"({self.key >> LEVEL_SHIFT}, {self.key & ((1 << LEVEL_SHIFT) - 1)})"
 
 
+class HeadManager(models.Manager["Head"]):
+    def current(self) -> Head:
+        """The head row, created empty if missing (a fresh or flushed database)."""
+        head = self.filter(pk=1).first()
+        if head is None:
+            try:
+                with transaction.atomic():
+                    head = self.create(pk=1)
+            except IntegrityError:
+                head = self.get(pk=1)
+        return head
+
+    def locked(self) -> Head:
+        """The head row under `SELECT … FOR UPDATE`; call inside a transaction."""
+        self.current()
+        return self.select_for_update().get(pk=1)
+
+
 class Head(models.Model):
     """The log's current size and right-edge subtree hashes. Appends lock this one row."""
 
@@ -62,6 +80,8 @@ class Head(models.Model):
     size = models.BigIntegerField(default=0)
     # The roots of the complete subtrees that make up the tree, largest first, 32 bytes each.
     frontier = models.BinaryField(default=b"")
+
+    objects = HeadManager()
 
     class Meta:
         verbose_name = _("log head")

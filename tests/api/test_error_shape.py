@@ -672,3 +672,20 @@ def test_safe_session_reads_need_no_csrf_token(person):
     client.force_login(person)
 
     assert client.get("/api/v1/me").status_code == 200
+
+
+@pytest.mark.django_db
+def test_unknown_api_path_and_method_use_the_envelope():
+    """Given the API, when a path does not exist or a method is not supported,
+    then the answer is the JSON error envelope too (404 not_found, 405 method_not_allowed)."""
+    client = Client()
+    missing = client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+    wrong = client.put("/api/v1/organisations", data="{}", content_type="application/json")
+    assert wrong.status_code == 405
+    assert wrong.json()["error"] == {
+        "status": 405,
+        "code": "method_not_allowed",
+        "message": "This method is not allowed here.",
+    }

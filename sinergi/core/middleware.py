@@ -1,0 +1,40 @@
+"""Middleware shared by the whole site."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+API_PREFIX = "/api/"
+
+
+class ApiErrorEnvelopeMiddleware:
+    """Give the API's 404 and 405 answers the same JSON error envelope as every other error.
+
+    Django answers unknown API paths, and ninja unsupported methods, before any API
+    exception handler runs; this turns those HTML or plain-text replies into the envelope.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(API_PREFIX) or response.status_code not in (404, 405):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        if response.status_code == 404:
+            body = {"status": 404, "code": "not_found", "message": _("Not found.")}
+        else:
+            body = {
+                "status": 405,
+                "code": "method_not_allowed",
+                "message": _("This method is not allowed here."),
+            }
+        replacement = JsonResponse({"error": body}, status=response.status_code)
+        if "Allow" in response:
+            replacement["Allow"] = response["Allow"]
+        return replacement
