@@ -66,15 +66,26 @@ class Report:
     cosignatures: int = 0
     problems: list[str] = field(default_factory=list)
     first_bad_index: int | None = None
+    # Whether first_bad_index names an entry found bad, not only a lower bound on one.
+    exact: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
-    def fail(self, message: str, index: int | None = None) -> None:
+    def fail(self, message: str, index: int | None = None, *, bound: bool = False) -> None:
+        """Record a problem. With `bound`, `index` only says the change lies at or after
+        it (a checkpoint that no longer matches); an entry found bad takes precedence."""
         self.problems.append(message)
-        if index is not None and (self.first_bad_index is None or index < self.first_bad_index):
+        if index is None:
+            return
+        if bound:
+            if not self.exact and (self.first_bad_index is None or index < self.first_bad_index):
+                self.first_bad_index = index
+            return
+        if not self.exact or index < self.first_bad_index:
             self.first_bad_index = index
+        self.exact = True
 
 
 def check_checkpoints(
@@ -107,6 +118,7 @@ def check_checkpoints(
                 f"the entries before index {checkpoint.size} do not match checkpoint "
                 f"{checkpoint.size} (the change lies at or after index {low})",
                 low,
+                bound=True,
             )
         if previous is not None and 0 < previous.size < checkpoint.size:
             proof = merkle.consistency_proof(previous.size, checkpoint.size, hasher)
@@ -118,6 +130,7 @@ def check_checkpoints(
                 report.fail(
                     f"checkpoint {checkpoint.size} is not consistent with {previous.size}",
                     previous.size,
+                    bound=True,
                 )
         _text, lines = notes.split_note(note)
         for witness in witnesses:

@@ -1,0 +1,213 @@
+"""Tampering with the stored ledger is found, and named by the first entry it touches.
+
+Each test builds a log of 40 entries with checkpoints at sizes 10, 25 and 40, changes the
+database behind the ledger's back (queryset updates or raw SQL, as an operator could),
+and checks that both `sinergi ledger verify` and audit.verify_log() fail, reporting the
+first bad index; and that the log refuses to sign a checkpoint of a rewritten history.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+
+from sinergi.ledger import audit, checkpoints, log, notes
+from sinergi.ledger.models import Checkpoint, Entry, Node, node_key
+from tests.ledger import support
+
+SIZE = 40
+CHECKPOINT_SIZES = (10, 25, 40)
+
+
+@pytest.fixture
+def log40(ledger) -> list[bytes]:
+    """40 entries, checkpoints at 10, 25 and 40; returns the bodies as logged."""
+    for size in CHECKPOINT_SIZES:
+        support.append_events(size - log.current_head().size)
+        checkpoints.issue_checkpoint()
+    assert list(Checkpoint.objects.values_list("size", flat=True)) == list(CHECKPOINT_SIZES)
+    return support.stored_bodies()
+
+
+def verify_fails_at(index: int) -> audit.Report:
+    """Assert that the command and the function both fail and name `index`."""
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=rf"first bad index: {index}$"):
+        call_command("ledger", "verify", stdout=io.StringIO(), stderr=err)
+    assert "FAIL:" in err.getvalue()
+    report = audit.verify_log()
+    assert not report.ok
+    assert report.first_bad_index == index, report.problems
+    return report
+
+
+def test_an_untouched_log_verifies(log40):
+    """Given the log as written, then `sinergi ledger verify` reports every entry and
+    checkpoint verified."""
+    out = io.StringIO()
+
+    call_command("ledger", "verify", stdout=out)
+
+    assert out.getvalue().strip() == "OK: 40 entries, 3 checkpoints, 0 cosignatures verified"
+    report = audit.verify_log()
+    assert report.ok
+    assert (report.size, report.checkpoints, report.first_bad_index) == (40, 3, None)
+
+
+@pytest.mark.parametrize("index", [0, 13, 24, 25, 39])
+def test_an_altered_body_is_found_at_its_index(log40, index):
+    """Given one entry's body rewritten (still valid canonical JSON), then verification
+    fails and names that entry, not the subtrees or checkpoints above it."""
+    Entry.objects.filter(index=index).update(body=support.changed_body(log40[index], n="forged"))
+
+    report = verify_fails_at(index)
+
+    assert f"entry {index} does not match its logged hash" in report.problems
+
+
+def test_a_body_altered_with_raw_sql_is_found(log40):
+    """Given a body changed by a raw SQL UPDATE, then index 30 is reported."""
+    table = connection.ops.quote_name(Entry._meta.db_table)
+    column = connection.ops.quote_name("index")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET body = %s WHERE {column} = %s",  # noqa: S608
+            [support.changed_body(log40[30], amount=1_000_000), 30],
+        )
+
+    verify_fails_at(30)
+
+
+@pytest.mark.parametrize("index", [0, 13, 39])
+def test_a_deleted_entry_is_found_at_its_index(log40, index):
+    """Given one entry row deleted, then verification names its index."""
+    Entry.objects.filter(index=index).delete()
+
+    report = verify_fails_at(index)
+
+    assert f"entry {index} is missing" in report.problems
+
+
+def test_an_extra_entry_at_the_end_is_found_at_the_old_size(log40):
+    """Given a row inserted after the last entry without going through append, then the
+    index reported is the log's size."""
+    extra = log.canonical_entry("partnership.created", None, None, "2025-01-01T00:00:00.000Z", {})
+    Entry.objects.create(index=SIZE, kind="partnership.created", time=log.now(), body=extra)
+
+    report = verify_fails_at(SIZE)
+
+    assert any("beyond the log size" in p for p in report.problems)
+
+
+def test_two_swapped_bodies_are_found_at_the_earlier_index(log40):
+    """Given the bodies of entries 7 and 20 exchanged, then the first bad index is 7."""
+    Entry.objects.filter(index=7).update(body=log40[20])
+    Entry.objects.filter(index=20).update(body=log40[7])
+
+    report = verify_fails_at(7)
+
+    assert "entry 7 does not match its logged hash" in report.problems
+    assert "entry 20 does not match its logged hash" in report.problems
+
+
+@pytest.mark.parametrize(("level", "index", "first"), [(0, 5, 5), (2, 3, 12), (5, 0, 0)])
+def test_an_altered_tree_node_is_found(log40, level, index, first):
+    """Given one stored subtree hash overwritten, then verification fails and points at
+    the first entry under that subtree."""
+    assert Node.objects.filter(key=node_key(level, index)).update(hash=os.urandom(32)) == 1
+
+    verify_fails_at(first)
+
+
+def test_a_deleted_tree_node_is_found(log40):
+    """Given one stored subtree hash deleted, then verification fails."""
+    Node.objects.filter(key=node_key(3, 2)).delete()
+
+    with pytest.raises(CommandError):
+        call_command("ledger", "verify", stdout=io.StringIO(), stderr=io.StringIO())
+    assert not audit.verify_log().ok
+
+
+def test_an_altered_checkpoint_note_is_found(log40):
+    """Given checkpoint 25's note edited to claim another root, then its signature no
+    longer verifies and verification fails."""
+    checkpoint = Checkpoint.objects.get(size=25)
+    forged_root = support.b64(os.urandom(32))
+    text, _sep, signature = checkpoint.note.partition("\n\n")
+    origin, size, _root = text.split("\n")
+    Checkpoint.objects.filter(pk=checkpoint.pk).update(
+        note=f"{origin}\n{size}\n{forged_root}\n\n{signature}"
+    )
+
+    with pytest.raises(CommandError):
+        call_command("ledger", "verify", stdout=io.StringIO(), stderr=io.StringIO())
+    report = audit.verify_log()
+    assert not report.ok
+    assert any("not validly signed by the log" in p for p in report.problems)
+
+
+def test_a_checkpoint_signed_by_another_key_is_found(log40):
+    """Given checkpoint 10 replaced by the same text signed with a stranger's key under
+    the log's name, then verification fails."""
+    checkpoint = Checkpoint.objects.get(size=10)
+    stranger = notes.generate_signer(checkpoints.origin())
+    Checkpoint.objects.filter(pk=checkpoint.pk).update(
+        note=notes.sign_note(checkpoint.body, stranger)
+    )
+
+    report = audit.verify_log()
+
+    assert not report.ok
+    assert any("not validly signed by the log" in p for p in report.problems)
+
+
+def test_a_consistently_rewritten_history_is_caught_by_the_checkpoints(log40):
+    """Given entry 5 changed and every node and the head rebuilt to match (no internal
+    trace), then verification still fails: the signed checkpoints hold the old roots,
+    and the first bad index reported is at or before 5."""
+    bodies = list(log40)
+    bodies[5] = support.changed_body(bodies[5], n="rewritten")
+    support.rewrite_history(bodies)
+
+    with pytest.raises(CommandError):
+        call_command("ledger", "verify", stdout=io.StringIO(), stderr=io.StringIO())
+    report = audit.verify_log()
+    assert not report.ok
+    assert report.first_bad_index is not None
+    assert report.first_bad_index <= 5
+    assert any("do not match checkpoint 10" in p for p in report.problems)
+
+
+def test_the_log_refuses_to_sign_a_rewritten_history(log40):
+    """Given entry 5 changed with nodes and head rebuilt consistently, and one more entry
+    appended on top, when a checkpoint is requested, then the log raises LedgerError
+    (the new tree does not extend checkpoint 40) and signs nothing."""
+    bodies = list(log40)
+    bodies[5] = support.changed_body(bodies[5], n="rewritten")
+    support.rewrite_history(bodies)
+    with transaction.atomic():
+        log.append("test.event", {"n": "after the rewrite"})
+
+    with pytest.raises(log.LedgerError, match="not consistent with checkpoint 40"):
+        checkpoints.issue_checkpoint()
+    with pytest.raises(CommandError, match="not consistent"):
+        call_command("ledger", "checkpoint", stdout=io.StringIO())
+
+    assert list(Checkpoint.objects.values_list("size", flat=True)) == list(CHECKPOINT_SIZES)
+    assert checkpoints.latest_checkpoint(refresh=False).size == 40
+
+
+def test_the_log_signs_an_honest_extension(log40):
+    """Given the same log grown honestly by one entry, then the next checkpoint is signed
+    (the refusal above is about the rewrite, not about growth)."""
+    with transaction.atomic():
+        log.append("test.event", {"n": "honest"})
+
+    checkpoint = checkpoints.issue_checkpoint()
+
+    assert checkpoint.size == 41
+    assert audit.verify_log().ok
