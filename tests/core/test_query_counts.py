@@ -1,0 +1,296 @@
+"""No N+1 queries: list-like pages and API endpoints cost the same number of queries for
+N rows as for 3N rows.
+
+Each test makes N rows, warms the page up once, counts the queries of one request (which
+must stay below a small bound), adds 2N more rows and asserts that the next request makes
+exactly as many queries. Every row is given the relations its template or schema shows
+(organisations, people, counts), so a missing select_related or annotation would show up
+as a growing count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from sinergi.access.services import invite_person
+from sinergi.partners.models import Organisation, Person
+from sinergi.partnerships.models import Partnership
+from tests.conftest import Cast, client_for
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    ParticipationFactory,
+    PartnershipFactory,
+    PersonFactory,
+)
+
+N = 4  # 3N = 12 rows stays on the first page of every list (page sizes 20, 25 and 50)
+BOUND = 12  # queries per request, including session and user look-ups
+
+
+@pytest.fixture
+def constant_queries(django_assert_max_num_queries, django_assert_num_queries):
+    """Run `fetch` with N rows, then 3N rows (made by `grow`), and demand equal query counts.
+
+    Returns the two responses so that each test can check they really had N and 3N rows.
+    """
+
+    def run(fetch: Callable[[], object], grow: Callable[[int], None]) -> tuple:
+        grow(N)
+        fetch()  # warm up one-off caches (content types, translations, ...)
+        with django_assert_max_num_queries(BOUND) as few_rows:
+            small = fetch()
+        grow(2 * N)
+        with django_assert_num_queries(len(few_rows)):
+            large = fetch()
+        return small, large
+
+    return run
+
+
+def partner_with_person(partnership: Partnership, role: str = "member") -> Person:
+    """A new organisation taking part in `partnership` and one of its people as a member."""
+    organisation = OrganisationFactory(acronym="ORG")
+    ParticipationFactory(partnership=partnership, organisation=organisation, role="4")
+    person = PersonFactory(organisation=organisation, last_name="Doe")
+    MembershipFactory(partnership=partnership, person=person, role=role)
+    return person
+
+
+def assert_ok(response) -> None:
+    assert response.status_code == 200, getattr(response, "content", b"")[:300]
+
+
+# Pages --------------------------------------------------------------------------------
+
+
+def test_partnership_list_page(private_cast: Cast, constant_queries):
+    """Given a member of many public and private partnerships, each with partners and
+    members, the list page costs the same number of queries for N and 3N rows."""
+    reader = private_cast.people["member"]
+    client = client_for(reader)
+
+    def grow(count: int) -> None:
+        for i in range(count):
+            partnership = PartnershipFactory(visibility="private" if i % 2 else "public")
+            partner_with_person(partnership)
+            partner_with_person(partnership)
+            MembershipFactory(partnership=partnership, person=reader, role="observer")
+
+    small, large = constant_queries(lambda: client.get("/en/partnerships/"), grow)
+
+    assert_ok(small)
+    assert small.context["page"].paginator.count == N + 1
+    assert large.context["page"].paginator.count == 3 * N + 1
+    partner_counts = sorted(p.partner_count for p in large.context["page"])
+    assert partner_counts == [1] + [2] * 3 * N
+
+
+def test_home_page(private_cast: Cast, constant_queries):
+    """Given a member of many partnerships, the home page ("your partnerships" with partner
+    counts) costs the same number of queries for N and 3N of them."""
+    reader = private_cast.people["member"]
+    client = client_for(reader)
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            partnership = PartnershipFactory(visibility="public")
+            partner_with_person(partnership)
+            MembershipFactory(partnership=partnership, person=reader, role="member")
+
+    small, large = constant_queries(lambda: client.get("/en/"), grow)
+
+    assert_ok(small)
+    assert len(small.context["mine"]) == N + 1
+    assert len(large.context["mine"]) == 3 * N + 1
+
+
+@pytest.mark.parametrize("role", ["coordinator", "member", "staff"])
+def test_partnership_detail_page(private_cast: Cast, constant_queries, role):
+    """Given a partnership whose partners and members grow, its overview page (which lists
+    both, with each person's organisation) costs the same number of queries."""
+    client = client_for(private_cast.people[role])
+    partnership = private_cast.partnership
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            partner_with_person(partnership)
+
+    url = f"/en/partnerships/{partnership.slug}/"
+    small, large = constant_queries(lambda: client.get(url), grow)
+
+    assert_ok(small)
+    assert len(small.context["participations"]) == N + 1
+    assert len(large.context["participations"]) == 3 * N + 1
+    assert len(large.context["memberships"]) == 3 * N + 4
+    assert large.content.count(b"(ORG)") == 2 * 3 * N  # once as a partner, once per person
+
+
+@pytest.mark.parametrize("role", ["coordinator", "observer"])
+def test_partners_page(private_cast: Cast, constant_queries, role):
+    """Given a partnership whose partners grow, the partners page (with role selects for a
+    coordinator, read-only for an observer) costs the same number of queries."""
+    client = client_for(private_cast.people[role])
+    partnership = private_cast.partnership
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            ParticipationFactory(partnership=partnership, organisation=OrganisationFactory())
+
+    url = f"/en/partnerships/{partnership.slug}/partners/"
+    small, large = constant_queries(lambda: client.get(url), grow)
+
+    assert_ok(small)
+    assert large.content.count(b'<tr id="participation-') == 3 * N + 1
+
+
+@pytest.mark.parametrize("role", ["coordinator", "partner_admin", "member"])
+def test_members_page(private_cast: Cast, constant_queries, role):
+    """Given a partnership whose members, partner organisations, people without a role and
+    open invitations all grow, the members page costs the same number of queries."""
+    actor = private_cast.people[role]
+    client = client_for(actor)
+    partnership = private_cast.partnership
+
+    def grow(count: int) -> None:
+        for i in range(count):
+            person = partner_with_person(partnership)
+            PersonFactory(organisation=person.organisation)  # grantable by a coordinator
+            PersonFactory(organisation=actor.organisation)  # grantable by a partner admin
+            if role != "member":
+                invite_person(
+                    actor=actor,
+                    email=f"invitee{i}-{count}@example.org",
+                    organisation=actor.organisation,
+                    partnership=partnership,
+                    role="observer",
+                    accept_url_template="https://example.org/{token}",
+                )
+
+    url = f"/en/partnerships/{partnership.slug}/members/"
+    small, large = constant_queries(lambda: client.get(url), grow)
+
+    assert_ok(small)
+    assert large.content.count(b'<tr id="membership-') == 3 * N + 4
+    if role != "member":
+        assert len(large.context["open_invitations"]) == 3 * N
+        assert large.context["grant_form"].fields["person"].queryset.count() >= 3 * N
+
+
+def test_organisation_list_page(db, constant_queries):
+    """Given a growing registry, the organisation list page costs the same number of
+    queries for N and 3N organisations."""
+    client = Client()
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            organisation = OrganisationFactory(acronym="ORG", iati_identifier="")
+            PersonFactory(organisation=organisation)
+            ParticipationFactory(organisation=organisation)
+
+    small, large = constant_queries(lambda: client.get("/en/organisations/"), grow)
+
+    assert_ok(small)
+    assert small.context["page"].paginator.count == N
+    assert large.context["page"].paginator.count == 3 * N
+
+
+def test_organisation_detail_page(private_cast: Cast, constant_queries):
+    """Given an organisation taking part in more and more partnerships and employing more
+    people, its page costs the same number of queries."""
+    reader = private_cast.people["member"]
+    client = client_for(reader)
+    organisation = reader.organisation
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            partnership = PartnershipFactory(visibility="public")
+            ParticipationFactory(partnership=partnership, organisation=organisation)
+            PersonFactory(organisation=organisation)
+
+    url = f"/en/organisations/{organisation.slug}/"
+    small, large = constant_queries(lambda: client.get(url), grow)
+
+    assert_ok(small)
+    assert len(large.context["participations"]) == 3 * N + 1
+
+
+# API ----------------------------------------------------------------------------------
+
+
+def test_api_partnership_list(private_cast: Cast, constant_queries):
+    """Given a member of many partnerships, GET /api/v1/partnerships costs the same number
+    of queries for N and 3N of them."""
+    reader = private_cast.people["member"]
+    client = client_for(reader)
+
+    def grow(count: int) -> None:
+        for i in range(count):
+            partnership = PartnershipFactory(visibility="private" if i % 2 else "public")
+            partner_with_person(partnership)
+            MembershipFactory(partnership=partnership, person=reader, role="observer")
+
+    small, large = constant_queries(lambda: client.get("/api/v1/partnerships"), grow)
+
+    assert_ok(small)
+    assert small.json()["count"] == N + 1
+    assert len(large.json()["items"]) == 3 * N + 1
+
+
+def test_api_partnership_detail(private_cast: Cast, constant_queries):
+    """Given a partnership whose partners and members grow, GET /api/v1/partnerships/<slug>
+    costs the same number of queries."""
+    client = client_for(private_cast.people["member"])
+    partnership = private_cast.partnership
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            partner_with_person(partnership)
+
+    url = f"/api/v1/partnerships/{partnership.slug}"
+    small, large = constant_queries(lambda: client.get(url), grow)
+
+    assert_ok(small)
+    assert large.json()["slug"] == partnership.slug
+
+
+@pytest.mark.parametrize("suffix", ["participations", "memberships"])
+def test_api_partners_and_members(private_cast: Cast, constant_queries, suffix):
+    """Given a partnership whose partners and members grow, listing them through the API
+    (with each organisation, and each person's organisation) costs the same queries."""
+    client = client_for(private_cast.people["member"])
+    partnership = private_cast.partnership
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            partner_with_person(partnership)
+
+    url = f"/api/v1/partnerships/{partnership.slug}/{suffix}"
+    small, large = constant_queries(lambda: client.get(url), grow)
+
+    assert_ok(small)
+    base = 1 if suffix == "participations" else 4
+    assert large.json()["count"] == 3 * N + base
+    if suffix == "memberships":
+        organisations = {item["person"]["organisation"] for item in large.json()["items"]}
+        assert len(organisations) == 3 * N + 1
+
+
+def test_api_organisation_list(db, constant_queries):
+    """Given a growing registry, GET /api/v1/organisations costs the same number of
+    queries for N and 3N organisations."""
+    client = Client()
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            ParticipationFactory(organisation=OrganisationFactory())
+
+    small, large = constant_queries(lambda: client.get("/api/v1/organisations"), grow)
+
+    assert_ok(small)
+    assert small.json()["count"] == N
+    assert large.json()["count"] == 3 * N
+    assert Organisation.objects.count() == 3 * N
