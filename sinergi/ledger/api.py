@@ -160,7 +160,7 @@ def consistency_proof(request: HttpRequest, params: Query[ConsistencyQuery]) -> 
     try:
         proof = log.consistency(params.first, params.second)
     except log.LedgerError as exc:
-        raise _invalid("second" if "second" in str(exc) else "first", str(exc)) from exc
+        raise _invalid("first" if str(exc).startswith("first") else "second", str(exc)) from exc
     return {
         "first": proof.first,
         "second": proof.second,

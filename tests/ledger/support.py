@@ -97,13 +97,16 @@ def changed_body(body: bytes, **payload: Any) -> bytes:
     )
 
 
+def sign_as_log(checkpoint_text: str) -> str:
+    """A checkpoint note signed with the log's own key, whatever it says."""
+    return notes.sign_note(checkpoint_text, checkpoints.signer())
+
+
 def forge_checkpoint(size: int, root: bytes) -> Checkpoint:
     """A checkpoint row signed with the log's own key, bypassing issue_checkpoint's checks
     (a malicious or compromised log)."""
     text = notes.checkpoint_text(checkpoints.origin(), size, root)
-    return Checkpoint.objects.create(
-        size=size, root=root, note=notes.sign_note(text, checkpoints.signer())
-    )
+    return Checkpoint.objects.create(size=size, root=root, note=sign_as_log(text))
 
 
 def b64(value: bytes) -> str:

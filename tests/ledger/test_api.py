@@ -1,0 +1,580 @@
+"""The ledger over HTTP: checkpoint and key, entries, proofs, receipts and cosignatures.
+
+Hashes and checkpoints are public; an entry's body (and what it says) only reaches those
+who may see its partnership. Every proof is checked with the RFC 9162 verifier against
+the root of the signed checkpoint, never against a root the same response supplied.
+Bad input is answered 4xx with the JSON error envelope, never 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from sinergi.access.services import create_api_token
+from sinergi.ledger import checkpoints, merkle, notes, offline
+from sinergi.ledger.models import Cosignature, Entry, Witness
+from sinergi.partnerships.models import Partnership
+from tests.conftest import Cast
+from tests.factories import PartnershipFactory
+from tests.ledger import support
+
+ENTRIES = "/api/v1/ledger/entries"
+INCLUSION = "/api/v1/ledger/proof/inclusion"
+CONSISTENCY = "/api/v1/ledger/proof/consistency"
+CHECKPOINTS = "/api/v1/ledger/checkpoints"
+COSIGNATURES = "/api/v1/ledger/cosignatures"
+PRIVATE = range(0, 5)  # indices of the private partnership's entries
+PUBLIC = range(5, 8)  # the public partnership's
+SYSTEM = range(8, 9)  # no partnership
+SIZE = 12  # then three more private ones: 9, 10, 11
+PRIVATE_INDICES = [*PRIVATE, 9, 10, 11]
+
+
+class StrictClient(Client):
+    """The test client, failing the test on any server error."""
+
+    def request(self, **request: Any):
+        response = super().request(**request)
+        assert response.status_code < 500, response.content[:1000]
+        return response
+
+
+@dataclass
+class Log:
+    cast: Cast
+    public: Partnership
+    bodies: list[bytes]
+    vkey: str
+
+    @property
+    def leaves(self) -> list[bytes]:
+        return [support.leaf(b) for b in self.bodies]
+
+
+@pytest.fixture
+def ledger_log(ledger, private_cast) -> Log:
+    """Twelve entries (private partnership, public one, a system event, private again)
+    with checkpoints at sizes 5 and 12."""
+    public = PartnershipFactory(visibility="public", slug="public-one")
+    coordinator = private_cast.people["coordinator"]
+    support.append_events(5, partnership=private_cast.partnership, actor=coordinator)
+    checkpoints.issue_checkpoint()
+    support.append_events(3, partnership=public, actor=coordinator, kind="test.public")
+    support.append_events(1, kind="test.system")
+    support.append_events(3, partnership=private_cast.partnership, kind="test.private")
+    checkpoints.issue_checkpoint()
+    vkey = checkpoints.verifier_key()
+    return Log(cast=private_cast, public=public, bodies=support.stored_bodies(), vkey=vkey)
+
+
+@pytest.fixture
+def client() -> StrictClient:
+    return StrictClient()
+
+
+def signed_checkpoint(client: Client, vkey: str) -> notes.Checkpoint:
+    """The checkpoint served at /ledger/checkpoint, verified with the given key."""
+    note = client.get("/ledger/checkpoint").content.decode()
+    return notes.parse_checkpoint_text(notes.verify_note(note, notes.parse_vkey(vkey)))
+
+
+def assert_error(response, status: int | None = None) -> dict[str, Any]:
+    """A 4xx answer in the JSON error envelope; returns its `error` object."""
+    assert 400 <= response.status_code < 500, (response.status_code, response.content[:500])
+    if status is not None:
+        assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert error["status"] == response.status_code
+    assert isinstance(error["code"], str)
+    assert error["code"]
+    assert isinstance(error["message"], str)
+    assert error["message"].strip()
+    if "fields" in error:
+        assert error["fields"]
+        assert all(msgs and all(m.strip() for m in msgs) for msgs in error["fields"].values())
+    return error
+
+
+def field_messages(error: dict[str, Any]) -> str:
+    return " ".join(m for msgs in error.get("fields", {}).values() for m in msgs)
+
+
+# Checkpoint and key ---------------------------------------------------------------------
+
+
+def test_the_checkpoint_is_plain_text_signed_by_the_published_key(client, ledger_log, ledger):
+    """Given the log, when /ledger/checkpoint and /ledger/vkey are fetched, then both are
+    text/plain, the vkey is the log's key on disk, and the checkpoint verifies under it,
+    naming the configured origin, the size and the root of the entries as logged."""
+    checkpoint_response = client.get("/ledger/checkpoint")
+    vkey_response = client.get("/ledger/vkey")
+
+    assert checkpoint_response.status_code == vkey_response.status_code == 200
+    assert checkpoint_response["Content-Type"].startswith("text/plain")
+    assert vkey_response["Content-Type"].startswith("text/plain")
+    vkey = vkey_response.content.decode().strip()
+    assert vkey == notes.parse_skey(ledger.read_text()).vkey()
+    text = notes.verify_note(checkpoint_response.content.decode(), notes.parse_vkey(vkey))
+    checkpoint = notes.parse_checkpoint_text(text)
+    assert checkpoint.origin == settings.SINERGI_LEDGER_ORIGIN
+    assert checkpoint.size == SIZE
+    assert checkpoint.root == support.mth(ledger_log.leaves)
+
+
+def test_the_checkpoint_does_not_verify_under_another_key(client, ledger_log):
+    """Given a different key with the log's name, then the served checkpoint is refused."""
+    stranger = notes.generate_signer(settings.SINERGI_LEDGER_ORIGIN)
+    note = client.get("/ledger/checkpoint").content.decode()
+
+    with pytest.raises(notes.NoteError):
+        notes.verify_note(note, notes.parse_vkey(stranger.vkey()))
+
+
+def test_an_empty_log_has_no_checkpoint(client, ledger):
+    """Given no entries, then /ledger/checkpoint is 404 and the vkey is still served."""
+    response = client.get("/ledger/checkpoint")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/plain")
+    assert client.get("/ledger/vkey").status_code == 200
+
+
+def test_the_checkpoint_follows_the_log_as_it_grows(client, ledger_log):
+    """Given two more entries after the last checkpoint, then /ledger/checkpoint signs the
+    grown log (size 14) when asked."""
+    support.append_events(2)
+
+    checkpoint = signed_checkpoint(client, ledger_log.vkey)
+
+    assert checkpoint.size == SIZE + 2
+    assert checkpoint.root == support.mth([support.leaf(b) for b in support.stored_bodies()])
+
+
+# Entries --------------------------------------------------------------------------------
+
+
+def get_entries(client: Client, **headers: str) -> list[dict[str, Any]]:
+    response = client.get(ENTRIES, {"start": 0, "end": SIZE}, **headers)
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["start"], data["end"], data["tree_size"]) == (0, SIZE, SIZE)
+    assert [item["index"] for item in data["items"]] == list(range(SIZE))
+    return data["items"]
+
+
+def assert_body_shown(item: dict[str, Any], body: bytes) -> None:
+    raw = base64.b64decode(item["body"], validate=True)
+    assert raw == body
+    assert base64.b64decode(item["leaf_hash"]) == support.leaf(raw)
+    assert item["kind"] is not None
+    assert item["payload"] is not None
+
+
+def assert_body_hidden(item: dict[str, Any]) -> None:
+    for key in ("body", "kind", "partnership", "actor", "time", "payload"):
+        assert item.get(key) is None, (key, item)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider"])
+def test_outsiders_get_leaf_hashes_but_no_private_bodies(client, ledger_log, who):
+    """Given someone who may not see the private partnership, then every entry still
+    comes with its leaf hash, but its entries carry no body, kind or payload; public and
+    system entries are readable and their bodies hash to their leaves."""
+    if who == "outsider":
+        client.force_login(ledger_log.cast.people["outsider"])
+
+    items = get_entries(client)
+
+    for item in items:
+        assert base64.b64decode(item["leaf_hash"]) == ledger_log.leaves[item["index"]]
+    for index in PRIVATE_INDICES:
+        assert_body_hidden(items[index])
+    for index in [*PUBLIC, *SYSTEM]:
+        assert_body_shown(items[index], ledger_log.bodies[index])
+    assert items[5]["partnership"] == "public-one"
+    assert items[8]["partnership"] is None
+    assert ledger_log.cast.partnership.slug.encode() not in client.get(ENTRIES).content
+
+
+@pytest.mark.parametrize("who", ["coordinator", "member", "observer", "staff"])
+def test_those_who_may_see_the_partnership_get_its_bodies(client, ledger_log, who):
+    """Given a member (any role) or staff, then the private partnership's entries come
+    with their exact bytes, which hash to the leaf, and their decoded fields."""
+    client.force_login(ledger_log.cast.people[who])
+
+    items = get_entries(client)
+
+    for index in range(SIZE):
+        assert_body_shown(items[index], ledger_log.bodies[index])
+    assert items[0]["kind"] == "test.event"
+    assert items[0]["partnership"] == ledger_log.cast.partnership.slug
+    assert items[0]["actor"] == ledger_log.cast.people["coordinator"].username
+    assert items[0]["payload"] == {"n": 0}
+    assert items[11]["kind"] == "test.private"
+
+
+def test_a_members_api_token_reads_the_bodies(client, ledger_log):
+    """Given a member's personal API token (no session), then the bodies are included."""
+    _token, secret = create_api_token(actor=ledger_log.cast.people["member"], name="audit")
+
+    items = get_entries(client, HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    assert_body_shown(items[0], ledger_log.bodies[0])
+
+
+def test_entries_are_paged_within_the_log(client, ledger_log):
+    """Given start and end inside the log, then exactly that range is returned; past the
+    end the page is cut at the log size, and a start beyond it gives an empty page."""
+    page = client.get(ENTRIES, {"start": 3, "end": 7}).json()
+    assert [i["index"] for i in page["items"]] == [3, 4, 5, 6]
+
+    tail = client.get(ENTRIES, {"start": 10, "end": 50}).json()
+    assert [i["index"] for i in tail["items"]] == [10, 11]
+
+    beyond = client.get(ENTRIES, {"start": 100}).json()
+    assert beyond["items"] == []
+    assert beyond["tree_size"] == SIZE
+
+    default = client.get(ENTRIES).json()
+    assert [i["index"] for i in default["items"]] == list(range(SIZE))
+
+
+# Proofs ---------------------------------------------------------------------------------
+
+
+def test_inclusion_proofs_by_index_verify_against_the_signed_checkpoint(client, ledger_log):
+    """Given every index, then its proof (in the latest checkpoint's tree) verifies with
+    the RFC 9162 verifier against the root of the signed checkpoint."""
+    checkpoint = signed_checkpoint(client, ledger_log.vkey)
+
+    for index in range(SIZE):
+        response = client.get(INCLUSION, {"index": index})
+        assert response.status_code == 200
+        proof = response.json()
+        assert (proof["index"], proof["tree_size"]) == (index, checkpoint.size)
+        leaf = ledger_log.leaves[index]
+        assert base64.b64decode(proof["leaf_hash"]) == leaf
+        hashes = [base64.b64decode(h) for h in proof["hashes"]]
+        merkle.verify_inclusion(index, checkpoint.size, leaf, hashes, checkpoint.root)
+        with pytest.raises(merkle.ProofError):
+            merkle.verify_inclusion(index, checkpoint.size, os.urandom(32), hashes, checkpoint.root)
+
+
+def test_inclusion_proof_in_an_older_tree(client, ledger_log):
+    """Given tree_size=5 (the first checkpoint), then the proof leads to that tree's root."""
+    (first,) = [c for c in client.get(CHECKPOINTS).json()["items"] if c["size"] == len(PRIVATE)]
+    root = base64.b64decode(first["root"])
+    assert root == support.mth(ledger_log.leaves[:5])
+
+    proof = client.get(INCLUSION, {"index": 3, "tree_size": 5}).json()
+
+    hashes = [base64.b64decode(h) for h in proof["hashes"]]
+    merkle.verify_inclusion(3, 5, ledger_log.leaves[3], hashes, root)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_inclusion_proof_by_leaf_hash(client, ledger_log, who):
+    """Given a leaf hash from the entries list (a private one too: hashes are public),
+    then the proof names its index and verifies against the signed checkpoint."""
+    if who == "member":
+        client.force_login(ledger_log.cast.people["member"])
+    checkpoint = signed_checkpoint(client, ledger_log.vkey)
+    items = get_entries(client)
+
+    for index in (0, 6, 11):
+        response = client.get(INCLUSION, {"leaf_hash": items[index]["leaf_hash"]})
+        assert response.status_code == 200
+        proof = response.json()
+        assert proof["index"] == index
+        hashes = [base64.b64decode(h) for h in proof["hashes"]]
+        merkle.verify_inclusion(
+            index, checkpoint.size, ledger_log.leaves[index], hashes, checkpoint.root
+        )
+
+
+@pytest.mark.parametrize(("first", "second"), [(1, 12), (5, 12), (8, 12), (3, 7), (12, 12)])
+def test_consistency_proofs_verify(client, ledger_log, first, second):
+    """Given two sizes, then the proof verifies from the independently computed root of
+    the first tree to that of the second (the signed checkpoint's root for 12)."""
+    checkpoint = signed_checkpoint(client, ledger_log.vkey)
+    first_root = support.mth(ledger_log.leaves[:first])
+    second_root = support.mth(ledger_log.leaves[:second])
+    assert second != SIZE or second_root == checkpoint.root
+
+    response = client.get(CONSISTENCY, {"first": first, "second": second})
+
+    assert response.status_code == 200
+    proof = response.json()
+    hashes = [base64.b64decode(h) for h in proof["hashes"]]
+    merkle.verify_consistency(first, second, hashes, first_root, second_root)
+    assert base64.b64decode(proof["first_root"]) == first_root
+    assert base64.b64decode(proof["second_root"]) == second_root
+    if first < second:
+        with pytest.raises(merkle.ProofError):
+            merkle.verify_consistency(first, second, hashes, os.urandom(32), second_root)
+
+
+def test_checkpoints_are_listed_newest_first_and_each_verifies(client, ledger_log):
+    """Given checkpoints at 5 and 12, then the list has both, newest first, each note
+    signed by the log with the root it states."""
+    data = client.get(CHECKPOINTS).json()
+
+    assert data["count"] == 2
+    assert [c["size"] for c in data["items"]] == [SIZE, 5]
+    verifier = notes.parse_vkey(ledger_log.vkey)
+    for item in data["items"]:
+        checkpoint = notes.parse_checkpoint_text(notes.verify_note(item["note"], verifier))
+        assert checkpoint.size == item["size"]
+        assert checkpoint.root == base64.b64decode(item["root"])
+        assert checkpoint.root == support.mth(ledger_log.leaves[: item["size"]])
+
+
+def test_a_receipt_downloads_and_verifies_offline(client, ledger_log):
+    """Given entry 6's receipt (C2SP tlog-proof) and its exact bytes from the entries
+    list, then offline.verify_receipt accepts them under the log key, and refuses other
+    bytes or another key."""
+    response = client.get(f"{ENTRIES}/6/receipt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert "attachment" in response["Content-Disposition"]
+    receipt = response.content.decode()
+    assert receipt.startswith("c2sp.org/tlog-proof@v1\nindex 6\n")
+    body = base64.b64decode(get_entries(client)[6]["body"])
+    checkpoint = offline.verify_receipt(receipt, body, ledger_log.vkey)
+    assert checkpoint.size == SIZE
+    with pytest.raises(notes.NoteError):
+        offline.verify_receipt(receipt, body + b" ", ledger_log.vkey)
+    with pytest.raises(notes.NoteError):
+        offline.verify_receipt(receipt, ledger_log.bodies[7], ledger_log.vkey)
+    stranger = notes.generate_signer(settings.SINERGI_LEDGER_ORIGIN)
+    with pytest.raises(notes.NoteError):
+        offline.verify_receipt(receipt, body, stranger.vkey())
+
+
+# Bad input ------------------------------------------------------------------------------
+
+HUGE = str(10**30)
+NOT_BASE64 = "not base64!"
+SHORT_HASH = base64.b64encode(bytes(31)).decode()
+UNKNOWN_HASH = base64.b64encode(bytes(32)).decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (ENTRIES, {"start": -1}),
+        (ENTRIES, {"start": "abc"}),
+        (ENTRIES, {"end": "1.5"}),
+        (ENTRIES, {"start": 0, "end": -3}),
+        (ENTRIES, {"start": 5, "end": 2}),
+        (ENTRIES, {"start": 0, "end": 1001}),
+        (ENTRIES, {"start": HUGE, "end": HUGE + "0"}),
+        (INCLUSION, {}),
+        (INCLUSION, {"index": 1, "leaf_hash": UNKNOWN_HASH}),
+        (INCLUSION, {"index": -1}),
+        (INCLUSION, {"index": "abc"}),
+        (INCLUSION, {"index": SIZE}),
+        (INCLUSION, {"index": HUGE}),
+        (INCLUSION, {"index": 0, "tree_size": 0}),
+        (INCLUSION, {"index": 0, "tree_size": SIZE + 1}),
+        (INCLUSION, {"index": 0, "tree_size": HUGE}),
+        (INCLUSION, {"index": 6, "tree_size": 5}),
+        (INCLUSION, {"index": 0, "tree_size": "abc"}),
+        (INCLUSION, {"leaf_hash": NOT_BASE64}),
+        (INCLUSION, {"leaf_hash": "AAAA===="}),
+        (INCLUSION, {"leaf_hash": SHORT_HASH}),
+        (INCLUSION, {"leaf_hash": UNKNOWN_HASH}),
+        (INCLUSION, {"leaf_hash": "A" * 200}),
+        (CONSISTENCY, {}),
+        (CONSISTENCY, {"first": 1}),
+        (CONSISTENCY, {"first": 0, "second": 5}),
+        (CONSISTENCY, {"first": 0, "second": 0}),
+        (CONSISTENCY, {"first": -1, "second": 5}),
+        (CONSISTENCY, {"first": "abc", "second": 5}),
+        (CONSISTENCY, {"first": 6, "second": 5}),
+        (CONSISTENCY, {"first": 1, "second": SIZE + 1}),
+        (CONSISTENCY, {"first": HUGE, "second": HUGE}),
+        (f"{ENTRIES}/-1/receipt", {}),
+        (f"{ENTRIES}/{SIZE}/receipt", {}),
+        (f"{ENTRIES}/{HUGE}/receipt", {}),
+        (f"{ENTRIES}/abc/receipt", {}),
+        (CHECKPOINTS, {"limit": "abc"}),
+        (CHECKPOINTS, {"offset": -1}),
+    ],
+)
+def test_bad_input_is_a_4xx_in_the_error_envelope(client, ledger_log, path, params):
+    """Given a negative, non-numeric, out-of-range, empty, inverted, too large or badly
+    encoded parameter, then the answer is 4xx in the JSON error envelope, not 500."""
+    response = client.get(path, params)
+
+    assert_error(response)
+
+
+def test_bad_input_names_the_field_and_says_why(client, ledger_log):
+    """Given a few typical mistakes, then the message says what is wrong with which field."""
+    error = assert_error(client.get(ENTRIES, {"start": 5, "end": 2}), 422)
+    assert "end" in error["fields"]
+
+    error = assert_error(client.get(ENTRIES, {"start": 0, "end": 5000}), 422)
+    assert "1000" in error["fields"]["end"][0]
+
+    error = assert_error(client.get(INCLUSION, {"leaf_hash": NOT_BASE64}), 422)
+    assert "base64" in error["fields"]["leaf_hash"][0]
+
+    error = assert_error(client.get(INCLUSION, {"index": SIZE}), 422)
+    assert "index" in error["fields"]
+
+    error = assert_error(client.get(CONSISTENCY, {"first": 6, "second": 5}), 422)
+    assert "first" in error["fields"]
+
+
+def test_an_empty_log_answers_proof_requests_with_4xx(client, ledger):
+    """Given no entries at all, then proofs and receipts are 4xx, not 500."""
+    assert_error(client.get(INCLUSION, {"index": 0}))
+    assert_error(client.get(INCLUSION, {"leaf_hash": UNKNOWN_HASH}))
+    assert_error(client.get(CONSISTENCY, {"first": 1, "second": 1}))
+    assert_error(client.get(f"{ENTRIES}/0/receipt"))
+    assert client.get(ENTRIES).json()["items"] == []
+
+
+# Cosignatures ---------------------------------------------------------------------------
+
+WITNESS_NAME = "witness.example.org/yayasan"
+
+
+@pytest.fixture
+def witness(ledger_log) -> notes.Signer:
+    """A partner's witness key (cosignature/v1), registered with the log."""
+    signer = notes.generate_signer(WITNESS_NAME, notes.ALG_COSIGNATURE_V1)
+    Witness.objects.create(name=signer.name, vkey=signer.vkey())
+    return signer
+
+
+def post_cosignature(client: Client, checkpoint_note: str, line: str):
+    return client.post(
+        COSIGNATURES,
+        {"checkpoint": checkpoint_note, "cosignature": line},
+        content_type="application/json",
+    )
+
+
+def current_note(client: Client) -> str:
+    return client.get("/ledger/checkpoint").content.decode()
+
+
+def body_of(note: str) -> str:
+    return note.split("\n\n", 1)[0] + "\n"
+
+
+def test_a_registered_witness_cosigns_and_the_cosignature_is_published(client, witness):
+    """Given a registered witness's valid cosignature on the latest checkpoint, then the
+    log answers 201 and /ledger/checkpoint (and the checkpoints list) carry the line,
+    which verifies under the witness key."""
+    note = current_note(client)
+
+    response = post_cosignature(client, note, notes.cosign(body_of(note), witness, 1_767_225_600))
+
+    assert response.status_code == 201, response.content
+    assert response.json() == {"witness": WITNESS_NAME, "size": SIZE, "timestamp": 1_767_225_600}
+    published = current_note(client)
+    assert published.startswith(note)
+    text, lines = notes.split_note(published)
+    (line,) = [sig for sig in lines if sig.name == WITNESS_NAME]
+    verifier = notes.parse_vkey(witness.vkey())
+    assert notes.verify_cosignature(text, line, verifier) == 1_767_225_600
+    listed = client.get(CHECKPOINTS).json()["items"][0]
+    assert listed["note"] == published
+    assert Cosignature.objects.count() == 1
+
+
+def test_a_witness_cosigning_again_replaces_its_cosignature(client, witness):
+    """Given a second cosignature by the same witness on the same checkpoint, then it is
+    accepted and only the newer one is kept."""
+    note = current_note(client)
+    post_cosignature(client, note, notes.cosign(body_of(note), witness, 1000))
+
+    response = post_cosignature(client, note, notes.cosign(body_of(note), witness, 2000))
+
+    assert response.status_code == 201
+    assert Cosignature.objects.get().timestamp == 2000
+    assert current_note(client).count(WITNESS_NAME) == 1
+
+
+def test_an_older_checkpoint_can_be_cosigned(client, witness, ledger_log):
+    """Given the first checkpoint (size 5) from the list, then its cosignature is
+    accepted too."""
+    (older,) = [c["note"] for c in client.get(CHECKPOINTS).json()["items"] if c["size"] == 5]
+
+    response = post_cosignature(client, older, notes.cosign(body_of(older), witness, 7))
+
+    assert response.status_code == 201
+    assert response.json()["size"] == 5
+
+
+def flip_last_signature_byte(line: str) -> str:
+    prefix, encoded = line.rstrip("\n").rsplit(" ", 1)
+    raw = bytearray(base64.b64decode(encoded))
+    raw[-1] ^= 0x01
+    return f"{prefix} {base64.b64encode(bytes(raw)).decode()}\n"
+
+
+def test_refused_cosignatures(client, witness, ledger_log):
+    """Given a cosignature that is wrongly signed, signed over another checkpoint,
+    malformed, by an unknown witness, by a known name with another key, or on a
+    checkpoint the log never issued, then each is 422 with a message saying why, and
+    nothing is stored."""
+    note = current_note(client)
+    body = body_of(note)
+    good = notes.cosign(body, witness, 1234)
+    (older,) = [c["note"] for c in client.get(CHECKPOINTS).json()["items"] if c["size"] == 5]
+    stranger = notes.generate_signer("witness.example.org/unknown", notes.ALG_COSIGNATURE_V1)
+    impostor = notes.generate_signer(WITNESS_NAME, notes.ALG_COSIGNATURE_V1)
+    forged_root = notes.checkpoint_text(checkpoints.origin(), SIZE, os.urandom(32))
+    never_size = notes.checkpoint_text(checkpoints.origin(), 7, support.mth(ledger_log.leaves[:7]))
+    other_log = notes.checkpoint_text("other.example/log", SIZE, support.mth(ledger_log.leaves))
+    cases = [
+        (note, flip_last_signature_byte(good), "does not verify"),
+        (note, notes.cosign(body_of(older), witness, 1234), "does not verify"),
+        (note, "this is not a signature line", "malformed"),
+        (note, "\u2014 witness.example.org/yayasan ***", "not base64"),
+        (note, "\u2014 witness.example.org/yayasan AAAA", "malformed"),
+        (note, good + good, "exactly one"),
+        (note, good[:-30] + "\n", "base64"),
+        (note, notes.cosign(body, stranger, 1234), "no registered witness"),
+        (note, notes.cosign(body, impostor, 1234), "no registered witness"),
+        (support.sign_as_log(forged_root), notes.cosign(forged_root, witness, 1), "never"),
+        (never_size, notes.cosign(never_size, witness, 1), "never issued"),
+        (other_log, notes.cosign(other_log, witness, 1), "another log"),
+        ("not a checkpoint", good, "checkpoint"),
+    ]
+
+    for checkpoint_note, line, reason in cases:
+        response = post_cosignature(client, checkpoint_note, line)
+        error = assert_error(response, 422)
+        assert reason in field_messages(error), (reason, error)
+
+    assert not Cosignature.objects.exists()
+    assert WITNESS_NAME not in current_note(client)
+
+
+def test_a_cosignature_body_that_is_not_json_is_400(client, witness):
+    """Given a body that is not JSON, or JSON without the fields, then 400 / 422."""
+    response = client.post(COSIGNATURES, "{not json", content_type="application/json")
+    assert_error(response, 400)
+
+    response = client.post(COSIGNATURES, {}, content_type="application/json")
+    error = assert_error(response, 422)
+    assert {"checkpoint", "cosignature"} <= set(error["fields"])
+    assert not Cosignature.objects.exists()
+    assert Entry.objects.count() == SIZE
