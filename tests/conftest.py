@@ -20,6 +20,29 @@ from tests.factories import (
 ROLES = ("coordinator", "partner_admin", "member", "observer")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "postgresql: needs PostgreSQL (DATABASE_URL=postgres://…); skipped on other databases",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked `postgresql` when DATABASE_URL points elsewhere (SQLite by default)."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(
+        reason=f"needs PostgreSQL (set DATABASE_URL=postgres://…); this run uses "
+        f"{engine.rsplit('.', 1)[-1]}"
+    )
+    for item in items:
+        if item.get_closest_marker("postgresql"):
+            item.add_marker(skip)
+
+
 @dataclass
 class Cast:
     """One partnership and a person for every way of relating to it."""

@@ -1,0 +1,147 @@
+"""A coordinator sets up a partnership in a real browser (Debian's Chromium via Playwright).
+
+Signs in through the login form, creates a partnership, adds partners through the
+HTMX-assisted form, changes a partner's role in place, and switches the interface to
+Bahasa Indonesia. A second test fills the add-partner form with the keyboard alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from sinergi.core.management.commands.demo import DEMO_PASSWORD
+from sinergi.partnerships.models import Participation
+
+pytestmark = pytest.mark.browser
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+@pytest.fixture
+def demo(transactional_db) -> None:
+    call_command("demo", quiet=True)
+
+
+def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/en/accounts/login/")
+    field(page, "Username").fill(username)
+    field(page, "Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def field(page, label: str):
+    """A form field by its visible label (Django adds a ":" suffix)."""
+    return page.get_by_label(re.compile(rf"^{re.escape(label)}:?$"))
+
+
+def partner_row(page, organisation_name: str):
+    return page.locator("#partners tbody tr").filter(has_text=organisation_name)
+
+
+def add_partner(page, *, search: str, slug: str, role: str, contribution: str) -> None:
+    """Type part of a name, wait for the registry's suggestions, then pick one by slug."""
+    organisation = field(page, "Organisation")
+    organisation.press_sequentially(search)
+    expect(page.locator(f'#organisation-options option[value="{slug}"]')).to_have_count(1)
+    organisation.fill(slug)  # what choosing the suggestion puts in the field
+    field(page, "Role").select_option(label=role)
+    field(page, "Contribution").fill(contribution)
+    page.get_by_role("button", name="Add partner").click()
+
+
+def test_coordinator_sets_up_a_partnership(demo, page):
+    sign_in(page, "sari")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Partnerships").click()
+    page.get_by_role("link", name="New partnership").click()
+    expect(page.get_by_role("heading", name="New partnership")).to_be_visible()
+    field(page, "Title").fill("Clean Water for Nusa Tenggara")
+    field(page, "Summary").fill("Villages, a ministry and a university.")
+    page.get_by_role("button", name="Create partnership").click()
+
+    expect(page).to_have_url(
+        re.compile(r"/en/partnerships/clean-water-for-nusa-tenggara/partners/$")
+    )
+    expect(page.get_by_role("status")).to_contain_text("The partnership is created.")
+    expect(page.locator("#partners")).to_contain_text("No partners yet.")
+
+    add_partner(page, search="Gavi", slug="gavi", role="Funding", contribution="Co-financing")
+    expect(page.get_by_role("status")).to_contain_text("Gavi, the Vaccine Alliance (Gavi) joined")
+    add_partner(page, search="Gadjah", slug="ugm", role="Implementing", contribution="Surveys")
+    expect(page.get_by_role("status")).to_contain_text("Universitas Gadjah Mada (UGM) joined")
+
+    gavi = partner_row(page, "Gavi, the Vaccine Alliance")
+    ugm = partner_row(page, "Universitas Gadjah Mada")
+    expect(page.locator("#partners tbody tr")).to_have_count(2)
+    expect(gavi.locator("select[name=role] option:checked")).to_have_text("Funding")
+    expect(gavi).to_contain_text("Co-financing")
+    expect(ugm.locator("select[name=role] option:checked")).to_have_text("Implementing")
+    expect(ugm).to_contain_text("Surveys")
+
+    # The role <select> saves itself through HTMX and swaps in the re-rendered row.
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/role/")
+    ) as saved:
+        page.get_by_label("Role of Universitas Gadjah Mada (UGM)").select_option(label="Extending")
+    assert saved.value.ok
+    expect(ugm.locator("select[name=role] option:checked")).to_have_text("Extending")
+    expect(ugm.locator(".error")).to_have_count(0)
+
+    page.reload()
+    expect(ugm.locator("select[name=role] option:checked")).to_have_text("Extending")
+    expect(gavi.locator("select[name=role] option:checked")).to_have_text("Funding")
+    roles = dict(
+        Participation.objects.filter(partnership__slug="clean-water-for-nusa-tenggara").values_list(
+            "organisation__slug", "role"
+        )
+    )
+    assert roles == {"gavi": "1", "ugm": "3"}
+
+    field(page, "Language").select_option(label="Bahasa Indonesia")
+    expect(page).to_have_url(
+        re.compile(r"^[^/]+//[^/]+/id/partnerships/clean-water-for-nusa-tenggara/partners/$")
+    )
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    menu = page.locator("header .menu")
+    expect(menu.get_by_role("link", name="Kemitraan", exact=True)).to_be_visible()
+    expect(menu.get_by_role("link", name="Organisasi", exact=True)).to_be_visible()
+
+
+def test_add_partner_form_works_with_the_keyboard_alone(demo, page):
+    sign_in(page, "sari")
+    page.goto("/en/partnerships/immunisation-indonesia/partners/")
+    organisation = field(page, "Organisation")
+    expect(organisation).to_be_visible()
+
+    # Reach the form by tabbing from the top of the page, as a keyboard user would.
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "id_organisation":
+            break
+    else:
+        pytest.fail("Tab never reached the organisation field")
+
+    page.keyboard.type("Standardisasi")
+    expect(page.locator('#organisation-options option[value="bsn"]')).to_have_count(1)
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.type("bsn")
+    page.keyboard.press("Tab")
+    role = field(page, "Role")
+    expect(role).to_be_focused()
+    page.keyboard.type("Acc")  # type-ahead in a closed <select> picks "Accountable"
+    expect(role).to_have_value("2")
+    page.keyboard.press("Tab")
+    expect(field(page, "Contribution")).to_be_focused()
+    page.keyboard.type("Standards for vaccine storage")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("status")).to_contain_text(
+        "Badan Standardisasi Nasional (BSN) joined the partnership."
+    )
+    bsn = partner_row(page, "Badan Standardisasi Nasional")
+    expect(bsn.locator("select[name=role] option:checked")).to_have_text("Accountable")
+    expect(bsn).to_contain_text("Standards for vaccine storage")
