@@ -1,0 +1,268 @@
+"""Offline audit: `sinergi ledger export`, `verify-bundle`, and the stand-alone verifier.
+
+`python -m sinergi.ledger.offline` must work for an auditor with only this source tree:
+no Django settings, no database, no network. The subprocesses here run with no
+DJANGO_SETTINGS_MODULE, from an empty directory, with only PYTHONPATH pointing at the
+checkout.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from sinergi.ledger import checkpoints, log, notes
+from sinergi.ledger.models import Checkpoint, Witness
+from tests.ledger import support
+
+REPO = Path(__file__).resolve().parents[2]
+SIZE = 20
+
+
+def offline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `python -m sinergi.ledger.offline …` as an auditor would: no Django at all."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "sinergi.ledger.offline", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def auditor_dir(tmp_path) -> Path:
+    path = tmp_path / "auditor"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def bundle(ledger, tmp_path) -> Path:
+    """An export of 20 entries, each followed by a checkpoint, the last one cosigned by a
+    registered witness."""
+    for _ in range(SIZE):
+        support.append_events(1)
+        checkpoints.issue_checkpoint()
+    key = notes.generate_signer("witness.example.org/audit", notes.ALG_COSIGNATURE_V1)
+    Witness.objects.create(name=key.name, vkey=key.vkey())
+    latest = checkpoints.latest_checkpoint()
+    checkpoints.record_cosignature(latest.note, notes.cosign(latest.body, key, 1_700_000_000))
+    path = tmp_path / "ledger.json"
+    out = io.StringIO()
+    call_command("ledger", "export", str(path), stdout=out)
+    assert out.getvalue().strip() == f"wrote {SIZE} entries to {path}"
+    return path
+
+
+def edit(path: Path, change) -> Path:
+    """Apply `change` to the bundle's JSON and write it beside the original."""
+    data = json.loads(path.read_text())
+    change(data)
+    edited = path.with_name("edited.json")
+    edited.write_text(json.dumps(data))
+    return edited
+
+
+def replace_entry(index: int, **payload):
+    def change(data: dict) -> None:
+        body = base64.b64decode(data["entries"][index])
+        data["entries"][index] = support.b64(support.changed_body(body, **payload))
+
+    return change
+
+
+def test_the_export_holds_the_log(bundle):
+    """Given an export, then it holds every entry's exact bytes, every checkpoint (the
+    last with its cosignature), the log key and the witness key."""
+    data = json.loads(bundle.read_text())
+
+    assert data["format"] == "sinergi-ledger-bundle/v1"
+    assert data["vkey"] == checkpoints.verifier_key()
+    assert [base64.b64decode(e) for e in data["entries"]] == support.stored_bodies()
+    assert len(data["checkpoints"]) == SIZE
+    assert "witness.example.org/audit" in data["checkpoints"][-1]
+    assert data["witnesses"] == list(Witness.objects.values_list("vkey", flat=True))
+
+
+def test_export_then_verify_bundle_passes(bundle):
+    """Given a fresh export, then `sinergi ledger verify-bundle` (pinned key or not)
+    reports every entry and checkpoint verified."""
+    out = io.StringIO()
+    call_command("ledger", "verify-bundle", str(bundle), stdout=out)
+    assert out.getvalue().strip() == f"OK: {SIZE} entries, {SIZE} checkpoints verified"
+
+    out = io.StringIO()
+    call_command(
+        "ledger", "verify-bundle", str(bundle), "--vkey", checkpoints.verifier_key(), stdout=out
+    )
+    assert out.getvalue().startswith("OK:")
+
+
+def test_the_offline_verifier_needs_no_django(auditor_dir):
+    """Given a Python with only the checkout on its path, importing the verifier loads no
+    Django module."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env["PYTHONPATH"] = str(REPO)
+    code = (
+        "import sys, sinergi.ledger.offline\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=auditor_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_offline_verifier_passes_a_fresh_bundle(bundle, auditor_dir):
+    """Given the export and the log key, then `python -m sinergi.ledger.offline bundle`
+    run without Django exits 0 and says what it verified."""
+    result = offline("bundle", str(bundle), "--vkey", checkpoints.verifier_key(), cwd=auditor_dir)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"OK: {SIZE} entries, {SIZE} checkpoints verified"
+
+
+@pytest.mark.parametrize("index", [0, 13, SIZE - 1])
+def test_one_altered_entry_fails_with_its_index(bundle, auditor_dir, index):
+    """Given one entry in the JSON replaced by other valid canonical JSON, then the
+    offline verifier exits 1 and prints that index as the first bad one (a checkpoint
+    follows every entry, so the change is pinned exactly); `verify-bundle` agrees."""
+    edited = edit(bundle, replace_entry(index, n="forged"))
+
+    result = offline("bundle", str(edited), "--vkey", checkpoints.verifier_key(), cwd=auditor_dir)
+
+    assert result.returncode == 1, result.stdout
+    assert f"first bad index: {index}\n" in result.stderr
+    assert "FAIL:" in result.stderr
+    assert "OK" not in result.stdout
+    with pytest.raises(CommandError, match=rf"first bad index: {index}$"):
+        call_command("ledger", "verify-bundle", str(edited), stderr=io.StringIO())
+
+
+def test_with_sparse_checkpoints_the_index_is_the_last_checkpoint_before_the_change(
+    ledger, tmp_path, auditor_dir
+):
+    """Given checkpoints only at 10 and 20 and entry 13 altered in the bundle, then the
+    verifier can only bound the change: it prints 10, the last size still matching."""
+    support.append_events(10)
+    checkpoints.issue_checkpoint()
+    support.append_events(10)
+    checkpoints.issue_checkpoint()
+    path = tmp_path / "sparse.json"
+    call_command("ledger", "export", str(path), stdout=io.StringIO())
+    edited = edit(path, replace_entry(13, n="forged"))
+
+    result = offline("bundle", str(edited), cwd=auditor_dir)
+
+    assert result.returncode == 1
+    assert "first bad index: 10\n" in result.stderr
+    assert "the change lies at or after index 10" in result.stderr
+
+
+def test_a_dropped_entry_fails(bundle, auditor_dir):
+    """Given the last five entries cut from the bundle, then it fails at index 15."""
+    edited = edit(bundle, lambda data: data["entries"].__delitem__(slice(15, None)))
+
+    result = offline("bundle", str(edited), cwd=auditor_dir)
+
+    assert result.returncode == 1
+    assert "first bad index: 15\n" in result.stderr
+
+
+def test_a_pinned_wrong_vkey_fails(bundle, auditor_dir):
+    """Given a verifier key that is not the log's (same name, other key), then the
+    offline verifier exits 1."""
+    stranger = notes.generate_signer(checkpoints.origin()).vkey()
+
+    result = offline("bundle", str(bundle), "--vkey", stranger, cwd=auditor_dir)
+
+    assert result.returncode == 1
+    assert "not the one you pinned" in result.stderr
+    assert "not validly signed by the log" in result.stderr
+
+
+def test_a_bundle_re_signed_with_another_key_fails_against_the_pinned_key(bundle, auditor_dir):
+    """Given a bundle whose entries were changed and whose checkpoints were all re-signed
+    with the forger's own key (its vkey put in the bundle), then it passes only without a
+    pinned key; with the log's real key pinned it fails."""
+    forger = notes.generate_signer(checkpoints.origin())
+
+    def forge(data: dict) -> None:
+        replace_entry(3, n="forged")(data)
+        bodies = [base64.b64decode(e) for e in data["entries"]]
+        leaves = [support.leaf(b) for b in bodies]
+        data["vkey"] = forger.vkey()
+        data["witnesses"] = []
+        data["checkpoints"] = [
+            notes.sign_note(
+                notes.checkpoint_text(checkpoints.origin(), size, support.mth(leaves[:size])),
+                forger,
+            )
+            for size in range(1, SIZE + 1)
+        ]
+
+    edited = edit(bundle, forge)
+
+    assert offline("bundle", str(edited), cwd=auditor_dir).returncode == 0
+    pinned = offline("bundle", str(edited), "--vkey", checkpoints.verifier_key(), cwd=auditor_dir)
+    assert pinned.returncode == 1
+    assert "not the one you pinned" in pinned.stderr
+
+
+def test_a_receipt_verifies_offline_in_a_subprocess(bundle, auditor_dir):
+    """Given entry 4's receipt from the API and its exact bytes from the entries list,
+    then `python -m sinergi.ledger.offline receipt` exits 0; with other bytes or another
+    key it exits 1."""
+    client = Client()
+    receipt = client.get("/api/v1/ledger/entries/4/receipt")
+    assert receipt.status_code == 200
+    item = client.get("/api/v1/ledger/entries", {"start": 4, "end": 5}).json()["items"][0]
+    (auditor_dir / "entry.tlog-proof").write_bytes(receipt.content)
+    (auditor_dir / "entry.bin").write_bytes(base64.b64decode(item["body"]))
+    (auditor_dir / "other.bin").write_bytes(support.stored_bodies()[5])
+    vkey = client.get("/ledger/vkey").content.decode().strip()
+
+    ok = offline(
+        "receipt", "entry.tlog-proof", "--vkey", vkey, "--entry", "entry.bin", cwd=auditor_dir
+    )
+    wrong_entry = offline(
+        "receipt", "entry.tlog-proof", "--vkey", vkey, "--entry", "other.bin", cwd=auditor_dir
+    )
+    stranger = notes.generate_signer(checkpoints.origin()).vkey()
+    wrong_key = offline(
+        "receipt", "entry.tlog-proof", "--vkey", stranger, "--entry", "entry.bin", cwd=auditor_dir
+    )
+
+    latest = Checkpoint.objects.order_by("-size").first()
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == (
+        f"OK: the entry is in {checkpoints.origin()} under checkpoint size {latest.size}"
+    )
+    assert wrong_entry.returncode == 1
+    assert "the inclusion proof does not verify" in wrong_entry.stderr
+    assert wrong_key.returncode == 1
+    assert "FAIL:" in wrong_key.stderr
+    assert log.current_head().size == SIZE
