@@ -1,0 +1,184 @@
+"""The ledger's pages: a partnership's own log, and how to verify the whole ledger.
+
+A partnership's ledger page follows the permission policy (a private partnership's page
+is 404 to anyone who may not see it); /ledger/ explains verification and shows the key
+and the latest checkpoint. Both exist in English and Indonesian.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.test import Client
+
+from sinergi.ledger import checkpoints, log
+from sinergi.partnerships import services
+from tests.conftest import Cast, client_for
+from tests.core.conftest import compiled_translations  # noqa: F401 - the session fixture
+from tests.factories import OrganisationFactory, PartnershipFactory, PersonFactory
+from tests.ledger import support
+
+pytestmark = pytest.mark.usefixtures("compiled_translations")
+
+
+def ledger_page(cast: Cast, language: str = "en") -> str:
+    return f"/{language}/partnerships/{cast.partnership.slug}/ledger/"
+
+
+@pytest.fixture
+def events(ledger, private_cast) -> Cast:
+    """The private partnership's coordinator grants a role and adds a partner; another
+    partnership logs an event of its own; a checkpoint covers all three."""
+    cast = private_cast
+    coordinator = cast.people["coordinator"]
+    newcomer = PersonFactory(username="gita", organisation=cast.people["member"].organisation)
+    services.grant_membership(
+        actor=coordinator, partnership=cast.partnership, person=newcomer, role="observer"
+    )
+    services.add_partner(
+        actor=coordinator,
+        partnership=cast.partnership,
+        organisation=OrganisationFactory(slug="yayasan-hijau"),
+        role="2",
+    )
+    support.append_events(1, partnership=PartnershipFactory(), kind="test.elsewhere")
+    checkpoints.issue_checkpoint()
+    return cast
+
+
+@pytest.mark.parametrize("who", ["coordinator", "partner_admin", "member", "observer", "staff"])
+def test_those_who_see_the_partnership_see_its_ledger(events, who):
+    """Given anyone who may see the private partnership, then its ledger page lists its
+    own events, newest first, with who did what, and a receipt link for each; not the
+    events of another partnership."""
+    response = client_for(events.people[who]).get(ledger_page(events))
+
+    assert response.status_code == 200
+    assert [row["entry"].index for row in response.context["rows"]] == [1, 0]
+    assert [row["data"]["kind"] for row in response.context["rows"]] == [
+        "partner.joined",
+        "membership.granted",
+    ]
+    content = response.content.decode()
+    assert "membership.granted" in content
+    assert "partner.joined" in content
+    assert "gita" in content
+    assert "yayasan-hijau" in content
+    assert events.people["coordinator"].username in content
+    assert "test.elsewhere" not in content
+    assert 'href="/api/v1/ledger/entries/0/receipt"' in content
+    assert 'href="/api/v1/ledger/entries/2/receipt"' not in content
+
+
+def test_a_receipt_linked_from_the_page_downloads(events):
+    """Given the receipt link on a member's ledger page, then it downloads a receipt."""
+    client = client_for(events.people["member"])
+    client.get(ledger_page(events))
+
+    response = client.get("/api/v1/ledger/entries/0/receipt")
+
+    assert response.status_code == 200
+    assert response.content.startswith(b"c2sp.org/tlog-proof@v1\nindex 0\n")
+
+
+def test_the_page_signs_a_checkpoint_covering_new_events(events):
+    """Given an event logged after the latest checkpoint, then the page signs a new
+    checkpoint on the way, so the new event's receipt is linked, not "pending"."""
+    services.grant_membership(
+        actor=events.people["coordinator"],
+        partnership=events.partnership,
+        person=PersonFactory(organisation=events.people["member"].organisation),
+        role="member",
+    )
+
+    response = client_for(events.people["member"]).get(ledger_page(events))
+
+    assert response.status_code == 200
+    assert response.context["checkpoint"].size == 4
+    assert 'href="/api/v1/ledger/entries/3/receipt"' in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+@pytest.mark.parametrize("who", ["anonymous", "outsider"])
+def test_a_private_partnerships_ledger_is_404_to_outsiders(events, who, language):
+    """Given someone who may not see the private partnership, then its ledger page is
+    404, in either language, and shows none of its events."""
+    response = client_for(events.people[who]).get(ledger_page(events, language))
+
+    assert response.status_code == 404
+    assert b"membership.granted" not in response.content
+
+
+def test_a_public_partnerships_ledger_is_open_to_everyone(ledger, public_cast):
+    """Given a public partnership with one logged grant, then anonymous visitors see it."""
+    services.grant_membership(
+        actor=public_cast.people["coordinator"],
+        partnership=public_cast.partnership,
+        person=PersonFactory(organisation=public_cast.people["member"].organisation),
+        role="observer",
+    )
+
+    response = Client().get(ledger_page(public_cast))
+
+    assert response.status_code == 200
+    assert b"membership.granted" in response.content
+
+
+def test_an_unknown_partnership_has_no_ledger_page(ledger):
+    """Given a slug no partnership has, then its ledger page is 404."""
+    assert Client().get("/en/partnerships/no-such-thing/ledger/").status_code == 404
+
+
+def test_the_about_page_explains_verification_and_shows_key_and_checkpoint(events):
+    """Given a log with a checkpoint, then /en/ledger/ explains how to verify it (RFC
+    9162, the checkpoint and key URLs, the offline verifier, witnesses) and shows the
+    log's verifier key and the latest checkpoint note as served at /ledger/checkpoint."""
+    response = Client().get("/en/ledger/")
+
+    assert response.status_code == 200
+    content = html.unescape(response.content.decode())
+    assert "Verify the transparency ledger" in content
+    assert "RFC 9162" in content
+    assert "http://testserver/ledger/checkpoint" in content
+    assert "http://testserver/ledger/vkey" in content
+    assert "python -m sinergi.ledger.offline" in content
+    assert "sinergi ledger witness" in content
+    assert checkpoints.verifier_key() in content
+    note = Client().get("/ledger/checkpoint").content.decode()
+    assert note in content
+    assert f"\n{log.current_head().size}\n" in note
+
+
+def test_the_about_page_of_an_empty_log(ledger):
+    """Given no entries, then /en/ledger/ says the log is empty and still shows the key."""
+    response = Client().get("/en/ledger/")
+
+    assert response.status_code == 200
+    content = html.unescape(response.content.decode())
+    assert "The log is empty." in content
+    assert checkpoints.verifier_key() in content
+
+
+def test_the_about_page_in_indonesian(events):
+    """Given /id/ledger/, then the page is in Indonesian, with the same key."""
+    response = Client().get("/id/ledger/")
+
+    assert response.status_code == 200
+    content = html.unescape(response.content.decode())
+    assert '<html lang="id">' in content
+    assert "Verifikasi buku besar transparansi" in content
+    assert "Verify the transparency ledger" not in content
+    assert checkpoints.verifier_key() in content
+
+
+def test_the_partnership_ledger_page_in_indonesian(events):
+    """Given a member at /id/partnerships/<slug>/ledger/, then the page is in Indonesian
+    and lists the same events."""
+    response = client_for(events.people["member"]).get(ledger_page(events, "id"))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert '<html lang="id">' in content
+    assert "Buku besar transparansi" in content
+    assert "membership.granted" in content
