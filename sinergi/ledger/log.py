@@ -62,7 +62,7 @@ class TreeHead:
 
 
 def current_head() -> TreeHead:
-    head = Head.objects.get(pk=1)
+    head = Head.objects.current()
     return TreeHead(size=head.size, root=root_from_frontier(split_frontier(head.frontier)))
 
 
@@ -83,7 +83,7 @@ def append(
         raise LedgerError("ledger.append must run inside the caller's transaction")
     if not kind or len(kind) > 60:
         raise LedgerError("an entry kind is 1 to 60 characters")
-    head = Head.objects.select_for_update().get(pk=1)
+    head = Head.objects.locked()
     moment = now()
     body = canonical_entry(
         kind,
@@ -145,7 +145,7 @@ def append_many(entries: Iterable[Sequence[Any]], *, batch_size: int = 20_000) -
     prep_time = Entry._meta.get_field("time").get_db_prep_save
     sha256 = hashlib.sha256
     with transaction.atomic():
-        head = Head.objects.select_for_update().get(pk=1)
+        head = Head.objects.locked()
         first = index = head.size
         frontier = split_frontier(head.frontier)
         entry_rows: list[tuple] = []
@@ -275,7 +275,7 @@ def _recorded_ranges(build: Any) -> list[tuple[int, int]]:
 
 
 def _check_size(size: int, what: str) -> int:
-    head_size = Head.objects.values_list("size", flat=True).get(pk=1)
+    head_size = Head.objects.current().size
     if size < 1 or size > head_size:
         raise LedgerError(f"{what} must be between 1 and the log size {head_size}")
     return head_size
