@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -142,7 +143,7 @@ def append_many(entries: Iterable[Sequence[Any]], *, batch_size: int = 20_000) -
     ]
     node_table = Node._meta.db_table
     node_columns = [Node._meta.get_field(name).column for name in ("key", "hash")]
-    prep_time = Entry._meta.get_field("time").get_db_prep_save
+    prep_time = _time_adapter()
     sha256 = hashlib.sha256
     with transaction.atomic():
         head = Head.objects.locked()
@@ -177,7 +178,7 @@ def append_many(entries: Iterable[Sequence[Any]], *, batch_size: int = 20_000) -
                     index,
                     kind,
                     getattr(partnership, "pk", None),
-                    prep_time(moment, connection),
+                    prep_time(moment),
                     body,
                 )
             )
@@ -194,6 +195,32 @@ def append_many(entries: Iterable[Sequence[Any]], *, batch_size: int = 20_000) -
             head.save(update_fields=["size", "frontier"])
             transaction.on_commit(_after_append)
     return range(first, index)
+
+
+def _time_adapter() -> Callable[[datetime], Any]:
+    """Entry.time's database value for a moment: what the ORM would send, without its cost.
+
+    For aware datetimes this is exactly DateTimeField.get_db_prep_save: the value itself on
+    PostgreSQL, and on SQLite (time zone support on) its text in the connection's zone.
+    Anything else takes the field's own path.
+    """
+    field = Entry._meta.get_field("time")
+
+    def prepare(moment: datetime) -> Any:
+        return field.get_db_prep_save(moment, connection)
+
+    if connection.vendor == "postgresql":
+        return lambda m: m if isinstance(m, datetime) and m.utcoffset() is not None else prepare(m)
+    if connection.vendor == "sqlite" and settings.USE_TZ:
+        zone = connection.timezone
+
+        def to_sqlite(m: datetime) -> Any:
+            if isinstance(m, datetime) and m.utcoffset() is not None:
+                return str(m.astimezone(zone).replace(tzinfo=None))
+            return prepare(m)
+
+        return to_sqlite
+    return prepare
 
 
 def _arguments(
@@ -250,8 +277,12 @@ class StoredTree:
             _blocks(lo, hi, keys)
         missing = keys - self.hashes.keys()
         if missing:
-            rows = Node.objects.filter(key__in=missing).values_list("key", "hash")
-            self.hashes.update((key, bytes(value)) for key, value in rows)
+            # Plain SQL: the ORM's query building would cost more than the query itself.
+            table = connection.ops.quote_name(Node._meta.db_table)
+            marks = ", ".join(["%s"] * len(missing))
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT key, hash FROM {table} WHERE key IN ({marks})", [*missing])  # noqa: S608
+                self.hashes.update((key, bytes(value)) for key, value in cursor.fetchall())
         if not keys <= self.hashes.keys():
             raise LedgerError("the stored tree is missing nodes")
 
@@ -274,8 +305,17 @@ def _recorded_ranges(build: Any) -> list[tuple[int, int]]:
     return ranges
 
 
+def _head_size() -> int:
+    """The log size, read with one plain query (proofs ask for it on every request)."""
+    table = connection.ops.quote_name(Head._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT size FROM {table} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return row[0] if row is not None else Head.objects.current().size
+
+
 def _check_size(size: int, what: str) -> int:
-    head_size = Head.objects.current().size
+    head_size = _head_size()
     if size < 1 or size > head_size:
         raise LedgerError(f"{what} must be between 1 and the log size {head_size}")
     return head_size

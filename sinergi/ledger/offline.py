@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -24,10 +25,14 @@ PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 def build_levels(leaves: list[bytes]) -> list[list[bytes]]:
     """Every complete subtree hash, level by level: levels[k][i] covers 2**k leaves."""
     levels = [leaves]
-    node_hash = merkle.node_hash
+    sha256 = hashlib.sha256  # merkle.node_hash, inlined: this runs once per node
     current = leaves
     while len(current) > 1:
-        current = [node_hash(current[i], current[i + 1]) for i in range(0, len(current) - 1, 2)]
+        pairs = iter(current)  # zip drops an odd last hash: it has no complete parent
+        current = [
+            sha256(b"\x01" + left + right).digest()
+            for left, right in zip(pairs, pairs, strict=False)
+        ]
         levels.append(current)
     return levels
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from sinergi.ledger import audit, log, merkle
 from sinergi.ledger.models import Entry, Head, Node
@@ -52,11 +52,17 @@ def events(start: int, count: int) -> list[tuple]:
 
 
 def snapshot() -> tuple[list, list, tuple]:
-    entries = [
-        (e.index, e.kind, e.partnership_ref, e.time, bytes(e.body))
-        for e in Entry.objects.order_by("index")
-    ]
-    nodes = [(key, bytes(h)) for key, h in Node.objects.order_by("key").values_list("key", "hash")]
+    """Every stored value as the database holds it (raw SQL: no ORM conversion hides a
+    difference in, say, how a time was written)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('index')}, kind, partnership_ref, time, body"  # noqa: S608
+            f" FROM {Entry._meta.db_table} ORDER BY 1"
+        )
+        entries = [(*row[:4], bytes(row[4])) for row in cursor.fetchall()]
+        cursor.execute(f"SELECT key, hash FROM {Node._meta.db_table} ORDER BY key")  # noqa: S608
+        nodes = [(key, bytes(h)) for key, h in cursor.fetchall()]
     head = Head.objects.get(pk=1)
     return entries, nodes, (head.size, bytes(head.frontier))
 
