@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -15,6 +16,7 @@ from sinergi.ledger import merkle, notes
 from sinergi.ledger.log import LedgerError, StoredTree, root_from_frontier, split_frontier
 from sinergi.ledger.models import Checkpoint, Cosignature, Head, Witness
 
+logger = logging.getLogger(__name__)
 MIN_INTERVAL = 1.0  # seconds between checkpoints under load
 _last_attempt = 0.0
 _lock = threading.Lock()
@@ -112,6 +114,11 @@ def maybe_issue_checkpoint() -> Checkpoint | None:
         return issue_checkpoint()
     except IntegrityError:
         return None  # another process signed the same size first
+    except LedgerError:
+        # Runs after the caller's commit: their change stands, so do not fail their
+        # request. The refusal is an alarm for operators; `ledger verify` says more.
+        logger.critical("the ledger refused to sign a checkpoint", exc_info=True)
+        return None
 
 
 def latest_checkpoint(*, refresh: bool = True) -> Checkpoint | None:
@@ -124,6 +131,8 @@ def latest_checkpoint(*, refresh: bool = True) -> Checkpoint | None:
                 return issue_checkpoint()
             except IntegrityError:
                 pass
+            except LedgerError:
+                logger.critical("the ledger refused to sign a checkpoint", exc_info=True)
     return Checkpoint.objects.order_by("-size").first()
 
 

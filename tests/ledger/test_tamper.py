@@ -211,3 +211,26 @@ def test_the_log_signs_an_honest_extension(log40):
 
     assert checkpoint.size == 41
     assert audit.verify_log().ok
+
+
+def test_a_refused_checkpoint_does_not_fail_the_change_that_triggered_it(log40, caplog):
+    """Given a history rewritten after checkpoint 40, when a partnership is created (its
+    commit appends and then tries to sign), then the change stands, nothing is signed for
+    the rewritten tree, and the refusal is logged as critical for the operators."""
+    from sinergi.partnerships.models import Partnership
+    from sinergi.partnerships.services import create_partnership
+    from tests.factories import PersonFactory
+
+    bodies = list(log40)
+    bodies[5] = support.changed_body(bodies[5], n="rewritten")
+    support.rewrite_history(bodies)
+    person = PersonFactory()
+    checkpoints._last_attempt = 0.0
+    with caplog.at_level("CRITICAL", logger="sinergi.ledger.checkpoints"):
+        create_partnership(actor=person, title="After the rewrite")
+        checkpoints._last_attempt = 0.0
+        assert checkpoints.maybe_issue_checkpoint() is None
+        assert checkpoints.latest_checkpoint().size == 40
+    assert Partnership.objects.filter(title="After the rewrite").exists()
+    assert list(Checkpoint.objects.values_list("size", flat=True)) == list(CHECKPOINT_SIZES)
+    assert "refused to sign" in caplog.text
