@@ -56,7 +56,9 @@ def roles_of(user: User) -> dict[int, str]:
         return {}
     cached = getattr(user, "_sinergi_roles", None)
     if cached is None:
-        cached = dict(Membership.objects.filter(person=user).values_list("partnership_id", "role"))
+        # order_by(): the default ordering would join people only to sort what becomes a dict.
+        rows = Membership.objects.filter(person=user).order_by()
+        cached = dict(rows.values_list("partnership_id", "role"))
         user._sinergi_roles = cached
     return cached
 
@@ -91,8 +93,9 @@ def visible_partnerships(user: User) -> QuerySet[Partnership]:
     public = Q(visibility=Visibility.PUBLIC)
     if not user.is_authenticated or not user.is_active:
         return partnerships.filter(public)
-    member = Q(memberships__person=user)
-    return partnerships.filter(public | Q(pk__in=Partnership.objects.filter(member).values("pk")))
+    # The partnerships `user` is a member of, straight from the membership index.
+    member = Membership.objects.filter(person=user).order_by().values("partnership_id")
+    return partnerships.filter(public | Q(pk__in=member))
 
 
 def get_partnership_for(user: User, slug: str, action: Action = Action.VIEW) -> Partnership:
@@ -101,7 +104,7 @@ def get_partnership_for(user: User, slug: str, action: Action = Action.VIEW) -> 
     Raises Http404 when the user may not even see it, PermissionDenied when they may
     see it but not do `action`.
     """
-    partnership = Partnership.objects.filter(slug=slug).first()
+    partnership = Partnership.objects.filter(slug=slug).order_by("pk").first()  # slug is unique
     if partnership is None:
         raise Http404("No such partnership.")
     if not can(user, Action.VIEW, partnership):

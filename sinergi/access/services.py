@@ -58,6 +58,7 @@ def person_for_token(secret: str) -> Person | None:
     token = (
         ApiToken.objects.select_related("person")
         .filter(key_hash=hash_secret(secret), revoked_at__isnull=True)
+        .order_by("pk")  # key_hash is unique: no need to sort by the default -created_at
         .first()
     )
     if token is None or not token.person.is_active:

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.codelists import ORGANISATION_TYPES
+from sinergi.core.choices import display_of
 from sinergi.core.geography import subdivision_names, validate_country, validate_subdivisions
 
 
@@ -67,6 +68,8 @@ class Organisation(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["org_type", "name"]), models.Index(fields=["country"])]
+
+    get_org_type_display = display_of("org_type", ORGANISATION_TYPES)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.codelists import ACTIVITY_STATUSES, ORGANISATION_ROLES
+from sinergi.core.choices import display_of
 from sinergi.core.geography import (
     country_names,
     subdivision_names,
@@ -80,6 +81,9 @@ class Partnership(models.Model):
         ]
         indexes = [models.Index(fields=["visibility", "title"])]
 
+    get_activity_status_display = display_of("activity_status", ACTIVITY_STATUSES)
+    get_visibility_display = display_of("visibility", Visibility.choices)
+
     def __str__(self) -> str:
         return self.title
 
@@ -148,6 +152,8 @@ class Participation(models.Model):
             ),
         ]
 
+    get_role_display = display_of("role", ORGANISATION_ROLES)
+
     def __str__(self) -> str:
         return f"{self.organisation} — {self.get_role_display()}"
 
@@ -189,6 +195,8 @@ class Membership(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["person", "partnership", "role"])]
+
+    get_role_display = display_of("role", MemberRole.choices)
 
     def __str__(self) -> str:
         return f"{self.person} — {self.get_role_display()}"

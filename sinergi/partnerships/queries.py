@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from sinergi.access import policy
 from sinergi.access.policy import User
@@ -38,11 +39,28 @@ def search_partnerships(
     return partnerships
 
 
+def _count_per_partnership(rows: QuerySet, counted: str) -> Coalesce:
+    """COUNT(DISTINCT counted) over `rows` of the outer partnership, as a subquery (0 if none).
+
+    A correlated subquery is evaluated only for the rows a page shows, where joining both
+    relations and grouping would multiply partners by members for every visible
+    partnership before the page could be cut, and make the paginator's count do it again.
+    """
+    per_partnership = (
+        rows.filter(partnership=OuterRef("pk"))
+        .order_by()
+        .values("partnership")
+        .annotate(n=Count(counted, distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_partnership, output_field=IntegerField()), 0)
+
+
 def with_counts(partnerships: QuerySet[Partnership]) -> QuerySet[Partnership]:
     """Annotate the number of partner organisations and members, for list pages."""
     return partnerships.annotate(
-        partner_count=Count("participations__organisation", distinct=True),
-        member_count=Count("memberships", distinct=True),
+        partner_count=_count_per_partnership(Participation.objects.all(), "organisation"),
+        member_count=_count_per_partnership(Membership.objects.all(), "pk"),
     )
 
 

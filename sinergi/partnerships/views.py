@@ -19,7 +19,7 @@ from sinergi.access.policy import Action
 from sinergi.codelists import ACTIVITY_STATUSES, ORGANISATION_ROLES
 from sinergi.core.errors import Conflict
 from sinergi.core.forms import apply_domain_errors
-from sinergi.core.geography import country_choices
+from sinergi.core.geography import country_choices, country_options
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import queries, services
 from sinergi.partnerships.forms import (
@@ -51,6 +51,7 @@ def partnership_list(request: HttpRequest) -> HttpResponse:
         **filters,
         "statuses": ACTIVITY_STATUSES,
         "countries": country_choices(),
+        "country_options": country_options(filters["country"]),
         "visibilities": Visibility.choices,
         "roles": policy.roles_of(request.user),
         "can_create": policy.can_create_partnership(request.user),
