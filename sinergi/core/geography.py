@@ -2,39 +2,73 @@
 
 from __future__ import annotations
 
+import gettext
 from functools import cache, lru_cache
 
 import pycountry
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 
+def _language() -> str:
+    return (get_language() or "en").split("-")[0]
+
+
 @cache
+def _translator(domain: str, language: str) -> gettext.NullTranslations:
+    """pycountry's own translations of the ISO names (Debian iso-codes catalogues)."""
+    if language == "en":
+        return gettext.NullTranslations()
+    try:
+        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language])
+    except OSError:
+        return gettext.NullTranslations()
+
+
+@cache
+def _country_choices(language: str) -> list[tuple[str, str]]:
+    names = _translator("iso3166-1", language)
+    return sorted(
+        ((c.alpha_2, names.gettext(c.name)) for c in pycountry.countries),
+        key=lambda item: item[1].casefold(),
+    )
+
+
 def country_choices() -> list[tuple[str, str]]:
-    """(alpha-2, English name) for every ISO 3166-1 country, sorted by name."""
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda item: item[1])
+    """(alpha-2, name in the active language) for every ISO 3166-1 country, by name."""
+    return _country_choices(_language())
 
 
 @cache
+def _country_names(language: str) -> dict[str, str]:
+    return dict(_country_choices(language))
+
+
 def country_names() -> dict[str, str]:
-    return dict(country_choices())
+    return _country_names(_language())
 
 
 @cache
+def _subdivision_names(language: str) -> dict[str, str]:
+    names = _translator("iso3166-2", language)
+    return {s.code: names.gettext(s.name) for s in pycountry.subdivisions}
+
+
 def subdivision_names() -> dict[str, str]:
-    """ISO 3166-2 code → name, for every subdivision of every country."""
-    return {s.code: s.name for s in pycountry.subdivisions}
+    """ISO 3166-2 code → name in the active language, for every subdivision."""
+    return _subdivision_names(_language())
 
 
-@lru_cache(maxsize=64)
-def _country_options(selected: str) -> SafeString:
+@lru_cache(maxsize=128)
+def _country_options(selected: str, language: str) -> SafeString:
     return mark_safe(  # noqa: S308 - codes and names are escaped
         "".join(
             f'<option value="{escape(code)}" {"selected" if code == selected else ""}>'
             f"{escape(name)}</option>"
-            for code, name in country_choices()
+            for code, name in _country_choices(language)
         )
     )
 
@@ -43,21 +77,34 @@ def country_options(selected: str = "") -> SafeString:
     """The <option>s of a country filter, `selected` marked, as the template loop made them.
 
     Two hundred and fifty options looped over in a template were most of a list page's
-    rendering time; this markup is built once per selected country.
+    rendering time; this markup is built once per selected country and language.
     """
-    return _country_options(selected if selected in country_names() else "")
+    return _country_options(selected if selected in country_names() else "", _language())
 
 
 def subdivisions_of(country: str) -> list[tuple[str, str]]:
-    """The ISO 3166-2 subdivisions of one country, sorted by name."""
+    """The ISO 3166-2 subdivisions of one country, by name in the active language."""
+    names = subdivision_names()
     found = pycountry.subdivisions.get(country_code=country) or []
-    return sorted(((s.code, s.name) for s in found), key=lambda item: item[1])
+    return sorted(((s.code, names[s.code]) for s in found), key=lambda item: item[1].casefold())
 
 
 @cache
+def _currency_choices(language: str) -> list[tuple[str, str]]:
+    names = _translator("iso4217", language)
+    return sorted(
+        (c.alpha_3, f"{c.alpha_3} — {names.gettext(c.name)}") for c in pycountry.currencies
+    )
+
+
 def currency_choices() -> list[tuple[str, str]]:
-    """(ISO 4217 code, name) for every active currency, sorted by code."""
-    return sorted((c.alpha_3, f"{c.alpha_3} — {c.name}") for c in pycountry.currencies)
+    """(ISO 4217 code, label in the active language) for every currency, by code."""
+    return _currency_choices(_language())
+
+
+@cache
+def _currency_codes() -> frozenset[str]:
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
 
 
 def validate_country(code: str) -> None:
@@ -68,7 +115,7 @@ def validate_country(code: str) -> None:
 
 
 def validate_currency(code: str) -> None:
-    if code not in dict(currency_choices()):
+    if code not in _currency_codes():
         raise ValidationError(
             _("“%(code)s” is not an ISO 4217 currency code."), params={"code": code}
         )
