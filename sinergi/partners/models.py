@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from sinergi.codelists import ORGANISATION_TYPES
 from sinergi.core.choices import display_of
-from sinergi.core.geography import subdivision_names, validate_country, validate_subdivisions
+from sinergi.core.geography import (
+    country_names,
+    subdivision_names,
+    validate_country,
+    validate_subdivisions,
+)
 
 
 class Organisation(models.Model):
@@ -90,6 +95,10 @@ class Organisation(models.Model):
         if get_language() == "id":
             return self.description_id or self.description_en
         return self.description_en or self.description_id
+
+    @property
+    def country_label(self) -> str:
+        return country_names().get(self.country, self.country)
 
     @property
     def subdivision_labels(self) -> list[str]:
