@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -57,6 +58,12 @@ def new_workdir(label: str) -> Path:
 
 def database_env(workdir: Path, pg_url: str | None = None) -> dict[str, str]:
     """The environment for a Django process on a fresh database kept under `workdir`."""
+    # Create the demo secret key now: sinergi.env.local_secret_key races when several
+    # processes start at once on a fresh data directory.
+    key_file = workdir / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     env.pop("SINERGI_SQLITE_PATH", None)
