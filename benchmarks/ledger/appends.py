@@ -12,7 +12,7 @@ its own committed transaction, and print {"count": …} as JSON.
   NORMAL, which in WAL mode survives a crash of the process but not of the machine.
 - pymerkle: `SqliteTree(FILE).append_entry(bytes)` with the same bytes our entries carry;
   pymerkle commits each append (`with self.con:`) in SQLite's default rollback-journal mode
-  with synchronous=FULL.
+  with synchronous=FULL; its connection gets the same 20 s busy timeout as ours.
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ def pymerkle(args: argparse.Namespace) -> int:
 
     base = args.worker * 10_000_000
     tree = SqliteTree(args.db)
+    # Wait for the write lock as long as our SQLite settings do (busy_timeout=20000); the
+    # sqlite3 module's default of 5 s gives up under four writers that fsync every commit.
+    tree.con.execute("PRAGMA busy_timeout=20000")
     tree.get_size()
     wait_until(args.start_at)
     deadline = args.start_at + args.seconds
