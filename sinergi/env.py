@@ -50,17 +50,25 @@ def local_secret_key(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    # Write a complete file under a private name, then link it into place: link() fails
-    # if another process got there first, and then everyone uses the first key.
-    temporary = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    return write_once(path, secrets.token_urlsafe(50)).strip()
+
+
+def write_once(path: Path, content: str) -> str:
+    """Create `path` (mode 0600) holding `content`, unless it exists; return what it holds.
+
+    The content is written under a private name and then linked into place. link() fails
+    if another process got there first, so racing processes all end up with the first
+    complete file, never a partial one.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(50))
+        handle.write(content)
     try:
         os.link(temporary, path)
     except FileExistsError:
         pass
     finally:
         temporary.unlink()
-    return path.read_text().strip()
+    return path.read_text()

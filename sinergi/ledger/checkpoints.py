@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from functools import cache
@@ -12,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from sinergi.env import write_once
 from sinergi.ledger import merkle, notes
 from sinergi.ledger.log import LedgerError, StoredTree, root_from_frontier, split_frontier
 from sinergi.ledger.models import Checkpoint, Cosignature, Head, Witness
@@ -38,16 +38,7 @@ def _signer_for(path: str, name: str) -> notes.Signer:
         if signer.name != name:
             raise LedgerError(f"the ledger key at {path} is for {signer.name}, not {name}")
         return signer
-    signer = notes.generate_signer(name)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        # Another process created it first: use theirs.
-        return notes.parse_skey(file.read_text())
-    with os.fdopen(fd, "w") as handle:
-        handle.write(signer.skey() + "\n")
-    return signer
+    return notes.parse_skey(write_once(file, notes.generate_signer(name).skey() + "\n"))
 
 
 def signer() -> notes.Signer:
