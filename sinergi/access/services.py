@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from sinergi.access import policy
@@ -55,19 +56,31 @@ def person_for_token(secret: str) -> Person | None:
     """The active person a valid, unrevoked token belongs to, or None."""
     if not secret.startswith("sng_") or len(secret) > 100:
         return None
-    token = (
-        ApiToken.objects.select_related("person")
-        .filter(key_hash=hash_secret(secret), revoked_at__isnull=True)
-        .order_by("pk")  # key_hash is unique: no need to sort by the default -created_at
-        .first()
+    # Every API request runs this: one raw query (the person with its token's id and last
+    # use) costs a third of what the ORM spends compiling the equivalent select_related.
+    person_table = Person._meta.db_table
+    token_table = ApiToken._meta.db_table
+    found = list(
+        Person.objects.raw(
+            f"SELECT p.*, t.id AS token_id, t.last_used_at AS token_last_used "  # noqa: S608
+            f"FROM {person_table} p JOIN {token_table} t ON t.person_id = p.id "
+            "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND p.is_active",
+            [hash_secret(secret)],
+        )
     )
-    if token is None or not token.person.is_active:
+    if not found:
         return None
+    person = found[0]
+    last_used = person.token_last_used
+    if isinstance(last_used, str):  # SQLite hands back the text of an extra column
+        last_used = parse_datetime(last_used)
+    if last_used is not None and timezone.is_naive(last_used):
+        last_used = timezone.make_aware(last_used, UTC)
     moment = now()
-    if token.last_used_at is None or moment - token.last_used_at > timedelta(minutes=5):
+    if last_used is None or moment - last_used > timedelta(minutes=5):
         # Written at most every few minutes so that reads stay reads.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=moment)
-    return token.person
+        ApiToken.objects.filter(pk=person.token_id).update(last_used_at=moment)
+    return person
 
 
 def invite_person(
