@@ -107,13 +107,7 @@ def append(
         nodes.append((node_key(level, position), current))
     frontier.append(current)
     partnership_ref = getattr(partnership, "pk", None)
-    _insert_rows(
-        Entry._meta.db_table,
-        _ENTRY_COLUMNS,
-        [(index, kind, partnership_ref, _time_adapter()(moment), body)],
-    )
-    _insert_rows(Node._meta.db_table, _NODE_COLUMNS, nodes)
-    _store_head(index + 1, frontier)
+    _write_append((index, kind, partnership_ref, _time_adapter()(moment), body), nodes, frontier)
     transaction.on_commit(_after_append)
     entry = Entry(index=index, kind=kind, partnership_ref=partnership_ref, time=moment, body=body)
     entry._state.adding = False
@@ -137,6 +131,28 @@ def _lock_head() -> tuple[int, list[bytes]]:
         head = Head.objects.locked()
         return head.size, split_frontier(head.frontier)
     return row[0], split_frontier(bytes(row[1]))
+
+
+def _write_append(entry: tuple, nodes: list[tuple[int, bytes]], frontier: list[bytes]) -> None:
+    """Write one entry, its nodes and the new head. On PostgreSQL in one statement (inserts
+    in WITH clauses), since each round trip costs more than the work it carries."""
+    if connection.vendor != "postgresql":
+        _insert_rows(Entry._meta.db_table, _ENTRY_COLUMNS, [entry])
+        _insert_rows(Node._meta.db_table, _NODE_COLUMNS, nodes)
+        _store_head(entry[0] + 1, frontier)
+        return
+    quote = connection.ops.quote_name
+    entry_names = ", ".join(quote(column) for column in _ENTRY_COLUMNS)
+    node_marks = ", ".join(["(%s, %s)"] * len(nodes))
+    sql = (
+        f"WITH e AS (INSERT INTO {quote(Entry._meta.db_table)} ({entry_names})"  # noqa: S608
+        " VALUES (%s, %s, %s, %s, %s)),"
+        f" n AS (INSERT INTO {quote(Node._meta.db_table)} (key, hash) VALUES {node_marks})"
+        f" UPDATE {quote(Head._meta.db_table)} SET size = %s, frontier = %s WHERE id = 1"
+    )
+    params = [*entry, *(value for node in nodes for value in node), entry[0] + 1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, b"".join(frontier)])
 
 
 def _store_head(size: int, frontier: list[bytes]) -> None:
