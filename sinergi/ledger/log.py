@@ -334,6 +334,31 @@ class StoredTree:
         if not keys <= self.hashes.keys():
             raise LedgerError("the stored tree is missing nodes")
 
+    def load_with_size(self, ranges: Iterable[tuple[int, int]]) -> int:
+        """Load what the ranges need and return the log size, read in the same query (a
+        proof then costs one round trip). Missing nodes are not reported here: check the
+        size first, then `load` the same ranges, which reads nothing more unless some
+        are missing."""
+        keys: set[int] = set()
+        for lo, hi in ranges:
+            _blocks(lo, hi, keys)
+        if max(keys, default=0) >= 1 << 63:  # no such key can be stored (nor such a size)
+            return _head_size()
+        quote = connection.ops.quote_name
+        head, node = quote(Head._meta.db_table), quote(Node._meta.db_table)
+        marks = ", ".join(["%s"] * len(keys))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT h.size, n.key, n.hash FROM {head} h"  # noqa: S608
+                f" LEFT JOIN {node} n ON n.key IN ({marks}) WHERE h.id = 1",
+                [*keys],
+            )
+            rows = cursor.fetchall()
+        if not rows:  # no head row: _head_size re-creates it
+            return _head_size()
+        self.hashes.update((key, bytes(value)) for _size, key, value in rows if key is not None)
+        return rows[0][0]
+
     def hash_range(self, lo: int, hi: int) -> bytes:
         n = hi - lo
         if n & (n - 1) == 0 and lo % n == 0:
@@ -362,8 +387,9 @@ def _head_size() -> int:
     return row[0] if row is not None else Head.objects.current().size
 
 
-def _check_size(size: int, what: str) -> int:
-    head_size = _head_size()
+def _check_size(size: int, what: str, head_size: int | None = None) -> int:
+    if head_size is None:
+        head_size = _head_size()
     if size < 1 or size > head_size:
         raise LedgerError(f"{what} must be between 1 and the log size {head_size}")
     return head_size
@@ -390,12 +416,14 @@ class InclusionProof:
 
 def inclusion(index: int, tree_size: int) -> InclusionProof:
     """The RFC 9162 inclusion proof of entry `index` in the tree of `tree_size` entries."""
-    _check_size(tree_size, "tree_size")
     if not 0 <= index < tree_size:
+        _check_size(tree_size, "tree_size")
         raise LedgerError("index must be at least 0 and smaller than tree_size")
     ranges = _recorded_ranges(lambda h: merkle.inclusion_proof(index, tree_size, h))
+    needed = [*ranges, (0, tree_size), (index, index + 1)]
     tree = StoredTree()
-    tree.load([*ranges, (0, tree_size), (index, index + 1)])
+    _check_size(tree_size, "tree_size", tree.load_with_size(needed))
+    tree.load(needed)
     return InclusionProof(
         index=index,
         tree_size=tree_size,
@@ -426,12 +454,14 @@ class ConsistencyProof:
 
 def consistency(first: int, second: int) -> ConsistencyProof:
     """The RFC 9162 proof that the tree of `second` entries extends that of `first`."""
-    _check_size(second, "second")
     if not 1 <= first <= second:
+        _check_size(second, "second")
         raise LedgerError("first must be at least 1 and at most second")
     ranges = _recorded_ranges(lambda h: merkle.consistency_proof(first, second, h))
+    needed = [*ranges, (0, first), (0, second)]
     tree = StoredTree()
-    tree.load([*ranges, (0, first), (0, second)])
+    _check_size(second, "second", tree.load_with_size(needed))
+    tree.load(needed)
     return ConsistencyProof(
         first=first,
         second=second,
