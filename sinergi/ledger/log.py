@@ -86,17 +86,10 @@ def append(
     """
     if not connection.in_atomic_block:
         raise LedgerError("ledger.append must run inside the caller's transaction")
-    if not kind or len(kind) > 60:
-        raise LedgerError("an entry kind is 1 to 60 characters")
+    _check_kind(kind)
     index, frontier = _lock_head()
     moment = now()
-    body = canonical_entry(
-        kind,
-        getattr(partnership, "slug", None),
-        getattr(actor, "username", None) if actor is not None else None,
-        rfc3339(moment),
-        payload,
-    )
+    body = _entry_body(kind, payload, partnership, actor, moment)
     leaf = merkle.leaf_hash(body)
     nodes = [(node_key(0, index), leaf)]
     current, level, position = leaf, 0, index
@@ -113,6 +106,24 @@ def append(
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry
+
+
+def _check_kind(kind: str) -> None:
+    if not kind or len(kind) > 60:
+        raise LedgerError("an entry kind is 1 to 60 characters")
+
+
+def _entry_body(
+    kind: str, payload: dict[str, Any], partnership: Any, actor: Any, moment: datetime
+) -> bytes:
+    """The logged bytes of one event: who (by username) did what, where, when."""
+    return canonical_entry(
+        kind,
+        getattr(partnership, "slug", None),
+        getattr(actor, "username", None) if actor is not None else None,
+        rfc3339(moment),
+        payload,
+    )
 
 
 _ENTRY_COLUMNS = ["index", "kind", "partnership_ref", "time", "body"]
@@ -191,16 +202,9 @@ def append_many(entries: Iterable[Sequence[Any]], *, batch_size: int = 20_000) -
         node_rows: list[tuple[int, bytes]] = []
         for item in entries:
             kind, payload, partnership, actor = _arguments(*item)
-            if not kind or len(kind) > 60:
-                raise LedgerError("an entry kind is 1 to 60 characters")
+            _check_kind(kind)
             moment = now()
-            body = canonical_entry(
-                kind,
-                getattr(partnership, "slug", None),
-                getattr(actor, "username", None) if actor is not None else None,
-                rfc3339(moment),
-                payload,
-            )
+            body = _entry_body(kind, payload, partnership, actor, moment)
             # merkle.leaf_hash and merkle.node_hash, inlined for speed.
             current = sha256(b"\x00" + body).digest()
             node_rows.append((index, current))  # node_key(0, index) == index
