@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -115,19 +117,19 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
     if not policy.can_edit_organisation(request.user, organisation):
         raise PermissionDenied
+    # The form validates into a copy, so the page keeps showing the saved name.
     form = OrganisationForm(
         request.POST or None,
-        instance=organisation,
+        instance=copy.copy(organisation),
         subdivisions_url=reverse("subdivision-options"),
     )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organisation(
-                actor=request.user,
-                organisation=Organisation.objects.get(pk=organisation.pk),
-                **form.organisation_fields(),
+                actor=request.user, organisation=organisation, **form.organisation_fields()
             )
         except ValidationError as exc:
+            organisation.refresh_from_db()  # the service set the rejected values on it
             apply_domain_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -104,9 +106,10 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def partnership_edit(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug, Action.EDIT)
+    # The form validates into a copy, so the page keeps showing the saved title and link.
     form = PartnershipForm(
         request.POST or None,
-        instance=partnership,
+        instance=copy.copy(partnership),
         subdivisions_url=reverse("subdivision-options"),
     )
     if request.method == "POST" and form.is_valid():
@@ -114,12 +117,11 @@ def partnership_edit(request: HttpRequest, slug: str) -> HttpResponse:
         if not fields.get("slug"):
             fields["slug"] = slug
         try:
-            # Re-read so that a failed validation leaves nothing half-applied in memory.
-            fresh = policy.get_partnership_for(request.user, slug, Action.EDIT)
             partnership = services.update_partnership(
-                actor=request.user, partnership=fresh, **fields
+                actor=request.user, partnership=partnership, **fields
             )
         except ValidationError as exc:
+            partnership.refresh_from_db()  # the service set the rejected values on it
             apply_domain_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
@@ -127,7 +129,7 @@ def partnership_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "partnerships/partnership_form.html",
-        {"form": form, "partnership": policy.get_partnership_for(request.user, slug)},
+        {"form": form, "partnership": partnership},
         status=422 if form.errors else 200,
     )
 
