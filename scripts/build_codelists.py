@@ -20,6 +20,7 @@ CODELISTS = {
     "ORGANISATION_TYPES": "OrganisationType",
     "ORGANISATION_ROLES": "OrganisationRole",
     "ACTIVITY_STATUSES": "ActivityStatus",
+    "SECTOR_CATEGORIES": "SectorCategory",
 }
 
 

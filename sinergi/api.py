@@ -175,9 +175,31 @@ def _register_routers() -> None:
     from sinergi.access.api import router as access_router
     from sinergi.ledger.api import router as ledger_router
     from sinergi.partners.api import router as partners_router
+    from sinergi.partners.capabilities.api import router as capabilities_router
+    from sinergi.partners.matching.api import router as matching_router
+    from sinergi.partnerships.agreements.api import router as agreements_router
     from sinergi.partnerships.api import router as partnerships_router
+    from sinergi.partnerships.expectations.api import router as expectations_router
+    from sinergi.partnerships.goals.api import router as goals_router
+    from sinergi.partnerships.lifecycle.api import router as lifecycle_router
+    from sinergi.partnerships.needs.api import router as needs_router
+    from sinergi.partnerships.raci.api import router as raci_router
+    from sinergi.partnerships.sdg.api import router as sdg_router
 
     api.add_router("/organisations", partners_router)
+    api.add_router("/organisations", capabilities_router)
+    api.add_router("/sdg", sdg_router)
+    # Partnership design: each part is its own router under /partnerships/{slug}/…
+    for design_router in (
+        goals_router,
+        expectations_router,
+        raci_router,
+        agreements_router,
+        lifecycle_router,
+        needs_router,
+        matching_router,
+    ):
+        api.add_router("/partnerships", design_router)
     api.add_router("/partnerships", partnerships_router)
     api.add_router("/ledger", ledger_router)
     api.add_router("/", access_router)

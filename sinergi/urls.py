@@ -34,5 +34,6 @@ urlpatterns += i18n_patterns(
         name="partnership-ledger",
     ),
     path("partnerships/", include("sinergi.partnerships.urls")),
+    path("sdg/", include("sinergi.partnerships.sdg.urls")),
     prefix_default_language=True,
 )

@@ -18,7 +18,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from sinergi.partners.models import Organisation, Person
-from sinergi.partnerships.models import MemberRole, Membership, Partnership, Visibility
+from sinergi.partnerships.models import (
+    MemberRole,
+    Membership,
+    Participation,
+    Partnership,
+    Visibility,
+)
 
 User = Person | AnonymousUser
 
@@ -169,3 +175,41 @@ def readable_partnership_ids(user: User, ids: set[int]) -> set[int]:
     if not ids:
         return set()
     return set(visible_partnerships(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+# ---------------------------------------------------------------- partnership design
+
+
+def can_edit_participation(user: User, participation: Participation) -> bool:
+    """Whether `user` may edit a partner's contribution and expectations.
+
+    Coordinators may edit every partner's; a partner admin only their own organisation's.
+    """
+    partnership = participation.partnership
+    if is_staff(user):
+        return True
+    role = role_in(user, partnership)
+    if role == MemberRole.COORDINATOR:
+        return True
+    if role != MemberRole.PARTNER_ADMIN:
+        return False
+    return user.organisation_id == participation.organisation_id
+
+
+def can_sign_agreement(user: User, partnership: Partnership, organisation: Organisation) -> bool:
+    """Whether `user` is an authorised person to sign the agreement for `organisation`.
+
+    The authorised person works for the organisation and is its partner admin or a
+    coordinator in the partnership. Platform staff cannot sign on a partner's behalf.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.organisation_id != organisation.pk:
+        return False
+    role = role_in(user, partnership)
+    return role in (MemberRole.COORDINATOR, MemberRole.PARTNER_ADMIN)
+
+
+def can_edit_capabilities(user: User, organisation: Organisation) -> bool:
+    """The organisation's own admins (and staff) record its comparative advantages."""
+    return can_edit_organisation(user, organisation)

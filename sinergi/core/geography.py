@@ -142,3 +142,24 @@ def validate_subdivisions(codes: object, countries: list[str]) -> None:
             raise ValidationError(
                 _("Subdivision %(code)s is not in the chosen countries."), params={"code": code}
             )
+
+
+def validate_region_list(codes: object) -> None:
+    """Each code must be an ISO 3166-1 alpha-2 country or an ISO 3166-2 subdivision."""
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise ValidationError(_("Give a list of ISO 3166 country or subdivision codes."))
+    countries = country_names()
+    subdivisions = subdivision_names()
+    for code in codes:
+        if code not in countries and code not in subdivisions:
+            raise ValidationError(
+                _("“%(code)s” is not an ISO 3166 country or subdivision code."),
+                params={"code": code},
+            )
+
+
+def region_labels(codes: list[str]) -> list[str]:
+    """Display names of a mixed list of country and subdivision codes."""
+    countries = country_names()
+    subdivisions = subdivision_names()
+    return [subdivisions.get(code) or countries.get(code, code) for code in codes]

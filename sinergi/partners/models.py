@@ -10,12 +10,14 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.codelists import ORGANISATION_TYPES
+from sinergi.codelists import ORGANISATION_TYPES, SECTOR_CATEGORIES
 from sinergi.core.choices import display_of
 from sinergi.core.geography import (
     country_names,
+    region_labels,
     subdivision_names,
     validate_country,
+    validate_region_list,
     validate_subdivisions,
 )
 
@@ -131,3 +133,109 @@ class Person(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class CapabilityKind(models.TextChoices):
+    """What an organisation can bring to a partnership (its comparative advantage)."""
+
+    FINANCE = "finance", _("Finance")
+    TECHNICAL = "technical", _("Technical expertise")
+    NETWORK = "network", _("Network")
+    LOCAL_KNOWLEDGE = "local_knowledge", _("Local knowledge")
+    IN_KIND = "in_kind", _("In-kind assets")
+    POLICY = "policy", _("Policy influence")
+    DATA_TECH = "data_tech", _("Data and technology")
+    COMMUNITY = "community", _("Community mobilisation")
+
+
+class SectorVocabulary(models.TextChoices):
+    """The IATI SectorVocabulary codes Sinergi uses for capabilities and needs."""
+
+    DAC = "2", _("OECD DAC sector (3 digit)")
+    SDG_GOAL = "7", _("SDG goal")
+
+
+def sector_label(vocabulary: str, code: str) -> str:
+    """The display name of a sector code in its vocabulary (blank: any sector)."""
+    if not code:
+        return str(_("Any sector"))
+    if vocabulary == SectorVocabulary.DAC:
+        return str(dict(SECTOR_CATEGORIES).get(code, code))
+    if vocabulary == SectorVocabulary.SDG_GOAL:
+        from sinergi.partnerships import sdg
+
+        goal = sdg.get(code)
+        return f"SDG {code}: {goal.title}" if goal else code
+    return code
+
+
+def validate_sector(vocabulary: str, code: str) -> None:
+    """Raise a field error unless `code` exists in `vocabulary` (both blank is allowed)."""
+    if not code and not vocabulary:
+        return
+    if vocabulary == SectorVocabulary.DAC:
+        if code not in dict(SECTOR_CATEGORIES):
+            message = _("“%(code)s” is not an OECD DAC sector category.") % {"code": code}
+            raise ValidationError({"sector_code": message})
+        return
+    if vocabulary == SectorVocabulary.SDG_GOAL:
+        if code not in {str(n) for n in range(1, 18)}:
+            message = _("“%(code)s” is not an SDG goal (1 to 17).") % {"code": code}
+            raise ValidationError({"sector_code": message})
+        return
+    raise ValidationError({"sector_vocabulary": _("Choose a sector vocabulary.")})
+
+
+class Capability(models.Model):
+    """One comparative advantage of an organisation: what it brings, where and in which sector."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="capabilities",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CapabilityKind.choices)
+    sector_vocabulary = models.CharField(
+        _("sector vocabulary"),
+        max_length=2,
+        choices=SectorVocabulary.choices,
+        blank=True,
+        help_text=_("IATI SectorVocabulary: OECD DAC sector or SDG goal. Leave empty for any."),
+    )
+    sector_code = models.CharField(_("sector"), max_length=10, blank=True)
+    regions = models.JSONField(
+        _("regions covered"),
+        default=list,
+        blank=True,
+        validators=[validate_region_list],
+        help_text=_("ISO 3166 countries or provinces. Leave empty for anywhere."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    evidence = models.TextField(
+        _("evidence"), blank=True, help_text=_("Track record, references or links.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("capability")
+        verbose_name_plural = _("capabilities")
+        ordering = ["organisation_id", "kind", "pk"]
+        indexes = [models.Index(fields=["kind", "sector_vocabulary", "sector_code"])]
+
+    get_kind_display = display_of("kind", CapabilityKind.choices)
+
+    def __str__(self) -> str:
+        return f"{self.organisation} — {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        validate_sector(self.sector_vocabulary, self.sector_code)
+
+    @property
+    def sector_label(self) -> str:
+        return sector_label(self.sector_vocabulary, self.sector_code)
+
+    @property
+    def region_labels(self) -> list[str]:
+        return region_labels(self.regions)

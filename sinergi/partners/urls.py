@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from sinergi.partners import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("<slug:slug>/", views.organisation_detail, name="organisation-detail"),
     path("<slug:slug>/edit/", views.organisation_edit, name="organisation-edit"),
     path("<slug:slug>/delete/", views.organisation_delete, name="organisation-delete"),
+    path("<slug:slug>/", include("sinergi.partners.capabilities.urls")),
 ]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from sinergi.partnerships import views
 
@@ -20,6 +20,14 @@ urlpatterns = [
         views.participation_remove,
         name="participation-remove",
     ),
+    # Partnership design: one package per part, each with its own pages.
+    path("<slug:slug>/", include("sinergi.partnerships.goals.urls")),
+    path("<slug:slug>/", include("sinergi.partnerships.expectations.urls")),
+    path("<slug:slug>/", include("sinergi.partnerships.raci.urls")),
+    path("<slug:slug>/", include("sinergi.partnerships.agreements.urls")),
+    path("<slug:slug>/", include("sinergi.partnerships.lifecycle.urls")),
+    path("<slug:slug>/", include("sinergi.partnerships.needs.urls")),
+    path("<slug:slug>/", include("sinergi.partners.matching.urls")),
     path("<slug:slug>/members/", views.partnership_members, name="partnership-members"),
     path("<slug:slug>/members/<int:pk>/role/", views.membership_role, name="membership-role"),
     path("<slug:slug>/members/<int:pk>/remove/", views.membership_remove, name="membership-remove"),

@@ -8,6 +8,7 @@ sides of the permission policy show.
 from __future__ import annotations
 
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 
 from django.conf import settings
@@ -80,6 +81,24 @@ PEOPLE = [
     ("joko", "Joko", "Purnomo", "bsn", False, "Standards officer"),
     ("tamu", "Tamu", "Luar", "lestari-institute", False, "Analyst (no partnership role)"),
 ]
+
+# The authorised signatories of partners that had none among the people above
+# (partner admins of their own organisation), so every partner can sign the agreement.
+SIGNATORIES = [
+    # username, first, last, organisation slug, job title, partnership slug
+    ("maria", "Maria", "Hutapea", "gavi", "Senior country manager", "immunisation-indonesia"),
+    ("yuni", "Yuni", "Rahmawati", "yayasan-sehat-ibu-anak", "Executive director",
+     "immunisation-indonesia"),
+    ("tono", "Tono", "Saputra", "ugm", "Head, centre for health policy", "immunisation-indonesia"),
+    ("ani", "Ani", "Setiawati", "tekstil-nusantara", "Compliance manager",
+     "sustainable-textiles-indonesia"),
+    ("rudi", "Rudi", "Hartono", "serikat-buruh-garmen", "General secretary",
+     "sustainable-textiles-indonesia"),
+    ("lina", "Lina", "Marpaung", "lestari-institute", "Programme director",
+     "sustainable-textiles-indonesia"),
+    ("eko", "Eko", "Nugroho", "bsn", "Director of standards development",
+     "sustainable-textiles-indonesia"),
+]  # fmt: skip
 
 IMMUNISATION = {
     "slug": "immunisation-indonesia",
@@ -161,6 +180,20 @@ LOGINS = [
     ("wati", "member, textiles"),
     ("joko", "observer, textiles"),
     ("tamu", "signed in, but in no partnership (an outsider)"),
+    ("maria, yuni, tono", "partner admins who sign for Gavi, YSIA and UGM, immunisation"),
+    ("ani, rudi, lina, eko", "partner admins who sign for their organisations, textiles"),
+]
+
+# Each part of the partnership design adds its demo rows, in this order (later parts
+# build on earlier ones: the lifecycle stage moves only when the checklist is met).
+DESIGN_SEEDS = [
+    "sinergi.partners.capabilities.demo",
+    "sinergi.partnerships.goals.demo",
+    "sinergi.partnerships.expectations.demo",
+    "sinergi.partnerships.raci.demo",
+    "sinergi.partnerships.agreements.demo",
+    "sinergi.partnerships.needs.demo",
+    "sinergi.partnerships.lifecycle.demo",
 ]
 
 
@@ -177,6 +210,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 load_demo()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        with transaction.atomic():
+            ensure_signatories()
+        for module in DESIGN_SEEDS:
+            with transaction.atomic():
+                import_module(module).seed()
         key_file = register_demo_witness()
         if not options["quiet"]:
             self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
@@ -187,6 +225,24 @@ class Command(BaseCommand):
                 f"  sinergi ledger witness --url http://127.0.0.1:8000 --key {key_file} "
                 f"--state {key_file.parent / 'demo-witness-state'}"
             )
+
+
+def ensure_signatories() -> None:
+    """Add the partners' authorised signatories (idempotent)."""
+    for username, first, last, org_slug, title, partnership_slug in SIGNATORIES:
+        if Person.objects.filter(username=username).exists():
+            continue
+        partnership = Partnership.objects.get(slug=partnership_slug)
+        coordinator = partnership.memberships.filter(role="coordinator").first().person
+        person = Person.objects.create_user(
+            username=username, email=f"{username}@sinergi.localhost", password=DEMO_PASSWORD,
+            first_name=first, last_name=last,
+            organisation=Organisation.objects.get(slug=org_slug),
+            is_organisation_admin=True, job_title=title,
+        )  # fmt: skip
+        partnership_services.grant_membership(
+            actor=coordinator, partnership=partnership, person=person, role="partner_admin"
+        )
 
 
 def register_demo_witness() -> Path:
