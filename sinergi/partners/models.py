@@ -107,6 +107,47 @@ class Organisation(models.Model):
         names = subdivision_names()
         return [names.get(code, code) for code in self.subdivisions]
 
+    @property
+    def partner_group(self) -> str:
+        return partner_group(self.org_type)
+
+
+class PartnerGroup(models.TextChoices):
+    """Broad kinds of partner, for diversity in matching and for comparing expectations."""
+
+    GOVERNMENT = "government", _("Government")
+    PRIVATE = "private", _("Private sector")
+    NGO = "ngo", _("NGO or foundation")
+    CIVIL_SOCIETY = "civil_society", _("Civil society and other")
+    MULTILATERAL = "multilateral", _("Multilateral")
+    ACADEMIC = "academic", _("Academia and research")
+
+
+# IATI OrganisationType code → partner group.
+PARTNER_GROUP_OF_TYPE: dict[str, str] = {
+    "10": PartnerGroup.GOVERNMENT,
+    "11": PartnerGroup.GOVERNMENT,
+    "15": PartnerGroup.GOVERNMENT,
+    "21": PartnerGroup.NGO,
+    "22": PartnerGroup.NGO,
+    "23": PartnerGroup.NGO,
+    "24": PartnerGroup.NGO,
+    "60": PartnerGroup.NGO,
+    "30": PartnerGroup.PRIVATE,
+    "70": PartnerGroup.PRIVATE,
+    "71": PartnerGroup.PRIVATE,
+    "72": PartnerGroup.PRIVATE,
+    "73": PartnerGroup.PRIVATE,
+    "40": PartnerGroup.MULTILATERAL,
+    "80": PartnerGroup.ACADEMIC,
+    "90": PartnerGroup.CIVIL_SOCIETY,
+}
+
+
+def partner_group(org_type: str) -> str:
+    """The partner group of an IATI OrganisationType code (unknown codes: civil society/other)."""
+    return PARTNER_GROUP_OF_TYPE.get(org_type, PartnerGroup.CIVIL_SOCIETY)
+
 
 class Person(AbstractUser):
     """Someone who signs in to Sinergi, working for at most one organisation."""
@@ -239,3 +280,53 @@ class Capability(models.Model):
     @property
     def region_labels(self) -> list[str]:
         return region_labels(self.regions)
+
+
+class CapabilityCoverage(models.Model):
+    """The partner-matching index: one row per capability and region it covers.
+
+    Derived from `Capability` (see `rows_for`) and rewritten by the capability services in
+    the same transaction as the capability, so that matching is an indexed lookup by
+    (kind, sector, region) instead of a scan of every capability's JSON regions.
+    `sector` is "<vocabulary>:<code>" or "" for any sector; `region` is an ISO 3166
+    country or subdivision code or "" for anywhere.
+    """
+
+    capability = models.ForeignKey(Capability, on_delete=models.CASCADE, related_name="coverage")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    org_type = models.CharField(max_length=2)
+    kind = models.CharField(max_length=20)
+    sector = models.CharField(max_length=13, blank=True)
+    region = models.CharField(max_length=6, blank=True)
+
+    class Meta:
+        verbose_name = _("capability coverage")
+        verbose_name_plural = _("capability coverage")
+        indexes = [
+            models.Index(
+                fields=["kind", "sector", "region", "organisation"], name="coverage_lookup"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sector or '*'} {self.region or '*'}"
+
+    @staticmethod
+    def sector_key(vocabulary: str, code: str) -> str:
+        return f"{vocabulary}:{code}" if code else ""
+
+    @classmethod
+    def rows_for(cls, capability: Capability, org_type: str) -> list[CapabilityCoverage]:
+        """The index rows of one capability (unsaved)."""
+        sector = cls.sector_key(capability.sector_vocabulary, capability.sector_code)
+        return [
+            cls(
+                capability=capability,
+                organisation_id=capability.organisation_id,
+                org_type=org_type,
+                kind=capability.kind,
+                sector=sector,
+                region=region,
+            )
+            for region in (capability.regions or [""])
+        ]
