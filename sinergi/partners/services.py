@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.core.errors import Conflict, LikelyDuplicate
 from sinergi.core.slugs import unique_slug
+from sinergi.partners.capabilities.services import follow_org_type
 from sinergi.partners.models import Organisation, Person
 from sinergi.partners.queries import find_likely_duplicates
 
@@ -32,6 +33,7 @@ def _save(organisation: Organisation) -> Organisation:
     try:
         with transaction.atomic():
             organisation.save()
+            follow_org_type(organisation)  # the matching index carries the type
     except IntegrityError as exc:
         # A concurrent registration won the race for the identifier or slug.
         raise ValidationError(
