@@ -51,6 +51,11 @@ class SdgItem:
         return self.title_en
 
     @property
+    def title_lang(self) -> str:
+        """The language of `title` ("id" or "en"), for the HTML lang attribute."""
+        return "id" if self.title_id and _indonesian() else "en"
+
+    @property
     def short_title(self) -> str:
         """A goal's short name ("Quality education"); the full title for other kinds."""
         if self.short_id and _indonesian():
