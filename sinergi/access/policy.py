@@ -11,6 +11,7 @@ raise Http404 rather than PermissionDenied, so existence itself does not leak.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -73,10 +74,19 @@ def forget_roles(user: User) -> None:
     """Drop the cached roles after a membership of `user` changed."""
     if hasattr(user, "_sinergi_roles"):
         del user._sinergi_roles
+    if hasattr(user, "_sinergi_role_of"):
+        del user._sinergi_role_of
 
 
 def role_in(user: User, partnership: Partnership) -> str | None:
-    return roles_of(user).get(partnership.pk)
+    roles = getattr(user, "_sinergi_roles", None)
+    if roles is None:
+        # get_partnership_for() read the role together with the partnership.
+        known = getattr(user, "_sinergi_role_of", {})
+        if partnership.pk in known:
+            return known[partnership.pk]
+        roles = roles_of(user)
+    return roles.get(partnership.pk)
 
 
 def can(user: User, action: Action, partnership: Partnership) -> bool:
@@ -104,13 +114,43 @@ def visible_partnerships(user: User) -> QuerySet[Partnership]:
     return partnerships.filter(public | Q(pk__in=member))
 
 
+@cache
+def _partnership_with_role_sql() -> str:
+    partnership = Partnership._meta
+    membership = Membership._meta
+    columns = ", ".join(f'p."{field.column}"' for field in partnership.concrete_fields)
+    # Table and column names come from the models, never from input.
+    return (
+        f'SELECT {columns}, (SELECT m."role" FROM "{membership.db_table}" m '  # noqa: S608
+        f'WHERE m."partnership_id" = p."id" AND m."person_id" = %s) AS sinergi_role '
+        f'FROM "{partnership.db_table}" p WHERE p."slug" = %s'
+    )
+
+
+def _partnership_with_role(user: User, slug: str) -> Partnership | None:
+    """The partnership with `slug`, reading `user`'s role in it in the same query.
+
+    Every partnership page and API call starts here, so this is one raw query (about
+    0.2 ms) instead of two compiled ORM queries (about 1 ms together). The role is
+    remembered on the user object beside the roles_of() cache and forgotten with it.
+    """
+    person_id = user.pk if user.is_authenticated and user.is_active else None
+    rows = Partnership.objects.raw(_partnership_with_role_sql(), [person_id, slug])
+    partnership = next(iter(rows), None)
+    if partnership is not None and person_id is not None:
+        if not hasattr(user, "_sinergi_role_of"):
+            user._sinergi_role_of = {}
+        user._sinergi_role_of[partnership.pk] = partnership.sinergi_role
+    return partnership
+
+
 def get_partnership_for(user: User, slug: str, action: Action = Action.VIEW) -> Partnership:
     """The partnership with `slug` if `user` may do `action` on it.
 
     Raises Http404 when the user may not even see it, PermissionDenied when they may
     see it but not do `action`.
     """
-    partnership = Partnership.objects.filter(slug=slug).order_by("pk").first()  # slug is unique
+    partnership = _partnership_with_role(user, slug)
     if partnership is None:
         raise Http404("No such partnership.")
     if not can(user, Action.VIEW, partnership):

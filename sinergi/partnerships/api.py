@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import BaseModel
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
@@ -20,7 +21,9 @@ from sinergi.partnerships.models import Membership, Participation, Partnership
 router = Router(tags=["partnerships"])
 
 
-class PartnershipOut(Schema):
+class PartnershipFields(BaseModel):
+    """A partnership as the API shows it. Lists validate plain dicts against this directly."""
+
     id: int
     slug: str
     title: str
@@ -33,8 +36,18 @@ class PartnershipOut(Schema):
     countries: list[str]
     regions: list[str]
     visibility: str
+    stage: str = Field(description="Lifecycle stage: scoping, building, implementing, …")
     created_at: datetime
     updated_at: datetime
+
+
+class PartnershipOut(Schema, PartnershipFields):
+    """The same fields, read from a model instance."""
+
+
+# Lists read dicts of exactly these columns: no model instances to build, and pydantic
+# validates them natively instead of through ninja's per-attribute getter.
+PARTNERSHIP_OUT_FIELDS = tuple(PartnershipFields.model_fields)
 
 
 class PartnershipIn(Schema):
@@ -132,7 +145,7 @@ def _partnership(request: HttpRequest, slug: str, action: Action = Action.VIEW) 
     return policy.get_partnership_for(request.auth, slug, action)
 
 
-@router.get("", response=list[PartnershipOut], summary="List partnerships you may see")
+@router.get("", response=list[PartnershipFields], summary="List partnerships you may see")
 @paginate(LimitOffsetPagination)
 def list_partnerships(
     request: HttpRequest,
@@ -142,14 +155,18 @@ def list_partnerships(
     visibility: str = "",
     organisation: str = "",
 ) -> object:
-    return queries.search_partnerships(
-        request.auth,
-        q=q,
-        status=status,
-        country=country,
-        visibility=visibility,
-        organisation=organisation,
-    ).order_by("title", "pk")
+    return (
+        queries.search_partnerships(
+            request.auth,
+            q=q,
+            status=status,
+            country=country,
+            visibility=visibility,
+            organisation=organisation,
+        )
+        .order_by("title", "pk")
+        .values(*PARTNERSHIP_OUT_FIELDS)
+    )
 
 
 @router.post("", response={201: PartnershipOut}, summary="Create a partnership")

@@ -85,3 +85,44 @@ def test_with_counts_equals_the_grouped_join(db):
         for p in queries.with_counts(Partnership.objects.all())
     }
     assert ours == grouped == {crowded.pk: (2, 3), empty.pk: (0, 0)}
+
+
+@pytest.mark.parametrize("role", [None, *MemberRole.values])
+@pytest.mark.parametrize("visibility", Visibility.values)
+def test_partnership_with_role_equals_the_orm_reads(db, role, visibility):
+    """get_partnership_for() reads the role in the same query; it equals roles_of()."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from sinergi.access import policy
+    from tests.factories import PersonFactory
+
+    partnership = PartnershipFactory(visibility=visibility)
+    PartnershipFactory()  # another partnership, another role, must not leak in
+    person = PersonFactory()
+    if role:
+        MembershipFactory(partnership=partnership, person=person, role=role)
+    fetched = policy._partnership_with_role(person, partnership.slug)
+    assert fetched == Partnership.objects.get(pk=partnership.pk)
+    assert [getattr(fetched, f.attname) for f in Partnership._meta.concrete_fields] == [
+        getattr(partnership, f.attname) for f in Partnership._meta.concrete_fields
+    ]
+    assert policy.role_in(person, fetched) == role
+    fresh = type(person).objects.get(pk=person.pk)
+    assert policy.roles_of(fresh).get(partnership.pk) == role
+    assert policy._partnership_with_role(AnonymousUser(), partnership.slug) == fetched
+    assert policy._partnership_with_role(person, "no-such-slug") is None
+
+
+def test_the_role_read_with_the_partnership_is_forgotten_with_the_roles(db):
+    """After a membership change, forget_roles() drops the remembered role too."""
+    from sinergi.access import policy
+    from tests.factories import PersonFactory
+
+    partnership = PartnershipFactory(visibility=Visibility.PRIVATE)
+    person = PersonFactory()
+    fetched = policy._partnership_with_role(person, partnership.slug)
+    assert policy.role_in(person, fetched) is None
+    MembershipFactory(partnership=partnership, person=person, role=MemberRole.COORDINATOR)
+    policy.forget_roles(person)
+    assert policy.role_in(person, fetched) == MemberRole.COORDINATOR
+    assert policy.can(person, policy.Action.EDIT, fetched)
