@@ -1,0 +1,38 @@
+"""Forms of the RACI page: a work package, and one cell of the matrix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sinergi.partnerships.models import Partnership, Raci, WorkPackage
+
+LETTER_CHOICES = [("", _("No part")), *Raci.choices]
+
+
+class WorkPackageForm(forms.ModelForm):
+    class Meta:
+        model = WorkPackage
+        fields = ["code", "title", "description", "goal", "position"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["goal"].queryset = partnership.goals.order_by("position", "pk")
+        self.fields["goal"].required = False
+        self.fields["position"].required = False
+        self.fields["position"].help_text = _("Rows are sorted by this number; left empty, last.")
+
+    def _post_clean(self) -> None:
+        # The service validates the row (and the code's uniqueness) with full_clean().
+        pass
+
+
+class CellForm(forms.Form):
+    """One cell: which work package, which partner, and the letter (empty clears it)."""
+
+    work_package = forms.IntegerField(min_value=1)
+    organisation = forms.SlugField(max_length=80)
+    letter = forms.ChoiceField(choices=LETTER_CHOICES, required=False)
