@@ -66,11 +66,11 @@ class OrganisationPatch(Schema):
 @router.get("", response=list[OrganisationOut], summary="List organisations")
 @paginate(LimitOffsetPagination)
 def list_organisations(
-    request: HttpRequest, q: str = "", org_type: str = "", country: str = ""
+    request: HttpRequest, q: str = "", org_type: str = "", country: str = "", capability: str = ""
 ) -> object:
-    return queries.search_organisations(q=q, org_type=org_type, country=country).order_by(
-        "name", "pk"
-    )
+    return queries.search_organisations(
+        q=q, org_type=org_type, country=country, capability=capability
+    ).order_by("name", "pk")
 
 
 @router.post("", response={201: OrganisationOut}, summary="Register an organisation")

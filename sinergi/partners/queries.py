@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from rapidfuzz import fuzz, process
 
-from sinergi.partners.models import Organisation
+from sinergi.partners.models import Capability, Organisation
 
 # Words that carry no identity in organisation names, in English and Indonesian.
 _NOISE = {
@@ -70,9 +70,12 @@ def find_likely_duplicates(
 
 
 def search_organisations(
-    *, q: str = "", org_type: str = "", country: str = ""
+    *, q: str = "", org_type: str = "", country: str = "", capability: str = ""
 ) -> QuerySet[Organisation]:
-    """Organisations matching a free-text query and filters, for lists and the API."""
+    """Organisations matching a free-text query and filters, for lists and the API.
+
+    `capability` keeps those that record a capability of that kind (CapabilityKind).
+    """
     organisations = Organisation.objects.all()
     if q:
         organisations = organisations.filter(
@@ -82,6 +85,10 @@ def search_organisations(
         organisations = organisations.filter(org_type=org_type)
     if country:
         organisations = organisations.filter(country=country)
+    if capability:
+        organisations = organisations.filter(
+            Exists(Capability.objects.filter(organisation=OuterRef("pk"), kind=capability))
+        )
     return organisations
 
 

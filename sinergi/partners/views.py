@@ -20,8 +20,9 @@ from sinergi.core.errors import Conflict, LikelyDuplicate
 from sinergi.core.forms import apply_domain_errors, subdivision_choices
 from sinergi.core.geography import country_choices
 from sinergi.partners import queries, services
+from sinergi.partners.capabilities import queries as capability_queries
 from sinergi.partners.forms import OrganisationForm
-from sinergi.partners.models import Organisation
+from sinergi.partners.models import CapabilityKind, Organisation
 
 PAGE_SIZE = 25
 
@@ -31,7 +32,10 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     org_type = request.GET.get("type", "")
     country = request.GET.get("country", "")
-    organisations = queries.search_organisations(q=q, org_type=org_type, country=country)
+    capability = request.GET.get("capability", "")
+    organisations = queries.search_organisations(
+        q=q, org_type=org_type, country=country, capability=capability
+    )
     page = Paginator(organisations.order_by("name", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -42,6 +46,8 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "country": country,
         "org_types": ORGANISATION_TYPES,
         "countries": country_choices(),
+        "capability": capability,
+        "capability_kinds": CapabilityKind.choices,
     }
     if request.htmx and request.htmx.target == "results":
         return render(request, "partners/_organisation_results.html", context)
@@ -107,6 +113,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "people": people if request.user.is_authenticated else [],
             "can_edit": can_edit,
             "can_delete": policy.can_delete_organisation(request.user, organisation),
+            "capabilities": capability_queries.capability_panel(request.user, organisation),
         },
     )
 

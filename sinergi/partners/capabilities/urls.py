@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Capability pages, under /<lang>/organisations/<slug>/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from sinergi.partners.capabilities import views
+
+urlpatterns = [
+    path("capabilities/", views.capability_list, name="capability-list"),
+    path("capabilities/add/", views.capability_add, name="capability-add"),
+    path("capabilities/<int:pk>/edit/", views.capability_edit, name="capability-edit"),
+    path("capabilities/<int:pk>/delete/", views.capability_delete, name="capability-delete"),
+]
