@@ -278,6 +278,11 @@ class AgreementOverview:
     adopted_status: list[PartnerSignature]
 
     @property
+    def adopted_complete(self) -> bool:
+        """Every current partner signed the adopted version (nobody still needs to sign)."""
+        return all(row.signed for row in self.adopted_status if row.is_partner)
+
+    @property
     def open_complete(self) -> bool:
         """Every current partner signed the open version (it waits only if a partner left)."""
         partners = [row for row in self.open_status if row.is_partner]
