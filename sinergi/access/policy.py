@@ -253,3 +253,11 @@ def can_sign_agreement(user: User, partnership: Partnership, organisation: Organ
 def can_edit_capabilities(user: User, organisation: Organisation) -> bool:
     """The organisation's own admins (and staff) record its comparative advantages."""
     return can_edit_organisation(user, organisation)
+
+
+def can_see_agreement_drafts(user: User, partnership: Partnership) -> bool:
+    """Agreement drafts, and who may sign for each partner, are for the partnership's own
+    people (any role) and staff; others see only the versions opened for signature."""
+    if is_staff(user):
+        return True
+    return role_in(user, partnership) is not None

@@ -222,3 +222,19 @@ def test_the_diff_lists_lines_and_rules(ag):
     assert "+Each partner pays its own costs." in result["unified"]
     assert result["rules"] == []
     assert ApiClient(ag.member).get(f"{base(ag)}/diff", {"a": 1, "b": 5}).status_code == 404
+
+
+def test_drafts_are_hidden_from_outsiders_of_a_public_partnership(db):
+    ag = build_agreement("public")
+    open_v1(ag)
+    services.create_draft(actor=ag.coordinator, partnership=ag.partnership, leaving="Secret.")
+    path = f"/partnerships/{ag.partnership.slug}/agreement"
+    for person in (None, ag.outsider):
+        client = ApiClient(person)
+        listed = ok(client.get(f"{path}/versions"))
+        assert [v["number"] for v in listed["items"]] == [1]
+        assert client.get(f"{path}/versions/2").status_code == 404
+        assert client.get(f"{path}/versions/2/signatures").status_code == 404
+        assert client.get(f"{path}/diff", {"a": 1, "b": 2}).status_code == 404
+    listed = ok(ApiClient(ag.member).get(f"{path}/versions"))
+    assert [v["number"] for v in listed["items"]] == [2, 1]

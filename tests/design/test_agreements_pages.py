@@ -320,3 +320,24 @@ def test_hostile_markdown_is_sanitised_on_the_page(ag):
     assert '<a href="javascript:' not in html
     assert '&lt;a href="javascript:alert(2)"&gt;raw&lt;/a&gt;' in html  # shown as text
     assert '<a href="https://example.org" rel="noopener noreferrer nofollow">ok</a>' in html
+
+
+def test_drafts_are_for_the_partnerships_own_people(db):
+    """Given a public partnership with version 1 open and version 2 a draft, then an
+    anonymous visitor sees version 1 but not the draft (not listed, not found), while a
+    member sees both."""
+    ag = build_agreement("public")
+    open_v1(ag)
+    services.create_draft(actor=ag.coordinator, partnership=ag.partnership, leaving="Secret.")
+    anonymous = Client()
+    page = anonymous.get(url(ag))
+    assert page.status_code == 200
+    assert f'href="{url(ag)}v1/"' in page.text
+    assert f'href="{url(ag)}v2/"' not in page.text
+    assert anonymous.get(url(ag, "v1/")).status_code == 200
+    assert anonymous.get(url(ag, "v2/")).status_code == 404
+    assert anonymous.get(url(ag, "diff/?a=1&b=2")).status_code == 404
+    assert "Secret." not in anonymous.get(url(ag, "diff/")).text
+    member = client_for(ag.member)
+    assert f'href="{url(ag)}v2/"' in member.get(url(ag)).text
+    assert "Secret." in member.get(url(ag, "v2/")).text

@@ -136,8 +136,13 @@ def _partnership(request: HttpRequest, slug: str, action: Action = Action.VIEW) 
     return policy.get_partnership_for(request.auth, slug, action)
 
 
-def _version(request: HttpRequest, slug: str, number: int, action: Action = Action.VIEW):
-    return queries.get_version(_partnership(request, slug, action), number)
+def _version(
+    request: HttpRequest, slug: str, number: int, action: Action = Action.VIEW
+) -> AgreementVersion:
+    partnership = _partnership(request, slug, action)
+    return queries.get_version(
+        partnership, number, **queries.visible_versions(request.auth, partnership)
+    )
 
 
 @router.get(
@@ -147,7 +152,8 @@ def _version(request: HttpRequest, slug: str, number: int, action: Action = Acti
 )
 @paginate(LimitOffsetPagination)
 def list_versions(request: HttpRequest, slug: str) -> object:
-    return queries.versions_of(_partnership(request, slug))
+    partnership = _partnership(request, slug)
+    return queries.versions_of(partnership, **queries.visible_versions(request.auth, partnership))
 
 
 @router.post(
@@ -242,7 +248,11 @@ def sign_version(request: HttpRequest, slug: str, number: int, payload: Signatur
 @router.get("/{slug}/agreement/diff", response=DiffOut, summary="Compare two versions")
 def diff_versions(request: HttpRequest, slug: str, a: int, b: int) -> dict:
     partnership = _partnership(request, slug)
-    result = queries.diff(queries.get_version(partnership, a), queries.get_version(partnership, b))
+    visible = queries.visible_versions(request.auth, partnership)
+    result = queries.diff(
+        queries.get_version(partnership, a, **visible),
+        queries.get_version(partnership, b, **visible),
+    )
     return {
         "a": a,
         "b": b,

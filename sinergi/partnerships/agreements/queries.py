@@ -28,25 +28,35 @@ SIGNING_ROLES = (MemberRole.COORDINATOR, MemberRole.PARTNER_ADMIN)
 RULE_FIELDS = tuple(name for name in CONTENT_FIELDS if name != "text")
 
 
-def versions_of(partnership: Partnership) -> QuerySet[AgreementVersion]:
+def versions_of(
+    partnership: Partnership, *, include_drafts: bool = True
+) -> QuerySet[AgreementVersion]:
     """Every version of the agreement, newest first, with its number of signatures."""
-    return (
-        AgreementVersion.objects.filter(partnership=partnership)
-        .annotate(signature_count=Count("signatures"))
-        .order_by("-number")
-    )
+    versions = AgreementVersion.objects.filter(partnership=partnership)
+    if not include_drafts:
+        versions = versions.exclude(status=AgreementStatus.DRAFT)
+    return versions.annotate(signature_count=Count("signatures")).order_by("-number")
 
 
-def get_version(partnership: Partnership, number: int) -> AgreementVersion:
-    """Version `number` of the agreement of `partnership`, or Http404."""
+def get_version(
+    partnership: Partnership, number: int, *, include_drafts: bool = True
+) -> AgreementVersion:
+    """Version `number` of the agreement of `partnership`, or Http404 (also for a draft
+    when drafts are not to be shown)."""
     version = (
         AgreementVersion.objects.filter(partnership=partnership, number=number)
-        .select_related("partnership", "created_by")
+        .select_related("created_by")
         .first()
     )
-    if version is None:
+    if version is None or (version.status == AgreementStatus.DRAFT and not include_drafts):
         raise Http404("No such agreement version.")
+    version.partnership = partnership
     return version
+
+
+def visible_versions(user: User, partnership: Partnership) -> dict[str, bool]:
+    """The `include_drafts` argument for `user`: drafts only for the partnership's people."""
+    return {"include_drafts": policy.can_see_agreement_drafts(user, partnership)}
 
 
 def current_agreement(partnership: Partnership) -> AgreementVersion | None:
@@ -289,9 +299,10 @@ class AgreementOverview:
         return bool(partners) and all(row.signed for row in partners)
 
 
-def overview(partnership: Partnership, viewer: User, *, include_signers: bool) -> AgreementOverview:
-    """Everything the agreement page shows, in a fixed number of queries."""
-    versions = list(versions_of(partnership).select_related("created_by"))
+def overview(partnership: Partnership, viewer: User) -> AgreementOverview:
+    """Everything the agreement page shows to `viewer`, in a fixed number of queries."""
+    include_signers = policy.can_see_agreement_drafts(viewer, partnership)
+    versions = list(versions_of(partnership, include_drafts=include_signers))
     for version in versions:
         version.partnership = partnership
     adopted = next((v for v in versions if v.status == AgreementStatus.ADOPTED), None)

@@ -91,11 +91,9 @@ def _apply(version: AgreementVersion, fields: dict[str, Any]) -> list[str]:
 
 def _lock_version(version: AgreementVersion) -> AgreementVersion:
     """The current row of `version`, locked until the end of the caller's transaction."""
-    return (
-        AgreementVersion.objects.select_for_update()
-        .select_related("partnership")
-        .get(pk=version.pk)
-    )
+    current = AgreementVersion.objects.select_for_update().get(pk=version.pk)
+    current.partnership = version.partnership  # the same row, and not locked with it
+    return current
 
 
 def create_draft(*, actor: Person, partnership: Partnership, **fields: Any) -> AgreementVersion:

@@ -13,19 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sinergi.access import policy
-from sinergi.access.policy import Action, User
+from sinergi.access.policy import Action
 from sinergi.core.errors import Conflict
 from sinergi.core.forms import apply_domain_errors
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.agreements import queries, services
 from sinergi.partnerships.agreements.forms import DraftForm, SignForm
 from sinergi.partnerships.agreements.markdown import render_markdown
-from sinergi.partnerships.models import AgreementStatus, AgreementVersion, Partnership
-
-
-def _sees_people(user: User, partnership: Partnership) -> bool:
-    """Who may sign is membership information: shown to members and staff, as on the overview."""
-    return bool(policy.role_in(user, partnership)) or policy.is_staff(user)
+from sinergi.partnerships.models import AgreementStatus, AgreementVersion
 
 
 def _dress(version: AgreementVersion | None) -> AgreementVersion | None:
@@ -39,8 +34,8 @@ def _dress(version: AgreementVersion | None) -> AgreementVersion | None:
 @require_GET
 def agreement(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug)
-    show_signers = _sees_people(request.user, partnership)
-    data = queries.overview(partnership, request.user, include_signers=show_signers)
+    show_signers = policy.can_see_agreement_drafts(request.user, partnership)
+    data = queries.overview(partnership, request.user)
     _dress(data.adopted)
     _dress(data.open)
     return render(
@@ -59,8 +54,8 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug)
-    version = _dress(queries.get_version(partnership, number))
-    show_signers = _sees_people(request.user, partnership)
+    show_signers = policy.can_see_agreement_drafts(request.user, partnership)
+    version = _dress(queries.get_version(partnership, number, include_drafts=show_signers))
     status = []
     if version.status != AgreementStatus.DRAFT:
         status = queries.signature_status(
@@ -260,7 +255,8 @@ def _number(value: str | None) -> int | None:
 def diff(request: HttpRequest, slug: str) -> HttpResponse:
     """What changed between two versions (by default the two newest)."""
     partnership = policy.get_partnership_for(request.user, slug)
-    numbers = list(queries.versions_of(partnership).values_list("number", flat=True))
+    visible = queries.visible_versions(request.user, partnership)
+    numbers = list(queries.versions_of(partnership, **visible).values_list("number", flat=True))
     a, b = _number(request.GET.get("a")), _number(request.GET.get("b"))
     if b is None and numbers:
         b = numbers[0]
@@ -271,7 +267,8 @@ def diff(request: HttpRequest, slug: str) -> HttpResponse:
         if a not in numbers or b not in numbers:
             raise Http404("No such agreement version.")
         result = queries.diff(
-            queries.get_version(partnership, a), queries.get_version(partnership, b)
+            queries.get_version(partnership, a, **visible),
+            queries.get_version(partnership, b, **visible),
         )
     return render(
         request,
