@@ -31,6 +31,7 @@ from sinergi.partnerships.forms import (
     PartnershipForm,
     RoleForm,
 )
+from sinergi.partnerships.goals.queries import sdg_alignment
 from sinergi.partnerships.lifecycle.queries import stage_indicator
 from sinergi.partnerships.models import MemberRole, Membership, Participation, Visibility
 
@@ -100,6 +101,7 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_manage_members": policy.can(request.user, Action.MANAGE_MEMBERS, partnership),
         "can_delete": policy.can(request.user, Action.DELETE, partnership),
         "lifecycle": stage_indicator(partnership),
+        "sdg_alignment": sdg_alignment(partnership),
     }
     return render(request, "partnerships/partnership_detail.html", context)
 
