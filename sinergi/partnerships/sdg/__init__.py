@@ -86,6 +86,7 @@ class _Framework:
     children: dict[str, tuple[SdgItem, ...]]  # goal → targets, target → indicators
     indicators_of_goal: dict[str, tuple[SdgItem, ...]]
     haystacks: tuple[tuple[SdgItem, str], ...]  # (item, " normalised words of titles")
+    order: dict[str, int]  # code → position in the official order (goal, its targets, …)
     attribution: dict
 
 
@@ -155,8 +156,27 @@ def _framework() -> _Framework:
         children={code: tuple(items) for code, items in children.items()},
         indicators_of_goal={code: tuple(items) for code, items in of_goal.items()},
         haystacks=haystacks,
+        order=_official_order(goals, children),
         attribution=data["attribution"],
     )
+
+
+def _official_order(
+    goals: tuple[SdgItem, ...], children: dict[str, list[SdgItem]]
+) -> dict[str, int]:
+    order: dict[str, int] = {}
+    for goal in goals:
+        order[goal.code] = len(order)
+        for target in children.get(goal.code, ()):
+            order[target.code] = len(order)
+            for indicator in children.get(target.code, ()):
+                order[indicator.code] = len(order)
+    return order
+
+
+def sort_key(code: str) -> int:
+    """Where `code` comes in the official order (8.9 before 8.10 before 8.a); unknown last."""
+    return _framework().order.get(code, 1_000_000)
 
 
 def normalise_code(code: object) -> str:
