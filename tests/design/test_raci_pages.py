@@ -107,7 +107,8 @@ def test_the_page_takes_the_same_number_of_queries_for_many_work_packages(
     client = client_for(s.coordinator)
     filled(s)
     client.get(url(s))  # warm the session and caches
-    with django_assert_max_num_queries(9) as few:
+    # session, person, partnership and role, partners, work packages, cells, goals (form)
+    with django_assert_max_num_queries(7) as few:
         client.get(url(s))
     for n in range(2, 15):
         wp = add_wp(s, f"WP{n}")
@@ -134,10 +135,11 @@ def test_an_htmx_cell_change_saves_and_answers_with_the_row_header_and_problems(
     html = response.text
     assert html.lstrip().startswith(f'<tr id="wp-{wp.pk}"')
     assert 'aria-label="UGM in WP1: Responsible"' in html
-    assert '<thead id="raci-head" hx-swap-oob="true">' in html
+    # Out-of-band parts come in <template>s: after a <tr> a bare <thead> would be dropped.
+    assert '<template><thead id="raci-head" hx-swap-oob="true">' in html
     assert (
-        '<section id="raci-problems" class="raci-problems" aria-live="polite" hx-swap-oob="true">'
-        in html
+        '<template><section id="raci-problems" class="raci-problems" aria-live="polite" '
+        'hx-swap-oob="true">' in html
     )
     assert "Complete: every work package" in html
     assert RaciAssignment.objects.get(work_package=wp, organisation=s.ugm).letter == "R"

@@ -24,6 +24,8 @@ class WorkPackageForm(forms.ModelForm):
         self.fields["goal"].required = False
         self.fields["position"].required = False
         self.fields["position"].help_text = _("Rows are sorted by this number; left empty, last.")
+        if self.instance.pk is None:
+            self.initial.pop("position", None)
 
     def _post_clean(self) -> None:
         # The service validates the row (and the code's uniqueness) with full_clean().
