@@ -3,7 +3,8 @@
 Each demo partnership gets five work packages and a complete matrix: exactly one
 Accountable and at least one Responsible per work package, and every partner
 Responsible or Accountable somewhere. Work packages are linked to the demo goals when
-the goals seed created a goal whose title mentions one of the package's keywords.
+the goals seed created a goal whose title mentions one of the package's keywords
+(looked up, not required).
 """
 
 from __future__ import annotations
@@ -20,27 +21,27 @@ IMMUNISATION = (
         ("WP1", "Vaccine supply and cold chain",
          "Forecast needs, deliver vaccines to district stores and keep the cold chain "
          "unbroken down to the health post.",
-         ["cold chain", "supply", "stock", "vaccine"],
+         ["cold chain"],
          {"kemenkes": "A", "bio-farma": "R", "gavi": "C", "ugm": "I"}),
         ("WP2", "Co-financing and procurement",
          "Agree the co-financing schedule and procure vaccines and cold-chain equipment.",
-         ["financ", "procure", "fund"],
+         ["full basic immunisation"],
          {"gavi": "A", "kemenkes": "R", "bio-farma": "C", "ugm": "I"}),
         ("WP3", "Outreach to zero-dose children",
          "Find and vaccinate children who have had no vaccine, in remote villages of "
          "Nusa Tenggara Timur, Papua and Maluku.",
-         ["zero-dose", "zero dose", "outreach", "coverage", "children"],
+         ["zero-dose"],
          {"kemenkes": "A", "yayasan-sehat-ibu-anak": "R", "perkumpulan-kader-posyandu": "R",
           "gavi": "I", "ugm": "C"}),
         ("WP4", "Community mobilisation through posyandu",
          "Train posyandu volunteers to track due vaccinations and bring families to "
          "immunisation days.",
-         ["posyandu", "communit", "volunteer", "demand"],
+         ["papua", "full basic immunisation"],
          {"yayasan-sehat-ibu-anak": "A", "perkumpulan-kader-posyandu": "R", "kemenkes": "C"}),
         ("WP5", "Coverage surveys and evaluation",
          "Yearly coverage surveys, a cold-chain performance review and the final "
          "evaluation.",
-         ["survey", "evaluat", "data", "monitor"],
+         ["coverage report", "report"],
          {"kemenkes": "A", "ugm": "R", "gavi": "C", "yayasan-sehat-ibu-anak": "I",
           "perkumpulan-kader-posyandu": "I"}),
     ],
@@ -53,30 +54,30 @@ TEXTILES = (
         ("WP1", "Living wage benchmarks",
          "Study wages in the pilot regions and agree living wage benchmarks with "
          "workers and employers.",
-         ["wage", "income"],
+         ["living wage"],
          {"lestari-institute": "A", "serikat-buruh-garmen": "R", "sandang-lestari": "C",
           "tekstil-nusantara": "C", "kemenperin": "I"}),
-        ("WP2", "Factory audits and remediation",
-         "Audit the pilot factories for working conditions and follow up the corrective "
-         "action plans.",
-         ["audit", "factor", "working condition"],
+        ("WP2", "Mill audits and remediation",
+         "Audit wastewater and working conditions in the pilot mills and follow up the "
+         "corrective action plans.",
+         ["wastewater"],
          {"sandang-lestari": "A", "tekstil-nusantara": "R", "serikat-buruh-garmen": "C",
           "lestari-institute": "I"}),
         ("WP3", "National standard for chemical management",
          "Draft and adopt an SNI standard for managing hazardous chemicals in textile "
          "wet processing.",
-         ["standard", "sni", "polic"],
+         ["national standard"],
          {"kemenperin": "A", "bsn": "R", "tekstil-nusantara": "C", "lestari-institute": "C"}),
         ("WP4", "Worker grievance channels",
          "Set up grievance channels in every pilot factory and report on how complaints "
          "are resolved.",
-         ["grievance", "worker", "rights"],
+         ["workers' rights"],
          {"serikat-buruh-garmen": "A", "lestari-institute": "R", "sandang-lestari": "C",
           "kemenperin": "I"}),
         ("WP5", "Chemical substitution pilots",
          "Replace the most hazardous dyes and auxiliaries in two mills and measure the "
          "results.",
-         ["chemical", "hazard", "substitut"],
+         ["hazardous chemicals"],
          {"tekstil-nusantara": "A", "sandang-lestari": "R", "bsn": "C",
           "serikat-buruh-garmen": "I"}),
     ],
@@ -84,12 +85,12 @@ TEXTILES = (
 
 
 def _goal_for(goals: list[Goal], keywords: list[str], used: set[int]) -> Goal | None:
-    """The first goal not yet used whose title or measure mentions one of `keywords`."""
-    for goal in goals:
-        text = f"{goal.title} {goal.measure}".lower()
-        if goal.pk not in used and any(word in text for word in keywords):
-            used.add(goal.pk)
-            return goal
+    """The first goal not yet used whose title mentions a keyword (tried in order)."""
+    for word in keywords:
+        for goal in goals:
+            if goal.pk not in used and word in goal.title.lower():
+                used.add(goal.pk)
+                return goal
     return None
 
 
