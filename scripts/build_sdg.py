@@ -285,8 +285,13 @@ def build(shared: Path) -> dict:
     )
     if len(goals) != 17 or len(targets) != 169:
         raise ValueError(f"expected 17 goals and 169 targets, got {len(goals)}, {len(targets)}")
+    attribution = json.loads(json.dumps(ATTRIBUTION))
+    # MIT asks for its notice to travel with the data taken from open-sdg.
+    attribution["indicators"]["licence_text"] = (
+        (shared / "sdg" / "LICENSE").read_text(encoding="utf-8").strip()
+    )
     return {
-        "attribution": ATTRIBUTION,
+        "attribution": attribution,
         "goals": goals,
         "targets": targets,
         "indicators": indicators,
