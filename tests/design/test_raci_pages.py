@@ -215,8 +215,25 @@ def test_a_bad_letter_or_non_partner_in_a_cell_form_is_an_error():
         url(s, "cell/"), {"work_package": wp.pk, "organisation": "nobody", "letter": "R"}
     )
     assert response.status_code == 422
-    assert "nobody is not a partner in this partnership" in response.text
+    assert response.text.count("nobody is not a partner in this partnership") == 1
     assert RaciAssignment.objects.count() == 2
+
+
+def test_an_htmx_change_for_a_cell_not_on_the_page_shows_the_error_above_the_matrix():
+    """Given a request for an organisation that is no column (not a partner), when it is
+    sent with HTMX, then the answer is retargeted to the problems summary."""
+    s = raci_setup()
+    wp = filled(s)
+    response = client_for(s.coordinator).post(
+        url(s, "cell/"),
+        {"work_package": wp.pk, "organisation": "nobody", "letter": "R"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#raci-problems"
+    assert response["HX-Reswap"] == "outerHTML"
+    assert response.text.lstrip().startswith('<section id="raci-problems"')
+    assert "nobody is not a partner in this partnership" in response.text
 
 
 # ---------------------------------------------------------------- the whole matrix form

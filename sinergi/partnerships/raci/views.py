@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
@@ -30,6 +31,7 @@ def _page(
     partnership: Partnership,
     *,
     form: WorkPackageForm | None = None,
+    found: queries.RaciMatrix | None = None,
     cell_error: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -38,7 +40,7 @@ def _page(
         form = WorkPackageForm(partnership=partnership, prefix="wp")
     context = {
         "partnership": partnership,
-        "matrix": queries.matrix(partnership),
+        "matrix": found or queries.matrix(partnership),
         "can_edit": can_edit,
         "form": form if can_edit else None,
         "letters": LETTER_CHOICES,
@@ -107,22 +109,24 @@ def raci_cell(request: HttpRequest, slug: str) -> HttpResponse:
             work_package = WorkPackage.objects.filter(
                 pk=work_package_id, partnership=partnership
             ).first()
+    found = queries.matrix(partnership)
+    row = found.row(work_package.pk) if work_package else None
+    at_cell = row is not None and any(c.partner.slug == organisation_slug for c in row.cells)
     cell_error = {
-        "error": error,
-        "error_wp": work_package.pk if work_package else None,
-        "error_org": organisation_slug,
+        "error": error if at_cell else "",
+        "error_wp": work_package.pk if at_cell else None,
+        "error_org": organisation_slug if at_cell else "",
+        "problems_error": "" if at_cell else error,
     }
     if request.htmx:
-        found = queries.matrix(partnership)
-        row = found.row(work_package.pk) if work_package else None
-        if row is None:
-            # Nothing to swap the row with: show the error above the matrix instead.
-            return render(
+        if not at_cell:
+            # No such cell on the page to show the error at: show it above the matrix.
+            response = render(
                 request,
                 "partnerships/raci/_problems.html",
-                {"matrix": found, "error": error, "oob": False},
-                status=200,
+                {"matrix": found, "problems_error": error},
             )
+            return retarget(reswap(response, "outerHTML"), "#raci-problems")
         return render(
             request,
             "partnerships/raci/_cell_response.html",
@@ -136,7 +140,7 @@ def raci_cell(request: HttpRequest, slug: str) -> HttpResponse:
             },
         )
     if error:
-        return _page(request, partnership, cell_error=cell_error, status=422)
+        return _page(request, partnership, found=found, cell_error=cell_error, status=422)
     messages.success(request, _("Saved."))
     anchor = f"#wp-{work_package.pk}" if work_package else ""
     return redirect(reverse("partnership-raci", args=[slug]) + anchor)
