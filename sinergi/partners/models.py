@@ -293,7 +293,10 @@ class CapabilityCoverage(models.Model):
     """
 
     capability = models.ForeignKey(Capability, on_delete=models.CASCADE, related_name="coverage")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    # Indexed by coverage_places below (organisation first), which also serves the foreign key.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     org_type = models.CharField(max_length=2)
     kind = models.CharField(max_length=20)
     sector = models.CharField(max_length=13, blank=True)
@@ -303,9 +306,15 @@ class CapabilityCoverage(models.Model):
         verbose_name = _("capability coverage")
         verbose_name_plural = _("capability coverage")
         indexes = [
+            # A need is one look-up here that never reads the table: the organisations
+            # that cover it, and their type (for the diversity bonus), from the index alone.
             models.Index(
-                fields=["kind", "sector", "region", "organisation"], name="coverage_lookup"
+                fields=["kind", "sector", "region", "organisation", "org_type"],
+                name="coverage_match",
             ),
+            # Where an organisation's capabilities apply (presence in a partnership's
+            # regions), and every row of an organisation.
+            models.Index(fields=["organisation", "region"], name="coverage_places"),
         ]
 
     def __str__(self) -> str:

@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from sinergi.partnerships.needs import views
+
+# Under /<lang>/partnerships/<slug>/ (see sinergi/partnerships/urls.py); the needs are
+# shown and edited on the matching page (sinergi/partners/matching/urls.py).
+urlpatterns = [
+    path("matching/needs/", views.need_create, name="need-create"),
+    path("matching/needs/<int:pk>/", views.need_edit, name="need-edit"),
+    path("matching/needs/<int:pk>/delete/", views.need_delete, name="need-delete"),
+]

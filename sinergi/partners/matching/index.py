@@ -1,0 +1,180 @@
+"""Reads of the matching index and of organisation details, shaped for speed.
+
+The registry can hold 10^5 organisations and close to 10^6 index rows. These reads are
+plain SQL over the index's own columns (no model instances, no per-row ORM work), and
+return ids as one comma-separated string per need: reading 30,000 ids that way costs
+about half of reading 30,000 rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+
+from sinergi.partners.matching import rules
+from sinergi.partners.matching.rules import NeedSpec
+from sinergi.partners.models import CapabilityCoverage, Organisation
+
+
+@dataclass
+class NeedMatches:
+    """The organisations that cover one need, and those of them of a new partner type."""
+
+    ids: set[int]
+    new_type: set[int]
+
+
+@dataclass
+class OrganisationFacts:
+    """What matching shows of an organisation and where it works."""
+
+    id: int
+    slug: str
+    name: str
+    acronym: str
+    org_type: str
+    country: str
+    subdivisions: list[str]
+
+    def organisation(self) -> Organisation:
+        """An Organisation instance for display (links, names), without another query."""
+        return Organisation(
+            pk=self.id,
+            slug=self.slug,
+            name=self.name,
+            acronym=self.acronym,
+            org_type=self.org_type,
+            country=self.country,
+            subdivisions=self.subdivisions,
+        )
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _placeholders(values: Collection[object]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _id_list(column: str) -> str:
+    """An aggregate of `column` as one comma-separated string."""
+    if connection.vendor == "postgresql":
+        return f"string_agg({column}::text, ',')"
+    return f"group_concat({column})"
+
+
+def _parse_ids(text: str | None) -> set[int]:
+    return set(map(int, text.split(","))) if text else set()
+
+
+def _in_ids(column: str, ids: list[int]) -> tuple[str, list[object]]:
+    """`column` among `ids`, passed as a single parameter however many ids there are."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    if connection.vendor == "sqlite":
+        return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]  # noqa: S608
+    return f"{column} IN ({_placeholders(ids)})", list(ids)
+
+
+def _need_select(index: int, spec: NeedSpec, new_types: list[str]) -> tuple[str, list[object]]:
+    """One need as a select of (index, ids, ids of a new type) over the (kind, sector,
+    region, organisation, org_type) index: an indexed look-up that never reads the table.
+
+    A need without a sector lists every sector the index can hold, so that its regions are
+    still sought in the index instead of scanning every row of its kind.
+    """
+    table = _quote(CapabilityCoverage._meta.db_table)
+    where = ["kind = %s"]
+    params: list[object] = [spec.kind]
+    sectors = spec.sector_keys()
+    regions = spec.region_keys()
+    if sectors is None and regions is not None:
+        sectors = list(rules.all_sector_keys())
+    if sectors is not None:
+        where.append(f"sector IN ({_placeholders(sectors)})")
+        params.extend(sectors)
+    if regions is not None:
+        where.append(f"region IN ({_placeholders(regions)})")
+        params.extend(regions)
+    if new_types:
+        fresh = (
+            f"{_id_list('organisation_id')} FILTER (WHERE org_type IN ({_placeholders(new_types)}))"
+        )
+        select_params: list[object] = [*new_types]
+    else:
+        fresh, select_params = "NULL", []
+    sql = (
+        f"SELECT {index:d}, {_id_list('organisation_id')}, {fresh} "  # noqa: S608 - no user text
+        f"FROM {table} WHERE {' AND '.join(where)}"
+    )
+    return sql, select_params + params
+
+
+def organisations_covering(
+    specs: list[NeedSpec], new_types: Collection[str] = ()
+) -> list[NeedMatches]:
+    """For each need, the organisations with a capability that covers it (one query).
+
+    `new_types`: IATI organisation types whose organisations are also reported apart
+    (those that would add a partner group), read from the same index rows.
+    """
+    if not specs:
+        return []
+    types = sorted(new_types)
+    parts, params = [], []
+    for index, spec in enumerate(specs):
+        sql, part_params = _need_select(index, spec, types)
+        parts.append(sql)
+        params.extend(part_params)
+    found = [NeedMatches(set(), set()) for _spec in specs]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for index, ids, fresh in cursor.fetchall():
+            found[index] = NeedMatches(_parse_ids(ids), _parse_ids(fresh))
+    return found
+
+
+def organisation_facts(ids: Iterable[int]) -> dict[int, OrganisationFacts]:
+    """Name, type and place of the given organisations (one query)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    condition, params = _in_ids("id", ids)
+    table = _quote(Organisation._meta.db_table)
+    sql = (
+        "SELECT id, slug, name, acronym, org_type, country, subdivisions "  # noqa: S608
+        f"FROM {table} WHERE {condition}"
+    )
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            subdivisions = row[6]
+            if not isinstance(subdivisions, list):
+                subdivisions = json.loads(subdivisions or "[]")
+            found[row[0]] = OrganisationFacts(*row[:6], subdivisions)
+    return found
+
+
+def covered_places(ids: Iterable[int], places: Collection[str]) -> dict[int, set[str]]:
+    """Which of `places` the capabilities of each organisation cover (one query)."""
+    ids = sorted(set(ids))
+    if not ids or not places:
+        return {}
+    condition, params = _in_ids("organisation_id", ids)
+    places = sorted(places)
+    table = _quote(CapabilityCoverage._meta.db_table)
+    sql = (
+        f"SELECT DISTINCT organisation_id, region FROM {table} "  # noqa: S608
+        f"WHERE {condition} AND region IN ({_placeholders(places)})"
+    )
+    found: dict[int, set[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *places])
+        for organisation_id, region in cursor.fetchall():
+            found.setdefault(organisation_id, set()).add(region)
+    return found
