@@ -151,25 +151,31 @@ class NeedSpec:
         return not self.sector and not self.regions
 
     def describe(self) -> str:
-        """Plain words for the need: "local knowledge in Papua", "finance for SDG 3: …"."""
+        """Plain words for the need: "local knowledge in Papua", "finance for SDG 3"."""
         kind = str(dict(CapabilityKind.choices).get(self.kind, self.kind)).lower()
-        if self.sector and self.regions:
+        sector = self.sector_words()
+        if sector and self.regions:
             return _("%(kind)s for %(sector)s in %(regions)s") % {
                 "kind": kind,
-                "sector": sector_label(self.sector_vocabulary, self.sector_code),
+                "sector": sector,
                 "regions": join_words(region_labels(list(self.regions))),
             }
-        if self.sector:
-            return _("%(kind)s for %(sector)s") % {
-                "kind": kind,
-                "sector": sector_label(self.sector_vocabulary, self.sector_code),
-            }
+        if sector:
+            return _("%(kind)s for %(sector)s") % {"kind": kind, "sector": sector}
         if self.regions:
             return _("%(kind)s in %(regions)s") % {
                 "kind": kind,
                 "regions": join_words(region_labels(list(self.regions))),
             }
         return kind
+
+    def sector_words(self) -> str:
+        """The sector, short: "SDG 3" for a goal, the DAC category's name; "" for any."""
+        if not self.sector_code:
+            return ""
+        if self.sector_vocabulary == SectorVocabulary.SDG_GOAL:
+            return f"SDG {self.sector_code}"
+        return sector_label(self.sector_vocabulary, self.sector_code)
 
 
 def join_words(words: Iterable[str]) -> str:
