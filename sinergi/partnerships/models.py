@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sinergi.codelists import ACTIVITY_STATUSES, ORGANISATION_ROLES
 from sinergi.core.choices import display_of
@@ -38,7 +39,8 @@ class Stage(models.TextChoices):
 
     SCOPING = "scoping", _("Scoping")
     BUILDING = "building", _("Building")
-    IMPLEMENTING = "implementing", _("Implementing")
+    # A context of its own: "Implementing" is also an IATI organisation role (a partner).
+    IMPLEMENTING = "implementing", pgettext_lazy("lifecycle stage", "Implementing")
     REVIEWING = "reviewing", _("Reviewing")
     SUSTAINING = "sustaining", _("Sustaining or moving on")
 
