@@ -301,17 +301,46 @@ class CapabilityCoverage(models.Model):
     kind = models.CharField(max_length=20)
     sector = models.CharField(max_length=13, blank=True)
     region = models.CharField(max_length=6, blank=True)
+    # Partner group → the small number org_key carries.
+    GROUP_CODES = {
+        PartnerGroup.GOVERNMENT: 0,
+        PartnerGroup.PRIVATE: 1,
+        PartnerGroup.NGO: 2,
+        PartnerGroup.CIVIL_SOCIETY: 3,
+        PartnerGroup.MULTILATERAL: 4,
+        PartnerGroup.ACADEMIC: 5,
+    }
+    # organisation id * 8 + its partner group's code, kept by the database itself (so it
+    # follows org_type however that changes): matching reads one integer per row that
+    # says both who covers a need and whether they would add a partner group.
+    org_key = models.GeneratedField(
+        expression=models.F("organisation") * 8
+        + models.Case(
+            *[
+                models.When(
+                    org_type__in=[
+                        code for code, of in PARTNER_GROUP_OF_TYPE.items() if of == group
+                    ],
+                    then=models.Value(number),
+                )
+                for group, number in GROUP_CODES.items()
+                if group != PartnerGroup.CIVIL_SOCIETY
+            ],
+            default=models.Value(GROUP_CODES[PartnerGroup.CIVIL_SOCIETY]),
+        ),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("capability coverage")
         verbose_name_plural = _("capability coverage")
         indexes = [
             # A need is one look-up here that never reads the table: the organisations
-            # that cover it, and their type (for the diversity bonus), from the index alone.
-            models.Index(
-                fields=["kind", "sector", "region", "organisation", "org_type"],
-                name="coverage_match",
-            ),
+            # that cover it, with their partner group (org_key), from the index alone.
+            models.Index(fields=["kind", "sector", "region", "org_key"], name="coverage_match"),
+            # A need with neither sector nor region: each organisation once, in key order.
+            models.Index(fields=["kind", "org_key"], name="coverage_kind"),
             # Where an organisation's capabilities apply (presence in a partnership's
             # regions), and every row of an organisation.
             models.Index(fields=["organisation", "region"], name="coverage_places"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from sinergi.partners.matching import rules
-from sinergi.partners.matching.index import organisations_covering
+from sinergi.partners.matching.index import key_group, key_id, org_key, organisations_covering
 from sinergi.partners.matching.rules import NeedSpec
 from sinergi.partners.models import CapabilityCoverage
 from tests.design.matching_fixtures import capability, need, organisation
@@ -50,7 +50,7 @@ def test_a_capability_covers_a_need_by_kind_sector_and_region(
     made = capability(candidate, kind, sector, regions)
     spec = NeedSpec.of(need(PartnershipFactory(), need_kind, need_sector, need_regions))
     # When matching looks the need up in the index, and checks the index rows in Python
-    found = organisations_covering([spec])[0].ids
+    found = {key_id(key) for key in organisations_covering([spec])[0]}
     rows = CapabilityCoverage.objects.filter(capability=made)
     in_python = any(spec.covered_by(row.kind, row.sector, row.region) for row in rows)
     # Then both say the same
@@ -80,3 +80,17 @@ def test_a_need_describes_itself_in_plain_words(db):
         "network for Health, General in Papua and Timor-Leste"
     )
     assert NeedSpec.of(need(partnership, "data_tech")).describe() == "data and technology"
+
+
+def test_the_index_key_carries_the_partner_group_and_follows_a_type_change(db):
+    # Given a foundation (an NGO-group type) with a capability in the index
+    foundation = organisation("Filantropi", "60")
+    capability(foundation, "finance")
+    row = CapabilityCoverage.objects.get(organisation=foundation)
+    assert key_id(row.org_key) == foundation.pk and key_group(row.org_key) == "ngo"
+    # When its index rows get another type (as the capability services do on a type change)
+    CapabilityCoverage.objects.filter(organisation=foundation).update(org_type="70")
+    # Then the key says private sector, with no other write
+    row.refresh_from_db()
+    assert key_id(row.org_key) == foundation.pk and key_group(row.org_key) == "private"
+    assert row.org_key == org_key(foundation.pk, "70")

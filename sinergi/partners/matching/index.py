@@ -16,15 +16,24 @@ from django.db import connection
 
 from sinergi.partners.matching import rules
 from sinergi.partners.matching.rules import NeedSpec
-from sinergi.partners.models import CapabilityCoverage, Organisation
+from sinergi.partners.models import CapabilityCoverage, Organisation, partner_group
+
+GROUP_CODES = CapabilityCoverage.GROUP_CODES
+
+GROUP_OF_CODE = {number: group for group, number in GROUP_CODES.items()}
 
 
-@dataclass
-class NeedMatches:
-    """The organisations that cover one need, and those of them of a new partner type."""
+def org_key(organisation_id: int, org_type: str) -> int:
+    """The index's `org_key` of an organisation: its id * 8 + its partner group's code."""
+    return organisation_id * 8 + GROUP_CODES[partner_group(org_type)]
 
-    ids: set[int]
-    new_type: set[int]
+
+def key_id(key: int) -> int:
+    return key >> 3
+
+
+def key_group(key: int) -> str:
+    return GROUP_OF_CODE[key & 7]
 
 
 @dataclass
@@ -80,9 +89,9 @@ def _in_ids(column: str, ids: list[int]) -> tuple[str, list[object]]:
     return f"{column} IN ({_placeholders(ids)})", list(ids)
 
 
-def _need_select(index: int, spec: NeedSpec, new_types: list[str]) -> tuple[str, list[object]]:
-    """One need as a select of (index, ids, ids of a new type) over the (kind, sector,
-    region, organisation, org_type) index: an indexed look-up that never reads the table.
+def _need_select(index: int, spec: NeedSpec) -> tuple[str, list[object]]:
+    """One need as a select of (index, org_keys) over the (kind, sector, region, org_key)
+    index: an indexed look-up that never reads the table.
 
     A need without a sector lists every sector the index can hold, so that its regions are
     still sought in the index instead of scanning every row of its kind.
@@ -100,41 +109,38 @@ def _need_select(index: int, spec: NeedSpec, new_types: list[str]) -> tuple[str,
     if regions is not None:
         where.append(f"region IN ({_placeholders(regions)})")
         params.extend(regions)
-    if new_types:
-        fresh = (
-            f"{_id_list('organisation_id')} FILTER (WHERE org_type IN ({_placeholders(new_types)}))"
+    if spec.is_broad:
+        # Tens of thousands of organisations, several rows each: read them once each from
+        # the (kind, org_key) index, whose order makes DISTINCT a comparison with the last.
+        sql = (
+            f"SELECT {index:d}, {_id_list('m.org_key')} FROM "  # noqa: S608 - no user text
+            f"(SELECT DISTINCT org_key FROM {table} WHERE kind = %s) AS m"
         )
-        select_params: list[object] = [*new_types]
-    else:
-        fresh, select_params = "NULL", []
+        return sql, [spec.kind]
     sql = (
-        f"SELECT {index:d}, {_id_list('organisation_id')}, {fresh} "  # noqa: S608 - no user text
+        f"SELECT {index:d}, {_id_list('org_key')} "  # noqa: S608 - no user text
         f"FROM {table} WHERE {' AND '.join(where)}"
     )
-    return sql, select_params + params
+    return sql, params
 
 
-def organisations_covering(
-    specs: list[NeedSpec], new_types: Collection[str] = ()
-) -> list[NeedMatches]:
-    """For each need, the organisations with a capability that covers it (one query).
+def organisations_covering(specs: list[NeedSpec]) -> list[set[int]]:
+    """For each need, the `org_key`s of the organisations with a capability covering it.
 
-    `new_types`: IATI organisation types whose organisations are also reported apart
-    (those that would add a partner group), read from the same index rows.
+    One query for all needs; `key_id` and `key_group` take a key apart.
     """
     if not specs:
         return []
-    types = sorted(new_types)
     parts, params = [], []
     for index, spec in enumerate(specs):
-        sql, part_params = _need_select(index, spec, types)
+        sql, part_params = _need_select(index, spec)
         parts.append(sql)
         params.extend(part_params)
-    found = [NeedMatches(set(), set()) for _spec in specs]
+    found: list[set[int]] = [set() for _spec in specs]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
-        for index, ids, fresh in cursor.fetchall():
-            found[index] = NeedMatches(_parse_ids(ids), _parse_ids(fresh))
+        for index, keys in cursor.fetchall():
+            found[index] = _parse_ids(keys)
     return found
 
 

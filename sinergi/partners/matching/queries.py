@@ -25,7 +25,6 @@ from sinergi.core.geography import region_labels
 from sinergi.partners.matching import index, rules
 from sinergi.partners.matching.rules import NeedSpec
 from sinergi.partners.models import (
-    PARTNER_GROUP_OF_TYPE,
     CapabilityCoverage,
     Organisation,
     partner_group,
@@ -209,20 +208,15 @@ def overview(partnership: Partnership, limit: int = 10) -> Overview:
 # Recommendations ------------------------------------------------------------------------
 
 
-def _new_types(groups: set[str]) -> list[str]:
-    """IATI organisation types whose partner group is not among `groups`."""
-    return [code for code, group in PARTNER_GROUP_OF_TYPE.items() if group not in groups]
-
-
 def _shortlist(scores: dict[int, int], limit: int) -> list[int]:
     """Candidates that can still make the top `limit` once the presence bonus is added."""
     if len(scores) <= limit:
         return list(scores)
     kth = heapq.nlargest(limit, scores.values())[-1]
     floor = kth - rules.PRESENCE_BONUS
-    band = [org for org, score in scores.items() if score >= floor]
+    band = [key for key, score in scores.items() if score >= floor]
     if len(band) > SHORTLIST_LIMIT:
-        band = heapq.nlargest(SHORTLIST_LIMIT, band, key=lambda org: (scores[org], -org))
+        band = heapq.nlargest(SHORTLIST_LIMIT, band, key=lambda key: (scores[key], -key))
     return band
 
 
@@ -243,47 +237,45 @@ def _recommend(state: _State, limit: int) -> list[Recommendation]:
     if not unmet:
         return []
     groups = state.partner_groups
-    matches = index.organisations_covering(unmet, _new_types(groups))
-    # Base score and diversity bonus for every candidate, from the ids alone.
+    matches = index.organisations_covering(unmet)
+    # Coverage and diversity for every candidate, from the index keys alone.
     scores: dict[int, int] = {}
-    new_type: set[int] = set()
-    for spec, found in zip(unmet, matches, strict=True):
+    for spec, keys in zip(unmet, matches, strict=True):
         weight = spec.weight
-        for org in found.ids:
-            scores[org] = scores.get(org, 0) + weight
-        new_type |= found.new_type
-    for org in state.partner_types:
-        scores.pop(org, None)
-    for org in new_type:
-        if org in scores:
-            scores[org] += rules.DIVERSITY_BONUS
+        for key in keys:
+            scores[key] = scores.get(key, 0) + weight
+    for organisation_id, org_type in state.partner_types.items():
+        scores.pop(index.org_key(organisation_id, org_type), None)
     if not scores:
         return []
+    new_codes = {code for group, code in index.GROUP_CODES.items() if group not in groups}
+    if new_codes:
+        for key in scores:
+            if key & 7 in new_codes:
+                scores[key] += rules.DIVERSITY_BONUS
     # Details and presence only for those the presence bonus can still lift into the list.
     shortlist = _shortlist(scores, limit)
-    facts = index.organisation_facts(shortlist)
-    places = index.covered_places(shortlist, rules.presence_keys(state.targets))
+    ids = [index.key_id(key) for key in shortlist]
+    facts = index.organisation_facts(ids)
+    places = index.covered_places(ids, rules.presence_keys(state.targets))
     ranked = []
-    for org in shortlist:
-        fact = facts.get(org)
+    for key in shortlist:
+        fact = facts.get(index.key_id(key))
         if fact is None:  # removed from the registry meanwhile
             continue
         present = rules.present_in(
-            [fact.country, *fact.subdivisions, *places.get(org, ())], state.targets
+            [fact.country, *fact.subdivisions, *places.get(fact.id, ())], state.targets
         )
-        score = scores[org] + (rules.PRESENCE_BONUS if present else 0)
-        ranked.append((-score, fact.name.casefold(), org, present))
+        score = scores[key] + (rules.PRESENCE_BONUS if present else 0)
+        ranked.append((-score, fact.name.casefold(), fact.id, key, present))
     recommendations = []
-    for negative_score, _name, org, present in heapq.nsmallest(limit, ranked):
-        fact = facts[org]
-        group = partner_group(fact.org_type)
+    for negative_score, _name, organisation_id, key, present in heapq.nsmallest(limit, ranked):
+        group = index.key_group(key)
         recommendations.append(
             Recommendation(
-                organisation=fact.organisation(),
+                organisation=facts[organisation_id].organisation(),
                 score=-negative_score,
-                covers=[
-                    spec for spec, found in zip(unmet, matches, strict=True) if org in found.ids
-                ],
+                covers=[spec for spec, keys in zip(unmet, matches, strict=True) if key in keys],
                 adds_group=group if group not in groups else None,
                 present_in=present,
             )
@@ -309,17 +301,16 @@ def assemble_team(partnership: Partnership) -> Team:
     if not unmet:
         return team
     matches = index.organisations_covering(unmet)
-    partners = set(state.partner_types)
     masks: dict[int, int] = {}
-    for position, found in enumerate(matches):
+    for position, keys in enumerate(matches):
         bit = 1 << position
-        for org in found.ids:
-            masks[org] = masks.get(org, 0) | bit
-    for org in partners:
-        masks.pop(org, None)
+        for key in keys:
+            masks[key] = masks.get(key, 0) | bit
+    for organisation_id, org_type in state.partner_types.items():
+        masks.pop(index.org_key(organisation_id, org_type), None)
     by_mask: dict[int, list[int]] = {}
-    for org, mask in masks.items():
-        by_mask.setdefault(mask, []).append(org)
+    for key, mask in masks.items():
+        by_mask.setdefault(mask, []).append(key)
     remaining = 0
     for mask in by_mask:
         remaining |= mask
@@ -336,18 +327,24 @@ def assemble_team(partnership: Partnership) -> Team:
     while remaining:
         gains = {mask: gain(mask & remaining) for mask in by_mask}
         best = max(gains.values())
-        tied = [org for mask, value in gains.items() if value == best for org in by_mask[mask]]
-        facts.update(index.organisation_facts(org for org in tied if org not in facts))
-        tied = [org for org in tied if org in facts]
-        if not tied:  # removed from the registry meanwhile
+        tied = [key for mask, value in gains.items() if value == best for key in by_mask[mask]]
+        # Ties: a new partner group first (known from the key), then by name.
+        diverse = [key for key in tied if index.key_group(key) not in groups]
+        candidates = diverse or tied
+        facts.update(
+            index.organisation_facts(
+                index.key_id(key) for key in candidates if index.key_id(key) not in facts
+            )
+        )
+        candidates = [key for key in candidates if index.key_id(key) in facts]
+        if not candidates:  # removed from the registry meanwhile
             break
-        diverse = [org for org in tied if partner_group(facts[org].org_type) not in groups]
-        pick = min(diverse or tied, key=lambda org: (facts[org].name.casefold(), org))
-        group = partner_group(facts[pick].org_type)
+        pick = min(candidates, key=lambda key: (facts[index.key_id(key)].name.casefold(), key))
+        group = index.key_group(pick)
         new = masks[pick] & remaining
         team.members.append(
             TeamMember(
-                organisation=facts[pick].organisation(),
+                organisation=facts[index.key_id(pick)].organisation(),
                 covers=[spec for position, spec in enumerate(unmet) if new >> position & 1],
                 adds_group=group if group not in groups else None,
             )
