@@ -7,18 +7,24 @@ with `fields` present when the problem lies in particular input fields.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
+from pydantic import BaseModel
 
 from sinergi.access.services import person_for_token
 from sinergi.core.errors import Conflict, LikelyDuplicate
@@ -62,6 +68,64 @@ class _Anonymous(AnonymousUser):
 
 _ANONYMOUS = _Anonymous()
 
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class ObjectParser(Parser):
+    """JSON bodies must be objects, in strict JSON (no NaN or Infinity).
+
+    Without this, ninja reads a body of `[]`, `"x"` or `1` as an empty object (its schemas
+    also accept any object's attributes), so e.g. a POST of `[]` would start an empty draft.
+    Refusing here answers 400 "malformed".
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body, parse_constant=_no_constant)
+        if not isinstance(data, dict):
+            raise ValueError("the body is not a JSON object")
+        return data
+
+
+def _null_characters(value: Any, place: str, found: dict[str, list[str]]) -> None:
+    """Collect the places (e.g. "title", "cells.0.letter") of strings holding a NUL."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            found.setdefault(place or "body", []).append(
+                str(ProhibitNullCharactersValidator.message)
+            )
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            _null_characters(getattr(value, name), f"{place}.{name}" if place else name, found)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _null_characters(item, f"{place}.{index}", found)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _null_characters(item, f"{place}.{key}", found)
+
+
+def refuse_null_characters(operation: Callable[..., Any]) -> Callable[..., Any]:
+    """A 422 field error for any NUL character in a path, query or body value.
+
+    PostgreSQL cannot store or even compare text holding NUL (it fails with a 500), and
+    models do not check for it, so every operation is guarded here, after ninja parsed
+    its input. Body and query schemas name their own fields, as ninja's errors do.
+    """
+
+    @wraps(operation)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        found: dict[str, list[str]] = {}
+        for name, value in kwargs.items():
+            _null_characters(value, "" if isinstance(value, BaseModel) else name, found)
+        if found:
+            raise DjangoValidationError(found)
+        return operation(request, *args, **kwargs)
+
+    return checked
+
+
 api = NinjaAPI(
     title="Sinergi API",
     version="1",
@@ -73,7 +137,9 @@ api = NinjaAPI(
     auth=Reader(),
     urls_namespace="api",
     docs_url="/docs",
+    parser=ObjectParser(),
 )
+api.add_decorator(refuse_null_characters)
 
 
 def error_response(
