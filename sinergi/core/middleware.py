@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -38,3 +39,29 @@ class ApiErrorEnvelopeMiddleware:
         if "Allow" in response:
             replacement["Allow"] = response["Allow"]
         return replacement
+
+
+class RefuseNullCharactersMiddleware:
+    """Answer 400 to a page request with a NUL character in its path or query string.
+
+    Pages read filters and search terms straight from the query string, and PostgreSQL
+    fails (a 500) on any text holding NUL, even in a look-up. Forms refuse NUL in posted
+    fields themselves; the API names the field in its own 422 (see sinergi.api).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PREFIX) and _has_null_character(request):
+            raise BadRequest("NUL character in the path or query string")
+        return self.get_response(request)
+
+
+def _has_null_character(request: HttpRequest) -> bool:
+    if "\x00" in request.path:
+        return True
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )
