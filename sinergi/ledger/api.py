@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from sinergi.core.pagination import Pagination
 from sinergi.ledger import checkpoints, log, notes, queries
 from sinergi.ledger.models import Checkpoint
 
@@ -171,7 +172,7 @@ def consistency_proof(request: HttpRequest, params: Query[ConsistencyQuery]) -> 
 
 
 @router.get("/checkpoints", response=list[CheckpointOut], summary="Every checkpoint issued")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_checkpoints(request: HttpRequest) -> Any:
     return queries.checkpoints_with_cosignatures()
 

@@ -7,8 +7,9 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from sinergi.core.pagination import Pagination
 from sinergi.partners import queries, services
 from sinergi.partners.models import Organisation
 
@@ -64,7 +65,7 @@ class OrganisationPatch(Schema):
 
 
 @router.get("", response=list[OrganisationOut], summary="List organisations")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_organisations(
     request: HttpRequest, q: str = "", org_type: str = "", country: str = "", capability: str = ""
 ) -> object:

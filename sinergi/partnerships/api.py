@@ -9,11 +9,12 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import BaseModel
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
+from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import queries, services
 from sinergi.partnerships.models import Membership, Participation, Partnership
@@ -146,7 +147,7 @@ def _partnership(request: HttpRequest, slug: str, action: Action = Action.VIEW) 
 
 
 @router.get("", response=list[PartnershipFields], summary="List partnerships you may see")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_partnerships(
     request: HttpRequest,
     q: str = "",
@@ -198,7 +199,7 @@ def delete_partnership(request: HttpRequest, slug: str) -> Status:
 
 
 @router.get("/{slug}/participations", response=list[ParticipationOut], summary="List the partners")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_participations(request: HttpRequest, slug: str) -> object:
     return queries.participations_of(_partnership(request, slug))
 
@@ -246,7 +247,7 @@ def delete_participation(request: HttpRequest, slug: str, pk: int) -> Status:
 
 
 @router.get("/{slug}/memberships", response=list[MembershipOut], summary="List the members")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_memberships(request: HttpRequest, slug: str) -> object:
     return queries.memberships_of(_partnership(request, slug))
 

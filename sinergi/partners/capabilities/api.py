@@ -7,8 +7,9 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from sinergi.core.pagination import Pagination
 from sinergi.partners.capabilities import queries, services
 from sinergi.partners.models import Capability, Organisation
 
@@ -85,7 +86,7 @@ def _capability(slug: str, pk: int) -> Capability:
     response=list[CapabilityOut],
     summary="List an organisation's capabilities",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_capabilities(request: HttpRequest, slug: str) -> object:
     return queries.capabilities_of(_organisation(slug)).select_related("organisation")
 

@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
+from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.agreements import queries, services
 from sinergi.partnerships.agreements.markdown import render_markdown
@@ -150,7 +151,7 @@ def _version(
     response=list[VersionSummary],
     summary="List the agreement's versions, newest first",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_versions(request: HttpRequest, slug: str) -> object:
     partnership = _partnership(request, slug)
     return queries.versions_of(partnership, **queries.visible_versions(request.auth, partnership))

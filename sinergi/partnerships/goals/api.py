@@ -11,10 +11,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
+from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.goals import queries, services
 from sinergi.partnerships.goals.services import MAX_SDG_TARGETS
@@ -119,7 +120,7 @@ def _fields(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/{slug}/goals", response=list[GoalOut], summary="List a partnership's goals")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_goals(request: HttpRequest, slug: str) -> object:
     return queries.goals_of(_partnership(request, slug))
 

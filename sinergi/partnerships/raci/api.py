@@ -13,10 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
+from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership, WorkPackage
 from sinergi.partnerships.raci import export, queries, services
@@ -180,7 +181,7 @@ def _work_package(partnership: Partnership, pk: int) -> WorkPackage:
     response=list[WorkPackageOut],
     summary="List the work packages",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_work_packages(request: HttpRequest, slug: str) -> object:
     partnership = _partnership(request, slug)
     return WorkPackage.objects.filter(partnership=partnership).order_by("position", "code", "pk")

@@ -1,0 +1,19 @@
+"""The API's list pagination: ninja's limit and offset, within bounds a database can take."""
+
+from __future__ import annotations
+
+from ninja import Field, Schema
+from ninja.conf import settings as ninja_settings
+from ninja.pagination import LimitOffsetPagination
+
+# Far beyond any list here, and within every database's integer range: a larger limit or
+# offset used to reach the database as it was and fail there (a 500).
+MAX_OFFSET = 2**31 - 1
+
+
+class Pagination(LimitOffsetPagination):
+    """`?limit=&offset=` as LimitOffsetPagination, refused with a 422 beyond MAX_OFFSET."""
+
+    class Input(Schema):
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=MAX_OFFSET)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
