@@ -42,6 +42,10 @@ def _check_fields(fields: dict[str, Any]) -> None:
     unknown = set(fields) - set(GOAL_FIELDS)
     if unknown:
         raise TypeError(f"unknown goal fields: {sorted(unknown)}")
+    for name in ("title", "measure", "unit"):
+        if isinstance(fields.get(name), str):
+            # Trimmed, so that a title of spaces is as blank as an empty one.
+            fields[name] = fields[name].strip()
 
 
 def _normalised_targets(codes: object) -> object:
