@@ -74,6 +74,9 @@ def _apply(version: AgreementVersion, fields: dict[str, Any]) -> list[str]:
     """Set `fields` on `version`; return the names of the fields whose value changed."""
     fields = dict(fields)
     for name in TEXT_FIELDS:
+        if name in fields and fields[name] is None:
+            # No text (JSON null): an empty one, which the model stores (and `text` refuses).
+            fields[name] = ""
         if isinstance(fields.get(name), str):
             # Browsers send CRLF, scripts LF: the same text must hash the same.
             fields[name] = fields[name].replace("\r\n", "\n").replace("\r", "\n")
