@@ -96,7 +96,9 @@ class PartnerOut(Schema):
 class CommitmentIn(Schema):
     contribution: str | None = Field(None, max_length=300)
     capabilities: list[int] | None = Field(
-        None, description="Ids of the organisation's own capabilities the contribution draws on"
+        None,
+        max_length=services.MAX_CAPABILITIES,
+        description="Ids of the organisation's own capabilities the contribution draws on",
     )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.partners.models import Capability
+from sinergi.partnerships.expectations.services import MAX_ID
 from sinergi.partnerships.models import ExpectationTopic, Horizon
 
 IMPORTANCE_CHOICES = [
@@ -21,6 +23,22 @@ IMPORTANCE_CHOICES = [
 
 
 class CapabilityChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value: Any) -> QuerySet[Capability]:
+        # An id beyond a 64-bit integer is no choice; Django would send it to the database
+        # in its IN (…) look-up, which overflows there (a 500).
+        for pk in value:
+            try:
+                number = int(pk)
+            except (TypeError, ValueError):
+                continue  # Django's own check names it
+            if not 0 < number <= MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
     def label_from_instance(self, obj: Capability) -> str:
         parts = [str(obj.get_kind_display()), obj.sector_label]
         if obj.regions:

@@ -23,6 +23,10 @@ from sinergi.partners.models import Capability, Person
 from sinergi.partnerships.models import Expectation, Participation
 
 EXPECTATION_FIELDS = ("topic", "horizon", "importance", "description")
+# A commitment draws on a handful of capabilities; the bound keeps the look-up one query.
+MAX_CAPABILITIES = 100
+# Ids beyond a 64-bit integer cannot exist (and would overflow the database's integer).
+MAX_ID = 2**63 - 1
 
 
 def _require_edit(actor: Person, participation: Participation) -> None:
@@ -36,6 +40,15 @@ def _own_capabilities(
     participation: Participation, capabilities: Iterable[Capability | int]
 ) -> list[Capability]:
     """The capability rows for `capabilities` (rows or ids); all must be the organisation's own."""
+    capabilities = list(capabilities)
+    if len(capabilities) > MAX_CAPABILITIES:
+        raise ValidationError(
+            {
+                "capabilities": [
+                    _("Link at most %(count)d capabilities.") % {"count": MAX_CAPABILITIES}
+                ]
+            }
+        )
     wanted: list[int] = []
     for item in capabilities:
         pk = item.pk if isinstance(item, Capability) else item
@@ -46,7 +59,8 @@ def _own_capabilities(
     rows = {
         c.pk: c
         for c in Capability.objects.filter(
-            pk__in=wanted, organisation_id=participation.organisation_id
+            pk__in=[pk for pk in wanted if 0 < pk <= MAX_ID],
+            organisation_id=participation.organisation_id,
         )
     }
     foreign = [pk for pk in wanted if pk not in rows]
