@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from sinergi.access import policy
@@ -74,15 +75,19 @@ class RecommendationQuery(Schema):
     limit: int = Field(10, ge=1, le=50)
 
 
-FORMULA = (
-    "score = sum of the weights of the unmet needs it covers "
-    "+ diversity_bonus if its partner group is new to the partnership "
-    "+ presence_bonus if it works in the partnership's regions"
-)
-METHOD = (
-    "greedy weighted set cover: within a factor ln(n)+1 of the smallest team, "
-    "n = number of unmet needs; ties go to a new partner group, then by name"
-)
+def _formula() -> str:
+    return _(
+        "score = sum of the weights of the unmet needs it covers "
+        "+ diversity_bonus if its partner group is new to the partnership "
+        "+ presence_bonus if it works in the partnership's regions"
+    )
+
+
+def _method() -> str:
+    return _(
+        "greedy weighted set cover: within a factor ln(n)+1 of the smallest team, "
+        "n = number of unmet needs; ties go to a new partner group, then by name"
+    )
 
 
 def _organisation(organisation: Organisation) -> dict:
@@ -116,7 +121,7 @@ def recommendations(request: HttpRequest, slug: str, query: Query[Recommendation
         "scoring": {
             "diversity_bonus": rules.DIVERSITY_BONUS,
             "presence_bonus": rules.PRESENCE_BONUS,
-            "formula": FORMULA,
+            "formula": _formula(),
         },
         "unmet_needs": [_need(status.spec) for status in result.unmet],
         "recommendations": [
@@ -144,7 +149,7 @@ def team(request: HttpRequest, slug: str) -> dict:
     partnership = policy.get_partnership_for(request.auth, slug)
     result = queries.assemble_team(partnership)
     return {
-        "method": METHOD,
+        "method": _method(),
         "members": [
             {
                 "organisation": _organisation(member.organisation),

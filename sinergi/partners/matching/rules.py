@@ -174,7 +174,7 @@ class NeedSpec:
         if not self.sector_code:
             return ""
         if self.sector_vocabulary == SectorVocabulary.SDG_GOAL:
-            return f"SDG {self.sector_code}"
+            return _("SDG %(number)s") % {"number": self.sector_code}
         return sector_label(self.sector_vocabulary, self.sector_code)
 
 
