@@ -2,8 +2,8 @@
 
 The registry can hold 10^5 organisations and close to 10^6 index rows. These reads are
 plain SQL over the index's own columns (no model instances, no per-row ORM work), and
-return ids as one comma-separated string per need: reading 30,000 ids that way costs
-about half of reading 30,000 rows.
+return the ids of each need as one value (an array on PostgreSQL, a comma-separated
+string on SQLite): reading 30,000 ids that way costs about half of reading 30,000 rows.
 """
 
 from __future__ import annotations
@@ -70,14 +70,19 @@ def _placeholders(values: Collection[object]) -> str:
 
 
 def _id_list(column: str) -> str:
-    """An aggregate of `column` as one comma-separated string."""
+    """An aggregate of `column` as one value: an array on PostgreSQL (which psycopg reads
+    into a list in C), a comma-separated string elsewhere."""
     if connection.vendor == "postgresql":
-        return f"string_agg({column}::text, ',')"
+        return f"array_agg({column})"
     return f"group_concat({column})"
 
 
-def _parse_ids(text: str | None) -> set[int]:
-    return set(map(int, text.split(","))) if text else set()
+def _parse_ids(value: str | list[int] | None) -> set[int]:
+    if not value:
+        return set()
+    if isinstance(value, list):
+        return set(value)
+    return set(map(int, value.split(",")))
 
 
 def _in_ids(column: str, ids: list[int]) -> tuple[str, list[object]]:
@@ -136,11 +141,22 @@ def organisations_covering(specs: list[NeedSpec]) -> list[set[int]]:
         sql, part_params = _need_select(index, spec)
         parts.append(sql)
         params.extend(part_params)
+    if connection.vendor == "postgresql":
+        # PostgreSQL would scan the needs in parallel workers; on a small server those
+        # compete with the app and with other requests, and the slowest 5 % of calls took
+        # a third longer (docs/benchmarks.md). set_config is parallel-unsafe, so this
+        # branch keeps the plan serial without a SET round trip; all it sets is a custom
+        # variable, for this transaction only.
+        parts.append(
+            "SELECT -1, CASE WHEN set_config('sinergi.matching', 'serial', true) IS NULL "
+            "THEN NULL::bigint[] END"
+        )
     found: list[set[int]] = [set() for _spec in specs]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for index, keys in cursor.fetchall():
-            found[index] = _parse_ids(keys)
+            if index >= 0:
+                found[index] = _parse_ids(keys)
     return found
 
 
