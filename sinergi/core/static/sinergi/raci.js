@@ -55,6 +55,9 @@
     var select = cell.querySelector("select");
     if (!select || select.value === letter) return;
     select.value = letter;
+    // A row swapped in moments ago is wired up by HTMX only when it settles (about 20 ms
+    // later); a fast typist can get there first. process() is idempotent: wire it now.
+    if (window.htmx) window.htmx.process(cell);
     select.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
