@@ -10,32 +10,14 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.codelists import SECTOR_CATEGORIES
 from sinergi.core.geography import region_labels
-from sinergi.partners.models import CapabilityKind, SectorVocabulary
+from sinergi.partners.capabilities.queries import sector_choices
+from sinergi.partners.models import CapabilityKind
 from sinergi.partnerships.models import CapabilityNeed, Partnership
 
 
 def _label(name: str) -> str:
     return capfirst(CapabilityNeed._meta.get_field(name).verbose_name)
-
-
-def sector_choices() -> list[tuple[str, Any]]:
-    """One select for vocabulary and code: any sector, DAC categories, SDG goals."""
-    from sinergi.partnerships import sdg
-
-    goals = []
-    for number in range(1, 18):
-        goal = sdg.get(str(number))
-        goals.append((f"7:{number}", f"SDG {number}: {goal.title}" if goal else f"SDG {number}"))
-    return [
-        ("", _("Any sector")),
-        (
-            SectorVocabulary.DAC.label,
-            [(f"2:{code}", f"{code} {name}") for code, name in SECTOR_CATEGORIES],
-        ),
-        (SectorVocabulary.SDG_GOAL.label, goals),
-    ]
 
 
 def split_codes(text: str) -> list[str]:
