@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,10 +21,18 @@ def subdivision_choices(countries: Iterable[str]) -> list[tuple[str, str]]:
     return choices
 
 
-def apply_domain_errors(form: forms.Form, error: ValidationError) -> None:
-    """Attach a service's ValidationError to the form, per field where the field exists."""
+def apply_domain_errors(
+    form: forms.Form, error: ValidationError, field_map: Mapping[str, str] | None = None
+) -> None:
+    """Attach a service's ValidationError to the form, per field where the field exists.
+
+    `field_map` names the form field that shows a model field's errors when the two
+    differ (e.g. "sector_code" → "sector" for a combined picker).
+    """
+    names = field_map or {}
     if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
+        for name, messages in error.message_dict.items():
+            field = names.get(name, name)
             target = field if field in form.fields else None
             for message in messages:
                 form.add_error(target, message)

@@ -128,9 +128,4 @@ class CapabilityForm(forms.Form):
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Show a service's field errors next to the form field they concern."""
-        if hasattr(error, "error_dict"):
-            by_field: dict[str, list[str]] = {}
-            for name, messages in error.message_dict.items():
-                by_field.setdefault(FORM_FIELD_OF.get(name, name), []).extend(messages)
-            error = ValidationError(by_field)
-        apply_domain_errors(self, error)
+        apply_domain_errors(self, error, FORM_FIELD_OF)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from sinergi.core.forms import apply_domain_errors
 from sinergi.core.geography import region_labels
 from sinergi.partners.capabilities.queries import sector_choices
 from sinergi.partners.models import CapabilityKind
@@ -23,6 +24,14 @@ def _label(name: str) -> str:
 def split_codes(text: str) -> list[str]:
     """ "ID-PA, id-nt  MY" → ["ID-PA", "ID-NT", "MY"]."""
     return [code.upper() for code in re.split(r"[\s,;]+", text or "") if code]
+
+
+# Where a service's field errors show on this form.
+FORM_FIELD_OF = {
+    "sector_vocabulary": "sector",
+    "sector_code": "sector",
+    "regions": "other_regions",
+}
 
 
 class NeedForm(forms.Form):
@@ -90,16 +99,4 @@ class NeedForm(forms.Form):
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Put a service's field errors on this form's fields (sector, regions)."""
-        names = {
-            "sector_vocabulary": "sector",
-            "sector_code": "sector",
-            "regions": "other_regions",
-        }
-        if not hasattr(error, "error_dict"):
-            for message in error.messages:
-                self.add_error(None, message)
-            return
-        for field, messages in error.message_dict.items():
-            target = names.get(field, field)
-            for message in messages:
-                self.add_error(target if target in self.fields else None, message)
+        apply_domain_errors(self, error, FORM_FIELD_OF)
