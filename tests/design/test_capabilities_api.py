@@ -5,30 +5,11 @@ from __future__ import annotations
 import pytest
 
 from sinergi.partners.capabilities import services
-from sinergi.partners.models import Capability, CapabilityCoverage, Organisation, Person
+from sinergi.partners.models import Capability, CapabilityCoverage
 from tests.api.test_crud import ApiClient, ok
 from tests.factories import OrganisationFactory, PersonFactory
 
 BASE = "/organisations/ysia/capabilities"
-
-
-@pytest.fixture
-def organisation(db) -> Organisation:
-    return OrganisationFactory(name="Yayasan Sehat", slug="ysia", org_type="22")
-
-
-@pytest.fixture
-def admin(organisation) -> Person:
-    return PersonFactory(organisation=organisation, is_organisation_admin=True)
-
-
-@pytest.fixture
-def capability(organisation, admin) -> Capability:
-    return services.add_capability(
-        actor=admin, organisation=organisation, kind="local_knowledge",
-        sector_vocabulary="2", sector_code="122", regions=["ID-NT", "ID-PA"],
-        description="Knows the remote villages.", evidence="Field teams since 2012.",
-    )  # fmt: skip
 
 
 def test_anyone_lists_and_reads_capabilities_with_names(organisation, capability):
