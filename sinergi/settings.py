@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "sinergi.partnerships",
     "sinergi.access",
     "sinergi.ledger",
+    "sinergi.finance",
 ]
 
 MIDDLEWARE = [

@@ -261,3 +261,61 @@ def can_see_agreement_drafts(user: User, partnership: Partnership) -> bool:
     if is_staff(user):
         return True
     return role_in(user, partnership) is not None
+
+
+# ---------------------------------------------------------------- finance
+
+
+def can_view_finance(user: User, partnership: Partnership) -> bool:
+    """Finance is read by whoever may see the partnership: its people (observers
+    included), staff, and everyone for a public partnership (IATI publishes
+    transactions openly)."""
+    return can(user, Action.VIEW, partnership)
+
+
+def can_see_finance_documents(user: User, partnership: Partnership) -> bool:
+    """Evidence documents (invoices, contracts) are for the partnership's own people and
+    staff, even when the partnership is public: only their hashes are public."""
+    if is_staff(user):
+        return True
+    return role_in(user, partnership) is not None
+
+
+def can_record_finance(user: User, partnership: Partnership, organisation: Organisation) -> bool:
+    """Whether `user` may record pledges and transactions on `organisation`'s books.
+
+    Coordinators record for any partner; a partner admin only for their own organisation.
+    """
+    if is_staff(user):
+        return True
+    role = role_in(user, partnership)
+    if role == MemberRole.COORDINATOR:
+        return True
+    if role != MemberRole.PARTNER_ADMIN:
+        return False
+    return user.organisation_id == organisation.pk
+
+
+def can_manage_finance(user: User, partnership: Partnership) -> bool:
+    """Budgets, exchange rates and the approval rule are the coordinators' (and staff's)."""
+    return can(user, Action.EDIT, partnership)
+
+
+def can_approve_for(user: User, partnership: Partnership, approvers: set[int]) -> int | None:
+    """Whether `user` may approve expenditures under a rule naming `approvers`
+    (organisation ids; empty means the coordinators approve).
+
+    Returns the organisation id the decision counts for (0 under a coordinators' rule),
+    or None when `user` may not approve. Staff cannot approve on a partner's behalf, and
+    the author check (never one's own expenditure) is the service's.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    role = role_in(user, partnership)
+    if not approvers:
+        return 0 if role == MemberRole.COORDINATOR else None
+    if role not in (MemberRole.COORDINATOR, MemberRole.PARTNER_ADMIN):
+        return None
+    if user.organisation_id in approvers:
+        return user.organisation_id
+    return None

@@ -194,6 +194,7 @@ DESIGN_SEEDS = [
     "sinergi.partnerships.agreements.demo",
     "sinergi.partnerships.needs.demo",
     "sinergi.partnerships.lifecycle.demo",
+    "sinergi.finance.demo",
 ]
 
 

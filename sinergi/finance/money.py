@@ -1,0 +1,100 @@
+"""Money arithmetic: ISO 4217 minor units, rounding, conversion and formatting.
+
+Amounts are `Decimal` everywhere; nothing here touches a float. Each currency's minor
+unit comes from CLDR through Babel (IDR 0 digits in practice, USD 2, KWD 3), rounding is
+half-up as accountants expect, and formatting follows the active language (English or
+Bahasa Indonesia).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+
+from babel.numbers import format_currency, get_currency_precision
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from sinergi.core.geography import validate_currency
+
+ONE = Decimal(1)
+# The largest amount a MONEY field holds (20 digits, 4 after the point).
+MAX_AMOUNT = Decimal("9999999999999999")
+
+
+@cache
+def minor_unit(currency: str) -> int:
+    """Digits after the decimal point in practice for `currency` (CLDR), e.g. IDR 0."""
+    return get_currency_precision(currency)
+
+
+@cache
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit(currency))
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """`amount` rounded half-up to the minor unit of `currency`."""
+    return amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def convert(amount: Decimal, rate: Decimal, base_currency: str) -> Decimal:
+    """`amount` in the base currency at `rate` (base units per unit), rounded once."""
+    return quantize(amount * rate, base_currency)
+
+
+def parse_amount(value: object, currency: str, *, field: str = "amount") -> Decimal:
+    """A positive Decimal amount with no more digits than `currency` has, or a field error.
+
+    Accepts Decimal, int or a string ("1234.50"); refuses floats (binary fractions are
+    not money), zero, negatives, NaN, infinities and amounts too large to store.
+    """
+    if isinstance(value, (bool, float)):
+        raise ValidationError({field: [_("Enter the amount as a decimal number.")]})
+    try:
+        amount = (
+            Decimal(str(value).strip().replace(" ", ""))
+            if not isinstance(value, Decimal)
+            else value
+        )
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: [_("Enter the amount as a decimal number.")]}) from None
+    if not amount.is_finite():
+        raise ValidationError({field: [_("Enter the amount as a decimal number.")]})
+    if amount <= 0:
+        raise ValidationError({field: [_("The amount must be more than zero.")]})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({field: [_("The amount is too large.")]})
+    if quantize(amount, currency) != amount:
+        raise ValidationError(
+            {
+                field: [
+                    _("%(currency)s amounts have at most %(digits)d digits after the point.")
+                    % {"currency": currency, "digits": minor_unit(currency)}
+                ]
+            }
+        )
+    return amount
+
+
+def check_currency(code: object, *, field: str = "currency") -> str:
+    """An ISO 4217 code (upper case) or a field error."""
+    text = str(code or "").strip().upper()
+    try:
+        validate_currency(text)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
+    return text
+
+
+def _locale() -> str:
+    language = (get_language() or "en").split("-")[0]
+    return "id_ID" if language == "id" else "en"
+
+
+def format_money(amount: Decimal | None, currency: str) -> str:
+    """`amount` formatted for the active language, e.g. "Rp1.234.568" or "US$1,234.50"."""
+    if amount is None:
+        return ""
+    return format_currency(quantize(amount, currency), currency, locale=_locale())

@@ -1,0 +1,84 @@
+"""The finance totals (`Rollup`), kept in the same database transaction as each write."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import F
+
+from sinergi.finance.models import Rollup, Transaction
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add(transaction: Transaction, sign: int = 1) -> None:
+    """Add (sign=1) or remove (sign=-1) a counting transaction's base amount to its totals.
+
+    Call inside the writing transaction, after the row is saved, whenever a transaction
+    starts or stops counting (recorded, approved, reversed …). One upsert statement.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("rollups.add must run inside the caller's transaction")
+    amount = transaction.base_amount * sign
+    key = {
+        "partnership_id": transaction.partnership_id,
+        "month": month_of(transaction.value_date),
+        "transaction_type": transaction.transaction_type,
+        "kind": transaction.kind,
+        "provider_id": transaction.provider_organisation_id or 0,
+        "budget_line_id": transaction.budget_line_id or 0,
+    }
+    updated = Rollup.objects.filter(**key).update(
+        amount=F("amount") + amount, count=F("count") + sign
+    )
+    if not updated:
+        Rollup.objects.create(**key, amount=amount, count=sign)
+
+
+def rebuild(partnership_id: int) -> int:
+    """Recompute one partnership's totals from its transactions; return the row count.
+
+    For repairs and for `sinergi finance check`; pages never call this.
+    """
+    from django.db.models import Count, Sum
+
+    from sinergi.finance.models import COUNTING_STATUSES
+
+    Rollup.objects.filter(partnership_id=partnership_id).delete()
+    totals: dict[tuple, tuple[Decimal, int]] = {}
+    rows = (
+        Transaction.objects.filter(partnership_id=partnership_id, status__in=COUNTING_STATUSES)
+        .values(
+            "value_date", "transaction_type", "kind", "provider_organisation_id", "budget_line_id"
+        )
+        .order_by()
+        .annotate(total=Sum("base_amount"), n=Count("id"))
+    )
+    for row in rows:
+        key = (
+            month_of(row["value_date"]),
+            row["transaction_type"],
+            row["kind"],
+            row["provider_organisation_id"] or 0,
+            row["budget_line_id"] or 0,
+        )
+        amount, count = totals.get(key, (Decimal(0), 0))
+        totals[key] = (amount + row["total"], count + row["n"])
+    Rollup.objects.bulk_create(
+        Rollup(
+            partnership_id=partnership_id,
+            month=key[0],
+            transaction_type=key[1],
+            kind=key[2],
+            provider_id=key[3],
+            budget_line_id=key[4],
+            amount=amount,
+            count=count,
+        )
+        for key, (amount, count) in totals.items()
+    )
+    return len(totals)

@@ -1,0 +1,3 @@
+"""Finance pages, under /<lang>/partnerships/<slug>/finance/."""
+
+urlpatterns: list = []
