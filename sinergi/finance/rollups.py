@@ -24,6 +24,8 @@ def add(transaction: Transaction, sign: int = 1) -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("rollups.add must run inside the caller's transaction")
     amount = transaction.base_amount * sign
+    # A reversal cancels one transaction: it takes one off the count as well as its amount.
+    count = -sign if transaction.is_reversal else sign
     key = {
         "partnership_id": transaction.partnership_id,
         "month": month_of(transaction.value_date),
@@ -33,10 +35,10 @@ def add(transaction: Transaction, sign: int = 1) -> None:
         "budget_line_id": transaction.budget_line_id or 0,
     }
     updated = Rollup.objects.filter(**key).update(
-        amount=F("amount") + amount, count=F("count") + sign
+        amount=F("amount") + amount, count=F("count") + count
     )
     if not updated:
-        Rollup.objects.create(**key, amount=amount, count=sign)
+        Rollup.objects.create(**key, amount=amount, count=count)
 
 
 def rebuild(partnership_id: int) -> int:
@@ -44,7 +46,7 @@ def rebuild(partnership_id: int) -> int:
 
     For repairs and for `sinergi finance check`; pages never call this.
     """
-    from django.db.models import Count, Sum
+    from django.db.models import Case, Sum, Value, When
 
     from sinergi.finance.models import COUNTING_STATUSES
 
@@ -56,7 +58,10 @@ def rebuild(partnership_id: int) -> int:
             "value_date", "transaction_type", "kind", "provider_organisation_id", "budget_line_id"
         )
         .order_by()
-        .annotate(total=Sum("base_amount"), n=Count("id"))
+        .annotate(
+            total=Sum("base_amount"),
+            n=Sum(Case(When(reverses__isnull=True, then=Value(1)), default=Value(-1))),
+        )
     )
     for row in rows:
         key = (

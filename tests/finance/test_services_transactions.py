@@ -1,0 +1,360 @@
+"""Finance services: recording, converting, correcting and approving, with the ledger."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from sinergi.core.errors import Conflict
+from sinergi.finance import services
+from sinergi.finance.models import (
+    Pledge,
+    PledgeStatus,
+    Rollup,
+    Transaction,
+    TransactionStatus,
+)
+from sinergi.ledger.models import Entry
+
+
+def payload(index: int) -> dict:
+    return json.loads(bytes(Entry.objects.get(index=index).body))["payload"]
+
+
+def incoming(funded, **changes):
+    fields = {
+        "transaction_type": "1",
+        "amount": "10000.00",
+        "currency": "USD",
+        "value_date": date(2026, 3, 15),
+        "provider_organisation": funded.funder,
+        "receiver_organisation": funded.ngo,
+        "budget_line": funded.line,
+    }
+    fields.update(changes)
+    return services.record_transaction(
+        actor=funded.ngo_admin, partnership=funded.partnership, **fields
+    )
+
+
+def expenditure(funded, amount="50000000", actor=None, **changes):
+    fields = {
+        "transaction_type": "4",
+        "amount": amount,
+        "currency": "IDR",
+        "value_date": date(2026, 4, 2),
+        "provider_organisation": funded.ngo,
+        "receiver_name": "PT Dingin Sejahtera",
+        "budget_line": funded.line,
+    }
+    fields.update(changes)
+    return services.record_transaction(
+        actor=actor or funded.ngo_admin, partnership=funded.partnership, **fields
+    )
+
+
+def test_given_usd_funds_when_recorded_then_converted_at_the_dated_rate_and_logged(funded):
+    tx = incoming(funded)
+
+    assert tx.base_amount == Decimal("158000000")
+    assert tx.rate == Decimal("15800") and tx.rate_date == date(2026, 1, 1)
+    entry = payload(tx.ledger_index)
+    assert entry["amount"] == "10000.0000" or entry["amount"] == "10000.00"
+    assert entry["base_amount"] == "158000000"
+    assert entry["currency"] == "USD" and entry["base_currency"] == "IDR"
+    rollup = Rollup.objects.get(partnership=funded.partnership, transaction_type="1")
+    assert rollup.amount == Decimal("158000000") and rollup.count == 1
+
+
+def test_given_idr_amount_with_cents_when_recorded_then_refused_by_minor_unit(funded):
+    with pytest.raises(ValidationError) as error:
+        expenditure(funded, amount="1000.50")
+    assert "amount" in error.value.message_dict
+    assert not Transaction.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["0", "-5", "abc", "NaN", "Infinity", 1.5, "1e30"])
+def test_given_bad_amount_when_recorded_then_field_error_and_nothing_written(funded, amount):
+    before = Entry.objects.count()
+    with pytest.raises(ValidationError) as error:
+        incoming(funded, amount=amount)
+    assert "amount" in error.value.message_dict
+    assert Transaction.objects.count() == 0
+    assert Entry.objects.count() == before
+
+
+def test_given_unknown_currency_then_field_error(funded):
+    with pytest.raises(ValidationError) as error:
+        incoming(funded, currency="XYZ")
+    assert "currency" in error.value.message_dict
+
+
+def test_given_no_rate_before_the_value_date_then_field_error_names_currency(funded):
+    with pytest.raises(ValidationError) as error:
+        incoming(funded, value_date=date(2025, 12, 31))
+    assert "currency" in error.value.message_dict
+    assert "2025-12-31" in error.value.message_dict["currency"][0]
+
+
+def test_given_provider_equal_to_receiver_then_refused(funded):
+    with pytest.raises(ValidationError) as error:
+        incoming(funded, provider_organisation=funded.ngo)
+    assert "receiver_organisation" in error.value.message_dict
+
+
+def test_given_outside_names_equal_then_refused(funded):
+    with pytest.raises(ValidationError):
+        expenditure(funded, provider_organisation=None, provider_name="Same", receiver_name="same")
+
+
+def test_given_partner_admin_when_recording_for_another_partner_then_denied(funded):
+    with pytest.raises(PermissionDenied):
+        expenditure(funded, actor=funded.funder_admin)
+    with pytest.raises(PermissionDenied):
+        expenditure(funded, actor=funded.observer)
+    with pytest.raises(PermissionDenied):
+        expenditure(funded, actor=funded.outsider)
+    assert not Transaction.objects.exists()
+
+
+def test_given_transaction_when_corrected_then_reversal_and_replacement_chain(funded):
+    original = incoming(funded)
+    reversal, replacement = services.correct_transaction(
+        actor=funded.ngo_admin, transaction=original, reason="Typo in amount", amount="12000.00"
+    )
+    assert reversal.reverses_id == original.pk and reversal.amount == Decimal("-10000.00")
+    assert replacement.corrects_id == original.pk
+    rollup = Rollup.objects.get(partnership=funded.partnership, transaction_type="1")
+    assert rollup.amount == Decimal("12000") * Decimal("15800")
+    assert rollup.count == 1  # +1 -1 +1
+    assert payload(reversal.ledger_index)["reverses"] == original.pk
+    with pytest.raises(Conflict):
+        services.reverse_transaction(actor=funded.ngo_admin, transaction=original, reason="again")
+
+
+def test_given_correction_without_reason_then_field_error(funded):
+    original = incoming(funded)
+    with pytest.raises(ValidationError) as error:
+        services.correct_transaction(
+            actor=funded.ngo_admin, transaction=original, reason=" ", amount="1"
+        )
+    assert "reason" in error.value.message_dict
+    assert Transaction.objects.count() == 1
+
+
+def rule_two_of_three(funded):
+    return services.set_approval_rule(
+        actor=funded.coordinator,
+        partnership=funded.partnership,
+        threshold="10000000",
+        required=2,
+        approver_organisations=[funded.funder, funded.company, funded.ngo],
+    )
+
+
+def test_given_two_of_three_rule_when_two_partners_approve_then_approved_and_counted(funded):
+    rule_two_of_three(funded)
+    tx = expenditure(funded)
+    assert tx.status == TransactionStatus.PENDING
+    assert not Rollup.objects.filter(transaction_type="4").exists()
+
+    services.decide(actor=funded.funder_admin, transaction=tx, decision="approve")
+    tx.refresh_from_db()
+    assert tx.status == TransactionStatus.PENDING
+    services.decide(actor=funded.company_admin, transaction=tx, decision="approve", reason="ok")
+    tx.refresh_from_db()
+    assert tx.status == TransactionStatus.APPROVED
+    assert Rollup.objects.get(transaction_type="4").amount == Decimal("50000000")
+    with pytest.raises(Conflict):
+        services.reverse_transaction(actor=funded.ngo_admin, transaction=tx, reason="locked?")
+
+
+def test_given_author_when_deciding_own_expenditure_then_denied(funded):
+    rule_two_of_three(funded)
+    tx = expenditure(funded)
+    with pytest.raises(PermissionDenied):
+        services.decide(actor=funded.ngo_admin, transaction=tx, decision="approve")
+
+
+def test_given_same_partner_twice_then_second_approval_refused(funded):
+    rule_two_of_three(funded)
+    tx = expenditure(funded, actor=funded.coordinator)
+    services.decide(actor=funded.ngo_admin, transaction=tx, decision="approve")
+    with pytest.raises(Conflict):
+        services.decide(actor=funded.ngo_admin_2, transaction=tx, decision="approve")
+
+
+def test_given_rejection_without_reason_then_field_error_and_with_reason_rejected(funded):
+    rule_two_of_three(funded)
+    tx = expenditure(funded)
+    with pytest.raises(ValidationError):
+        services.decide(actor=funded.funder_admin, transaction=tx, decision="reject")
+    approval = services.decide(
+        actor=funded.funder_admin, transaction=tx, decision="reject", reason="No quote attached"
+    )
+    tx.refresh_from_db()
+    assert tx.status == TransactionStatus.REJECTED
+    assert payload(approval.ledger_index)["reason"] == "No quote attached"
+    assert not Rollup.objects.filter(transaction_type="4").exists()
+
+
+def test_given_coordinators_rule_when_non_coordinator_decides_then_denied(funded):
+    services.set_approval_rule(
+        actor=funded.coordinator, partnership=funded.partnership, threshold="0", required=1
+    )
+    tx = expenditure(funded)
+    with pytest.raises(PermissionDenied):
+        services.decide(actor=funded.funder_admin, transaction=tx, decision="approve")
+    services.decide(actor=funded.coordinator, transaction=tx, decision="approve")
+    tx.refresh_from_db()
+    assert tx.status == TransactionStatus.APPROVED
+
+
+def test_given_small_expenditure_then_no_approval_needed(funded):
+    rule_two_of_three(funded)
+    tx = expenditure(funded, amount="5000000")
+    assert tx.status == TransactionStatus.RECORDED
+
+
+def test_given_pledge_when_funds_arrive_in_full_then_fulfilled_on_the_value_date(funded):
+    pledge = services.record_pledge(
+        actor=funded.funder_admin,
+        partnership=funded.partnership,
+        organisation=funded.funder,
+        amount="20000",
+        currency="USD",
+        pledged_on=date(2026, 1, 10),
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 6, 30),
+    )
+    assert pledge.base_amount == Decimal("316000000")
+    incoming(funded, pledge=pledge, amount="10000")
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.COMMITTED
+    assert pledge.delivered_on is None
+    incoming(funded, pledge=pledge, amount="10000", value_date=date(2026, 5, 1))
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.FULFILLED
+    assert pledge.delivered_on == date(2026, 5, 1)
+    assert [c.to_status for c in pledge.status_changes.all()] == ["committed", "fulfilled"]
+
+
+def test_given_in_kind_pledge_then_value_is_quantity_times_rate(funded):
+    pledge = services.record_pledge(
+        actor=funded.coordinator,
+        partnership=funded.partnership,
+        organisation=funded.company,
+        kind="personnel",
+        quantity="120",
+        unit="person-days",
+        unit_rate="1500000",
+        currency="IDR",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+    )
+    assert pledge.amount == Decimal("180000000")
+    assert payload(pledge.ledger_index)["unit"] == "person-days"
+    with pytest.raises(ValidationError) as error:
+        services.record_pledge(
+            actor=funded.coordinator,
+            partnership=funded.partnership,
+            organisation=funded.company,
+            kind="personnel",
+            amount="5",
+            quantity="120",
+            unit="person-days",
+            unit_rate="1500000",
+            currency="IDR",
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 12, 31),
+        )
+    assert "amount" in error.value.message_dict
+    assert Pledge.objects.count() == 1
+
+
+def test_given_cancelled_pledge_then_it_cannot_come_back(funded):
+    pledge = services.record_pledge(
+        actor=funded.funder_admin,
+        partnership=funded.partnership,
+        organisation=funded.funder,
+        amount="1000000",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+    )
+    with pytest.raises(ValidationError):
+        services.change_pledge_status(actor=funded.funder_admin, pledge=pledge, status="cancelled")
+    services.change_pledge_status(
+        actor=funded.funder_admin, pledge=pledge, status="cancelled", reason="Budget cut"
+    )
+    with pytest.raises(Conflict):
+        services.change_pledge_status(actor=funded.funder_admin, pledge=pledge, status="committed")
+
+
+def test_given_budget_revision_then_history_kept_and_logged(funded):
+    line = services.revise_budget_line(
+        actor=funded.coordinator, line=funded.line, amount="1200000000", reason="Second province"
+    )
+    assert line.revision == 2
+    assert [r.amount for r in line.revisions.all()] == [
+        Decimal("1000000000"),
+        Decimal("1200000000"),
+    ]
+    assert payload(line.revisions.last().ledger_index)["reason"] == "Second province"
+    with pytest.raises(PermissionDenied):
+        services.revise_budget_line(actor=funded.ngo_admin, line=line, amount="1", reason="x")
+
+
+def test_given_rates_csv_with_bad_row_then_nothing_written_and_row_named(funded):
+    data = "currency,date,rate\nEUR,2026-01-01,17100\nEUR,2026-02-30,17000\nXYZ,2026-01-01,1\n"
+    with pytest.raises(ValidationError) as error:
+        services.import_rates_csv(
+            actor=funded.coordinator, partnership=funded.partnership, data=data
+        )
+    messages = error.value.message_dict["file"]
+    assert messages[0].startswith("Row 3") and messages[1].startswith("Row 4")
+    assert not funded.partnership.exchange_rates.filter(currency="EUR").exists()
+
+
+def test_given_rate_used_then_it_cannot_change(funded):
+    incoming(funded)
+    with pytest.raises(Conflict):
+        services.set_rate(
+            actor=funded.coordinator,
+            partnership=funded.partnership,
+            currency="USD",
+            date=date(2026, 1, 1),
+            rate="16000",
+        )
+
+
+def test_given_bulk_rows_with_bad_row_in_the_middle_then_nothing_written(funded):
+    rows = [
+        {
+            "transaction_type": "4",
+            "amount": "1000",
+            "currency": "IDR",
+            "value_date": "2026-02-01",
+            "provider_organisation": funded.ngo.pk,
+            "receiver_name": f"Supplier {n}",
+        }
+        for n in range(5)
+    ]
+    rows[2]["amount"] = "-3"
+    before = Entry.objects.count()
+    with pytest.raises(ValidationError) as error:
+        services.record_transactions(
+            actor=funded.ngo_admin, partnership=funded.partnership, rows=rows
+        )
+    assert error.value.message_dict["rows"][0].startswith("Row 3")
+    assert not Transaction.objects.exists() and Entry.objects.count() == before
+
+    rows[2]["amount"] = "3"
+    saved = services.record_transactions(
+        actor=funded.ngo_admin, partnership=funded.partnership, rows=rows
+    )
+    assert [payload(t.ledger_index)["transaction"] for t in saved] == [t.pk for t in saved]
+    assert Rollup.objects.get(transaction_type="4").amount == Decimal("4003")
