@@ -41,17 +41,21 @@ def add(transaction: Transaction, sign: int = 1) -> None:
         Rollup.objects.create(**key, amount=amount, count=count)
 
 
-def rebuild(partnership_id: int) -> int:
-    """Recompute one partnership's totals from its transactions; return the row count.
+Key = tuple[date, str, str, int, int]  # month, IATI type, kind, provider id, budget line id
 
-    For repairs and for `sinergi finance check`; pages never call this.
+
+def compute(partnership_id: int) -> dict[Key, tuple[Decimal, int]]:
+    """One partnership's totals computed afresh from its counting transactions, without
+    writing anything: {(month, type, kind, provider id, budget line id): (amount, count)}.
+
+    The database sums per value date; the months are folded here. For `rebuild` and for
+    `sinergi finance check`; pages never call this.
     """
     from django.db.models import Case, Sum, Value, When
 
     from sinergi.finance.models import COUNTING_STATUSES
 
-    Rollup.objects.filter(partnership_id=partnership_id).delete()
-    totals: dict[tuple, tuple[Decimal, int]] = {}
+    totals: dict[Key, tuple[Decimal, int]] = {}
     rows = (
         Transaction.objects.filter(partnership_id=partnership_id, status__in=COUNTING_STATUSES)
         .values(
@@ -63,7 +67,7 @@ def rebuild(partnership_id: int) -> int:
             n=Sum(Case(When(reverses__isnull=True, then=Value(1)), default=Value(-1))),
         )
     )
-    for row in rows:
+    for row in rows.iterator(chunk_size=5000):
         key = (
             month_of(row["value_date"]),
             row["transaction_type"],
@@ -73,6 +77,16 @@ def rebuild(partnership_id: int) -> int:
         )
         amount, count = totals.get(key, (Decimal(0), 0))
         totals[key] = (amount + row["total"], count + row["n"])
+    return totals
+
+
+def rebuild(partnership_id: int) -> int:
+    """Recompute one partnership's totals from its transactions; return the row count.
+
+    For repairs; pages never call this.
+    """
+    totals = compute(partnership_id)
+    Rollup.objects.filter(partnership_id=partnership_id).delete()
     Rollup.objects.bulk_create(
         Rollup(
             partnership_id=partnership_id,

@@ -177,7 +177,7 @@ def rate_for(partnership: Partnership, currency: str, on: date) -> tuple[Decimal
     return found
 
 
-def _rate_payload(rate: ExchangeRate) -> dict[str, Any]:
+def rate_payload(rate: ExchangeRate) -> dict[str, Any]:
     return {
         "currency": rate.currency,
         "base_currency": rate.partnership.base_currency,
@@ -242,7 +242,7 @@ def _put_rate(
         )
     rate.partnership = partnership
     rate.save()
-    entry = record("finance.rate.set", _rate_payload(rate), partnership, actor)
+    entry = record("finance.rate.set", rate_payload(rate), partnership, actor)
     ExchangeRate.objects.filter(pk=rate.pk).update(ledger_index=entry.index)
     rate.ledger_index = entry.index
     return rate
@@ -344,7 +344,7 @@ def _budget_amount(partnership: Partnership, amount: object) -> Decimal:
     return parse_amount(amount, partnership.base_currency)
 
 
-def _budget_payload(line: BudgetLine, revision: BudgetRevision) -> dict[str, Any]:
+def budget_payload(line: BudgetLine, revision: BudgetRevision) -> dict[str, Any]:
     return {
         "line": line.pk,
         "revision": revision.number,
@@ -368,7 +368,7 @@ def _add_revision(actor: User, line: BudgetLine, reason: str, kind: str) -> Budg
         reason=reason,
         actor=actor,
     )
-    entry = record(kind, _budget_payload(line, revision), line.partnership, actor)
+    entry = record(kind, budget_payload(line, revision), line.partnership, actor)
     BudgetRevision.objects.filter(pk=revision.pk).update(ledger_index=entry.index)
     revision.ledger_index = entry.index
     return revision
@@ -451,7 +451,7 @@ def revise_budget_line(
 # ---------------------------------------------------------------- pledges
 
 
-def _pledge_payload(pledge: Pledge) -> dict[str, Any]:
+def pledge_payload(pledge: Pledge) -> dict[str, Any]:
     return {
         "pledge": pledge.pk,
         "organisation": pledge.organisation_id,
@@ -558,7 +558,7 @@ def record_pledge(
     )
     with transaction.atomic():
         pledge.save()
-        entry = record("finance.pledge.recorded", _pledge_payload(pledge), partnership, actor)
+        entry = record("finance.pledge.recorded", pledge_payload(pledge), partnership, actor)
         Pledge.objects.filter(pk=pledge.pk).update(ledger_index=entry.index)
         pledge.ledger_index = entry.index
     return pledge
@@ -660,7 +660,7 @@ def books_of(
     return receiver if transaction_type in INCOMING_TYPES else provider
 
 
-def _transaction_payload(tx: Transaction) -> dict[str, Any]:
+def transaction_payload(tx: Transaction) -> dict[str, Any]:
     """What goes on the ledger when a transaction is recorded; never changes afterwards."""
     return {
         "transaction": tx.pk,
@@ -857,7 +857,7 @@ def _initial_status(tx: Transaction, rule: ApprovalRule | None) -> str:
 
 def _save_transaction(actor: User, tx: Transaction, kind: str = "finance.transaction.recorded"):
     tx.save()
-    entry = record(kind, _transaction_payload(tx), tx.partnership, actor)
+    entry = record(kind, transaction_payload(tx), tx.partnership, actor)
     Transaction.objects.filter(pk=tx.pk).update(ledger_index=entry.index)
     tx.ledger_index = entry.index
     if tx.counts:
@@ -1217,7 +1217,7 @@ def save_built(
     if built[0].pk is None:  # SQLite before RETURNING support, or an old backend
         raise RuntimeError("bulk_create did not return primary keys")
     indices = append_many(
-        ("finance.transaction.recorded", _transaction_payload(tx), partnership, actor)
+        ("finance.transaction.recorded", transaction_payload(tx), partnership, actor)
         for tx in built
     )
     for tx, index in zip(built, indices, strict=True):
@@ -1275,3 +1275,10 @@ def _add_totals(actor: User, built: list[Transaction]) -> None:
             row.amount += amount
             row.count += counted[key]
             row.save(update_fields=["amount", "count"])
+
+
+# Old private names of the payload functions (public now for `sinergi finance check`).
+_rate_payload = rate_payload
+_budget_payload = budget_payload
+_pledge_payload = pledge_payload
+_transaction_payload = transaction_payload
