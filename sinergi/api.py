@@ -240,6 +240,7 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 def _register_routers() -> None:
     from sinergi.access.api import router as access_router
     from sinergi.finance.api import router as finance_router
+    from sinergi.finance.import_api import router as finance_import_router
     from sinergi.ledger.api import router as ledger_router
     from sinergi.partners.api import router as partners_router
     from sinergi.partners.capabilities.api import router as capabilities_router
@@ -265,6 +266,7 @@ def _register_routers() -> None:
         lifecycle_router,
         needs_router,
         matching_router,
+        finance_import_router,
         finance_router,
     ):
         api.add_router("/partnerships", design_router)

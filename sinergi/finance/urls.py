@@ -1,11 +1,12 @@
 """Finance pages, under /<lang>/partnerships/<slug>/finance/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from sinergi.finance import views
 
 urlpatterns = [
     path("", views.overview, name="finance-overview"),
+    path("import/", include("sinergi.finance.import_urls")),
     path("transactions/", views.transaction_list, name="finance-transactions"),
     path("transactions/new/", views.transaction_new, name="finance-transaction-new"),
     path("transactions/<int:pk>/", views.transaction_detail, name="finance-transaction"),
