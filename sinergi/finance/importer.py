@@ -694,6 +694,29 @@ def previous_import(partnership: Partnership, sha256: str) -> dict[str, Any] | N
     return None
 
 
+def check_record(index: int, partnership_ref: int | None, body: bytes) -> str | None:
+    """For `sinergi finance check`: the problem with an import's ledger record, or None.
+
+    The import held the ledger from its first transaction's entry to its record, so
+    exactly `transactions` of the partnership's transactions have entries in between.
+    """
+    import json
+
+    payload = json.loads(body).get("payload") or {}
+    first, claimed = payload.get("first_entry"), payload.get("transactions")
+    if not isinstance(first, int) or not isinstance(claimed, int) or first >= index:
+        return _("the import record does not say which entries it covers")
+    written = Transaction.objects.filter(
+        partnership_id=partnership_ref, ledger_index__gte=first, ledger_index__lt=index
+    ).count()
+    if written != claimed:
+        return _("the import record names %(claimed)d transactions; %(written)d were written") % {
+            "claimed": claimed,
+            "written": written,
+        }
+    return None
+
+
 def _duplicate(found: dict[str, Any]) -> Conflict:
     return Conflict(
         _(

@@ -38,7 +38,7 @@ from typing import Any
 
 from django.db.models import Count, F, Max, QuerySet, Sum
 
-from sinergi.finance import rollups, services
+from sinergi.finance import importer, rollups, services
 from sinergi.finance.models import (
     COUNTING_STATUSES,
     FLOW_TYPES,
@@ -601,6 +601,10 @@ class _Check:
                     continue
                 if kind in (RATE_KIND, RULE_KIND):
                     history.append((index, kind, ref))
+                elif kind == importer.IMPORT_KIND:  # a spreadsheet import's record
+                    problem = importer.check_record(index, ref, self.entries([index])[index].body)
+                    if problem:
+                        self.fail(f"ledger entry #{index}", problem)
                 elif kind in KINDS:
                     self.fail(f"ledger entry #{index}", f"{kind} has no finance row")
                 else:

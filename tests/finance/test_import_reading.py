@@ -468,3 +468,46 @@ def test_given_a_write_failing_mid_way_when_committed_then_nothing_is_kept(funde
     assert "none was imported" in file_error(excinfo)
     assert counts() == before
     assert Entry.objects.order_by("-index").values_list("index", flat=True).first() == head
+
+
+# ---------------------------------------------------------------- reconciled with the ledger
+
+
+def test_given_an_import_with_pledge_deliveries_when_checked_then_ledger_and_rows_match(
+    funded, monkeypatch
+):
+    from sinergi.finance import reconcile
+    from sinergi.finance.services import record_pledge
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    pledge = record_pledge(
+        actor=funded.funder_admin,
+        partnership=funded.partnership,
+        organisation=funded.funder,
+        amount="20000.00",
+        currency="USD",
+        pledged_on=date(2026, 1, 10),
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+    )
+    header = [*HEADER, "pledge"]
+    rows = [{**incoming_row(funded), "pledge": str(pledge.pk)} for _ in range(2)]
+    rows += [expenditure_row(funded) for _ in range(3)]
+
+    result = run(funded, csv_bytes(rows, header=header), commit=True)
+
+    assert result.imported == 5
+    pledge.refresh_from_db()
+    assert pledge.status == "fulfilled" and pledge.delivered_base == Decimal("316000000")
+    assert reconcile.reconcile(funded.partnership) == []
+
+
+def test_given_an_import_record_that_overstates_when_checked_then_a_mismatch(funded):
+    from sinergi.finance import reconcile
+
+    result = run(funded, csv_bytes([expenditure_row(funded)] * 2), commit=True)
+    Transaction.objects.filter(ledger_index=result.ledger_index - 1).update(ledger_index=None)
+
+    problems = [m.problem for m in reconcile.reconcile(funded.partnership)]
+
+    assert any("names 2 transactions; 1 were written" in p for p in problems)
