@@ -289,17 +289,32 @@ def _transaction_page(
     document_form: forms.DocumentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    may_correct = request.user.is_authenticated and policy.can_record_finance(
+    may_attach = request.user.is_authenticated and policy.can_record_finance(
         request.user, partnership, tx.organisation
     )
     correctable = (
-        may_correct
+        may_attach
         and not tx.is_reversal
         and tx.status in (TransactionStatus.RECORDED, TransactionStatus.REJECTED)
     )
     chain = queries.chain(tx)
     reversed_already = any(link.transaction.reverses_id == tx.pk for link in chain)
     decision = _decision_context(request, partnership, tx)
+    may_correct = correctable and not reversed_already
+    # A refused action whose form is no longer offered (e.g. already reversed, or the
+    # author trying to approve) still says why, above the page.
+    hidden = [
+        (reverse_form, may_correct),
+        (decision_form, decision["may_decide"]),
+        (document_form, may_attach),
+    ]
+    action_errors = [
+        message
+        for form, shown in hidden
+        if form is not None and form.errors and not shown
+        for messages_ in form.errors.values()
+        for message in messages_
+    ]
     return _render(
         request,
         "transaction.html",
@@ -311,8 +326,9 @@ def _transaction_page(
             "approvals": list(tx.approvals.all()),
             "documents": list(tx.documents.all()),
             "can_see_documents": policy.can_see_finance_documents(request.user, partnership),
-            "may_attach": may_correct,
-            "may_correct": correctable and not reversed_already,
+            "may_attach": may_attach,
+            "may_correct": may_correct,
+            "action_errors": action_errors,
             "reverse_form": reverse_form or forms.ReverseForm(prefix="reverse"),
             "decision_form": decision_form or forms.DecisionForm(prefix="decide"),
             "document_form": document_form or forms.DocumentForm(prefix="document"),
