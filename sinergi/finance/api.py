@@ -129,7 +129,7 @@ def _money(amount: Decimal | None, currency: str) -> str | None:
     """`amount` as a decimal string with the minor unit of `currency`, e.g. "10000.00"."""
     if amount is None:
         return None
-    return format(quantize(amount, currency), "f")
+    return format(quantize(Decimal(amount), currency), "f")
 
 
 def _plain(value: Decimal | None) -> str | None:
@@ -1433,11 +1433,23 @@ def put_approval_rule(request: HttpRequest, slug: str, payload: ApprovalRuleIn) 
     _require(policy.can_manage_finance(request.auth, partnership))
     ids = payload.approver_organisations
     approvers = _organisations(ids, "approver_organisations") if ids else {}
-    services.set_approval_rule(
-        actor=request.auth,
-        partnership=partnership,
-        threshold=payload.threshold,
-        required=payload.required,
-        approver_organisations=list(approvers.values()),
-    )
+    try:
+        services.set_approval_rule(
+            actor=request.auth,
+            partnership=partnership,
+            threshold=payload.threshold,
+            required=payload.required,
+            approver_organisations=list(approvers.values()),
+        )
+    except ValidationError as error:
+        # The threshold is read as an amount: its errors come back under "amount".
+        raise _renamed(error, "amount", "threshold") from None
     return _rule_body(partnership)
+
+
+def _renamed(error: ValidationError, old: str, new: str) -> ValidationError:
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {(new if name == old else name): messages for name, messages in error.message_dict.items()}
+    )
