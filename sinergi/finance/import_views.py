@@ -39,6 +39,14 @@ class ImportForm(forms.Form):
     )
 
 
+def _form_for_errors() -> ImportForm:
+    """An empty form to show errors on (a form must be cleaned before errors are added)."""
+    form = ImportForm(data={}, files={})
+    form.full_clean()
+    form.errors.clear()
+    return form
+
+
 def _importable(request: HttpRequest, slug: str) -> Partnership:
     """404 when the user may not see the partnership, 403 when they may not import."""
     partnership = policy.get_partnership_for(request.user, slug)
@@ -88,7 +96,7 @@ def import_page(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         return _form_page(request, partnership, ImportForm())
     if _too_large(request):
-        form = ImportForm()
+        form = _form_for_errors()
         form.add_error(
             None,
             _("The file is larger than %(mb)d MB; split it into smaller files.")
@@ -127,7 +135,7 @@ def import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
             request, _("The previewed file is no longer here; upload it again to import it.")
         )
         return redirect("finance-import", slug=slug)
-    form = ImportForm()
+    form = _form_for_errors()
     try:
         with handle:
             result = importer.import_transactions(
