@@ -8,7 +8,7 @@ Bahasa Indonesia).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import cache
 
 from babel.numbers import format_currency, get_currency_precision
@@ -39,9 +39,19 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
 
 
+# Enough digits for the exact product of any amount (20 digits) and rate (24 digits).
+EXACT_DIGITS = 50
+
+
 def convert(amount: Decimal, rate: Decimal, base_currency: str) -> Decimal:
-    """`amount` in the base currency at `rate` (base units per unit), rounded once."""
-    return quantize(amount * rate, base_currency)
+    """`amount` in the base currency at `rate` (base units per unit), rounded once.
+
+    The product is computed exactly: under Python's default 28 digits, a 29-digit product
+    (e.g. 16 digits before the point, 3 + 10 after) would be rounded twice.
+    """
+    with localcontext() as context:
+        context.prec = EXACT_DIGITS
+        return quantize(amount * rate, base_currency)
 
 
 def parse_amount(value: object, currency: str, *, field: str = "amount") -> Decimal:

@@ -48,35 +48,31 @@ def compute(partnership_id: int) -> dict[Key, tuple[Decimal, int]]:
     """One partnership's totals computed afresh from its counting transactions, without
     writing anything: {(month, type, kind, provider id, budget line id): (amount, count)}.
 
-    The database sums per value date; the months are folded here. For `rebuild` and for
-    `sinergi finance check`; pages never call this.
+    The amounts are added here, in Decimal, row by row (streamed): SQLite's SUM adds
+    decimals as binary floats (0.61 - 0.55 gives 0.0599999…), PostgreSQL's would be exact
+    but one way of adding is simpler to trust. For `rebuild` and `sinergi finance check`;
+    pages never call this.
     """
-    from django.db.models import Case, Sum, Value, When
-
     from sinergi.finance.models import COUNTING_STATUSES
 
     totals: dict[Key, tuple[Decimal, int]] = {}
     rows = (
         Transaction.objects.filter(partnership_id=partnership_id, status__in=COUNTING_STATUSES)
-        .values(
-            "value_date", "transaction_type", "kind", "provider_organisation_id", "budget_line_id"
-        )
         .order_by()
-        .annotate(
-            total=Sum("base_amount"),
-            n=Sum(Case(When(reverses__isnull=True, then=Value(1)), default=Value(-1))),
+        .values_list(
+            "value_date",
+            "transaction_type",
+            "kind",
+            "provider_organisation_id",
+            "budget_line_id",
+            "base_amount",
+            "reverses_id",
         )
     )
-    for row in rows.iterator(chunk_size=5000):
-        key = (
-            month_of(row["value_date"]),
-            row["transaction_type"],
-            row["kind"],
-            row["provider_organisation_id"] or 0,
-            row["budget_line_id"] or 0,
-        )
+    for day, kind_of, kind, provider, line, base_amount, reverses in rows.iterator(chunk_size=5000):
+        key = (month_of(day), kind_of, kind, provider or 0, line or 0)
         amount, count = totals.get(key, (Decimal(0), 0))
-        totals[key] = (amount + row["total"], count + row["n"])
+        totals[key] = (amount + base_amount, count + (1 if reverses is None else -1))
     return totals
 
 
