@@ -275,3 +275,16 @@ def test_the_transaction_list_takes_a_bounded_number_of_queries_for_many_rows(
     assert "Page 1 of 2" in response.text
     page_two = client.get(url(funded, "finance-transactions") + "?page=2")
     assert page_two.text.count('<tr id="tx-') == 32
+
+
+def test_the_pages_render_in_indonesian_with_amounts_formatted_for_it(funded):
+    _pledge, incoming, _spent = record_some(funded)
+    client = client_for(funded.observer)
+    for name, kwargs in PAGES[:6]:
+        address = url(funded, name, **kwargs).replace("/en/", "/id/", 1)
+        response = client.get(address)
+        assert response.status_code == 200, name
+    html = client.get(url(funded, "finance-overview").replace("/en/", "/id/", 1)).text
+    assert "Rp158.000.000" in html
+    address = url(funded, "finance-transaction", pk=incoming.pk).replace("/en/", "/id/", 1)
+    assert "15.800" in client.get(address).text
