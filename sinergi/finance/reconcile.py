@@ -196,13 +196,22 @@ class _Check:
         return _chunks(queryset.order_by("pk").iterator(chunk_size=self.chunk), self.chunk)
 
     def entries(self, indices: Iterable[int | None]) -> dict[int, _Entry]:
+        """The entries at `indices`: by index range when they lie close together (rows
+        read in order of primary key mostly are), else in lists of at most 900."""
         wanted = sorted({i for i in indices if i is not None})
         found: dict[int, _Entry] = {}
-        for part in _chunks(wanted, 900):  # under SQLite's bound-parameter limit
-            for index, kind, ref, body in Entry.objects.filter(index__in=part).values_list(
-                "index", "kind", "partnership_ref", "body"
-            ):
-                found[index] = _Entry(kind, ref, bytes(body))
+        if not wanted:
+            return found
+        columns = ("index", "kind", "partnership_ref", "body")
+        if wanted[-1] - wanted[0] < 2 * len(wanted) + 100:
+            queries = [Entry.objects.filter(index__gte=wanted[0], index__lte=wanted[-1])]
+        else:  # under SQLite's bound-parameter limit
+            queries = [Entry.objects.filter(index__in=part) for part in _chunks(wanted, 900)]
+        keep = set(wanted)
+        for query in queries:
+            for index, kind, ref, body in query.values_list(*columns).iterator(chunk_size=2000):
+                if index in keep:
+                    found[index] = _Entry(kind, ref, bytes(body))
         return found
 
     def partnership_of(self, pk: int) -> Partnership:
@@ -647,11 +656,17 @@ class _Check:
     # ------------------------------------------------------------ totals
 
     def check_totals(self) -> None:
-        ids = (
-            [self.partnership.pk]
-            if self.partnership is not None
-            else Partnership.objects.order_by("pk").values_list("pk", flat=True)
-        )
+        if self.partnership is not None:
+            ids = [self.partnership.pk]
+        else:  # partnerships with transactions or totals (the others have nothing to add)
+            ids = sorted(
+                set(
+                    Transaction.objects.order_by()
+                    .values_list("partnership_id", flat=True)
+                    .distinct()
+                )
+                | set(Rollup.objects.order_by().values_list("partnership_id", flat=True).distinct())
+            )
         for partnership_id in ids:
             fresh = {
                 key: value for key, value in rollups.compute(partnership_id).items() if any(value)
