@@ -20,6 +20,8 @@ LABEL_WIDTH = 190
 VALUE_WIDTH = 130
 BAR_HEIGHT = 18
 GAP = 8
+# Labels longer than this go above their bars rather than beside them.
+SHORT_LABEL = 24
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,8 @@ def _frame(
     )
 
 
-def _legend(series: list[str], y: int) -> SafeString:
+def _legend(series: list[str], y: int, x: int) -> SafeString:
     items = []
-    x = LABEL_WIDTH
     for index, name in enumerate(series):
         items.append(
             format_html(
@@ -89,23 +90,37 @@ def bar_chart(
     chart_id: str, title: str, description: str, groups: list[Group], series: list[str]
 ) -> SafeString:
     """Horizontal bars: one row of bars per group, one bar per series, a legend on top
-    when there are several series. Bars share one scale; negative amounts draw no bar."""
+    when there are several series. Bars share one scale; negative amounts draw no bar.
+
+    Short labels sit left of their bars; when any label is long (a partner's or budget
+    line's name), every label goes on its own line above its bars, so none is cut."""
     amounts = [v.amount for g in groups for v in g.values]
     largest = max(amounts, default=Decimal(0))
-    room = WIDTH - LABEL_WIDTH - VALUE_WIDTH
-    top = 24 if len(series) > 1 else 4
-    parts = [_legend(series, 4)] if len(series) > 1 else []
-    y = top
+    above = any(len(g.label) > SHORT_LABEL for g in groups)
+    left = 0 if above else LABEL_WIDTH
+    room = WIDTH - left - VALUE_WIDTH
+    parts = [_legend(series, 4, left)] if len(series) > 1 else []
+    y = 24 if len(series) > 1 else 4
     for group in groups:
         group_height = len(group.values) * (BAR_HEIGHT + 2)
-        parts.append(
-            format_html(
-                '<text x="{x}" y="{y}" font-size="13" text-anchor="end">{label}</text>',
-                x=LABEL_WIDTH - 8,
-                y=y + group_height // 2 + 4,
-                label=_short(group.label),
+        if above:
+            parts.append(
+                format_html(
+                    '<text x="0" y="{y}" font-size="13">{label}</text>',
+                    y=y + 13,
+                    label=_short(group.label, 90),
+                )
             )
-        )
+            y += 18
+        else:
+            parts.append(
+                format_html(
+                    '<text x="{x}" y="{y}" font-size="13" text-anchor="end">{label}</text>',
+                    x=LABEL_WIDTH - 8,
+                    y=y + group_height // 2 + 4,
+                    label=group.label,
+                )
+            )
         for index, value in enumerate(group.values):
             length = _length(value.amount, largest, room)
             name = series[index] if index < len(series) else ""
@@ -118,13 +133,13 @@ def bar_chart(
                     '<text x="{tx}" y="{ty}" font-size="12">{text}</text></g>',
                     index=index,
                     amount=value.amount,
-                    x=LABEL_WIDTH,
+                    x=left,
                     y=y,
                     w=length,
                     h=BAR_HEIGHT,
                     fill=PALETTE[index % len(PALETTE)],
                     tip=tip,
-                    tx=LABEL_WIDTH + length + 6,
+                    tx=left + length + 6,
                     ty=y + BAR_HEIGHT - 4,
                     text=value.text,
                 )

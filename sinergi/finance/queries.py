@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -185,9 +185,13 @@ def overview(partnership: Partnership, *, today: date | None = None) -> Overview
         .order_by("organisation__name", "period_end", "pk")
     )
     totals = rollups(partnership)
-    pending = Transaction.objects.filter(
-        partnership=partnership, status=TransactionStatus.PENDING
-    ).aggregate(n=Count("id"), amount=Sum("base_amount"))
+    # Few rows (through the status index), added in Decimal: SQLite's SUM uses floats.
+    pending_amounts = list(
+        Transaction.objects.filter(
+            partnership=partnership, status=TransactionStatus.PENDING
+        ).values_list("base_amount", flat=True)
+    )
+    pending = {"n": len(pending_amounts), "amount": sum(pending_amounts, ZERO)}
 
     # Pledges: committed and fulfilment per partner.
     organisations: dict[int, Organisation] = {}
@@ -347,15 +351,13 @@ def budget(partnership: Partnership) -> Budget:
             )
         )
     )
+    # Added up here, in Decimal: SQLite's SUM would add the amounts as floats.
     actual: dict[int, Decimal] = defaultdict(Decimal)
-    rows = (
-        Rollup.objects.filter(partnership=partnership, transaction_type__in=SPENDING_TYPES)
-        .values("budget_line_id")
-        .order_by()
-        .annotate(total=Sum("amount"))
-    )
-    for row in rows:
-        actual[row["budget_line_id"]] += row["total"]
+    rows = Rollup.objects.filter(
+        partnership=partnership, transaction_type__in=SPENDING_TYPES
+    ).values_list("budget_line_id", "amount")
+    for line_id, amount in rows.order_by():
+        actual[line_id] += amount
     budget_rows = [BudgetRow(line=line, actual=actual.get(line.pk, ZERO)) for line in lines]
     return Budget(
         rows=budget_rows,
