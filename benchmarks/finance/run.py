@@ -291,8 +291,9 @@ def report(results: dict[str, dict], facts: dict) -> str:
             f"{g['largest_transactions']:,}), {c['Pledge']:,} pledges, {c['BudgetLine']:,} "
             f"budget lines, {c['ExchangeRate']:,} rates, {c['Approval']:,} approvals, "
             f"{c['Rollup']:,} totals rows, {c['ledger_entries']:,} ledger entries; generated in "
-            f"{g['total_s']} s (finance and ledger {g['finance_and_ledger_s']} s, totals "
-            f"{g['rollups_s']} s); whole run {found['minutes']} min"
+            f"{g['total_s']} s (registry {g['registry_s']} s, finance with ledger and totals "
+            f"{g['finance_and_ledger_s']} s; totals of {g['totals_checked']} partnerships equal "
+            f"rollups.compute); whole run {found['minutes']} min"
             + (
                 f"; load average {found['load']['load_before']} → {found['load']['load_after']}"
                 if "load" in found
