@@ -320,7 +320,8 @@ def _csv_rows(fileobj: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         decoder = codecs.getincrementaldecoder("utf-8-sig")()
         for line_number, raw in enumerate(_binary_lines(fileobj), start=1):  # noqa: B007
             yield decoder.decode(raw)
-        yield decoder.decode(b"", final=True)
+        if rest := decoder.decode(b"", final=True):
+            yield rest
 
     lines = decoded()
     try:

@@ -28,7 +28,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -63,6 +63,9 @@ from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Partnership, WorkPackage
 
 ONE = Decimal(1)
+# Choices' `.values` builds a new list on every call; bulk imports check these per row.
+TYPE_CODES = frozenset(TransactionType.values)
+KIND_CODES = frozenset(ResourceKind.values)
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_RATE = Decimal("99999999999999")
 
@@ -755,7 +758,7 @@ def build_transaction(
         raise _field_error(sorted(unknown)[0], _("Unknown field."))
     lookups = lookups or Lookups.load(partnership)
     kind_of = str(fields.get("transaction_type") or "").strip()
-    if kind_of not in TransactionType.values:
+    if kind_of not in TYPE_CODES:
         raise _field_error("transaction_type", _("Choose an IATI transaction type."))
     code = check_currency(fields.get("currency") or partnership.base_currency)
     amount = parse_amount(fields.get("amount"), code)
@@ -815,7 +818,7 @@ def build_transaction(
         kind = pledge.kind
     else:
         pledge = None
-    if kind not in ResourceKind.values:
+    if kind not in KIND_CODES:
         raise _field_error("kind", _("Choose a kind of resource."))
     rate, rate_date = lookups.rate(partnership, code, value_date)
     tx = Transaction(
@@ -1222,9 +1225,23 @@ def save_built(
     )
     for tx, index in zip(built, indices, strict=True):
         tx.ledger_index = index
-    Transaction.objects.bulk_update(built, ["ledger_index"], batch_size=2000)
+    _set_ledger_indices(built)
     _add_totals(actor, built)
     return built
+
+
+def _set_ledger_indices(built: list[Transaction]) -> None:
+    """One plain UPDATE by primary key per row, sent as a batch: Django's bulk_update
+    builds a CASE expression per row and took most of a 100,000-row import's time."""
+    quote = connection.ops.quote_name
+    meta = Transaction._meta
+    sql = (
+        f"UPDATE {quote(meta.db_table)} "  # noqa: S608 (names from the model, not input)
+        f"SET {quote(meta.get_field('ledger_index').column)} = %s "
+        f"WHERE {quote(meta.pk.column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(tx.ledger_index, tx.pk) for tx in built])
 
 
 def _add_totals(actor: User, built: list[Transaction]) -> None:
