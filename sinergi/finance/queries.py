@@ -36,8 +36,10 @@ from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Participation, Partnership
 
 ZERO = Decimal(0)
-# Movements that spend: disbursements to others and the partnership's own expenditure.
-SPENDING_TYPES = frozenset({TransactionType.DISBURSEMENT, TransactionType.EXPENDITURE})
+# Movements that spend: expenditure on goods and services (IATI 4). Disbursements (3) pass
+# funds on to an implementer, usually another partner who then reports its expenditure:
+# counting both would count the same rupiah twice, so disbursements are shown apart.
+SPENDING_TYPES = frozenset({TransactionType.EXPENDITURE})
 # Pledges counted as committed resources (the funding gap is budget minus committed).
 COMMITTED_STATUSES = frozenset({PledgeStatus.COMMITTED, PledgeStatus.FULFILLED})
 BURN_MONTHS = 3
@@ -119,6 +121,8 @@ class Overview:
     pledged: Decimal
     received: Decimal
     spent: Decimal
+    disbursed: Decimal
+    cash_balance: Decimal
     burn_rate: Decimal
     months_left: Decimal | None
     pending_count: int
@@ -138,8 +142,9 @@ class Overview:
 
     @property
     def balance(self) -> Decimal:
-        """Received minus spent: funds in hand."""
-        return self.received - self.spent
+        """Cash received minus cash spent: funds in hand (in-kind deliveries are not
+        spendable money)."""
+        return self.cash_balance
 
 
 def pledge_timing(pledge: Pledge, today: date) -> str:
@@ -214,8 +219,9 @@ def overview(partnership: Partnership, *, today: date | None = None) -> Overview
             kinds[pledge.kind].committed += pledge.base_amount
 
     # Movements: received, spent, by month, by line and by partner.
-    received = spent = ZERO
+    received = spent = disbursed = ZERO
     by_month: dict[date, Decimal] = defaultdict(Decimal)
+    cash_by_month: dict[date, Decimal] = defaultdict(Decimal)
     by_line: dict[int, Decimal] = defaultdict(Decimal)
     by_provider: dict[int, Decimal] = defaultdict(Decimal)
     for total in totals:
@@ -229,15 +235,22 @@ def overview(partnership: Partnership, *, today: date | None = None) -> Overview
             by_month[total.month] += total.amount
             by_line[total.budget_line_id] += total.amount
             by_provider[total.provider_id] += total.amount
+            if total.kind == ResourceKind.CASH:
+                cash_by_month[total.month] += total.amount
+        elif total.transaction_type == TransactionType.DISBURSEMENT:
+            disbursed += total.amount
 
     this_month = today.replace(day=1)
     recent = [_month_back(this_month, n) for n in range(BURN_MONTHS)]
     burn_rate = sum((by_month.get(m, ZERO) for m in recent), ZERO) / BURN_MONTHS
     burn_rate = burn_rate.quantize(Decimal(1).scaleb(-4), ROUND_HALF_UP)
-    balance = received - spent
+    # Months of funds left: cash in hand over the cash spent per month.
+    cash = kinds[ResourceKind.CASH]
+    balance = cash.received - cash.spent
+    cash_burn = sum((cash_by_month.get(m, ZERO) for m in recent), ZERO) / BURN_MONTHS
     months_left = None
-    if burn_rate > 0:
-        months_left = max(balance / burn_rate, ZERO).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    if cash_burn > 0:
+        months_left = max(balance / cash_burn, ZERO).quantize(Decimal("0.1"), ROUND_HALF_UP)
     monthly = [
         (m, by_month.get(m, ZERO))
         for m in (_month_back(this_month, n) for n in reversed(range(CHART_MONTHS)))
@@ -283,6 +296,8 @@ def overview(partnership: Partnership, *, today: date | None = None) -> Overview
         pledged=pledged,
         received=received,
         spent=spent,
+        disbursed=disbursed,
+        cash_balance=balance,
         burn_rate=burn_rate,
         months_left=months_left,
         pending_count=pending["n"] or 0,
