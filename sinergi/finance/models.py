@@ -248,8 +248,11 @@ class Pledge(models.Model):
     rate = models.DecimalField(_("rate"), **RATE)
     rate_date = models.DateField(_("rate date"), null=True, blank=True)
     base_amount = models.DecimalField(_("amount in base currency"), **MONEY)
-    # Maintained by the services: what linked flow transactions delivered, in base currency,
-    # and the value date on which the delivered total first reached the pledge.
+    # Maintained by the services: what linked flow transactions delivered, in the pledge's
+    # own currency (which decides fulfilment: a USD pledge paid in full is fulfilled
+    # whatever the rupiah did meanwhile) and in base currency (for totals), and the value
+    # date on which the delivered total first reached the pledge.
+    delivered = models.DecimalField(_("delivered in the pledge's currency"), **MONEY, default=0)
     delivered_base = models.DecimalField(_("delivered"), **MONEY, default=0)
     delivered_on = models.DateField(_("fully delivered on"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -54,6 +54,13 @@ def convert(amount: Decimal, rate: Decimal, base_currency: str) -> Decimal:
         return quantize(amount * rate, base_currency)
 
 
+def convert_back(base_amount: Decimal, rate: Decimal, currency: str) -> Decimal:
+    """`base_amount` back in `currency` at `rate` (base units per unit), rounded once."""
+    with localcontext() as context:
+        context.prec = EXACT_DIGITS
+        return quantize(base_amount / rate, currency)
+
+
 def parse_amount(value: object, currency: str, *, field: str = "amount") -> Decimal:
     """A positive Decimal amount with no more digits than `currency` has, or a field error.
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Count, F, Max, QuerySet, Sum
+from django.db.models import Count, F, Max, QuerySet
 
 from sinergi.finance import importer, rollups, services
 from sinergi.finance.models import (
@@ -364,17 +364,20 @@ class _Check:
     def check_pledges(self) -> None:
         for batch in self.rows(self.scoped(Pledge.objects.all())):
             ids = [p.pk for p in batch]
-            delivered = dict(
-                Transaction.objects.filter(
-                    pledge_id__in=ids,
-                    status__in=COUNTING_STATUSES,
-                    transaction_type__in=FLOW_TYPES,
-                )
-                .values("pledge_id")
-                .order_by()
-                .annotate(total=Sum("base_amount"))
-                .values_list("pledge_id", "total")
-            )
+            # Added up here in Decimal (SQLite's SUM adds floats), in base and own currency.
+            by_id = {p.pk: p for p in batch}
+            delivered: dict[int, Decimal] = {}
+            delivered_own: dict[int, Decimal] = {}
+            for tx in Transaction.objects.filter(
+                pledge_id__in=ids,
+                status__in=COUNTING_STATUSES,
+                transaction_type__in=FLOW_TYPES,
+            ).only("pledge_id", "amount", "currency", "base_amount"):
+                pledge = by_id[tx.pledge_id]
+                delivered[tx.pledge_id] = delivered.get(tx.pledge_id, Decimal(0)) + tx.base_amount
+                delivered_own[tx.pledge_id] = delivered_own.get(
+                    tx.pledge_id, Decimal(0)
+                ) + services.delivered_in_pledge_currency(pledge, tx)
             changes: dict[int, list[PledgeStatusChange]] = {}
             for change in PledgeStatusChange.objects.filter(pledge_id__in=ids).order_by(
                 "pledge_id", "pk"
@@ -408,6 +411,13 @@ class _Check:
                         what,
                         f"delivered_base is {pledge.delivered_base} but its counting "
                         f"transactions deliver {total}",
+                    )
+                own = delivered_own.get(pledge.pk) or Decimal(0)
+                if pledge.delivered != own:
+                    self.fail(
+                        what,
+                        f"delivered is {pledge.delivered} {pledge.currency} but its counting "
+                        f"transactions deliver {own}",
                     )
                 status = PledgeStatus.PLEDGED
                 for change in changes.get(pledge.pk, []):

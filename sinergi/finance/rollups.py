@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F
 
 from sinergi.finance.models import Rollup, Transaction
 
@@ -34,11 +33,15 @@ def add(transaction: Transaction, sign: int = 1) -> None:
         "provider_id": transaction.provider_organisation_id or 0,
         "budget_line_id": transaction.budget_line_id or 0,
     }
-    updated = Rollup.objects.filter(**key).update(
-        amount=F("amount") + amount, count=F("count") + count
-    )
-    if not updated:
+    # Read, add in Decimal, write: SQLite would add `F("amount") + amount` in floating
+    # point. Safe without a row lock: every finance write holds the ledger's head lock.
+    row = Rollup.objects.filter(**key).first()
+    if row is None:
         Rollup.objects.create(**key, amount=amount, count=count)
+    else:
+        row.amount += amount
+        row.count += count
+        row.save(update_fields=["amount", "count"])
 
 
 Key = tuple[date, str, str, int, int]  # month, IATI type, kind, provider id, budget line id

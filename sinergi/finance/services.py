@@ -23,7 +23,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,7 +56,15 @@ from sinergi.finance.models import (
     TransactionStatus,
     TransactionType,
 )
-from sinergi.finance.money import MAX_AMOUNT, check_currency, convert, parse_amount, quantize
+from sinergi.finance.money import (
+    EXACT_DIGITS,
+    MAX_AMOUNT,
+    check_currency,
+    convert,
+    convert_back,
+    parse_amount,
+    quantize,
+)
 from sinergi.ledger.log import append as record
 from sinergi.ledger.log import append_many
 from sinergi.partners.models import Organisation
@@ -497,7 +505,9 @@ def _valuation(
     each = parse_amount(unit_rate, currency, field="unit_rate")
     if not unit_text:
         raise _field_error("unit", _("Name the unit, e.g. person-days."))
-    value = quantize(count * each, currency)
+    with localcontext() as context:
+        context.prec = EXACT_DIGITS  # 10^16 x 10^16 must not overflow into an error
+        value = quantize(count * each, currency)
     if value > MAX_AMOUNT:
         raise _field_error("amount", _("The amount is too large."))
     if amount not in (None, "") and parse_amount(amount, currency) != value:
@@ -610,6 +620,14 @@ def change_pledge_status(
     return pledge
 
 
+def delivered_in_pledge_currency(pledge: Pledge, tx: Transaction) -> Decimal:
+    """What `tx` delivers towards `pledge`, in the pledge's currency: its own amount when
+    the currencies match, else its base amount at the pledge's rate."""
+    if tx.currency == pledge.currency:
+        return tx.amount
+    return convert_back(tx.base_amount, pledge.rate, pledge.currency)
+
+
 def _deliver(actor: User, pledge_id: int, tx: Transaction, sign: int) -> None:
     """Keep the pledge's delivered total with a linked flow transaction that starts (1) or
     stops (-1) counting. A pledge whose delivery starts, or that an incoming commitment
@@ -621,13 +639,18 @@ def _deliver(actor: User, pledge_id: int, tx: Transaction, sign: int) -> None:
         return
     if tx.transaction_type not in FLOW_TYPES:
         return
+    pledge.delivered += delivered_in_pledge_currency(pledge, tx) * sign
     pledge.delivered_base += tx.base_amount * sign
-    if pledge.delivered_base >= pledge.base_amount and pledge.delivered_on is None:
+    # Fulfilment is judged in the pledge's own currency: a USD pledge paid in full in USD
+    # is fulfilled whatever the rupiah did between the pledge and the payment.
+    if pledge.delivered >= pledge.amount and pledge.delivered_on is None:
         pledge.delivered_on = tx.value_date
-    elif pledge.delivered_base < pledge.base_amount:
+    elif pledge.delivered < pledge.amount:
         pledge.delivered_on = None
     Pledge.objects.filter(pk=pledge.pk).update(
-        delivered_base=pledge.delivered_base, delivered_on=pledge.delivered_on
+        delivered=pledge.delivered,
+        delivered_base=pledge.delivered_base,
+        delivered_on=pledge.delivered_on,
     )
     if sign > 0 and pledge.status == PledgeStatus.PLEDGED:
         _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, _("Delivery started"))

@@ -358,3 +358,45 @@ def test_given_bulk_rows_with_bad_row_in_the_middle_then_nothing_written(funded)
     )
     assert [payload(t.ledger_index)["transaction"] for t in saved] == [t.pk for t in saved]
     assert Rollup.objects.get(transaction_type="4").amount == Decimal("4003")
+
+
+def test_given_usd_pledge_paid_in_full_in_usd_when_rupiah_strengthened_then_fulfilled(funded):
+    pledge = services.record_pledge(
+        actor=funded.funder_admin,
+        partnership=funded.partnership,
+        organisation=funded.funder,
+        amount="10000",
+        currency="USD",
+        pledged_on=date(2026, 1, 10),
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 6, 30),
+    )
+    services.set_rate(
+        actor=funded.coordinator,
+        partnership=funded.partnership,
+        currency="USD",
+        date=date(2026, 3, 1),
+        rate="15000",
+    )
+    incoming(funded, pledge=pledge, amount="10000")
+    pledge.refresh_from_db()
+    assert pledge.delivered == Decimal("10000")
+    assert pledge.delivered_base == Decimal("150000000") < pledge.base_amount
+    assert pledge.status == PledgeStatus.FULFILLED
+
+
+def test_given_huge_in_kind_valuation_then_field_error_not_a_crash(funded):
+    with pytest.raises(ValidationError) as error:
+        services.record_pledge(
+            actor=funded.coordinator,
+            partnership=funded.partnership,
+            organisation=funded.company,
+            kind="goods",
+            quantity="1000000000000000",
+            unit="boxes",
+            unit_rate="1000000000000000",
+            currency="IDR",
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 12, 31),
+        )
+    assert "amount" in error.value.message_dict
