@@ -374,7 +374,7 @@ class Finance:
                     f"from {ctx.orgs[org].name}",
                     "budget_line_id": None, "rate": rate, "rate_date": rate_date,
                     "base_amount": money.convert(amount, rate, base),
-                    "delivered_base": Decimal(0), "delivered_on": None,
+                    "delivered": Decimal(0), "delivered_base": Decimal(0), "delivered_on": None,
                     "created_by_id": coordinator.pk,
                     "created_at": datetime.combine(pledged_on, datetime.min.time(), UTC),
                     "ledger_index": None,
@@ -503,10 +503,11 @@ class Finance:
                 self.approvals(row, approvers, required, [bench, coordinator], Approval)
             if row["pledge_id"] and row["status"] in ("recorded", "approved"):
                 pledge = pledge_by_id[row["pledge_id"]]
+                pledge["delivered"] += services.delivered_in_pledge_currency(
+                    as_model(pledge), as_model(row)
+                )
                 pledge["delivered_base"] += row["base_amount"]
-                if pledge["delivered_on"] is None and (
-                    pledge["delivered_base"] >= pledge["base_amount"]
-                ):
+                if pledge["delivered_on"] is None and pledge["delivered"] >= pledge["amount"]:
                     pledge["delivered_on"] = row["value_date"]
 
         # Pledges' status follows what was delivered (as the services move it), or a

@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -187,12 +188,15 @@ def measure_imports(env: dict[str, str], sizes: list[int]) -> dict:
         for rows in sizes:
             slot = len(found)  # a partnership no earlier import touched
             print(f"  importing {rows:,} rows from {fmt.upper()}", flush=True)
-            found[f"{fmt}-{rows}"] = run_json(
-                [str(BENCH_DIR / "importing.py"), "--format", fmt, "--rows", str(rows),
-                 "--slot", str(slot)],
-                env,
-                timeout=1800,
-            )  # fmt: skip
+            try:
+                found[f"{fmt}-{rows}"] = run_json(
+                    [str(BENCH_DIR / "importing.py"), "--format", fmt, "--rows", str(rows),
+                     "--slot", str(slot)],
+                    env,
+                    timeout=900,
+                )  # fmt: skip
+            except (RuntimeError, subprocess.TimeoutExpired) as error:
+                found[f"{fmt}-{rows}"] = {"error": f"failed: {error}"}
     return found
 
 
