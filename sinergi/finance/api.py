@@ -58,16 +58,6 @@ LATEST_DATE = date(2199, 12, 31)
 MAX_APPROVERS = 50
 MAX_AMOUNT_CHARS = 40
 MAX_RATES_CSV_BYTES = 2 * 1024 * 1024
-# Free-text transaction fields: null in a correction means empty.
-TEXT_FIELDS = frozenset(
-    {
-        "provider_name",
-        "provider_activity_id",
-        "receiver_name",
-        "receiver_activity_id",
-        "description",
-    }
-)
 
 
 # ---------------------------------------------------------------- input types
@@ -328,7 +318,7 @@ class BudgetLineOut(Schema):
     period_end: date
     amount: str
     currency: str
-    spent: str = Field(description="Disbursed and spent against the line (base currency)")
+    spent: str = Field(description="Spent (expenditure) against the line (base currency)")
     remaining: str
     revision: int
 
@@ -425,7 +415,8 @@ class SummaryOut(Schema):
     funding_gap: str = Field(description="Budget minus committed")
     received: str
     spent: str
-    balance: str = Field(description="Received minus spent")
+    disbursed: str = Field(description="Disbursed to implementers (not counted as spent)")
+    balance: str = Field(description="Cash received minus cash spent")
     burn_rate: str = Field(description="Average spent per month over the last three months")
     months_left: str | None
     pending_approval: PendingOut
@@ -461,21 +452,22 @@ class ReasonIn(Schema):
 
 
 class CorrectionIn(Schema):
-    """The reason and only the fields that change; the others are copied."""
+    """The reason and only the fields that change; the others are copied. Only the links
+    (organisations, budget line, pledge) can be cleared with null; text is cleared with ""."""
 
     reason: str = Field(min_length=1, max_length=500)
-    transaction_type: str | None = None
-    amount: Amount | None = None
-    currency: str | None = Field(None, max_length=3)
-    value_date: FinanceDate | None = None
-    kind: str | None = None
+    transaction_type: str = Field(None)
+    amount: Amount = Field(None)
+    currency: str = Field(None, max_length=3)
+    value_date: FinanceDate = Field(None)
+    kind: str = Field(None)
     provider_organisation: Id | None = None
-    provider_name: str | None = Field(None, max_length=200)
-    provider_activity_id: str | None = Field(None, max_length=150)
+    provider_name: str = Field(None, max_length=200)
+    provider_activity_id: str = Field(None, max_length=150)
     receiver_organisation: Id | None = None
-    receiver_name: str | None = Field(None, max_length=200)
-    receiver_activity_id: str | None = Field(None, max_length=150)
-    description: str | None = Field(None, max_length=500)
+    receiver_name: str = Field(None, max_length=200)
+    receiver_activity_id: str = Field(None, max_length=150)
+    description: str = Field(None, max_length=500)
     budget_line: Id | None = None
     pledge: Id | None = None
 
@@ -949,6 +941,7 @@ def summary_body(partnership: Partnership) -> dict[str, Any]:
         "funding_gap": money(overview.gap),
         "received": money(overview.received),
         "spent": money(overview.spent),
+        "disbursed": money(overview.disbursed),
         "balance": money(overview.balance),
         "burn_rate": money(overview.burn_rate),
         "months_left": _plain(overview.months_left),
@@ -1102,9 +1095,6 @@ def correct_transaction(request: HttpRequest, slug: str, pk: int, payload: Corre
     _require(policy.can_record_finance(request.auth, partnership, tx.organisation))
     changes = payload.dict(exclude_unset=True)
     reason = changes.pop("reason")
-    for name, value in list(changes.items()):
-        if value is None and name in TEXT_FIELDS:
-            changes[name] = ""
     _resolve_transaction_fields(partnership, changes)
     reversal, replacement = services.correct_transaction(
         actor=request.auth, transaction=tx, reason=reason, **changes

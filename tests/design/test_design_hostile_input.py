@@ -29,6 +29,7 @@ import pkgutil
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -42,6 +43,19 @@ import sinergi.partners
 import sinergi.partnerships
 from sinergi.access.services import create_api_token
 from sinergi.api import api
+from sinergi.finance import services as finance_services
+from sinergi.finance.models import (
+    Approval,
+    ApprovalRule,
+    BudgetLine,
+    BudgetRevision,
+    ExchangeRate,
+    Pledge,
+    PledgeStatusChange,
+    Rollup,
+    Transaction,
+    TransactionDocument,
+)
 from sinergi.ledger import log
 from sinergi.ledger.models import Entry
 from sinergi.partners.capabilities import services as capability_services
@@ -83,6 +97,7 @@ DESIGN_TAGS = {
     "matching",
     "capabilities",
     "sdg",
+    "finance",
 }
 CORE_TAGS = {"partnerships", "organisations", "account", "ledger"}
 DESIGN_MODULES = tuple(
@@ -100,6 +115,8 @@ SECRET_NEED = "Quiet land-title lawyers"
 SECRET_EXPECTATION = "Exclusive carbon credits"
 SECRET_CONTRIBUTION = "Undisclosed seedling fund"
 SECRET_AGREEMENT = "Clause on the undisclosed land swap"
+SECRET_BUDGET = "Hidden mangrove land fund"
+SECRET_PAYMENT = "Quiet payment to the land broker"
 SECRETS = (
     SECRET_TITLE,
     SECRET_GOAL,
@@ -108,6 +125,8 @@ SECRETS = (
     SECRET_EXPECTATION,
     SECRET_CONTRIBUTION,
     SECRET_AGREEMENT,
+    SECRET_BUDGET,
+    SECRET_PAYMENT,
 )
 SECRET_SLUG = "secret-mangrove"
 MISSING_SLUG = "no-such-partnership-here"
@@ -134,6 +153,80 @@ class Side:
     need: CapabilityNeed
     capability: Capability
     version: int  # a version number only this side has
+    books: Books  # its finance
+
+
+@dataclass
+class Books:
+    """A side's finance: a budget line, a USD rate, an expenditure, a pledge, and a partner
+    admin (besides the coordinator) who records what the coordinator may approve."""
+
+    recorder: Person
+    line: BudgetLine
+    transaction: Transaction
+    pledge: Pledge
+
+
+def _books(
+    partnership: Partnership, coordinator: Person, organisation: Organisation, secret: bool
+) -> Books:
+    recorder = PersonFactory(organisation=organisation)
+    MembershipFactory(partnership=partnership, person=recorder, role="partner_admin")
+    line = finance_services.create_budget_line(
+        actor=coordinator,
+        partnership=partnership,
+        title=SECRET_BUDGET if secret else "Cold boxes",
+        amount="500000000",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+    )
+    finance_services.set_rate(
+        actor=coordinator,
+        partnership=partnership,
+        currency="USD",
+        date=date(2026, 1, 1),
+        rate="15800",
+    )
+    return Books(
+        recorder=recorder,
+        line=line,
+        transaction=_expenditure(partnership, recorder, organisation, line, secret),
+        pledge=_pledge(partnership, coordinator, organisation),
+    )
+
+
+def _expenditure(
+    partnership: Partnership,
+    recorder: Person,
+    organisation: Organisation,
+    line: BudgetLine | None = None,
+    secret: bool = False,
+) -> Transaction:
+    return finance_services.record_transaction(
+        actor=recorder,
+        partnership=partnership,
+        transaction_type="4",
+        amount="150000",
+        currency="IDR",
+        value_date=date(2026, 3, 1),
+        provider_organisation=organisation,
+        receiver_name="Toko Dingin",
+        description=SECRET_PAYMENT if secret else "Cool boxes",
+        budget_line=line,
+    )
+
+
+def _pledge(partnership: Partnership, actor: Person, organisation: Organisation) -> Pledge:
+    return finance_services.record_pledge(
+        actor=actor,
+        partnership=partnership,
+        organisation=organisation,
+        amount="1000.00",
+        currency="USD",
+        pledged_on=date(2026, 2, 1),
+        period_start=date(2026, 2, 1),
+        period_end=date(2026, 6, 30),
+    )
 
 
 @dataclass
@@ -241,6 +334,7 @@ def _side(
         need=need,
         capability=capability,
         version=drafts,
+        books=_books(partnership, coordinator, organisation, secret),
     )
 
 
@@ -329,6 +423,16 @@ SNAPSHOT_MODELS = (
     CapabilityNeed,
     Capability,
     CapabilityCoverage,
+    BudgetLine,
+    BudgetRevision,
+    ExchangeRate,
+    Pledge,
+    PledgeStatusChange,
+    Transaction,
+    TransactionDocument,
+    ApprovalRule,
+    Approval,
+    Rollup,
 )
 
 
@@ -473,6 +577,9 @@ ID_KINDS = {
     ("capabilities", "pk"): "capability",
     ("sign", "organisation"): "signer",
     ("sdg", "code"): "sdg_code",
+    ("transactions", "pk"): "transaction",
+    ("pledges", "pk"): "pledge",
+    ("budget-lines", "pk"): "budget_line",
 }
 PARAM = re.compile(r"\{(\w+)\}|<(?:\w+:)?(\w+)>")
 
@@ -508,6 +615,9 @@ def ids_of(side: Side) -> dict[str, Any]:
         "capability": side.capability.pk,
         "signer": side.organisation.slug,
         "sdg_code": "3",
+        "transaction": side.books.transaction.pk,
+        "pledge": side.books.pledge.pk,
+        "budget_line": side.books.line.pk,
     }
 
 
@@ -607,6 +717,54 @@ def valid_body(name: str, world: World) -> dict[str, Any]:
             "evidence": "Annual report",
         },
         "CapabilityPatch": lambda: {"description": "Small grants", "regions": ["ID"]},
+        "TransactionIn": lambda: {
+            "transaction_type": "4",
+            "amount": "150000",
+            "currency": "",
+            "value_date": "2026-03-02",
+            "kind": "cash",
+            "provider_organisation": a.organisation.pk,
+            "receiver_name": "Toko Es",
+            "description": "Ice packs",
+            "budget_line": a.books.line.pk,
+        },
+        "ReasonIn": lambda: {"reason": "Recorded twice"},
+        "CorrectionIn": lambda: {"reason": "Wrong amount", "amount": "120000"},
+        "DecisionIn": lambda: {"decision": "approve", "reason": "Quotes attached"},
+        "PledgeIn": lambda: {
+            "organisation": a.organisation.pk,
+            "kind": "personnel",
+            "currency": "",
+            "quantity": "10",
+            "unit": "person-days",
+            "unit_rate": "150000",
+            "pledged_on": "2026-02-01",
+            "period_start": "2026-02-01",
+            "period_end": "2026-06-30",
+            "description": "Vaccinators' time",
+            "budget_line": a.books.line.pk,
+        },
+        "PledgeStatusIn": lambda: {"status": "committed", "reason": "Board approved"},
+        "BudgetLineIn": lambda: {
+            "title": "Training",
+            "amount": "25000000",
+            "period_start": "2026-01-01",
+            "period_end": "2026-06-30",
+            "work_package": a.work_package.pk,
+            "reason": "First budget",
+        },
+        "BudgetLinePatch": lambda: {"reason": "Donor top-up", "amount": "600000000"},
+        "RateIn": lambda: {
+            "currency": "EUR",
+            "date": "2026-01-01",
+            "rate": "17250.5",
+            "source": "BI",
+        },
+        "ApprovalRuleIn": lambda: {
+            "threshold": "100000",
+            "required": 1,
+            "approver_organisations": [],
+        },
     }
     if name not in bodies:
         pytest.fail(f"describe a valid {name} body in valid_body()")
@@ -652,6 +810,18 @@ def prepare(op: Operation, world: World) -> dict[str, Any]:
             AgreementSignature.objects.filter(version__partnership=partnership).delete()
     elif op.path.endswith("/lifecycle/stage"):
         Partnership.objects.filter(pk=partnership.pk).update(stage=Stage.BUILDING)
+    elif op.path.endswith(("/transactions/{pk}/reverse", "/transactions/{pk}/correct")):
+        # A transaction is reversed or corrected once: each attempt gets a fresh one.
+        values["pk"] = _expenditure(partnership, a.books.recorder, a.organisation).pk
+    elif op.path.endswith("/transactions/{pk}/decision"):
+        # An expenditure above the coordinators' threshold, recorded by someone else.
+        if not ApprovalRule.objects.filter(partnership=partnership).exists():
+            finance_services.set_approval_rule(
+                actor=a.coordinator, partnership=partnership, threshold="100000"
+            )
+        values["pk"] = _expenditure(partnership, a.books.recorder, a.organisation).pk
+    elif op.path.endswith("/pledges/{pk}/status"):
+        values["pk"] = _pledge(partnership, a.coordinator, a.organisation).pk
     return values
 
 
@@ -1093,9 +1263,20 @@ FREE_TEXT = {
     "exit_strategy",
     "reason",
     "code",  # a work package's own code, e.g. "Output 1.2"
+    "provider_name",  # an outside party's name
+    "receiver_name",
+    "provider_activity_id",  # IATI activity identifiers are the publisher's own strings
+    "receiver_activity_id",
+    "source",  # where an exchange rate comes from
 }
 # (body, field) where 0 is a legitimate integer.
-ZERO_ALLOWED = {("WorkPackageIn", "position"), ("WorkPackagePatch", "position")}
+ZERO_ALLOWED = {
+    ("WorkPackageIn", "position"),
+    ("WorkPackagePatch", "position"),
+    ("BudgetLineIn", "amount"),  # a budget line may start at zero
+    ("BudgetLinePatch", "amount"),
+    ("ApprovalRuleIn", "threshold"),  # every expenditure needs approval
+}
 # Integer fields with a documented range: just outside it is refused, its ends are not.
 RANGES = {"importance": (1, 5), "weight": (1, 5), "majority_percent": (51, 100)}
 
@@ -1111,8 +1292,11 @@ class Mutation:
 
 def _kind(prop: dict[str, Any]) -> tuple[str, bool, dict[str, Any]]:
     """("string" | "date" | "integer" | "decimal" | "id_or_key" | "strings" | "integers" |
-    "objects", nullable, the non-null schema)."""
-    options = prop.get("anyOf", [prop])
+    "objects" | "boolean", nullable, the non-null schema)."""
+    options = []
+    for option in prop.get("anyOf", [prop]):
+        # A nullable type of its own (e.g. an amount: string or integer) nests its anyOf.
+        options.extend(option.get("anyOf", [option]))
     nullable = any(option.get("type") == "null" for option in options)
     options = [option for option in options if option.get("type") != "null"]
     types = {option.get("type") for option in options}
@@ -1125,6 +1309,8 @@ def _kind(prop: dict[str, Any]) -> tuple[str, bool, dict[str, Any]]:
         return "decimal", nullable, main
     if types == {"integer", "string"}:
         return "id_or_key", nullable, main
+    if types == {"boolean"}:
+        return "boolean", nullable, main
     if types == {"array"}:
         items = main["items"]
         if "$ref" in items:

@@ -444,7 +444,7 @@ def test_given_changed_fields_when_correcting_then_reversal_and_replacement(fund
     body = ok(
         api.post(
             api.url(funded, f"/transactions/{tx.pk}/correct"),
-            {"reason": "Wrong amount", "amount": "12000.00", "description": None},
+            {"reason": "Wrong amount", "amount": "12000.00", "description": ""},
         ),
         201,
     )
