@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
@@ -23,7 +24,9 @@ from sinergi.access import policy
 from sinergi.finance import importer
 
 router = Router(tags=["finance"])
-SPREADSHEET = File(..., description="A .csv (UTF-8) or .xlsx file, at most 50 MB")
+# Optional for ninja, so that the partnership is looked up first (a private one answers
+# 404 whatever the body) and a missing file is a 422 on "file".
+SPREADSHEET = File(None, description="A .csv (UTF-8) or .xlsx file, at most 50 MB")
 
 
 class ImportErrorOut(Schema):
@@ -69,11 +72,15 @@ class ImportOut(Schema):
     summary="Import transactions from a CSV or XLSX file (preview, or commit all or nothing)",
 )
 def import_transactions(
-    request: HttpRequest, slug: str, commit: bool = False, file: UploadedFile = SPREADSHEET
+    request: HttpRequest, slug: str, commit: bool = False, file: UploadedFile | None = SPREADSHEET
 ) -> Any:
     partnership = policy.get_partnership_for(request.user, slug)
     if not policy.can_view_finance(request.user, partnership):
         raise Http404("No such partnership.")
+    if not importer.may_import(request.user, partnership):
+        raise PermissionDenied
+    if file is None:
+        raise ValidationError({"file": [_("Send the spreadsheet as the multipart field “file”.")]})
     result = importer.import_transactions(
         request.user, partnership, file, file.name or "", commit=commit
     )
