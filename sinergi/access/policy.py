@@ -319,3 +319,15 @@ def can_approve_for(user: User, partnership: Partnership, approvers: set[int]) -
     if user.organisation_id in approvers:
         return user.organisation_id
     return None
+
+
+def can_import_finance(user: User, partnership: Partnership) -> bool:
+    """Whether `user` may import transactions from a spreadsheet at all: coordinators and
+    staff (any partner's books) and partner admins (their own organisation's books; each
+    row is still checked with `can_record_finance`)."""
+    if not user.is_authenticated:
+        return False
+    if can_manage_finance(user, partnership):
+        return True
+    organisation = getattr(user, "organisation", None)
+    return organisation is not None and can_record_finance(user, partnership, organisation)

@@ -24,11 +24,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from sinergi.core.spreadsheets import CSV_TYPE, XLSX_TYPE, neutralise
 from sinergi.finance.models import ResourceKind, Transaction, TransactionStatus, TransactionType
 from sinergi.finance.money import quantize
 from sinergi.partnerships.models import Partnership
-from sinergi.partnerships.raci.export import CSV_TYPE, XLSX_TYPE
-from sinergi.partnerships.raci.export import _safe as neutralise
 
 CHUNK = 2000
 

@@ -77,7 +77,7 @@ def import_transactions(
     partnership = policy.get_partnership_for(request.user, slug)
     if not policy.can_view_finance(request.user, partnership):
         raise Http404("No such partnership.")
-    if not importer.may_import(request.user, partnership):
+    if not policy.can_import_finance(request.user, partnership):
         raise PermissionDenied
     if file is None:
         raise ValidationError({"file": [_("Send the spreadsheet as the multipart field “file”.")]})

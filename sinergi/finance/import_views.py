@@ -22,10 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sinergi.access import policy
 from sinergi.core.errors import Conflict
 from sinergi.core.forms import apply_domain_errors
+from sinergi.core.spreadsheets import CSV_TYPE, XLSX_TYPE
 from sinergi.finance import importer
 from sinergi.finance.models import TransactionType
 from sinergi.partnerships.models import Partnership
-from sinergi.partnerships.raci.export import CSV_TYPE, XLSX_TYPE
 
 # A request this much larger than the file limit is refused before reading its file.
 REQUEST_SLACK = 1024 * 1024
@@ -52,7 +52,7 @@ def _importable(request: HttpRequest, slug: str) -> Partnership:
     partnership = policy.get_partnership_for(request.user, slug)
     if not policy.can_view_finance(request.user, partnership):
         raise Http404("No such partnership.")
-    if not importer.may_import(request.user, partnership):
+    if not policy.can_import_finance(request.user, partnership):
         raise PermissionDenied
     return partnership
 

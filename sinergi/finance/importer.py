@@ -230,18 +230,6 @@ def _file_error(message: str) -> ValidationError:
 # ---------------------------------------------------------------- who may import
 
 
-def may_import(user: User, partnership: Partnership) -> bool:
-    """Whether `user` may import transactions into `partnership` at all: coordinators and
-    staff (any partner's books) and partner admins (their own organisation's books; each
-    row is still checked with `policy.can_record_finance`)."""
-    if not user.is_authenticated:
-        return False
-    if policy.can_manage_finance(user, partnership):
-        return True
-    organisation = getattr(user, "organisation", None)
-    return organisation is not None and policy.can_record_finance(user, partnership, organisation)
-
-
 # ---------------------------------------------------------------- reading files
 
 
@@ -745,7 +733,7 @@ def import_transactions(
     `partnership`. Otherwise returns an ImportResult; with `commit`, `imported` is the
     number written, or 0 when any row had an error (then nothing was written).
     """
-    if not may_import(actor, partnership):
+    if not policy.can_import_finance(actor, partnership):
         raise PermissionDenied(_("You may not import transactions in this partnership."))
     kind = format_of(filename)
     _check_size(fileobj)

@@ -16,11 +16,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sinergi.core.spreadsheets import CSV_TYPE, XLSX_TYPE, neutralise
 from sinergi.partnerships.models import Raci
 from sinergi.partnerships.raci.queries import RaciMatrix
-
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 LETTER_MEANINGS = {
     Raci.RESPONSIBLE: gettext_lazy("Responsible: does the work"),
@@ -60,13 +58,6 @@ def rows(found: RaciMatrix) -> list[list[str]]:
     return table
 
 
-def _safe(text: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
 def _filename(found: RaciMatrix, extension: str) -> str:
     return f"raci-{slugify(found.partnership.slug)}-{timezone.localdate().isoformat()}.{extension}"
 
@@ -82,7 +73,7 @@ def csv_response(found: RaciMatrix) -> HttpResponse:
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     for line in rows(found):
-        writer.writerow([_safe(str(value)) for value in line])
+        writer.writerow([neutralise(str(value)) for value in line])
     response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type=CSV_TYPE)
     return _attachment(response, _filename(found, "csv"))
 
