@@ -1423,23 +1423,11 @@ def put_approval_rule(request: HttpRequest, slug: str, payload: ApprovalRuleIn) 
     _require(policy.can_manage_finance(request.auth, partnership))
     ids = payload.approver_organisations
     approvers = _organisations(ids, "approver_organisations") if ids else {}
-    try:
-        services.set_approval_rule(
-            actor=request.auth,
-            partnership=partnership,
-            threshold=payload.threshold,
-            required=payload.required,
-            approver_organisations=list(approvers.values()),
-        )
-    except ValidationError as error:
-        # The threshold is read as an amount: its errors come back under "amount".
-        raise _renamed(error, "amount", "threshold") from None
-    return _rule_body(partnership)
-
-
-def _renamed(error: ValidationError, old: str, new: str) -> ValidationError:
-    if not hasattr(error, "error_dict"):
-        return error
-    return ValidationError(
-        {(new if name == old else name): messages for name, messages in error.message_dict.items()}
+    services.set_approval_rule(
+        actor=request.auth,
+        partnership=partnership,
+        threshold=payload.threshold,
+        required=payload.required,
+        approver_organisations=list(approvers.values()),
     )
+    return _rule_body(partnership)

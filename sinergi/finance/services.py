@@ -349,10 +349,15 @@ def _check_work_package(partnership: Partnership, work_package: WorkPackage | No
         raise _field_error("work_package", _("Choose a work package of this partnership."))
 
 
-def _budget_amount(partnership: Partnership, amount: object) -> Decimal:
-    if isinstance(amount, (int, Decimal, str)) and str(amount).strip() in {"0", "0.0", "0.00"}:
-        return Decimal(0)
-    return parse_amount(amount, partnership.base_currency)
+def _budget_amount(partnership: Partnership, amount: object, field: str = "amount") -> Decimal:
+    """A budget or threshold amount in the base currency; zero is allowed here."""
+    if isinstance(amount, (int, Decimal, str)) and not isinstance(amount, bool):
+        try:
+            if Decimal(str(amount).strip()) == 0:
+                return Decimal(0)
+        except InvalidOperation:
+            pass
+    return parse_amount(amount, partnership.base_currency, field=field)
 
 
 def budget_payload(line: BudgetLine, revision: BudgetRevision) -> dict[str, Any]:
@@ -977,6 +982,25 @@ def reverse_transaction(*, actor: User, transaction: Transaction, reason: object
         raise Conflict(_("This transaction has already been reversed."), "transaction") from None
 
 
+# Compared between a transaction and its would-be replacement ("Nothing was changed").
+CORRECTABLE_FIELDS = (
+    "transaction_type",
+    "kind",
+    "amount",
+    "currency",
+    "value_date",
+    "provider_organisation_id",
+    "provider_name",
+    "provider_activity_id",
+    "receiver_organisation_id",
+    "receiver_name",
+    "receiver_activity_id",
+    "description",
+    "budget_line_id",
+    "pledge_id",
+)
+
+
 def correct_transaction(
     *, actor: User, transaction: Transaction, reason: object, **changes: Any
 ) -> tuple[Transaction, Transaction]:
@@ -1008,9 +1032,10 @@ def correct_transaction(
     if unknown:
         raise _field_error(sorted(unknown)[0], _("Unknown field."))
     fields.update(changes)
-    if all(fields[name] == getattr(current, name) for name in changes):
-        raise _field_error("amount", _("Nothing was changed."))
     replacement = build_transaction(actor=actor, partnership=current.partnership, **fields)
+    compared = (*CORRECTABLE_FIELDS, "rate", "base_amount")
+    if all(getattr(replacement, name) == getattr(current, name) for name in compared):
+        raise _field_error(sorted(changes)[0] if changes else "amount", _("Nothing was changed."))
     try:
         with _atomic():
             tx = _lock_for_correction(actor, current)
@@ -1076,7 +1101,7 @@ def set_approval_rule(
     """Set the rule: expenditures above `threshold` (base currency) need `required`
     approvals — from coordinators, or from that many of `approver_organisations`."""
     _require(policy.can_manage_finance(actor, partnership))
-    limit = _budget_amount(partnership, threshold)
+    limit = _budget_amount(partnership, threshold, "threshold")
     try:
         count = int(str(required).strip())
     except (TypeError, ValueError):
@@ -1123,10 +1148,13 @@ def decide(
     expenditure is approved, counts in the totals and is locked. One rejection (with a
     reason) rejects it.
     """
+    partnership = transaction.partnership
+    rule = ApprovalRule.objects.filter(partnership=partnership).first()
+    if policy.can_approve_for(actor, partnership, approver_ids(rule) if rule else set()) is None:
+        raise PermissionDenied(_("You are not an approver in this partnership."))
     if decision not in Decision.values:
         raise _field_error("decision", _("Choose approve or reject."))
     note = _reason(reason) if decision == Decision.REJECT else _text(reason, "reason", 500)
-    partnership = transaction.partnership
     with _atomic():
         tx = (
             Transaction.objects.select_for_update()

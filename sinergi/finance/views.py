@@ -789,7 +789,6 @@ def approval_rule(request: HttpRequest, slug: str) -> HttpResponse:
                 lambda: services.set_approval_rule(
                     actor=request.user, partnership=partnership, **form.service_fields()
                 ),
-                {"amount": "threshold"},
             )
             if saved is not None:
                 messages.success(request, _("The approval rule is saved."))

@@ -400,3 +400,27 @@ def test_given_huge_in_kind_valuation_then_field_error_not_a_crash(funded):
             period_end=date(2026, 12, 31),
         )
     assert "amount" in error.value.message_dict
+
+
+def test_given_correction_that_changes_nothing_then_field_error(funded):
+    original = incoming(funded)
+    with pytest.raises(ValidationError) as error:
+        services.correct_transaction(
+            actor=funded.ngo_admin, transaction=original, reason="Same", amount="10000.00"
+        )
+    assert error.value.message_dict["amount"] == ["Nothing was changed."]
+    assert Transaction.objects.count() == 1
+
+
+def test_given_bad_threshold_then_the_error_names_the_threshold(funded):
+    with pytest.raises(ValidationError) as error:
+        services.set_approval_rule(
+            actor=funded.coordinator, partnership=funded.partnership, threshold="-1"
+        )
+    assert "threshold" in error.value.message_dict
+
+
+def test_given_outsider_deciding_with_garbage_then_denied_before_validation(funded):
+    tx = expenditure(funded)
+    with pytest.raises(PermissionDenied):
+        services.decide(actor=funded.outsider, transaction=tx, decision="maybe")
