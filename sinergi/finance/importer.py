@@ -18,7 +18,7 @@ the result. Spreadsheet cells are data, never code: formulas in XLSX are read as
 text and never computed, and text such as `=cmd|' /C calc'!A0` is stored as text (the
 exports neutralise it).
 
-The columns are documented in docs/finance-import.md (and in the downloadable template).
+The columns are documented in docs/finance/import.md (and in the downloadable template).
 """
 
 from __future__ import annotations

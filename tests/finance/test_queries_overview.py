@@ -39,7 +39,7 @@ def tx(funded, actor, **fields):
 
 
 def build(funded):
-    """The example of docs/finance.md, in IDR with USD at 15,800."""
+    """The example of docs/finance/pages.md, in IDR with USD at 15,800."""
     f = funded
     second_line = services.create_budget_line(
         actor=f.coordinator,
