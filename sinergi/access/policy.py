@@ -225,7 +225,11 @@ def can_edit_participation(user: User, participation: Participation) -> bool:
 
     Coordinators may edit every partner's; a partner admin only their own organisation's.
     """
-    partnership = participation.partnership
+    return _coordinator_or_own_admin(user, participation.partnership, participation.organisation_id)
+
+
+def _coordinator_or_own_admin(user: User, partnership: Partnership, organisation_id: int) -> bool:
+    """Staff and coordinators for any partner; a partner admin for their own organisation."""
     if is_staff(user):
         return True
     role = role_in(user, partnership)
@@ -233,7 +237,7 @@ def can_edit_participation(user: User, participation: Participation) -> bool:
         return True
     if role != MemberRole.PARTNER_ADMIN:
         return False
-    return user.organisation_id == participation.organisation_id
+    return user.organisation_id == organisation_id
 
 
 def can_sign_agreement(user: User, partnership: Partnership, organisation: Organisation) -> bool:
@@ -286,14 +290,7 @@ def can_record_finance(user: User, partnership: Partnership, organisation: Organ
 
     Coordinators record for any partner; a partner admin only for their own organisation.
     """
-    if is_staff(user):
-        return True
-    role = role_in(user, partnership)
-    if role == MemberRole.COORDINATOR:
-        return True
-    if role != MemberRole.PARTNER_ADMIN:
-        return False
-    return user.organisation_id == organisation.pk
+    return _coordinator_or_own_admin(user, partnership, organisation.pk)
 
 
 def can_manage_finance(user: User, partnership: Partnership) -> bool:

@@ -90,6 +90,16 @@ def _field_error(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
+def _log(
+    row: Any, kind: str, payload: dict[str, Any], partnership: Partnership, actor: User
+) -> None:
+    """Append `row`'s ledger entry (inside the caller's transaction) and keep its index on
+    the row, for `sinergi finance check`."""
+    entry = record(kind, payload, partnership, actor)
+    type(row).objects.filter(pk=row.pk).update(ledger_index=entry.index)
+    row.ledger_index = entry.index
+
+
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied(_("You may not do this in this partnership."))
@@ -253,9 +263,7 @@ def _put_rate(
         )
     rate.partnership = partnership
     rate.save()
-    entry = record("finance.rate.set", rate_payload(rate), partnership, actor)
-    ExchangeRate.objects.filter(pk=rate.pk).update(ledger_index=entry.index)
-    rate.ledger_index = entry.index
+    _log(rate, "finance.rate.set", rate_payload(rate), partnership, actor)
     return rate
 
 
@@ -384,9 +392,7 @@ def _add_revision(actor: User, line: BudgetLine, reason: str, kind: str) -> Budg
         reason=reason,
         actor=actor,
     )
-    entry = record(kind, budget_payload(line, revision), line.partnership, actor)
-    BudgetRevision.objects.filter(pk=revision.pk).update(ledger_index=entry.index)
-    revision.ledger_index = entry.index
+    _log(revision, kind, budget_payload(line, revision), line.partnership, actor)
     return revision
 
 
@@ -576,9 +582,7 @@ def record_pledge(
     )
     with transaction.atomic():
         pledge.save()
-        entry = record("finance.pledge.recorded", pledge_payload(pledge), partnership, actor)
-        Pledge.objects.filter(pk=pledge.pk).update(ledger_index=entry.index)
-        pledge.ledger_index = entry.index
+        _log(pledge, "finance.pledge.recorded", pledge_payload(pledge), partnership, actor)
     return pledge
 
 
@@ -594,8 +598,7 @@ def _set_pledge_status(actor: User, pledge: Pledge, status: str, reason: str) ->
         "to": status,
         "reason": reason,
     }
-    entry = record("finance.pledge.status_changed", payload, pledge.partnership, actor)
-    PledgeStatusChange.objects.filter(pk=change.pk).update(ledger_index=entry.index)
+    _log(change, "finance.pledge.status_changed", payload, pledge.partnership, actor)
 
 
 def change_pledge_status(
@@ -888,9 +891,7 @@ def _initial_status(tx: Transaction, rule: ApprovalRule | None) -> str:
 
 def _save_transaction(actor: User, tx: Transaction, kind: str = "finance.transaction.recorded"):
     tx.save()
-    entry = record(kind, transaction_payload(tx), tx.partnership, actor)
-    Transaction.objects.filter(pk=tx.pk).update(ledger_index=entry.index)
-    tx.ledger_index = entry.index
+    _log(tx, kind, transaction_payload(tx), tx.partnership, actor)
     if tx.counts:
         _start_counting(actor, tx, 1)
 
@@ -1081,9 +1082,7 @@ def attach_document(
             "size": document.size,
             "sha256": document.sha256,
         }
-        entry = record("finance.document.attached", payload, tx.partnership, actor)
-        TransactionDocument.objects.filter(pk=document.pk).update(ledger_index=entry.index)
-        document.ledger_index = entry.index
+        _log(document, "finance.document.attached", payload, tx.partnership, actor)
     return document
 
 
@@ -1128,9 +1127,7 @@ def set_approval_rule(
             "required": count,
             "approvers": sorted(o.pk for o in approvers),
         }
-        entry = record("finance.approval_rule.set", payload, partnership, actor)
-        ApprovalRule.objects.filter(pk=rule.pk).update(ledger_index=entry.index)
-        rule.ledger_index = entry.index
+        _log(rule, "finance.approval_rule.set", payload, partnership, actor)
     return rule
 
 
@@ -1206,9 +1203,7 @@ def decide(
             "required": needed,
             "status": tx.status,
         }
-        entry = record(kind, payload, partnership, actor)
-        Approval.objects.filter(pk=approval.pk).update(ledger_index=entry.index)
-        approval.ledger_index = entry.index
+        _log(approval, kind, payload, partnership, actor)
         if tx.status != TransactionStatus.PENDING:
             Transaction.objects.filter(pk=tx.pk).update(status=tx.status)
             if tx.counts:
