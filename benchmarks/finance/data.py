@@ -50,7 +50,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 BENCHMARKS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(BENCHMARKS))  # generate.py and common.py
+sys.path.insert(0, str(BENCHMARKS))  # generate.py, common.py, matching/
+
+from matching.data import pick  # noqa: E402
 
 BATCH = 20_000
 TODAY = date(2026, 6, 30)  # fixed, so the data set does not depend on the day it is made
@@ -93,11 +95,8 @@ UNITS = {
 }
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def add_months(day: date, months: int) -> date:
+    """The first day of the month `months` after `day`'s."""
     year, month = divmod(day.month - 1 + months, 12)
     return day.replace(year=day.year + year, month=month + 1, day=1)
 
@@ -229,7 +228,7 @@ class Finance:
     # Build ----------------------------------------------------------------------------
 
     def build(self) -> list[tuple]:
-        from sinergi.finance import money, services
+        from sinergi.finance import money, rollups, services
         from sinergi.finance.models import (
             Approval,
             ApprovalRule,
@@ -260,7 +259,7 @@ class Finance:
             days, values = [], []
             for m in range(months):
                 level *= rng.uniform(0.985, 1.015)
-                day = add_months(month_start(start), m)
+                day = add_months(start, m)
                 rate = Decimal(f"{level:.10f}") if level < 1 else Decimal(f"{level:.4f}")
                 row = {
                     "id": new_id(ExchangeRate), "partnership_id": p.pk, "currency": currency,
@@ -491,7 +490,7 @@ class Finance:
             add(Transaction, row)
             if row["status"] in ("recorded", "approved"):  # counting
                 key = (
-                    month_start(row["value_date"]), row["transaction_type"], row["kind"],
+                    rollups.month_of(row["value_date"]), row["transaction_type"], row["kind"],
                     row["provider_organisation_id"] or 0, row["budget_line_id"] or 0,
                 )  # fmt: skip
                 amount, count = totals.get(key, (Decimal(0), 0))
@@ -510,13 +509,13 @@ class Finance:
                 if pledge["delivered_on"] is None and pledge["delivered"] >= pledge["amount"]:
                     pledge["delivered_on"] = row["value_date"]
 
-        # Pledges' status follows what was delivered (as the services move it), or a
-        # partner confirms or withdraws it; the changes go on the ledger too.
+        # Pledges' status follows what was delivered (as the services move it, with their
+        # reason codes), or a partner confirms or withdraws it; each change on the ledger.
         for pledge in pledges:
             if pledge["delivered_on"] is not None:
-                steps = [("committed", "Delivery started"), ("fulfilled", "Delivered in full")]
+                steps = [("committed", "delivery_started"), ("fulfilled", "delivered_in_full")]
             elif pledge["delivered_base"]:
-                steps = [("committed", "Delivery started")]
+                steps = [("committed", "delivery_started")]
             elif rng.random() < 0.05:
                 steps = [("cancelled", "The partner withdrew")]
             else:
@@ -572,10 +571,6 @@ class Finance:
                 person,
             )  # fmt: skip
             self.ctx.rows.add(model, approval)
-
-
-def pick(rng: random.Random, weighted: dict[str, int]) -> str:
-    return rng.choices(list(weighted), weights=list(weighted.values()))[0]
 
 
 class Context:

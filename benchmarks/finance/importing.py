@@ -34,9 +34,10 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
 
-from data import PURPOSES, SUPPLIERS, draw_amount
+from data import PURPOSES, SUPPLIERS, draw_amount  # noqa: E402
+from matching.measure import rss_mib  # noqa: E402
 
 TYPES = {"4": 70, "3": 15, "1": 10, "2": 5}
 CURRENCIES = {"IDR": 75, "USD": 18, "EUR": 7}
@@ -129,14 +130,6 @@ def write_file(path: Path, slug: str, count: int, seed: int) -> None:
     book.save(path)
 
 
-def rss_mib() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
-
-
 def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -164,7 +157,7 @@ def measure(path: Path, slug: str, trace: bool) -> dict:
 
     actor = Person.objects.get(username="bench")
     partnership = Partnership.objects.get(slug=slug)
-    before = rss_mib()
+    before = round(rss_mib(), 1)
 
     def run(commit: bool):
         with path.open("rb") as upload:
