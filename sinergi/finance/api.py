@@ -38,7 +38,6 @@ from sinergi.finance.models import (
     Pledge,
     PledgeStatus,
     PledgeStatusChange,
-    ResourceKind,
     Transaction,
     TransactionDocument,
     TransactionStatus,
@@ -781,7 +780,7 @@ def _pledge_detail(partnership: Partnership, pk: int) -> dict[str, Any]:
         {
             "from_status": change.from_status,
             "to_status": change.to_status,
-            "reason": change.reason,
+            "reason": str(change.reason_text),
             "at": change.at,
             "by": _person(change.actor),
             "ledger_index": change.ledger_index,
@@ -882,23 +881,13 @@ def _rule_body(partnership: Partnership) -> dict[str, Any]:
 
 
 def _kind_rows(overview: queries.Overview) -> list[dict[str, Any]]:
-    """Cash, each kind in kind that has figures, in kind all together, and the total.
-
-    The overview's rows come in that order; their keys are found from their labels."""
-    by_label = {str(label): key for key, label in ResourceKind.choices}
-    rows = overview.kinds
+    """Cash, each kind in kind that has figures, in kind all together, and the total."""
     currency = overview.currency
     found = []
-    for position, row in enumerate(rows):
-        if row.is_total:
-            key = "total"
-        elif position == len(rows) - 2:
-            key = "in_kind"
-        else:
-            key = by_label.get(row.label, row.label)
+    for row in overview.kinds:
         found.append(
             {
-                "kind": key,
+                "kind": row.key,
                 "label": row.label,
                 "pledged": _money(row.pledged, currency),
                 "committed": _money(row.committed, currency),

@@ -34,7 +34,7 @@ CHUNK = 2000
 
 def header(base_currency: str) -> list[str]:
     return [
-        _("Id"),
+        _("ID"),
         _("Type code"),
         _("Type"),
         _("Resource"),

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
@@ -92,5 +93,9 @@ def import_transactions(
 def _refused(request: HttpRequest, result: importer.ImportResult) -> HttpResponse:
     from sinergi.api import error_response  # the API module imports this router
 
-    message = _("%(n)d errors; nothing was imported.") % {"n": result.error_count}
+    message = ngettext(
+        "%(n)d error; nothing was imported.",
+        "%(n)d errors; nothing was imported.",
+        result.error_count,
+    ) % {"n": result.error_count}
     return error_response(request, 422, "invalid", message, {"file": [message]}, **result.as_dict())

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sinergi.access import policy
@@ -153,7 +153,12 @@ def import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
     importer.discard_stash(request.user, sha256, kind)
     messages.success(
         request,
-        _("%(n)d transactions were imported from %(file)s.") % {"n": result.imported, "file": name},
+        ngettext(
+            "%(n)d transaction was imported from %(file)s.",
+            "%(n)d transactions were imported from %(file)s.",
+            result.imported,
+        )
+        % {"n": result.imported, "file": name},
     )
     return redirect("finance-transactions", slug=slug)
 

@@ -956,7 +956,7 @@ def template_xlsx(partnership: Partnership, user: User) -> bytes:
             12, len(name) + 4
         )
     notes = workbook.create_sheet(_("Columns")[:31])
-    notes.append([_("Column"), _("Needed"), _("What to enter")])
+    notes.append([_("Column"), _("Required?"), _("What to enter")])
     for cell in notes[1]:
         cell.font = Font(bold=True)
     for row in column_help():

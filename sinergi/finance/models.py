@@ -12,6 +12,8 @@ its ledger entry (`ledger_index`) so that `sinergi finance check` can reconcile 
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -318,6 +320,14 @@ class PledgeStatusChange(models.Model):
     at = models.DateTimeField(_("when"), auto_now_add=True)
     ledger_index = models.BigIntegerField(_("ledger entry"), null=True, blank=True)
 
+    # Reasons of the changes the services make on their own, stored as codes (the ledger
+    # entry stays language-neutral) and shown in the reader's language.
+    AUTOMATIC_REASONS: ClassVar[dict[str, Any]] = {
+        "incoming_commitment": _("Incoming commitment"),
+        "delivery_started": _("Delivery started"),
+        "delivered_in_full": _("Delivered in full"),
+    }
+
     class Meta:
         verbose_name = _("pledge status change")
         verbose_name_plural = _("pledge status changes")
@@ -325,6 +335,11 @@ class PledgeStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pledge_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason as written, or an automatic change's reason in the active language."""
+        return self.AUTOMATIC_REASONS.get(self.reason, self.reason)
 
 
 class TransactionStatus(models.TextChoices):

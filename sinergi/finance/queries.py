@@ -64,6 +64,7 @@ class KindTotals:
     """Pledged, committed, received and spent for one kind of resource (or all)."""
 
     label: str
+    key: str  # a ResourceKind value, "in_kind" (all in kind) or "total"
     pledged: Decimal = ZERO
     committed: Decimal = ZERO
     received: Decimal = ZERO
@@ -201,7 +202,9 @@ def overview(partnership: Partnership, *, today: date | None = None) -> Overview
     # Pledges: committed and fulfilment per partner.
     organisations: dict[int, Organisation] = {}
     fulfilment: dict[int, PartnerFulfilment] = {}
-    kinds: dict[str, KindTotals] = {k: KindTotals(str(label)) for k, label in ResourceKind.choices}
+    kinds: dict[str, KindTotals] = {
+        k: KindTotals(str(label), k) for k, label in ResourceKind.choices
+    }
     committed = pledged = ZERO
     for pledge in pledges:
         organisations[pledge.organisation_id] = pledge.organisation
@@ -225,7 +228,7 @@ def overview(partnership: Partnership, *, today: date | None = None) -> Overview
     by_line: dict[int, Decimal] = defaultdict(Decimal)
     by_provider: dict[int, Decimal] = defaultdict(Decimal)
     for total in totals:
-        kind = kinds.setdefault(total.kind, KindTotals(_kind_label(total.kind)))
+        kind = kinds.setdefault(total.kind, KindTotals(_kind_label(total.kind), total.kind))
         if total.transaction_type == TransactionType.INCOMING_FUNDS:
             received += total.amount
             kind.received += total.amount
@@ -270,12 +273,12 @@ def overview(partnership: Partnership, *, today: date | None = None) -> Overview
         label = org.name if org else _("Not named")
         partner_rows.append(Spending(label=label, amount=amount, key=org_id))
 
-    in_kind = KindTotals(_("In kind, all"))
+    in_kind = KindTotals(_("All in kind"), "in_kind")
     for key, row in kinds.items():
         if key != ResourceKind.CASH:
             for name in ("pledged", "committed", "received", "spent"):
                 setattr(in_kind, name, getattr(in_kind, name) + getattr(row, name))
-    together = KindTotals(_("Cash and in kind"), is_total=True)
+    together = KindTotals(_("Cash and in kind"), "total", is_total=True)
     for name in ("pledged", "committed", "received", "spent"):
         setattr(together, name, getattr(kinds[ResourceKind.CASH], name) + getattr(in_kind, name))
     kind_rows = [kinds[ResourceKind.CASH]]

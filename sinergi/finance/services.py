@@ -643,7 +643,7 @@ def _deliver(actor: User, pledge_id: int, tx: Transaction, sign: int) -> None:
     pledge = Pledge.objects.select_for_update().select_related("partnership").get(pk=pledge_id)
     if tx.transaction_type == TransactionType.INCOMING_COMMITMENT:
         if sign > 0 and pledge.status == PledgeStatus.PLEDGED:
-            _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, _("Incoming commitment"))
+            _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, "incoming_commitment")
         return
     if tx.transaction_type not in FLOW_TYPES:
         return
@@ -661,9 +661,9 @@ def _deliver(actor: User, pledge_id: int, tx: Transaction, sign: int) -> None:
         delivered_on=pledge.delivered_on,
     )
     if sign > 0 and pledge.status == PledgeStatus.PLEDGED:
-        _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, _("Delivery started"))
+        _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, "delivery_started")
     if pledge.delivered_on is not None and pledge.status == PledgeStatus.COMMITTED:
-        _set_pledge_status(actor, pledge, PledgeStatus.FULFILLED, _("Delivered in full"))
+        _set_pledge_status(actor, pledge, PledgeStatus.FULFILLED, "delivered_in_full")
 
 
 # ---------------------------------------------------------------- transactions
@@ -817,9 +817,9 @@ def build_transaction(
         field = "receiver_organisation" if kind_of in INCOMING_TYPES else "provider_organisation"
         raise _field_error(
             field,
-            _("The receiver of incoming money, or the provider of outgoing money, is a partner.")
+            _("The receiver of incoming money must be a partner.")
             if kind_of in INCOMING_TYPES
-            else _("The provider of outgoing money is a partner."),
+            else _("The provider of outgoing money must be a partner."),
         )
     if not policy.can_record_finance(actor, partnership, books):
         raise PermissionDenied(_("You may record only your own organisation's transactions."))

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sinergi.access import policy
@@ -754,7 +755,11 @@ def rates_import(request: HttpRequest, slug: str) -> HttpResponse:
                 ),
             )
             if saved is not None:
-                messages.success(request, _("%(n)d rates were imported.") % {"n": len(saved)})
+                messages.success(
+                    request,
+                    ngettext("%(n)d rate was imported.", "%(n)d rates were imported.", len(saved))
+                    % {"n": len(saved)},
+                )
                 return redirect("finance-rates", slug=slug)
     return _rates_page(request, partnership, import_form=form, status=422)
 

@@ -68,7 +68,7 @@ def test_the_csv_has_iati_columns_with_own_and_base_currency(funded):
     rows = csv_rows(response)
     header = rows[0]
     assert header[:10] == [
-        "Id",
+        "ID",
         "Type code",
         "Type",
         "Resource",

@@ -249,7 +249,7 @@ def test_cash_and_in_kind_are_shown_apart_and_together(funded):
     build(funded)
     kinds = {k.label: k for k in queries.overview(funded.partnership, today=TODAY).kinds}
     cash, personnel, goods = kinds["Cash"], kinds["Personnel time"], kinds["In-kind goods"]
-    in_kind, together = kinds["In kind, all"], kinds["Cash and in kind"]
+    in_kind, together = kinds["All in kind"], kinds["Cash and in kind"]
     assert (cash.pledged, cash.committed, cash.received, cash.spent) == (
         466 * M,
         466 * M,

@@ -240,7 +240,12 @@ def test_given_pledge_when_funds_arrive_in_full_then_fulfilled_on_the_value_date
     pledge.refresh_from_db()
     assert pledge.status == PledgeStatus.FULFILLED
     assert pledge.delivered_on == date(2026, 5, 1)
-    assert [c.to_status for c in pledge.status_changes.all()] == ["committed", "fulfilled"]
+    changes = list(pledge.status_changes.all())
+    assert [c.to_status for c in changes] == ["committed", "fulfilled"]
+    # Automatic reasons are stored as codes (language-neutral on the ledger), shown as text.
+    assert [c.reason for c in changes] == ["delivery_started", "delivered_in_full"]
+    assert payload(changes[1].ledger_index)["reason"] == "delivered_in_full"
+    assert str(changes[1].reason_text) == "Delivered in full"
 
 
 def test_given_in_kind_pledge_then_value_is_quantity_times_rate(funded):
