@@ -58,6 +58,16 @@ def _english_by_default() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Start every test with an empty cache: rolled-back tests reuse primary keys and ledger
+    indices, so a value cached under one test's key could match another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @dataclass
 class Cast:
     """One partnership and a person for every way of relating to it."""

@@ -13,6 +13,7 @@ sent in are strings (or whole numbers); a JSON float is refused with a field err
 
 # No `from __future__ import annotations` here: ninja's pagination decorator reads the
 # list operations' signatures (their `Query[...]` filters) outside this module.
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -971,7 +972,9 @@ def summary_body(partnership: Partnership) -> dict[str, Any]:
     "line, partner and month — all in the base currency, read from the maintained totals.",
 )
 def read_summary(request: HttpRequest, slug: str) -> dict[str, Any]:
-    return summary_body(_partnership(request, slug))
+    partnership = _partnership(request, slug)
+    # Reused until the partnership's next ledger entry: never stale (see queries.fresh).
+    return queries.fresh(partnership, "summary", lambda: summary_body(partnership))
 
 
 # ---------------------------------------------------------------- transactions
@@ -1002,25 +1005,33 @@ def list_transactions(
         date_from=filters.date_from,
         date_to=filters.date_to,
     )
-    return _TransactionRows(queries.transactions(partnership, found), partnership.base_currency)
+    return _TransactionRows(partnership, found)
 
 
 class _TransactionRows:
-    """A transaction queryset that the paginator slices and counts, giving API bodies."""
+    """A transaction queryset that the paginator slices and counts, giving API bodies.
 
-    def __init__(self, rows: Any, base_currency: str) -> None:
-        self.rows = rows
-        self.base_currency = base_currency
+    Pages and counts are reused until the partnership's next ledger entry (every finance
+    write makes one), so they are never stale; see `queries.fresh`."""
+
+    def __init__(self, partnership: Partnership, found: queries.TransactionFilter) -> None:
+        self.partnership = partnership
+        self.rows = queries.transactions(partnership, found)
+        self.key = hashlib.sha256(repr(found).encode()).hexdigest()[:32]
 
     def count(self) -> int:
-        return self.rows.count()
+        return queries.fresh(self.partnership, f"tx-count:{self.key}", self.rows.count)
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        page = list(self.rows[window])
-        return [transaction_body(tx, self.base_currency) for tx in page]
+        def bodies() -> list[dict[str, Any]]:
+            currency = self.partnership.base_currency
+            return [transaction_body(tx, currency) for tx in self.rows[window]]
+
+        name = f"tx-page:{self.key}:{window.start}:{window.stop}"
+        return queries.fresh(self.partnership, name, bodies)
 
 
 @router.post(

@@ -8,10 +8,16 @@ Bahasa Indonesia).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import cache
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import (
+    format_currency,
+    get_currency_precision,
+    get_decimal_symbol,
+    get_group_symbol,
+)
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -110,8 +116,55 @@ def _locale() -> str:
     return "id_ID" if language == "id" else "en"
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """How one language writes amounts of one currency, learnt once from Babel (CLDR)."""
+
+    prefix: str
+    suffix: str
+    group: str
+    decimal: str
+    digits: int
+
+
+@cache
+def _shape(locale: str, currency: str) -> _Shape | None:
+    """The shape of `currency` amounts in `locale`, or None when Babel's output for a
+    probe is not "prefix, digits grouped by three, suffix" (then Babel formats each one)."""
+    digits = minor_unit(currency)
+    probe = Decimal("1234567.891234")
+    expected = format_currency(quantize(probe, currency), currency, locale=locale)
+    group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
+    number = _grouped(quantize(probe, currency), digits, group, decimal)
+    if number not in expected:
+        return None
+    prefix, _, suffix = expected.partition(number)
+    shape = _Shape(prefix, suffix, group, decimal, digits)
+    negative = format_currency(-quantize(probe, currency), currency, locale=locale)
+    if negative != "-" + expected:
+        return None
+    return shape
+
+
+def _grouped(amount: Decimal, digits: int, group: str, decimal: str) -> str:
+    text = f"{amount:,.{digits}f}"
+    return text.translate({ord(","): group, ord("."): decimal})
+
+
 def format_money(amount: Decimal | None, currency: str) -> str:
-    """`amount` formatted for the active language, e.g. "Rp1.234.568" or "US$1,234.50"."""
+    """`amount` formatted for the active language, e.g. "Rp1.234.568" or "US$1,234.50".
+
+    Exactly what Babel's `format_currency` writes (CLDR patterns, the currency's minor
+    unit), but with the pattern worked out once per language and currency: a finance page
+    shows a hundred amounts or more, and Babel parses the pattern on every call.
+    """
     if amount is None:
         return ""
-    return format_currency(quantize(amount, currency), currency, locale=_locale())
+    locale = _locale()
+    value = quantize(amount, currency)
+    shape = _shape(locale, currency)
+    if shape is None:
+        return format_currency(value, currency, locale=locale)
+    number = _grouped(abs(value), shape.digits, shape.group, shape.decimal)
+    sign = "-" if value < 0 else ""
+    return f"{sign}{shape.prefix}{number}{shape.suffix}"

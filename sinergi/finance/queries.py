@@ -9,13 +9,16 @@ amount awaiting approval, read through the (partnership, status) index.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from sinergi.finance.models import (
@@ -32,9 +35,11 @@ from sinergi.finance.models import (
     TransactionStatus,
     TransactionType,
 )
+from sinergi.ledger.models import Entry
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Participation, Partnership
 
+T = TypeVar("T")
 ZERO = Decimal(0)
 # Movements that spend: expenditure on goods and services (IATI 4). Disbursements (3) pass
 # funds on to an implementer, usually another partner who then reports its expenditure:
@@ -163,8 +168,60 @@ def pledge_timing(pledge: Pledge, today: date) -> str:
     return "late" if today > pledge.period_end else "open"
 
 
-def rollups(partnership: Partnership) -> list[Rollup]:
-    return list(Rollup.objects.filter(partnership=partnership).order_by())
+OVERVIEW_TYPES = (
+    TransactionType.INCOMING_FUNDS,
+    TransactionType.DISBURSEMENT,
+    TransactionType.EXPENDITURE,
+)
+
+
+FRESH_SECONDS = 600
+
+
+def version(partnership: Partnership) -> int:
+    """The index of the partnership's latest ledger entry (-1 before any): every finance
+    write appends one in the same transaction, so a new version means new figures."""
+    latest = (
+        Entry.objects.filter(partnership_ref=partnership.pk)
+        .order_by("-index")
+        .values_list("index", flat=True)
+        .first()
+    )
+    return -1 if latest is None else latest
+
+
+def fresh(partnership: Partnership, name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, reused while the partnership's ledger has no new entry.
+
+    The key holds the partnership's version, the language and the date (figures such as
+    "late" and the burn rate move with the calendar), so a cached value is never stale:
+    the first read after a write commits computes afresh. The version is read before
+    computing, so a write that lands in between only causes one more computation.
+    """
+    key = f"finance:{name}:{partnership.pk}:{version(partnership)}:{get_language()}"
+    key += f":{timezone.localdate().isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, FRESH_SECONDS)
+    return found
+
+
+def rollups(partnership: Partnership) -> list[Any]:
+    """The totals rows the overview adds up (received, disbursed, spent), as light tuples."""
+    return list(
+        Rollup.objects.filter(partnership=partnership, transaction_type__in=OVERVIEW_TYPES)
+        .order_by()
+        .values_list(
+            "month",
+            "transaction_type",
+            "kind",
+            "provider_id",
+            "budget_line_id",
+            "amount",
+            named=True,
+        )
+    )
 
 
 def _organisation_names(ids: Iterable[int], known: dict[int, Organisation]) -> None:
@@ -228,7 +285,9 @@ def overview(partnership: Partnership, *, today: date | None = None) -> Overview
     by_line: dict[int, Decimal] = defaultdict(Decimal)
     by_provider: dict[int, Decimal] = defaultdict(Decimal)
     for total in totals:
-        kind = kinds.setdefault(total.kind, KindTotals(_kind_label(total.kind), total.kind))
+        kind = kinds.get(total.kind)
+        if kind is None:
+            kind = kinds[total.kind] = KindTotals(_kind_label(total.kind), total.kind)
         if total.transaction_type == TransactionType.INCOMING_FUNDS:
             received += total.amount
             kind.received += total.amount

@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.db import transaction as db
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
@@ -106,8 +107,16 @@ def _month_label(month: date) -> str:
 
 @require_GET
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
-    """The partners' questions answered: gap, fulfilment, burn rate, where money went."""
+    """The partners' questions answered: gap, fulfilment, burn rate, where money went.
+
+    The figures and charts are the same for every reader in one language, so they are
+    rendered once per partnership version (see `queries.fresh`) and reused."""
     partnership = _partnership(request, slug)
+    body = queries.fresh(partnership, "overview", lambda: _overview_body(partnership))
+    return _render(request, "overview.html", partnership, "overview", {"body": body})
+
+
+def _overview_body(partnership: Partnership) -> str:
     figures = queries.overview(partnership)
     cur = figures.currency
 
@@ -139,7 +148,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     burn_chart = charts.column_chart(
         "burn-chart",
         _("Spending per month"),
-        _("Disbursements and expenditures in each of the last twelve months."),
+        _("Expenditure in each of the last twelve months."),
         [
             (dateformat.format(month, "M"), _month_label(month), value(amount))
             for month, amount in figures.monthly_spending
@@ -152,12 +161,11 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         [charts.Group(row.label, [value(row.amount)]) for row in figures.by_line],
         [_("Spent")],
     )
-    return _render(
-        request,
-        "overview.html",
-        partnership,
-        "overview",
+    return render_to_string(
+        "finance/_overview_body.html",
         {
+            "partnership": partnership,
+            "currency": cur,
             "figures": figures,
             "gap_chart": gap_chart,
             "fulfilment_chart": fulfilment_chart,
