@@ -152,7 +152,9 @@ def open_invitation(secret: str) -> Invitation | None:
 def accept_invitation(*, invitation: Invitation, person: Person) -> Invitation:
     """`person` joins the invitation's organisation and partnership; the link is used up."""
     with transaction.atomic():
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        locked = Invitation.objects.select_for_update(no_key=True, of=("self",)).get(
+            pk=invitation.pk
+        )
         if locked.accepted_at is not None or locked.expires_at <= now():
             raise ValidationError(_("This invitation has already been used or has expired."))
         if person.organisation_id not in (None, locked.organisation_id):

@@ -753,7 +753,9 @@ def import_transactions(
     try:
         with transaction.atomic():
             # One import at a time per partnership, and the duplicate check inside the lock.
-            Partnership.objects.select_for_update().filter(pk=partnership.pk).exists()
+            Partnership.objects.select_for_update(no_key=True, of=("self",)).filter(
+                pk=partnership.pk
+            ).exists()
             found = previous_import(partnership, result.sha256)
             if found is not None:
                 raise _duplicate(found)

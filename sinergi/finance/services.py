@@ -449,7 +449,7 @@ def revise_budget_line(
     _require(policy.can_manage_finance(actor, partnership))
     note = _reason(reason)
     with transaction.atomic():
-        line = BudgetLine.objects.select_for_update().get(pk=line.pk)
+        line = BudgetLine.objects.select_for_update(no_key=True, of=("self",)).get(pk=line.pk)
         if title is not None:
             line.title = _text(title, "title", 200)
             if not line.title:
@@ -614,7 +614,11 @@ def change_pledge_status(
         raise _field_error("status", _("Choose a status."))
     note = _reason(reason) if status == PledgeStatus.CANCELLED else _text(reason, "reason", 500)
     with transaction.atomic():
-        pledge = Pledge.objects.select_for_update().select_related("partnership").get(pk=pledge.pk)
+        pledge = (
+            Pledge.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("partnership")
+            .get(pk=pledge.pk)
+        )
         if status not in PLEDGE_TRANSITIONS[pledge.status]:
             raise Conflict(
                 _("A pledge that is %(current)s cannot become %(next)s.")
@@ -640,7 +644,11 @@ def _deliver(actor: User, pledge_id: int, tx: Transaction, sign: int) -> None:
     """Keep the pledge's delivered total with a linked flow transaction that starts (1) or
     stops (-1) counting. A pledge whose delivery starts, or that an incoming commitment
     confirms, becomes committed; one delivered in full becomes fulfilled."""
-    pledge = Pledge.objects.select_for_update().select_related("partnership").get(pk=pledge_id)
+    pledge = (
+        Pledge.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("partnership")
+        .get(pk=pledge_id)
+    )
     if tx.transaction_type == TransactionType.INCOMING_COMMITMENT:
         if sign > 0 and pledge.status == PledgeStatus.PLEDGED:
             _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, "incoming_commitment")
@@ -919,7 +927,7 @@ def record_transaction(*, actor: User, partnership: Partnership, **fields: Any) 
 
 def _lock_for_correction(actor: User, tx: Transaction) -> Transaction:
     tx = (
-        Transaction.objects.select_for_update()
+        Transaction.objects.select_for_update(no_key=True, of=("self",))
         .select_related("partnership", "organisation")
         .get(pk=tx.pk)
     )
@@ -1154,7 +1162,7 @@ def decide(
     note = _reason(reason) if decision == Decision.REJECT else _text(reason, "reason", 500)
     with _atomic():
         tx = (
-            Transaction.objects.select_for_update()
+            Transaction.objects.select_for_update(no_key=True, of=("self",))
             .select_related("partnership")
             .get(pk=transaction.pk)
         )

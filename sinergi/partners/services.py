@@ -94,7 +94,9 @@ def delete_organisation(*, actor: Person, organisation: Organisation) -> None:
     if not policy.can_delete_organisation(actor, organisation):
         raise PermissionDenied
     with transaction.atomic():
-        locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        locked = Organisation.objects.select_for_update(no_key=True, of=("self",)).get(
+            pk=organisation.pk
+        )
         if locked.participations.exists():
             raise Conflict(
                 _("This organisation takes part in partnerships; remove it from them first.")

@@ -240,7 +240,7 @@ def grant_membership(
 def _is_last_coordinator(membership: Membership) -> bool:
     if membership.role != MemberRole.COORDINATOR:
         return False
-    others = Membership.objects.select_for_update().filter(
+    others = Membership.objects.select_for_update(no_key=True, of=("self",)).filter(
         partnership_id=membership.partnership_id, role=MemberRole.COORDINATOR
     )
     return not others.exclude(pk=membership.pk).exists()
@@ -258,7 +258,9 @@ def change_membership_role(*, actor: Person, membership: Membership, role: str) 
     membership.full_clean(validate_unique=False)
     _check_partner_admin(partnership, membership.person, role)
     with transaction.atomic():
-        current = Membership.objects.select_for_update().get(pk=membership.pk)
+        current = Membership.objects.select_for_update(no_key=True, of=("self",)).get(
+            pk=membership.pk
+        )
         if role != MemberRole.COORDINATOR and _is_last_coordinator(current):
             raise Conflict(_("A partnership needs at least one coordinator."), field="role")
         membership.save()
@@ -280,7 +282,9 @@ def revoke_membership(*, actor: Person, membership: Membership) -> None:
     if not policy.can_grant_role(actor, partnership, membership.person, membership.role):
         raise PermissionDenied
     with transaction.atomic():
-        current = Membership.objects.select_for_update().get(pk=membership.pk)
+        current = Membership.objects.select_for_update(no_key=True, of=("self",)).get(
+            pk=membership.pk
+        )
         if _is_last_coordinator(current):
             raise Conflict(_("A partnership needs at least one coordinator."), field="role")
         record(

@@ -51,7 +51,7 @@ def _locked_org_type(organisation: Organisation) -> str:
     type (and that change's coverage update after ours), so no index row keeps a stale type.
     """
     return (
-        Organisation.objects.select_for_update()
+        Organisation.objects.select_for_update(no_key=True, of=("self",))
         .values_list("org_type", flat=True)
         .get(pk=organisation.pk)
     )

@@ -94,7 +94,9 @@ def _apply(version: AgreementVersion, fields: dict[str, Any]) -> list[str]:
 
 def _lock_version(version: AgreementVersion) -> AgreementVersion:
     """The current row of `version`, locked until the end of the caller's transaction."""
-    current = AgreementVersion.objects.select_for_update().get(pk=version.pk)
+    current = AgreementVersion.objects.select_for_update(no_key=True, of=("self",)).get(
+        pk=version.pk
+    )
     current.partnership = version.partnership  # the same row, and not locked with it
     return current
 
@@ -109,7 +111,9 @@ def create_draft(*, actor: Person, partnership: Partnership, **fields: Any) -> A
     try:
         with transaction.atomic():
             # The partnership row serialises drafting, so two drafts cannot take one number.
-            Partnership.objects.select_for_update().filter(pk=partnership.pk).first()
+            Partnership.objects.select_for_update(no_key=True, of=("self",)).filter(
+                pk=partnership.pk
+            ).first()
             versions = AgreementVersion.objects.filter(partnership=partnership)
             draft = versions.filter(status=AgreementStatus.DRAFT).first()
             if draft is not None:

@@ -163,7 +163,9 @@ def reorder_goals(*, actor: Person, partnership: Partnership, order: list[int]) 
     with transaction.atomic():
         goals = {
             goal.pk: goal
-            for goal in Goal.objects.select_for_update().filter(partnership=partnership)
+            for goal in Goal.objects.select_for_update(no_key=True, of=("self",)).filter(
+                partnership=partnership
+            )
         }
         if not isinstance(order, list) or sorted(order) != sorted(goals):
             raise ValidationError(

@@ -44,7 +44,7 @@ def _snapshot(stage: str, items: list[Item]) -> dict[str, Any]:
 
 def _locked(partnership: Partnership) -> Partnership:
     # The row lock serialises stage changes, so two coordinators cannot both move it on.
-    return Partnership.objects.select_for_update().get(pk=partnership.pk)
+    return Partnership.objects.select_for_update(no_key=True, of=("self",)).get(pk=partnership.pk)
 
 
 def advance_stage(*, actor: Person, partnership: Partnership) -> Partnership:

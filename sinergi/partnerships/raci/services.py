@@ -227,7 +227,9 @@ def set_responsibility(
     try:
         with transaction.atomic():
             # Lock the work package so concurrent edits of its row queue up.
-            WorkPackage.objects.select_for_update().filter(pk=work_package.pk).first()
+            WorkPackage.objects.select_for_update(no_key=True, of=("self",)).filter(
+                pk=work_package.pk
+            ).first()
             cells = _cells_of(work_package)
             current = cells.get(organisation.pk)
             old = current.letter if current else None

@@ -1,0 +1,125 @@
+"""Finance writes from many connections at once: totals, pledges and approvals stay exact.
+
+Each thread has its own database connection, as several app servers would. Every
+finance write takes the ledger's head lock before it touches the totals, so nothing
+races; `sinergi finance check` finds nothing amiss afterwards.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from sinergi.finance import reconcile, services
+from sinergi.finance.models import Rollup, Transaction, TransactionStatus
+from sinergi.ledger.models import Head
+from tests.finance.conftest import build_funded
+
+# Skipped before any database set-up (a skipped transactional test would still flush the
+# database, which the browser tests' serialized rollback does not expect): the in-memory
+# SQLite test database is one shared-cache database whose table locks are not retried.
+pytestmark = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="concurrent finance writes are tested on PostgreSQL (DATABASE_URL=postgres://…)",
+)
+
+THREADS = 4
+PER_THREAD = 6
+
+
+def run_together(*jobs) -> list[BaseException]:
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(jobs))
+
+    def work(job) -> None:
+        try:
+            start.wait()
+            job()
+        except BaseException as exc:  # reported in the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+@pytest.fixture
+def shared(transactional_db):
+    Head.objects.get_or_create(pk=1, defaults={"size": 0, "frontier": b""})
+    return build_funded()
+
+
+def test_concurrent_recording_keeps_totals_and_ledger_exact(shared):
+    f = shared
+
+    def record(worker: int):
+        def job() -> None:
+            for n in range(PER_THREAD):
+                tx = services.record_transaction(
+                    actor=f.ngo_admin,
+                    partnership=f.partnership,
+                    transaction_type="4",
+                    amount=str(1000 * (worker + 1) + n),
+                    currency="IDR",
+                    value_date=date(2026, 3, 1 + n),
+                    provider_organisation=f.ngo,
+                    receiver_name=f"Supplier {worker}-{n}",
+                    budget_line=f.line,
+                )
+                if n == 0:
+                    services.reverse_transaction(actor=f.ngo_admin, transaction=tx, reason="x")
+
+        return job
+
+    errors = run_together(*(record(w) for w in range(THREADS)))
+    assert not errors, errors
+
+    counting = Transaction.objects.filter(status__in=["recorded", "approved"])
+    exact = sum((t.base_amount for t in counting), Decimal(0))
+    totals = Rollup.objects.filter(partnership=f.partnership)
+    assert sum((r.amount for r in totals), Decimal(0)) == exact
+    assert sum(r.count for r in totals) == THREADS * (PER_THREAD - 1)
+    assert reconcile.reconcile() == []
+
+
+def test_two_approvers_deciding_at_once_approve_once(shared):
+    f = shared
+    services.set_approval_rule(
+        actor=f.coordinator,
+        partnership=f.partnership,
+        threshold="1000000",
+        required=2,
+        approver_organisations=[f.funder, f.company, f.ngo],
+    )
+    tx = services.record_transaction(
+        actor=f.ngo_admin,
+        partnership=f.partnership,
+        transaction_type="4",
+        amount="50000000",
+        currency="IDR",
+        value_date=date(2026, 4, 2),
+        provider_organisation=f.ngo,
+        receiver_name="PT Dingin Sejahtera",
+    )
+    assert tx.status == TransactionStatus.PENDING
+
+    def approve(person):
+        return lambda: services.decide(actor=person, transaction=tx, decision="approve")
+
+    errors = run_together(approve(f.funder_admin), approve(f.company_admin))
+    assert not errors, errors
+    tx.refresh_from_db()
+    assert tx.status == TransactionStatus.APPROVED
+    assert tx.approvals.count() == 2
+    assert Rollup.objects.get(transaction_type="4").amount == Decimal("50000000")
+    assert reconcile.reconcile() == []
