@@ -326,6 +326,7 @@ class PledgeStatusChange(models.Model):
         "incoming_commitment": _("Incoming commitment"),
         "delivery_started": _("Delivery started"),
         "delivered_in_full": _("Delivered in full"),
+        "delivery_reversed": _("A delivery was reversed"),
     }
 
     class Meta:

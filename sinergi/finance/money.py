@@ -67,6 +67,22 @@ def convert_back(base_amount: Decimal, rate: Decimal, currency: str) -> Decimal:
         return quantize(base_amount / rate, currency)
 
 
+SIGNIFICANT_DIGITS = 15
+
+
+def storable(amount: Decimal, currency: str) -> bool:
+    """Whether `amount` fits in 15 significant digits at `currency`'s minor unit: what
+    every database keeps exactly (SQLite reads decimals back at 15 digits)."""
+    return abs(amount) < Decimal(10) ** (SIGNIFICANT_DIGITS - minor_unit(currency))
+
+
+def check_storable(amount: Decimal, currency: str, field: str = "amount") -> Decimal:
+    """`amount`, or a field error when it is too large to keep exactly."""
+    if not storable(amount, currency):
+        raise ValidationError({field: [_("The amount is too large.")]})
+    return amount
+
+
 def parse_amount(value: object, currency: str, *, field: str = "amount") -> Decimal:
     """A positive Decimal amount with no more digits than `currency` has, or a field error.
 
@@ -87,7 +103,7 @@ def parse_amount(value: object, currency: str, *, field: str = "amount") -> Deci
         raise ValidationError({field: [_("Enter the amount as a decimal number.")]})
     if amount <= 0:
         raise ValidationError({field: [_("The amount must be more than zero.")]})
-    if amount > MAX_AMOUNT:
+    if amount > MAX_AMOUNT or not storable(amount, currency):
         raise ValidationError({field: [_("The amount is too large.")]})
     if quantize(amount, currency) != amount:
         raise ValidationError(

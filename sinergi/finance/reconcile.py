@@ -571,7 +571,6 @@ class _Check:
                     expected={
                         "transaction": document.transaction_id,
                         "document": document.pk,
-                        "name": document.name,
                         "size": document.size,
                         "sha256": document.sha256,
                     },

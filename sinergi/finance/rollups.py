@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection
 
 from sinergi.finance.models import Rollup, Transaction
+from sinergi.finance.money import check_storable
 
 
 def month_of(day: date) -> date:
@@ -41,6 +42,7 @@ def add(transaction: Transaction, sign: int = 1) -> None:
     else:
         row.amount += amount
         row.count += count
+        check_storable(row.amount, transaction.partnership.base_currency)
         row.save(update_fields=["amount", "count"])
 
 

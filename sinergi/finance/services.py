@@ -59,14 +59,16 @@ from sinergi.finance.models import (
 from sinergi.finance.money import (
     EXACT_DIGITS,
     MAX_AMOUNT,
+    SIGNIFICANT_DIGITS,
     check_currency,
+    check_storable,
     convert,
     convert_back,
     parse_amount,
     quantize,
 )
 from sinergi.ledger.log import append as record
-from sinergi.ledger.log import append_many
+from sinergi.ledger.log import append_many, hold
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Partnership, WorkPackage
 
@@ -217,8 +219,14 @@ def _parse_rate(value: object) -> Decimal:
         raise _field_error("rate", _("Enter the rate as a decimal number.")) from None
     if not rate.is_finite() or rate <= 0:
         raise _field_error("rate", _("A rate must be more than zero."))
-    if rate > MAX_RATE or rate != rate.quantize(Decimal("1e-10")):
-        raise _field_error("rate", _("Enter at most 14 digits before and 10 after the point."))
+    if (
+        rate > MAX_RATE
+        or rate != rate.quantize(Decimal("1e-10"))
+        or len(rate.normalize().as_tuple().digits) > SIGNIFICANT_DIGITS
+    ):
+        raise _field_error(
+            "rate", _("Enter at most 15 digits, no more than 10 of them after the point.")
+        )
     return rate
 
 
@@ -285,6 +293,7 @@ def set_rate(
     code, day, value = _clean_rate(partnership, currency, date, rate)
     text = _text(source, "source", 200)
     with transaction.atomic():
+        hold()  # the "already used" check and the write see no concurrent recording
         return _put_rate(actor, partnership, code, day, value, text)
 
 
@@ -346,6 +355,7 @@ def import_rates_csv(
     if errors:
         raise ValidationError({"file": errors})
     with transaction.atomic():
+        hold()
         return [_put_rate(actor, partnership, *row) for row in cleaned]
 
 
@@ -449,6 +459,7 @@ def revise_budget_line(
     _require(policy.can_manage_finance(actor, partnership))
     note = _reason(reason)
     with transaction.atomic():
+        hold()
         line = BudgetLine.objects.select_for_update(no_key=True, of=("self",)).get(pk=line.pk)
         if title is not None:
             line.title = _text(title, "title", 200)
@@ -577,7 +588,9 @@ def record_pledge(
         budget_line=budget_line,
         rate=rate,
         rate_date=rate_date,
-        base_amount=convert(value, rate, partnership.base_currency),
+        base_amount=check_storable(
+            convert(value, rate, partnership.base_currency), partnership.base_currency
+        ),
         created_by=actor,
     )
     with transaction.atomic():
@@ -614,6 +627,7 @@ def change_pledge_status(
         raise _field_error("status", _("Choose a status."))
     note = _reason(reason) if status == PledgeStatus.CANCELLED else _text(reason, "reason", 500)
     with transaction.atomic():
+        hold()  # the ledger's lock first, as every other finance write takes it
         pledge = (
             Pledge.objects.select_for_update(no_key=True, of=("self",))
             .select_related("partnership")
@@ -672,6 +686,9 @@ def _deliver(actor: User, pledge_id: int, tx: Transaction, sign: int) -> None:
         _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, "delivery_started")
     if pledge.delivered_on is not None and pledge.status == PledgeStatus.COMMITTED:
         _set_pledge_status(actor, pledge, PledgeStatus.FULFILLED, "delivered_in_full")
+    elif pledge.delivered_on is None and pledge.status == PledgeStatus.FULFILLED:
+        # A delivery was reversed: the pledge is no longer delivered in full.
+        _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, "delivery_reversed")
 
 
 # ---------------------------------------------------------------- transactions
@@ -875,7 +892,9 @@ def build_transaction(
         currency=code,
         rate=rate,
         rate_date=rate_date,
-        base_amount=convert(amount, rate, partnership.base_currency),
+        base_amount=check_storable(
+            convert(amount, rate, partnership.base_currency), partnership.base_currency
+        ),
         description=_text(fields.get("description"), "description", 500),
         budget_line=line,
         pledge=pledge,
@@ -926,6 +945,7 @@ def record_transaction(*, actor: User, partnership: Partnership, **fields: Any) 
 
 
 def _lock_for_correction(actor: User, tx: Transaction) -> Transaction:
+    hold()  # the ledger's lock first, as every other finance write takes it
     tx = (
         Transaction.objects.select_for_update(no_key=True, of=("self",))
         .select_related("partnership", "organisation")
@@ -1083,10 +1103,10 @@ def attach_document(
     with _atomic():
         document.file.save(document.sha256, uploaded_file, save=False)
         document.save()
+        # The file's name stays off the public log (it may name people); its hash is enough.
         payload = {
             "transaction": tx.pk,
             "document": document.pk,
-            "name": document.name,
             "size": document.size,
             "sha256": document.sha256,
         }
@@ -1161,6 +1181,7 @@ def decide(
         raise _field_error("decision", _("Choose approve or reject."))
     note = _reason(reason) if decision == Decision.REJECT else _text(reason, "reason", 500)
     with _atomic():
+        hold()
         tx = (
             Transaction.objects.select_for_update(no_key=True, of=("self",))
             .select_related("partnership")
@@ -1345,6 +1366,7 @@ def _add_totals(actor: User, built: list[Transaction]) -> None:
         else:
             row.amount += amount
             row.count += counted[key]
+            check_storable(row.amount, tx.partnership.base_currency, "rows")
             row.save(update_fields=["amount", "count"])
 
 

@@ -130,6 +130,15 @@ _ENTRY_COLUMNS = ["index", "kind", "partnership_ref", "time", "body"]
 _NODE_COLUMNS = ["key", "hash"]
 
 
+def hold() -> None:
+    """Take the log's head lock now, inside the caller's transaction, before locking any
+    other row: writers that lock a row of their own and then append would otherwise take
+    the two locks in the opposite order to those that append first (a deadlock)."""
+    if not connection.in_atomic_block:
+        raise LedgerError("ledger.hold must run inside the caller's transaction")
+    _lock_head()
+
+
 def _lock_head() -> tuple[int, list[bytes]]:
     """Lock the head row (re-created if missing, as Head.objects.locked does); return the
     log size and the frontier."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from sinergi.access import policy
@@ -101,4 +102,10 @@ def delete_organisation(*, actor: Person, organisation: Organisation) -> None:
             raise Conflict(
                 _("This organisation takes part in partnerships; remove it from them first.")
             )
-        locked.delete()
+        try:
+            locked.delete()
+        except ProtectedError:
+            # e.g. a counterparty of recorded transactions: history keeps its organisations.
+            raise Conflict(
+                _("This organisation appears in recorded finance and cannot be removed.")
+            ) from None

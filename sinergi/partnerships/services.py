@@ -83,6 +83,16 @@ def create_partnership(*, actor: Person, **fields: Any) -> Partnership:
     return partnership
 
 
+def _has_finance(partnership: Partnership) -> bool:
+    """Whether any finance figure is recorded in the partnership's base currency."""
+    return (
+        partnership.budget_lines.exists()
+        or partnership.pledges.exists()
+        or partnership.transactions.exists()
+        or partnership.exchange_rates.exists()
+    )
+
+
 def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any) -> Partnership:
     """Change a partnership's description, dates, place or visibility."""
     policy.require(actor, Action.EDIT, partnership)
@@ -92,6 +102,17 @@ def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any
         for name, value in fields.items()
         if getattr(partnership, name) != value
     }
+    if "base_currency" in changed and _has_finance(partnership):
+        raise ValidationError(
+            {
+                "base_currency": [
+                    _(
+                        "The base currency cannot change once budgets, pledges, rates or "
+                        "transactions are recorded in it."
+                    )
+                ]
+            }
+        )
     for name, value in fields.items():
         setattr(partnership, name, value)
     partnership.full_clean()

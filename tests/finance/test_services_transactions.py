@@ -397,9 +397,9 @@ def test_given_huge_in_kind_valuation_then_field_error_not_a_crash(funded):
             partnership=funded.partnership,
             organisation=funded.company,
             kind="goods",
-            quantity="1000000000000000",
+            quantity="100000000",
             unit="boxes",
-            unit_rate="1000000000000000",
+            unit_rate="100000000000000",
             currency="IDR",
             period_start=date(2026, 1, 1),
             period_end=date(2026, 12, 31),
@@ -429,3 +429,67 @@ def test_given_outsider_deciding_with_garbage_then_denied_before_validation(fund
     tx = expenditure(funded)
     with pytest.raises(PermissionDenied):
         services.decide(actor=funded.outsider, transaction=tx, decision="maybe")
+
+
+def test_given_amount_converting_beyond_what_is_kept_exactly_then_field_error(funded):
+    with pytest.raises(ValidationError) as error:
+        incoming(funded, amount="9000000000000.00")  # x 15,800 IDR: 19 digits
+    assert "amount" in error.value.message_dict
+    assert not Transaction.objects.exists()
+
+
+def test_given_fulfilled_pledge_when_its_delivery_is_reversed_then_committed_again(funded):
+    pledge = services.record_pledge(
+        actor=funded.funder_admin,
+        partnership=funded.partnership,
+        organisation=funded.funder,
+        amount="1000",
+        currency="USD",
+        pledged_on=date(2026, 1, 10),
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 6, 30),
+    )
+    funds = incoming(funded, pledge=pledge, amount="1000")
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.FULFILLED
+    services.reverse_transaction(actor=funded.ngo_admin, transaction=funds, reason="Bounced")
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.COMMITTED
+    assert pledge.delivered == 0 and pledge.delivered_on is None
+    assert pledge.status_changes.last().reason == "delivery_reversed"
+
+
+def test_given_attached_document_then_its_name_stays_off_the_public_ledger(funded):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    tx = incoming(funded)
+    document = services.attach_document(
+        actor=funded.ngo_admin,
+        transaction=tx,
+        uploaded_file=SimpleUploadedFile("Invoice Budi Santoso.pdf", b"%PDF-1.4 receipt"),
+    )
+    entry = payload(document.ledger_index)
+    assert entry["sha256"] == document.sha256 and "name" not in entry
+
+
+def test_given_finance_recorded_then_the_base_currency_cannot_change(funded):
+    from sinergi.partnerships.services import update_partnership
+
+    with pytest.raises(ValidationError) as error:
+        update_partnership(
+            actor=funded.coordinator, partnership=funded.partnership, base_currency="USD"
+        )
+    assert "base_currency" in error.value.message_dict
+    funded.partnership.refresh_from_db()
+    assert funded.partnership.base_currency == "IDR"
+
+
+def test_given_a_counterparty_in_recorded_finance_then_it_cannot_be_deleted(funded):
+    from sinergi.core.errors import Conflict as Refused
+    from sinergi.partners.services import delete_organisation
+    from tests.factories import OrganisationFactory, PersonFactory
+
+    outsider = OrganisationFactory(name="PT Pemasok Luar")
+    incoming(funded, provider_organisation=outsider)
+    with pytest.raises(Refused):
+        delete_organisation(actor=PersonFactory(is_staff=True), organisation=outsider)
