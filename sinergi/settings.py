@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "sinergi.access",
     "sinergi.ledger",
     "sinergi.finance",
+    "sinergi.results",
+    "chartjs",
 ]
 
 MIDDLEWARE = [

@@ -328,3 +328,66 @@ def can_import_finance(user: User, partnership: Partnership) -> bool:
         return True
     organisation = getattr(user, "organisation", None)
     return organisation is not None and can_record_finance(user, partnership, organisation)
+
+
+# ---------------------------------------------------------------- results and monitoring
+
+
+def can_view_results(user: User, partnership: Partnership) -> bool:
+    """The framework, targets and approved values are read by whoever may see the
+    partnership: its people, staff, and everyone for a public partnership."""
+    return can(user, Action.VIEW, partnership)
+
+
+def can_manage_results(user: User, partnership: Partnership) -> bool:
+    """The results framework, dimensions, periods and targets are the coordinators'."""
+    return can(user, Action.EDIT, partnership)
+
+
+def can_see_unapproved_results(user: User, partnership: Partnership, organisation_id: int) -> bool:
+    """Drafts, submitted and returned values are seen by coordinators, staff and the
+    people of the partner that reports them; observers and the public see approved
+    values only."""
+    if is_staff(user):
+        return True
+    role = role_in(user, partnership)
+    if role == MemberRole.COORDINATOR:
+        return True
+    if role not in (MemberRole.PARTNER_ADMIN, MemberRole.MEMBER):
+        return False
+    return user.organisation_id == organisation_id
+
+
+def can_submit_results(user: User, partnership: Partnership, organisation_id: int) -> bool:
+    """Whether `user` may enter and submit values for indicators `organisation_id` is
+    responsible for: that partner's admins and members in the partnership, and the
+    coordinators (on a partner's behalf). Staff do not report for partners."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    role = role_in(user, partnership)
+    if role == MemberRole.COORDINATOR:
+        return True
+    if role not in (MemberRole.PARTNER_ADMIN, MemberRole.MEMBER):
+        return False
+    return user.organisation_id == organisation_id
+
+
+def can_approve_results(user: User, partnership: Partnership) -> bool:
+    """Coordinators approve or return submitted values (never their own: the service
+    checks the author). Staff cannot approve on the partnership's behalf."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return role_in(user, partnership) == MemberRole.COORDINATOR
+
+
+def reporting_organisations(user: User, partnership: Partnership) -> set[int] | None:
+    """The organisations `user` may report for in `partnership`: None means any (a
+    coordinator), an empty set none."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    role = role_in(user, partnership)
+    if role == MemberRole.COORDINATOR:
+        return None
+    if role in (MemberRole.PARTNER_ADMIN, MemberRole.MEMBER) and user.organisation_id:
+        return {user.organisation_id}
+    return set()

@@ -1,0 +1,186 @@
+"""Progress roll-ups, rewritten in the same transaction as the change that moves them.
+
+`refresh_indicator` rewrites one indicator's `IndicatorStatus` from its targets and
+approved values (three indexed reads of that indicator's rows); `refresh_sdg` rewrites
+one partnership's `SdgProgress` rows from its indicator statuses. An approval calls both,
+so every dashboard and the portfolio roll-up show the approved value as soon as it
+commits, with no batch job and no cache to go stale.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sinergi.partnerships import sdg
+from sinergi.partnerships.models import Goal, Partnership
+from sinergi.results import progress
+from sinergi.results.models import (
+    Accumulation,
+    Indicator,
+    IndicatorStatus,
+    Measure,
+    Period,
+    Result,
+    SdgProgress,
+    Submission,
+    Target,
+)
+
+
+def assess_indicator(indicator: Indicator) -> progress.Assessment:
+    """The indicator judged from what is in the database now."""
+    targets = dict(
+        Target.objects.filter(indicator=indicator, category="")
+        .order_by()
+        .values_list("period_id", "value")
+    )
+    actuals = dict(
+        Submission.objects.filter(indicator=indicator, is_current=True)
+        .exclude(value=None)
+        .order_by()
+        .values_list("period_id", "value")
+    )
+    ids = set(targets) | set(actuals)
+    periods = Period.objects.filter(pk__in=ids).order_by().only("pk", "frequency", "start", "end")
+    figures = [
+        progress.PeriodFigures(
+            label=p.label,
+            start=p.start,
+            end=p.end,
+            target=targets.get(p.pk),
+            actual=actuals.get(p.pk),
+            key=p.pk,
+        )
+        for p in periods
+    ]
+    return progress.assess(
+        figures,
+        baseline=indicator.baseline_value,
+        baseline_date=indicator.baseline_date,
+        ascending=indicator.ascending,
+        cumulative=indicator.accumulation == Accumulation.CUMULATIVE,
+        scored=indicator.measure != Measure.QUALITATIVE,
+    )
+
+
+def refresh_indicator(indicator: Indicator) -> IndicatorStatus:
+    """Rewrite the indicator's status row; call inside the transaction of the change."""
+    a = assess_indicator(indicator)
+    status, _created = IndicatorStatus.objects.update_or_create(
+        indicator=indicator,
+        defaults={
+            "partnership_id": indicator.partnership_id,
+            "period_id": a.latest_key,
+            "actual": a.actual,
+            "target": a.target,
+            "final_target": a.final_target,
+            "percent": a.percent,
+            "percent_to_date": a.percent_to_date,
+            "progress": a.progress,
+            "trend": a.trend,
+            "approved": a.approved,
+            "series": a.series,
+        },
+    )
+    return status
+
+
+def sdg_targets_of(
+    indicator_sdg: str,
+    result_id: int,
+    results: dict[int, tuple[int | None, int | None, list[str]]],
+    goals: dict[int, list[str]],
+) -> set[str]:
+    """The SDG targets an indicator counts towards: the target of its SDG indicator, and
+    the targets of its result, of every result above it and of their goals.
+
+    `results` maps result id → (parent id, goal id, sdg targets); `goals` goal id →
+    sdg targets.
+    """
+    found: set[str] = set()
+    item = sdg.get(indicator_sdg) if indicator_sdg else None
+    if item is not None and item.kind == "indicator" and item.parent:
+        found.add(item.parent)
+    seen: set[int] = set()
+    current: int | None = result_id
+    while current is not None and current not in seen and current in results:
+        seen.add(current)
+        parent, goal, targets = results[current]
+        found.update(targets)
+        if goal is not None:
+            found.update(goals.get(goal, ()))
+        current = parent
+    return found
+
+
+def refresh_sdg(partnership: Partnership | int) -> list[SdgProgress]:
+    """Rewrite the partnership's SDG progress rows from its indicator statuses."""
+    pid = partnership if isinstance(partnership, int) else partnership.pk
+    results = {
+        pk: (parent, goal, list(targets or ()))
+        for pk, parent, goal, targets in Result.objects.filter(partnership_id=pid)
+        .order_by()
+        .values_list("pk", "parent_id", "goal_id", "sdg_targets")
+    }
+    goals = {
+        pk: list(targets or ())
+        for pk, targets in Goal.objects.filter(partnership_id=pid)
+        .order_by()
+        .values_list("pk", "sdg_targets")
+    }
+    statuses = {
+        pk: (prog, pct)
+        for pk, prog, pct in IndicatorStatus.objects.filter(partnership_id=pid)
+        .order_by()
+        .values_list("indicator_id", "progress", "percent_to_date")
+    }
+    summaries: dict[str, progress.Summary] = defaultdict(progress.Summary)
+    codes: dict[str, list[str]] = defaultdict(list)
+    indicators = (
+        Indicator.objects.filter(partnership_id=pid)
+        .order_by("position", "code")
+        .values_list("pk", "code", "result_id", "sdg_indicator", "measure")
+    )
+    for pk, code, result_id, sdg_indicator, measure in indicators:
+        default = progress.NOT_SCORED if measure == Measure.QUALITATIVE else progress.NO_DATA
+        prog, pct = statuses.get(pk, (default, None))
+        for target in sdg_targets_of(sdg_indicator, result_id, results, goals):
+            summaries[target].add(prog, pct)
+            codes[target].append(code)
+    rows = [
+        SdgProgress(
+            partnership_id=pid,
+            goal=target.split(".")[0],
+            target=target,
+            indicators=s.indicators,
+            on_track=s.on_track,
+            at_risk=s.at_risk,
+            off_track=s.off_track,
+            no_data=s.no_data + s.not_scored,
+            scored=s.scored,
+            percent_sum=s.percent_sum,
+            indicator_codes=codes[target],
+        )
+        for target, s in sorted(summaries.items(), key=lambda kv: sdg.sort_key(kv[0]))
+    ]
+    SdgProgress.objects.filter(partnership_id=pid).delete()
+    SdgProgress.objects.bulk_create(rows)
+    return rows
+
+
+def rebuild(partnerships: Iterable[int] | None = None) -> int:
+    """Recompute every status and SDG row (after a bulk load, or to repair); returns the
+    number of indicators assessed."""
+    indicators = Indicator.objects.order_by("pk")
+    if partnerships is not None:
+        indicators = indicators.filter(partnership_id__in=list(partnerships))
+    touched: set[int] = set()
+    count = 0
+    for indicator in indicators.iterator(chunk_size=2000):
+        refresh_indicator(indicator)
+        touched.add(indicator.partnership_id)
+        count += 1
+    for pid in sorted(touched):
+        refresh_sdg(pid)
+    return count
