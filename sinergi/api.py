@@ -253,6 +253,8 @@ def _register_routers() -> None:
     from sinergi.partnerships.needs.api import router as needs_router
     from sinergi.partnerships.raci.api import router as raci_router
     from sinergi.partnerships.sdg.api import router as sdg_router
+    from sinergi.results.api import router as results_router
+    from sinergi.results.spreadsheet_api import router as results_spreadsheet_router
 
     api.add_router("/organisations", partners_router)
     api.add_router("/organisations", capabilities_router)
@@ -268,6 +270,8 @@ def _register_routers() -> None:
         matching_router,
         finance_import_router,
         finance_router,
+        results_spreadsheet_router,
+        results_router,
     ):
         api.add_router("/partnerships", design_router)
     api.add_router("/partnerships", partnerships_router)

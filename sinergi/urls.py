@@ -35,5 +35,6 @@ urlpatterns += i18n_patterns(
     ),
     path("partnerships/", include("sinergi.partnerships.urls")),
     path("sdg/", include("sinergi.partnerships.sdg.urls")),
+    path("results/", include("sinergi.results.portfolio_urls")),
     prefix_default_language=True,
 )

@@ -29,6 +29,7 @@ urlpatterns = [
     path("<slug:slug>/", include("sinergi.partnerships.needs.urls")),
     path("<slug:slug>/", include("sinergi.partners.matching.urls")),
     path("<slug:slug>/finance/", include("sinergi.finance.urls")),
+    path("<slug:slug>/results/", include("sinergi.results.urls")),
     path("<slug:slug>/members/", views.partnership_members, name="partnership-members"),
     path("<slug:slug>/members/<int:pk>/role/", views.membership_role, name="membership-role"),
     path("<slug:slug>/members/<int:pk>/remove/", views.membership_remove, name="membership-remove"),

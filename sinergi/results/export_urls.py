@@ -1,0 +1,3 @@
+"""Exports of indicator data, under /<lang>/partnerships/<slug>/results/export/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The portfolio across partnerships, under /<lang>/results/."""
+
+urlpatterns: list = []

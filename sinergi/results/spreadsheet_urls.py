@@ -1,0 +1,3 @@
+"""The spreadsheet round trip, under /<lang>/partnerships/<slug>/results/spreadsheet/."""
+
+urlpatterns: list = []
