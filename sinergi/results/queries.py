@@ -1,0 +1,809 @@
+"""Read paths for the results pages and API.
+
+Every function here reads; writes live in `sinergi.results.services`. Progress figures
+come from the roll-ups written with each approval (`IndicatorStatus`, `SdgProgress`):
+nothing here adds up `Submission` rows per request, so the dashboard is a handful of
+queries whatever the number of indicators, and the portfolio is one GROUP BY.
+
+Public functions (used by the pages and by `sinergi.results.api`):
+
+* `dashboard(partnership, user, today=None)` → `Dashboard`
+* `indicator_detail(indicator, user)` → `IndicatorDetail`
+* `portfolio(user, goal=None)` → `Portfolio`
+* `review_queue(partnership, user)` → list of `Submission` (each with `.can_decide`)
+* `my_reporting(partnership, user, today=None)` → list of `ReportingRow`
+* `reporting_period(indicator, periods, partnership, today)` → the period whose values are
+  expected now (see "Reporting traffic light" below)
+
+Reporting traffic light. For each indicator, the period whose values are expected is
+the latest period of its frequency whose end has passed (or the current period when
+none has ended yet within the partnership's dates). Its state is:
+
+* ``on_time`` — a value was submitted (or approved) on or before the due date: green;
+* ``late`` — a value was submitted after the due date: yellow;
+* ``due`` — the period has ended, the due date has not passed, nothing submitted: yellow;
+* ``overdue`` — the due date has passed and nothing was submitted or approved: red;
+* ``open`` — the period has not ended yet and nothing was submitted: green (nothing
+  is expected yet).
+
+Drafts and returned values count as nothing submitted. A partner's light (and the
+partnership's) is red when any of its indicators is overdue, yellow when any is due or
+late, green otherwise; `late` and `missing` (overdue) are counted per partner.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sinergi.access import policy
+from sinergi.access.policy import User
+from sinergi.partners.models import Organisation
+from sinergi.partnerships import sdg
+from sinergi.partnerships.models import Partnership
+from sinergi.results import progress, services
+from sinergi.results.models import (
+    Dimension,
+    DimensionKind,
+    Indicator,
+    IndicatorStatus,
+    Measure,
+    Period,
+    Progress,
+    Result,
+    SdgProgress,
+    Site,
+    Status,
+    Submission,
+    SubmissionValue,
+    Target,
+    as_key,
+)
+
+GREEN = "green"
+YELLOW = "yellow"
+RED = "red"
+
+ON_TIME = "on_time"
+LATE = "late"
+DUE = "due"
+OVERDUE = "overdue"
+OPEN = "open"
+
+STATE_LIGHT = {ON_TIME: GREEN, OPEN: GREEN, LATE: YELLOW, DUE: YELLOW, OVERDUE: RED}
+STATE_LABELS = {
+    ON_TIME: _("Submitted on time"),
+    LATE: _("Submitted late"),
+    DUE: _("Due"),
+    OVERDUE: _("Overdue"),
+    OPEN: _("Not due yet"),
+}
+LIGHT_LABELS = {GREEN: _("On time"), YELLOW: _("Due or late"), RED: _("Overdue")}
+_LIGHT_RANK = {GREEN: 0, YELLOW: 1, RED: 2}
+
+
+def _today(today: date | None) -> date:
+    return today or timezone.localdate()
+
+
+def worst(lights: Iterable[str]) -> str:
+    """The worst of traffic lights (green when there are none)."""
+    found = GREEN
+    for light in lights:
+        if _LIGHT_RANK[light] > _LIGHT_RANK[found]:
+            found = light
+    return found
+
+
+# ---------------------------------------------------------------- reporting periods
+
+
+@dataclass(frozen=True)
+class ExpectedPeriod:
+    """The period whose values are expected now: a stored `Period` or, when none is
+    stored yet, its bounds (`period` is None; nothing can have been submitted)."""
+
+    frequency: str
+    start: date
+    end: date
+    due: date
+    period: Period | None = None
+
+    @property
+    def label(self) -> str:
+        return Period(frequency=self.frequency, start=self.start, end=self.end).label
+
+    @property
+    def pk(self) -> int | None:
+        return self.period.pk if self.period else None
+
+
+def expected_period(
+    frequency: str,
+    partnership: Partnership,
+    stored: dict[tuple[str, date], Period],
+    today: date,
+) -> ExpectedPeriod:
+    """The latest period of `frequency` that has ended by `today` (or the current one
+    when none has ended within the partnership's dates). `stored` maps (frequency,
+    start) to the partnership's stored periods."""
+    current_start, _current_end = services.period_bounds(frequency, today)
+    day = current_start - timedelta(days=1)
+    end_date = getattr(partnership, "end_date", None)
+    if end_date and end_date < day:
+        day = end_date
+    start, end = services.period_bounds(frequency, day)
+    start_date = getattr(partnership, "start_date", None)
+    if start_date and end < start_date:
+        start, end = services.period_bounds(frequency, max(today, start_date))
+    row = stored.get((frequency, start))
+    if row is not None:
+        return ExpectedPeriod(frequency, row.start, row.end, row.due, row)
+    return ExpectedPeriod(frequency, start, end, end + timedelta(days=services.due_days()))
+
+
+def reporting_state(expected: ExpectedPeriod, submitted_on: date | None, today: date) -> str:
+    """One of on_time, late, due, overdue, open (see the module docstring)."""
+    if submitted_on is not None:
+        return ON_TIME if submitted_on <= expected.due else LATE
+    if expected.end >= today:
+        return OPEN
+    if expected.due >= today:
+        return DUE
+    return OVERDUE
+
+
+def _stored_periods(partnership: Partnership) -> dict[tuple[str, date], Period]:
+    return {
+        (p.frequency, p.start): p for p in Period.objects.filter(partnership=partnership).order_by()
+    }
+
+
+def _first_submitted(period_ids: Iterable[int], partnership: Partnership) -> dict:
+    """(indicator id, period id) → the date its value was first submitted (counting
+    submitted and approved revisions only)."""
+    ids = [pk for pk in set(period_ids) if pk]
+    if not ids:
+        return {}
+    found: dict[tuple[int, int], date] = {}
+    rows = (
+        Submission.objects.filter(
+            partnership=partnership,
+            period_id__in=ids,
+            status__in=(Status.SUBMITTED, Status.APPROVED),
+        )
+        .order_by()
+        .values_list("indicator_id", "period_id", "submitted_at", "decided_at", "created_at")
+    )
+    for indicator_id, period_id, submitted_at, decided_at, created_at in rows:
+        when = submitted_at or decided_at or created_at
+        day = timezone.localdate(when) if when else None
+        key = (indicator_id, period_id)
+        if day is not None and (key not in found or day < found[key]):
+            found[key] = day
+    return found
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+@dataclass
+class IndicatorRow:
+    """One indicator on the dashboard with its progress roll-up and reporting state."""
+
+    indicator: Indicator
+    status: IndicatorStatus
+    expected: ExpectedPeriod
+    state: str
+
+    @property
+    def light(self) -> str:
+        return STATE_LIGHT[self.state]
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.state])
+
+    @property
+    def bar(self) -> Decimal:
+        """Percent of target to date capped to 0-100, for a progress bar."""
+        pct = self.status.percent_to_date
+        return progress.capped(pct) if pct is not None else Decimal(0)
+
+
+@dataclass
+class ResultNode:
+    """A result with its indicators and the results under it; `summary` adds up its
+    own indicators and every indicator below it."""
+
+    result: Result
+    depth: int
+    indicators: list[IndicatorRow] = field(default_factory=list)
+    children: list[ResultNode] = field(default_factory=list)
+    summary: progress.Summary = field(default_factory=progress.Summary)
+
+    def walk(self) -> Iterable[ResultNode]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass
+class PartnerReporting:
+    """How one responsible partner is doing with its reporting."""
+
+    organisation: Organisation
+    indicators: int = 0
+    on_time: int = 0
+    late: int = 0  # submitted after the due date
+    due: int = 0  # period ended, due date not passed, nothing submitted
+    missing: int = 0  # due date passed, nothing submitted (overdue)
+    open: int = 0
+    light: str = GREEN
+
+    def add(self, state: str) -> None:
+        self.indicators += 1
+        if state == ON_TIME:
+            self.on_time += 1
+        elif state == LATE:
+            self.late += 1
+        elif state == DUE:
+            self.due += 1
+        elif state == OVERDUE:
+            self.missing += 1
+        else:
+            self.open += 1
+        self.light = worst((self.light, STATE_LIGHT[state]))
+
+    @property
+    def light_label(self) -> str:
+        return str(LIGHT_LABELS[self.light])
+
+
+@dataclass
+class SdgRow:
+    """Progress towards one SDG target (or goal): counts per status and the mean
+    capped percent of target to date of the scored indicators."""
+
+    code: str
+    goal: str
+    partnerships: int
+    indicators: int
+    on_track: int
+    at_risk: int
+    off_track: int
+    no_data: int
+    scored: int
+    percent_sum: Decimal
+    indicator_codes: list[str] = field(default_factory=list)
+
+    @property
+    def mean(self) -> Decimal | None:
+        if not self.scored:
+            return None
+        return (Decimal(self.percent_sum) / self.scored).quantize(Decimal("0.01"))
+
+    @property
+    def progress(self) -> str:
+        return progress.status_for(self.mean)
+
+    @property
+    def progress_label(self) -> str:
+        return str(Progress(self.progress).label)
+
+    @property
+    def item(self) -> sdg.SdgItem | None:
+        return sdg.get(self.code)
+
+    @property
+    def title(self) -> str:
+        item = self.item
+        if item is None:
+            return self.code
+        return item.short_title if item.kind == "goal" else item.title
+
+    @property
+    def bar(self) -> Decimal:
+        return self.mean if self.mean is not None else Decimal(0)
+
+
+@dataclass
+class Dashboard:
+    partnership: Partnership
+    today: date
+    tree: list[ResultNode]  # top-level results (impacts first, in framework order)
+    indicators: list[IndicatorRow]  # every indicator, in framework order
+    totals: progress.Summary  # every indicator of the partnership
+    sdg: list[SdgRow]
+    partners: list[PartnerReporting]
+    light: str  # the partnership's reporting light (worst partner)
+
+    @property
+    def light_label(self) -> str:
+        return str(LIGHT_LABELS[self.light])
+
+    @property
+    def late(self) -> int:
+        return sum(p.late for p in self.partners)
+
+    @property
+    def missing(self) -> int:
+        return sum(p.missing for p in self.partners)
+
+
+def _default_status(indicator: Indicator) -> IndicatorStatus:
+    prog = Progress.NOT_SCORED if indicator.measure == Measure.QUALITATIVE else Progress.NO_DATA
+    return IndicatorStatus(
+        indicator=indicator, partnership_id=indicator.partnership_id, progress=prog
+    )
+
+
+def _status_of(indicator: Indicator) -> IndicatorStatus:
+    try:
+        return indicator.status
+    except IndicatorStatus.DoesNotExist:
+        return _default_status(indicator)
+
+
+def sdg_rows(partnership: Partnership) -> list[SdgRow]:
+    """The partnership's SDG contribution, one row per SDG target (from `SdgProgress`)."""
+    rows = SdgProgress.objects.filter(partnership=partnership).order_by()
+    found = [
+        SdgRow(
+            code=r.target,
+            goal=r.goal,
+            partnerships=1,
+            indicators=r.indicators,
+            on_track=r.on_track,
+            at_risk=r.at_risk,
+            off_track=r.off_track,
+            no_data=r.no_data,
+            scored=r.scored,
+            percent_sum=r.percent_sum,
+            indicator_codes=list(r.indicator_codes or ()),
+        )
+        for r in rows
+    ]
+    return sorted(found, key=lambda r: sdg.sort_key(r.code))
+
+
+def dashboard(partnership: Partnership, user: User, today: date | None = None) -> Dashboard:
+    """Everything the results dashboard shows, in six queries whatever the size.
+
+    `tree`: the framework (impact → outcome → output), each `ResultNode` with its
+    `IndicatorRow`s (indicator, its `IndicatorStatus` roll-up, the expected reporting
+    period and its state) and a `progress.Summary` of everything below it. `totals`:
+    the summary over all indicators. `sdg`: `SdgRow` per SDG target. `partners`:
+    `PartnerReporting` per responsible partner (traffic light, late and missing
+    counts); `light`: the partnership's. Only approved figures are shown, so the same
+    for every reader (`user` is accepted for symmetry with the other reads).
+    """
+    today = _today(today)
+    results = list(Result.objects.filter(partnership=partnership).order_by("position", "pk"))
+    indicators = list(
+        Indicator.objects.filter(partnership=partnership)
+        .select_related("responsible", "status")
+        .order_by("position", "code", "pk")
+    )
+    stored = _stored_periods(partnership)
+    expected_by_frequency = {
+        freq: expected_period(freq, partnership, stored, today)
+        for freq in {i.frequency for i in indicators}
+    }
+    submitted = _first_submitted(
+        (e.pk for e in expected_by_frequency.values() if e.pk), partnership
+    )
+
+    rows: list[IndicatorRow] = []
+    by_result: dict[int, list[IndicatorRow]] = defaultdict(list)
+    partners: dict[int, PartnerReporting] = {}
+    totals = progress.Summary()
+    for indicator in indicators:
+        expected = expected_by_frequency[indicator.frequency]
+        state = reporting_state(expected, submitted.get((indicator.pk, expected.pk)), today)
+        row = IndicatorRow(indicator, _status_of(indicator), expected, state)
+        rows.append(row)
+        by_result[indicator.result_id].append(row)
+        totals.add(row.status.progress, row.status.percent_to_date)
+        partner = partners.get(indicator.responsible_id)
+        if partner is None:
+            partner = partners[indicator.responsible_id] = PartnerReporting(indicator.responsible)
+        partner.add(state)
+
+    nodes = {r.pk: ResultNode(r, 0, by_result.get(r.pk, [])) for r in results}
+    tree: list[ResultNode] = []
+    for r in results:
+        parent = nodes.get(r.parent_id) if r.parent_id else None
+        (parent.children if parent else tree).append(nodes[r.pk])
+
+    def fill(node: ResultNode, depth: int, seen: set[int]) -> progress.Summary:
+        seen.add(node.result.pk)
+        node.depth = depth
+        for row in node.indicators:
+            node.summary.add(row.status.progress, row.status.percent_to_date)
+        for child in node.children:
+            if child.result.pk not in seen:
+                node.summary.merge(fill(child, depth + 1, seen))
+        return node.summary
+
+    seen: set[int] = set()
+    type_order = {"3": 0, "2": 1, "1": 2, "9": 3}
+    tree.sort(key=lambda n: (type_order.get(n.result.type, 9), n.result.position, n.result.pk))
+    for node in tree:
+        fill(node, 0, seen)
+
+    partner_list = sorted(partners.values(), key=lambda p: p.organisation.name.lower())
+    return Dashboard(
+        partnership=partnership,
+        today=today,
+        tree=tree,
+        indicators=rows,
+        totals=totals,
+        sdg=sdg_rows(partnership),
+        partners=partner_list,
+        light=worst(p.light for p in partner_list),
+    )
+
+
+# ---------------------------------------------------------------- indicator detail
+
+
+@dataclass
+class PeriodRow:
+    """One period of an indicator: its total target and the approved value in force."""
+
+    period: Period
+    target: Decimal | None
+    actual: Decimal | None
+    text: str = ""
+    submission: Submission | None = None  # the approved revision in force
+
+
+@dataclass
+class CategoryFigure:
+    key: str
+    label: str
+    value: Decimal | None
+    target: Decimal | None = None
+
+
+@dataclass
+class DimensionBreakdown:
+    dimension: Dimension
+    categories: list[CategoryFigure]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((c.value for c in self.categories if c.value is not None), Decimal(0))
+
+
+@dataclass
+class ProvinceRow:
+    code: str
+    label: str
+    value: Decimal | None
+    target: Decimal | None
+    sites: int
+
+
+@dataclass
+class IndicatorDetail:
+    indicator: Indicator
+    status: IndicatorStatus
+    periods: list[PeriodRow]  # every period with a target or an approved value, in order
+    latest: Submission | None  # the latest approved value in force
+    breakdown: list[DimensionBreakdown]  # of `latest`, per dimension
+    provinces: list[ProvinceRow]  # of `latest`, per province or district category
+    sites: list[Site]  # of the approved values in force
+    history: list[Submission]  # the revisions `user` may see, newest first
+    can_see_unapproved: bool
+    series: list[list[str | None]]  # IndicatorStatus.series
+
+
+def indicator_detail(indicator: Indicator, user: User) -> IndicatorDetail:
+    """An indicator's targets and approved values per period, the disaggregation of its
+    latest approved value, a table per province, its sites and the submissions history
+    `user` may see (drafts, submitted and returned revisions only when
+    `policy.can_see_unapproved_results`)."""
+    partnership = indicator.partnership
+    status = _status_of(indicator)
+    dimensions = list(indicator.dimensions.all())
+    targets = list(Target.objects.filter(indicator=indicator).select_related("period").order_by())
+    current = list(
+        Submission.objects.filter(indicator=indicator, is_current=True)
+        .select_related("period", "organisation")
+        .prefetch_related("values", "sites")
+        .order_by("period__start")
+    )
+    by_period: dict[int, PeriodRow] = {}
+    for target in targets:
+        row = by_period.setdefault(target.period_id, PeriodRow(target.period, None, None))
+        if not target.category:
+            row.target = target.value
+    for submission in current:
+        row = by_period.setdefault(submission.period_id, PeriodRow(submission.period, None, None))
+        row.actual = submission.value
+        row.text = submission.text
+        row.submission = submission
+    periods = sorted(by_period.values(), key=lambda r: r.period.start)
+    latest = current[-1] if current else None
+
+    breakdown: list[DimensionBreakdown] = []
+    provinces: list[ProvinceRow] = []
+    if latest is not None:
+        values = {v.category: v.value for v in latest.values.all()}
+        category_targets = {
+            t.category: t.value for t in targets if t.period_id == latest.period_id and t.category
+        }
+        site_counts: dict[str, int] = defaultdict(int)
+        for site in latest.sites.all():
+            if site.subdivision:
+                site_counts[site.subdivision] += 1
+        for dimension in dimensions:
+            figures = [
+                CategoryFigure(
+                    key=as_key(dimension.code, c["code"]),
+                    label=c["label"],
+                    value=values.get(as_key(dimension.code, c["code"])),
+                    target=category_targets.get(as_key(dimension.code, c["code"])),
+                )
+                for c in dimension.categories
+            ]
+            breakdown.append(DimensionBreakdown(dimension, figures))
+            if dimension.kind == DimensionKind.SUBDIVISION:
+                provinces.extend(
+                    ProvinceRow(
+                        code=c["code"],
+                        label=c["label"],
+                        value=f.value,
+                        target=f.target,
+                        sites=site_counts.get(c["code"], 0),
+                    )
+                    for c, f in zip(dimension.categories, figures, strict=True)
+                )
+    sites = [site for submission in current for site in submission.sites.all()]
+
+    can_see = policy.can_see_unapproved_results(user, partnership, indicator.responsible_id)
+    history_qs = Submission.objects.filter(indicator=indicator)
+    if not can_see:
+        history_qs = history_qs.filter(status=Status.APPROVED)
+    history = list(
+        history_qs.select_related("period", "created_by", "submitted_by", "decided_by")
+        .prefetch_related(
+            Prefetch("values", queryset=SubmissionValue.objects.order_by("pk")), "evidence"
+        )
+        .order_by("-period__start", "-revision")
+    )
+    return IndicatorDetail(
+        indicator=indicator,
+        status=status,
+        periods=periods,
+        latest=latest,
+        breakdown=breakdown,
+        provinces=provinces,
+        sites=sites,
+        history=history,
+        can_see_unapproved=can_see,
+        series=list(status.series or []),
+    )
+
+
+# ---------------------------------------------------------------- portfolio
+
+
+@dataclass
+class PortfolioPartnership:
+    partnership: Partnership
+    row: SdgRow
+
+
+@dataclass
+class Portfolio:
+    goals: list[SdgRow]  # one per SDG goal any visible partnership contributes to
+    goal: str | None  # the goal drilled into, if any
+    targets: list[SdgRow]  # per SDG target (of `goal` when given)
+    partnerships: dict[str, list[PortfolioPartnership]]  # target → rows (only with `goal`)
+
+
+_SUMS = {
+    "partnerships": Count("partnership", distinct=True),
+    "indicators_sum": Sum("indicators"),
+    "on_track_sum": Sum("on_track"),
+    "at_risk_sum": Sum("at_risk"),
+    "off_track_sum": Sum("off_track"),
+    "no_data_sum": Sum("no_data"),
+    "scored_sum": Sum("scored"),
+    "percent": Sum("percent_sum"),
+}
+
+
+def _sdg_row(code: str, goal: str, r: dict[str, Any]) -> SdgRow:
+    return SdgRow(
+        code=code,
+        goal=goal,
+        partnerships=r["partnerships"] or 0,
+        indicators=r["indicators_sum"] or 0,
+        on_track=r["on_track_sum"] or 0,
+        at_risk=r["at_risk_sum"] or 0,
+        off_track=r["off_track_sum"] or 0,
+        no_data=r["no_data_sum"] or 0,
+        scored=r["scored_sum"] or 0,
+        percent_sum=Decimal(r["percent"] or 0),
+    )
+
+
+def portfolio(user: User, goal: str | None = None) -> Portfolio:
+    """SDG progress over every partnership `user` may see (`policy.visible_partnerships`):
+    per goal, and per target (of `goal` when given), the number of partnerships and
+    indicators, the counts per status and the mean percent (sum of percent_sum / sum of
+    scored). GROUP BYs over `SdgProgress`; with `goal`, also the visible partnerships
+    contributing to each of its targets."""
+    visible = policy.visible_partnerships(user).order_by().values("pk")
+    base = SdgProgress.objects.filter(partnership_id__in=visible).order_by()
+    goals = [
+        _sdg_row(r["goal"], r["goal"], r) for r in base.values("goal").annotate(**_SUMS).order_by()
+    ]
+    goals.sort(key=lambda r: int(r.goal) if r.goal.isdigit() else 99)
+    target_qs = base.filter(goal=goal) if goal else base
+    targets = [
+        _sdg_row(r["target"], r["goal"], r)
+        for r in target_qs.values("goal", "target").annotate(**_SUMS).order_by()
+    ]
+    targets.sort(key=lambda r: sdg.sort_key(r.code))
+    partnerships: dict[str, list[PortfolioPartnership]] = defaultdict(list)
+    if goal:
+        for row in target_qs.select_related("partnership").order_by(
+            "partnership__title", "partnership_id"
+        ):
+            partnerships[row.target].append(
+                PortfolioPartnership(
+                    row.partnership,
+                    SdgRow(
+                        code=row.target,
+                        goal=row.goal,
+                        partnerships=1,
+                        indicators=row.indicators,
+                        on_track=row.on_track,
+                        at_risk=row.at_risk,
+                        off_track=row.off_track,
+                        no_data=row.no_data,
+                        scored=row.scored,
+                        percent_sum=row.percent_sum,
+                        indicator_codes=list(row.indicator_codes or ()),
+                    ),
+                )
+            )
+    return Portfolio(goals=goals, goal=goal, targets=targets, partnerships=dict(partnerships))
+
+
+# ---------------------------------------------------------------- review and reporting
+
+
+def review_queue(partnership: Partnership, user: User) -> list[Submission]:
+    """Submitted values awaiting a coordinator's decision, oldest first; empty for those
+    who may not approve. Each submission carries `.can_decide` (False for the values
+    `user` entered or submitted: another coordinator must decide those)."""
+    if not policy.can_approve_results(user, partnership):
+        return []
+    rows = list(
+        Submission.objects.filter(partnership=partnership, status=Status.SUBMITTED)
+        .select_related("indicator", "period", "organisation", "created_by", "submitted_by")
+        .prefetch_related(
+            Prefetch("values", queryset=SubmissionValue.objects.order_by("pk")),
+            "evidence",
+            "sites",
+        )
+        .order_by("submitted_at", "pk")
+    )
+    for row in rows:
+        row.can_decide = user.pk not in {row.created_by_id, row.submitted_by_id}
+    return rows
+
+
+@dataclass
+class ReportingRow:
+    """One (indicator, period) a partner reports: what is there and what is expected."""
+
+    indicator: Indicator
+    period: Period | ExpectedPeriod
+    label: str
+    due: date
+    latest: Submission | None  # the latest revision, whatever its status
+    state: str
+
+    @property
+    def light(self) -> str:
+        return STATE_LIGHT[self.state]
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.state])
+
+
+def my_reporting(
+    partnership: Partnership, user: User, today: date | None = None, *, back: int = 4
+) -> list[ReportingRow]:
+    """What `user` reports in `partnership`: for each indicator of a partner they may
+    report for, the open (not closed) periods that have started, up to `back` of them
+    per indicator, newest first, with the latest revision and its reporting state."""
+    today = _today(today)
+    orgs = policy.reporting_organisations(user, partnership)
+    if orgs is not None and not orgs:
+        return []
+    indicators = Indicator.objects.filter(partnership=partnership).select_related("responsible")
+    if orgs is not None:
+        indicators = indicators.filter(responsible_id__in=orgs)
+    indicators = list(indicators.order_by("position", "code", "pk"))
+    if not indicators:
+        return []
+    stored = _stored_periods(partnership)
+    by_frequency: dict[str, list[Period | ExpectedPeriod]] = {}
+    for freq in {i.frequency for i in indicators}:
+        periods: list[Period | ExpectedPeriod] = sorted(
+            (p for (f, _s), p in stored.items() if f == freq and p.start <= today and not p.closed),
+            key=lambda p: p.start,
+            reverse=True,
+        )
+        current_start, current_end = services.period_bounds(freq, today)
+        if (freq, current_start) not in stored:
+            periods.insert(
+                0,
+                ExpectedPeriod(
+                    freq,
+                    current_start,
+                    current_end,
+                    current_end + timedelta(days=services.due_days()),
+                ),
+            )
+        by_frequency[freq] = periods[:back]
+    period_ids = {p.pk for ps in by_frequency.values() for p in ps if p.pk}
+    latest: dict[tuple[int, int], Submission] = {}
+    for s in (
+        Submission.objects.filter(
+            partnership=partnership,
+            period_id__in=period_ids,
+            indicator_id__in=[i.pk for i in indicators],
+        )
+        .order_by("revision")
+        .only(
+            "pk",
+            "indicator_id",
+            "period_id",
+            "status",
+            "revision",
+            "value",
+            "text",
+            "submitted_at",
+            "comment",
+        )
+    ):
+        latest[(s.indicator_id, s.period_id)] = s
+    submitted = _first_submitted(period_ids, partnership)
+    rows = []
+    for indicator in indicators:
+        for period in by_frequency[indicator.frequency]:
+            expected = (
+                period
+                if isinstance(period, ExpectedPeriod)
+                else ExpectedPeriod(period.frequency, period.start, period.end, period.due, period)
+            )
+            state = reporting_state(expected, submitted.get((indicator.pk, period.pk)), today)
+            rows.append(
+                ReportingRow(
+                    indicator=indicator,
+                    period=period,
+                    label=expected.label,
+                    due=expected.due,
+                    latest=latest.get((indicator.pk, period.pk)),
+                    state=state,
+                )
+            )
+    return rows
