@@ -1,5 +1,1083 @@
-"""Results API (mounted at /api/v1/partnerships)."""
+"""Results API, mounted at /api/v1/partnerships (paths start with "/{slug}/results").
 
-from ninja import Router
+Reading needs view access to the partnership (`policy.can_view_results`); a private
+partnership answers 404 to anyone outside it. Observers and the public (for a public
+partnership) see approved values in force only; coordinators, staff and the reporting
+partner's own people also see drafts, submitted and returned values
+(`policy.can_see_unapproved_results`). Writes go through `sinergi.results.services`:
+coordinators manage the framework, dimensions and targets; a responsible partner's people
+enter and submit values; coordinators approve or return them.
+
+Figures are never JSON numbers: values, targets and percentages are decimal strings,
+e.g. `{"value": "76.5", "values": {"sex:female": "40"}}`. Values sent in are strings
+(or whole numbers); a JSON float is refused with a field error.
+"""
+
+# No `from __future__ import annotations` here: ninja's pagination decorator reads the
+# list operations' signatures (their `Query[...]` filters) outside this module.
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from sinergi.access import policy
+from sinergi.core.pagination import Pagination
+from sinergi.partners.models import Organisation
+from sinergi.partnerships.models import Goal, Partnership, WorkPackage
+from sinergi.results import export, services
+from sinergi.results.models import (
+    Dimension,
+    Indicator,
+    IndicatorStatus,
+    Period,
+    Result,
+    Submission,
+    SubmissionValue,
+    Target,
+)
 
 router = Router(tags=["results"])
+
+# Ids beyond a 64-bit integer would overflow the database look-up.
+MAX_ID = 2**63 - 1
+MAX_VALUE_CHARS = 40
+MAX_CATEGORIES = 500
+
+
+# ---------------------------------------------------------------- input types
+
+
+def _value_text(value: Any) -> Any:
+    """A decimal string as sent, or a whole number as its digits; never a float (a binary
+    fraction is not an exact figure, so 1.1 is refused rather than rounded) nor a boolean."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise PydanticCustomError(
+            "value_type", str(_('Enter the number as a decimal string, e.g. "12.5".'))
+        )
+    text = str(value)
+    if len(text) > MAX_VALUE_CHARS:
+        raise PydanticCustomError("value_length", str(_("Enter at most 15 digits.")))
+    return text
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Value = Annotated[
+    str | None,
+    BeforeValidator(_value_text),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}],
+            "description": 'A decimal string, e.g. "12.5"; a whole number is accepted, '
+            "a JSON float is not.",
+        }
+    ),
+]
+
+
+# ---------------------------------------------------------------- output schemas
+
+
+class OrganisationRef(Schema):
+    id: int
+    name: str
+
+
+class PersonRef(Schema):
+    id: int
+    name: str
+
+
+class CategoryOut(Schema):
+    code: str
+    label: str
+
+
+class DimensionOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str = Field(description="sex, age, subdivision (ISO 3166-2) or custom")
+    kind_name: str
+    exhaustive: bool = Field(description="Values broken down by it must add up to the total")
+    categories: list[CategoryOut]
+
+
+class ResultOut(Schema):
+    id: int
+    parent: int | None
+    depth: int = Field(description="0 for a result at the top of the framework")
+    type: str = Field(description="IATI ResultType: 1 output, 2 outcome, 3 impact, 9 other")
+    type_name: str
+    title: str
+    description: str
+    goal: int | None
+    work_package: int | None
+    sdg_targets: list[str]
+
+
+class TargetOut(Schema):
+    period: str = Field(description='The period label, e.g. "2026-Q2"')
+    start: date
+    end: date
+    category: str | None = Field(description='None: the total; else e.g. "sex:female"')
+    value: str
+
+
+class SeriesPointOut(Schema):
+    period: str
+    end: date
+    actual: str | None = Field(description="Actual to date at the end of the period")
+    target: str | None = Field(description="Target to date at the end of the period")
+
+
+class IndicatorStatusOut(Schema):
+    latest_period: str | None
+    actual: str | None = Field(description="Actual to date (approved values)")
+    target: str | None = Field(description="Target to date")
+    final_target: str | None
+    percent: str | None = Field(description="Percent of the final target")
+    percent_to_date: str | None = Field(description="Percent of the target to date")
+    progress: str = Field(description="on_track, at_risk, off_track, no_data or not_scored")
+    progress_name: str
+    trend: str = Field(description="improving, worsening, steady or empty")
+    trend_name: str
+    approved_periods: int
+    series: list[SeriesPointOut]
+
+
+class IndicatorOut(Schema):
+    id: int
+    code: str
+    title: str
+    description: str
+    result: int
+    measure: str = Field(description="IATI IndicatorMeasure: 1 unit, 2 percentage, 5 qualitative")
+    measure_name: str
+    unit: str
+    ascending: bool = Field(description="True when higher is better")
+    accumulation: str = Field(description="cumulative or level")
+    frequency: str = Field(description="monthly, quarterly or yearly")
+    baseline_value: str | None
+    baseline_date: date | None
+    responsible: OrganisationRef
+    sdg_indicator: str
+    dimensions: list[DimensionOut]
+    targets: list[TargetOut]
+    status: IndicatorStatusOut | None
+
+
+class FrameworkOut(Schema):
+    partnership: str
+    dimensions: list[DimensionOut]
+    results: list[ResultOut] = Field(description="In tree order: each result before those under it")
+    indicators: list[IndicatorOut]
+
+
+class PeriodOut(Schema):
+    label: str
+    frequency: str
+    start: date
+    end: date
+    due: date
+    closed: bool
+
+
+class IndicatorRef(Schema):
+    id: int
+    code: str
+    title: str
+    unit: str
+    measure: str
+
+
+class BreakdownOut(Schema):
+    category: str = Field(description='e.g. "sex:female"')
+    dimension: str
+    label: str
+    value: str
+
+
+class SiteOut(Schema):
+    name: str
+    latitude: str
+    longitude: str
+    subdivision: str
+
+
+class EvidenceOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class ValueOut(Schema):
+    id: int
+    indicator: IndicatorRef
+    period: PeriodOut
+    organisation: OrganisationRef = Field(description="The reporting partner")
+    revision: int
+    status: str = Field(description="draft, submitted, approved or returned")
+    status_name: str
+    is_current: bool = Field(description="The approved revision in force")
+    value: str | None
+    text: str = Field(description="A qualitative indicator's value")
+    values: dict[str, str] = Field(description="Category key → value")
+    breakdown: list[BreakdownOut]
+    narrative: str
+    comment: str = Field(description="The reviewer's comment")
+    sites: list[SiteOut]
+    evidence: list[EvidenceOut]
+    created_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    submitted_by: PersonRef | None = Field(description="Shown to those who see unapproved values")
+    decided_by: PersonRef | None = Field(description="Shown to those who see unapproved values")
+    ledger_index: int | None
+
+
+# ---------------------------------------------------------------- input schemas
+
+
+class DimensionIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    kind: str = Field(description="sex, age, subdivision or custom")
+    code: str = Field("", max_length=40)
+    categories: list[CategoryOut | str] = Field(
+        default_factory=list,
+        max_length=MAX_CATEGORIES,
+        description="Empty: the usual categories of the kind (sex, age, the countries' provinces)",
+    )
+    exhaustive: bool = True
+
+
+class DimensionPatch(Schema):
+    name: str = Field(None, min_length=1, max_length=100)
+    exhaustive: bool = Field(None)
+    categories: list[CategoryOut | str] = Field(None, max_length=MAX_CATEGORIES)
+
+
+class ResultIn(Schema):
+    type: str = Field(description="1 output, 2 outcome, 3 impact, 9 other")
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field("", max_length=5000)
+    parent: Id | None = None
+    goal: Id | None = None
+    work_package: Id | None = None
+    sdg_targets: list[str] = Field(default_factory=list, max_length=200)
+
+
+class ResultPatch(Schema):
+    type: str = Field(None)
+    title: str = Field(None, min_length=1, max_length=300)
+    description: str = Field(None, max_length=5000)
+    parent: Id | None = None
+    goal: Id | None = None
+    work_package: Id | None = None
+    sdg_targets: list[str] = Field(None, max_length=200)
+
+
+class IndicatorIn(Schema):
+    result: Id
+    code: str = Field(min_length=1, max_length=20)
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field("", max_length=5000)
+    measure: str = Field("1", description="1 unit, 2 percentage, 5 qualitative")
+    unit: str = Field("", max_length=40)
+    ascending: bool = True
+    accumulation: str = Field("level", description="cumulative or level")
+    frequency: str = Field("quarterly", description="monthly, quarterly or yearly")
+    baseline_value: Value = None
+    baseline_date: date | None = None
+    responsible: Id = Field(description="The responsible partner's organisation id")
+    sdg_indicator: str = Field("", max_length=20, description="e.g. 3.b.1")
+    dimensions: list[str] = Field(
+        default_factory=list, max_length=50, description="Dimension codes"
+    )
+
+
+class IndicatorPatch(Schema):
+    result: Id = Field(None)
+    code: str = Field(None, min_length=1, max_length=20)
+    title: str = Field(None, min_length=1, max_length=300)
+    description: str = Field(None, max_length=5000)
+    measure: str = Field(None)
+    unit: str = Field(None, max_length=40)
+    ascending: bool = Field(None)
+    accumulation: str = Field(None)
+    frequency: str = Field(None)
+    baseline_value: Value = None
+    baseline_date: date | None = None
+    responsible: Id = Field(None)
+    sdg_indicator: str = Field(None, max_length=20)
+    dimensions: list[str] = Field(None, max_length=50)
+
+
+class TargetsIn(Schema):
+    targets: dict[str, Value] = Field(
+        default_factory=dict, description="Period label → total target; null removes it"
+    )
+    by_category: dict[str, dict[str, Value]] = Field(
+        default_factory=dict, description="Period label → {category key → target}"
+    )
+
+
+class SiteIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    latitude: Value
+    longitude: Value
+    subdivision: str = Field("", max_length=10, description="ISO 3166-2, e.g. ID-JB")
+
+
+class ValueIn(Schema):
+    indicator: str = Field(min_length=1, max_length=20, description="The indicator's code")
+    period: str = Field(min_length=1, max_length=20, description='e.g. "2026-Q2"')
+    value: Value = Field(None, description="The total (not for qualitative indicators)")
+    values: dict[str, Value] = Field(
+        default_factory=dict, description='Category key ("sex:female") → value'
+    )
+    text: str = Field("", max_length=5000, description="A qualitative indicator's value")
+    narrative: str = Field("", max_length=10000)
+    sites: list[SiteIn] | None = Field(None, max_length=500, description="None: keep as they are")
+    submit: bool = Field(False, description="Submit for review right after saving")
+
+
+class DecisionIn(Schema):
+    comment: str = Field("", max_length=1000)
+
+
+class ReturnIn(Schema):
+    comment: str = Field(min_length=1, max_length=1000, description="What to fix")
+
+
+class ValueFilterIn(Schema):
+    indicator: str = Field("", max_length=20, description="Indicator code")
+    period: str = Field("", max_length=20, description='Period label, e.g. "2026-Q2"')
+    organisation: int | None = Field(None, ge=1, le=MAX_ID)
+    status: str = Field("", max_length=10, description="draft, submitted, approved, returned")
+
+
+# ---------------------------------------------------------------- access and look-ups
+
+
+def _partnership(request: HttpRequest, slug: str) -> Partnership:
+    """The partnership whose results `request.auth` may read; 404 when it may not be seen."""
+    partnership = policy.get_partnership_for(request.auth, slug)
+    if not policy.can_view_results(request.auth, partnership):
+        raise Http404
+    return partnership
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _indicator(partnership: Partnership, code: str) -> Indicator:
+    indicator = (
+        Indicator.objects.filter(partnership=partnership, code=code)
+        .select_related("partnership", "responsible", "result")
+        .first()
+    )
+    if indicator is None:
+        raise Http404
+    return indicator
+
+
+def _result(partnership: Partnership, pk: int) -> Result:
+    result = Result.objects.filter(partnership=partnership, pk=pk).select_related(
+        "partnership", "parent", "goal", "work_package"
+    )
+    found = result.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _dimension(partnership: Partnership, code: str) -> Dimension:
+    found = Dimension.objects.filter(partnership=partnership, code=code).first()
+    if found is None:
+        raise Http404
+    found.partnership = partnership
+    return found
+
+
+def _ref(model: Any, partnership: Partnership, pk: int | None, field: str, message: str) -> Any:
+    if pk is None:
+        return None
+    found = model.objects.filter(partnership=partnership, pk=pk).first()
+    if found is None:
+        raise ValidationError({field: [message]})
+    return found
+
+
+def _resolve_result_fields(partnership: Partnership, fields: dict[str, Any]) -> None:
+    if "parent" in fields:
+        fields["parent"] = _ref(
+            Result,
+            partnership,
+            fields["parent"],
+            "parent",
+            _("Choose a result of this partnership."),
+        )
+    if "goal" in fields:
+        fields["goal"] = _ref(
+            Goal, partnership, fields["goal"], "goal", _("Choose a goal of this partnership.")
+        )
+    if "work_package" in fields:
+        fields["work_package"] = _ref(
+            WorkPackage,
+            partnership,
+            fields["work_package"],
+            "work_package",
+            _("Choose a work package of this partnership."),
+        )
+
+
+def _resolve_indicator_fields(partnership: Partnership, fields: dict[str, Any]) -> None:
+    if "result" in fields:
+        fields["result"] = _ref(
+            Result,
+            partnership,
+            fields["result"],
+            "result",
+            _("Choose a result of this partnership."),
+        )
+    if "responsible" in fields:
+        found = Organisation.objects.filter(pk=fields["responsible"]).first()
+        if found is None:
+            raise ValidationError({"responsible": [_("Choose an organisation that is a partner.")]})
+        fields["responsible"] = found
+    if fields.get("dimensions") is not None:
+        codes = list(dict.fromkeys(fields["dimensions"]))
+        found_dims = {
+            d.code: d for d in Dimension.objects.filter(partnership=partnership, code__in=codes)
+        }
+        missing = [c for c in codes if c not in found_dims]
+        if missing:
+            raise ValidationError({"dimensions": [_("Choose dimensions of this partnership.")]})
+        fields["dimensions"] = [found_dims[c] for c in codes]
+
+
+# ---------------------------------------------------------------- bodies
+
+
+def _number(value: Decimal | None) -> str | None:
+    """A figure as a decimal string without trailing zeros: "76.5", "100"."""
+    if value is None:
+        return None
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _org(organisation: Organisation) -> dict[str, Any]:
+    return {"id": organisation.pk, "name": organisation.name}
+
+
+def _person(person: Any) -> dict[str, Any] | None:
+    if person is None:
+        return None
+    return {"id": person.pk, "name": str(person)}
+
+
+def dimension_body(dimension: Dimension) -> dict[str, Any]:
+    return {
+        "id": dimension.pk,
+        "code": dimension.code,
+        "name": dimension.name,
+        "kind": dimension.kind,
+        "kind_name": str(dimension.get_kind_display()),
+        "exhaustive": dimension.exhaustive,
+        "categories": [{"code": c["code"], "label": c["label"]} for c in dimension.categories],
+    }
+
+
+def result_body(result: Result, depth: int = 0) -> dict[str, Any]:
+    return {
+        "id": result.pk,
+        "parent": result.parent_id,
+        "depth": depth,
+        "type": result.type,
+        "type_name": str(result.get_type_display()),
+        "title": result.title,
+        "description": result.description,
+        "goal": result.goal_id,
+        "work_package": result.work_package_id,
+        "sdg_targets": list(result.sdg_targets or []),
+    }
+
+
+def tree_order(results: list[Result]) -> list[tuple[Result, int]]:
+    """Each result before those under it, siblings by position; with its depth."""
+    children: dict[int | None, list[Result]] = {}
+    ids = {r.pk for r in results}
+    for result in results:
+        parent = result.parent_id if result.parent_id in ids else None
+        children.setdefault(parent, []).append(result)
+    ordered: list[tuple[Result, int]] = []
+    seen: set[int] = set()
+    stack = [(r, 0) for r in reversed(children.get(None, []))]
+    while stack:
+        result, depth = stack.pop()
+        if result.pk in seen:
+            continue
+        seen.add(result.pk)
+        ordered.append((result, depth))
+        stack.extend((c, depth + 1) for c in reversed(children.get(result.pk, [])))
+    return ordered
+
+
+def status_body(status: IndicatorStatus | None, periods: dict[int, str]) -> dict[str, Any] | None:
+    if status is None:
+        return None
+    return {
+        "latest_period": periods.get(status.period_id) if status.period_id else None,
+        "actual": _number(status.actual),
+        "target": _number(status.target),
+        "final_target": _number(status.final_target),
+        "percent": _number(status.percent),
+        "percent_to_date": _number(status.percent_to_date),
+        "progress": status.progress,
+        "progress_name": str(status.get_progress_display()),
+        "trend": status.trend,
+        "trend_name": str(status.get_trend_display()),
+        "approved_periods": status.approved,
+        "series": [
+            {"period": p[0], "end": p[1], "actual": p[2], "target": p[3]}
+            for p in (status.series or [])
+        ],
+    }
+
+
+def _target_body(target: Target) -> dict[str, Any]:
+    return {
+        "period": target.period.label,
+        "start": target.period.start,
+        "end": target.period.end,
+        "category": target.category or None,
+        "value": _number(target.value),
+    }
+
+
+def indicator_body(
+    indicator: Indicator, status: IndicatorStatus | None, periods: dict[int, str]
+) -> dict[str, Any]:
+    """An indicator as the API shows it (dimensions and targets prefetched)."""
+    return {
+        "id": indicator.pk,
+        "code": indicator.code,
+        "title": indicator.title,
+        "description": indicator.description,
+        "result": indicator.result_id,
+        "measure": indicator.measure,
+        "measure_name": str(indicator.get_measure_display()),
+        "unit": indicator.unit,
+        "ascending": indicator.ascending,
+        "accumulation": indicator.accumulation,
+        "frequency": indicator.frequency,
+        "baseline_value": _number(indicator.baseline_value),
+        "baseline_date": indicator.baseline_date,
+        "responsible": _org(indicator.responsible),
+        "sdg_indicator": indicator.sdg_indicator,
+        "dimensions": [dimension_body(d) for d in indicator.dimensions.all()],
+        "targets": [_target_body(t) for t in indicator.targets.all()],
+        "status": status_body(status, periods),
+    }
+
+
+def _indicators(partnership: Partnership) -> Any:
+    return (
+        Indicator.objects.filter(partnership=partnership)
+        .select_related("responsible", "status")
+        .prefetch_related(
+            "dimensions",
+            Prefetch(
+                "targets",
+                queryset=Target.objects.select_related("period").order_by(
+                    "period__start", "category"
+                ),
+            ),
+        )
+    )
+
+
+def _indicator_bodies(rows: Any) -> list[dict[str, Any]]:
+    indicators = list(rows)
+    statuses = {}
+    for indicator in indicators:
+        try:
+            statuses[indicator.pk] = indicator.status
+        except IndicatorStatus.DoesNotExist:
+            statuses[indicator.pk] = None
+    period_ids = {s.period_id for s in statuses.values() if s is not None and s.period_id}
+    periods = (
+        {p.pk: p.label for p in Period.objects.filter(pk__in=period_ids)} if period_ids else {}
+    )
+    return [indicator_body(i, statuses[i.pk], periods) for i in indicators]
+
+
+def _indicator_detail(partnership: Partnership, pk: int) -> dict[str, Any]:
+    return _indicator_bodies(_indicators(partnership).filter(pk=pk))[0]
+
+
+def value_body(submission: Submission, show_people: bool) -> dict[str, Any]:
+    """A submission as the API shows it (its relations loaded or prefetched)."""
+    indicator = submission.indicator
+    period = submission.period
+    labels: dict[str, tuple[str, str]] = {}
+    for dimension in indicator.dimensions.all():
+        for category in dimension.categories:
+            labels[f"{dimension.code}:{category['code']}"] = (dimension.name, category["label"])
+    values = list(submission.values.all())
+    return {
+        "id": submission.pk,
+        "indicator": {
+            "id": indicator.pk,
+            "code": indicator.code,
+            "title": indicator.title,
+            "unit": indicator.unit,
+            "measure": indicator.measure,
+        },
+        "period": {
+            "label": period.label,
+            "frequency": period.frequency,
+            "start": period.start,
+            "end": period.end,
+            "due": period.due,
+            "closed": period.closed,
+        },
+        "organisation": _org(submission.organisation),
+        "revision": submission.revision,
+        "status": submission.status,
+        "status_name": str(submission.get_status_display()),
+        "is_current": submission.is_current,
+        "value": _number(submission.value),
+        "text": submission.text,
+        "values": {v.category: _number(v.value) for v in values},
+        "breakdown": [
+            {
+                "category": v.category,
+                "dimension": labels.get(v.category, ("", ""))[0],
+                "label": labels.get(v.category, ("", v.category))[1],
+                "value": _number(v.value),
+            }
+            for v in values
+        ],
+        "narrative": submission.narrative,
+        "comment": submission.comment,
+        "sites": [
+            {
+                "name": s.name,
+                "latitude": format(s.latitude, "f"),
+                "longitude": format(s.longitude, "f"),
+                "subdivision": s.subdivision,
+            }
+            for s in submission.sites.all()
+        ],
+        "evidence": [
+            {
+                "id": e.pk,
+                "name": e.name,
+                "content_type": e.content_type,
+                "size": e.size,
+                "sha256": e.sha256,
+            }
+            for e in submission.evidence.all()
+        ],
+        "created_at": submission.created_at,
+        "submitted_at": submission.submitted_at,
+        "decided_at": submission.decided_at,
+        "submitted_by": _person(submission.submitted_by) if show_people else None,
+        "decided_by": _person(submission.decided_by) if show_people else None,
+        "ledger_index": submission.ledger_index,
+    }
+
+
+def _value_rows(rows: Any) -> Any:
+    return rows.select_related(
+        "indicator", "period", "organisation", "submitted_by", "decided_by"
+    ).prefetch_related(
+        "indicator__dimensions",
+        Prefetch("values", queryset=SubmissionValue.objects.order_by("pk")),
+        "sites",
+        "evidence",
+    )
+
+
+class _ValueRows:
+    """Submissions for ninja's pagination: counted in the database, bodies per window."""
+
+    def __init__(self, rows: Any, request: HttpRequest, partnership: Partnership) -> None:
+        self.rows = rows
+        self.request = request
+        self.partnership = partnership
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        return [_value(self.request, self.partnership, s) for s in _value_rows(self.rows[window])]
+
+
+def _value(request: HttpRequest, partnership: Partnership, submission: Submission) -> dict:
+    show = policy.can_see_unapproved_results(request.auth, partnership, submission.organisation_id)
+    return value_body(submission, show)
+
+
+def _submission(request: HttpRequest, partnership: Partnership, pk: int) -> Submission:
+    """A submission the caller may see (404 otherwise), locked for nothing."""
+    rows = export.visible_submissions(request.auth, partnership).filter(pk=pk)
+    found = _value_rows(rows).select_related("partnership").first()
+    if found is None:
+        raise Http404
+    return found
+
+
+# ---------------------------------------------------------------- framework
+
+
+@router.get(
+    "/{slug}/results",
+    response=FrameworkOut,
+    summary="Read the results framework",
+    description="The dimensions, the results in tree order (impact → outcome → output) and "
+    "every indicator with its dimensions, targets per period and progress.",
+)
+def read_framework(request: HttpRequest, slug: str) -> dict[str, Any]:
+    partnership = _partnership(request, slug)
+    results = list(Result.objects.filter(partnership=partnership).order_by("position", "pk"))
+    dimensions = Dimension.objects.filter(partnership=partnership)
+    return {
+        "partnership": partnership.slug,
+        "dimensions": [dimension_body(d) for d in dimensions],
+        "results": [result_body(r, depth) for r, depth in tree_order(results)],
+        "indicators": _indicator_bodies(_indicators(partnership)),
+    }
+
+
+@router.post(
+    "/{slug}/results/results",
+    response={201: ResultOut},
+    summary="Add a result",
+    description="An impact, outcome or output; an outcome sits under an impact, an output "
+    "under an outcome. Coordinators only.",
+)
+def create_result(request: HttpRequest, slug: str, payload: ResultIn) -> Status:
+    partnership = _partnership(request, slug)
+    _require(policy.can_manage_results(request.auth, partnership))
+    fields = payload.dict()
+    _resolve_result_fields(partnership, fields)
+    result = services.create_result(actor=request.auth, partnership=partnership, **fields)
+    return Status(201, result_body(result))
+
+
+@router.patch(
+    "/{slug}/results/results/{pk}",
+    response=ResultOut,
+    summary="Change a result",
+    description="Send only the fields that change; `parent`, `goal` and `work_package` "
+    "are cleared with null. Coordinators only.",
+)
+def update_result(request: HttpRequest, slug: str, pk: int, payload: ResultPatch) -> dict:
+    partnership = _partnership(request, slug)
+    _require(policy.can_manage_results(request.auth, partnership))
+    result = _result(partnership, pk)
+    changes = payload.dict(exclude_unset=True)
+    for name in ("type", "title", "description", "sdg_targets"):
+        if name in changes and changes[name] is None:
+            del changes[name]
+    _resolve_result_fields(partnership, changes)
+    result = services.update_result(actor=request.auth, result=result, **changes)
+    return result_body(result)
+
+
+@router.delete(
+    "/{slug}/results/results/{pk}",
+    response={204: None},
+    summary="Delete a result",
+    description="Only a result with nothing under it (409 otherwise). Coordinators only.",
+)
+def delete_result(request: HttpRequest, slug: str, pk: int) -> Status:
+    partnership = _partnership(request, slug)
+    _require(policy.can_manage_results(request.auth, partnership))
+    services.delete_result(actor=request.auth, result=_result(partnership, pk))
+    return Status(204, None)
+
+
+# ---------------------------------------------------------------- dimensions
+
+
+@router.post(
+    "/{slug}/results/dimensions",
+    response={201: DimensionOut},
+    summary="Add a disaggregation dimension",
+    description="Sex, age group, province or district (ISO 3166-2 codes) or a custom one; "
+    "without categories, the usual ones of the kind. Coordinators only.",
+)
+def create_dimension(request: HttpRequest, slug: str, payload: DimensionIn) -> Status:
+    partnership = _partnership(request, slug)
+    _require(policy.can_manage_results(request.auth, partnership))
+    fields = payload.dict()
+    fields["categories"] = [c if isinstance(c, str) else dict(c) for c in fields["categories"]]
+    dimension = services.create_dimension(actor=request.auth, partnership=partnership, **fields)
+    return Status(201, dimension_body(dimension))
+
+
+@router.patch(
+    "/{slug}/results/dimensions/{code}",
+    response=DimensionOut,
+    summary="Change a disaggregation dimension",
+    description="Its name, whether it is exhaustive, its categories (a category with "
+    "values or targets cannot be removed: 409). Coordinators only.",
+)
+def update_dimension(request: HttpRequest, slug: str, code: str, payload: DimensionPatch) -> dict:
+    partnership = _partnership(request, slug)
+    _require(policy.can_manage_results(request.auth, partnership))
+    dimension = _dimension(partnership, code)
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    if "categories" in changes:
+        changes["categories"] = [
+            c if isinstance(c, str) else dict(c) for c in changes["categories"]
+        ]
+    dimension = services.update_dimension(actor=request.auth, dimension=dimension, **changes)
+    return dimension_body(dimension)
+
+
+@router.delete(
+    "/{slug}/results/dimensions/{code}",
+    response={204: None},
+    summary="Delete a disaggregation dimension",
+    description="Only one no indicator is broken down by (409 otherwise). Coordinators only.",
+)
+def delete_dimension(request: HttpRequest, slug: str, code: str) -> Status:
+    partnership = _partnership(request, slug)
+    _require(policy.can_manage_results(request.auth, partnership))
+    services.delete_dimension(actor=request.auth, dimension=_dimension(partnership, code))
+    return Status(204, None)
+
+
+# ---------------------------------------------------------------- indicators
+
+
+@router.get(
+    "/{slug}/results/indicators",
+    response=list[IndicatorOut],
+    summary="List the indicators",
+    description="Each with its dimensions, targets per period and progress.",
+)
+def list_indicators(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    return _indicator_bodies(_indicators(_partnership(request, slug)))
+
+
+@router.post(
+    "/{slug}/results/indicators",
+    response={201: IndicatorOut},
+    summary="Add an indicator",
+    description="Under a result, with its measure, direction, baseline, frequency, "
+    "responsible partner, SDG indicator and dimensions (codes). Coordinators only.",
+)
+def create_indicator(request: HttpRequest, slug: str, payload: IndicatorIn) -> Status:
+    partnership = _partnership(request, slug)
+    _require(policy.can_manage_results(request.auth, partnership))
+    fields = payload.dict()
+    _resolve_indicator_fields(partnership, fields)
+    indicator = services.create_indicator(actor=request.auth, partnership=partnership, **fields)
+    return Status(201, _indicator_detail(partnership, indicator.pk))
+
+
+@router.get(
+    "/{slug}/results/indicators/{code}",
+    response=IndicatorOut,
+    summary="Read an indicator",
+)
+def read_indicator(request: HttpRequest, slug: str, code: str) -> dict[str, Any]:
+    partnership = _partnership(request, slug)
+    return _indicator_detail(partnership, _indicator(partnership, code).pk)
+
+
+@router.patch(
+    "/{slug}/results/indicators/{code}",
+    response=IndicatorOut,
+    summary="Change an indicator",
+    description="Send only the fields that change; the measure and frequency are fixed "
+    "once values were reported. Coordinators only.",
+)
+def update_indicator(request: HttpRequest, slug: str, code: str, payload: IndicatorPatch) -> dict:
+    partnership = _partnership(request, slug)
+    _require(policy.can_manage_results(request.auth, partnership))
+    indicator = _indicator(partnership, code)
+    changes = payload.dict(exclude_unset=True)
+    for name in list(changes):
+        if changes[name] is None and name not in ("baseline_value", "baseline_date"):
+            del changes[name]
+    _resolve_indicator_fields(partnership, changes)
+    dimensions = changes.pop("dimensions", None)
+    services.update_indicator(
+        actor=request.auth, indicator=indicator, dimensions=dimensions, **changes
+    )
+    return _indicator_detail(partnership, indicator.pk)
+
+
+@router.delete(
+    "/{slug}/results/indicators/{code}",
+    response={204: None},
+    summary="Delete an indicator",
+    description="Only one without reported values (409 otherwise). Coordinators only.",
+)
+def delete_indicator(request: HttpRequest, slug: str, code: str) -> Status:
+    partnership = _partnership(request, slug)
+    _require(policy.can_manage_results(request.auth, partnership))
+    services.delete_indicator(actor=request.auth, indicator=_indicator(partnership, code))
+    return Status(204, None)
+
+
+@router.put(
+    "/{slug}/results/indicators/{code}/targets",
+    response=IndicatorOut,
+    summary="Set an indicator's targets",
+    description='`targets` maps a period label ("2026-Q2") to the total target (null '
+    "removes it); `by_category` maps a period label to {category key: target}. Periods not "
+    "named keep their targets. Coordinators only.",
+)
+def set_targets(request: HttpRequest, slug: str, code: str, payload: TargetsIn) -> dict:
+    partnership = _partnership(request, slug)
+    _require(policy.can_manage_results(request.auth, partnership))
+    indicator = _indicator(partnership, code)
+    services.set_targets(
+        actor=request.auth,
+        indicator=indicator,
+        targets=payload.targets,
+        by_category=payload.by_category,
+    )
+    return _indicator_detail(partnership, indicator.pk)
+
+
+# ---------------------------------------------------------------- values
+
+
+@router.get(
+    "/{slug}/results/values",
+    response=list[ValueOut],
+    summary="List reported values",
+    description="Observers and the public see approved values in force only; coordinators, "
+    "staff and the reporting partner's people also see drafts, submitted and returned "
+    "values. Filters: `indicator` (code), `period` (label), `organisation` (id), `status`.",
+)
+@paginate(Pagination)
+def list_values(request: HttpRequest, slug: str, filters: Query[ValueFilterIn]) -> object:
+    partnership = _partnership(request, slug)
+    rows = export.visible_submissions(request.auth, partnership)
+    rows = export.apply_filters(
+        rows,
+        partnership,
+        indicator=filters.indicator,
+        period=filters.period,
+        status=filters.status,
+        organisation=filters.organisation,
+    )
+    return _ValueRows(rows, request, partnership)
+
+
+@router.post(
+    "/{slug}/results/values",
+    response={201: ValueOut},
+    summary="Enter a value",
+    description="Saves the value for (indicator, period) as a draft — a new revision when "
+    "the latest one is approved — and submits it for review when `submit` is true. The "
+    "responsible partner's people and the coordinators.",
+)
+def save_value(request: HttpRequest, slug: str, payload: ValueIn) -> Status:
+    partnership = _partnership(request, slug)
+    reporting = policy.reporting_organisations(request.auth, partnership)
+    _require(reporting is None or bool(reporting))
+    indicator = Indicator.objects.filter(partnership=partnership, code=payload.indicator).first()
+    if indicator is None:
+        raise ValidationError({"indicator": [_("Choose an indicator of this partnership.")]})
+    indicator.partnership = partnership
+    _require(policy.can_submit_results(request.auth, partnership, indicator.responsible_id))
+    period = services.find_period(partnership, indicator.frequency, payload.period)
+    sites = [site.dict() for site in payload.sites] if payload.sites is not None else None
+    submission = services.save_draft(
+        actor=request.auth,
+        indicator=indicator,
+        period=period,
+        value=payload.value,
+        text=payload.text,
+        narrative=payload.narrative,
+        values=payload.values,
+        sites=sites,
+    )
+    if payload.submit:
+        submission = services.submit(actor=request.auth, submission=submission)
+    return Status(
+        201, _value(request, partnership, _submission(request, partnership, submission.pk))
+    )
+
+
+@router.get(
+    "/{slug}/results/values/{pk}",
+    response=ValueOut,
+    summary="Read a reported value",
+)
+def read_value(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
+    partnership = _partnership(request, slug)
+    return _value(request, partnership, _submission(request, partnership, pk))
+
+
+@router.post(
+    "/{slug}/results/values/{pk}/submit",
+    response=ValueOut,
+    summary="Submit a value for review",
+    description="A draft or returned value; another status is a 409.",
+)
+def submit_value(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
+    partnership = _partnership(request, slug)
+    submission = _submission(request, partnership, pk)
+    services.submit(actor=request.auth, submission=submission)
+    return _value(request, partnership, _submission(request, partnership, pk))
+
+
+@router.post(
+    "/{slug}/results/values/{pk}/approve",
+    response=ValueOut,
+    summary="Approve a submitted value",
+    description="Coordinators, never the value's author. The value goes on the ledger, "
+    "replaces the revision in force, and every progress figure it changes is rewritten, in "
+    "one transaction. A value that is not submitted is a 409.",
+)
+def approve_value(request: HttpRequest, slug: str, pk: int, payload: DecisionIn) -> dict:
+    partnership = _partnership(request, slug)
+    submission = _submission(request, partnership, pk)
+    _require(policy.can_approve_results(request.auth, partnership))
+    services.approve(actor=request.auth, submission=submission, comment=payload.comment)
+    return _value(request, partnership, _submission(request, partnership, pk))
+
+
+@router.post(
+    "/{slug}/results/values/{pk}/return",
+    response=ValueOut,
+    summary="Return a submitted value to its partner",
+    description="With a comment saying what to fix. Coordinators, never the value's author.",
+)
+def return_value(request: HttpRequest, slug: str, pk: int, payload: ReturnIn) -> dict:
+    partnership = _partnership(request, slug)
+    submission = _submission(request, partnership, pk)
+    _require(policy.can_approve_results(request.auth, partnership))
+    services.return_submission(actor=request.auth, submission=submission, comment=payload.comment)
+    return _value(request, partnership, _submission(request, partnership, pk))

@@ -364,6 +364,58 @@ def create_dimension(
         raise _field_error("code", _("Another dimension already has this code.")) from None
 
 
+def update_dimension(
+    *,
+    actor: User,
+    dimension: Dimension,
+    name: str | None = None,
+    exhaustive: bool | None = None,
+    categories: Sequence[Any] | None = None,
+) -> Dimension:
+    """Rename a dimension, say whether it is exhaustive, or change its categories
+    (relabel, add; a category with reported values or targets cannot be removed)."""
+    partnership = dimension.partnership
+    _require(policy.can_manage_results(actor, partnership))
+    if name is not None:
+        dimension.name = _text(name, "name", 100, required=True)
+    if exhaustive is not None:
+        dimension.exhaustive = bool(exhaustive)
+    if categories is not None:
+        cleaned = _clean_categories(dimension.kind, list(categories))
+        kept = {as_key(dimension.code, c["code"]) for c in cleaned}
+        removed = [
+            as_key(dimension.code, c["code"])
+            for c in dimension.categories
+            if as_key(dimension.code, c["code"]) not in kept
+        ]
+        in_use = (
+            SubmissionValue.objects.filter(
+                submission__partnership=partnership, category__in=removed
+            ).exists()
+            or Target.objects.filter(
+                indicator__partnership=partnership, category__in=removed
+            ).exists()
+        )
+        if removed and in_use:
+            raise Conflict(
+                _("Values or targets were given for a category you removed; keep it."),
+                "categories",
+            )
+        dimension.categories = cleaned
+    with _atomic():
+        dimension.save(update_fields=["name", "exhaustive", "categories"])
+    return dimension
+
+
+def delete_dimension(*, actor: User, dimension: Dimension) -> None:
+    """Delete a dimension that no indicator is broken down by."""
+    _require(policy.can_manage_results(actor, dimension.partnership))
+    if dimension.indicators.exists():
+        raise Conflict(_("Indicators are broken down by this dimension; it cannot be deleted."))
+    with _atomic():
+        dimension.delete()
+
+
 # ---------------------------------------------------------------- results
 
 
