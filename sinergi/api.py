@@ -254,6 +254,7 @@ def _register_routers() -> None:
     from sinergi.partnerships.raci.api import router as raci_router
     from sinergi.partnerships.sdg.api import router as sdg_router
     from sinergi.results.api import router as results_router
+    from sinergi.results.portfolio_api import router as results_portfolio_router
     from sinergi.results.spreadsheet_api import router as results_spreadsheet_router
 
     api.add_router("/organisations", partners_router)
@@ -276,6 +277,7 @@ def _register_routers() -> None:
         api.add_router("/partnerships", design_router)
     api.add_router("/partnerships", partnerships_router)
     api.add_router("/ledger", ledger_router)
+    api.add_router("/results", results_portfolio_router)
     api.add_router("/", access_router)
 
 

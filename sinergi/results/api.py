@@ -32,12 +32,13 @@ from sinergi.access import policy
 from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership, WorkPackage
-from sinergi.results import export, services
+from sinergi.results import export, queries, services
 from sinergi.results.models import (
     Dimension,
     Indicator,
     IndicatorStatus,
     Period,
+    Progress,
     Result,
     Submission,
     SubmissionValue,
@@ -1081,3 +1082,223 @@ def return_value(request: HttpRequest, slug: str, pk: int, payload: ReturnIn) ->
     _require(policy.can_approve_results(request.auth, partnership))
     services.return_submission(actor=request.auth, submission=submission, comment=payload.comment)
     return _value(request, partnership, _submission(request, partnership, pk))
+
+
+# ---------------------------------------------------------------- progress
+
+
+class SummaryOut(Schema):
+    indicators: int
+    on_track: int
+    at_risk: int
+    off_track: int
+    no_data: int
+    not_scored: int
+    scored: int
+    mean: str | None = Field(
+        description="Mean percent of target to date of the scored indicators, each capped to 0-100"
+    )
+    progress: str = Field(description="The mean judged by the progress rule")
+    progress_name: str
+
+
+class ResultProgressOut(Schema):
+    id: int
+    parent: int | None
+    depth: int
+    type: str
+    type_name: str
+    title: str
+    summary: SummaryOut = Field(description="Its own indicators and every indicator below it")
+
+
+class ExpectedPeriodOut(Schema):
+    label: str
+    start: date
+    end: date
+    due: date
+
+
+class IndicatorProgressOut(Schema):
+    code: str
+    title: str
+    result: int
+    unit: str
+    measure: str
+    responsible: OrganisationRef
+    sdg_indicator: str
+    actual: str | None
+    target: str | None
+    final_target: str | None
+    percent: str | None
+    percent_to_date: str | None
+    bar: str = Field(description="Percent of target to date capped to 0-100")
+    progress: str
+    progress_name: str
+    trend: str
+    trend_name: str
+    expected_period: ExpectedPeriodOut = Field(description="The period whose values are due")
+    reporting: str = Field(description="on_time, late, due, overdue or open")
+    reporting_name: str
+    light: str = Field(description="green, yellow or red")
+
+
+class SdgProgressOut(Schema):
+    code: str = Field(description="The SDG target (or goal) code")
+    goal: str
+    title: str
+    partnerships: int
+    indicators: int
+    on_track: int
+    at_risk: int
+    off_track: int
+    no_data: int
+    scored: int
+    mean: str | None = Field(description="Mean capped percent of target to date")
+    progress: str
+    progress_name: str
+    indicator_codes: list[str]
+
+
+class PartnerReportingOut(Schema):
+    organisation: OrganisationRef
+    indicators: int
+    on_time: int
+    late: int = Field(description="Submitted after the due date")
+    due: int = Field(description="Period ended, not yet due, nothing submitted")
+    missing: int = Field(description="Overdue: due date passed, nothing submitted")
+    open: int
+    light: str = Field(description="green, yellow or red")
+    light_name: str
+
+
+class ProgressOut(Schema):
+    partnership: str
+    today: date
+    light: str = Field(description="The partnership's reporting light (its worst partner's)")
+    light_name: str
+    late: int
+    missing: int
+    totals: SummaryOut
+    results: list[ResultProgressOut] = Field(description="In tree order")
+    indicators: list[IndicatorProgressOut]
+    sdg: list[SdgProgressOut]
+    partners: list[PartnerReportingOut]
+
+
+def summary_body(summary: Any) -> dict[str, Any]:
+    return {
+        "indicators": summary.indicators,
+        "on_track": summary.on_track,
+        "at_risk": summary.at_risk,
+        "off_track": summary.off_track,
+        "no_data": summary.no_data,
+        "not_scored": summary.not_scored,
+        "scored": summary.scored,
+        "mean": _number(summary.mean),
+        "progress": summary.progress,
+        "progress_name": str(Progress(summary.progress).label),
+    }
+
+
+def sdg_body(row: Any) -> dict[str, Any]:
+    """A `queries.SdgRow` as the API shows it."""
+    return {
+        "code": row.code,
+        "goal": row.goal,
+        "title": row.title,
+        "partnerships": row.partnerships,
+        "indicators": row.indicators,
+        "on_track": row.on_track,
+        "at_risk": row.at_risk,
+        "off_track": row.off_track,
+        "no_data": row.no_data,
+        "scored": row.scored,
+        "mean": _number(row.mean),
+        "progress": row.progress,
+        "progress_name": row.progress_label,
+        "indicator_codes": list(row.indicator_codes),
+    }
+
+
+def _indicator_progress(row: Any) -> dict[str, Any]:
+    indicator, status = row.indicator, row.status
+    return {
+        "code": indicator.code,
+        "title": indicator.title,
+        "result": indicator.result_id,
+        "unit": indicator.unit,
+        "measure": indicator.measure,
+        "responsible": _org(indicator.responsible),
+        "sdg_indicator": indicator.sdg_indicator,
+        "actual": _number(status.actual),
+        "target": _number(status.target),
+        "final_target": _number(status.final_target),
+        "percent": _number(status.percent),
+        "percent_to_date": _number(status.percent_to_date),
+        "bar": _number(row.bar),
+        "progress": status.progress,
+        "progress_name": str(status.get_progress_display()),
+        "trend": status.trend,
+        "trend_name": str(status.get_trend_display()),
+        "expected_period": {
+            "label": row.expected.label,
+            "start": row.expected.start,
+            "end": row.expected.end,
+            "due": row.expected.due,
+        },
+        "reporting": row.state,
+        "reporting_name": row.state_label,
+        "light": row.light,
+    }
+
+
+@router.get(
+    "/{slug}/results/progress",
+    response=ProgressOut,
+    summary="Read the progress dashboard's figures",
+    description="From approved values only, fresh as soon as an approval commits: each "
+    "indicator's progress and reporting state, the framework's results with the summary "
+    "of everything below them, the SDG targets the partnership contributes to, and each "
+    "responsible partner's reporting traffic light.",
+)
+def read_progress(request: HttpRequest, slug: str) -> dict[str, Any]:
+    partnership = _partnership(request, slug)
+    board = queries.dashboard(partnership, request.auth)
+    results = []
+    for top in board.tree:
+        for node in top.walk():
+            body = result_body(node.result, node.depth)
+            results.append(
+                {
+                    **{k: body[k] for k in ("id", "parent", "depth", "type", "type_name")},
+                    "title": body["title"],
+                    "summary": summary_body(node.summary),
+                }
+            )
+    return {
+        "partnership": partnership.slug,
+        "today": board.today,
+        "light": board.light,
+        "light_name": board.light_label,
+        "late": board.late,
+        "missing": board.missing,
+        "totals": summary_body(board.totals),
+        "results": results,
+        "indicators": [_indicator_progress(row) for row in board.indicators],
+        "sdg": [sdg_body(row) for row in board.sdg],
+        "partners": [
+            {
+                "organisation": _org(p.organisation),
+                "indicators": p.indicators,
+                "on_time": p.on_time,
+                "late": p.late,
+                "due": p.due,
+                "missing": p.missing,
+                "open": p.open,
+                "light": p.light,
+                "light_name": p.light_label,
+            }
+            for p in board.partners
+        ],
+    }
