@@ -1,3 +1,10 @@
 """The portfolio across partnerships, under /<lang>/results/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from sinergi.results import views
+
+urlpatterns: list = [
+    path("", views.portfolio, name="results-portfolio"),
+    path("goals/<str:goal>/", views.portfolio, name="results-portfolio-goal"),
+]

@@ -284,6 +284,8 @@ class SdgRow:
     scored: int
     percent_sum: Decimal
     indicator_codes: list[str] = field(default_factory=list)
+    # The portfolio's drill-down: the visible partnerships behind this target.
+    members: list[Any] = field(default_factory=list)
 
     @property
     def mean(self) -> Decimal | None:
@@ -609,7 +611,7 @@ class PortfolioPartnership:
 class Portfolio:
     goals: list[SdgRow]  # one per SDG goal any visible partnership contributes to
     goal: str | None  # the goal drilled into, if any
-    targets: list[SdgRow]  # per SDG target (of `goal` when given)
+    targets: list[SdgRow]  # per SDG target (of `goal` when given; `.members` filled then)
     partnerships: dict[str, list[PortfolioPartnership]]  # target → rows (only with `goal`)
 
 
@@ -681,6 +683,8 @@ def portfolio(user: User, goal: str | None = None) -> Portfolio:
                     ),
                 )
             )
+    for row in targets:
+        row.members = partnerships.get(row.code, [])
     return Portfolio(goals=goals, goal=goal, targets=targets, partnerships=dict(partnerships))
 
 

@@ -2,7 +2,27 @@
 
 from django.urls import include, path
 
+from sinergi.results import views
+
 urlpatterns: list = [
     path("spreadsheet/", include("sinergi.results.spreadsheet_urls")),
     path("export/", include("sinergi.results.export_urls")),
+    path("", views.dashboard, name="results-dashboard"),
+    path("indicators/<int:pk>/", views.indicator, name="results-indicator"),
+    path(
+        "indicators/<int:pk>/values/<str:period>/",
+        views.value_edit,
+        name="results-value-edit",
+    ),
+    path("reporting/", views.reporting, name="results-reporting"),
+    path("review/", views.review, name="results-review"),
+    path("review/<int:pk>/", views.review_decide, name="results-review-decide"),
+    path("framework/", views.framework, name="results-framework"),
+    path("framework/results/new/", views.result_edit, name="results-result-new"),
+    path("framework/results/<int:pk>/", views.result_edit, name="results-result-edit"),
+    path("framework/indicators/new/", views.indicator_edit, name="results-indicator-new"),
+    path("framework/indicators/<int:pk>/", views.indicator_edit, name="results-indicator-edit"),
+    path("framework/indicators/<int:pk>/targets/", views.targets, name="results-targets"),
+    path("framework/dimensions/new/", views.dimension_new, name="results-dimension-new"),
+    path("framework/periods/<int:pk>/closed/", views.period_closed, name="results-period-closed"),
 ]

@@ -1,0 +1,281 @@
+"""Forms of the results pages, one per service call. The services validate; the forms
+only collect the fields and put the services' errors back on the right field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from sinergi.partners.models import Organisation
+from sinergi.results.models import (
+    Accumulation,
+    Dimension,
+    DimensionKind,
+    Frequency,
+    Indicator,
+    Measure,
+    Result,
+    ResultType,
+    Submission,
+)
+from sinergi.results.services import SiteInput, categories_of
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
+
+
+def _number_text(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+
+
+def parse_sites(text: str) -> list[SiteInput]:
+    """Lines "name, latitude, longitude" or "name, latitude, longitude, ID-JB"; a field
+    error on `sites` naming the line when one does not read."""
+    sites = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in line.split(",")]
+        subdivision = ""
+        if len(parts) >= 4 and not _is_number(parts[-1]):
+            subdivision = parts.pop()
+        if len(parts) < 3:
+            raise ValidationError(
+                {
+                    "sites": [
+                        _(
+                            "Line %(line)d: write the name, latitude, longitude and, "
+                            "optionally, the province code (e.g. ID-JB)."
+                        )
+                        % {"line": number}
+                    ]
+                }
+            )
+        sites.append(SiteInput(", ".join(parts[:-2]), parts[-2], parts[-1], subdivision))
+    return sites
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
+
+
+def sites_text(submission: Submission | None) -> str:
+    if submission is None:
+        return ""
+    return "\n".join(
+        ", ".join(p for p in (s.name, str(s.latitude), str(s.longitude), s.subdivision) if p != "")
+        for s in submission.sites.all()
+    )
+
+
+class ValueForm(forms.Form):
+    """An actual value for one indicator and period: the total (or text for a
+    qualitative indicator), one input per category of each dimension, a narrative,
+    an evidence file and the sites."""
+
+    value = forms.CharField(label=_("Total"), required=False, widget=forms.TextInput(NUMBER))
+    text = forms.CharField(
+        label=_("What was achieved"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    narrative = forms.CharField(
+        label=_("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    evidence = forms.FileField(label=_("Evidence file"), required=False)
+    sites = forms.CharField(
+        label=_("Sites"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One a line: name, latitude, longitude, province code (e.g. ID-JB)."),
+    )
+
+    def __init__(
+        self, *args: Any, indicator: Indicator, submission: Submission | None, **kwargs: Any
+    ) -> None:
+        if submission is not None and not kwargs.get("data"):
+            initial = {
+                "value": _number_text(submission.value),
+                "text": submission.text,
+                "narrative": submission.narrative,
+                "sites": sites_text(submission),
+            }
+            for v in submission.values.all():
+                initial[f"cat:{v.category}"] = _number_text(v.value)
+            kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        self.indicator = indicator
+        self.qualitative = indicator.measure == Measure.QUALITATIVE
+        if self.qualitative:
+            del self.fields["value"]
+        else:
+            del self.fields["text"]
+            if indicator.unit:
+                self.fields["value"].label = _("Total (%(unit)s)") % {"unit": indicator.unit}
+        # key → form field name; dimension code → its fields and errors
+        self.category_fields: dict[str, str] = {}
+        self.dimensions: list[dict[str, Any]] = []
+        if not self.qualitative:
+            groups: dict[int, dict[str, Any]] = {}
+            for key, (dimension, label) in categories_of(indicator).items():
+                name = f"cat:{key}"
+                self.fields[name] = forms.CharField(
+                    label=label, required=False, widget=forms.TextInput(NUMBER)
+                )
+                self.category_fields[key] = name
+                group = groups.setdefault(
+                    dimension.pk, {"dimension": dimension, "names": [], "errors": []}
+                )
+                group["names"].append(name)
+            self.dimensions = list(groups.values())
+            for group in self.dimensions:
+                group["fields"] = [self[name] for name in group["names"]]
+
+    def category_values(self) -> dict[str, str]:
+        return {
+            key: self.cleaned_data.get(name, "")
+            for key, name in self.category_fields.items()
+            if self.cleaned_data.get(name, "").strip()
+        }
+
+    def visible_fields(self) -> list:  # the category inputs are drawn per dimension
+        return [f for f in super().visible_fields() if not f.name.startswith("cat:")]
+
+    def apply(self, error: ValidationError) -> None:
+        """Put a service's errors on the fields; a dimension's "does not add up" error
+        under its dimension."""
+        by_dimension = {g["dimension"].code: g for g in self.dimensions}
+        messages = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+        for name, texts in messages.items():
+            for text in texts:
+                self._apply_one(name, text, by_dimension)
+
+    def _apply_one(self, name: str | None, text: str, by_dimension: dict) -> None:
+        if name and name.startswith("values."):
+            key = name[len("values.") :]
+            if key in self.category_fields:
+                self.add_error(self.category_fields[key], text)
+                return
+            if key in by_dimension:
+                by_dimension[key]["errors"].append(text)
+                return
+        if name and name.startswith("sites"):
+            name = "sites"
+        if name == "file":
+            name = "evidence"
+        self.add_error(name if name in self.fields else None, text)
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required to return a value: say what to fix."),
+    )
+
+
+class ResultForm(forms.Form):
+    type = forms.ChoiceField(label=_("Type"), choices=ResultType.choices)
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    parent = forms.ModelChoiceField(
+        label=_("Contributes to"), queryset=Result.objects.none(), required=False
+    )
+    sdg_targets = forms.CharField(
+        label=_("SDG targets"), required=False, help_text=_("Official target codes, e.g. 3.b")
+    )
+
+    def __init__(self, *args: Any, partnership: Any, exclude: int | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        parents = Result.objects.filter(partnership=partnership).order_by("position", "pk")
+        if exclude:
+            parents = parents.exclude(pk=exclude)
+        self.fields["parent"].queryset = parents
+
+    def service_fields(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class IndicatorForm(forms.Form):
+    result = forms.ModelChoiceField(label=_("Result"), queryset=Result.objects.none())
+    code = forms.CharField(label=_("Code"), max_length=20, help_text=_("e.g. 1.2 or OUT-3"))
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(
+        label=_("Definition"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    measure = forms.ChoiceField(label=_("Measure"), choices=Measure.choices)
+    unit = forms.CharField(label=_("Unit"), required=False, max_length=40)
+    ascending = forms.BooleanField(label=_("Higher is better"), required=False, initial=True)
+    accumulation = forms.ChoiceField(label=_("Values over periods"), choices=Accumulation.choices)
+    frequency = forms.ChoiceField(
+        label=_("Reporting frequency"), choices=Frequency.choices, initial=Frequency.QUARTERLY
+    )
+    baseline_value = forms.CharField(
+        label=_("Baseline"), required=False, widget=forms.TextInput(NUMBER)
+    )
+    baseline_date = forms.DateField(label=_("Baseline date"), required=False, widget=DATE)
+    responsible = forms.ModelChoiceField(
+        label=_("Responsible partner"), queryset=Organisation.objects.none()
+    )
+    sdg_indicator = forms.CharField(
+        label=_("SDG indicator"), required=False, max_length=20, help_text=_("e.g. 3.b.1")
+    )
+    dimensions = forms.ModelMultipleChoiceField(
+        label=_("Disaggregated by"),
+        queryset=Dimension.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, partnership: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["result"].queryset = Result.objects.filter(partnership=partnership)
+        self.fields["responsible"].queryset = Organisation.objects.filter(
+            participations__partnership=partnership
+        ).distinct()
+        self.fields["dimensions"].queryset = Dimension.objects.filter(partnership=partnership)
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["dimensions"] = list(data.get("dimensions") or [])
+        return data
+
+
+class DimensionForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=DimensionKind.choices)
+    categories = forms.CharField(
+        label=_("Categories"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One a line: code, label. Leave empty for the usual categories of sex, age or province."
+        ),
+    )
+    exhaustive = forms.BooleanField(
+        label=_("The categories cover everyone"), required=False, initial=True
+    )
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        categories = []
+        for line in data.pop("categories", "").splitlines():
+            if not line.strip():
+                continue
+            code, _sep, label = line.partition(",")
+            categories.append({"code": code.strip(), "label": label.strip() or code.strip()})
+        data["categories"] = categories or None
+        return data

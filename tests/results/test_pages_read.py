@@ -1,0 +1,164 @@
+"""Results pages for readers: each page renders for each role in both languages,
+outsiders and anonymous readers of a private partnership get 404, observers and the
+public see approved values only, and the dashboard's queries stay bounded."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from sinergi.results import services
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def url(m, name: str, **kwargs) -> str:
+    return reverse(name, kwargs={"slug": m.partnership.slug, **kwargs})
+
+
+def approve(m, indicator, period, value, values=None, author=None):
+    author = author or (m.health_admin if indicator == m.coverage else m.ngo_admin)
+    draft = services.save_draft(
+        actor=author, indicator=indicator, period=period, value=value, values=values or {}
+    )
+    services.submit(actor=author, submission=draft)
+    return services.approve(actor=m.coordinator, submission=draft)
+
+
+def reading_pages(m):
+    return [
+        url(m, "results-dashboard"),
+        url(m, "results-indicator", pk=m.trained.pk),
+        url(m, "results-indicator", pk=m.coverage.pk),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_given_each_member_when_reading_results_pages_then_they_render(monitored, lang) -> None:
+    m = monitored
+    approve(
+        m,
+        m.trained,
+        m.q1,
+        "90",
+        values={
+            "sex:female": "50",
+            "sex:male": "40",
+            "province:ID-JB": "60",
+            "province:ID-JT": "30",
+        },
+    )
+    with translation.override(lang):
+        pages = reading_pages(m)
+    for person in (m.coordinator, m.health_admin, m.health_member, m.observer):
+        client = client_for(person)
+        for page in pages:
+            response = client.get(page)
+            assert response.status_code == 200, (person, page)
+            assert response.headers["Content-Language"] == lang or lang == "en"
+
+
+def test_given_a_private_partnership_when_an_outsider_or_anonymous_reads_then_404(
+    monitored,
+) -> None:
+    m = monitored
+    pages = [
+        *reading_pages(m),
+        url(m, "results-review"),
+        url(m, "results-framework"),
+        url(m, "results-reporting"),
+        url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1"),
+    ]
+    for client in (client_for(m.outsider), client_for(None)):
+        for page in pages:
+            assert client.get(page).status_code == 404, page
+
+
+def test_given_a_public_partnership_when_anonymous_reads_then_pages_render_without_drafts(
+    public_monitored,
+) -> None:
+    m = public_monitored
+    approve(m, m.trained, m.q1, "90")
+    services.save_draft(
+        actor=m.ngo_admin, indicator=m.trained, period=m.q2, value="4321", narrative="secret"
+    )
+    submitted = services.save_draft(
+        actor=m.health_admin, indicator=m.coverage, period=m.q1, value="87.65"
+    )
+    services.submit(actor=m.health_admin, submission=submitted)
+    for client in (client_for(None), client_for(m.outsider), client_for(m.observer)):
+        for page in reading_pages(m):
+            response = client.get(page)
+            assert response.status_code == 200
+            body = response.content.decode()
+            assert "4321" not in body and "87.65" not in body and "secret" not in body
+        assert client.get(url(m, "results-review")).status_code in (302, 403)
+        assert client.get(url(m, "results-framework")).status_code in (302, 403)
+    own = client_for(m.ngo_admin).get(url(m, "results-indicator", pk=m.trained.pk))
+    assert "4321" in own.content.decode()
+
+
+def test_given_roles_when_opening_forms_then_only_those_allowed_get_them(monitored) -> None:
+    m = monitored
+    edit = url(m, "results-value-edit", pk=m.coverage.pk, period="2025-Q1")
+    assert client_for(m.health_member).get(edit).status_code == 200
+    assert client_for(m.coordinator).get(edit).status_code == 200
+    assert client_for(m.ngo_admin).get(edit).status_code == 403
+    assert client_for(m.observer).get(edit).status_code == 403
+    assert client_for(m.observer).get(url(m, "results-reporting")).status_code == 403
+    assert client_for(m.health_admin).get(url(m, "results-review")).status_code == 403
+    assert client_for(m.health_admin).get(url(m, "results-framework")).status_code == 403
+    for name in ("results-review", "results-framework", "results-reporting"):
+        assert client_for(m.coordinator).get(url(m, name)).status_code == 200
+    for name in ("results-result-new", "results-indicator-new", "results-dimension-new"):
+        assert client_for(m.coordinator).get(url(m, name)).status_code == 200
+    targets = url(m, "results-targets", pk=m.trained.pk)
+    assert client_for(m.coordinator).get(targets).status_code == 200
+    reporting = client_for(m.health_admin).get(url(m, "results-reporting"))
+    assert reporting.status_code == 200 and "DTP3 coverage" in reporting.content.decode()
+    assert "Health workers trained" not in reporting.content.decode()
+
+
+def test_given_many_indicators_when_reading_the_dashboard_then_queries_are_bounded(
+    monitored, django_assert_max_num_queries
+) -> None:
+    m = monitored
+    for i in range(50):
+        services.create_indicator(
+            actor=m.coordinator,
+            partnership=m.partnership,
+            result=m.output,
+            code=f"9.{i}",
+            title=f"Indicator {i}",
+            responsible=m.ngo,
+        )
+    client = client_for(m.observer)
+    client.get(url(m, "results-dashboard"))
+    with django_assert_max_num_queries(10):
+        response = client.get(url(m, "results-dashboard"))
+    assert response.status_code == 200
+    assert "Indicator 49" in response.content.decode()
+
+
+def test_given_visible_and_private_partnerships_when_reading_the_portfolio_then_only_visible(
+    monitored, public_monitored
+) -> None:
+    approve(monitored, monitored.coverage, monitored.q1, "76")
+    approve(public_monitored, public_monitored.coverage, public_monitored.q1, "72")
+    private_title = monitored.partnership.title
+    public_title = public_monitored.partnership.title
+    for lang in ("en", "id"):
+        with translation.override(lang):
+            top = reverse("results-portfolio")
+            goal = reverse("results-portfolio-goal", kwargs={"goal": "3"})
+        assert client_for(None).get(top).status_code == 200
+        body = client_for(monitored.outsider).get(goal).content.decode()
+        assert public_title in body and private_title not in body
+        body = client_for(monitored.observer).get(goal).content.decode()
+        assert public_title in body and private_title in body
+    assert (
+        client_for(None).get(reverse("results-portfolio-goal", kwargs={"goal": "99"})).status_code
+        == 404
+    )
