@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -255,7 +256,7 @@ class DimensionIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     kind: str = Field(description="sex, age, subdivision or custom")
     code: str = Field("", max_length=40)
-    categories: list[CategoryOut | str] = Field(
+    categories: list[Any] = Field(
         default_factory=list,
         max_length=MAX_CATEGORIES,
         description="Empty: the usual categories of the kind (sex, age, the countries' provinces)",
@@ -266,7 +267,9 @@ class DimensionIn(Schema):
 class DimensionPatch(Schema):
     name: str = Field(None, min_length=1, max_length=100)
     exhaustive: bool = Field(None)
-    categories: list[CategoryOut | str] = Field(None, max_length=MAX_CATEGORIES)
+    categories: list[Any] = Field(
+        None, max_length=MAX_CATEGORIES, description="Codes, or {code, label} objects"
+    )
 
 
 class ResultIn(Schema):
@@ -835,7 +838,6 @@ def create_dimension(request: HttpRequest, slug: str, payload: DimensionIn) -> S
     partnership = _partnership(request, slug)
     _require(policy.can_manage_results(request.auth, partnership))
     fields = payload.dict()
-    fields["categories"] = [c if isinstance(c, str) else dict(c) for c in fields["categories"]]
     dimension = services.create_dimension(actor=request.auth, partnership=partnership, **fields)
     return Status(201, dimension_body(dimension))
 
@@ -852,10 +854,6 @@ def update_dimension(request: HttpRequest, slug: str, code: str, payload: Dimens
     _require(policy.can_manage_results(request.auth, partnership))
     dimension = _dimension(partnership, code)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    if "categories" in changes:
-        changes["categories"] = [
-            c if isinstance(c, str) else dict(c) for c in changes["categories"]
-        ]
     dimension = services.update_dimension(actor=request.auth, dimension=dimension, **changes)
     return dimension_body(dimension)
 
@@ -972,6 +970,24 @@ def set_targets(request: HttpRequest, slug: str, code: str, payload: TargetsIn) 
 # ---------------------------------------------------------------- values
 
 
+def _reportable_period(partnership: Partnership, indicator: Indicator, label: str) -> Period:
+    """The period named `label`, stored when missing — but only once it has started, so
+    that a bad label never leaves a period behind (a field error on `period`)."""
+    bounds = services.parse_period_label(indicator.frequency, label)
+    if bounds is not None:
+        start = bounds[0]
+        stored = Period.objects.filter(
+            partnership=partnership, frequency=indicator.frequency, start=start
+        ).first()
+        if stored is not None:
+            return stored
+        if start > timezone.localdate():
+            raise ValidationError(
+                {"period": [_("The period %(period)s has not started yet.") % {"period": label}]}
+            )
+    return services.find_period(partnership, indicator.frequency, label)
+
+
 @router.get(
     "/{slug}/results/values",
     response=list[ValueOut],
@@ -1012,7 +1028,7 @@ def save_value(request: HttpRequest, slug: str, payload: ValueIn) -> Status:
         raise ValidationError({"indicator": [_("Choose an indicator of this partnership.")]})
     indicator.partnership = partnership
     _require(policy.can_submit_results(request.auth, partnership, indicator.responsible_id))
-    period = services.find_period(partnership, indicator.frequency, payload.period)
+    period = _reportable_period(partnership, indicator, payload.period)
     sites = [site.dict() for site in payload.sites] if payload.sites is not None else None
     submission = services.save_draft(
         actor=request.auth,

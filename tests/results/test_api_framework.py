@@ -238,6 +238,16 @@ def test_when_the_framework_input_is_bad_then_422_names_the_field_and_nothing_is
             {"name": "Province", "kind": "subdivision", "categories": ["XX-99", "ID-JB"]},
             "categories",
         ),
+        (
+            "/dimensions",
+            {"name": "Age", "kind": "custom", "categories": [{"code": "a"}, 5]},
+            "categories",
+        ),
+        (
+            "/dimensions",
+            {"name": "Age", "kind": "custom", "categories": ["a:b", "c"]},
+            "categories",
+        ),
     ]
     for path, data, field in cases:
         err = error(api.post(Api.url(m, path), data), 422)

@@ -9,7 +9,7 @@ import pytest
 
 from sinergi.ledger.models import Entry
 from sinergi.results import services
-from sinergi.results.models import IndicatorStatus, Status, Submission, SubmissionValue
+from sinergi.results.models import IndicatorStatus, Period, Status, Submission, SubmissionValue
 from tests.results.test_api_framework import Api, error, ok
 
 pytestmark = pytest.mark.django_db
@@ -278,3 +278,22 @@ def test_when_a_body_is_not_an_object_then_400(monitored):
     m = monitored
     response = Api(m.health_admin).send("POST", Api.url(m, "/values"), [])
     assert error(response, 400)["code"] == "malformed"
+
+
+@pytest.mark.parametrize("label", ["2030-Q1", "9999-Q4", "2025-13", "Q1"])
+def test_when_the_period_has_not_started_or_is_not_one_then_no_period_is_left_behind(
+    monitored, label
+):
+    m = monitored
+    before = Period.objects.count()
+    data = {"indicator": "2.1", "period": label, "value": "76"}
+    err = error(Api(m.health_admin).post(Api.url(m, "/values"), data), 422)
+    assert "period" in err["fields"]
+    assert Period.objects.count() == before and not Submission.objects.exists()
+
+
+def test_when_a_value_arrives_for_a_past_period_not_stored_yet_then_it_is_stored(monitored):
+    m = monitored
+    data = {"indicator": "2.1", "period": "2025-Q3", "value": "80"}
+    body = ok(Api(m.health_admin).post(Api.url(m, "/values"), data), 201)
+    assert body["period"]["label"] == "2025-Q3" and body["period"]["due"] == "2025-10-30"
