@@ -195,6 +195,7 @@ DESIGN_SEEDS = [
     "sinergi.partnerships.needs.demo",
     "sinergi.partnerships.lifecycle.demo",
     "sinergi.finance.demo",
+    "sinergi.results.demo",
 ]
 
 
