@@ -605,6 +605,11 @@ def _clean_indicator(
         raise _field_error(
             "frequency", _("Values were reported for this indicator; its frequency is fixed.")
         )
+    if current is not None and frequency != current.frequency and current.targets.exists():
+        raise _field_error(
+            "frequency",
+            _("Clear this indicator's targets before changing its frequency."),
+        )
     if current is not None and measure != current.measure and current.submissions.exists():
         raise _field_error(
             "measure", _("Values were reported for this indicator; its measure is fixed.")
