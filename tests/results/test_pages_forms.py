@@ -1,0 +1,273 @@
+"""Results forms on the pages: values are saved and submitted, bad input shows inline
+errors and writes nothing, coordinators approve and return from the review page, and
+manage the framework, targets and periods."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from sinergi.results import services
+from sinergi.results.models import (
+    Evidence,
+    Period,
+    Result,
+    Site,
+    Status,
+    Submission,
+    SubmissionValue,
+    Target,
+)
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def url(m, name: str, **kwargs) -> str:
+    return reverse(name, kwargs={"slug": m.partnership.slug, **kwargs})
+
+
+def counts() -> tuple[int, ...]:
+    return (
+        Submission.objects.count(),
+        SubmissionValue.objects.count(),
+        Site.objects.count(),
+        Evidence.objects.count(),
+    )
+
+
+def trained_form(**extra) -> dict:
+    data = {
+        "value": "100",
+        "cat:sex:female": "60",
+        "cat:sex:male": "40",
+        "cat:province:ID-JB": "70",
+        "cat:province:ID-JT": "30",
+        "narrative": "Two trainings in Bandung",
+        "sites": "Puskesmas Bandung, -6.9175, 107.6191, ID-JB",
+        "action": "draft",
+    }
+    data.update(extra)
+    return data
+
+
+def test_given_a_partner_when_saving_a_draft_then_value_breakdown_sites_and_file_are_kept(
+    monitored, settings, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    m = monitored
+    client = client_for(m.ngo_admin)
+    page = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+    data = trained_form(evidence=SimpleUploadedFile("list.pdf", b"attendance", "application/pdf"))
+    response = client.post(page, data)
+    assert response.status_code == 302
+    submission = Submission.objects.get(indicator=m.trained)
+    assert submission.status == Status.DRAFT and submission.value == 100
+    assert {v.category: int(v.value) for v in submission.values.all()} == {
+        "sex:female": 60,
+        "sex:male": 40,
+        "province:ID-JB": 70,
+        "province:ID-JT": 30,
+    }
+    site = submission.sites.get()
+    assert site.name == "Puskesmas Bandung" and site.subdivision == "ID-JB"
+    assert submission.evidence.get().name == "list.pdf"
+    again = client.get(page)
+    assert 'value="60"' in again.content.decode()
+    response = client.post(page, trained_form(action="submit"))
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == Status.SUBMITTED
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_given_a_breakdown_that_does_not_add_up_when_saving_then_error_under_dimension(
+    monitored, lang
+) -> None:
+    from django.utils import translation
+
+    m = monitored
+    with translation.override(lang):
+        page = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+    before = counts()
+    response = client_for(m.ngo_admin).post(page, trained_form(**{"cat:sex:male": "30"}))
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'id="dimension-sex-errors"' in body
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "name"),
+    [
+        ("value", "12,5", "id_value"),
+        ("cat:sex:female", "lots", "id_cat:sex:female"),
+        ("sites", "Nowhere, 95, 10", "id_sites"),
+        ("sites", "just a name", "id_sites"),
+    ],
+)
+def test_given_bad_input_when_saving_a_value_then_inline_error_and_nothing_written(
+    monitored, field, bad, name
+) -> None:
+    m = monitored
+    page = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+    before = counts()
+    response = client_for(m.ngo_admin).post(page, trained_form(**{field: bad}))
+    assert response.status_code == 422
+    assert f'id="{name}_error"' in response.content.decode()
+    assert counts() == before
+
+
+def test_given_a_bad_file_when_submitting_then_the_draft_is_not_saved_either(monitored) -> None:
+    m = monitored
+    page = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+    before = counts()
+    empty = SimpleUploadedFile("empty.pdf", b"", "application/pdf")
+    response = client_for(m.ngo_admin).post(page, trained_form(evidence=empty, action="submit"))
+    assert response.status_code == 422
+    assert counts() == before
+
+
+def test_given_a_submitted_value_when_editing_then_refused(monitored) -> None:
+    m = monitored
+    draft = services.save_draft(actor=m.ngo_admin, indicator=m.trained, period=m.q1, value="5")
+    services.submit(actor=m.ngo_admin, submission=draft)
+    page = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+    response = client_for(m.ngo_admin).post(page, trained_form())
+    assert response.status_code == 409
+    draft.refresh_from_db()
+    assert draft.value == 5
+
+
+def submitted(m):
+    draft = services.save_draft(actor=m.health_admin, indicator=m.coverage, period=m.q1, value="76")
+    return services.submit(actor=m.health_admin, submission=draft)
+
+
+def test_given_a_submitted_value_when_a_coordinator_approves_from_the_page_then_in_force(
+    monitored,
+) -> None:
+    m = monitored
+    submission = submitted(m)
+    client = client_for(m.coordinator)
+    page = client.get(url(m, "results-review"))
+    assert "DTP3 coverage" in page.content.decode()
+    decide = url(m, "results-review-decide", pk=submission.pk)
+    response = client.post(decide, {"action": "approve", f"s{submission.pk}-comment": ""})
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == Status.APPROVED and submission.is_current
+
+
+def test_given_no_comment_when_returning_then_error_and_nothing_changes(monitored) -> None:
+    m = monitored
+    submission = submitted(m)
+    client = client_for(m.coordinator)
+    decide = url(m, "results-review-decide", pk=submission.pk)
+    response = client.post(decide, {"action": "return"}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "This field is required." in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.status == Status.SUBMITTED
+    response = client.post(
+        decide,
+        {"action": "return", f"s{submission.pk}-comment": "Source missing"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    submission.refresh_from_db()
+    assert submission.status == Status.RETURNED and submission.comment == "Source missing"
+
+
+def test_given_a_partner_admin_when_posting_a_decision_then_forbidden(monitored) -> None:
+    m = monitored
+    submission = submitted(m)
+    decide = url(m, "results-review-decide", pk=submission.pk)
+    response = client_for(m.health_admin).post(decide, {"action": "approve"})
+    assert response.status_code == 403
+    assert client_for(m.outsider).post(decide, {"action": "approve"}).status_code == 404
+    submission.refresh_from_db()
+    assert submission.status == Status.SUBMITTED
+
+
+def test_given_a_coordinator_when_adding_a_result_then_saved_or_inline_error(monitored) -> None:
+    m = monitored
+    client = client_for(m.coordinator)
+    page = url(m, "results-result-new")
+    before = Result.objects.count()
+    bad = client.post(page, {"type": "1", "title": "Clinics", "sdg_targets": "99.9"})
+    assert bad.status_code == 422
+    assert 'id="id_sdg_targets_error"' in bad.content.decode()
+    assert Result.objects.count() == before
+    wrong_parent = client.post(page, {"type": "3", "title": "X", "parent": m.output.pk})
+    assert wrong_parent.status_code == 422
+    assert Result.objects.count() == before
+    ok = client.post(page, {"type": "1", "title": "Clinics equipped", "parent": m.outcome.pk})
+    assert ok.status_code == 302
+    assert Result.objects.filter(title="Clinics equipped", parent=m.outcome).exists()
+
+
+def test_given_a_coordinator_when_adding_an_indicator_then_saved(monitored) -> None:
+    m = monitored
+    client = client_for(m.coordinator)
+    data = {
+        "result": m.output.pk,
+        "code": "1.2",
+        "title": "Cold boxes delivered",
+        "measure": "1",
+        "accumulation": "cumulative",
+        "frequency": "quarterly",
+        "ascending": "on",
+        "responsible": m.health.pk,
+        "dimensions": [m.province.pk],
+    }
+    response = client.post(url(m, "results-indicator-new"), data)
+    assert response.status_code == 302
+    duplicate = client.post(url(m, "results-indicator-new"), data)
+    assert duplicate.status_code == 422
+    assert 'id="id_code_error"' in duplicate.content.decode()
+
+
+def test_given_the_targets_grid_when_saving_then_targets_are_set_and_bad_cells_refused(
+    monitored,
+) -> None:
+    m = monitored
+    client = client_for(m.coordinator)
+    page = url(m, "results-targets", pk=m.coverage.pk) + "?year=2025"
+    before = list(Target.objects.values_list("pk", "value"))
+    grid = client.get(page)
+    assert 'value="75"' in grid.content.decode()
+    bad = {
+        "year": "2025",
+        "t:2025-Q1": "75",
+        "t:2025-Q2": "120",
+        "t:2025-Q3": "85",
+        "t:2025-Q4": "90",
+    }
+    response = client.post(page, bad)
+    assert response.status_code == 422
+    assert list(Target.objects.values_list("pk", "value")) == before
+    good = dict(bad, **{"t:2025-Q2": "82", "t:2025-Q1:sex:female": "76"})
+    assert client.post(page, good).status_code == 302
+    assert Target.objects.get(indicator=m.coverage, period=m.q2, category="").value == 82
+    assert Target.objects.get(indicator=m.coverage, period=m.q1, category="sex:female").value == 76
+
+
+def test_given_a_period_when_a_coordinator_closes_it_then_values_are_refused(monitored) -> None:
+    m = monitored
+    client = client_for(m.coordinator)
+    response = client.post(url(m, "results-period-closed", pk=m.q1.pk), {"closed": "1"})
+    assert response.status_code == 302
+    assert Period.objects.get(pk=m.q1.pk).closed
+    page = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+    before = counts()
+    response = client_for(m.ngo_admin).post(page, trained_form())
+    assert response.status_code == 422
+    assert counts() == before
+    assert (
+        client_for(m.ngo_admin)
+        .post(url(m, "results-period-closed", pk=m.q1.pk), {"closed": "0"})
+        .status_code
+        == 403
+    )
