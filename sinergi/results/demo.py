@@ -536,18 +536,32 @@ def seed_immunisation() -> None:
                 total,
                 provinces,
                 by="yuni",
-                late_days=9 if i >= 3 else 0,
+                late_days=20 if i >= 3 else 0,
                 narrative="Outreach teams reached fewer villages than planned in the rainy season."
                 if i in (1, 2)
                 else "",
             ),
         )
-    # The next quarter's figures were started but never sent: overdue.
+    # The next quarter came late and went back; the one after was started, never sent.
+    total, provinces = coverage_by_province(Decimal("72.4"), MR1_OFFSETS, EAST)
     s.report(
         "1.2",
         Report(
             quarters[len(MR1_ACTUALS)],
-            "72.0",
+            total,
+            provinces,
+            by="yuni",
+            outcome="returned",
+            late_days=20,
+            returned_because="Papua Barat is missing from the narrative and the figure "
+            "jumped by 11 points: please check it against the district reports.",
+        ),
+    )
+    s.report(
+        "1.2",
+        Report(
+            quarters[len(MR1_ACTUALS) + 1],
+            "73.0",
             by="yuni",
             outcome="draft",
             narrative="Papua figures still missing.",
@@ -623,11 +637,16 @@ def seed_immunisation() -> None:
             else "",
         )
         if i == last:
-            report.outcome = "returned"
-            report.returned_because = (
-                "Please attach the installation reports signed by "
-                "the health centres before I approve."
+            report.outcome = "corrected"
+            report.first_value, report.first_values = (
+                total + 4,
+                keyed("province", split(total + 4, EAST)),
             )
+            report.returned_because = (
+                "Four of these refrigerators were delivered but not installed yet; count "
+                "installed ones only."
+            )
+            report.comment = "Installed ones only now; thank you."
         s.report("4.1", report)
 
     for i in range(MONTHS - 2):
@@ -806,7 +825,7 @@ def seed_textiles() -> None:
                 keyed("sex", split(total, {"female": Decimal(70), "male": Decimal(30)})),
                 by="wati",
                 submitted_by="rudi",
-                late_days=12 if i >= 2 else 0,
+                late_days=20 if i >= 2 else 0,
                 narrative="Factory managers cancelled two sessions during the peak season."
                 if i >= 3
                 else "",
@@ -821,7 +840,7 @@ def seed_textiles() -> None:
             by="wati",
             submitted_by="rudi",
             outcome="returned",
-            late_days=15,
+            late_days=25,
             returned_because="Attach the attendance lists of the six sessions, please.",
         ),
     )
