@@ -162,3 +162,41 @@ def test_given_visible_and_private_partnerships_when_reading_the_portfolio_then_
         client_for(None).get(reverse("results-portfolio-goal", kwargs={"goal": "99"})).status_code
         == 404
     )
+
+
+def test_given_staff_when_opening_the_results_admin_then_every_model_lists(monitored) -> None:
+    from sinergi.results import models
+    from tests.factories import PersonFactory
+
+    m = monitored
+    approve(m, m.trained, m.q1, "90")
+    staff = PersonFactory(is_staff=True, is_superuser=True)
+    client = client_for(staff)
+    for model in (
+        models.Dimension,
+        models.Result,
+        models.Indicator,
+        models.Period,
+        models.Target,
+        models.Submission,
+        models.SubmissionValue,
+        models.Evidence,
+        models.Site,
+        models.IndicatorStatus,
+        models.SdgProgress,
+    ):
+        page = reverse(f"admin:results_{model._meta.model_name}_changelist")
+        assert client.get(page).status_code == 200, model
+
+
+def test_given_approved_values_when_reading_an_indicator_then_charts_have_table_alternatives(
+    monitored,
+) -> None:
+    m = monitored
+    approve(m, m.trained, m.q1, "90", values={"sex:female": "50", "sex:male": "40"})
+    body = client_for(m.observer).get(url(m, "results-indicator", pk=m.trained.pk)).content
+    body = body.decode()
+    assert 'id="series-data" type="application/json"' in body
+    assert 'id="breakdown-data" type="application/json"' in body
+    assert "js/Chart.min.js" in body and "sinergi/results.js" in body
+    assert body.count('<table class="list">') >= 3
