@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Goal, Partnership
@@ -64,6 +65,18 @@ def assess_indicator(indicator: Indicator) -> progress.Assessment:
     )
 
 
+# The percent columns keep 10 digits before the point (numeric(12, 2)): a value
+# millions of times its target (a unit mix-up, a tiny target) is kept at this bound
+# rather than overflowing the column and failing the approval.
+PERCENT_LIMIT = Decimal("9999999999.99")
+
+
+def _stored_percent(percent: Decimal | None) -> Decimal | None:
+    if percent is None:
+        return None
+    return min(max(percent, -PERCENT_LIMIT), PERCENT_LIMIT)
+
+
 def refresh_indicator(indicator: Indicator) -> IndicatorStatus:
     """Rewrite the indicator's status row; call inside the transaction of the change."""
     a = assess_indicator(indicator)
@@ -75,8 +88,8 @@ def refresh_indicator(indicator: Indicator) -> IndicatorStatus:
             "actual": a.actual,
             "target": a.target,
             "final_target": a.final_target,
-            "percent": a.percent,
-            "percent_to_date": a.percent_to_date,
+            "percent": _stored_percent(a.percent),
+            "percent_to_date": _stored_percent(a.percent_to_date),
             "progress": a.progress,
             "trend": a.trend,
             "approved": a.approved,

@@ -261,3 +261,17 @@ def test_given_an_sdg_target_no_longer_linked_then_its_row_goes(monitored):
     services.update_result(actor=m.coordinator, result=m.impact, sdg_targets=["3.1"])
     targets = {r[1] for r in sdg_rows(m.partnership)}
     assert "3.2" not in targets and {"3.1", "3.b"} <= targets
+
+
+def test_given_a_value_millions_of_times_its_target_then_the_stored_percent_fits(monitored):
+    """numeric(12, 2) holds 10 digits before the point; PostgreSQL refuses more (the
+    approval would fail), so the stored percent is held at the bound."""
+    m = monitored
+    services.set_targets(actor=m.coordinator, indicator=m.trained, targets={"2025-Q1": "0.0001"})
+    services.approve(
+        actor=m.coordinator, submission=submitted(m, m.trained, m.q1, "999999999999999")
+    )
+    row = status_row(m.trained)
+    assert row["percent_to_date"] == rollups.PERCENT_LIMIT
+    assert row["progress"] == "on_track"
+    assert SdgProgress.objects.get(partnership=m.partnership, target="3.b").percent_sum == 100
