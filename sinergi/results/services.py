@@ -1082,6 +1082,7 @@ def value_payload(
 def approve(*, actor: User, submission: Submission, comment: str = "") -> Submission:
     """Approve a submitted value: it goes on the ledger, replaces the revision in force,
     and every progress figure and roll-up it changes is rewritten, in one transaction."""
+    _require(policy.can_approve_results(actor, submission.partnership))
     comment = _text(comment, "comment", 1000)
     with _atomic():
         hold()
@@ -1119,6 +1120,7 @@ def approve(*, actor: User, submission: Submission, comment: str = "") -> Submis
 
 def return_submission(*, actor: User, submission: Submission, comment: str) -> Submission:
     """Send a submitted value back to its partner with a comment saying what to fix."""
+    _require(policy.can_approve_results(actor, submission.partnership))
     comment = _text(comment, "comment", 1000, required=True)
     with _atomic():
         submission = _decide(actor, submission)

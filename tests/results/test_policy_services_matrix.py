@@ -219,3 +219,16 @@ def test_a_coordinator_of_another_partnership_has_no_say_here(monitored, public_
         with pytest.raises(PermissionDenied):
             call()
     assert rows() == before
+
+
+@pytest.mark.parametrize("who", ["observer", "outsider", "anonymous", "responsible_admin"])
+def test_a_reviewer_without_the_right_is_refused_before_the_comment_is_read(monitored, who):
+    m = monitored
+    value = prepare(m, "return")
+    actor = person(m, who)
+    before = rows()
+    with pytest.raises(PermissionDenied):
+        services.return_submission(actor=actor, submission=value, comment="")
+    with pytest.raises(PermissionDenied):
+        services.approve(actor=actor, submission=value, comment="x" * 2000)
+    assert rows() == before
