@@ -166,8 +166,6 @@ def assess(
             while points and points[-1][0] >= row.end:
                 points.pop()
             points.append((row.end, target_to_date))
-        elif cumulative and any_target:
-            target_to_date = target_sum
         actual_to_date: Decimal | None = None
         if row.actual is not None:
             actual_sum += row.actual
@@ -175,6 +173,13 @@ def assess(
         to_date.append((row, actual_to_date, target_to_date))
     if any_target:
         result.final_target = target_sum if cumulative else _last_target(rows)
+    if cumulative and any_target:
+        # A cumulative period without its own target: the curve at its end (the same
+        # target to date the status uses), not the sum of the targets before it.
+        to_date = [
+            (row, actual, target if row.target is not None else _curve(points, row.end))
+            for row, actual, target in to_date
+        ]
 
     result.series = [
         [row.label, row.end.isoformat(), _str(actual), _str(target)]
@@ -268,6 +273,11 @@ def _last_target(rows: Sequence[PeriodFigures]) -> Decimal | None:
         if row.target is not None:
             return row.target
     return None
+
+
+def _curve(points: Sequence[tuple[date, Decimal]], when: date) -> Decimal | None:
+    value = interpolate(points, when)
+    return None if value is None else _round(value, Decimal("0.0001"))
 
 
 def _round(value: Decimal, step: Decimal = CENTS) -> Decimal:

@@ -220,6 +220,16 @@ def test_the_order_the_periods_are_given_in_does_not_matter(
 
 
 @settings(max_examples=200)
+@given(rows=quarters(min_size=1))
+def test_a_cumulative_series_shows_the_target_to_date_the_status_uses(rows):
+    a = assess(rows, baseline=None, baseline_date=None, ascending=True, cumulative=True)
+    if a.latest is None or a.target is None:
+        return
+    latest = next(point for point in a.series if point[0] == a.latest)
+    assert Decimal(latest[3]) == a.target
+
+
+@settings(max_examples=200)
 @given(rows=quarters(), cumulative=st.booleans(), baseline=st.none() | values)
 def test_every_figure_is_a_decimal(rows, cumulative, baseline):
     a = assess(

@@ -230,6 +230,20 @@ def test_given_a_cumulative_indicator_with_sparse_targets_then_the_sum_is_interp
     exact = D(100) + D(100) * D(91) / D(275)
     assert a.target == exact.quantize(D("0.0001")) == D("133.0909")
     assert a.percent_to_date == (D(60) * 100 / exact).quantize(D("0.01")) == D("45.08")
+    # The series shows the same curve: 133.0909 by Q2's end, as the status says.
+    assert a.series == [
+        ["2025-Q1", "2025-03-31", None, "100"],
+        ["2025-Q2", "2025-06-30", "60", "133.0909"],
+        ["2025-Q4", "2025-12-31", None, "200"],
+    ]
+
+
+def test_given_a_cumulative_value_before_the_first_target_then_the_curve_rises_from_zero():
+    # 0 on 2025-01-01, 100 on 2025-06-30; Q1 ends on day 89 of 180.
+    a = cumulative([q(1, None, "40"), q(2, "100")])
+    exact = D(100) * D(89) / D(180)
+    assert a.target == exact.quantize(D("0.0001")) == D("49.4444")
+    assert a.series[0] == ["2025-Q1", "2025-03-31", "40", "49.4444"]
 
 
 def test_given_a_value_before_every_target_then_the_curve_is_flat_at_the_first_point():
