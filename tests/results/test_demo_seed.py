@@ -17,7 +17,7 @@ from django.utils import timezone
 from sinergi.core.management.commands import demo as demo_command
 from sinergi.ledger.models import Entry
 from sinergi.partnerships.models import Partnership
-from sinergi.results import demo, reminders
+from sinergi.results import demo, reminders, services
 from sinergi.results.models import (
     Indicator,
     IndicatorStatus,
@@ -135,3 +135,26 @@ def test_a_second_run_adds_nothing(loaded) -> None:
     demo.seed()
     call_command("demo", "--quiet")
     assert (Submission.objects.count(), Entry.objects.count(), Result.objects.count()) == before
+
+
+def test_the_late_partners_light_is_red_once_the_quarter_is_overdue(loaded) -> None:
+    from sinergi.partners.models import Person
+    from sinergi.results import queries
+
+    today = timezone.localdate()
+    previous_quarter = demo.quarter_labels(today)[-2]
+    period = Partnership.objects.get(slug=demo.IMMUNISATION).reporting_periods.get(
+        frequency="quarterly", start=services.parse_period_label("quarterly", previous_quarter)[0]
+    )
+    # Within 30 days of a quarter's end its values are due, not yet overdue.
+    expected = "red" if period.due < today else "yellow"
+    admin = Person.objects.get(username="admin")
+    for slug, late in (
+        (demo.IMMUNISATION, "yayasan-sehat-ibu-anak"),
+        (demo.TEXTILES, "serikat-buruh-garmen"),
+    ):
+        dashboard = queries.dashboard(Partnership.objects.get(slug=slug), admin)
+        lights = {p.organisation.slug: p.light for p in dashboard.partners}
+        assert lights[late] == expected, slug
+        assert "green" in lights.values()
+        assert [o for o, light in lights.items() if light == "red"] in ([], [late])
