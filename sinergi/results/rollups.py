@@ -187,8 +187,14 @@ def rebuild(partnerships: Iterable[int] | None = None) -> int:
     number of indicators assessed."""
     indicators = Indicator.objects.order_by("pk")
     if partnerships is not None:
-        indicators = indicators.filter(partnership_id__in=list(partnerships))
-    touched: set[int] = set()
+        partnerships = list(partnerships)
+        indicators = indicators.filter(partnership_id__in=partnerships)
+    # Partnerships whose SDG rows may be stale even without indicators left.
+    touched: set[int] = (
+        set(partnerships)
+        if partnerships is not None
+        else set(SdgProgress.objects.order_by().values_list("partnership_id", flat=True))
+    )
     count = 0
     for indicator in indicators.iterator(chunk_size=2000):
         refresh_indicator(indicator)

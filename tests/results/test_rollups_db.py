@@ -15,6 +15,7 @@ from sinergi.ledger.models import Entry
 from sinergi.partnerships.models import Goal
 from sinergi.results import rollups, services
 from sinergi.results.models import IndicatorStatus, SdgProgress, Status, Submission
+from tests.factories import PartnershipFactory
 
 
 class Boom(Exception):
@@ -275,3 +276,20 @@ def test_given_a_value_millions_of_times_its_target_then_the_stored_percent_fits
     assert row["percent_to_date"] == rollups.PERCENT_LIMIT
     assert row["progress"] == "on_track"
     assert SdgProgress.objects.get(partnership=m.partnership, target="3.b").percent_sum == 100
+
+
+def test_given_stale_sdg_rows_of_a_partnership_without_indicators_then_rebuild_clears_them(
+    monitored,
+):
+    m = monitored
+    SdgProgress.objects.create(
+        partnership=m.partnership, goal="1", target="1.1", indicators=1, percent_sum=0
+    )
+    stale = PartnershipFactory()
+    SdgProgress.objects.create(partnership=stale, goal="1", target="1.1", percent_sum=0)
+    rollups.rebuild([m.partnership.pk])
+    assert not SdgProgress.objects.filter(partnership=m.partnership, target="1.1").exists()
+    assert SdgProgress.objects.filter(partnership=stale).exists()  # not asked for
+    rollups.rebuild()
+    assert not SdgProgress.objects.filter(partnership=stale).exists()
+    assert SdgProgress.objects.filter(partnership=m.partnership, target="3.b").exists()
