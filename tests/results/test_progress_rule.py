@@ -413,3 +413,42 @@ def test_one_indicator_far_ahead_cannot_hide_one_far_behind():
     s.add(progress.ON_TRACK, D("900"))
     s.add(progress.OFF_TRACK, D("10"))
     assert s.mean == D("55.00") and s.progress == progress.OFF_TRACK
+
+
+# ---------------------------------------------------------------- docs/results/progress.md
+
+
+def test_worked_example_dtp3_coverage():
+    after_q1 = level([q(1, "75", "76"), q(2, "80"), q(3, "85"), q(4, "90")])
+    assert (after_q1.percent_to_date, after_q1.percent, after_q1.progress) == (
+        D("120.00"),
+        D("30.00"),
+        progress.ON_TRACK,
+    )
+    after_q3 = level([q(1, "75", "76"), q(2, "80"), q(3, "85", "78"), q(4, "90")])
+    assert (after_q3.actual, after_q3.target) == (D("78"), D("85"))
+    assert (after_q3.percent_to_date, after_q3.percent) == (D("53.33"), D("40.00"))
+    assert (after_q3.progress, after_q3.trend) == (progress.OFF_TRACK, progress.IMPROVING)
+    year_only = level([q(1, None, "76"), q(3, None, "78"), q(4, "90")])
+    assert (year_only.target, year_only.percent_to_date) == (D("84.9589"), D("53.48"))
+
+
+def test_worked_example_factories_audited():
+    a = cumulative([q(1, "10", "8"), q(2, "15"), q(3, "15", "22"), q(4, "20")])
+    assert (a.actual, a.target, a.final_target) == (D("30"), D("40"), D("60"))
+    assert (a.percent_to_date, a.percent) == (D("75.00"), D("50.00"))
+    assert (a.progress, a.trend) == (progress.AT_RISK, progress.IMPROVING)
+    assert [row[3] for row in a.series] == ["10", "25", "40", "60"]
+    year_only = cumulative([q(1, None, "8"), q(3, None, "22"), q(4, "60")])
+    assert (year_only.target, year_only.percent_to_date) == (D("44.8352"), D("66.91"))
+    assert year_only.progress == progress.AT_RISK
+    assert [row[3] for row in year_only.series] == ["14.6703", "44.8352", "60"]
+
+
+def test_worked_examples_lower_is_better_and_adding_up():
+    assert percent_of(D("30"), D("40"), D("20"), False) == D("50.00")
+    assert percent_of(D("42"), D("40"), D("20"), False) == D("-10.00")
+    s = Summary()
+    s.add(progress.ON_TRACK, D("120"))
+    s.add(progress.OFF_TRACK, D("53.33"))
+    assert (s.mean, s.progress) == (D("76.67"), progress.AT_RISK)
