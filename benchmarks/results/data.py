@@ -632,6 +632,7 @@ def generate(seed: int, partnerships: int, indicators: int, values: int) -> dict
         "largest_slug": largest.slug,
         "largest_indicators": by_size[-1][0],
         "median_indicators": by_size[len(by_size) // 2][0],
+        "median_slug": by_size[len(by_size) // 2][1].slug,
         "coverage": round(coverage, 4),
         "counts": {
             "registry_partnerships": dataset["counts"]["partnerships"],
