@@ -748,17 +748,24 @@ def _rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
         ) from None
 
 
-_COLUMN = re.compile(r"[A-Z]+")
+_DIGITS = "0123456789"
+_COLUMNS_SEEN: dict[str, int] = {}
 
 
 def _column_index(reference: str) -> int:
-    match = _COLUMN.match(reference)
-    if not match:
-        return -1
-    index = 0
-    for letter in match.group(0):
-        index = index * 26 + (ord(letter) - 64)
-    return index - 1
+    """ "H12" → 7 (letters cached: a sheet has few columns)."""
+    letters = reference.rstrip(_DIGITS)
+    index = _COLUMNS_SEEN.get(letters)
+    if index is None:
+        index = 0
+        for letter in letters.upper():
+            if not "A" <= letter <= "Z":
+                return -1
+            index = index * 26 + (ord(letter) - 64)
+        index -= 1
+        if len(_COLUMNS_SEEN) < 1000:
+            _COLUMNS_SEEN[letters] = index
+    return index
 
 
 def fast_rows(
@@ -777,15 +784,13 @@ def fast_rows(
 
     done: list[tuple[int, list[Any]]] = []
     state: dict[str, Any] = {"row": 0, "cells": None, "col": -1, "type": "n", "style": 0}
+    state["phonetic"] = False
     text: list[str] = []
     collecting = False
 
-    def local(name: str) -> str:
-        return name.rpartition(":")[2]
-
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal collecting
-        tag = local(name)
+        tag = name if ":" not in name else name.rpartition(":")[2]
         if tag == "c":
             reference = attrs.get("r")
             state["col"] = _column_index(reference) if reference else state["col"] + 1
@@ -794,20 +799,22 @@ def fast_rows(
             state["style"] = int(style) if style and style.isdigit() else 0
             text.clear()
         elif tag in ("v", "t"):
-            collecting = True
+            collecting = not state["phonetic"]
         elif tag == "row":
             number = attrs.get("r")
             state["row"] = int(number) if number and number.isdigit() else state["row"] + 1
             state["cells"] = []
             state["col"] = -1
         elif tag == "rPh":  # phonetic runs are not part of the text
-            collecting = False
+            state["phonetic"] = True
 
     def end(name: str) -> None:
         nonlocal collecting
-        tag = local(name)
+        tag = name if ":" not in name else name.rpartition(":")[2]
         if tag in ("v", "t"):
             collecting = False
+        elif tag == "rPh":
+            state["phonetic"] = False
         elif tag == "c":
             cells = state["cells"]
             column = state["col"]
