@@ -785,6 +785,7 @@ def fast_rows(
     done: list[tuple[int, list[Any]]] = []
     state: dict[str, Any] = {"row": 0, "cells": None, "col": -1, "type": "n", "style": 0}
     state["phonetic"] = False
+    state["formula"] = False
     text: list[str] = []
     collecting = False
 
@@ -797,7 +798,10 @@ def fast_rows(
             state["type"] = attrs.get("t", "n")
             style = attrs.get("s")
             state["style"] = int(style) if style and style.isdigit() else 0
+            state["formula"] = False
             text.clear()
+        elif tag == "f":
+            state["formula"] = True
         elif tag in ("v", "t"):
             collecting = not state["phonetic"]
         elif tag == "row":
@@ -833,7 +837,7 @@ def fast_rows(
             elif kind == "b":
                 value = raw.strip() in ("1", "true")
             elif raw == "":
-                value = None
+                value = UNCALCULATED if state["formula"] else None
             else:
                 try:
                     value = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
@@ -867,6 +871,14 @@ def fast_rows(
         done.clear()
     parser.Parse(b"", True)
     yield from done
+
+
+class Uncalculated(str):
+    """A formula cell saved without its result (a file written by a program that does
+    not calculate): there is no value to read."""
+
+
+UNCALCULATED = Uncalculated("")
 
 
 def _blank(cells: list[Any]) -> bool:
@@ -928,12 +940,30 @@ def _groups(
 
 
 def _is_blank_value(value: Any) -> bool:
+    if isinstance(value, Uncalculated):
+        return False
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _uncalculated(value: Any, row: int, column: int, result: SheetResult) -> bool:
+    if isinstance(value, Uncalculated):
+        result.add_error(
+            row,
+            column,
+            _(
+                "This formula was saved without its result; open and save the file in a "
+                "spreadsheet program, or type the number."
+            ),
+        )
+        return True
+    return False
 
 
 def _number(value: Any, cell: tuple[int, int], result: SheetResult, measure: str) -> Decimal | None:
     """A numeric cell as a Decimal, or None after recording its error."""
     row, column = cell
+    if _uncalculated(value, row, column, result):
+        return None
     if isinstance(value, bool | datetime | date):
         result.add_error(
             row, column, _("“%(text)s” is not a number.") % {"text": _text(value)[:40]}
@@ -1037,6 +1067,8 @@ def _plan(
             if _is_blank_value(row.value):
                 continue
             if qualitative:
+                if _uncalculated(row.value, row.number, VALUE, result):
+                    continue
                 text = _text(row.value)
                 if len(text) > MAX_TEXT:
                     result.add_error(

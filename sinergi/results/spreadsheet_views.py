@@ -76,8 +76,13 @@ def _reporter(request: HttpRequest, slug: str) -> Partnership:
 def _render(
     request: HttpRequest, template: str, partnership: Partnership, context: dict, status: int = 200
 ) -> HttpResponse:
+    user = request.user
     base = {
         "partnership": partnership,
+        "section": "reporting",
+        "can_manage": policy.can_manage_results(user, partnership),
+        "can_approve": policy.can_approve_results(user, partnership),
+        "can_report": True,
         "max_errors": spreadsheet.MAX_ERRORS,
         "template_version": spreadsheet.TEMPLATE_VERSION,
     }

@@ -229,3 +229,58 @@ def test_given_thousands_of_rows_when_committed_then_few_queries_and_bounded_mem
     assert result.error_count == 0 and result.written == 1500
     assert SubmissionValue.objects.count() == 3000
     assert peak < 60 * 1024 * 1024
+
+
+def test_given_a_qualitative_indicator_when_filled_then_its_text_is_the_value(monitored):
+    m = monitored
+    services.create_indicator(
+        actor=m.coordinator,
+        partnership=m.partnership,
+        result=m.output,
+        code="Q.1",
+        title="Referral pathway agreed",
+        measure="5",
+        frequency="quarterly",
+        responsible=m.health,
+    )
+    body = _template(m)
+    assert [(r[0], r[2]) for r in rows_of(body)[1:]][-1] == ("Q.1", None)
+    result = _run(m, fill(body, {("Q.1", ""): "Agreed with 3 districts"}), commit=True)
+    assert result.written == 1
+    submission = Submission.objects.get(indicator__code="Q.1")
+    assert submission.text == "Agreed with 3 districts" and submission.value is None
+
+
+def test_given_a_narrative_that_looks_like_a_formula_then_it_round_trips_as_text(monitored):
+    m = monitored
+    services.save_draft(
+        actor=m.health_admin,
+        indicator=m.coverage,
+        period=m.q1,
+        value="76",
+        narrative="=HYPERLINK(1) is not run",
+    )
+    body = _template(m)
+    assert rows_of(body)[1][8] == "'=HYPERLINK(1) is not run"
+    assert _run(m, fill(body)).unchanged == 1
+
+
+def test_given_a_formula_saved_without_its_result_then_a_located_error(monitored):
+    m = monitored
+    filled = fill(
+        _template(m),
+        {("2.1", ""): "=H3+H4", ("2.1", "sex:female"): 77, ("2.1", "sex:male"): 75},
+    )
+    result = _run(m, filled)
+    assert result.errors[0].cell == "H2" and "formula" in result.errors[0].message
+
+
+def test_given_a_template_downloaded_in_indonesian_then_its_header_is_read(monitored):
+    m = monitored
+    from django.utils import translation
+
+    with translation.override("id"):
+        body = _template(m)
+    assert meta_of(body)["language"] == "id"
+    result = _run(m, fill(body, {("2.1", ""): 76}), commit=True)
+    assert result.error_count == 0 and result.written == 1
