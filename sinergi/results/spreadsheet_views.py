@@ -56,6 +56,15 @@ class UploadForm(ChooseForm):
         help_text=gettext_lazy("At most 50 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # Blank: the period and partner written in the template (a closed period is then
+        # named as such instead of being missing from the list).
+        for name in ("period", "organisation"):
+            self.fields[name].required = False
+            self.fields[name].choices = [("", _("As in the template")), *self.fields[name].choices]
+
     submit = forms.BooleanField(
         label=gettext_lazy("Submit for review"),
         required=False,
@@ -160,9 +169,13 @@ def spreadsheet_page(request: HttpRequest, slug: str) -> HttpResponse:
         return _page(request, partnership, form, status=422)
     upload = form.cleaned_data["file"]
     try:
-        period = form.period_obj(partnership)
-        organisation = spreadsheet.organisation_of(
-            partnership, request.user, form.cleaned_data["organisation"]
+        period = form.period_obj(partnership) if form.cleaned_data["period"] else None
+        organisation = (
+            spreadsheet.organisation_of(
+                partnership, request.user, form.cleaned_data["organisation"]
+            )
+            if form.cleaned_data["organisation"]
+            else None
         )
         result = spreadsheet.import_values(
             actor=request.user,

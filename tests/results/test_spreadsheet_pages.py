@@ -175,3 +175,18 @@ def test_given_a_file_of_50_mb_and_a_byte_then_inline_error_not_400(monitored):
     assert response.status_code == 422
     assert "larger than 50 MB" in response.content.decode()
     assert not Submission.objects.exists()
+
+
+def test_given_a_template_of_a_closed_period_when_uploaded_as_is_then_inline_error(monitored):
+    m = monitored
+    from sinergi.results import services
+
+    client = client_for(m.health_admin)
+    data = fill(download(client, m).content, {("2.1", ""): 76}).getvalue()
+    services.set_period_closed(actor=m.coordinator, period=m.q1, closed=True)
+    response = client.post(
+        url(m), {"file": SimpleUploadedFile("filled.xlsx", data), "period": "", "organisation": ""}
+    )
+    assert response.status_code == 422
+    assert "The period 2025-Q1 is closed; its figures are final." in response.content.decode()
+    assert not Submission.objects.exists()
