@@ -594,7 +594,8 @@ class IndicatorStatus(models.Model):
 
 
 class SdgProgress(models.Model):
-    """How one partnership's indicators linked to one SDG target are doing.
+    """How one partnership's indicators linked to one SDG target are doing; the row whose
+    `target` is the goal's own code ("3") covers the whole goal, each indicator once.
 
     Rewritten with the partnership's indicator statuses; the portfolio view adds these
     rows up over the partnerships a reader may see.

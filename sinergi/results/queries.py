@@ -40,7 +40,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, F, Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -357,7 +357,7 @@ def _status_of(indicator: Indicator) -> IndicatorStatus:
 
 def sdg_rows(partnership: Partnership) -> list[SdgRow]:
     """The partnership's SDG contribution, one row per SDG target (from `SdgProgress`)."""
-    rows = SdgProgress.objects.filter(partnership=partnership).order_by()
+    rows = SdgProgress.objects.filter(partnership=partnership).exclude(target=F("goal")).order_by()
     found = [
         SdgRow(
             code=r.target,
@@ -649,9 +649,13 @@ def portfolio(user: User, goal: str | None = None) -> Portfolio:
     scored). GROUP BYs over `SdgProgress`; with `goal`, also the visible partnerships
     contributing to each of its targets."""
     visible = policy.visible_partnerships(user).order_by().values("pk")
-    base = SdgProgress.objects.filter(partnership_id__in=visible).order_by()
+    rows = SdgProgress.objects.filter(partnership_id__in=visible).order_by()
+    # A goal's figures come from its own rows (each indicator once), not from adding up
+    # its targets' rows (an indicator reaching two targets of a goal would count twice).
+    base = rows.exclude(target=F("goal"))
     goals = [
-        _sdg_row(r["goal"], r["goal"], r) for r in base.values("goal").annotate(**_SUMS).order_by()
+        _sdg_row(r["goal"], r["goal"], r)
+        for r in rows.filter(target=F("goal")).values("goal").annotate(**_SUMS).order_by()
     ]
     goals.sort(key=lambda r: int(r.goal) if r.goal.isdigit() else 99)
     target_qs = base.filter(goal=goal) if goal else base

@@ -128,7 +128,9 @@ def sdg_targets_of(
 
 
 def refresh_sdg(partnership: Partnership | int) -> list[SdgProgress]:
-    """Rewrite the partnership's SDG progress rows from its indicator statuses."""
+    """Rewrite the partnership's SDG progress rows from its indicator statuses: one per SDG
+    target reached, and one per SDG goal (`target` equal to `goal`, e.g. "3") in which
+    each indicator counts once even when it reaches several of the goal's targets."""
     pid = partnership if isinstance(partnership, int) else partnership.pk
     results = {
         pk: (parent, goal, list(targets or ()))
@@ -158,9 +160,12 @@ def refresh_sdg(partnership: Partnership | int) -> list[SdgProgress]:
     for pk, code, result_id, sdg_indicator, measure in indicators:
         default = progress.NOT_SCORED if measure == Measure.QUALITATIVE else progress.NO_DATA
         prog, pct = statuses.get(pk, (default, None))
-        for target in sdg_targets_of(sdg_indicator, result_id, results, goals):
-            summaries[target].add(prog, pct)
-            codes[target].append(code)
+        targets = sdg_targets_of(sdg_indicator, result_id, results, goals)
+        # One row per target, and one per goal (keyed by the goal's code) that counts an
+        # indicator once however many of the goal's targets it reaches.
+        for key in sorted(targets | {target.split(".")[0] for target in targets}):
+            summaries[key].add(prog, pct)
+            codes[key].append(code)
     rows = [
         SdgProgress(
             partnership_id=pid,

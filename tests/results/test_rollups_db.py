@@ -221,7 +221,10 @@ def test_given_the_framework_then_each_indicator_counts_towards_every_target_abo
     rows = {r[1]: r for r in sdg_rows(m.partnership)}
     # coverage: its SDG indicator 3.b.1 → 3.b, its result (3.b), the impact above (3.2).
     # trained: its result's goal (8.7), the outcome (3.b) and the impact (3.2).
-    assert set(rows) == {"3.2", "3.b", "8.7"}
+    # Plus one row per goal ("3", "8") in which each indicator counts once.
+    assert set(rows) == {"3", "3.2", "3.b", "8", "8.7"}
+    assert rows["3"][2] == 2 and sorted(rows["3"][9]) == ["1.1", "2.1"]
+    assert rows["8"][2] == 1 and rows["8"][0] == "8"
     assert rows["3.b"][9] == ["1.1", "2.1"] or rows["3.b"][9] == ["2.1", "1.1"]
     assert sorted(rows["3.2"][9]) == ["1.1", "2.1"]
     assert rows["8.7"][9] == ["1.1"]
