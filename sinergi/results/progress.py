@@ -11,11 +11,15 @@ The rule (also in docs/results/progress.md):
   indicators). The target to date is the curve at the end of the latest reported
   period: exact when that period has a target, interpolated linearly between the
   neighbouring points when not, and the last point when past every point.
-* **Percent of target.** With start s (the baseline, or 0 for cumulative indicators or
-  when there is no baseline), value v and target t: 100 x (v - s) / (t - s). The sign
-  takes care of direction: when a decrease is the aim, t < s. When t equals s (the aim is
-  to hold a level) the score is 100 if v is at least as good as t, otherwise the ratio
-  v / t (or t / v when lower is better), and 0 when that ratio is undefined.
+* **Percent of target.** With start s (the baseline; 0 for cumulative indicators, and
+  for level indicators without a baseline when higher is better), value v and target t:
+  100 x (v - s) / (t - s), when the target lies in the good direction from the start
+  (above it when higher is better, below it when lower is better). Otherwise - the aim
+  is to hold a level (t equals s), the target is on the other side of the start ("keep
+  at least 90" from a baseline of 95), or a decrease is the aim and there is no baseline
+  to measure it from - the value is compared with the target itself: 100 if v is at
+  least as good as t, otherwise the ratio v / t (or t / v when lower is better), and 0
+  when that ratio is undefined.
   The raw figure can be below 0 (worse than the baseline) or above 100 (ahead).
 * **Status** compares the value to date with the target to date: *on track* at 90 % or
   more, *at risk* from 60 % to under 90 %, *off track* under 60 %. No approved value:
@@ -80,16 +84,18 @@ class Assessment:
     series: list[list[str | None]] = field(default_factory=list)
 
 
-def percent_of(value: Decimal, start: Decimal, target: Decimal, ascending: bool) -> Decimal:
-    """100 x (value - start) / (target - start), with the hold-a-level case (see above)."""
-    if target != start:
+def percent_of(value: Decimal, start: Decimal | None, target: Decimal, ascending: bool) -> Decimal:
+    """100 x (value - start) / (target - start) when the target lies in the good direction
+    from `start`; otherwise (no start, a level to hold, a target on the other side of the
+    start) how `value` compares with the target itself (see above)."""
+    if start is not None and target != start and (target > start) == ascending:
         return _round(HUNDRED * (value - start) / (target - start))
     good = value >= target if ascending else value <= target
     if good:
         return HUNDRED
-    if ascending and target != 0:
+    if ascending and target > 0:
         return _round(HUNDRED * value / target)
-    if not ascending and value != 0:
+    if not ascending and value > 0 and target > 0:
         return _round(HUNDRED * target / value)
     return Decimal(0)
 
@@ -144,7 +150,9 @@ def assess(
     """Judge one indicator from its periods (any order) by the rule above."""
     rows = sorted(periods, key=lambda p: p.start)
     result = Assessment()
-    start = Decimal(0) if cumulative or baseline is None else baseline
+    start: Decimal | None = baseline
+    if cumulative or (baseline is None and ascending):
+        start = Decimal(0)
 
     # The target curve and the to-date figures per period.
     points: list[tuple[date, Decimal]] = []

@@ -452,3 +452,34 @@ def test_worked_examples_lower_is_better_and_adding_up():
     s.add(progress.ON_TRACK, D("120"))
     s.add(progress.OFF_TRACK, D("53.33"))
     assert (s.mean, s.progress) == (D("76.67"), progress.AT_RISK)
+
+
+# ---------------------------------------------------------------- targets without a start
+
+
+def test_given_lower_is_better_and_no_baseline_then_the_value_is_held_against_the_target():
+    # "Restricted chemicals in use", no baseline, target 5: 2 is ahead, 9 is behind.
+    ahead = assess(
+        [PeriodFigures("2026-Q1", date(2026, 1, 1), date(2026, 3, 31), D("5"), D("2"))],
+        baseline=None,
+        baseline_date=None,
+        ascending=False,
+        cumulative=False,
+    )
+    assert ahead.percent_to_date == D("100") and ahead.progress == "on_track"
+    behind = assess(
+        [PeriodFigures("2026-Q1", date(2026, 1, 1), date(2026, 3, 31), D("5"), D("9"))],
+        baseline=None,
+        baseline_date=None,
+        ascending=False,
+        cumulative=False,
+    )
+    assert behind.percent_to_date == D("55.56") and behind.progress == "off_track"
+
+
+def test_given_a_target_on_the_other_side_of_the_baseline_then_it_is_a_floor_to_keep():
+    # Higher is better, baseline 95, "keep at least 90": 96 meets it, 81 is 90 % of it.
+    assert percent_of(D("96"), D("95"), D("90"), True) == D("100")
+    assert percent_of(D("81"), D("95"), D("90"), True) == D("90.00")
+    # Lower is better, baseline 10, "stay under 12": 11 meets it.
+    assert percent_of(D("11"), D("10"), D("12"), False) == D("100")
