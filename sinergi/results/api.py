@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -1028,20 +1029,22 @@ def save_value(request: HttpRequest, slug: str, payload: ValueIn) -> Status:
         raise ValidationError({"indicator": [_("Choose an indicator of this partnership.")]})
     indicator.partnership = partnership
     _require(policy.can_submit_results(request.auth, partnership, indicator.responsible_id))
-    period = _reportable_period(partnership, indicator, payload.period)
     sites = [site.dict() for site in payload.sites] if payload.sites is not None else None
-    submission = services.save_draft(
-        actor=request.auth,
-        indicator=indicator,
-        period=period,
-        value=payload.value,
-        text=payload.text,
-        narrative=payload.narrative,
-        values=payload.values,
-        sites=sites,
-    )
-    if payload.submit:
-        submission = services.submit(actor=request.auth, submission=submission)
+    # One transaction: a period stored for this value goes again when the value is refused.
+    with transaction.atomic():
+        period = _reportable_period(partnership, indicator, payload.period)
+        submission = services.save_draft(
+            actor=request.auth,
+            indicator=indicator,
+            period=period,
+            value=payload.value,
+            text=payload.text,
+            narrative=payload.narrative,
+            values=payload.values,
+            sites=sites,
+        )
+        if payload.submit:
+            submission = services.submit(actor=request.auth, submission=submission)
     return Status(
         201, _value(request, partnership, _submission(request, partnership, submission.pk))
     )
