@@ -119,6 +119,14 @@ def _file_error(message: str) -> ValidationError:
     return ValidationError({"file": [message]})
 
 
+def _id_of(text: str) -> int | None:
+    """A database id written as ASCII digits ("12"), or None: `str.isdigit` alone also
+    accepts "²", which `int` refuses, and a huge number would overflow the query."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
 # ---------------------------------------------------------------- periods and partners
 
 
@@ -178,9 +186,10 @@ def organisation_of(partnership: Partnership, user: User, raw: object) -> Organi
         else:
             raise ValidationError({"organisation": [_("Choose the reporting partner.")]})
     organisation = None
-    if text.isdigit():
+    pk = _id_of(text)
+    if pk is not None:
         organisation = Organisation.objects.filter(
-            pk=int(text), participations__partnership=partnership
+            pk=pk, participations__partnership=partnership
         ).first()
     if organisation is None:
         raise ValidationError({"organisation": [_("Choose a partner of this partnership.")]})
@@ -631,7 +640,7 @@ def _check_meta(
         )
     if organisation is None:
         organisation = Organisation.objects.filter(
-            pk=int(org_id) if org_id.isdigit() else 0, participations__partnership=partnership
+            pk=_id_of(org_id) or 0, participations__partnership=partnership
         ).first()
         if organisation is None:
             raise _file_error(_("This template is for a partner that is not in this partnership."))
@@ -768,6 +777,13 @@ def _column_index(reference: str) -> int:
     return index
 
 
+def _small_int(text: str | None, default: int) -> int:
+    """An XML attribute's ASCII digits as an int, else `default`."""
+    if text and text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
+    return default
+
+
 def fast_rows(
     source: IO[bytes], strings: list[Any], date_styles: set[int] | frozenset[int] = frozenset()
 ) -> Iterator[tuple[int, list[Any]]]:
@@ -797,7 +813,7 @@ def fast_rows(
             state["col"] = _column_index(reference) if reference else state["col"] + 1
             state["type"] = attrs.get("t", "n")
             style = attrs.get("s")
-            state["style"] = int(style) if style and style.isdigit() else 0
+            state["style"] = _small_int(style, 0)
             state["formula"] = False
             text.clear()
         elif tag == "f":
@@ -806,7 +822,7 @@ def fast_rows(
             collecting = not state["phonetic"]
         elif tag == "row":
             number = attrs.get("r")
-            state["row"] = int(number) if number and number.isdigit() else state["row"] + 1
+            state["row"] = _small_int(number, state["row"] + 1)
             state["cells"] = []
             state["col"] = -1
         elif tag == "rPh":  # phonetic runs are not part of the text

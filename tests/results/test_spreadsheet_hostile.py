@@ -1,0 +1,84 @@
+"""Hostile input to the results spreadsheet round trip: odd digits and labels in the
+query or the meta sheet, crafted workbooks, and values changed by someone else between
+the check and the write. Each gets a clear error (never a 500), quickly, and nothing is
+written."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from sinergi.results import spreadsheet as ss
+from sinergi.results.models import Submission
+from tests.conftest import client_for
+from tests.results.spreadsheet_helpers import fill
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {("1.1", ""): 100, ("1.1", "sex:female"): 60, ("1.1", "sex:male"): 40}
+
+
+def _api(m) -> str:
+    return f"/api/v1/partnerships/{m.partnership.slug}/results/spreadsheet"
+
+
+def _page(m, name: str = "results-spreadsheet-template") -> str:
+    return reverse(name, args=[m.partnership.slug])
+
+
+def _template(m) -> bytes:
+    return ss.build_template(
+        actor=m.ngo_admin, partnership=m.partnership, period=m.q1, organisation=m.ngo
+    )
+
+
+def _set_meta(key: str, value: object):
+    def edit(workbook) -> None:
+        for row in workbook["meta"].iter_rows():
+            if row[0].value == key:
+                row[1].value = value
+
+    return edit
+
+
+def _file_error(m, fileobj, **kwargs) -> str:
+    """The file error of both the preview and the commit; nothing written."""
+    for commit in (False, True):
+        fileobj.seek(0)
+        with pytest.raises(ValidationError) as error:
+            ss.import_values(
+                actor=m.ngo_admin,
+                partnership=m.partnership,
+                fileobj=fileobj,
+                filename="filled.xlsx",
+                commit=commit,
+                **kwargs,
+            )
+    assert not Submission.objects.exists()
+    return " ".join(error.value.message_dict["file"])
+
+
+# ---------------------------------------------------------------- digits
+
+
+@pytest.mark.parametrize("organisation", ["²", "١٢", "1" * 40, "-1", "1e3"])
+def test_given_odd_digits_for_the_partner_when_getting_the_template_then_422_not_500(
+    monitored, organisation
+):
+    m = monitored
+    client = client_for(m.coordinator)
+    params = {"period": "2025-Q1", "organisation": organisation}
+    response = client.get(f"{_api(m)}/template", params)
+    assert response.status_code == 422
+    assert "organisation" in response.json()["error"]["fields"]
+    assert client.get(_page(m), params).status_code == 422
+
+
+@pytest.mark.parametrize("organisation", ["²", "1" * 40])
+def test_given_odd_digits_for_the_partner_in_the_meta_sheet_then_a_file_error(
+    monitored, organisation
+):
+    m = monitored
+    filled = fill(_template(m), GOOD, edit=_set_meta("organisation", organisation))
+    assert "partner that is not in this partnership" in _file_error(m, filled)
