@@ -90,6 +90,8 @@ MAX_ERRORS = 1000
 CHUNK = 2000
 MAX_UNZIPPED = 1024 * 1024 * 1024
 MAX_SHARED_STRINGS = 200 * 1024 * 1024
+# The years a period label may name.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 MAX_NARRATIVE = 10000
 MAX_TEXT = 5000
 
@@ -134,15 +136,19 @@ def period_from_label(partnership: Partnership, label: str) -> Period:
     """The partnership's existing period named `label` ("2026", "2026-Q2", "2026-05");
     a field error on `period` when there is none."""
     label = str(label or "").strip().upper()
-    for frequency in (Frequency.YEARLY, Frequency.QUARTERLY, Frequency.MONTHLY):
-        bounds = services.parse_period_label(frequency, label)
-        if bounds is None:
-            continue
-        period = Period.objects.filter(
-            partnership=partnership, frequency=frequency, start=bounds[0]
-        ).first()
-        if period is not None:
-            return period
+    year = label[:4]
+    # ASCII digits only (full-width digits would parse) and a plausible year: the date arithmetic
+    # of the period services overflows near year 9999.
+    if label.isascii() and year.isdigit() and FIRST_YEAR <= int(year) <= LAST_YEAR:
+        for frequency in (Frequency.YEARLY, Frequency.QUARTERLY, Frequency.MONTHLY):
+            bounds = services.parse_period_label(frequency, label)
+            if bounds is None:
+                continue
+            period = Period.objects.filter(
+                partnership=partnership, frequency=frequency, start=bounds[0]
+            ).first()
+            if period is not None:
+                return period
     raise ValidationError(
         {
             "period": [

@@ -82,3 +82,45 @@ def test_given_odd_digits_for_the_partner_in_the_meta_sheet_then_a_file_error(
     m = monitored
     filled = fill(_template(m), GOOD, edit=_set_meta("organisation", organisation))
     assert "partner that is not in this partnership" in _file_error(m, filled)
+
+
+# ---------------------------------------------------------------- period labels
+
+FULL_WIDTH = "\uff12\uff10\uff12\uff15-Q1"  # "2025-Q1" in full-width digits
+ODD_PERIODS = ["9999", "9999-Q4", "9999-12", "0000-Q1", "1899-Q4", "2201", FULL_WIDTH, "2025-Q²"]
+
+
+@pytest.mark.parametrize("period", ODD_PERIODS)
+def test_given_an_extreme_period_label_when_getting_the_template_then_422_on_period(
+    monitored, period
+):
+    m = monitored
+    client = client_for(m.coordinator)
+    params = {"period": period, "organisation": str(m.ngo.pk)}
+    response = client.get(f"{_api(m)}/template", params)
+    assert response.status_code == 422
+    assert "period" in response.json()["error"]["fields"]
+    assert client.get(_page(m), params).status_code == 422
+
+
+@pytest.mark.parametrize("period", ["9999-Q4", FULL_WIDTH])
+def test_given_an_extreme_period_label_when_uploading_then_422_on_period(monitored, period):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    m = monitored
+    data = fill(_template(m), GOOD).getvalue()
+    for action in ("preview", "import"):
+        response = client_for(m.ngo_admin).post(
+            f"{_api(m)}/{action}",
+            {"file": SimpleUploadedFile("filled.xlsx", data), "period": period},
+        )
+        assert response.status_code == 422
+        assert "period" in response.json()["error"]["fields"]
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize("period", ["9999-Q4", "9999", "0001-01", FULL_WIDTH])
+def test_given_an_extreme_period_in_the_meta_sheet_then_a_file_error(monitored, period):
+    m = monitored
+    filled = fill(_template(m), GOOD, edit=_set_meta("period", period))
+    assert "which this partnership does not have" in _file_error(m, filled)
