@@ -53,6 +53,7 @@ router = Router(tags=["results"])
 MAX_ID = 2**63 - 1
 MAX_VALUE_CHARS = 40
 MAX_CATEGORIES = 500
+MAX_PERIODS = services.MAX_PERIODS
 
 
 # ---------------------------------------------------------------- input types
@@ -331,10 +332,14 @@ class IndicatorPatch(Schema):
 
 class TargetsIn(Schema):
     targets: dict[str, Value] = Field(
-        default_factory=dict, description="Period label → total target; null removes it"
+        default_factory=dict,
+        max_length=MAX_PERIODS,
+        description="Period label → total target; null removes it",
     )
-    by_category: dict[str, dict[str, Value]] = Field(
-        default_factory=dict, description="Period label → {category key → target}"
+    by_category: dict[str, Annotated[dict[str, Value], Field(max_length=MAX_CATEGORIES)]] = Field(
+        default_factory=dict,
+        max_length=MAX_PERIODS,
+        description="Period label → {category key → target}",
     )
 
 
@@ -350,7 +355,9 @@ class ValueIn(Schema):
     period: str = Field(min_length=1, max_length=20, description='e.g. "2026-Q2"')
     value: Value = Field(None, description="The total (not for qualitative indicators)")
     values: dict[str, Value] = Field(
-        default_factory=dict, description='Category key ("sex:female") → value'
+        default_factory=dict,
+        max_length=MAX_CATEGORIES,
+        description='Category key ("sex:female") → value',
     )
     text: str = Field("", max_length=5000, description="A qualitative indicator's value")
     narrative: str = Field("", max_length=10000)
@@ -959,13 +966,34 @@ def set_targets(request: HttpRequest, slug: str, code: str, payload: TargetsIn) 
     partnership = _partnership(request, slug)
     _require(policy.can_manage_results(request.auth, partnership))
     indicator = _indicator(partnership, code)
-    services.set_targets(
-        actor=request.auth,
-        indicator=indicator,
-        targets=payload.targets,
-        by_category=payload.by_category,
-    )
+    try:
+        services.set_targets(
+            actor=request.auth,
+            indicator=indicator,
+            targets=payload.targets,
+            by_category=payload.by_category,
+        )
+    except ValidationError as error:
+        raise _by_category_errors(error, payload.targets, payload.by_category) from None
     return _indicator_detail(partnership, indicator.pk)
+
+
+def _by_category_errors(
+    error: ValidationError, targets: dict[str, Any], by_category: dict[str, dict[str, Any]]
+) -> ValidationError:
+    """The service names every target `targets.<period>[.<category>]` (the targets page's
+    fields); here a category's target, or a period given only by category, is named as
+    sent: `by_category.<period>.<category>`."""
+    if not hasattr(error, "error_dict"):
+        return error
+    pairs = {f"{label}.{key}" for label, values in by_category.items() for key in values}
+    renamed: dict[str, list[str]] = {}
+    for name, messages in error.message_dict.items():
+        head, _dot, rest = name.partition(".")
+        if head == "targets" and (rest in pairs or (rest in by_category and rest not in targets)):
+            name = f"by_category.{rest}"
+        renamed.setdefault(name, []).extend(messages)
+    return ValidationError(renamed)
 
 
 # ---------------------------------------------------------------- values
