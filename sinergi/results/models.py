@@ -379,6 +379,16 @@ class Submission(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+    # Whoever last changed the figures; with the author and the submitter, they may not
+    # approve it.
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("submitted by"),

@@ -695,10 +695,15 @@ def portfolio(user: User, goal: str | None = None) -> Portfolio:
 # ---------------------------------------------------------------- review and reporting
 
 
-def review_queue(partnership: Partnership, user: User) -> list[Submission]:
-    """Submitted values awaiting a coordinator's decision, oldest first; empty for those
-    who may not approve. Each submission carries `.can_decide` (False for the values
-    `user` entered or submitted: another coordinator must decide those)."""
+REVIEW_PAGE = 100
+
+
+def review_queue(
+    partnership: Partnership, user: User, limit: int = REVIEW_PAGE
+) -> list[Submission]:
+    """Submitted values awaiting a coordinator's decision, the oldest `limit` first; empty
+    for those who may not approve. Each submission carries `.can_decide` (False for the
+    values `user` entered, changed or submitted: another coordinator must decide those)."""
     if not policy.can_approve_results(user, partnership):
         return []
     rows = list(
@@ -709,11 +714,20 @@ def review_queue(partnership: Partnership, user: User) -> list[Submission]:
             "evidence",
             "sites",
         )
-        .order_by("submitted_at", "pk")
+        .order_by("submitted_at", "pk")[:limit]
     )
     for row in rows:
-        row.can_decide = user.pk not in {row.created_by_id, row.submitted_by_id}
+        row.can_decide = user.pk not in {
+            row.created_by_id,
+            row.edited_by_id,
+            row.submitted_by_id,
+        }
     return rows
+
+
+def review_count(partnership: Partnership) -> int:
+    """How many submitted values await a decision in all."""
+    return Submission.objects.filter(partnership=partnership, status=Status.SUBMITTED).count()
 
 
 @dataclass

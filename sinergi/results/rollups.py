@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
+from sinergi.ledger.log import hold
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Goal, Partnership
 from sinergi.results import progress
@@ -77,6 +78,17 @@ def _stored_percent(percent: Decimal | None) -> Decimal | None:
     return min(max(percent, -PERCENT_LIMIT), PERCENT_LIMIT)
 
 
+# A cumulative sum of many large values could exceed what numeric(20, 4) holds (and what
+# SQLite keeps exactly: 15 significant digits); stored totals are held within this.
+VALUE_LIMIT = Decimal("999999999999999")
+
+
+def _stored_value(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    return min(max(value, -VALUE_LIMIT), VALUE_LIMIT)
+
+
 def refresh_indicator(indicator: Indicator) -> IndicatorStatus:
     """Rewrite the indicator's status row; call inside the transaction of the change."""
     a = assess_indicator(indicator)
@@ -85,9 +97,9 @@ def refresh_indicator(indicator: Indicator) -> IndicatorStatus:
         defaults={
             "partnership_id": indicator.partnership_id,
             "period_id": a.latest_key,
-            "actual": a.actual,
-            "target": a.target,
-            "final_target": a.final_target,
+            "actual": _stored_value(a.actual),
+            "target": _stored_value(a.target),
+            "final_target": _stored_value(a.final_target),
             "percent": _stored_percent(a.percent),
             "percent_to_date": _stored_percent(a.percent_to_date),
             "progress": a.progress,
@@ -132,6 +144,10 @@ def refresh_sdg(partnership: Partnership | int) -> list[SdgProgress]:
     target reached, and one per SDG goal (`target` equal to `goal`, e.g. "3") in which
     each indicator counts once even when it reaches several of the goal's targets."""
     pid = partnership if isinstance(partnership, int) else partnership.pk
+    # Writers of one partnership's rows take turns (delete-then-insert would otherwise
+    # collide on PostgreSQL): the ledger's head lock, which every results write takes
+    # first, before any row lock.
+    hold()
     results = {
         pk: (parent, goal, list(targets or ()))
         for pk, parent, goal, targets in Result.objects.filter(partnership_id=pid)

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.text import slugify
@@ -69,9 +70,13 @@ MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 SIGNIFICANT_DIGITS = 15
 MAX_VALUE = Decimal("9999999999999999")  # 16 integer digits fit VALUE (20, 4)
 FOUR_PLACES = Decimal("0.0001")
+SIX_PLACES = Decimal("0.000001")
+MAX_SITES = 500
 # Days after a period ends by which its values are due, unless settings say otherwise.
 DEFAULT_DUE_DAYS = 30
 MAX_PERIODS = 600
+# Reporting periods are between these years (a due date past 9999 cannot be stored).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 SEX_CATEGORIES = (("female", "Female"), ("male", "Male"))
 AGE_CATEGORIES = (("0-4", "0-4"), ("5-14", "5-14"), ("15-24", "15-24"), ("25+", "25+"))
@@ -192,6 +197,10 @@ def parse_period_label(frequency: str, label: str) -> tuple[date, date] | None:
     """ "2026", "2026-Q2" or "2026-05" → the period's bounds; None when it does not parse or
     does not match `frequency`."""
     label = str(label or "").strip().upper()
+    if not label[:4].isascii() or not label[:4].isdigit():
+        return None
+    if not FIRST_YEAR <= int(label[:4]) <= LAST_YEAR:
+        return None
     try:
         if frequency == Frequency.YEARLY and len(label) == 4:
             return period_bounds(frequency, date(int(label), 1, 1))
@@ -521,11 +530,17 @@ def update_result(*, actor: User, result: Result, **data: Any) -> Result:
 
 def delete_result(*, actor: User, result: Result) -> None:
     _require(policy.can_manage_results(actor, result.partnership))
-    if result.children.exists() or result.indicators.exists():
-        raise Conflict(_("Move or delete the results and indicators under it first."))
-    with _atomic():
-        result.delete()
-        rollups.refresh_sdg(result.partnership_id)
+    in_use = Conflict(_("Move or delete the results and indicators under it first."))
+    try:
+        with _atomic():
+            hold()
+            # Checked inside the transaction, after the lock every results write takes.
+            if result.children.exists() or result.indicators.exists():
+                raise in_use
+            result.delete()
+            rollups.refresh_sdg(result.partnership_id)
+    except ProtectedError:
+        raise in_use from None
 
 
 # ---------------------------------------------------------------- indicators
@@ -592,6 +607,18 @@ def _clean_indicator(
     responsible = data.get("responsible")
     if responsible is None or not _is_partner(partnership, responsible.pk):
         raise _field_error("responsible", _("Choose an organisation that is a partner."))
+    if (
+        current is not None
+        and responsible.pk != current.responsible_id
+        and current.submissions.exclude(status=Status.APPROVED).exists()
+    ):
+        raise _field_error(
+            "responsible",
+            _(
+                "The current partner has values in progress for this indicator; they are "
+                "approved or returned and withdrawn before another partner takes it over."
+            ),
+        )
     sdg_code = sdg.normalise_code(data.get("sdg_indicator") or "")
     if sdg_code:
         item = sdg.get(sdg_code)
@@ -724,12 +751,17 @@ def update_indicator(
 
 def delete_indicator(*, actor: User, indicator: Indicator) -> None:
     _require(policy.can_manage_results(actor, indicator.partnership))
-    if indicator.submissions.exists():
-        raise Conflict(_("Values were reported for this indicator; it cannot be deleted."))
-    with _atomic():
-        pid = indicator.partnership_id
-        indicator.delete()
-        rollups.refresh_sdg(pid)
+    in_use = Conflict(_("Values were reported for this indicator; it cannot be deleted."))
+    try:
+        with _atomic():
+            hold()
+            if indicator.submissions.exists():
+                raise in_use
+            pid = indicator.partnership_id
+            indicator.delete()
+            rollups.refresh_sdg(pid)
+    except ProtectedError:
+        raise in_use from None
 
 
 def _check_range(measure: str, value: Decimal, field: str) -> None:
@@ -795,23 +827,39 @@ def set_targets(
                     _("“%(label)s” is not a %(frequency)s period.")
                     % {"label": label[:20], "frequency": indicator.get_frequency_display().lower()},
                 ) from None
+            existing = Target.objects.filter(
+                indicator=indicator, period=period, category=key
+            ).first()
+            if existing is None and value is None:
+                continue
+            if existing is not None and existing.value == value:
+                written.append(existing)
+                continue
             if value is None:
-                Target.objects.filter(indicator=indicator, period=period, category=key).delete()
-            else:
-                target, _created = Target.objects.update_or_create(
-                    indicator=indicator, period=period, category=key, defaults={"value": value}
+                assert existing is not None
+                existing.delete()
+            elif existing is None:
+                written.append(
+                    Target.objects.create(
+                        indicator=indicator, period=period, category=key, value=value
+                    )
                 )
-                written.append(target)
+            else:
+                existing.value = value
+                existing.save(update_fields=["value"])
+                written.append(existing)
             changes.append(
                 {"period": period.label, "category": key or None, "value": _number(value)}
             )
-        if changes:
-            _log(
-                "results.targets.set",
-                {"indicator": indicator.pk, "code": indicator.code, "targets": changes},
-                partnership,
-                actor,
-            )
+        if not changes:
+            # Nothing changed: no ledger entry, and the roll-ups stand.
+            return written
+        _log(
+            "results.targets.set",
+            {"indicator": indicator.pk, "code": indicator.code, "targets": changes},
+            partnership,
+            actor,
+        )
         rollups.refresh_indicator(indicator)
         rollups.refresh_sdg(partnership)
     return written
@@ -903,16 +951,18 @@ class SiteInput:
 def _clean_sites(sites: Iterable[Any]) -> list[Site]:
     cleaned = []
     for i, raw in enumerate(sites):
-        data = vars(raw) if isinstance(raw, SiteInput) else dict(raw)
         field = f"sites.{i}"
+        if i >= MAX_SITES:
+            raise _field_error("sites", _("Give at most 500 sites."))
+        if isinstance(raw, SiteInput):
+            data = vars(raw)
+        elif isinstance(raw, Mapping):
+            data = dict(raw)
+        else:
+            raise _field_error(field, _("Give the site's name, latitude and longitude."))
         name = _text(data.get("name"), f"{field}.name", 200, required=True)
-        lat = parse_value(data.get("latitude"), f"{field}.latitude")
-        lon = parse_value(data.get("longitude"), f"{field}.longitude")
-        assert lat is not None and lon is not None
-        if not -90 <= lat <= 90:
-            raise _field_error(f"{field}.latitude", _("A latitude is between -90 and 90."))
-        if not -180 <= lon <= 180:
-            raise _field_error(f"{field}.longitude", _("A longitude is between -180 and 180."))
+        lat = _coordinate(data.get("latitude"), f"{field}.latitude", 90)
+        lon = _coordinate(data.get("longitude"), f"{field}.longitude", 180)
         subdivision = str(data.get("subdivision") or "").strip().upper()
         if subdivision and pycountry.subdivisions.get(code=subdivision) is None:
             raise _field_error(f"{field}.subdivision", _("Use an ISO 3166-2 code such as ID-JB."))
@@ -924,9 +974,30 @@ def _clean_sites(sites: Iterable[Any]) -> list[Site]:
                 subdivision=subdivision,
             )
         )
-    if len(cleaned) > 500:
-        raise _field_error("sites", _("Give at most 500 sites."))
     return cleaned
+
+
+def _coordinate(value: object, field: str, limit: int) -> Decimal:
+    """A latitude (limit 90) or longitude (limit 180) in decimal degrees, WGS 84, with at
+    most 6 decimals (about 10 cm), as GPS devices and phones give them."""
+    if isinstance(value, bool | float):
+        raise _field_error(field, _('Enter the number as a decimal string, e.g. "12.5".'))
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value or "").strip())
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite():
+        raise _field_error(field, _("Enter a number, e.g. 12.5."))
+    if not -limit <= number <= limit:
+        message = (
+            _("A latitude is between -90 and 90.")
+            if limit == 90
+            else _("A longitude is between -180 and 180.")
+        )
+        raise _field_error(field, message)
+    if number != number.quantize(SIX_PLACES, context=Context(prec=40)):
+        raise _field_error(field, _("Use at most 6 digits after the decimal point."))
+    return number
 
 
 def current_draft(indicator: Indicator, period: Period) -> Submission | None:
@@ -994,6 +1065,7 @@ def save_draft(
         submission.value = total
         submission.text = text
         submission.narrative = narrative
+        submission.edited_by = actor
         try:
             with _atomic():
                 submission.save()
@@ -1044,7 +1116,8 @@ def submit(*, actor: User, submission: Submission) -> Submission:
 
 
 def _authors(submission: Submission) -> set[int]:
-    return {pk for pk in (submission.created_by_id, submission.submitted_by_id) if pk}
+    ids = (submission.created_by_id, submission.edited_by_id, submission.submitted_by_id)
+    return {pk for pk in ids if pk}
 
 
 def _decide(actor: User, submission: Submission) -> Submission:
@@ -1087,6 +1160,15 @@ def approve(*, actor: User, submission: Submission, comment: str = "") -> Submis
     with _atomic():
         hold()
         submission = _decide(actor, submission)
+        if Period.objects.filter(pk=submission.period_id, closed=True).exists():
+            raise Conflict(
+                _(
+                    "The period %(period)s is closed; its figures are final. Return the value, "
+                    "or reopen the period first."
+                )
+                % {"period": submission.period.label},
+                "status",
+            )
         Submission.objects.filter(
             indicator_id=submission.indicator_id, period_id=submission.period_id, is_current=True
         ).update(is_current=False)

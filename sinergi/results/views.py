@@ -294,7 +294,8 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
     if not policy.can_approve_results(request.user, partnership):
         raise PermissionDenied
     queue = _with_forms(queries.review_queue(partnership, request.user), {})
-    return _render(request, "review.html", partnership, "review", {"queue": queue})
+    context = {"queue": queue, "total": queries.review_count(partnership)}
+    return _render(request, "review.html", partnership, "review", context)
 
 
 def _with_forms(queue: list[Submission], bound: dict[int, Any]) -> list[Submission]:
@@ -357,7 +358,10 @@ def review_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "review.html",
         partnership,
         "review",
-        {"queue": _with_forms(queue, {submission.pk: form})},
+        {
+            "queue": _with_forms(queue, {submission.pk: form}),
+            "total": queries.review_count(partnership),
+        },
         status=422,
     )
 

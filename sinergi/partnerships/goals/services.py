@@ -145,6 +145,8 @@ def update_goal(*, actor: Person, goal: Goal, **fields: Any) -> Goal:
         goal.save()
         if changed:
             record("goal.updated", {**after, "changed": changed}, partnership, actor)
+        if "sdg_targets" in changed:
+            _refresh_sdg_progress(partnership)
     return goal
 
 
@@ -155,6 +157,15 @@ def delete_goal(*, actor: Person, goal: Goal) -> None:
     with transaction.atomic():
         record("goal.deleted", goal_payload(goal), partnership, actor)
         goal.delete()
+        _refresh_sdg_progress(partnership)
+
+
+def _refresh_sdg_progress(partnership: Partnership) -> None:
+    """Results linked to a goal count towards its SDG targets: their roll-up follows the
+    goal's targets in the same transaction (imported here: results builds on goals)."""
+    from sinergi.results import rollups
+
+    rollups.refresh_sdg(partnership)
 
 
 def reorder_goals(*, actor: Person, partnership: Partnership, order: list[int]) -> list[Goal]:
