@@ -846,6 +846,7 @@ def create_dimension(request: HttpRequest, slug: str, payload: DimensionIn) -> S
     partnership = _partnership(request, slug)
     _require(policy.can_manage_results(request.auth, partnership))
     fields = payload.dict()
+    _check_categories(fields["categories"])
     dimension = services.create_dimension(actor=request.auth, partnership=partnership, **fields)
     return Status(201, dimension_body(dimension))
 
@@ -862,8 +863,26 @@ def update_dimension(request: HttpRequest, slug: str, code: str, payload: Dimens
     _require(policy.can_manage_results(request.auth, partnership))
     dimension = _dimension(partnership, code)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    _check_categories(changes.get("categories"))
     dimension = services.update_dimension(actor=request.auth, dimension=dimension, **changes)
     return dimension_body(dimension)
+
+
+def _check_categories(categories: list[Any] | None) -> None:
+    """Each category is a code, or an object whose code (and label, if any) is text: a
+    list or an object in their place is refused instead of being stored as its repr."""
+    for index, item in enumerate(categories or []):
+        if isinstance(item, str):
+            continue
+        if (
+            isinstance(item, dict)
+            and isinstance(item.get("code"), str)
+            and isinstance(item.get("label", ""), str | None)
+        ):
+            continue
+        raise ValidationError(
+            {f"categories.{index}": [_("Each category needs a code and a label.")]}
+        )
 
 
 @router.delete(
