@@ -257,7 +257,16 @@ def _latest_submissions(
         Submission.objects.filter(
             partnership=partnership, period=period, indicator__responsible_id=organisation_id
         )
-        .only("pk", "indicator_id", "revision", "status", "value", "text", "narrative")
+        .only(
+            "pk",
+            "indicator_id",
+            "organisation_id",
+            "revision",
+            "status",
+            "value",
+            "text",
+            "narrative",
+        )
         .order_by("indicator_id", "revision")
     )
     for submission in rows:
@@ -300,6 +309,9 @@ def template_rows(
     total_label = _("Total")
     for indicator in indicators:
         current = latest.get(indicator.pk)
+        if current is not None and current.submission.organisation_id != organisation.pk:
+            # Entered by the partner that reported the indicator before: not this one's.
+            current = None
         qualitative = indicator.measure == Measure.QUALITATIVE
         if current is None:
             value: Any = None
@@ -1332,6 +1344,8 @@ def _save(
         if plan.kind == CHANGED:
             assert plan.latest is not None
             submission = plan.latest
+            # A draft left by the indicator's former partner becomes the new one's.
+            submission.organisation_id = plan.indicator.responsible_id
             updated.append((submission, plan))
         else:
             submission = Submission(
@@ -1353,7 +1367,7 @@ def _save(
     if created:
         Submission.objects.bulk_create([s for s, _p in created], batch_size=500)
     if updated:
-        fields = ["value", "text", "narrative"]
+        fields = ["organisation", "value", "text", "narrative"]
         if submit:
             fields += ["status", "submitted_by", "submitted_at"]
         Submission.objects.bulk_update([s for s, _p in updated], fields, batch_size=500)

@@ -124,3 +124,47 @@ def test_given_an_extreme_period_in_the_meta_sheet_then_a_file_error(monitored, 
     m = monitored
     filled = fill(_template(m), GOOD, edit=_set_meta("period", period))
     assert "which this partnership does not have" in _file_error(m, filled)
+
+
+# ---------------------------------------------------------------- a new responsible partner
+
+
+def test_given_a_new_responsible_partner_then_the_former_ones_draft_is_not_in_its_template(
+    monitored,
+):
+    from decimal import Decimal
+
+    from sinergi.results import services
+    from sinergi.results.models import Indicator
+    from tests.results.spreadsheet_helpers import rows_of
+
+    m = monitored
+    services.save_draft(
+        actor=m.health_admin,
+        indicator=m.coverage,
+        period=m.q1,
+        value="55",
+        narrative="Health's own notes",
+        values={"sex:female": "50"},
+    )
+    services.save_draft(actor=m.ngo_admin, indicator=m.trained, period=m.q1, value="9")
+    Indicator.objects.filter(pk=m.coverage.pk).update(responsible=m.ngo)
+
+    body = _template(m)
+    rows = {(row[0], row[2] or ""): row for row in rows_of(body)[1:]}
+    assert rows[("2.1", "")][7] is None and rows[("2.1", "")][8] is None
+    assert rows[("2.1", "sex:female")][7] is None
+    assert rows[("1.1", "")][7] == 9  # the partner's own draft is pre-filled
+
+    filled = fill(body, {("2.1", ""): 60})
+    filled.seek(0)
+    result = ss.import_values(
+        actor=m.ngo_admin,
+        partnership=m.partnership,
+        fileobj=filled,
+        filename="filled.xlsx",
+        commit=True,
+    )
+    assert result.written == 1 and result.changed_drafts == 1
+    draft = Submission.objects.get(indicator=m.coverage)
+    assert draft.value == Decimal("60") and draft.organisation_id == m.ngo.pk
