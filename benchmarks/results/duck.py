@@ -22,7 +22,8 @@ on its own native storage:
 through the baseline and each period's target to date, linear between points, at the end
 of the latest reported period), percent of target to date and of the final target,
 status by the 90 / 60 thresholds. `dashboard(pid)` runs it for one partnership's
-indicators, `portfolio()` for all of them and adds them up per SDG target.
+indicators, `portfolio()` for all of them and adds them up per SDG target and per SDG
+goal (each indicator once per goal).
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ WITH cur AS (
            CASE WHEN c.d0 IS NULL THEN c.v1 WHEN c.d1 IS NULL THEN c.v0
                 ELSE c.v0 + (c.v1 - c.v0) * date_diff('day', c.d0, a.latest_end)
                      / date_diff('day', c.d0, c.d1) END AS target,
-           CASE WHEN i.cumulative OR i.baseline IS NULL THEN 0.0
+           CASE WHEN i.cumulative OR (i.baseline IS NULL AND i.ascending) THEN 0.0
                 ELSE CAST(i.baseline AS DOUBLE) END AS s
     FROM ind i LEFT JOIN agg a ON a.ind = i.id LEFT JOIN curve c ON c.ind = i.id
     {ind_filter}
@@ -129,13 +130,16 @@ FROM scored
 
 
 def percent_sql(t: str) -> str:
-    """progress.percent_of in SQL for value `actual`, start `s` and target `t`."""
+    """progress.percent_of in SQL for value `actual`, start `s` (NULL: none) and target
+    `t`, kept within ±PERCENT_LIMIT as `rollups` stores it."""
     return f"""CASE WHEN actual IS NULL OR {t} IS NULL OR measure = '5' THEN NULL
-        WHEN {t} <> s THEN round(100 * (actual - s) / ({t} - s), 2)
+        ELSE least(greatest(CASE
+        WHEN s IS NOT NULL AND {t} <> s AND ({t} > s) = ascending
+            THEN round(100 * (actual - s) / ({t} - s), 2)
         WHEN (ascending AND actual >= {t}) OR (NOT ascending AND actual <= {t}) THEN 100
-        WHEN ascending AND {t} <> 0 THEN round(100 * actual / {t}, 2)
-        WHEN NOT ascending AND actual <> 0 THEN round(100 * {t} / actual, 2)
-        ELSE 0 END"""
+        WHEN ascending AND {t} > 0 THEN round(100 * actual / {t}, 2)
+        WHEN NOT ascending AND actual > 0 AND {t} > 0 THEN round(100 * {t} / actual, 2)
+        ELSE 0 END, -{PERCENT_LIMIT}), {PERCENT_LIMIT}) END"""
 
 
 def figures_sql(partnership: int | None) -> str:
@@ -155,8 +159,10 @@ def figures_sql(partnership: int | None) -> str:
     )
 
 
+PERCENT_LIMIT = "9999999999.99"
+
 PORTFOLIO = """
-WITH figures AS ({figures})
+WITH f0 AS ({figures})
 SELECT s.target AS code, count(DISTINCT f.partnership_id) AS partnerships,
        count(*) AS indicators,
        count(*) FILTER (WHERE progress = 'on_track') AS on_track,
@@ -166,9 +172,11 @@ SELECT s.target AS code, count(DISTINCT f.partnership_id) AS partnerships,
        count(*) FILTER (WHERE progress IN ('on_track', 'at_risk', 'off_track')) AS scored,
        coalesce(sum(least(greatest(percent_to_date, 0), 100))
            FILTER (WHERE progress IN ('on_track', 'at_risk', 'off_track')), 0) AS percent_sum
-FROM figures f JOIN ind_sdg s ON s.indicator_id = f.ind
+FROM f0 f JOIN {links} s ON s.indicator_id = f.ind
 GROUP BY s.target ORDER BY s.target
 """
+# Per SDG goal each indicator counts once, however many of the goal's targets it reaches.
+GOAL_LINKS = "(SELECT DISTINCT indicator_id, split_part(target, '.', 1) AS target FROM ind_sdg)"
 
 
 def export(path: Path, workdir: Path) -> dict:
@@ -249,7 +257,7 @@ class Duck:
     def __init__(self, path: Path, threads: int = 2) -> None:
         import duckdb
 
-        self.db = duckdb.connect(str(path), read_only=True)
+        self.db = duckdb.connect(str(path))
         self.db.execute(f"SET threads = {int(threads)}")
         self.version = duckdb.__version__
 
@@ -258,7 +266,15 @@ class Duck:
         rows = self.db.execute(figures_sql(partnership)).fetchall()
         return rows, time.perf_counter() - began
 
-    def portfolio(self) -> tuple[list[tuple], float]:
+    def portfolio(self) -> tuple[tuple[list[tuple], list[tuple]], float]:
+        """(rows per SDG target, rows per SDG goal), seconds: what the portfolio shows."""
         began = time.perf_counter()
-        rows = self.db.execute(PORTFOLIO.format(figures=figures_sql(None))).fetchall()
-        return rows, time.perf_counter() - began
+        figures = figures_sql(None)
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE figures AS {figures}")
+        targets = self.db.execute(
+            PORTFOLIO.format(figures="SELECT * FROM figures", links="ind_sdg")
+        ).fetchall()
+        goals = self.db.execute(
+            PORTFOLIO.format(figures="SELECT * FROM figures", links=GOAL_LINKS)
+        ).fetchall()
+        return (targets, goals), time.perf_counter() - began

@@ -92,8 +92,8 @@ def compare_dashboard(sinergi, duck_rows) -> tuple[int, int, list[str]]:
     return len(duck_rows), bad, examples
 
 
-def compare_portfolio(sinergi, duck_rows) -> tuple[int, int, list[str]]:
-    mine = {r.code: r for r in sinergi.targets}
+def compare_portfolio(mine_rows, duck_rows) -> tuple[int, int, list[str]]:
+    mine = {r.code: r for r in mine_rows}
     bad, examples = 0, []
     for code, parts, inds, on, risk, off, nodata, scored, psum in duck_rows:
         r = mine.get(code)
@@ -175,7 +175,8 @@ def side_by_side(dataset: dict, repeat: int, threads: int, bench) -> dict:
         mine_t.append(time.perf_counter() - began)
         rows, seconds = duck.portfolio()
         duck_t.append(seconds)
-    n, bad, ex = compare_portfolio(result, rows)
+    n, bad, ex = compare_portfolio(result.targets, rows[0])
+    n_goals, bad_goals, ex_goals = compare_portfolio(result.goals, rows[1])
     goal_t = []
     for _ in range(repeat):
         began = time.perf_counter()
@@ -187,8 +188,9 @@ def side_by_side(dataset: dict, repeat: int, threads: int, bench) -> dict:
         "ratio": round(statistics.median(duck_t) / statistics.median(mine_t), 2),
         "sinergi_goal_3": summary(goal_t),
         "targets": n,
-        "mismatches": bad,
-        "examples": ex,
+        "goals": n_goals,
+        "mismatches": bad + bad_goals,
+        "examples": ex + ex_goals,
         "indicators_rolled_up": sum(r.indicators for r in result.targets),
     }
     return found

@@ -225,7 +225,8 @@ def goals(results: dict[str, dict]) -> list[tuple[str, str, bool | None]]:
             rows.append((
                 f"same figures as DuckDB, {label}",
                 f"{check['indicators']:,} indicators: {check['mismatches']} differ; "
-                f"{p['targets']} SDG targets: {p['mismatches']} differ",
+                f"{p['targets']} SDG targets and {p.get('goals', 0)} goals: "
+                f"{p['mismatches']} differ",
                 check["mismatches"] == 0 and p["mismatches"] == 0,
             ))  # fmt: skip
         approvals = measured.get("approvals")
