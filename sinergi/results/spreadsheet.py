@@ -1370,7 +1370,14 @@ def _save(
         fields = ["organisation", "value", "text", "narrative"]
         if submit:
             fields += ["status", "submitted_by", "submitted_at"]
-        Submission.objects.bulk_update([s for s, _p in updated], fields, batch_size=500)
+        # Only rows still open to change: one planned as a draft may since have been
+        # submitted (and approved) by someone else, and is then left alone. A row's
+        # revision never changes, and an open row is always its indicator's latest.
+        changed = Submission.objects.filter(status__in=(Status.DRAFT, Status.RETURNED)).bulk_update(
+            [s for s, _p in updated], fields, batch_size=500
+        )
+        if changed != len(updated):
+            _raise_changed_meanwhile([s for s, _p in updated])
         SubmissionValue.objects.filter(submission_id__in=[s.pk for s, _p in updated]).delete()
     values = [
         SubmissionValue(submission=submission, category=key, value=value)
@@ -1379,6 +1386,23 @@ def _save(
     ]
     SubmissionValue.objects.bulk_create(values, batch_size=2000)
     result.written += len(chunk)
+
+
+def _raise_changed_meanwhile(planned: list[Submission]) -> None:
+    """The Conflict naming the indicators whose value someone else submitted or
+    reviewed between the check and the write (the whole import is undone)."""
+    codes = sorted(
+        Submission.objects.filter(pk__in=[s.pk for s in planned])
+        .exclude(status__in=(Status.DRAFT, Status.RETURNED))
+        .values_list("indicator__code", flat=True)
+        .distinct()
+    )
+    shown = ", ".join(codes[:5]) + (" …" if len(codes) > 5 else "")
+    raise Conflict(
+        _("Someone else changed the value of %(codes)s at the same time; check the file again.")
+        % {"codes": shown or "?"},
+        "file",
+    )
 
 
 # ---------------------------------------------------------------- between preview and confirm

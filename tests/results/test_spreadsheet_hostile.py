@@ -168,3 +168,90 @@ def test_given_a_new_responsible_partner_then_the_former_ones_draft_is_not_in_it
     assert result.written == 1 and result.changed_drafts == 1
     draft = Submission.objects.get(indicator=m.coverage)
     assert draft.value == Decimal("60") and draft.organisation_id == m.ngo.pk
+
+
+# ---------------------------------------------------------------- changed meanwhile
+
+
+def _health_template(m) -> bytes:
+    return ss.build_template(
+        actor=m.health_admin, partnership=m.partnership, period=m.q1, organisation=m.health
+    )
+
+
+@pytest.mark.parametrize("submit", [False, True])
+def test_given_a_returned_draft_approved_meanwhile_when_committed_then_conflict_and_untouched(
+    monitored, monkeypatch, submit
+):
+    from decimal import Decimal
+
+    from sinergi.core.errors import Conflict
+    from sinergi.results import services
+    from sinergi.results.models import Status
+
+    m = monitored
+    draft = services.save_draft(
+        actor=m.health_admin,
+        indicator=m.coverage,
+        period=m.q1,
+        value="70",
+        narrative="first",
+        values={"sex:female": "71"},
+    )
+    services.submit(actor=m.health_admin, submission=draft)
+    services.return_submission(actor=m.coordinator, submission=draft, comment="Check it")
+    filled = fill(_health_template(m), {("2.1", ""): 72}, narrative={"2.1": "second"})
+
+    load = ss._load_context
+
+    def load_then_approved_meanwhile(*args, **kwargs):
+        context = load(*args, **kwargs)  # the import plans on the returned draft...
+        services.submit(actor=m.health_admin, submission=draft)
+        services.approve(actor=m.coordinator, submission=draft)  # ...which is now in force
+        return context
+
+    monkeypatch.setattr(ss, "_load_context", load_then_approved_meanwhile)
+    with pytest.raises(Conflict) as error:
+        ss.import_values(
+            actor=m.health_admin,
+            partnership=m.partnership,
+            fileobj=filled,
+            filename="filled.xlsx",
+            commit=True,
+            submit=submit,
+        )
+    assert error.value.field == "file"
+    assert error.value.message == (
+        "Someone else changed the value of 2.1 at the same time; check the file again."
+    )
+    # The import's transaction is undone, the concurrent approval with it (one transaction
+    # here); on PostgreSQL the approval commits apart and its row is left alone.
+    submission = Submission.objects.get()
+    assert submission.value == Decimal("70") and submission.narrative == "first"
+    assert submission.status == Status.RETURNED
+
+
+def test_given_an_approval_meanwhile_when_imported_through_the_api_then_409(
+    monitored, monkeypatch
+):
+    from sinergi.results import services
+
+    m = monitored
+    draft = services.save_draft(actor=m.health_admin, indicator=m.coverage, period=m.q1, value="70")
+    filled = fill(_health_template(m), {("2.1", ""): 72})
+    load = ss._load_context
+
+    def load_then_approved_meanwhile(*args, **kwargs):
+        context = load(*args, **kwargs)
+        services.submit(actor=m.health_admin, submission=draft)
+        services.approve(actor=m.coordinator, submission=draft)
+        return context
+
+    monkeypatch.setattr(ss, "_load_context", load_then_approved_meanwhile)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_for(m.health_admin).post(
+        f"{_api(m)}/import", {"file": SimpleUploadedFile("filled.xlsx", filled.getvalue())}
+    )
+    assert response.status_code == 409
+    assert "2.1 at the same time" in response.json()["error"]["message"]
