@@ -55,7 +55,9 @@ class PortfolioOut(Schema):
 )
 def read_portfolio(request: HttpRequest, goal: str = "") -> dict[str, Any]:
     goal = goal.strip()
-    if goal and not (goal.isdigit() and 1 <= int(goal) <= 17):
+    # ASCII digits only: "²" passes isdigit() but not int(), and int() of thousands of
+    # digits raises too.
+    if goal and not (goal.isascii() and goal.isdigit() and len(goal) <= 2 and 1 <= int(goal) <= 17):
         raise ValidationError({"goal": [_("Choose an SDG goal from 1 to 17.")]})
     goal = str(int(goal)) if goal else ""
     found = queries.portfolio(request.auth, goal or None)
