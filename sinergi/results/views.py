@@ -526,11 +526,10 @@ def targets(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     item = _indicator(partnership, pk)
     if item.measure == Measure.QUALITATIVE:
         raise Http404("A qualitative indicator has no targets.")
-    try:
-        year = int(request.GET.get("year") or request.POST.get("year") or 0)
-    except ValueError:
-        year = 0
-    if not 1900 <= year <= 2200:
+    asked = request.GET.get("year") or request.POST.get("year") or ""
+    year = int(asked) if asked.isascii() and asked.isdigit() and len(asked) == 4 else 0
+    bad_year = bool(asked) and not services.FIRST_YEAR <= year <= services.LAST_YEAR
+    if not services.FIRST_YEAR <= year <= services.LAST_YEAR:
         year = (partnership.start_date or timezone.localdate()).year
     labels = _year_periods(item, year)
     categories = services.categories_of(item)
@@ -551,7 +550,15 @@ def targets(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             )
             cells.append(name)
         grid.append((label, cells))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and bad_year:
+        # Never save the grid of one year under another: the year posted is refused.
+        form.is_valid()
+        form.add_error(
+            None,
+            _("Choose a year from %(first)d to %(last)d.")
+            % {"first": services.FIRST_YEAR, "last": services.LAST_YEAR},
+        )
+    elif request.method == "POST" and form.is_valid():
         totals = {label: form.cleaned_data[f"t:{label}"] for label in labels}
         by_category = {
             label: {k: form.cleaned_data[f"t:{label}:{k}"] for k in categories} for label in labels
