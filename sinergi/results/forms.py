@@ -209,6 +209,27 @@ class ResultForm(forms.Form):
         return dict(self.cleaned_data)
 
 
+# The largest id a database look-up takes (64-bit); larger ones overflow the driver.
+MAX_ID = 2**63 - 1
+MAX_CATEGORIES = 500
+
+
+class DimensionChoices(forms.ModelMultipleChoiceField):
+    """Dimensions by id; an id that is not a whole number within 64 bits is an invalid
+    choice before the database is asked (SQLite and PostgreSQL fail on it with a 500)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else []:
+            text = str(pk).strip()
+            if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": text[:20]},
+                )
+        return super()._check_values(value)
+
+
 class IndicatorForm(forms.Form):
     result = forms.ModelChoiceField(label=_("Result"), queryset=Result.objects.none())
     code = forms.CharField(label=_("Code"), max_length=20, help_text=_("e.g. 1.2 or OUT-3"))
@@ -233,7 +254,7 @@ class IndicatorForm(forms.Form):
     sdg_indicator = forms.CharField(
         label=_("SDG indicator"), required=False, max_length=20, help_text=_("e.g. 3.b.1")
     )
-    dimensions = forms.ModelMultipleChoiceField(
+    dimensions = DimensionChoices(
         label=_("Disaggregated by"),
         queryset=Dimension.objects.none(),
         required=False,
@@ -268,6 +289,13 @@ class DimensionForm(forms.Form):
     exhaustive = forms.BooleanField(
         label=_("The categories cover everyone"), required=False, initial=True
     )
+
+    def clean_categories(self) -> str:
+        text = self.cleaned_data.get("categories", "")
+        if sum(1 for line in text.splitlines() if line.strip()) > MAX_CATEGORIES:
+            # As many as the API takes; refused before any line is read.
+            raise ValidationError(_("Give at most %(n)d categories.") % {"n": MAX_CATEGORIES})
+        return text
 
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
