@@ -33,19 +33,25 @@ late, green otherwise; `late` and `missing` (overdue) are counted per partner.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
+from django.core.cache import cache as django_cache
+from django.db import connection
 from django.db.models import Count, F, Prefetch, Sum
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.access import policy
 from sinergi.access.policy import User
+from sinergi.ledger.models import Entry
 from sinergi.partners.models import Organisation
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Partnership
@@ -53,6 +59,7 @@ from sinergi.results import progress, services
 from sinergi.results.models import (
     Dimension,
     DimensionKind,
+    Frequency,
     Indicator,
     IndicatorStatus,
     Measure,
@@ -88,6 +95,7 @@ STATE_LABELS = {
 }
 LIGHT_LABELS = {GREEN: _("On time"), YELLOW: _("Due or late"), RED: _("Overdue")}
 _LIGHT_RANK = {GREEN: 0, YELLOW: 1, RED: 2}
+T = TypeVar("T")
 
 
 def _today(today: date | None) -> date:
@@ -453,6 +461,137 @@ def dashboard(partnership: Partnership, user: User, today: date | None = None) -
         partners=partner_list,
         light=worst(p.light for p in partner_list),
     )
+
+
+# ---------------------------------------------------------------- cached pages
+
+
+FRESH_SECONDS = 600
+
+
+def _scalars(sql: str, params: list[Any]) -> tuple[Any, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return tuple(cursor.fetchone())
+
+
+@cache
+def _dashboard_version_sql() -> str:
+    q = connection.ops.quote_name
+    entry, indicator = q(Entry._meta.db_table), q(Indicator._meta.db_table)
+    status, sdg_rows_ = q(IndicatorStatus._meta.db_table), q(SdgProgress._meta.db_table)
+    org, submission = q(Organisation._meta.db_table), q(Submission._meta.db_table)
+    # Table and column names come from the models, never from input.
+    return (
+        f"SELECT (SELECT MAX({q('index')}) FROM {entry} WHERE {q('partnership_ref')} = %s),"  # noqa: S608
+        f" (SELECT COUNT(*) FROM {indicator} WHERE {q('partnership_id')} = %s),"
+        f" (SELECT MAX({q('id')}) FROM {indicator} WHERE {q('partnership_id')} = %s),"
+        f" (SELECT COUNT(*) FROM {status} WHERE {q('partnership_id')} = %s),"
+        f" (SELECT MAX({q('updated_at')}) FROM {status} WHERE {q('partnership_id')} = %s),"
+        f" (SELECT COUNT(*) FROM {sdg_rows_} WHERE {q('partnership_id')} = %s),"
+        f" (SELECT MAX({q('id')}) FROM {sdg_rows_} WHERE {q('partnership_id')} = %s),"
+        f" (SELECT MAX({q('updated_at')}) FROM {org} WHERE {q('id')} IN"
+        f" (SELECT {q('responsible_id')} FROM {indicator} WHERE {q('partnership_id')} = %s)),"
+        f" (SELECT COUNT(*) FROM {submission} WHERE {q('partnership_id')} = %s"
+        f" AND {q('period_id')} IN (SELECT * FROM ({{periods}}) AS p)),"
+        f" (SELECT MAX({q('id')}) FROM {submission} WHERE {q('partnership_id')} = %s"
+        f" AND {q('period_id')} IN (SELECT * FROM ({{periods}}) AS p)),"
+        f" (SELECT MAX({q('submitted_at')}) FROM {submission} WHERE {q('partnership_id')} = %s"
+        f" AND {q('period_id')} IN (SELECT * FROM ({{periods}}) AS p)),"
+        f" (SELECT MAX({q('decided_at')}) FROM {submission} WHERE {q('partnership_id')} = %s"
+        f" AND {q('period_id')} IN (SELECT * FROM ({{periods}}) AS p))"
+    )
+
+
+def dashboard_version(partnership: Partnership, today: date | None = None) -> str:
+    """A digest of everything the dashboard shows, in three small queries.
+
+    Approvals, targets and indicator changes append a ledger entry; the rest changes
+    without one, so it is read directly: the indicators (count, latest id: a deletion),
+    their status rows (count, latest update), the SDG rows (rewritten, with new ids, by
+    every change to the framework), the results themselves (type, title, place), the
+    responsible partners' latest update (their names), the stored periods and the
+    expected ones, and the submissions in the expected periods (count, latest id, latest
+    submission and decision: submitted, returned and approved values move the traffic
+    lights; drafts add a row). Any write that can change the page changes the digest."""
+    today = _today(today)
+    pid = partnership.pk
+    periods = [
+        (p.pk, p.frequency, p.start, p.end, p.due)
+        for p in Period.objects.filter(partnership=partnership).order_by("pk")
+    ]
+    stored = {
+        (frequency, start): Period(pk=pk, frequency=frequency, start=start, end=end, due=due)
+        for pk, frequency, start, end, due in periods
+    }
+    expected = [expected_period(freq, partnership, stored, today) for freq in sorted(Frequency)]
+    results = list(
+        Result.objects.filter(partnership=partnership)
+        .order_by("pk")
+        .values_list("pk", "parent_id", "type", "title", "position")
+    )
+    ids = [e.pk for e in expected if e.pk] or [0]
+    marks = ", ".join(["%s"] * len(ids))
+    inline = _dashboard_version_sql().replace("SELECT * FROM ({periods}) AS p", marks)
+    found = _scalars(inline, [pid] * 8 + [item for _ in range(4) for item in [pid, *ids]])
+    state = repr(
+        (
+            found,
+            periods,
+            results,
+            [(e.frequency, e.start, e.end, e.due, e.pk) for e in expected],
+            getattr(partnership, "start_date", None),
+            getattr(partnership, "end_date", None),
+        )
+    )
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
+
+
+def _fresh(key: str, compute: Callable[[], T]) -> T:
+    found = django_cache.get(key)
+    if found is None:
+        found = compute()
+        django_cache.set(key, found, FRESH_SECONDS)
+    return found
+
+
+def fresh_dashboard(partnership: Partnership, name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, reused while nothing the dashboard shows has changed.
+
+    Keyed by the partnership, `name`, the language, today's date and
+    `dashboard_version` (read from the database, so right on every app server): the
+    first read after a write commits computes afresh, never a stale page. The version is
+    read before computing, so a write landing in between costs one more computation."""
+    today = timezone.localdate()
+    version = dashboard_version(partnership, today)
+    key = f"results:{name}:{partnership.pk}:{get_language()}:{today.isoformat()}:{version}"
+    return _fresh(key, compute)
+
+
+def portfolio_version(user: User) -> str:
+    """A digest of what the portfolio shows `user`, in two queries: the partnerships
+    they may see (ids), every partnership's latest update (titles, visibility) and the
+    SDG rows (count and latest id: every roll-up rewrite inserts rows with new ids)."""
+    visible = list(policy.visible_partnerships(user).order_by("pk").values_list("pk", flat=True))
+    q = connection.ops.quote_name
+    sdg_table = q(SdgProgress._meta.db_table)
+    partnership_table = q(Partnership._meta.db_table)
+    found = _scalars(
+        f"SELECT (SELECT COUNT(*) FROM {sdg_table}), (SELECT MAX({q('id')}) FROM {sdg_table}),"  # noqa: S608
+        f" (SELECT COUNT(*) FROM {partnership_table}),"
+        f" (SELECT MAX({q('updated_at')}) FROM {partnership_table})",
+        [],
+    )
+    state = repr((found, visible))
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
+
+
+def fresh_portfolio(user: User, goal: str | None, name: str, compute: Callable[[], T]) -> T:
+    """`compute()` for the portfolio, reused while `portfolio_version(user)` stands (so
+    readers who see the same partnerships share it, and no reader sees a stale one)."""
+    version = portfolio_version(user)
+    key = f"results:{name}:{goal or '-'}:{get_language()}:{timezone.localdate()}:{version}"
+    return _fresh(key, compute)
 
 
 # ---------------------------------------------------------------- indicator detail

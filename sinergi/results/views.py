@@ -20,6 +20,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -39,6 +40,7 @@ from sinergi.results.models import (
     Submission,
     Target,
 )
+from sinergi.results.render import dashboard_body as render_dashboard_body
 
 T = TypeVar("T")
 
@@ -120,10 +122,21 @@ def _float(value: Any) -> float | None:
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """Progress per indicator, the framework tree, partners' reporting and the SDGs."""
     partnership = _partnership(request, slug)
-    board = queries.dashboard(partnership, request.user)
-    nodes = [node for top in board.tree for node in top.walk()]
+    user = request.user
+    can_manage = policy.can_manage_results(user, partnership)
+
+    def body() -> str:
+        board = queries.dashboard(partnership, user)
+        return render_dashboard_body(board, partnership, can_manage)
+
+    # The same for every reader (approved figures only) but for the set-up link.
+    name = "dashboard:manage" if can_manage else "dashboard"
     return _render(
-        request, "dashboard.html", partnership, "dashboard", {"board": board, "nodes": nodes}
+        request,
+        "dashboard.html",
+        partnership,
+        "dashboard",
+        {"body": mark_safe(queries.fresh_dashboard(partnership, name, body))},  # noqa: S308
     )
 
 
