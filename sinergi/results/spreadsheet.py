@@ -89,7 +89,18 @@ MAX_ERRORS = 1000
 # Submissions written at a time inside the one database transaction.
 CHUNK = 2000
 MAX_UNZIPPED = 1024 * 1024 * 1024
-MAX_SHARED_STRINGS = 200 * 1024 * 1024
+# Parts openpyxl loads whole, all at once: the shared strings (a template's rows share
+# most of theirs: twice as many as it may have rows, in 20 MB of XML, is ample) and any
+# part but a sheet.
+MAX_STRINGS = 2 * MAX_ROWS
+MAX_SHARED_STRINGS = 20 * 1024 * 1024
+MAX_PART = 20 * 1024 * 1024
+MAX_MANIFEST = 1024 * 1024
+# A sheet's XML (streamed): MAX_ROWS rows written with inline strings (as openpyxl
+# writes them) take 200 to 300 MB.
+MAX_SHEET = 512 * 1024 * 1024
+# What one cell may hold, as in Excel.
+MAX_CELL_CHARS = 32767
 # The years a period label may name.
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 MAX_NARRATIVE = 10000
@@ -522,6 +533,63 @@ def _check_name(filename: str) -> None:
         raise _file_error(_("Upload the Excel template (.xlsx) downloaded from this page."))
 
 
+def _too_large(message: str | None = None) -> ValidationError:
+    return _file_error(message or _("The workbook is too large once unpacked; split it."))
+
+
+def _check_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse, before openpyxl reads anything, a workbook whose parts would take too much
+    memory or time: too large unpacked, a part other than a sheet over 20 MB, or too many
+    shared strings (openpyxl loads them all at once). Sizes are those the archive
+    declares: reading a member stops there."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+    from openpyxl.xml.functions import fromstring
+
+    members = archive.infolist()
+    if sum(member.file_size for member in members) > MAX_UNZIPPED:
+        raise _too_large()
+    for member in members:
+        name = member.filename
+        limit = MAX_MANIFEST if name == ARC_CONTENT_TYPES else MAX_PART
+        loaded = name.lower().endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/")
+        if loaded and member.file_size > limit:
+            raise _too_large()
+    manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
+    found = manifest.find(SHARED_STRINGS)
+    if found is None:
+        return
+    info = archive.getinfo(found.PartName[1:])
+    too_many = _(
+        "The workbook holds more than %(n)s different texts; a results template never "
+        "does. Download the template again and copy your values into it."
+    ) % {"n": f"{MAX_STRINGS:,}"}
+    if info.file_size > MAX_SHARED_STRINGS:
+        raise _too_large(too_many)
+    with archive.open(info) as source:
+        _count_strings(source, too_many)
+
+
+def _count_strings(source: IO[bytes], too_many: str) -> None:
+    """Count the shared strings (`si` elements) with expat, stopping past MAX_STRINGS."""
+    from xml.parsers import expat
+
+    count = 0
+
+    def start(name: str, _attrs: Any) -> None:
+        nonlocal count
+        if name == "si" or name.endswith(":si"):
+            count += 1
+            if count > MAX_STRINGS:
+                raise _too_large(too_many)
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    while chunk := source.read(1024 * 1024):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
 def _open_workbook(fileobj: IO[bytes]) -> Any:
     from openpyxl import load_workbook
 
@@ -532,13 +600,11 @@ def _open_workbook(fileobj: IO[bytes]) -> Any:
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
-            members = archive.infolist()
-        unpacked = sum(member.file_size for member in members)
-        strings = sum(m.file_size for m in members if m.filename.endswith("sharedStrings.xml"))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            _check_archive(archive)
+    except ValidationError:
+        raise
+    except Exception:  # a damaged archive, a missing or broken manifest, bad XML
         raise _file_error(not_xlsx) from None
-    if unpacked > MAX_UNZIPPED or strings > MAX_SHARED_STRINGS:
-        raise _file_error(_("The workbook is too large once unpacked; split it."))
     fileobj.seek(0)
     try:
         return load_workbook(fileobj, read_only=True, data_only=True)
@@ -575,7 +641,12 @@ def read_meta(workbook: Any) -> dict[str, str]:
             )
         )
     meta: dict[str, str] = {}
-    for number, row in enumerate(workbook[names[META_SHEET]].iter_rows(values_only=True)):
+    sheet = workbook[names[META_SHEET]]
+    path = getattr(sheet, "_worksheet_path", None)
+    archive = getattr(workbook, "_archive", None)
+    if path and archive is not None and archive.getinfo(path).file_size > MAX_PART:
+        raise _too_large()
+    for number, row in enumerate(sheet.iter_rows(max_row=51, max_col=2, values_only=True)):
         if number > 50:
             break
         cells = [*row, None, None]
@@ -725,9 +796,15 @@ def _check_header(cells: list[Any], language: str) -> None:
         if found:
             from openpyxl.utils import get_column_letter
 
+            cell = cells[index]
+            letter = (
+                cell.cell.rstrip(_DIGITS)
+                if isinstance(cell, Beyond)
+                else get_column_letter(index + 1)
+            )
             raise _file_error(
                 _("Column %(letter)s should be empty but is “%(found)s”; a column may be shifted.")
-                % {"letter": get_column_letter(index + 1), "found": found[:60]}
+                % {"letter": letter, "found": found[:60]}
             )
 
 
@@ -754,19 +831,38 @@ class Plan:
 
 def _rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
     """(row number, cell values) of the data sheet, streamed: `fast_rows` when openpyxl's
-    read-only sheet tells where its XML is, else openpyxl's own (slower) row reader."""
+    read-only sheet tells where its XML is, else openpyxl's own (slower) row reader.
+    At most the template's columns are kept; a row with a filled cell right of them ends
+    with a `Beyond` naming the first such cell."""
     archive = getattr(workbook, "_archive", None)
     path = getattr(sheet, "_worksheet_path", None)
     strings = getattr(sheet, "_shared_strings", None)
+    width = len(COLUMNS)
     try:
         if archive is not None and path and strings is not None:
+            if archive.getinfo(path).file_size > MAX_SHEET:
+                raise _too_large(
+                    _("The sheet is larger than %(mb)d MB once unpacked; split it.")
+                    % {"mb": MAX_SHEET // (1024 * 1024)}
+                )
             with archive.open(path) as source:
-                yield from fast_rows(source, strings, getattr(workbook, "_date_formats", set()))
+                yield from fast_rows(
+                    source, strings, getattr(workbook, "_date_formats", set()), width
+                )
             return
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # read every row, whatever the file claims its size is
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
+            kept = list(cells[:width])
+            for index in range(width, len(cells)):
+                if not _is_blank_value(cells[index]):
+                    from openpyxl.utils import get_column_letter
+
+                    kept.append(
+                        Beyond(_text(cells[index]), f"{get_column_letter(index + 1)}{number}")
+                    )
+                    break
+            yield number, kept
     except ValidationError:
         raise
     except Exception:
@@ -775,15 +871,29 @@ def _rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
         ) from None
 
 
+class Beyond(str):
+    """The text of a filled cell right of the columns read, and its reference ("J12")."""
+
+    cell: str
+
+    def __new__(cls, text: str, cell: str) -> Beyond:
+        made = super().__new__(cls, text[:60])
+        made.cell = cell
+        return made
+
+
 _DIGITS = "0123456789"
 _COLUMNS_SEEN: dict[str, int] = {}
+_REFERENCE = re.compile(r"[A-Z]{1,3}[0-9]{1,7}")
 
 
 def _column_index(reference: str) -> int:
-    """ "H12" → 7 (letters cached: a sheet has few columns)."""
+    """ "H12" → 7 (letters cached: a sheet has few columns); -1 when not a reference."""
     letters = reference.rstrip(_DIGITS)
     index = _COLUMNS_SEEN.get(letters)
     if index is None:
+        if not 1 <= len(letters) <= 3:
+            return -1
         index = 0
         for letter in letters.upper():
             if not "A" <= letter <= "Z":
@@ -802,15 +912,27 @@ def _small_int(text: str | None, default: int) -> int:
     return default
 
 
+def _reference(column: int, row: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column + 1)}{row}" if 0 <= column < 16384 else f"?{row}"
+
+
 def fast_rows(
-    source: IO[bytes], strings: list[Any], date_styles: set[int] | frozenset[int] = frozenset()
+    source: IO[bytes],
+    strings: list[Any],
+    date_styles: set[int] | frozenset[int] = frozenset(),
+    width: int = 16384,
 ) -> Iterator[tuple[int, list[Any]]]:
     """Stream a worksheet's XML (SpreadsheetML `sheetData`) as (row number, values).
 
     Values are what openpyxl's read-only, data-only reader gives: shared and inline
     strings as text, numbers as int or float, booleans, a formula's saved result (never
     the formula), error codes as text ("#VALUE!"), and a number in a date style as a
-    datetime. It uses expat directly: about ten times faster than openpyxl's reader, in
+    datetime. Only the first `width` columns are kept (empty cells right of them are
+    skipped, never padded to); a row with a filled cell right of them gets one more
+    value, a `Beyond` naming the first. A cell of more than 32,767 characters is a file
+    error. It uses expat directly: about ten times faster than openpyxl's reader, in
     memory bounded by one 64 KB chunk of XML plus the rows it yields."""
     from xml.parsers import expat
 
@@ -820,8 +942,16 @@ def fast_rows(
     state: dict[str, Any] = {"row": 0, "cells": None, "col": -1, "type": "n", "style": 0}
     state["phonetic"] = False
     state["formula"] = False
+    state["chars"] = 0
+    state["reference"] = ""
     text: list[str] = []
     collecting = False
+
+    def cell_name() -> str:
+        reference = state["reference"]
+        if _REFERENCE.fullmatch(reference):
+            return reference
+        return _reference(state["col"], state["row"])
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal collecting
@@ -829,19 +959,20 @@ def fast_rows(
         if tag == "c":
             reference = attrs.get("r")
             state["col"] = _column_index(reference) if reference else state["col"] + 1
+            state["reference"] = reference or ""
             state["type"] = attrs.get("t", "n")
-            style = attrs.get("s")
-            state["style"] = _small_int(style, 0)
+            state["style"] = _small_int(attrs.get("s"), 0)
             state["formula"] = False
+            state["chars"] = 0
             text.clear()
         elif tag == "f":
             state["formula"] = True
         elif tag in ("v", "t"):
             collecting = not state["phonetic"]
         elif tag == "row":
-            number = attrs.get("r")
-            state["row"] = _small_int(number, state["row"] + 1)
+            state["row"] = _small_int(attrs.get("r"), state["row"] + 1)
             state["cells"] = []
+            state["beyond"] = None
             state["col"] = -1
         elif tag == "rPh":  # phonetic runs are not part of the text
             state["phonetic"] = True
@@ -856,8 +987,10 @@ def fast_rows(
         elif tag == "c":
             cells = state["cells"]
             column = state["col"]
-            if cells is None or column < 0 or column > 16383:
+            if cells is None or column < 0:
                 return
+            if column >= width and (state["beyond"] is not None or not text):
+                return  # an empty (formatted) cell right of the columns read
             raw = "".join(text)
             kind = state["type"]
             value: Any
@@ -882,16 +1015,30 @@ def fast_rows(
                         value = from_excel(value)
                     except (OverflowError, ValueError):
                         value = raw
+            if column >= width:
+                if not _is_blank_value(value):
+                    state["beyond"] = Beyond(_text(value), cell_name())
+                return
             if column >= len(cells):
                 cells.extend([None] * (column + 1 - len(cells)))
             cells[column] = value
         elif tag == "row":
-            if state["cells"] is not None:
-                done.append((state["row"], state["cells"]))
+            cells = state["cells"]
+            if cells is not None:
+                if state["beyond"] is not None:
+                    cells.extend([None] * (width - len(cells)))
+                    cells.append(state["beyond"])
+                done.append((state["row"], cells))
             state["cells"] = None
 
     def characters(data: str) -> None:
         if collecting:
+            state["chars"] += len(data)
+            if state["chars"] > MAX_CELL_CHARS:
+                raise _file_error(
+                    _("Cell %(cell)s holds more than %(n)s characters; a cell cannot.")
+                    % {"cell": cell_name(), "n": f"{MAX_CELL_CHARS:,}"}
+                )
             text.append(data)
 
     parser = expat.ParserCreate()
@@ -928,27 +1075,31 @@ def _groups(
     first = 0
     group: list[_Row] = []
     done: set[str] = set()
+    read = 0
     for number, cells in rows:
         if not header_seen:
             _check_header(cells, language)
             header_seen = True
             continue
-        if _blank(cells):
-            continue
-        result.rows += 1
-        if result.rows > MAX_ROWS:
+        read += 1  # every row the sheet holds counts, blank or not
+        if read > MAX_ROWS:
             raise _file_error(
                 _("The file has more than %(n)s rows; split it into smaller files.")
                 % {"n": f"{MAX_ROWS:,}"}
             )
-        cells = cells + [None] * (len(COLUMNS) - len(cells))
-        if any(not (c is None or (isinstance(c, str) and not c.strip())) for c in cells[9:]):
-            result.add_error(
-                number,
-                None,
-                _("This row has cells right of the last column; a column may be shifted."),
+        if len(cells) > len(COLUMNS) and isinstance(cells[-1], Beyond):
+            raise _file_error(
+                _(
+                    "Cell %(cell)s is right of the template's last column (%(last)s) but "
+                    "holds “%(found)s”; a column may be shifted. Clear it, or fill in a new "
+                    "template."
+                )
+                % {"cell": cells[-1].cell, "last": LETTERS[-1], "found": str(cells[-1])}
             )
+        if _blank(cells):
             continue
+        result.rows += 1
+        cells = cells + [None] * (len(COLUMNS) - len(cells))
         row_code = _text(cells[CODE])
         if not row_code:
             result.add_error(number, CODE, _("The indicator code is missing."))

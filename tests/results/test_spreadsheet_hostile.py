@@ -231,9 +231,7 @@ def test_given_a_returned_draft_approved_meanwhile_when_committed_then_conflict_
     assert submission.status == Status.RETURNED
 
 
-def test_given_an_approval_meanwhile_when_imported_through_the_api_then_409(
-    monitored, monkeypatch
-):
+def test_given_an_approval_meanwhile_when_imported_through_the_api_then_409(monitored, monkeypatch):
     from sinergi.results import services
 
     m = monitored
@@ -255,3 +253,206 @@ def test_given_an_approval_meanwhile_when_imported_through_the_api_then_409(
     )
     assert response.status_code == 409
     assert "2.1 at the same time" in response.json()["error"]["message"]
+
+
+# ---------------------------------------------------------------- crafted workbooks
+
+SHEET = "xl/worksheets/sheet1.xml"
+STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def _repack(fileobj, parts: dict[str, bytes]):
+    """The workbook with `parts` replaced or added (a new shared strings part is entered
+    in the manifest, as a spreadsheet program would)."""
+    import io
+    import zipfile
+
+    fileobj.seek(0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(fileobj) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        names = source.namelist()
+        for name in names:
+            data = parts.get(name, source.read(name))
+            if name == "[Content_Types].xml" and "xl/sharedStrings.xml" in parts:
+                override = (
+                    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{STRINGS_TYPE}"/>'
+                )
+                data = data.replace(b"</Types>", override.encode() + b"</Types>")
+            z.writestr(name, data)
+        for name, data in parts.items():
+            if name not in names:
+                z.writestr(name, data)
+    out.seek(0)
+    return out
+
+
+def _sheet(fileobj) -> bytes:
+    import zipfile
+
+    fileobj.seek(0)
+    with zipfile.ZipFile(fileobj) as archive:
+        return archive.read(SHEET)
+
+
+def _with_cell(fileobj, row: int, cell: str):
+    """The workbook with `cell` (XML) added at the end of sheet row `row`."""
+    xml = _sheet(fileobj)
+    at = xml.index(b"</row>", xml.index(f'<row r="{row}"'.encode()))
+    return _repack(fileobj, {SHEET: xml[:at] + cell.encode() + xml[at:]})
+
+
+def _with_rows(fileobj, rows: bytes):
+    xml = _sheet(fileobj)
+    at = xml.index(b"</sheetData>")
+    return _repack(fileobj, {SHEET: xml[:at] + rows + xml[at:]})
+
+
+def _quick_file_error(m, fileobj, seconds: float = 3.0) -> str:
+    import time
+
+    began = time.perf_counter()
+    message = _file_error(m, fileobj)
+    assert time.perf_counter() - began < seconds
+    return message
+
+
+def _strings(count: int, text: bytes = b"x") -> bytes:
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    return b"".join(
+        [b'<sst xmlns="', main, b'">', (b"<si><t>" + text + b"</t></si>") * count, b"</sst>"]
+    )
+
+
+def test_given_more_shared_strings_than_a_template_can_have_then_refused_before_loading(
+    monitored,
+):
+    m = monitored
+    # 1,000,001 one-letter strings: 17 MB of XML in a 40 KB upload.
+    crafted = _repack(
+        fill(_template(m), GOOD), {"xl/sharedStrings.xml": _strings(ss.MAX_STRINGS + 1)}
+    )
+    assert crafted.getbuffer().nbytes < 200_000
+    # Counted, not loaded: openpyxl alone takes over 12 s to load them, twice here.
+    message = _quick_file_error(m, crafted, seconds=8.0)
+    assert message.startswith("The workbook holds more than 1,000,000 different texts")
+
+
+def test_given_shared_strings_over_20_mb_of_xml_then_refused_unread(monitored, monkeypatch):
+    m = monitored
+    monkeypatch.setattr(ss, "MAX_SHARED_STRINGS", 10_000)
+    crafted = _repack(fill(_template(m), GOOD), {"xl/sharedStrings.xml": _strings(3, b"y" * 5000)})
+    assert "different texts" in _quick_file_error(m, crafted)
+
+
+def test_given_a_few_shared_strings_then_they_are_read(monitored):
+    m = monitored
+    # The data sheet's code 1.1 on row 2 as shared string 0 instead of inline text.
+    xml = _sheet(fill(_template(m), GOOD))
+    inline = b'<c r="A2" t="inlineStr"><is><t>1.1</t></is></c>'
+    assert inline in xml
+    crafted = _repack(
+        fill(_template(m), GOOD),
+        {
+            SHEET: xml.replace(inline, b'<c r="A2" t="s"><v>0</v></c>'),
+            "xl/sharedStrings.xml": _strings(1, b"1.1"),
+        },
+    )
+    result = ss.import_values(
+        actor=m.ngo_admin,
+        partnership=m.partnership,
+        fileobj=crafted,
+        filename="f.xlsx",
+        commit=False,
+    )
+    assert result.error_count == 0 and result.new_drafts == 1
+
+
+def test_given_empty_row_elements_past_the_row_limit_then_refused(monitored, monkeypatch):
+    m = monitored
+    monkeypatch.setattr(ss, "MAX_ROWS", 20_000)  # as 500,000, ten times faster
+    rows = b"".join(b'<row r="%d"/>' % number for number in range(10, 10 + 20_001))
+    crafted = _with_rows(fill(_template(m), GOOD), rows)
+    assert crafted.getbuffer().nbytes < 100_000
+    message = _quick_file_error(m, crafted)
+    assert message == "The file has more than 20,000 rows; split it into smaller files."
+
+
+def test_given_blank_rows_then_they_count_toward_the_row_limit(monitored, monkeypatch):
+    m = monitored
+    monkeypatch.setattr(ss, "MAX_ROWS", 100)
+    rows = b"".join(
+        b'<row r="%d"><c r="B%d" t="inlineStr"><is><t> </t></is></c></row>' % (n, n)
+        for n in range(10, 200)
+    )
+    message = _quick_file_error(m, _with_rows(fill(_template(m), GOOD), rows))
+    assert message == "The file has more than 100 rows; split it into smaller files."
+
+
+def test_given_a_filled_cell_at_column_xfd_then_the_file_is_refused_naming_it(monitored):
+    m = monitored
+    cell = '<c r="XFD3" t="inlineStr"><is><t>stray</t></is></c>'
+    message = _quick_file_error(m, _with_cell(fill(_template(m), GOOD), 3, cell))
+    assert message.startswith(
+        "Cell XFD3 is right of the template's last column (I) but holds “stray”"
+    )
+    header = '<c r="XFD1" t="inlineStr"><is><t>Notes</t></is></c>'
+    message = _quick_file_error(m, _with_cell(fill(_template(m), GOOD), 1, header))
+    assert message == "Column XFD should be empty but is “Notes”; a column may be shifted."
+
+
+def test_given_a_filled_cell_in_column_j_then_refused_naming_it(monitored):
+    m = monitored
+
+    def stray(workbook) -> None:
+        workbook.worksheets[0]["J4"] = 7
+
+    message = _quick_file_error(m, fill(_template(m), GOOD, edit=stray))
+    assert message.startswith("Cell J4 is right of the template's last column (I) but holds “7”")
+
+
+def test_given_empty_formatted_cells_far_right_then_ignored_and_never_padded(monitored):
+    m = monitored
+    filled = fill(_template(m), GOOD)
+    xml = _sheet(filled)
+    for row in (1, 2, 3, 4):
+        at = xml.index(b"</row>", xml.index(f'<row r="{row}"'.encode()))
+        xml = xml[:at] + f'<c r="XFD{row}" s="0"/>'.encode() + xml[at:]
+    crafted = _repack(filled, {SHEET: xml})
+    with ss.zipfile.ZipFile(crafted) as archive, archive.open(SHEET) as source:
+        widths = {len(cells) for _number, cells in ss.fast_rows(source, [], width=9)}
+    assert max(widths) <= 9
+    result = ss.import_values(
+        actor=m.ngo_admin,
+        partnership=m.partnership,
+        fileobj=crafted,
+        filename="f.xlsx",
+        commit=True,
+    )
+    assert result.error_count == 0 and result.written == 1
+
+
+def test_given_a_cell_longer_than_a_spreadsheet_cell_can_be_then_refused_naming_it(monitored):
+    m = monitored
+    xml = _sheet(fill(_template(m), GOOD))
+    long = b"z" * (ss.MAX_CELL_CHARS + 1)
+    old = b'<c r="D2" t="inlineStr"><is><t>Total</t></is></c>'
+    assert old in xml
+    crafted = _repack(
+        fill(_template(m), GOOD),
+        {SHEET: xml.replace(old, b'<c r="D2" t="inlineStr"><is><t>' + long + b"</t></is></c>")},
+    )
+    assert _quick_file_error(m, crafted) == (
+        "Cell D2 holds more than 32,767 characters; a cell cannot."
+    )
+
+
+def test_given_a_sheet_or_part_over_its_limit_unpacked_then_refused_unread(monitored, monkeypatch):
+    m = monitored
+    filled = fill(_template(m), GOOD)
+    monkeypatch.setattr(ss, "MAX_SHEET", 1000)
+    assert _quick_file_error(m, filled) == (
+        "The sheet is larger than 0 MB once unpacked; split it."
+    )
+    monkeypatch.setattr(ss, "MAX_SHEET", 512 * 1024 * 1024)
+    monkeypatch.setattr(ss, "MAX_PART", 1000)
+    assert _quick_file_error(m, filled) == "The workbook is too large once unpacked; split it."
