@@ -632,7 +632,10 @@ def portfolio(request: HttpRequest, goal: str | None = None) -> HttpResponse:
         item = sdg.get(goal)
         if item is None or item.kind != "goal":
             raise Http404("No such goal.")
-    data = queries.portfolio(request.user, goal=goal)
+    user = request.user
+    data = queries.fresh_portfolio(
+        user, goal, "portfolio", lambda: queries.portfolio(user, goal=goal)
+    )
     chart = _chart(
         "horizontalBar",
         [f"{row.goal}. {row.title}" for row in data.goals],
