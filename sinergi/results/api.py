@@ -871,7 +871,7 @@ def update_dimension(request: HttpRequest, slug: str, code: str, payload: Dimens
 def _check_categories(categories: list[Any] | None) -> None:
     """Each category is a code, or an object whose code (and label, if any) is text: a
     list or an object in their place is refused instead of being stored as its repr."""
-    for index, item in enumerate(categories or []):
+    for item in categories or []:
         if isinstance(item, str):
             continue
         if (
@@ -880,9 +880,7 @@ def _check_categories(categories: list[Any] | None) -> None:
             and isinstance(item.get("label", ""), str | None)
         ):
             continue
-        raise ValidationError(
-            {f"categories.{index}": [_("Each category needs a code and a label.")]}
-        )
+        raise ValidationError({"categories": [_("Each category needs a code and a label.")]})
 
 
 @router.delete(
