@@ -23,7 +23,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         if not options["no_collectstatic"]:
-            call_command("collectstatic", interactive=False, verbosity=0)
+            # Chart.js comes from the django-chartjs package, which also ships Highcharts
+            # (not open source) and an IE8 canvas shim: those are not served.
+            call_command(
+                "collectstatic",
+                interactive=False,
+                verbosity=0,
+                ignore_patterns=["highcharts", "excanvas.js"],
+            )
         argv = [
             sys.executable,
             "-m",
