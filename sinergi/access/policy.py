@@ -391,3 +391,10 @@ def reporting_organisations(user: User, partnership: Partnership) -> set[int] | 
     if role in (MemberRole.PARTNER_ADMIN, MemberRole.MEMBER) and user.organisation_id:
         return {user.organisation_id}
     return set()
+
+
+def can_see_result_evidence(user: User, partnership: Partnership) -> bool:
+    """Evidence files of reported values (photos, attendance lists) may name or show
+    people: the partnership's own people and staff see their names and may fetch them,
+    even when the partnership is public; others see only their SHA-256."""
+    return can_see_finance_documents(user, partnership)

@@ -91,12 +91,15 @@ Value = Annotated[
 # ---------------------------------------------------------------- output schemas
 
 
-class OrganisationRef(Schema):
+SEEN_BY_REVIEWERS = "Shown to those who see unapproved values"
+
+
+class ResultsOrganisationRef(Schema):
     id: int
     name: str
 
 
-class PersonRef(Schema):
+class ResultsPersonRef(Schema):
     id: int
     name: str
 
@@ -173,7 +176,7 @@ class IndicatorOut(Schema):
     frequency: str = Field(description="monthly, quarterly or yearly")
     baseline_value: str | None
     baseline_date: date | None
-    responsible: OrganisationRef
+    responsible: ResultsOrganisationRef
     sdg_indicator: str
     dimensions: list[DimensionOut]
     targets: list[TargetOut]
@@ -230,7 +233,7 @@ class ValueOut(Schema):
     id: int
     indicator: IndicatorRef
     period: PeriodOut
-    organisation: OrganisationRef = Field(description="The reporting partner")
+    organisation: ResultsOrganisationRef = Field(description="The reporting partner")
     revision: int
     status: str = Field(description="draft, submitted, approved or returned")
     status_name: str
@@ -246,8 +249,8 @@ class ValueOut(Schema):
     created_at: datetime
     submitted_at: datetime | None
     decided_at: datetime | None
-    submitted_by: PersonRef | None = Field(description="Shown to those who see unapproved values")
-    decided_by: PersonRef | None = Field(description="Shown to those who see unapproved values")
+    submitted_by: ResultsPersonRef | None = Field(description=SEEN_BY_REVIEWERS)
+    decided_by: ResultsPersonRef | None = Field(description=SEEN_BY_REVIEWERS)
     ledger_index: int | None
 
 
@@ -365,7 +368,7 @@ class ValueIn(Schema):
     submit: bool = Field(False, description="Submit for review right after saving")
 
 
-class DecisionIn(Schema):
+class ValueDecisionIn(Schema):
     comment: str = Field("", max_length=1000)
 
 
@@ -645,8 +648,14 @@ def _indicator_detail(partnership: Partnership, pk: int) -> dict[str, Any]:
     return _indicator_bodies(_indicators(partnership).filter(pk=pk))[0]
 
 
-def value_body(submission: Submission, show_people: bool) -> dict[str, Any]:
-    """A submission as the API shows it (its relations loaded or prefetched)."""
+def value_body(
+    submission: Submission, show_people: bool, show_evidence: bool | None = None
+) -> dict[str, Any]:
+    """A submission as the API shows it (its relations loaded or prefetched). Evidence
+    files are named only to those who may see them (`show_evidence`, by default as
+    `show_people`); everyone else gets their size and SHA-256."""
+    if show_evidence is None:
+        show_evidence = show_people
     indicator = submission.indicator
     period = submission.period
     labels: dict[str, tuple[str, str]] = {}
@@ -702,8 +711,8 @@ def value_body(submission: Submission, show_people: bool) -> dict[str, Any]:
         "evidence": [
             {
                 "id": e.pk,
-                "name": e.name,
-                "content_type": e.content_type,
+                "name": e.name if show_evidence else "",
+                "content_type": e.content_type if show_evidence else "",
                 "size": e.size,
                 "sha256": e.sha256,
             }
@@ -749,7 +758,8 @@ class _ValueRows:
 
 def _value(request: HttpRequest, partnership: Partnership, submission: Submission) -> dict:
     show = policy.can_see_unapproved_results(request.auth, partnership, submission.organisation_id)
-    return value_body(submission, show)
+    evidence = policy.can_see_result_evidence(request.auth, partnership)
+    return value_body(submission, show, evidence)
 
 
 def _submission(request: HttpRequest, partnership: Partnership, pk: int) -> Submission:
@@ -1126,7 +1136,7 @@ def submit_value(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
     "replaces the revision in force, and every progress figure it changes is rewritten, in "
     "one transaction. A value that is not submitted is a 409.",
 )
-def approve_value(request: HttpRequest, slug: str, pk: int, payload: DecisionIn) -> dict:
+def approve_value(request: HttpRequest, slug: str, pk: int, payload: ValueDecisionIn) -> dict:
     partnership = _partnership(request, slug)
     submission = _submission(request, partnership, pk)
     _require(policy.can_approve_results(request.auth, partnership))
@@ -1151,7 +1161,7 @@ def return_value(request: HttpRequest, slug: str, pk: int, payload: ReturnIn) ->
 # ---------------------------------------------------------------- progress
 
 
-class SummaryOut(Schema):
+class ResultsSummaryOut(Schema):
     indicators: int
     on_track: int
     at_risk: int
@@ -1173,7 +1183,9 @@ class ResultProgressOut(Schema):
     type: str
     type_name: str
     title: str
-    summary: SummaryOut = Field(description="Its own indicators and every indicator below it")
+    summary: ResultsSummaryOut = Field(
+        description="Its own indicators and every indicator below it"
+    )
 
 
 class ExpectedPeriodOut(Schema):
@@ -1189,7 +1201,7 @@ class IndicatorProgressOut(Schema):
     result: int
     unit: str
     measure: str
-    responsible: OrganisationRef
+    responsible: ResultsOrganisationRef
     sdg_indicator: str
     actual: str | None
     target: str | None
@@ -1225,7 +1237,7 @@ class SdgProgressOut(Schema):
 
 
 class PartnerReportingOut(Schema):
-    organisation: OrganisationRef
+    organisation: ResultsOrganisationRef
     indicators: int
     on_time: int
     late: int = Field(description="Submitted after the due date")
@@ -1243,7 +1255,7 @@ class ProgressOut(Schema):
     light_name: str
     late: int
     missing: int
-    totals: SummaryOut
+    totals: ResultsSummaryOut
     results: list[ResultProgressOut] = Field(description="In tree order")
     indicators: list[IndicatorProgressOut]
     sdg: list[SdgProgressOut]

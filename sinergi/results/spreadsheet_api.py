@@ -40,7 +40,7 @@ class CellErrorOut(Schema):
     message: str
 
 
-class SummaryOut(Schema):
+class SheetSummaryOut(Schema):
     new_drafts: int
     changed_drafts: int
     new_revisions: int
@@ -64,7 +64,7 @@ class SheetOut(Schema):
     organisation: int | None
     rows: int
     indicators: int
-    summary: SummaryOut
+    summary: SheetSummaryOut
     submit: bool
     changes: list[ChangeOut]
     errors: list[CellErrorOut]

@@ -178,6 +178,7 @@ def indicator(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "line_chart": line if series else None,
             "bar_chart": bars,
             "can_report_this": can_report,
+            "can_see_evidence": policy.can_see_result_evidence(request.user, partnership),
         },
     )
 

@@ -99,7 +99,8 @@ DESIGN_TAGS = {
     "sdg",
     "finance",
 }
-CORE_TAGS = {"partnerships", "organisations", "account", "ledger"}
+# Results has its own hostile-input test: tests/results/test_results_hostile_input.py.
+CORE_TAGS = {"partnerships", "organisations", "account", "ledger", "results"}
 DESIGN_MODULES = tuple(
     f"{package.__name__}.{info.name}."
     for package in (sinergi.partnerships, sinergi.partners)
