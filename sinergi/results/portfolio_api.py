@@ -60,7 +60,14 @@ def read_portfolio(request: HttpRequest, goal: str = "") -> dict[str, Any]:
     if goal and not (goal.isascii() and goal.isdigit() and len(goal) <= 2 and 1 <= int(goal) <= 17):
         raise ValidationError({"goal": [_("Choose an SDG goal from 1 to 17.")]})
     goal = str(int(goal)) if goal else ""
-    found = queries.portfolio(request.auth, goal or None)
+    user = request.auth
+    return queries.fresh_portfolio(
+        user, goal or None, "portfolio-api", lambda: _portfolio_body(user, goal or None)
+    )
+
+
+def _portfolio_body(user: Any, goal: str | None) -> dict[str, Any]:
+    found = queries.portfolio(user, goal)
     return {
         "goal": found.goal,
         "goals": [sdg_body(row) for row in found.goals],
