@@ -610,13 +610,13 @@ def _clean_indicator(
     if (
         current is not None
         and responsible.pk != current.responsible_id
-        and current.submissions.exclude(status=Status.APPROVED).exists()
+        and current.submissions.filter(status=Status.SUBMITTED).exists()
     ):
         raise _field_error(
             "responsible",
             _(
-                "The current partner has values in progress for this indicator; they are "
-                "approved or returned and withdrawn before another partner takes it over."
+                "A value of this indicator awaits review; approve or return it before "
+                "another partner takes the indicator over."
             ),
         )
     sdg_code = sdg.normalise_code(data.get("sdg_indicator") or "")
@@ -736,6 +736,10 @@ def update_indicator(
                 setattr(indicator, name, value)
             indicator.save()
             indicator.dimensions.set(dims)
+            # Open drafts and returned values pass to the partner now responsible.
+            indicator.submissions.filter(status__in=(Status.DRAFT, Status.RETURNED)).exclude(
+                organisation_id=indicator.responsible_id
+            ).update(organisation_id=indicator.responsible_id)
             _log(
                 "results.indicator.changed",
                 _indicator_payload(indicator, dims),

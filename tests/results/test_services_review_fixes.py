@@ -96,12 +96,24 @@ def test_given_a_coordinator_changed_the_figure_then_that_coordinator_cannot_app
     services.approve(actor=m.coordinator_2, submission=draft)
 
 
-def test_given_values_in_progress_then_the_responsible_partner_cannot_change(monitored):
+def test_given_a_value_awaiting_review_then_the_responsible_partner_cannot_change(monitored):
     m = monitored
-    services.save_draft(actor=m.health_admin, indicator=m.coverage, period=m.q1, value="76")
+    draft = services.save_draft(actor=m.health_admin, indicator=m.coverage, period=m.q1, value="76")
+    services.submit(actor=m.health_admin, submission=draft)
     with pytest.raises(ValidationError) as err:
         services.update_indicator(actor=m.coordinator, indicator=m.coverage, responsible=m.ngo)
     assert "responsible" in err.value.message_dict
+
+
+def test_given_an_open_draft_when_the_responsible_partner_changes_then_the_draft_follows(
+    monitored,
+):
+    m = monitored
+    draft = services.save_draft(actor=m.health_admin, indicator=m.coverage, period=m.q1, value="76")
+    services.update_indicator(actor=m.coordinator, indicator=m.coverage, responsible=m.ngo)
+    draft.refresh_from_db()
+    assert draft.organisation_id == m.ngo.pk
+    services.submit(actor=m.ngo_admin, submission=draft)
 
 
 def test_given_the_same_targets_again_then_nothing_goes_on_the_ledger(monitored):
