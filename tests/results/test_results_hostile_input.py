@@ -385,7 +385,7 @@ def test_the_results_operations_are_found():
         "IndicatorPatch",
         "TargetsIn",
         "ValueIn",
-        "DecisionIn",
+        "ValueDecisionIn",
         "ReturnIn",
     }
 
@@ -531,7 +531,7 @@ def valid_body(name: str, world: World) -> dict[str, Any]:
             "sites": [_site()],
             "submit": False,
         },
-        "DecisionIn": lambda: {"comment": "Checked against the attendance lists"},
+        "ValueDecisionIn": lambda: {"comment": "Checked against the attendance lists"},
         "ReturnIn": lambda: {"comment": "Attach the attendance lists"},
     }
     if name not in bodies:
