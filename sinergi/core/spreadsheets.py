@@ -1,6 +1,16 @@
-"""What every spreadsheet export shares: content types and formula neutralisation."""
+"""What every spreadsheet export and import shares: content types, formula
+neutralisation, sending a workbook, and clearing uploads kept for a preview."""
 
 from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import timedelta
+from typing import IO
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from django.utils import timezone
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -12,3 +22,29 @@ def neutralise(text: str) -> str:
     if text and text[0] in "=+-@\t\r":
         return "'" + text
     return text
+
+
+def xlsx_file_response(write: Callable[[IO[bytes]], None], filename: str) -> FileResponse:
+    """A workbook written by `write` into a temporary file on disk and sent from there
+    (memory stays flat however large the workbook)."""
+    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    write(target)
+    target.seek(0)
+    return FileResponse(target, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+
+
+def prune_stash(folder: str, max_age: timedelta) -> None:
+    """Delete the files in `folder` of the default storage older than `max_age`: uploads
+    kept for a preview that nobody confirmed."""
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except (FileNotFoundError, OSError):
+        return
+    cutoff = timezone.now() - max_age
+    for name in files:
+        path = f"{folder}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+        except (FileNotFoundError, OSError, NotImplementedError):
+            continue

@@ -13,7 +13,6 @@ prefixed with an apostrophe; numbers and dates stay numbers and dates.
 from __future__ import annotations
 
 import csv
-import tempfile
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -24,7 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from sinergi.core.spreadsheets import CSV_TYPE, XLSX_TYPE, neutralise
+from sinergi.core.spreadsheets import CSV_TYPE, neutralise, xlsx_file_response
 from sinergi.finance.models import ResourceKind, Transaction, TransactionStatus, TransactionType
 from sinergi.finance.money import quantize
 from sinergi.partnerships.models import Partnership
@@ -186,12 +185,6 @@ def write_xlsx(partnership: Partnership, rows: QuerySet[Transaction], target) ->
 
 def xlsx_response(partnership: Partnership, rows: QuerySet[Transaction]) -> FileResponse:
     """The workbook, built in a temporary file on disk and sent from there."""
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    write_xlsx(partnership, rows, target)
-    target.seek(0)
-    return FileResponse(
-        target,
-        as_attachment=True,
-        filename=_filename(partnership, "xlsx"),
-        content_type=XLSX_TYPE,
+    return xlsx_file_response(
+        lambda target: write_xlsx(partnership, rows, target), _filename(partnership, "xlsx")
     )

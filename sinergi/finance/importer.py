@@ -49,6 +49,7 @@ from django.utils.translation import override
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
+from sinergi.core.spreadsheets import prune_stash
 from sinergi.finance import services
 from sinergi.finance.models import INCOMING_TYPES, ResourceKind, Transaction, TransactionType
 from sinergi.finance.money import check_currency, minor_unit, parse_amount
@@ -851,19 +852,7 @@ def discard_stash(user: User, sha256: str, kind: str) -> None:
 
 
 def _prune(user: User) -> None:
-    folder = f"{STASH_DIR}/{int(user.pk)}"
-    try:
-        _dirs, files = default_storage.listdir(folder)
-    except (FileNotFoundError, OSError):
-        return
-    cutoff = timezone.now() - STASH_MAX_AGE
-    for name in files:
-        path = f"{folder}/{name}"
-        try:
-            if default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-        except (FileNotFoundError, OSError, NotImplementedError):
-            continue
+    prune_stash(f"{STASH_DIR}/{int(user.pk)}", STASH_MAX_AGE)
 
 
 # ---------------------------------------------------------------- the template

@@ -17,7 +17,6 @@ formula (=, +, -, @, tab, CR first) is prefixed with an apostrophe
 from __future__ import annotations
 
 import csv
-import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from sinergi.access import policy
 from sinergi.access.policy import User
-from sinergi.core.spreadsheets import CSV_TYPE, XLSX_TYPE, neutralise
+from sinergi.core.spreadsheets import CSV_TYPE, neutralise, xlsx_file_response
 from sinergi.partnerships.models import Partnership
 from sinergi.results import services
 from sinergi.results.models import (
@@ -328,12 +327,6 @@ def write_xlsx(partnership: Partnership, rows: QuerySet[Submission], target: Any
 
 def xlsx_response(partnership: Partnership, rows: QuerySet[Submission]) -> FileResponse:
     """The workbook, built in a temporary file on disk and sent from there."""
-    target = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    write_xlsx(partnership, rows, target)
-    target.seek(0)
-    return FileResponse(
-        target,
-        as_attachment=True,
-        filename=_filename(partnership, "xlsx"),
-        content_type=XLSX_TYPE,
+    return xlsx_file_response(
+        lambda target: write_xlsx(partnership, rows, target), _filename(partnership, "xlsx")
     )

@@ -48,7 +48,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
-from sinergi.core.spreadsheets import neutralise
+from sinergi.core.spreadsheets import neutralise, prune_stash
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Partnership
 from sinergi.results import services
@@ -1594,16 +1594,4 @@ def discard_stash(user: User, sha256: str) -> None:
 
 
 def _prune(user: User) -> None:
-    folder = f"{STASH_DIR}/{int(user.pk)}"
-    try:
-        _dirs, files = default_storage.listdir(folder)
-    except (FileNotFoundError, OSError):
-        return
-    cutoff = timezone.now() - STASH_MAX_AGE
-    for name in files:
-        path = f"{folder}/{name}"
-        try:
-            if default_storage.get_modified_time(path) < cutoff:
-                default_storage.delete(path)
-        except (FileNotFoundError, OSError, NotImplementedError):
-            continue
+    prune_stash(f"{STASH_DIR}/{int(user.pk)}", STASH_MAX_AGE)
