@@ -39,12 +39,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, TypeVar
 
 from django.core.cache import cache as django_cache
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Sum
+from django.db.models import Count, F, Min, Model, Prefetch, Sum
+from django.db.models.base import ModelState
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -125,7 +127,7 @@ class ExpectedPeriod:
     due: date
     period: Period | None = None
 
-    @property
+    @cached_property
     def label(self) -> str:
         return Period(frequency=self.frequency, start=self.start, end=self.end).label
 
@@ -181,7 +183,6 @@ def _first_submitted(period_ids: Iterable[int], partnership: Partnership) -> dic
     ids = [pk for pk in set(period_ids) if pk]
     if not ids:
         return {}
-    found: dict[tuple[int, int], date] = {}
     rows = (
         Submission.objects.filter(
             partnership=partnership,
@@ -189,15 +190,14 @@ def _first_submitted(period_ids: Iterable[int], partnership: Partnership) -> dic
             status__in=(Status.SUBMITTED, Status.APPROVED),
         )
         .order_by()
-        .values_list("indicator_id", "period_id", "submitted_at", "decided_at", "created_at")
+        .values_list("indicator_id", "period_id")
+        .annotate(first=Min(Coalesce("submitted_at", "decided_at", "created_at")))
     )
-    for indicator_id, period_id, submitted_at, decided_at, created_at in rows:
-        when = submitted_at or decided_at or created_at
-        day = timezone.localdate(when) if when else None
-        key = (indicator_id, period_id)
-        if day is not None and (key not in found or day < found[key]):
-            found[key] = day
-    return found
+    return {
+        (indicator_id, period_id): timezone.localdate(first)
+        for indicator_id, period_id, first in rows
+        if first is not None
+    }
 
 
 # ---------------------------------------------------------------- dashboard
@@ -356,6 +356,51 @@ def _default_status(indicator: Indicator) -> IndicatorStatus:
     )
 
 
+_INDICATOR_COLUMNS = (
+    "id",
+    "partnership_id",
+    "result_id",
+    "code",
+    "title",
+    "measure",
+    "unit",
+    "ascending",
+    "accumulation",
+    "frequency",
+    "baseline_value",
+    "baseline_date",
+    "responsible_id",
+    "sdg_indicator",
+    "position",
+)
+_STATUS_COLUMNS = (
+    "period_id",
+    "actual",
+    "target",
+    "final_target",
+    "percent",
+    "percent_to_date",
+    "progress",
+    "trend",
+    "approved",
+)
+_RESPONSIBLE = _INDICATOR_COLUMNS.index("responsible_id")
+_PROGRESS = _STATUS_COLUMNS.index("progress")
+M = TypeVar("M", bound=Model)
+
+
+def _loaded(model: type[M], values: dict[str, Any], db: str) -> M:
+    """An instance of `model` as the database has it, from columns already read and
+    converted, without `Model.__init__`'s per-field work. A column left out loads on
+    first access, as a deferred field does."""
+    instance = model.__new__(model)
+    instance.__dict__.update(values)
+    instance._state = ModelState()
+    instance._state.adding = False
+    instance._state.db = db
+    return instance
+
+
 def _status_of(indicator: Indicator) -> IndicatorStatus:
     try:
         return indicator.status
@@ -397,16 +442,43 @@ def dashboard(partnership: Partnership, user: User, today: date | None = None) -
     for every reader (`user` is accepted for symmetry with the other reads).
     """
     today = _today(today)
-    results = list(Result.objects.filter(partnership=partnership).order_by("position", "pk"))
-    indicators = list(
-        Indicator.objects.filter(partnership=partnership)
-        .select_related("responsible", "status")
-        .order_by("position", "code", "pk")
+    results = list(
+        Result.objects.filter(partnership=partnership)
+        .defer("created_at")
+        .order_by("position", "pk")
     )
+    # One query for the indicators and their status rows, read as plain columns: building
+    # hundreds of model instances field by field cost more than the query. The columns
+    # the dashboard never shows (a status's series, definitions, times) are not read.
+    # Hundreds of indicators share a handful of responsible partners, read once.
+    query = Indicator.objects.filter(partnership=partnership).order_by("position", "code", "pk")
+    columns = [*_INDICATOR_COLUMNS, *(f"status__{c}" for c in _STATUS_COLUMNS)]
+    found = list(query.values_list(*columns))
+    responsible = Organisation.objects.in_bulk({r[_RESPONSIBLE] for r in found})
+    indicators: list[tuple[Indicator, IndicatorStatus]] = []
+    width, db = len(_INDICATOR_COLUMNS), query.db
+    for values in found:
+        indicator = _loaded(
+            Indicator, dict(zip(_INDICATOR_COLUMNS, values[:width], strict=True)), db
+        )
+        indicator._state.fields_cache["responsible"] = responsible[indicator.responsible_id]
+        if values[width + _PROGRESS] is None:  # no status row yet
+            status = _default_status(indicator)
+        else:
+            status = _loaded(
+                IndicatorStatus,
+                {
+                    "indicator_id": indicator.pk,
+                    "partnership_id": indicator.partnership_id,
+                    **dict(zip(_STATUS_COLUMNS, values[width:], strict=True)),
+                },
+                db,
+            )
+        indicators.append((indicator, status))
     stored = _stored_periods(partnership)
     expected_by_frequency = {
         freq: expected_period(freq, partnership, stored, today)
-        for freq in {i.frequency for i in indicators}
+        for freq in {i.frequency for i, _status in indicators}
     }
     submitted = _first_submitted(
         (e.pk for e in expected_by_frequency.values() if e.pk), partnership
@@ -416,10 +488,10 @@ def dashboard(partnership: Partnership, user: User, today: date | None = None) -
     by_result: dict[int, list[IndicatorRow]] = defaultdict(list)
     partners: dict[int, PartnerReporting] = {}
     totals = progress.Summary()
-    for indicator in indicators:
+    for indicator, status in indicators:
         expected = expected_by_frequency[indicator.frequency]
         state = reporting_state(expected, submitted.get((indicator.pk, expected.pk)), today)
-        row = IndicatorRow(indicator, _status_of(indicator), expected, state)
+        row = IndicatorRow(indicator, status, expected, state)
         rows.append(row)
         by_result[indicator.result_id].append(row)
         totals.add(row.status.progress, row.status.percent_to_date)
@@ -570,14 +642,18 @@ def fresh_dashboard(partnership: Partnership, name: str, compute: Callable[[], T
 
 def portfolio_version(user: User) -> str:
     """A digest of what the portfolio shows `user`, in two queries: the partnerships
-    they may see (ids), every partnership's latest update (titles, visibility) and the
-    SDG rows (count and latest id: every roll-up rewrite inserts rows with new ids)."""
+    they may see (ids), every partnership's latest update (titles, visibility), the SDG
+    rows (count and latest id: every roll-up rewrite inserts rows with new ids) and the
+    ledger's latest entry (an approval moves the SDG rows in place, and goes on the
+    ledger in the same transaction)."""
     visible = list(policy.visible_partnerships(user).order_by("pk").values_list("pk", flat=True))
     q = connection.ops.quote_name
     sdg_table = q(SdgProgress._meta.db_table)
     partnership_table = q(Partnership._meta.db_table)
+    entry_table = q(Entry._meta.db_table)
     found = _scalars(
         f"SELECT (SELECT COUNT(*) FROM {sdg_table}), (SELECT MAX({q('id')}) FROM {sdg_table}),"  # noqa: S608
+        f" (SELECT MAX({q('index')}) FROM {entry_table}),"
         f" (SELECT COUNT(*) FROM {partnership_table}),"
         f" (SELECT MAX({q('updated_at')}) FROM {partnership_table})",
         [],

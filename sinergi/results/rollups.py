@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
+
+from django.db.models import F
 
 from sinergi.ledger.log import hold
 from sinergi.partnerships import sdg
@@ -32,29 +35,23 @@ from sinergi.results.models import (
 
 def assess_indicator(indicator: Indicator) -> progress.Assessment:
     """The indicator judged from what is in the database now."""
-    targets = dict(
-        Target.objects.filter(indicator=indicator, category="")
-        .order_by()
-        .values_list("period_id", "value")
-    )
-    actuals = dict(
-        Submission.objects.filter(indicator=indicator, is_current=True)
-        .exclude(value=None)
-        .order_by()
-        .values_list("period_id", "value")
-    )
-    ids = set(targets) | set(actuals)
-    periods = Period.objects.filter(pk__in=ids).order_by().only("pk", "frequency", "start", "end")
+    found: dict[int, list[Any]] = {}
+    # Each read brings its period's bounds along: two queries, not three.
+    for column, rows in (
+        (1, Target.objects.filter(indicator=indicator, category="")),
+        (2, Submission.objects.filter(indicator=indicator, is_current=True).exclude(value=None)),
+    ):
+        for pk, frequency, start, end, value in rows.order_by().values_list(
+            "period_id", "period__frequency", "period__start", "period__end", "value"
+        ):
+            found.setdefault(
+                pk, [Period(pk=pk, frequency=frequency, start=start, end=end), None, None]
+            )[column] = value
     figures = [
         progress.PeriodFigures(
-            label=p.label,
-            start=p.start,
-            end=p.end,
-            target=targets.get(p.pk),
-            actual=actuals.get(p.pk),
-            key=p.pk,
+            label=p.label, start=p.start, end=p.end, target=target, actual=actual, key=p.pk
         )
-        for p in periods
+        for p, target, actual in found.values()
     ]
     return progress.assess(
         figures,
@@ -90,24 +87,34 @@ def _stored_value(value: Decimal | None) -> Decimal | None:
 
 
 def refresh_indicator(indicator: Indicator) -> IndicatorStatus:
-    """Rewrite the indicator's status row; call inside the transaction of the change."""
+    """Rewrite the indicator's status row; call inside the transaction of the change.
+
+    The returned row's `previous` is what the row said before, `(progress,
+    percent_to_date)`, or None when the indicator had no row yet (for `shift_sdg`)."""
     a = assess_indicator(indicator)
-    status, _created = IndicatorStatus.objects.update_or_create(
-        indicator=indicator,
-        defaults={
-            "partnership_id": indicator.partnership_id,
-            "period_id": a.latest_key,
-            "actual": _stored_value(a.actual),
-            "target": _stored_value(a.target),
-            "final_target": _stored_value(a.final_target),
-            "percent": _stored_percent(a.percent),
-            "percent_to_date": _stored_percent(a.percent_to_date),
-            "progress": a.progress,
-            "trend": a.trend,
-            "approved": a.approved,
-            "series": a.series,
-        },
-    )
+    figures = {
+        "partnership_id": indicator.partnership_id,
+        "period_id": a.latest_key,
+        "actual": _stored_value(a.actual),
+        "target": _stored_value(a.target),
+        "final_target": _stored_value(a.final_target),
+        "percent": _stored_percent(a.percent),
+        "percent_to_date": _stored_percent(a.percent_to_date),
+        "progress": a.progress,
+        "trend": a.trend,
+        "approved": a.approved,
+        "series": a.series,
+    }
+    status = IndicatorStatus.objects.filter(indicator=indicator).order_by().first()
+    previous: tuple[str, Decimal | None] | None = None
+    if status is None:
+        status = IndicatorStatus.objects.create(indicator=indicator, **figures)
+    else:
+        previous = (status.progress, status.percent_to_date)
+        for name, value in figures.items():
+            setattr(status, name, value)
+        status.save()
+    status.previous = previous  # type: ignore[attr-defined]
     return status
 
 
@@ -201,6 +208,57 @@ def refresh_sdg(partnership: Partnership | int) -> list[SdgProgress]:
     SdgProgress.objects.filter(partnership_id=pid).delete()
     SdgProgress.objects.bulk_create(rows)
     return rows
+
+
+def _counts(prog: str, percent: Decimal | None) -> dict[str, Any]:
+    one = progress.Summary()
+    one.add(prog, percent)
+    return {
+        "on_track": one.on_track,
+        "at_risk": one.at_risk,
+        "off_track": one.off_track,
+        "no_data": one.no_data + one.not_scored,
+        "scored": one.scored,
+        "percent_sum": one.percent_sum,
+    }
+
+
+def shift_sdg(indicator: Indicator, status: IndicatorStatus) -> None:
+    """Move the partnership's SDG rows from what `status` said before to what it says now
+    (`status` as returned by `refresh_indicator`): one UPDATE of the rows of the SDG
+    targets and goals the indicator counts towards, instead of `refresh_sdg`'s rewrite of
+    every row. The indicator's place in the framework is unchanged (an approval), so
+    only its counts move. Falls back to `refresh_sdg` when the indicator had no status
+    row or a row it should count in is missing. Call inside the transaction, after the
+    ledger's `hold()` (as every results write does first)."""
+    previous = getattr(status, "previous", None)
+    pid = indicator.partnership_id
+    if previous is None:
+        refresh_sdg(pid)
+        return
+    before = _counts(*previous)
+    after = _counts(status.progress, status.percent_to_date)
+    delta = {name: after[name] - before[name] for name in after}
+    if not any(delta.values()):
+        return
+    results: dict[int, tuple[int | None, int | None, list[str]]] = {}
+    goals: dict[int, list[str]] = {}
+    for pk, parent, goal, targets, goal_targets in (
+        Result.objects.filter(partnership_id=pid)
+        .order_by()
+        .values_list("pk", "parent_id", "goal_id", "sdg_targets", "goal__sdg_targets")
+    ):
+        results[pk] = (parent, goal, list(targets or ()))
+        if goal is not None:
+            goals[goal] = list(goal_targets or ())
+    targets = sdg_targets_of(indicator.sdg_indicator, indicator.result_id, results, goals)
+    keys = targets | {target.split(".")[0] for target in targets}
+    if not keys:
+        return
+    changes = {name: F(name) + value for name, value in delta.items() if value}
+    moved = SdgProgress.objects.filter(partnership_id=pid, target__in=keys).update(**changes)
+    if moved != len(keys):
+        refresh_sdg(pid)
 
 
 def rebuild(partnerships: Iterable[int] | None = None) -> int:

@@ -1127,7 +1127,12 @@ def _authors(submission: Submission) -> set[int]:
 def _decide(actor: User, submission: Submission) -> Submission:
     partnership = submission.partnership
     _require(policy.can_approve_results(actor, partnership))
-    locked = Submission.objects.select_for_update(no_key=True, of=("self",)).get(pk=submission.pk)
+    locked = (
+        Submission.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("indicator", "period", "organisation")
+        .get(pk=submission.pk)
+    )
+    locked.partnership = partnership
     if locked.status != Status.SUBMITTED:
         raise Conflict(_("Only a submitted value can be approved or returned."), "status")
     if actor.pk in _authors(locked):
@@ -1164,7 +1169,7 @@ def approve(*, actor: User, submission: Submission, comment: str = "") -> Submis
     with _atomic():
         hold()
         submission = _decide(actor, submission)
-        if Period.objects.filter(pk=submission.period_id, closed=True).exists():
+        if submission.period.closed:
             raise Conflict(
                 _(
                     "The period %(period)s is closed; its figures are final. Return the value, "
@@ -1199,8 +1204,8 @@ def approve(*, actor: User, submission: Submission, comment: str = "") -> Submis
                 "ledger_index",
             ]
         )
-        rollups.refresh_indicator(submission.indicator)
-        rollups.refresh_sdg(submission.partnership)
+        indicator = submission.indicator
+        rollups.shift_sdg(indicator, rollups.refresh_indicator(indicator))
     return submission
 
 

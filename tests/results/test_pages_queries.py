@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AnonymousUser
 
 from sinergi.results import queries, services
-from sinergi.results.models import Submission
+from sinergi.results.models import IndicatorStatus, Submission
 from tests.factories import PartnershipFactory
 
 
@@ -36,6 +36,30 @@ def test_given_an_approved_value_when_reading_the_dashboard_then_tree_and_totals
     assert impact.summary.indicators == 2 and impact.summary.on_track == 1
     assert board.totals.on_track == 1 and board.totals.no_data == 1
     assert {r.code for r in board.sdg} >= {"3.b", "3.2"}
+
+
+def test_given_the_dashboard_rows_then_they_behave_as_the_indicators_and_statuses_read_whole(
+    monitored,
+) -> None:
+    """The dashboard builds its rows from plain columns; they must still be the same
+    models: equal, with every column's value, a left-out one read on first access."""
+    m = monitored
+    _approve(m, m.coverage, m.q1, "76")
+    board = queries.dashboard(m.partnership, m.observer, today=date(2025, 4, 10))
+    rows = {r.indicator.pk: r for r in board.indicators}
+    coverage, trained = rows[m.coverage.pk], rows[m.trained.pk]
+    stored = IndicatorStatus.objects.get(indicator=m.coverage)
+    assert coverage.indicator == m.coverage and coverage.status == stored
+    for name in ("code", "title", "unit", "measure", "baseline_value", "responsible_id"):
+        assert getattr(coverage.indicator, name) == getattr(m.coverage, name)
+    for name in ("actual", "target", "percent_to_date", "progress", "trend", "approved"):
+        assert getattr(coverage.status, name) == getattr(stored, name)
+    assert coverage.indicator.responsible == m.health
+    assert str(coverage.status.get_progress_display()) == "On track"
+    assert coverage.indicator.description == m.coverage.description  # left out: read now
+    assert coverage.status.series == stored.series
+    assert coverage.indicator._state.adding is False
+    assert trained.status.progress == "no_data" and trained.status.actual is None
 
 
 def test_given_periods_when_reading_reporting_lights_then_due_overdue_and_on_time(

@@ -296,3 +296,49 @@ def test_given_stale_sdg_rows_of_a_partnership_without_indicators_then_rebuild_c
     rollups.rebuild()
     assert not SdgProgress.objects.filter(partnership=stale).exists()
     assert SdgProgress.objects.filter(partnership=m.partnership, target="3.b").exists()
+
+
+# ---------------------------------------------------------------- approvals move rows in place
+
+
+def rebuilt_sdg_rows(partnership) -> list[tuple]:
+    """The SDG rows a full rewrite gives now (the rows as stored are put back after)."""
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        rollups.refresh_sdg(partnership)
+        rows = sdg_rows(partnership)
+        transaction.savepoint_rollback(sid)
+    return rows
+
+
+def test_given_approvals_then_the_sdg_rows_move_in_place_and_equal_a_full_rewrite(monitored):
+    m = monitored
+    goal = Goal.objects.create(partnership=m.partnership, title="Decent work", sdg_targets=["8.7"])
+    services.update_result(actor=m.coordinator, result=m.output, goal=goal)
+    services.set_targets(actor=m.coordinator, indicator=m.trained, targets={"2025-Q1": "100"})
+    ids = set(SdgProgress.objects.filter(partnership=m.partnership).values_list("pk", flat=True))
+    for indicator, period, value in [
+        (m.coverage, m.q1, "76"),  # on track
+        (m.trained, m.q1, "70"),  # at risk
+        (m.trained, m.q1, "20"),  # a new revision: off track
+        (m.coverage, m.q2, "40"),
+    ]:
+        services.approve(actor=m.coordinator, submission=submitted(m, indicator, period, value))
+        assert sdg_rows(m.partnership) == rebuilt_sdg_rows(m.partnership)
+    # Updated, not deleted and inserted again.
+    assert (
+        set(SdgProgress.objects.filter(partnership=m.partnership).values_list("pk", flat=True))
+        == ids
+    )
+    rows = {r[1]: r for r in sdg_rows(m.partnership)}
+    assert rows["8.7"][5] == 1 and rows["8.7"][3] == 0  # trained: off track, no longer at risk
+    assert rows["8"][7] == 1  # one scored indicator in goal 8
+
+
+def test_given_a_missing_sdg_row_then_the_approval_rewrites_them_all(monitored):
+    m = monitored
+    services.approve(actor=m.coordinator, submission=submitted(m, m.coverage, m.q1, "76"))
+    SdgProgress.objects.filter(partnership=m.partnership, target="3.2").delete()
+    services.approve(actor=m.coordinator, submission=submitted(m, m.coverage, m.q2, "20"))
+    assert "3.2" in {r[1] for r in sdg_rows(m.partnership)}
+    assert sdg_rows(m.partnership) == rebuilt_sdg_rows(m.partnership)
