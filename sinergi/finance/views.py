@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sinergi.access import policy
 from sinergi.core.errors import Conflict
+from sinergi.core.files import evidence_download
 from sinergi.core.forms import apply_domain_errors
 from sinergi.finance import charts, export, forms, queries, services
 from sinergi.finance.models import (
@@ -499,12 +500,7 @@ def document_download(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     document = get_object_or_404(TransactionDocument, pk=pk, transaction__partnership=partnership)
     if not policy.can_see_finance_documents(request.user, partnership):
         raise PermissionDenied
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.name,
-        content_type="application/octet-stream",
-    )
+    return evidence_download(document.file, document.name, document.sha256)
 
 
 # ---------------------------------------------------------------- pledges

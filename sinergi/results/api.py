@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -31,12 +31,14 @@ from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
+from sinergi.core.files import evidence_download
 from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership, WorkPackage
 from sinergi.results import export, queries, services
 from sinergi.results.models import (
     Dimension,
+    Evidence,
     Indicator,
     IndicatorStatus,
     Period,
@@ -1113,6 +1115,23 @@ def save_value(request: HttpRequest, slug: str, payload: ValueIn) -> Status:
 def read_value(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
     partnership = _partnership(request, slug)
     return _value(request, partnership, _submission(request, partnership, pk))
+
+
+@router.get(
+    "/{slug}/results/evidence/{pk}",
+    summary="Download an evidence file",
+    description="The file backing a reported value (its `id` in the value's `evidence`), "
+    "as an attachment, with its SHA-256 — the hash on the ledger — in a `Repr-Digest` "
+    "header (RFC 9530). For the partnership's own people and staff (403 for other "
+    "readers); 404 when the value is not the caller's to see.",
+)
+def download_evidence(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    partnership = _partnership(request, slug)
+    try:
+        found = queries.evidence_file(request.auth, partnership, pk)
+    except Evidence.DoesNotExist:
+        raise Http404 from None
+    return evidence_download(found.file, found.name, found.sha256)
 
 
 @router.post(

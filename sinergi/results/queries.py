@@ -43,8 +43,9 @@ from functools import cache, cached_property
 from typing import Any, TypeVar
 
 from django.core.cache import cache as django_cache
+from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, F, Min, Model, Prefetch, Sum
+from django.db.models import Count, F, Min, Model, Prefetch, Q, Sum
 from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -57,10 +58,11 @@ from sinergi.ledger.models import Entry
 from sinergi.partners.models import Organisation
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Partnership
-from sinergi.results import progress, services
+from sinergi.results import export, progress, services
 from sinergi.results.models import (
     Dimension,
     DimensionKind,
+    Evidence,
     Frequency,
     Indicator,
     IndicatorStatus,
@@ -668,6 +670,30 @@ def fresh_portfolio(user: User, goal: str | None, name: str, compute: Callable[[
     version = portfolio_version(user)
     key = f"results:{name}:{goal or '-'}:{get_language()}:{timezone.localdate()}:{version}"
     return _fresh(key, compute)
+
+
+# ---------------------------------------------------------------- evidence files
+
+
+def evidence_file(user: User, partnership: Partnership, pk: int) -> Evidence:
+    """The evidence file `pk` of `partnership` for `user` to fetch.
+
+    Raises `Evidence.DoesNotExist` when `user` may not see the value it backs (an
+    approved value is seen by every reader of the results; a draft, submitted or
+    returned one by whoever may see that partner's unapproved values), and
+    `PermissionDenied` when they see the value but not its files, which are for the
+    partnership's own people and staff (`policy.can_see_result_evidence`)."""
+    visible = Q(submission__status=Status.APPROVED) | Q(
+        submission__in=export.visible_submissions(user, partnership).order_by().values("pk")
+    )
+    evidence = (
+        Evidence.objects.filter(visible, pk=pk, submission__partnership=partnership)
+        .select_related("submission")
+        .get()
+    )
+    if not policy.can_see_result_evidence(user, partnership):
+        raise PermissionDenied
+    return evidence
 
 
 # ---------------------------------------------------------------- indicator detail

@@ -14,6 +14,7 @@ urlpatterns: list = [
         views.value_edit,
         name="results-value-edit",
     ),
+    path("evidence/<int:pk>/", views.evidence, name="results-evidence"),
     path("reporting/", views.reporting, name="results-reporting"),
     path("review/", views.review, name="results-review"),
     path("review/<int:pk>/", views.review_decide, name="results-review-decide"),

@@ -17,7 +17,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -26,12 +26,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sinergi.access import policy
 from sinergi.core.errors import Conflict
+from sinergi.core.files import evidence_download
 from sinergi.core.forms import apply_domain_errors
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Partnership
 from sinergi.results import forms, queries, services
 from sinergi.results.models import (
     Dimension,
+    Evidence,
     Indicator,
     Measure,
     Period,
@@ -185,6 +187,22 @@ def indicator(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
+
+
+# ---------------------------------------------------------------- evidence files
+
+
+@require_GET
+def evidence(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """An evidence file, sent as a download (never shown inline: it is what a partner
+    uploaded). 404 when the value it backs is not the reader's to see; 403 when the
+    value is but its files are for the partnership's own people."""
+    partnership = _partnership(request, slug)
+    try:
+        found = queries.evidence_file(request.user, partnership, pk)
+    except Evidence.DoesNotExist:
+        raise Http404("No such file.") from None
+    return evidence_download(found.file, found.name, found.sha256)
 
 
 # ---------------------------------------------------------------- entering a value

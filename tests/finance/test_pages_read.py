@@ -3,6 +3,8 @@ outsiders, observers read without forms, and the lists take a bounded number of 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import date
 
 import pytest
@@ -170,6 +172,9 @@ def test_given_a_public_partnership_when_anonymous_reads_then_hashes_show_but_no
     response = member.get(url(public_funded, "finance-document", pk=document.pk))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.4 receipt"
+    digest = base64.b64encode(hashlib.sha256(b"%PDF-1.4 receipt").digest()).decode()
+    assert response["Repr-Digest"] == f"sha-256=:{digest}:"
+    assert response["Content-Type"] == "application/octet-stream"
 
 
 def test_the_transaction_list_shows_own_and_base_currency_with_rate_and_date(funded):

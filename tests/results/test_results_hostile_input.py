@@ -401,6 +401,7 @@ ID_KINDS = {
     ("review", "pk"): "submission",
     ("periods", "pk"): "period",
     ("goals", "goal"): "sdg_goal",
+    ("evidence", "pk"): "evidence",
 }
 NOT_IDS = {"period_label", "sdg_goal"}
 
@@ -435,6 +436,7 @@ def ids_of(side: Side) -> dict[str, Any]:
         "period_label": "2025-Q3",
         "period": side.m.q2.pk,
         "sdg_goal": "3",
+        "evidence": side.submitted.evidence.get().pk,
     }
 
 

@@ -1,0 +1,24 @@
+"""Sending an uploaded evidence file back: one way for finance documents and results
+evidence alike."""
+
+from __future__ import annotations
+
+import base64
+
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
+
+
+def evidence_download(file: FieldFile, name: str, sha256: str) -> FileResponse:
+    """`file` as an attachment named `name`, never shown inline (it is what a partner
+    uploaded), with its SHA-256 — the hash that went on the ledger — in a `Repr-Digest`
+    header (RFC 9530) for the reader to check what they received."""
+    response = FileResponse(
+        file.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type="application/octet-stream",
+    )
+    digest = base64.b64encode(bytes.fromhex(sha256)).decode()
+    response["Repr-Digest"] = f"sha-256=:{digest}:"
+    return response
