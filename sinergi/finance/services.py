@@ -29,7 +29,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -1320,16 +1319,19 @@ def _set_ledger_indices(built: list[Transaction]) -> None:
 
 
 def _add_totals(actor: User, built: list[Transaction]) -> None:
-    """Fold many counting transactions into the totals: one upsert per distinct key."""
+    """Fold many counting transactions into the totals: the existing rows of the keys
+    touched are read in one query, new keys go in with one `bulk_create` and changed
+    rows with one batched UPDATE (an import touches thousands of keys)."""
     from sinergi.finance.models import Rollup
 
     grouped: dict[tuple, Decimal] = {}
     counted: dict[tuple, int] = {}
-    sample: dict[tuple, Transaction] = {}
+    currency: dict[int, str] = {}
     for tx in built:
         if not tx.counts:
             continue
         key = (
+            tx.partnership_id,
             rollups.month_of(tx.value_date),
             tx.transaction_type,
             tx.kind,
@@ -1338,36 +1340,59 @@ def _add_totals(actor: User, built: list[Transaction]) -> None:
         )
         grouped[key] = grouped.get(key, Decimal(0)) + tx.base_amount
         counted[key] = counted.get(key, 0) + (-1 if tx.is_reversal else 1)
-        sample[key] = tx
+        currency.setdefault(tx.partnership_id, tx.partnership.base_currency)
         if tx.pledge_id:
             _deliver(actor, tx.pledge_id, tx, 1)
-    for key, amount in grouped.items():
-        tx = sample[key]
-        filters = Q(
-            partnership_id=tx.partnership_id,
-            month=key[0],
-            transaction_type=key[1],
-            kind=key[2],
-            provider_id=key[3],
-            budget_line_id=key[4],
+    if not grouped:
+        return
+    existing: dict[tuple, Rollup] = {}
+    for row in Rollup.objects.filter(
+        partnership_id__in=currency, month__in={key[1] for key in grouped}
+    ).order_by():
+        found = (
+            row.partnership_id,
+            row.month,
+            row.transaction_type,
+            row.kind,
+            row.provider_id,
+            row.budget_line_id,
         )
-        row = Rollup.objects.filter(filters).first()
+        if found in grouped:
+            existing[found] = row
+    added: list[Rollup] = []
+    changed: list[tuple[Decimal, int, int]] = []
+    for key, amount in grouped.items():
+        row = existing.get(key)
         if row is None:
-            Rollup.objects.create(
-                partnership_id=tx.partnership_id,
-                month=key[0],
-                transaction_type=key[1],
-                kind=key[2],
-                provider_id=key[3],
-                budget_line_id=key[4],
-                amount=amount,
-                count=counted[key],
+            row = Rollup(
+                partnership_id=key[0],
+                month=key[1],
+                transaction_type=key[2],
+                kind=key[3],
+                provider_id=key[4],
+                budget_line_id=key[5],
+                amount=Decimal(0),
+                count=0,
             )
-        else:
-            row.amount += amount
-            row.count += counted[key]
-            check_storable(row.amount, tx.partnership.base_currency, "rows")
-            row.save(update_fields=["amount", "count"])
+            added.append(row)
+        row.amount += amount
+        row.count += counted[key]
+        check_storable(row.amount, currency[key[0]], "rows")
+        if row.pk is not None:
+            changed.append((row.amount, row.count, row.pk))
+    Rollup.objects.bulk_create(added, batch_size=2000)
+    if changed:
+        quote = connection.ops.quote_name
+        field = Rollup._meta.get_field("amount")
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {quote(Rollup._meta.db_table)} "  # noqa: S608 names from the model
+                f"SET {quote('amount')} = %s, {quote('count')} = %s WHERE {quote('id')} = %s",
+                [
+                    (field.get_db_prep_save(amount, connection), count, pk)
+                    for amount, count, pk in changed
+                ],
+            )
 
 
 # Old private names of the payload functions (public now for `sinergi finance check`).
