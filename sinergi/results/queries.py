@@ -147,6 +147,31 @@ def expected_period(
     """The latest period of `frequency` that has ended by `today` (or the current one
     when none has ended within the partnership's dates). `stored` maps (frequency,
     start) to the partnership's stored periods."""
+    start, end = _expected_bounds(frequency, partnership, today)
+    row = stored.get((frequency, start))
+    if row is not None:
+        return ExpectedPeriod(frequency, row.start, row.end, row.due, row)
+    return ExpectedPeriod(frequency, start, end, end + timedelta(days=services.due_days()))
+
+
+def expected_periods(
+    partnership: Partnership, frequencies: Iterable[str], today: date
+) -> dict[str, ExpectedPeriod]:
+    """frequency → `expected_period`, reading only those periods (one query)."""
+    bounds = {f: _expected_bounds(f, partnership, today) for f in frequencies}
+    if not bounds:
+        return {}
+    wanted = Q()
+    for frequency, (start, _end) in bounds.items():
+        wanted |= Q(frequency=frequency, start=start)
+    stored = {
+        (p.frequency, p.start): p
+        for p in Period.objects.filter(wanted, partnership=partnership).order_by()
+    }
+    return {f: expected_period(f, partnership, stored, today) for f in bounds}
+
+
+def _expected_bounds(frequency: str, partnership: Partnership, today: date) -> tuple[date, date]:
     current_start, _current_end = services.period_bounds(frequency, today)
     day = current_start - timedelta(days=1)
     end_date = getattr(partnership, "end_date", None)
@@ -156,10 +181,7 @@ def expected_period(
     start_date = getattr(partnership, "start_date", None)
     if start_date and end < start_date:
         start, end = services.period_bounds(frequency, max(today, start_date))
-    row = stored.get((frequency, start))
-    if row is not None:
-        return ExpectedPeriod(frequency, row.start, row.end, row.due, row)
-    return ExpectedPeriod(frequency, start, end, end + timedelta(days=services.due_days()))
+    return start, end
 
 
 def reporting_state(expected: ExpectedPeriod, submitted_on: date | None, today: date) -> str:
@@ -195,8 +217,9 @@ def _first_submitted(period_ids: Iterable[int], partnership: Partnership) -> dic
         .values_list("indicator_id", "period_id")
         .annotate(first=Min(Coalesce("submitted_at", "decided_at", "created_at")))
     )
+    zone = timezone.get_current_timezone()
     return {
-        (indicator_id, period_id): timezone.localdate(first)
+        (indicator_id, period_id): first.astimezone(zone).date()
         for indicator_id, period_id, first in rows
         if first is not None
     }
@@ -477,11 +500,9 @@ def dashboard(partnership: Partnership, user: User, today: date | None = None) -
                 db,
             )
         indicators.append((indicator, status))
-    stored = _stored_periods(partnership)
-    expected_by_frequency = {
-        freq: expected_period(freq, partnership, stored, today)
-        for freq in {i.frequency for i, _status in indicators}
-    }
+    expected_by_frequency = expected_periods(
+        partnership, {i.frequency for i, _status in indicators}, today
+    )
     submitted = _first_submitted(
         (e.pk for e in expected_by_frequency.values() if e.pk), partnership
     )
@@ -584,21 +605,14 @@ def dashboard_version(partnership: Partnership, today: date | None = None) -> st
     without one, so it is read directly: the indicators (count, latest id: a deletion),
     their status rows (count, latest update), the SDG rows (rewritten, with new ids, by
     every change to the framework), the results themselves (type, title, place), the
-    responsible partners' latest update (their names), the stored periods and the
-    expected ones, and the submissions in the expected periods (count, latest id, latest
+    responsible partners' latest update (their names), the expected periods (stored or
+    not, their due dates), and the submissions in the expected periods (count, latest id, latest
     submission and decision: submitted, returned and approved values move the traffic
     lights; drafts add a row). Any write that can change the page changes the digest."""
     today = _today(today)
     pid = partnership.pk
-    periods = [
-        (p.pk, p.frequency, p.start, p.end, p.due)
-        for p in Period.objects.filter(partnership=partnership).order_by("pk")
-    ]
-    stored = {
-        (frequency, start): Period(pk=pk, frequency=frequency, start=start, end=end, due=due)
-        for pk, frequency, start, end, due in periods
-    }
-    expected = [expected_period(freq, partnership, stored, today) for freq in sorted(Frequency)]
+    # Only the expected periods (one per frequency) show on the dashboard.
+    expected = list(expected_periods(partnership, sorted(Frequency), today).values())
     results = list(
         Result.objects.filter(partnership=partnership)
         .order_by("pk")
@@ -611,7 +625,6 @@ def dashboard_version(partnership: Partnership, today: date | None = None) -> st
     state = repr(
         (
             found,
-            periods,
             results,
             [(e.frequency, e.start, e.end, e.due, e.pk) for e in expected],
             getattr(partnership, "start_date", None),
