@@ -50,6 +50,7 @@ from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
 from sinergi.core.spreadsheets import prune_stash
+from sinergi.core.xlsx import sheet_rows
 from sinergi.finance import services
 from sinergi.finance.models import INCOMING_TYPES, ResourceKind, Transaction, TransactionType
 from sinergi.finance.money import check_currency, minor_unit, parse_amount
@@ -364,11 +365,10 @@ def _xlsx_rows(fileobj: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         if not sheets:
             raise _file_error(_("The workbook has no sheet."))
         sheet = next((s for s in sheets if s.title.strip().lower() == "transactions"), sheets[0])
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()  # read every row, whatever the file claims its size is
         try:
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, list(cells)
+            # Formulas as their text ("=SUM(...)"), never a result: a formula is not an
+            # amount, and a formula-like description is kept (and neutralised on export).
+            yield from sheet_rows(workbook, sheet, formulas=True)
         except ValidationError:
             raise
         except Exception:

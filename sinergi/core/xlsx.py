@@ -1,0 +1,275 @@
+"""Reading XLSX worksheets fast: SpreadsheetML rows streamed with expat, for the results
+and finance importers.
+
+openpyxl opens the workbook (its shared strings, styles and the place of each sheet's
+XML); `fast_rows` then reads the sheet's rows about ten times faster than openpyxl's own
+read-only reader, with the same values. `sheet_rows` does both for an opened read-only
+workbook and falls back to openpyxl's reader when the sheet's XML cannot be found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+# What one cell may hold, as in Excel.
+MAX_CELL_CHARS = 32767
+
+
+def _cell_error(message: str) -> ValidationError:
+    return ValidationError({"file": [message]})
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: numbers without a spurious ".0"; a neutralising apostrophe removed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
+        text = text[1:]
+    return text
+
+
+def is_blank_value(value: Any) -> bool:
+    """An empty cell (a formula saved without its result is not: it needs a word)."""
+    if isinstance(value, Uncalculated):
+        return False
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class Beyond(str):
+    """The text of a filled cell right of the columns read, and its reference ("J12")."""
+
+    cell: str
+
+    def __new__(cls, text: str, cell: str) -> Beyond:
+        made = super().__new__(cls, text[:60])
+        made.cell = cell
+        return made
+
+
+_DIGITS = "0123456789"
+_COLUMNS_SEEN: dict[str, int] = {}
+_REFERENCE = re.compile(r"[A-Z]{1,3}[0-9]{1,7}")
+
+
+def _column_index(reference: str) -> int:
+    """ "H12" → 7 (letters cached: a sheet has few columns); -1 when not a reference."""
+    letters = reference.rstrip(_DIGITS)
+    index = _COLUMNS_SEEN.get(letters)
+    if index is None:
+        if not 1 <= len(letters) <= 3:
+            return -1
+        index = 0
+        for letter in letters.upper():
+            if not "A" <= letter <= "Z":
+                return -1
+            index = index * 26 + (ord(letter) - 64)
+        index -= 1
+        if len(_COLUMNS_SEEN) < 1000:
+            _COLUMNS_SEEN[letters] = index
+    return index
+
+
+def _small_int(text: str | None, default: int) -> int:
+    """An XML attribute's ASCII digits as an int, else `default`."""
+    if text and text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
+    return default
+
+
+def _reference(column: int, row: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column + 1)}{row}" if 0 <= column < 16384 else f"?{row}"
+
+
+def fast_rows(
+    source: IO[bytes],
+    strings: list[Any],
+    date_styles: set[int] | frozenset[int] = frozenset(),
+    width: int = 16384,
+    *,
+    formulas: bool = False,
+) -> Iterator[tuple[int, list[Any]]]:
+    """Stream a worksheet's XML (SpreadsheetML `sheetData`) as (row number, values).
+
+    Values are what openpyxl's read-only, data-only reader gives: shared and inline
+    strings as text, numbers as int or float, booleans, a formula's saved result (never
+    the formula), error codes as text ("#VALUE!"), and a number in a date style as a
+    datetime. Only the first `width` columns are kept (empty cells right of them are
+    skipped, never padded to); a row with a filled cell right of them gets one more
+    value, a `Beyond` naming the first. A cell of more than 32,767 characters is a file
+    error. With `formulas`, a formula cell gives its formula as text ("=SUM(B2:B9)"),
+    as openpyxl's reader does when not data-only, and never its result. It uses expat
+    directly: about ten times faster than openpyxl's reader, in memory bounded by one
+    64 KB chunk of XML plus the rows it yields."""
+    from xml.parsers import expat
+
+    from openpyxl.utils.datetime import from_excel
+
+    done: list[tuple[int, list[Any]]] = []
+    state: dict[str, Any] = {"row": 0, "cells": None, "col": -1, "type": "n", "style": 0}
+    state["phonetic"] = False
+    state["formula"] = False
+    state["chars"] = 0
+    state["reference"] = ""
+    text: list[str] = []
+    formula: list[str] = []
+    collecting: list[str] | None = None  # where character data goes, if anywhere
+
+    def cell_name() -> str:
+        reference = state["reference"]
+        if _REFERENCE.fullmatch(reference):
+            return reference
+        return _reference(state["col"], state["row"])
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal collecting
+        tag = name if ":" not in name else name.rpartition(":")[2]
+        if tag == "c":
+            reference = attrs.get("r")
+            state["col"] = _column_index(reference) if reference else state["col"] + 1
+            state["reference"] = reference or ""
+            state["type"] = attrs.get("t", "n")
+            state["style"] = _small_int(attrs.get("s"), 0)
+            state["formula"] = False
+            state["chars"] = 0
+            text.clear()
+            formula.clear()
+        elif tag == "f":
+            state["formula"] = True
+            collecting = formula if formulas else None
+        elif tag in ("v", "t"):
+            collecting = None if state["phonetic"] else text
+        elif tag == "row":
+            state["row"] = _small_int(attrs.get("r"), state["row"] + 1)
+            state["cells"] = []
+            state["beyond"] = None
+            state["col"] = -1
+        elif tag == "rPh":  # phonetic runs are not part of the text
+            state["phonetic"] = True
+
+    def end(name: str) -> None:
+        nonlocal collecting
+        tag = name if ":" not in name else name.rpartition(":")[2]
+        if tag in ("v", "t", "f"):
+            collecting = None
+        elif tag == "rPh":
+            state["phonetic"] = False
+        elif tag == "c":
+            cells = state["cells"]
+            column = state["col"]
+            if cells is None or column < 0:
+                return
+            if column >= width and (state["beyond"] is not None or not text):
+                return  # an empty (formatted) cell right of the columns read
+            raw = "".join(text)
+            kind = state["type"]
+            value: Any
+            if formulas and state["formula"]:
+                value = "=" + "".join(formula)
+            elif kind == "s":
+                try:
+                    value = strings[int(raw)]
+                except (ValueError, IndexError):
+                    value = None
+            elif kind in ("inlineStr", "str", "e"):
+                value = raw
+            elif kind == "b":
+                value = raw.strip() in ("1", "true")
+            elif raw == "":
+                value = UNCALCULATED if state["formula"] else None
+            else:
+                try:
+                    value = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
+                except ValueError:
+                    value = raw
+                if state["style"] in date_styles and isinstance(value, int | float):
+                    try:
+                        value = from_excel(value)
+                    except (OverflowError, ValueError):
+                        value = raw
+            if column >= width:
+                if not is_blank_value(value):
+                    state["beyond"] = Beyond(cell_text(value), cell_name())
+                return
+            if column >= len(cells):
+                cells.extend([None] * (column + 1 - len(cells)))
+            cells[column] = value
+        elif tag == "row":
+            cells = state["cells"]
+            if cells is not None:
+                if state["beyond"] is not None:
+                    cells.extend([None] * (width - len(cells)))
+                    cells.append(state["beyond"])
+                done.append((state["row"], cells))
+            state["cells"] = None
+
+    def characters(data: str) -> None:
+        if collecting is not None:
+            state["chars"] += len(data)
+            if state["chars"] > MAX_CELL_CHARS:
+                raise _cell_error(
+                    _("Cell %(cell)s holds more than %(n)s characters; a cell cannot.")
+                    % {"cell": cell_name(), "n": f"{MAX_CELL_CHARS:,}"}
+                )
+            collecting.append(data)
+
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
+    while chunk := source.read(65536):
+        parser.Parse(chunk, False)
+        yield from done
+        done.clear()
+    parser.Parse(b"", True)
+    yield from done
+
+
+class Uncalculated(str):
+    """A formula cell saved without its result (a file written by a program that does
+    not calculate): there is no value to read."""
+
+
+UNCALCULATED = Uncalculated("")
+
+
+def sheet_rows(
+    workbook: Any, sheet: Any, width: int = 16384, *, formulas: bool = False
+) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) of `sheet` of a read-only openpyxl `workbook`: `fast_rows`
+    over the sheet's XML when openpyxl tells where it is, else openpyxl's own reader
+    (values only; formulas as text with `formulas`, as `fast_rows` gives them)."""
+    archive = getattr(workbook, "_archive", None)
+    path = getattr(sheet, "_worksheet_path", None)
+    strings = getattr(sheet, "_shared_strings", None)
+    if archive is not None and path and strings is not None:
+        with archive.open(path) as source:
+            yield from fast_rows(
+                source,
+                strings,
+                getattr(workbook, "_date_formats", set()),
+                width,
+                formulas=formulas,
+            )
+        return
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()  # read every row, whatever the file claims its size is
+    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        yield number, list(cells)
