@@ -4,17 +4,26 @@ evidence alike."""
 from __future__ import annotations
 
 import base64
+import logging
 
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse
+from django.http import FileResponse, Http404
+
+logger = logging.getLogger(__name__)
 
 
 def evidence_download(file: FieldFile, name: str, sha256: str) -> FileResponse:
     """`file` as an attachment named `name`, never shown inline (it is what a partner
     uploaded), with its SHA-256 — the hash that went on the ledger — in a `Repr-Digest`
-    header (RFC 9530) for the reader to check what they received."""
+    header (RFC 9530) for the reader to check what they received. A file missing from
+    storage (restored from an older backup, removed by hand) is a 404, logged."""
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        logger.warning("Evidence file %s is missing from storage", file.name)
+        raise Http404("The file is missing.") from None
     response = FileResponse(
-        file.open("rb"),
+        handle,
         as_attachment=True,
         filename=name,
         content_type="application/octet-stream",

@@ -97,6 +97,22 @@ def _reference(column: int, row: int) -> str:
     return f"{get_column_letter(column + 1)}{row}" if 0 <= column < 16384 else f"?{row}"
 
 
+def _shared_formula(shared: dict[str, Any], group: str, formula: str, cell: str) -> str:
+    """A shared formula (SpreadsheetML writes its text in the first cell of the group
+    only) as it reads in `cell`: the first cell's text translated, as openpyxl does."""
+    from openpyxl.formula.translate import Translator, TranslatorError
+
+    first = shared.get(group)
+    if first is not None:
+        try:
+            return first.translate_formula(cell)
+        except TranslatorError:
+            return formula
+    if formula != "=":
+        shared[group] = Translator(formula, cell)
+    return formula
+
+
 def fast_rows(
     source: IO[bytes],
     strings: list[Any],
@@ -104,23 +120,30 @@ def fast_rows(
     width: int = 16384,
     *,
     formulas: bool = False,
+    epoch: datetime | None = None,
+    timedelta_styles: set[int] | frozenset[int] = frozenset(),
 ) -> Iterator[tuple[int, list[Any]]]:
     """Stream a worksheet's XML (SpreadsheetML `sheetData`) as (row number, values).
 
     Values are what openpyxl's read-only, data-only reader gives: shared and inline
     strings as text, numbers as int or float, booleans, a formula's saved result (never
-    the formula), error codes as text ("#VALUE!"), and a number in a date style as a
-    datetime. Only the first `width` columns are kept (empty cells right of them are
-    skipped, never padded to); a row with a filled cell right of them gets one more
-    value, a `Beyond` naming the first. A cell of more than 32,767 characters is a file
-    error. With `formulas`, a formula cell gives its formula as text ("=SUM(B2:B9)"),
-    as openpyxl's reader does when not data-only, and never its result. It uses expat
-    directly: about ten times faster than openpyxl's reader, in memory bounded by one
-    64 KB chunk of XML plus the rows it yields."""
+    the formula), error codes as text ("#VALUE!"), a number in a date style as a
+    datetime (in the workbook's date system, `epoch`: 1900 or 1904; a duration style
+    gives a timedelta) and an ISO 8601 date cell as a datetime. Only the first `width`
+    columns are kept (empty cells right of them are skipped, never padded to); a row
+    with a filled cell right of them gets one more value, a `Beyond` naming the first.
+    A cell of more than 32,767 characters is a file error. With `formulas`, a formula
+    cell gives its formula as text ("=SUM(B2:B9)"), as openpyxl's reader does when not
+    data-only (a shared formula translated to the cell, as openpyxl does), never its
+    result. It uses expat directly: about ten times faster than openpyxl's reader, in
+    memory bounded by one 64 KB chunk of XML plus the rows it yields."""
     from xml.parsers import expat
 
-    from openpyxl.utils.datetime import from_excel
+    from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel, from_ISO8601
 
+    if epoch is None:
+        epoch = WINDOWS_EPOCH
+    shared: dict[str, Any] = {}  # a shared formula's first cell (a Translator), by `si`
     done: list[tuple[int, list[Any]]] = []
     state: dict[str, Any] = {"row": 0, "cells": None, "col": -1, "type": "n", "style": 0}
     state["phonetic"] = False
@@ -147,11 +170,13 @@ def fast_rows(
             state["type"] = attrs.get("t", "n")
             state["style"] = _small_int(attrs.get("s"), 0)
             state["formula"] = False
+            state["shared"] = None
             state["chars"] = 0
             text.clear()
             formula.clear()
         elif tag == "f":
             state["formula"] = True
+            state["shared"] = attrs.get("si") if attrs.get("t") == "shared" else None
             collecting = formula if formulas else None
         elif tag in ("v", "t"):
             collecting = None if state["phonetic"] else text
@@ -182,6 +207,9 @@ def fast_rows(
             value: Any
             if formulas and state["formula"]:
                 value = "=" + "".join(formula)
+                group = state.get("shared")
+                if group is not None:
+                    value = _shared_formula(shared, group, value, cell_name())
             elif kind == "s":
                 try:
                     value = strings[int(raw)]
@@ -189,6 +217,11 @@ def fast_rows(
                     value = None
             elif kind in ("inlineStr", "str", "e"):
                 value = raw
+            elif kind == "d" and raw:
+                try:
+                    value = from_ISO8601(raw)
+                except ValueError:
+                    value = raw
             elif kind == "b":
                 value = raw.strip() in ("1", "true")
             elif raw == "":
@@ -200,7 +233,9 @@ def fast_rows(
                     value = raw
                 if state["style"] in date_styles and isinstance(value, int | float):
                     try:
-                        value = from_excel(value)
+                        value = from_excel(
+                            value, epoch, timedelta=state["style"] in timedelta_styles
+                        )
                     except (OverflowError, ValueError):
                         value = raw
             if column >= width:
@@ -267,6 +302,8 @@ def sheet_rows(
                 getattr(workbook, "_date_formats", set()),
                 width,
                 formulas=formulas,
+                epoch=getattr(workbook, "epoch", None),
+                timedelta_styles=getattr(workbook, "_timedelta_formats", set()),
             )
         return
     if hasattr(sheet, "reset_dimensions"):

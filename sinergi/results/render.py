@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.defaultfilters import floatformat, truncatechars
 from django.urls import reverse
 from django.utils.formats import get_format
@@ -35,11 +37,18 @@ _CONTEXT = Context(prec=60)
 _SEPARATORS: dict[str | None, str] = {}  # per language: get_format costs more than the rest
 
 
+@receiver(setting_changed)
+def _formats_changed(**kwargs: Any) -> None:
+    _SEPARATORS.clear()  # as Django clears its own format cache
+
+
 def _esc(value: Any) -> str:
     """`conditional_escape` without its lazy-string wrapper: safe strings as they are,
     anything else through `html.escape` (what Django's `escape` does)."""
     if isinstance(value, SafeData):
         return str(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
     return html.escape(str(value))
 
 

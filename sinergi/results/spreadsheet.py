@@ -835,7 +835,12 @@ def _rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
                 )
             with archive.open(path) as source:
                 yield from fast_rows(
-                    source, strings, getattr(workbook, "_date_formats", set()), width
+                    source,
+                    strings,
+                    getattr(workbook, "_date_formats", set()),
+                    width,
+                    epoch=getattr(workbook, "epoch", None),
+                    timedelta_styles=getattr(workbook, "_timedelta_formats", set()),
                 )
             return
         if hasattr(sheet, "reset_dimensions"):

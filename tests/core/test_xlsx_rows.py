@@ -10,8 +10,9 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from sinergi.core.xlsx import sheet_rows
+from sinergi.core.xlsx import fast_rows, sheet_rows
 
 cell = st.one_of(
     st.none(),
@@ -77,3 +78,43 @@ def test_formula_cells_are_their_text_and_never_computed():
         (2, ["=1+1", "=cmd|' /C calc'!A0"]),
         (3, [5, "ok"]),
     ]
+
+
+def sheet_xml(rows: str) -> bytes:
+    return (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{rows}</sheetData></worksheet>"
+    ).encode()
+
+
+def test_a_filled_down_shared_formula_reads_translated_to_each_cell():
+    """Excel writes a filled-down formula once, in its first cell, and marks the others
+    as sharing it; each reads as the formula moved to its own place (as openpyxl does)."""
+    rows = sheet_xml(
+        '<row r="1"><c r="A1"><f t="shared" ref="A1:A3" si="0">B1*2</f><v>2</v></c></row>'
+        '<row r="2"><c r="A2"><f t="shared" si="0"/><v>4</v></c></row>'
+        '<row r="3"><c r="A3"><f t="shared" si="0"/><v>6</v></c></row>'
+    )
+    assert list(fast_rows(io.BytesIO(rows), [], formulas=True)) == [
+        (1, ["=B1*2"]),
+        (2, ["=B2*2"]),
+        (3, ["=B3*2"]),
+    ]
+    # Without `formulas`, the results the spreadsheet program saved.
+    assert [c for _n, c in fast_rows(io.BytesIO(rows), [])] == [[2], [4], [6]]
+
+
+def test_an_iso_date_cell_reads_as_a_datetime():
+    rows = sheet_xml('<row r="1"><c r="A1" t="d"><v>2026-04-02T00:00:00</v></c></row>')
+    assert list(fast_rows(io.BytesIO(rows), [])) == [(1, [datetime(2026, 4, 2)])]
+
+
+def test_a_workbook_in_the_1904_date_system_gives_the_dates_it_shows():
+    book = Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    book.active.append(["value_date", datetime(2024, 5, 1)])
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    assert read(data, fast=True) == read(data, fast=False)
+    assert read(data, fast=True) == [(1, ["value_date", datetime(2024, 5, 1)])]

@@ -169,3 +169,11 @@ def test_given_the_api_then_the_file_follows_the_same_rules(monitored):
     assert body(Api(m.observer).get(url)) == REGISTER
     listed = Api(m.observer).get(Api.url(m, f"/values/{evidence.submission_id}")).json()
     assert listed["evidence"][0]["id"] == evidence.pk
+
+
+def test_given_a_file_missing_from_storage_then_404_not_a_server_error(monitored):
+    m = monitored
+    evidence = reported(m, approve=True)
+    evidence.file.storage.delete(evidence.file.name)
+    response = client_for(m.coordinator).get(page(m, evidence))
+    assert response.status_code == 404
