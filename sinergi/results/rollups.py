@@ -256,6 +256,7 @@ def shift_sdg(indicator: Indicator, status: IndicatorStatus) -> None:
     if not keys:
         return
     changes = {name: F(name) + value for name, value in delta.items() if value}
+    changes["revision"] = F("revision") + 1
     moved = SdgProgress.objects.filter(partnership_id=pid, target__in=keys).update(**changes)
     if moved != len(keys):
         refresh_sdg(pid)
