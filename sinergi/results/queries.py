@@ -580,16 +580,21 @@ def _dashboard_version_sql() -> str:
     return (
         f"SELECT (SELECT MAX({q('index')}) FROM {entry} WHERE {q('partnership_ref')} = %s),"  # noqa: S608
         f" (SELECT COUNT(*) FROM {indicator} WHERE {q('partnership_id')} = %s),"
-        f" (SELECT MAX({q('id')}) FROM {indicator} WHERE {q('partnership_id')} = %s),"
+        # MAX(id + 0): read through the partnership's index; a bare MAX(id) let
+        # PostgreSQL walk the primary key backwards past every later partnership's rows.
+        f" (SELECT MAX({q('id')} + 0) FROM {indicator} WHERE {q('partnership_id')} = %s),"
         f" (SELECT COUNT(*) FROM {status} WHERE {q('partnership_id')} = %s),"
         f" (SELECT MAX({q('updated_at')}) FROM {status} WHERE {q('partnership_id')} = %s),"
         f" (SELECT COUNT(*) FROM {sdg_rows_} WHERE {q('partnership_id')} = %s),"
-        f" (SELECT MAX({q('id')}) FROM {sdg_rows_} WHERE {q('partnership_id')} = %s),"
-        f" (SELECT MAX({q('updated_at')}) FROM {org} WHERE {q('id')} IN"
-        f" (SELECT {q('responsible_id')} FROM {indicator} WHERE {q('partnership_id')} = %s)),"
+        f" (SELECT MAX({q('id')} + 0) FROM {sdg_rows_} WHERE {q('partnership_id')} = %s),"
+        # One primary-key probe per responsible partner (a handful), never a scan of the
+        # whole organisation registry, which PostgreSQL chose for an IN (subquery).
+        f" (SELECT MAX((SELECT o.{q('updated_at')} FROM {org} o WHERE o.{q('id')} = r.rid))"
+        f" FROM (SELECT DISTINCT {q('responsible_id')} AS rid FROM {indicator}"
+        f" WHERE {q('partnership_id')} = %s) r),"
         f" (SELECT COUNT(*) FROM {submission} WHERE {q('partnership_id')} = %s"
         f" AND {q('period_id')} IN (SELECT * FROM ({{periods}}) AS p)),"
-        f" (SELECT MAX({q('id')}) FROM {submission} WHERE {q('partnership_id')} = %s"
+        f" (SELECT MAX({q('id')} + 0) FROM {submission} WHERE {q('partnership_id')} = %s"
         f" AND {q('period_id')} IN (SELECT * FROM ({{periods}}) AS p)),"
         f" (SELECT MAX({q('submitted_at')}) FROM {submission} WHERE {q('partnership_id')} = %s"
         f" AND {q('period_id')} IN (SELECT * FROM ({{periods}}) AS p)),"
