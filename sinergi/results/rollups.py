@@ -257,8 +257,11 @@ def shift_sdg(indicator: Indicator, status: IndicatorStatus) -> None:
         return
     changes = {name: F(name) + value for name, value in delta.items() if value}
     changes["revision"] = F("revision") + 1
-    moved = SdgProgress.objects.filter(partnership_id=pid, target__in=keys).update(**changes)
-    if moved != len(keys):
+    # A count that would go below zero means the rows drifted from the statuses (they
+    # never should): those rows are left alone and everything is rewritten instead.
+    enough = {f"{name}__gte": -value for name, value in delta.items() if value < 0}
+    rows = SdgProgress.objects.filter(partnership_id=pid, target__in=keys, **enough)
+    if rows.update(**changes) != len(keys):
         refresh_sdg(pid)
 
 

@@ -342,3 +342,12 @@ def test_given_a_missing_sdg_row_then_the_approval_rewrites_them_all(monitored):
     services.approve(actor=m.coordinator, submission=submitted(m, m.coverage, m.q2, "20"))
     assert "3.2" in {r[1] for r in sdg_rows(m.partnership)}
     assert sdg_rows(m.partnership) == rebuilt_sdg_rows(m.partnership)
+
+
+def test_given_sdg_rows_that_drifted_then_the_approval_rewrites_them_instead_of_failing(monitored):
+    m = monitored
+    services.approve(actor=m.coordinator, submission=submitted(m, m.coverage, m.q1, "76"))
+    # A count the approval would take below zero (rows out of step with the statuses).
+    SdgProgress.objects.filter(partnership=m.partnership, target="3.b").update(on_track=0)
+    services.approve(actor=m.coordinator, submission=submitted(m, m.coverage, m.q2, "20"))
+    assert sdg_rows(m.partnership) == rebuilt_sdg_rows(m.partnership)
