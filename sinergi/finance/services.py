@@ -28,12 +28,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from sinergi.access import policy
 from sinergi.access.policy import User
+from sinergi.core.bulk import update_by_pk
 from sinergi.core.errors import Conflict
 from sinergi.finance import rollups
 from sinergi.finance.models import (
@@ -66,8 +67,8 @@ from sinergi.finance.money import (
     parse_amount,
     quantize,
 )
+from sinergi.ledger.log import LedgerError, append_many, hold
 from sinergi.ledger.log import append as record
-from sinergi.ledger.log import append_many, hold
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Partnership, WorkPackage
 
@@ -1285,11 +1286,18 @@ def save_built(
 ) -> list[Transaction]:
     """Write validated transactions with their ledger entries and totals (caller's atomic).
 
-    Rows go in with `bulk_create`, their entries in one `append_many` batch; totals and
-    pledge deliveries are updated once per distinct key rather than once per row.
+    Rows go in with `bulk_create` (with the indices their entries will get), their
+    entries in one `append_many` batch; totals and pledge deliveries are updated once per
+    distinct key rather than once per row.
     """
     if not built:
         return []
+    # The entries' indices are known before the rows go in: the head stays locked until
+    # the caller commits, so the batch gets the next ones. Each row is written once,
+    # with its index, rather than inserted and then updated.
+    first = hold()
+    for offset, tx in enumerate(built):
+        tx.ledger_index = first + offset
     Transaction.objects.bulk_create(built, batch_size=2000)
     if built[0].pk is None:  # SQLite before RETURNING support, or an old backend
         raise RuntimeError("bulk_create did not return primary keys")
@@ -1297,25 +1305,10 @@ def save_built(
         ("finance.transaction.recorded", transaction_payload(tx), partnership, actor)
         for tx in built
     )
-    for tx, index in zip(built, indices, strict=True):
-        tx.ledger_index = index
-    _set_ledger_indices(built)
+    if indices != range(first, first + len(built)):
+        raise LedgerError("the ledger moved while its head was held")
     _add_totals(actor, built)
     return built
-
-
-def _set_ledger_indices(built: list[Transaction]) -> None:
-    """One plain UPDATE by primary key per row, sent as a batch: Django's bulk_update
-    builds a CASE expression per row and took most of a 100,000-row import's time."""
-    quote = connection.ops.quote_name
-    meta = Transaction._meta
-    sql = (
-        f"UPDATE {quote(meta.db_table)} "  # noqa: S608 (names from the model, not input)
-        f"SET {quote(meta.get_field('ledger_index').column)} = %s "
-        f"WHERE {quote(meta.pk.column)} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [(tx.ledger_index, tx.pk) for tx in built])
 
 
 def _add_totals(actor: User, built: list[Transaction]) -> None:
@@ -1382,17 +1375,7 @@ def _add_totals(actor: User, built: list[Transaction]) -> None:
             changed.append((row.amount, row.count, row.pk))
     Rollup.objects.bulk_create(added, batch_size=2000)
     if changed:
-        quote = connection.ops.quote_name
-        field = Rollup._meta.get_field("amount")
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {quote(Rollup._meta.db_table)} "  # noqa: S608 names from the model
-                f"SET {quote('amount')} = %s, {quote('count')} = %s WHERE {quote('id')} = %s",
-                [
-                    (field.get_db_prep_save(amount, connection), count, pk)
-                    for amount, count, pk in changed
-                ],
-            )
+        update_by_pk(Rollup, ["amount", "count"], [(pk, amount, n) for amount, n, pk in changed])
 
 
 # Old private names of the payload functions (public now for `sinergi finance check`).

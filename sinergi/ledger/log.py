@@ -130,13 +130,16 @@ _ENTRY_COLUMNS = ["index", "kind", "partnership_ref", "time", "body"]
 _NODE_COLUMNS = ["key", "hash"]
 
 
-def hold() -> None:
+def hold() -> int:
     """Take the log's head lock now, inside the caller's transaction, before locking any
     other row: writers that lock a row of their own and then append would otherwise take
-    the two locks in the opposite order to those that append first (a deadlock)."""
+    the two locks in the opposite order to those that append first (a deadlock).
+
+    Returns the log's size: the index the caller's next append will get, since no one
+    else appends until the caller's transaction ends."""
     if not connection.in_atomic_block:
         raise LedgerError("ledger.hold must run inside the caller's transaction")
-    _lock_head()
+    return _lock_head()[0]
 
 
 def _lock_head() -> tuple[int, list[bytes]]:
