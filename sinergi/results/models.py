@@ -625,9 +625,10 @@ class SdgProgress(models.Model):
     # Sum of the scored indicators' percent of target, each capped to 0-100.
     percent_sum = models.DecimalField(_("sum of percent"), max_digits=14, decimal_places=2)
     indicator_codes = models.JSONField(_("indicator codes"), default=list)
-    # Moves by one each time an approval updates the row in place (rollups.shift_sdg), so
-    # that the portfolio's cache key changes with it.
-    revision = models.PositiveBigIntegerField(_("revision"), default=0)
+    # The ledger index of the approval that last moved the row in place (rollups.shift_sdg;
+    # 0: none since it was written). Ledger indices only grow, so the portfolio's cache
+    # key reads the largest through the index.
+    revision = models.PositiveBigIntegerField(_("revision"), default=0, db_index=True)
 
     class Meta:
         verbose_name = _("SDG progress")

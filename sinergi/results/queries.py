@@ -663,15 +663,16 @@ def fresh_dashboard(partnership: Partnership, name: str, compute: Callable[[], T
 def portfolio_version(user: User) -> str:
     """A digest of what the portfolio shows `user`, in two queries: the partnerships
     they may see (ids), every partnership's latest update (titles, visibility), the SDG
-    rows (count and latest id: every roll-up rewrite inserts rows with new ids; the sum
-    of their revisions: an approval updates rows in place and moves their revision)."""
+    rows (count and latest id: every roll-up rewrite inserts rows with new ids; the
+    latest revision: an approval updates rows in place and stamps them with its ledger
+    index, which only grows)."""
     visible = list(policy.visible_partnerships(user).order_by("pk").values_list("pk", flat=True))
     q = connection.ops.quote_name
     sdg_table = q(SdgProgress._meta.db_table)
     partnership_table = q(Partnership._meta.db_table)
     found = _scalars(
         f"SELECT (SELECT COUNT(*) FROM {sdg_table}), (SELECT MAX({q('id')}) FROM {sdg_table}),"  # noqa: S608
-        f" (SELECT SUM({q('revision')}) FROM {sdg_table}),"
+        f" (SELECT MAX({q('revision')}) FROM {sdg_table}),"
         f" (SELECT COUNT(*) FROM {partnership_table}),"
         f" (SELECT MAX({q('updated_at')}) FROM {partnership_table})",
         [],

@@ -223,13 +223,14 @@ def _counts(prog: str, percent: Decimal | None) -> dict[str, Any]:
     }
 
 
-def shift_sdg(indicator: Indicator, status: IndicatorStatus) -> None:
+def shift_sdg(indicator: Indicator, status: IndicatorStatus, revision: int) -> None:
     """Move the partnership's SDG rows from what `status` said before to what it says now
     (`status` as returned by `refresh_indicator`): one UPDATE of the rows of the SDG
     targets and goals the indicator counts towards, instead of `refresh_sdg`'s rewrite of
     every row. The indicator's place in the framework is unchanged (an approval), so
     only its counts move. Falls back to `refresh_sdg` when the indicator had no status
-    row or a row it should count in is missing. Call inside the transaction, after the
+    row or a row it should count in is missing. The rows moved are stamped with
+    `revision`, the approval's ledger index. Call inside the transaction, after the
     ledger's `hold()` (as every results write does first)."""
     previous = getattr(status, "previous", None)
     pid = indicator.partnership_id
@@ -256,7 +257,7 @@ def shift_sdg(indicator: Indicator, status: IndicatorStatus) -> None:
     if not keys:
         return
     changes = {name: F(name) + value for name, value in delta.items() if value}
-    changes["revision"] = F("revision") + 1
+    changes["revision"] = revision
     # A count that would go below zero means the rows drifted from the statuses (they
     # never should): those rows are left alone and everything is rewritten instead.
     enough = {f"{name}__gte": -value for name, value in delta.items() if value < 0}

@@ -1205,7 +1205,8 @@ def approve(*, actor: User, submission: Submission, comment: str = "") -> Submis
             ]
         )
         indicator = submission.indicator
-        rollups.shift_sdg(indicator, rollups.refresh_indicator(indicator))
+        status = rollups.refresh_indicator(indicator)
+        rollups.shift_sdg(indicator, status, submission.ledger_index)
     return submission
 
 
