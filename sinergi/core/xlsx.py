@@ -286,15 +286,27 @@ UNCALCULATED = Uncalculated("")
 
 
 def sheet_rows(
-    workbook: Any, sheet: Any, width: int = 16384, *, formulas: bool = False
+    workbook: Any,
+    sheet: Any,
+    width: int = 16384,
+    *,
+    formulas: bool = False,
+    max_bytes: int | None = None,
 ) -> Iterator[tuple[int, list[Any]]]:
     """(row number, values) of `sheet` of a read-only openpyxl `workbook`: `fast_rows`
     over the sheet's XML when openpyxl tells where it is, else openpyxl's own reader
-    (values only; formulas as text with `formulas`, as `fast_rows` gives them)."""
+    (values only), kept to `width` columns the same way (a `Beyond` for a filled cell
+    right of them). `max_bytes`: a sheet whose XML is larger once unpacked is refused
+    (a file error) before a row is read."""
     archive = getattr(workbook, "_archive", None)
     path = getattr(sheet, "_worksheet_path", None)
     strings = getattr(sheet, "_shared_strings", None)
     if archive is not None and path and strings is not None:
+        if max_bytes is not None and archive.getinfo(path).file_size > max_bytes:
+            raise _cell_error(
+                _("The sheet is larger than %(mb)d MB once unpacked; split it.")
+                % {"mb": max_bytes // (1024 * 1024)}
+            )
         with archive.open(path) as source:
             yield from fast_rows(
                 source,
@@ -309,4 +321,9 @@ def sheet_rows(
     if hasattr(sheet, "reset_dimensions"):
         sheet.reset_dimensions()  # read every row, whatever the file claims its size is
     for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-        yield number, list(cells)
+        kept = list(cells[:width])
+        for index in range(width, len(cells)):
+            if not is_blank_value(cells[index]):
+                kept.append(Beyond(cell_text(cells[index]), _reference(index, number)))
+                break
+        yield number, kept

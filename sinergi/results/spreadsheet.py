@@ -49,11 +49,12 @@ from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
 from sinergi.core.spreadsheets import neutralise, prune_stash
-from sinergi.core.xlsx import (
-    MAX_CELL_CHARS,  # noqa: F401  (the importer's limit, for tests)
+from sinergi.core.xlsx import (  # noqa: F401  MAX_CELL_CHARS, fast_rows: used by the tests
+    MAX_CELL_CHARS,
     Beyond,
     Uncalculated,
     fast_rows,
+    sheet_rows,
 )
 from sinergi.core.xlsx import cell_text as _text
 from sinergi.core.xlsx import is_blank_value as _is_blank_value
@@ -818,44 +819,11 @@ class Plan:
 
 
 def _rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[Any]]]:
-    """(row number, cell values) of the data sheet, streamed: `fast_rows` when openpyxl's
-    read-only sheet tells where its XML is, else openpyxl's own (slower) row reader.
-    At most the template's columns are kept; a row with a filled cell right of them ends
+    """(row number, cell values) of the data sheet, streamed (`sinergi.core.xlsx`). At
+    most the template's columns are kept; a row with a filled cell right of them ends
     with a `Beyond` naming the first such cell."""
-    archive = getattr(workbook, "_archive", None)
-    path = getattr(sheet, "_worksheet_path", None)
-    strings = getattr(sheet, "_shared_strings", None)
-    width = len(COLUMNS)
     try:
-        if archive is not None and path and strings is not None:
-            if archive.getinfo(path).file_size > MAX_SHEET:
-                raise _too_large(
-                    _("The sheet is larger than %(mb)d MB once unpacked; split it.")
-                    % {"mb": MAX_SHEET // (1024 * 1024)}
-                )
-            with archive.open(path) as source:
-                yield from fast_rows(
-                    source,
-                    strings,
-                    getattr(workbook, "_date_formats", set()),
-                    width,
-                    epoch=getattr(workbook, "epoch", None),
-                    timedelta_styles=getattr(workbook, "_timedelta_formats", set()),
-                )
-            return
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()  # read every row, whatever the file claims its size is
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            kept = list(cells[:width])
-            for index in range(width, len(cells)):
-                if not _is_blank_value(cells[index]):
-                    from openpyxl.utils import get_column_letter
-
-                    kept.append(
-                        Beyond(_text(cells[index]), f"{get_column_letter(index + 1)}{number}")
-                    )
-                    break
-            yield number, kept
+        yield from sheet_rows(workbook, sheet, len(COLUMNS), max_bytes=MAX_SHEET)
     except ValidationError:
         raise
     except Exception:
