@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from sinergi.partners.models import Organisation, Person
@@ -149,6 +150,8 @@ class Report:
     first_values: Mapping[str, Any] | None = None
     sites: Sequence[Mapping[str, Any]] | None = None
     late_days: int = 0
+    # Evidence files attached by the person entering the value: file name → CSV text.
+    evidence: Mapping[str, str] | None = None
 
 
 @dataclass
@@ -278,6 +281,12 @@ class Seeder:
             values=first_values,
             sites=report.sites,
         )
+        for name, text in (report.evidence or {}).items():
+            services.attach_evidence(
+                actor=enterer,
+                submission=submission,
+                uploaded_file=SimpleUploadedFile(name, text.encode(), content_type="text/csv"),
+            )
         entered = at(period.end, 4)
         submitted = reviewed = None
         if report.outcome != "draft":
@@ -325,6 +334,16 @@ class Seeder:
         for label in labels:
             period = services.find_period(self.partnership, frequency, label)
             services.set_period_closed(actor=self.coordinator, period=period, closed=True)
+
+
+def sites_record(sites: Sequence[Mapping[str, Any]], what: str, total: int) -> str:
+    """A small CSV of the kind partners attach: the sites visited and the count, the
+    total spread over them (the first site takes what does not divide evenly)."""
+    share, rest = divmod(int(total), len(sites))
+    lines = [f"site,province,{what}"]
+    for n, site in enumerate(sites):
+        lines.append(f'"{site["name"]}",{site["subdivision"]},{share + (rest if n == 0 else 0)}')
+    return "\n".join(lines) + "\n"
 
 
 def at(day: dt.date, days: int) -> dt.datetime:
@@ -631,6 +650,11 @@ def seed_immunisation() -> None:
             keyed("province", split(total, EAST)),
             by="budi",
             sites=PUSKESMAS[: 1 + i % 3],
+            evidence={
+                f"installation-record-{quarters[i]}.csv": sites_record(
+                    PUSKESMAS[: 1 + i % 3], "refrigerators installed", total
+                )
+            },
             narrative="Solar direct-drive refrigerators were held at the port of Surabaya "
             "for customs clearance."
             if i in (4, 5)
@@ -803,6 +827,11 @@ def seed_textiles() -> None:
                 keyed("province", split(total, JAVA)),
                 by="lina",
                 sites=MILLS[: 1 + i % 3],
+                evidence={
+                    f"audit-summary-{quarters[i]}.csv": sites_record(
+                        MILLS[: 1 + i % 3], "audits completed", total
+                    )
+                },
             ),
         )
     # The current quarter's audits are being written up.

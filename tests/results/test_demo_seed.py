@@ -4,6 +4,8 @@ comes out mixed and one partner in each partnership is late; a second run adds n
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from decimal import Decimal
 from unittest import mock
@@ -19,6 +21,7 @@ from sinergi.ledger.models import Entry
 from sinergi.partnerships.models import Partnership
 from sinergi.results import demo, reminders, services
 from sinergi.results.models import (
+    Evidence,
     Indicator,
     IndicatorStatus,
     Measure,
@@ -81,6 +84,22 @@ def test_approved_values_are_on_the_ledger(loaded) -> None:
     for s in approved.select_related("indicator"):
         assert s.decided_by_id not in (s.created_by_id, s.submitted_by_id)
         assert s.decided_at >= s.submitted_at >= s.created_at
+
+
+def test_evidence_files_back_approved_values_and_their_hashes_are_on_the_ledger(loaded) -> None:
+    for slug in SLUGS:
+        files = Evidence.objects.filter(submission__partnership__slug=slug).select_related(
+            "submission"
+        )
+        assert files.count() >= 4, slug
+        for evidence in files:
+            with evidence.file.open("rb") as handle:
+                content = handle.read()
+            assert hashlib.sha256(content).hexdigest() == evidence.sha256
+            assert content.startswith(b"site,province,")
+            if evidence.submission.status == Status.APPROVED:
+                entry = Entry.objects.get(index=evidence.submission.ledger_index)
+                assert evidence.sha256 in json.loads(bytes(entry.body))["payload"]["evidence"]
 
 
 def test_progress_is_mixed_in_each_partnership(loaded) -> None:
