@@ -241,6 +241,75 @@ def check(base: str, endpoint: Endpoint, headers: dict[str, str]) -> None:
         raise RuntimeError(f"{endpoint.label}: the page does not look signed in")
 
 
+def first_reads(base: str, paths: list[str], headers: dict[str, str]) -> dict:
+    """Every path once, one request at a time, over one kept-alive connection: the first
+    read of each page, before the server has kept anything of it. Latency per request
+    (client side) and the server's answers; the pages it computes stay kept for the load
+    that follows, as after readers have been through a site."""
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base)
+    connection = HTTPConnection(where.hostname, where.port, timeout=30)
+    times, errors = [], 0
+    began = time.monotonic()
+    try:
+        for path in paths:
+            start = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            times.append((time.perf_counter() - start) * 1000)
+            errors += response.status != 200
+    finally:
+        connection.close()
+    times.sort()
+
+    def at(q: float) -> float:
+        return round(times[min(len(times) - 1, int(q * len(times)))], 1)
+
+    return {
+        "requests": len(times), "errors": errors, "seconds": round(time.monotonic() - began, 1),
+        "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": round(times[-1], 1),
+    }  # fmt: skip
+
+
+def first_read_pass(label: str, base: str, present: list[tuple[Endpoint, list[str], dict]]) -> dict:
+    """`first_reads` of every endpoint but the baseline, printed as it goes."""
+    found = {}
+    for endpoint, paths, headers in present:
+        if endpoint.kind == "baseline":
+            continue
+        f = found[endpoint.label] = first_reads(base, paths, headers)
+        print(
+            f"  [{label}] first reads, {endpoint.label:<30} {f['requests']:>5} pages in "
+            f"{f['seconds']} s: p50 {f['p50_ms']} ms  p99 {f['p99_ms']} ms  "
+            f"max {f['max_ms']} ms  errors {f['errors']}",
+            flush=True,
+        )
+    return found
+
+
+def first_reads_table(results: dict[str, dict]) -> list[str]:
+    """Markdown lines for the first reads of each database's run (none: no lines)."""
+    rows = [(label, name, f) for label, found in results.items()
+            for name, f in found.get("load", {}).get("first_reads", {}).items()]  # fmt: skip
+    if not rows:
+        return []
+    return [
+        "",
+        "First reads, before the load (every page once, one at a time; nothing kept yet):",
+        "",
+        "| Database | Endpoint | Pages | Seconds | p50 ms | p99 ms | max ms | Errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+        *(
+            f"| {label} | {name} | {f['requests']:,} | {f['seconds']} | {f['p50_ms']} | "
+            f"{f['p99_ms']} | {f['max_ms']} | {f['errors']} |"
+            for label, name, f in rows
+        ),
+    ]
+
+
 def wrk(url: str, headers: dict[str, str], connections: int, threads: int, seconds: int) -> dict:
     command = ["wrk", "-t", str(min(threads, connections)), "-c", str(connections)]
     command += ["-d", f"{seconds}s", "--timeout", "5s", "--latency", "-s", str(LUA_SCRIPT)]

@@ -7,6 +7,7 @@ SQLite. `SINERGI_ENV=production` switches on the hardened settings that
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -132,7 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the signed-in person with one raw query.
+    "sinergi.access.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -177,8 +179,31 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sinergi <noreply@sinergi.loc
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Computed pages, keyed by a version read from the database on every request, so
+    # never stale; shared by the server's processes (sinergi/core/stored.py).
+    "pages": {
+        "BACKEND": "sinergi.core.stored.PageCache",
+        "LOCATION": env_str("SINERGI_PAGES_DIR", str(DATA_DIR / "pages")),
+        "TIMEOUT": 2 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
+        # The database's address: two databases served from one data directory never
+        # share a page.
+        "KEY_PREFIX": hashlib.sha256(
+            repr(
+                sorted(
+                    (k, str(v))
+                    for k, v in DATABASES["default"].items()
+                    if k in ("ENGINE", "NAME", "HOST", "PORT")
+                )
+            ).encode()
+        ).hexdigest()[:12],
+    },
+}
 
+# Django's database sessions, read with one raw query (sinergi/access/sessions.py).
+SESSION_ENGINE = "sinergi.access.sessions"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

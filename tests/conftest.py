@@ -60,11 +60,12 @@ def _english_by_default() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
-    """Start every test with an empty cache: rolled-back tests reuse primary keys and ledger
-    indices, so a value cached under one test's key could match another's."""
-    from django.core.cache import cache
+    """Start every test with empty caches (in memory and the shared `pages` files):
+    rolled-back tests reuse primary keys and ledger indices, so a value kept under one
+    test's key could match another's."""
+    from sinergi.core import stored
 
-    cache.clear()
+    stored.clear()
     yield
 
 

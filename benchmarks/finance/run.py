@@ -147,6 +147,7 @@ def measure_load(label: str, env: dict[str, str], workdir: Path, args, db_pid: i
                 one = load.Endpoint(endpoint.label, endpoint.kind, path, endpoint.auth)
                 load.check(base, one, headers)
             present.append((endpoint, paths, headers))
+        first = load.first_read_pass(label, base, present) if args.first_reads else {}
         for connections in concurrencies:
             for endpoint, paths, headers in present:
                 run = (connections, args.threads)
@@ -176,6 +177,7 @@ def measure_load(label: str, env: dict[str, str], workdir: Path, args, db_pid: i
         load.stop_server(server)
     return {
         "results": results,
+        "first_reads": first,
         "missing": missing,
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
@@ -317,6 +319,7 @@ def report(results: dict[str, dict], facts: dict) -> str:
                 f"| {r['database']} | {r['endpoint']} | {r['connections']} | {r['rps']:,.0f} | "
                 f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {r['cpu_ms']:.2f}{db} |"
             )
+    lines += load.first_reads_table(results)
     imports = [
         (label, key, value)
         for label, found in results.items()
@@ -358,6 +361,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--import-rows", default="10000,100000", help="import sizes")
     parser.add_argument("--no-load", action="store_true", help="skip the server and wrk")
+    parser.add_argument(
+        "--first-reads",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="read every page once, one at a time, before the load (its first, cold read)",
+    )
     parser.add_argument("--no-import", action="store_true", help="skip the imports")
     parser.add_argument("--pg-port", type=int, default=54332)
     parser.add_argument("--keep", action="store_true", help="keep the databases")

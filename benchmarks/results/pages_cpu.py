@@ -28,8 +28,9 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.core.cache import cache
     from django.test import Client
+
+    from sinergi.core import stored
 
     # Not setup_test_environment(): its instrumented template rendering would be measured.
     settings.ALLOWED_HOSTS = ["testserver"]
@@ -49,7 +50,7 @@ def main() -> None:
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(20):
-            cache.clear()
+            stored.clear()
             client.get(url)
         profile.disable()
         pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
@@ -60,7 +61,7 @@ def main() -> None:
         assert client.get(url).status_code == 200, url
         cold = 0.0
         for _ in range(args.n):
-            cache.clear()
+            stored.clear()
             started = time.process_time()
             client.get(url)
             cold += time.process_time() - started

@@ -12,7 +12,9 @@ in a throwaway PostgreSQL 15 cluster on 127.0.0.1, made by `benchmarks/ledger/co
 Then:
 
 - `sinergi serve` (as `benchmarks/load.py` runs it: granian, 2 workers x 2 threads)
-  answers wrk at 1 and 32 connections, signed in as `bench` (staff, a coordinator of
+  first answers every page once, one request at a time (`--first-reads`: the first,
+  cold read of each dashboard, with nothing kept yet), then answers wrk at 1 and 32
+  connections, signed in as `bench` (staff, a coordinator of
   each partnership): the results dashboard of a partnership drawn at random for every
   request, the dashboard of the largest partnership, and the SDG portfolio page over
   all partnerships; server CPU per request from /proc;
@@ -102,6 +104,7 @@ def measure_load(label: str, env: dict[str, str], workdir: Path, args, db_pid: i
                 one = load.Endpoint(endpoint.label, endpoint.kind, path, endpoint.auth)
                 load.check(base, one, headers)
             present.append((endpoint, paths, headers))
+        first = load.first_read_pass(label, base, present) if args.first_reads else {}
         for connections in concurrencies:
             for endpoint, paths, headers in present:
                 run = (connections, args.threads)
@@ -131,6 +134,7 @@ def measure_load(label: str, env: dict[str, str], workdir: Path, args, db_pid: i
         load.stop_server(server)
     return {
         "results": results,
+        "first_reads": first,
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
     }
@@ -300,6 +304,7 @@ def report(results: dict[str, dict], facts: dict) -> str:
                 f"| {r['database']} | {r['endpoint']} | {r['connections']} | {r['rps']:,.0f} | "
                 f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {r['cpu_ms']:.2f}{db} |"
             )
+    lines += load.first_reads_table(results)
     lines += [
         "",
         "| Database | Aggregate (in process) | Sinergi p50 / max ms | DuckDB p50 / max ms "
@@ -373,6 +378,12 @@ def main() -> None:
     parser.add_argument("--approvals", type=int, default=200, help="values approved")
     parser.add_argument("--import-rows", default="10000,50000", help="import sizes")
     parser.add_argument("--no-load", action="store_true", help="skip the server and wrk")
+    parser.add_argument(
+        "--first-reads",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="read every page once, one at a time, before the load (its first, cold read)",
+    )
     parser.add_argument("--no-import", action="store_true", help="skip the imports")
     parser.add_argument("--no-duckdb", action="store_true", help="skip DuckDB")
     parser.add_argument("--pg-port", type=int, default=54333)

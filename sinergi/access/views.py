@@ -89,7 +89,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             if form is not None:
-                login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, person, backend="sinergi.access.backends.ModelBackend")
             messages.success(
                 request,
                 _("Welcome to %(organisation)s.") % {"organisation": invitation.organisation},

@@ -15,12 +15,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from sinergi.core import stored
 from sinergi.finance.models import (
     Approval,
     BudgetLine,
@@ -200,11 +200,7 @@ def fresh(partnership: Partnership, name: str, compute: Callable[[], T]) -> T:
     """
     key = f"finance:{name}:{partnership.pk}:{version(partnership)}:{get_language()}"
     key += f":{timezone.localdate().isoformat()}"
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, FRESH_SECONDS)
-    return found
+    return stored.reuse(key, compute, FRESH_SECONDS)
 
 
 def rollups(partnership: Partnership) -> list[Any]:

@@ -42,7 +42,6 @@ from decimal import Decimal
 from functools import cache, cached_property
 from typing import Any, TypeVar
 
-from django.core.cache import cache as django_cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, F, Min, Model, Prefetch, Q, Sum
@@ -54,6 +53,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sinergi.access import policy
 from sinergi.access.policy import User
+from sinergi.core import stored
 from sinergi.ledger.models import Entry
 from sinergi.partners.models import Organisation
 from sinergi.partnerships import sdg
@@ -161,14 +161,26 @@ def expected_periods(
     bounds = {f: _expected_bounds(f, partnership, today) for f in frequencies}
     if not bounds:
         return {}
-    wanted = Q()
+    params: list[Any] = [partnership.pk]
     for frequency, (start, _end) in bounds.items():
-        wanted |= Q(frequency=frequency, start=start)
-    stored = {
-        (p.frequency, p.start): p
-        for p in Period.objects.filter(wanted, partnership=partnership).order_by()
-    }
+        params += [frequency, connection.ops.adapt_datefield_value(start)]
+    # Raw SQL: every dashboard read (and its freshness check) runs this, and compiling
+    # the OR of ORM lookups cost more than the query.
+    rows = Period.objects.raw(_expected_periods_sql(len(bounds)), params)
+    stored = {(p.frequency, p.start): p for p in rows}
     return {f: expected_period(f, partnership, stored, today) for f in bounds}
+
+
+@cache
+def _expected_periods_sql(count: int) -> str:
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in Period._meta.concrete_fields)
+    wanted = " OR ".join([f"({q('frequency')} = %s AND {q('start')} = %s)"] * count)
+    # Table and column names come from the model, never from input.
+    return (
+        f"SELECT {columns} FROM {q(Period._meta.db_table)}"  # noqa: S608
+        f" WHERE {q('partnership_id')} = %s AND ({wanted})"
+    )
 
 
 def _expected_bounds(frequency: str, partnership: Partnership, today: date) -> tuple[date, date]:
@@ -618,11 +630,14 @@ def dashboard_version(partnership: Partnership, today: date | None = None) -> st
     pid = partnership.pk
     # Only the expected periods (one per frequency) show on the dashboard.
     expected = list(expected_periods(partnership, sorted(Frequency), today).values())
-    results = list(
-        Result.objects.filter(partnership=partnership)
-        .order_by("pk")
-        .values_list("pk", "parent_id", "type", "title", "position")
-    )
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {q('id')}, {q('parent_id')}, {q('type')}, {q('title')}, {q('position')}"  # noqa: S608
+            f" FROM {q(Result._meta.db_table)} WHERE {q('partnership_id')} = %s ORDER BY 1",
+            [pid],
+        )
+        results = cursor.fetchall()
     ids = [e.pk for e in expected if e.pk] or [0]
     marks = ", ".join(["%s"] * len(ids))
     inline = _dashboard_version_sql().replace("SELECT * FROM ({periods}) AS p", marks)
@@ -640,11 +655,7 @@ def dashboard_version(partnership: Partnership, today: date | None = None) -> st
 
 
 def _fresh(key: str, compute: Callable[[], T]) -> T:
-    found = django_cache.get(key)
-    if found is None:
-        found = compute()
-        django_cache.set(key, found, FRESH_SECONDS)
-    return found
+    return stored.reuse(key, compute, FRESH_SECONDS)
 
 
 def fresh_dashboard(partnership: Partnership, name: str, compute: Callable[[], T]) -> T:

@@ -8,11 +8,11 @@ import hashlib
 from datetime import date
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from sinergi.core import stored
 from sinergi.finance import services
 from tests.conftest import client_for
 
@@ -234,7 +234,7 @@ def test_the_overview_takes_a_bounded_number_of_queries_whatever_the_rows(
     record_some(funded)
     client = client_for(funded.observer)
     client.get(url(funded, "finance-overview"))
-    cache.clear()  # measure the figures being computed, not read back
+    stored.clear()  # measure the figures being computed, not read back
     with django_assert_max_num_queries(10) as few:
         client.get(url(funded, "finance-overview"))
     rows = [
@@ -250,7 +250,7 @@ def test_the_overview_takes_a_bounded_number_of_queries_whatever_the_rows(
         for n in range(120)
     ]
     services.record_transactions(actor=funded.ngo_admin, partnership=funded.partnership, rows=rows)
-    cache.clear()
+    stored.clear()
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url(funded, "finance-overview"))
     assert response.status_code == 200
@@ -278,7 +278,7 @@ def test_the_transaction_list_takes_a_bounded_number_of_queries_for_many_rows(
         for n in range(80)
     ]
     services.record_transactions(actor=funded.ngo_admin, partnership=funded.partnership, rows=rows)
-    cache.clear()
+    stored.clear()
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url(funded, "finance-transactions"))
     assert response.text.count('<tr id="tx-') == 50

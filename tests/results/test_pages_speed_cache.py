@@ -250,9 +250,9 @@ def test_given_many_indicators_when_the_dashboard_is_computed_then_queries_are_b
         )
     client = client_for(m.observer)
     client.get(url(m))
-    from django.core.cache import cache
+    from sinergi.core import stored
 
-    cache.clear()
+    stored.clear()
     with django_assert_max_num_queries(14):
         html = page(client, m)
     assert "Indicator 59" in html

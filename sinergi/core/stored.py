@@ -1,0 +1,89 @@
+"""Computed pages and figures, reused while the data they show has not changed.
+
+The finance overview, the results dashboard and their API twins are computed from many
+rows; a reader asking again gets the same answer, so the answer is kept. Callers put a
+*version* read from the database on this very request into the key (the partnership's
+latest ledger index, a digest of what the dashboard shows; see `finance.queries.fresh`
+and `results.queries.fresh_dashboard`). A write changes the version, and the first read
+after it commits computes afresh, so a kept answer is never stale: nothing needs
+invalidating, and no batch job has to run.
+
+Two levels:
+
+- the process's own memory (Django's `default` cache, in-process), for the repeat
+  reader of a busy page;
+- the `pages` cache: Django's file-based cache in `SINERGI_DATA_DIR/pages`, shared by
+  every process of the app server and kept over restarts, so a page computed once is
+  there for every worker (`PageCache` below).
+
+The keys also name the database (`KEY_PREFIX`, from its address), so two databases
+served from one data directory (a test run on SQLite, then on PostgreSQL) never share
+an answer. After restoring a database from a backup, empty the `pages` directory: a
+restored history can reach the same version again with other content.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import random
+import zlib
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
+
+T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+LOCAL_SECONDS = 600
+_UNREADABLE = (OSError, EOFError, ValueError, zlib.error, pickle.UnpicklingError)
+
+
+class PageCache(FileBasedCache):
+    """Django's file-based cache, culling now and then rather than on every write.
+
+    Django's version lists the whole directory on each `set` to decide whether to cull;
+    with thousands of pages that listing costs more than writing the page. Here one
+    write in `CHECK_EVERY` (at random, so every process takes its share) does it.
+    """
+
+    CHECK_EVERY = 200
+
+    def _cull(self) -> None:
+        if random.randrange(self.CHECK_EVERY) == 0:
+            super()._cull()
+
+
+def reuse(key: str, compute: Callable[[], T], seconds: int = LOCAL_SECONDS) -> T:
+    """`compute()`, or the answer kept under `key` (which must hold a current version).
+
+    Read from this process's memory, else from the shared `pages` cache, else computed
+    and kept in both. A shared cache that cannot be written (a full disk, a read-only
+    directory) costs only the reuse: the page is still served.
+    """
+    local = caches["default"]
+    found = local.get(key)
+    if found is not None:
+        return found
+    try:
+        found = caches["pages"].get(key)
+    except _UNREADABLE as exc:  # a directory that cannot be made, a garbled file
+        logger.warning("pages cache: cannot read %s: %s", key, exc)
+        found = None
+    if found is None:
+        found = compute()
+        try:
+            caches["pages"].set(key, found)
+        except OSError as exc:
+            logger.warning("pages cache: cannot keep %s: %s", key, exc)
+    local.set(key, found, seconds)
+    return found
+
+
+def clear() -> None:
+    """Empty both levels (tests start from nothing; after a database restore)."""
+    caches["default"].clear()
+    caches["pages"].clear()
