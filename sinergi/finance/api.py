@@ -14,16 +14,19 @@ sent in are strings (or whole numbers); a JSON float is refused with a field err
 # No `from __future__ import annotations` here: ninja's pagination decorator reads the
 # list operations' signatures (their `Query[...]` filters) outside this module.
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
+from ninja.renderers import JSONRenderer
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -971,27 +974,61 @@ def summary_body(partnership: Partnership) -> dict[str, Any]:
     "cash and in kind, each partner's pledges against deliveries, and spending by budget "
     "line, partner and month — all in the base currency, read from the maintained totals.",
 )
-def read_summary(request: HttpRequest, slug: str) -> dict[str, Any]:
+def read_summary(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = _partnership(request, slug)
-    # Reused until the partnership's next ledger entry: never stale (see queries.fresh).
-    return queries.fresh(partnership, "summary", lambda: summary_body(partnership))
+    return _reused_json(
+        request, partnership, "summary", SummaryOut, lambda: summary_body(partnership)
+    )
+
+
+def _reused_json(
+    request: HttpRequest,
+    partnership: Partnership,
+    name: str,
+    schema: type[Schema],
+    compute: Callable[[], Any],
+) -> HttpResponse:
+    """The JSON response of `schema` for `compute()`, encoded once per partnership version
+    and reused until the partnership's next ledger entry (every finance write makes one):
+    never stale (see `queries.fresh`). Validated and rendered as ninja does for a declared
+    response, so the bytes are the same; a repeat read skips both."""
+
+    def encode() -> bytes:
+        data = schema.model_validate(compute(), context={"request": request}).model_dump()
+        return _RENDERER.render(request, data, response_status=200)
+
+    return HttpResponse(
+        queries.fresh(partnership, f"json:{name}", encode), content_type=_JSON_CONTENT_TYPE
+    )
+
+
+_RENDERER = JSONRenderer()
+_JSON_CONTENT_TYPE = f"{JSONRenderer.media_type}; charset={settings.DEFAULT_CHARSET}"
 
 
 # ---------------------------------------------------------------- transactions
 
 
+class TransactionPage(Schema):
+    items: list[TransactionOut]
+    count: int
+
+
 @router.get(
     "/{slug}/finance/transactions",
-    response=list[TransactionOut],
+    response=TransactionPage,
     summary="List the transactions",
     description="Newest value date first. Filters: `type` (IATI code), `status`, "
     "`organisation` (provider, receiver or books), `budget_line` (0: none), "
-    "`date_from`, `date_to` (value dates, inclusive).",
+    "`date_from`, `date_to` (value dates, inclusive). Pages: `limit` (default "
+    f"{Pagination.Input.model_fields['limit'].default}) and `offset`.",
 )
-@paginate(Pagination)
 def list_transactions(
-    request: HttpRequest, slug: str, filters: Query[TransactionFilterIn]
-) -> object:
+    request: HttpRequest,
+    slug: str,
+    filters: Query[TransactionFilterIn],
+    page: Query[Pagination.Input],
+) -> HttpResponse:
     partnership = _partnership(request, slug)
     if filters.type and filters.type not in TransactionType.values:
         raise ValidationError({"type": [_("Choose an IATI transaction type.")]})
@@ -1005,33 +1042,19 @@ def list_transactions(
         date_from=filters.date_from,
         date_to=filters.date_to,
     )
-    return _TransactionRows(partnership, found)
+    key = hashlib.sha256(repr(found).encode()).hexdigest()[:32]
+    window = slice(page.offset, page.offset + page.limit)
 
+    def body() -> dict[str, Any]:
+        # The filter's count and the page's rows; each reused as before for the pages
+        # that share them (see queries.fresh).
+        rows = queries.transactions(partnership, found)
+        count = queries.fresh(partnership, f"tx-count:{key}", rows.count)
+        currency = partnership.base_currency
+        return {"items": [transaction_body(tx, currency) for tx in rows[window]], "count": count}
 
-class _TransactionRows:
-    """A transaction queryset that the paginator slices and counts, giving API bodies.
-
-    Pages and counts are reused until the partnership's next ledger entry (every finance
-    write makes one), so they are never stale; see `queries.fresh`."""
-
-    def __init__(self, partnership: Partnership, found: queries.TransactionFilter) -> None:
-        self.partnership = partnership
-        self.rows = queries.transactions(partnership, found)
-        self.key = hashlib.sha256(repr(found).encode()).hexdigest()[:32]
-
-    def count(self) -> int:
-        return queries.fresh(self.partnership, f"tx-count:{self.key}", self.rows.count)
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        def bodies() -> list[dict[str, Any]]:
-            currency = self.partnership.base_currency
-            return [transaction_body(tx, currency) for tx in self.rows[window]]
-
-        name = f"tx-page:{self.key}:{window.start}:{window.stop}"
-        return queries.fresh(self.partnership, name, bodies)
+    name = f"tx-page:{key}:{window.start}:{window.stop}"
+    return _reused_json(request, partnership, name, TransactionPage, body)
 
 
 @router.post(
