@@ -3,7 +3,9 @@
 The database is whatever DATABASE_URL says (SQLite by default, PostgreSQL in CI).
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("SINERGI_DATA_DIR", os.path.join(tempfile.gettempdir(), "sinergi-test"))
@@ -22,3 +24,13 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STATIC_ROOT = os.path.join(os.environ["SINERGI_DATA_DIR"], "static")
 os.makedirs(STATIC_ROOT, exist_ok=True)
+
+# The kept pages of this test run only: two runs on one machine (say SQLite here and
+# PostgreSQL in another clone) reuse primary keys and ledger indices, so a shared
+# directory could hand one run a page the other computed.
+_PAGES_DIR = tempfile.mkdtemp(prefix="sinergi-test-pages-")
+atexit.register(shutil.rmtree, _PAGES_DIR, ignore_errors=True)
+CACHES = {
+    **CACHES,  # noqa: F405
+    "pages": {**CACHES["pages"], "LOCATION": _PAGES_DIR},  # noqa: F405
+}
