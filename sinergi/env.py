@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -72,3 +73,23 @@ def write_once(path: Path, content: str) -> str:
     finally:
         temporary.unlink()
     return path.read_text()
+
+
+CODE_SUFFIXES = (".py", ".html", ".txt", ".mo", ".json", ".csv", ".xml")
+
+
+def code_fingerprint(root: Path) -> str:
+    """A short digest of the code under `root`: every source, template, catalogue and
+    data file's path, size and modification time. Another release (or an edited file)
+    gives another digest, so what the old code computed and kept is never reused."""
+    digest = hashlib.sha256()
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(CODE_SUFFIXES):
+                path = os.path.join(folder, name)
+                stat = os.stat(path)
+                digest.update(
+                    f"{os.path.relpath(path, root)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
+                )
+    return digest.hexdigest()[:12]

@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.env import env_bool, env_int, env_list, env_str, local_secret_key
+from sinergi.env import code_fingerprint, env_bool, env_int, env_list, env_str, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("SINERGI_DATA_DIR", str(BASE_DIR / "var")))
@@ -179,6 +179,15 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sinergi <noreply@sinergi.loc
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
+_PAGES_KEY_PREFIX = hashlib.sha256(
+    repr(
+        sorted(
+            (k, str(v))
+            for k, v in DATABASES["default"].items()
+            if k in ("ENGINE", "NAME", "HOST", "PORT")
+        )
+    ).encode()
+).hexdigest()[:12] + code_fingerprint(BASE_DIR / "sinergi")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Computed pages, keyed by a version read from the database on every request, so
@@ -188,17 +197,9 @@ CACHES = {
         "LOCATION": env_str("SINERGI_PAGES_DIR", str(DATA_DIR / "pages")),
         "TIMEOUT": 2 * 24 * 3600,
         "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
-        # The database's address: two databases served from one data directory never
-        # share a page.
-        "KEY_PREFIX": hashlib.sha256(
-            repr(
-                sorted(
-                    (k, str(v))
-                    for k, v in DATABASES["default"].items()
-                    if k in ("ENGINE", "NAME", "HOST", "PORT")
-                )
-            ).encode()
-        ).hexdigest()[:12],
+        # The database's address and the code: two databases served from one data
+        # directory never share a page, nor do two releases.
+        "KEY_PREFIX": _PAGES_KEY_PREFIX,
     },
 }
 

@@ -17,10 +17,10 @@ from django.utils import timezone
 
 
 @cache
-def _select_sql(vendor: str) -> str:
+def _select_sql(alias: str) -> str:
     from django.contrib.sessions.models import Session
 
-    q = connections[router.db_for_read(Session)].ops.quote_name
+    q = connections[alias].ops.quote_name
     # Table and column names come from the model, never from input.
     return (
         f"SELECT {q('session_data')} FROM {q(Session._meta.db_table)}"  # noqa: S608
@@ -39,10 +39,11 @@ class _Found:
 
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self) -> Any:
-        connection = connections[router.db_for_read(self.model)]
+        alias = router.db_for_read(self.model)
+        connection = connections[alias]
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
-            cursor.execute(_select_sql(connection.vendor), [self.session_key, now])
+            cursor.execute(_select_sql(alias), [self.session_key, now])
             row = cursor.fetchone()
         if row is None:
             self._session_key = None

@@ -16,18 +16,18 @@ Two levels:
   every process of the app server and kept over restarts, so a page computed once is
   there for every worker (`PageCache` below).
 
-The keys also name the database (`KEY_PREFIX`, from its address), so two databases
-served from one data directory (a test run on SQLite, then on PostgreSQL) never share
-an answer. After restoring a database from a backup, empty the `pages` directory: a
+The keys also name the database and the code (`KEY_PREFIX`: a digest of the
+database's address and of the installed code's files), so two databases served from one
+data directory never share an answer, and a new release never serves a page an older
+one rendered. After restoring a database from a backup, empty the `pages` directory: a
 restored history can reach the same version again with other content.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import pickle
 import random
-import zlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -39,7 +39,6 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 LOCAL_SECONDS = 600
-_UNREADABLE = (OSError, EOFError, ValueError, zlib.error, pickle.UnpicklingError)
 
 
 class PageCache(FileBasedCache):
@@ -57,12 +56,21 @@ class PageCache(FileBasedCache):
             super()._cull()
 
 
-def reuse(key: str, compute: Callable[[], T], seconds: int = LOCAL_SECONDS) -> T:
+def reuse(
+    key: str,
+    compute: Callable[[], T],
+    seconds: int = LOCAL_SECONDS,
+    shared_seconds: int | None = None,
+) -> T:
     """`compute()`, or the answer kept under `key` (which must hold a current version).
 
     Read from this process's memory, else from the shared `pages` cache, else computed
-    and kept in both. A shared cache that cannot be written (a full disk, a read-only
-    directory) costs only the reuse: the page is still served.
+    and kept in both: `seconds` in memory, `shared_seconds` (default: `seconds` too) in
+    the shared files. A version that covers everything the answer shows may keep it
+    long; one that does not (the finance version misses a partner's renaming) bounds
+    how long a rename can take to show. A shared cache that cannot be read or written (a
+    full disk, a read-only directory, a file left by older code) costs only the reuse:
+    the page is still served, and an unreadable file is removed.
     """
     local = caches["default"]
     found = local.get(key)
@@ -70,17 +78,23 @@ def reuse(key: str, compute: Callable[[], T], seconds: int = LOCAL_SECONDS) -> T
         return found
     try:
         found = caches["pages"].get(key)
-    except _UNREADABLE as exc:  # a directory that cannot be made, a garbled file
-        logger.warning("pages cache: cannot read %s: %s", key, exc)
+    except Exception as exc:  # any unreadable file, whatever it raises: compute afresh
+        logger.warning("pages cache: cannot read %s: %r", key, exc)
+        _forget(key)
         found = None
     if found is None:
         found = compute()
         try:
-            caches["pages"].set(key, found)
+            caches["pages"].set(key, found, shared_seconds or seconds)
         except OSError as exc:
             logger.warning("pages cache: cannot keep %s: %s", key, exc)
     local.set(key, found, seconds)
     return found
+
+
+def _forget(key: str) -> None:
+    with contextlib.suppress(OSError):
+        caches["pages"].delete(key)
 
 
 def clear() -> None:

@@ -987,19 +987,21 @@ def _reused_json(
     name: str,
     schema: type[Schema],
     compute: Callable[[], Any],
+    *,
+    keep: bool = True,
 ) -> HttpResponse:
     """The JSON response of `schema` for `compute()`, encoded once per partnership version
     and reused until the partnership's next ledger entry (every finance write makes one):
     never stale (see `queries.fresh`). Validated and rendered as ninja does for a declared
-    response, so the bytes are the same; a repeat read skips both."""
+    response, so the bytes are the same; a repeat read skips both. `keep=False`: encoded
+    afresh and not kept (an unusual request that would only fill the store)."""
 
     def encode() -> bytes:
         data = schema.model_validate(compute(), context={"request": request}).model_dump()
         return _RENDERER.render(request, data, response_status=200)
 
-    return HttpResponse(
-        queries.fresh(partnership, f"json:{name}", encode), content_type=_JSON_CONTENT_TYPE
-    )
+    content = queries.fresh(partnership, f"json:{name}", encode) if keep else encode()
+    return HttpResponse(content, content_type=_JSON_CONTENT_TYPE)
 
 
 _RENDERER = JSONRenderer()
@@ -1054,7 +1056,12 @@ def list_transactions(
         return {"items": [transaction_body(tx, currency) for tx in rows[window]], "count": count}
 
     name = f"tx-page:{key}:{window.start}:{window.stop}"
-    return _reused_json(request, partnership, name, TransactionPage, body)
+    # Pages of the usual sizes are kept; a huge one is computed for its one reader.
+    keep = page.limit <= KEEP_PAGE_LIMIT
+    return _reused_json(request, partnership, name, TransactionPage, body, keep=keep)
+
+
+KEEP_PAGE_LIMIT = 200
 
 
 @router.post(

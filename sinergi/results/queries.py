@@ -574,6 +574,7 @@ def dashboard(partnership: Partnership, user: User, today: date | None = None) -
 
 
 FRESH_SECONDS = 600
+SHARED_SECONDS = 24 * 3600
 
 
 def _scalars(sql: str, params: list[Any]) -> tuple[Any, ...]:
@@ -607,8 +608,10 @@ def _dashboard_version_sql() -> str:
         # The submissions' four figures in one pass over the partnership's rows in the
         # expected periods (four scalar subqueries read them four times).
         " s.*"
-        f" FROM (SELECT COUNT(*), MAX({q('id')} + 0), MAX({q('submitted_at')}),"
-        f" MAX({q('decided_at')}) FROM {submission} WHERE {q('partnership_id')} = %s"
+        f" FROM (SELECT COUNT(*) AS n, MAX({q('id')} + 0) AS last_id,"
+        f" MAX({q('submitted_at')}) AS last_submitted,"
+        f" MAX({q('decided_at')}) AS last_decided"
+        f" FROM {submission} WHERE {q('partnership_id')} = %s"
         f" AND {q('period_id')} IN (SELECT * FROM ({{periods}}) AS p)) AS s"
     )
 
@@ -653,7 +656,8 @@ def dashboard_version(partnership: Partnership, today: date | None = None) -> st
 
 
 def _fresh(key: str, compute: Callable[[], T]) -> T:
-    return stored.reuse(key, compute, FRESH_SECONDS)
+    # The digests cover everything the pages show, the date is in the key: kept a day.
+    return stored.reuse(key, compute, FRESH_SECONDS, shared_seconds=SHARED_SECONDS)
 
 
 def fresh_dashboard(partnership: Partnership, name: str, compute: Callable[[], T]) -> T:

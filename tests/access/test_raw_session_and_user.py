@@ -74,3 +74,19 @@ def test_a_password_change_signs_out_other_sessions():
     person.set_password("another-long-passphrase-2026")
     person.save()
     assert f">{person}</a>" not in client.get("/en/partnerships/").content.decode()
+
+
+def test_sessions_signed_in_through_djangos_backend_are_moved_over():
+    from sinergi.access.sessions_migration import DJANGO, SINERGI, rename_backend
+
+    person, other = PersonFactory(), PersonFactory()
+    old = client_for(None)
+    old.force_login(person, backend=DJANGO)
+    new = client_for(other)
+    # Before the move, Django signs the old session out: its backend is not configured.
+    assert f">{person}</a>" not in old.get("/en/partnerships/").content.decode()
+    old.force_login(person, backend=DJANGO)
+    assert rename_backend(Session, DJANGO, SINERGI) == 1
+    assert f">{person}</a>" in old.get("/en/partnerships/").content.decode()
+    assert f">{other}</a>" in new.get("/en/partnerships/").content.decode()
+    assert rename_backend(Session, DJANGO, SINERGI) == 0

@@ -125,3 +125,10 @@ def test_bounded(monkeypatch):
     for tab in range(memo.MAX_FRAGMENTS + 5):
         template.render(Context({"partnership": partnership, "tab": tab, "user": user}))
     assert 0 < len(memo._FRAGMENTS) <= memo.MAX_FRAGMENTS
+
+
+def test_a_key_that_cannot_be_hashed_renders_without_reuse():
+    template = engines["django"].engine.get_template("partnerships/_tabs.html")
+    context = {"partnership": PartnershipFactory(), "tab": ["a", "list"], "user": PersonFactory()}
+    assert "/partners/" in template.render(Context(context))
+    assert memo._FRAGMENTS == {}

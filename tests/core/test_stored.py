@@ -3,6 +3,8 @@ shared level that fails costs only the reuse."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from django.conf import settings
 from django.core.cache import caches
@@ -92,3 +94,48 @@ def test_culling_is_checked_on_some_writes_only(monkeypatch, draws):
     for n in range(len(draws)):
         shared.set(f"c:{n}", n)
     assert checked == [True]
+
+
+class Gone:
+    """Stands for a class a newer release removed: its pickles no longer load."""
+
+
+def test_a_kept_file_from_older_code_is_removed_and_computed_afresh(monkeypatch):
+    stored.reuse("k:old", Counter(Gone()))
+    caches["default"].clear()
+    monkeypatch.delattr(sys.modules[__name__], "Gone")  # unpickling now raises AttributeError
+    compute = Counter("recomputed")
+    assert stored.reuse("k:old", compute) == "recomputed"
+    assert compute.calls == 1
+    caches["default"].clear()
+    assert stored.reuse("k:old", Counter("not used")) == "recomputed"
+
+
+def _expiry(key: str) -> float:
+    import pickle
+
+    with open(caches["pages"]._key_to_file(key), "rb") as file:
+        return pickle.load(file)  # noqa: S301 - the file this test just wrote
+
+
+@pytest.mark.parametrize(("seconds", "shared", "expected"), [(60, None, 60), (60, 3600, 3600)])
+def test_the_shared_files_expire_as_asked(seconds, shared, expected):
+    import time
+
+    stored.reuse("k:t", Counter("x"), seconds, shared_seconds=shared)
+    assert abs(_expiry("k:t") - (time.time() + expected)) < 5
+
+
+def test_the_key_prefix_names_the_code(tmp_path):
+    from sinergi.env import code_fingerprint
+
+    (tmp_path / "views.py").write_text("A = 1\n")
+    (tmp_path / "notes.md").write_text("not code\n")
+    before = code_fingerprint(tmp_path)
+    (tmp_path / "notes.md").write_text("still not code, longer\n")
+    assert code_fingerprint(tmp_path) == before
+    (tmp_path / "page.html").write_text("<p>new</p>\n")
+    assert code_fingerprint(tmp_path) != before
+    assert settings.CACHES["pages"]["KEY_PREFIX"].endswith(
+        code_fingerprint(settings.BASE_DIR / "sinergi")
+    )

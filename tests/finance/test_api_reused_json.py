@@ -66,3 +66,19 @@ def test_bad_page_parameters_are_422(funded, params):
     response = api.get(api.url(funded, "/transactions"), params)
     assert response.status_code == 422
     assert response.json()["error"]["fields"]
+
+
+def test_a_huge_page_is_answered_but_not_kept(funded):
+    from django.core.cache import caches
+
+    from sinergi.finance.api import KEEP_PAGE_LIMIT
+
+    record(funded, value_date=date(2026, 3, 1))
+    api = Api(funded.observer)
+    url = api.url(funded, "/transactions")
+    shared = caches["pages"]
+    before = len(shared._list_cache_files())
+    assert ok(api.get(url, {"limit": KEEP_PAGE_LIMIT + 1}))["count"] == 1
+    assert len(shared._list_cache_files()) == before + 1  # the count only, not the page
+    assert ok(api.get(url, {"limit": KEEP_PAGE_LIMIT}))["count"] == 1
+    assert len(shared._list_cache_files()) == before + 2

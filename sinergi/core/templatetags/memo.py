@@ -64,7 +64,10 @@ class MemoNode(template.Node):
             get_script_prefix(),
             *(k.resolve(context) for k in self.keys),
         )
-        found = _FRAGMENTS.get(key)
+        try:
+            found = _FRAGMENTS.get(key)
+        except TypeError:  # a key value that cannot be hashed (a list): not reused
+            return self.nodelist.render(context)
         if found is None:
             found = mark_safe(self.nodelist.render(context))  # noqa: S308 - rendered by the template
             if len(_FRAGMENTS) >= MAX_FRAGMENTS:
