@@ -203,6 +203,10 @@ CACHES = {
     },
 }
 
+# The raw queries every request runs are prepared on PostgreSQL (sinergi/core/sql.py);
+# off for a transaction-mode pooler that cannot follow prepared statements.
+SINERGI_PREPARED_STATEMENTS = env_bool("SINERGI_PREPARED_STATEMENTS", default=True)
+
 # Django's database sessions, read with one raw query (sinergi/access/sessions.py).
 SESSION_ENGINE = "sinergi.access.sessions"
 SESSION_COOKIE_HTTPONLY = True

@@ -2,8 +2,9 @@
 
 `get_user` runs on every signed-in request (after the session). The ORM's
 `Person.objects.get(pk=…)` spends most of its time compiling the query; this is the same
-SELECT of the same columns, made once, turned into a `Person` by `Model.from_db` as the
-ORM would. Passwords, permissions and `authenticate` are Django's, unchanged.
+SELECT of the same columns, made once (prepared on PostgreSQL), turned into a `Person` by
+`Model.from_db` as the ORM would (`sinergi.core.sql.rows`). Passwords, permissions and
+`authenticate` are Django's, unchanged.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 from django.contrib.auth import backends, get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connections, router
+
+from sinergi.core import sql
 
 
 @cache
@@ -33,7 +36,8 @@ class ModelBackend(backends.ModelBackend):
         except ValidationError:
             return None
         alias = router.db_for_read(model)
-        found = next(
-            iter(model._default_manager.db_manager(alias).raw(_select_sql(alias), [pk])), None
-        )
-        return found if found is not None and self.user_can_authenticate(found) else None
+        found = next(sql.rows(model, connections[alias], _select_sql(alias), [pk]), None)
+        if found is None:
+            return None
+        person, _rest = found
+        return person if self.user_can_authenticate(person) else None

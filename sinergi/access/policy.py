@@ -15,9 +15,11 @@ from functools import cache
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from sinergi.core import sql
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import (
     MemberRole,
@@ -135,12 +137,17 @@ def _partnership_with_role(user: User, slug: str) -> Partnership | None:
     remembered on the user object beside the roles_of() cache and forgotten with it.
     """
     person_id = user.pk if user.is_authenticated and user.is_active else None
-    rows = Partnership.objects.raw(_partnership_with_role_sql(), [person_id, slug])
-    partnership = next(iter(rows), None)
-    if partnership is not None and person_id is not None:
+    found = next(
+        sql.rows(Partnership, connection, _partnership_with_role_sql(), [person_id, slug]), None
+    )
+    if found is None:
+        return None
+    partnership, (role,) = found
+    partnership.sinergi_role = role
+    if person_id is not None:
         if not hasattr(user, "_sinergi_role_of"):
             user._sinergi_role_of = {}
-        user._sinergi_role_of[partnership.pk] = partnership.sinergi_role
+        user._sinergi_role_of[partnership.pk] = role
     return partnership
 
 

@@ -2,7 +2,8 @@
 
 Every signed-in page reads its session first. Django's database store finds it through
 the ORM (`Session.objects.get(...)`), whose query compiling costs more than the query
-itself; this store runs the same SELECT as plain SQL and is otherwise Django's own
+itself; this store runs the same SELECT as plain SQL (prepared on PostgreSQL:
+`sinergi.core.sql`) and is otherwise Django's own
 (`SESSION_ENGINE = "sinergi.access.sessions"`): same table, same expiry, same writes.
 """
 
@@ -14,6 +15,8 @@ from typing import Any
 from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
+
+from sinergi.core import sql
 
 
 @cache
@@ -42,7 +45,7 @@ class SessionStore(db.SessionStore):
         alias = router.db_for_read(self.model)
         connection = connections[alias]
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
+        with sql.cursor(connection) as cursor:
             cursor.execute(_select_sql(alias), [self.session_key, now])
             row = cursor.fetchone()
         if row is None:

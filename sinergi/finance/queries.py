@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from sinergi.core import stored
+from sinergi.core import sql, stored
 from sinergi.finance.models import (
     Approval,
     BudgetLine,
@@ -185,7 +185,7 @@ def version(partnership: Partnership) -> int:
     write appends one in the same transaction, so a new version means new figures."""
     # Raw SQL: every finance page and API read runs this first; compiling the ORM
     # query cost more than the index look-up itself.
-    with connection.cursor() as cursor:
+    with sql.cursor(connection) as cursor:
         cursor.execute(_version_sql(), [partnership.pk])
         latest = cursor.fetchone()[0]
     return -1 if latest is None else latest
@@ -209,9 +209,14 @@ def fresh(partnership: Partnership, name: str, compute: Callable[[], T]) -> T:
     the first read after a write commits computes afresh. The version is read before
     computing, so a write that lands in between only causes one more computation.
     """
+    return stored.reuse(fresh_key(partnership, name), compute, FRESH_SECONDS)
+
+
+def fresh_key(partnership: Partnership, name: str) -> str:
+    """The key `fresh` keeps `name` under: the partnership's version now, the language
+    and the date."""
     key = f"finance:{name}:{partnership.pk}:{version(partnership)}:{get_language()}"
-    key += f":{timezone.localdate().isoformat()}"
-    return stored.reuse(key, compute, FRESH_SECONDS)
+    return key + f":{timezone.localdate().isoformat()}"
 
 
 def rollups(partnership: Partnership) -> list[Any]:

@@ -30,6 +30,7 @@ from sinergi.access import policy
 from sinergi.core.errors import Conflict
 from sinergi.core.files import evidence_download
 from sinergi.core.forms import apply_domain_errors
+from sinergi.core.pages import render_kept
 from sinergi.finance import charts, export, forms, queries, services
 from sinergi.finance.models import (
     PLEDGE_TRANSITIONS,
@@ -75,13 +76,18 @@ def _render(
     *,
     status: int = 200,
 ) -> HttpResponse:
-    base = {
+    base = _base(request, partnership, section)
+    return render(request, f"finance/{template}", {**base, **context}, status=status)
+
+
+def _base(request: HttpRequest, partnership: Partnership, section: str) -> dict[str, Any]:
+    """What every finance page shows besides its own content."""
+    return {
         "partnership": partnership,
         "section": section,
         "currency": partnership.base_currency,
         "can_manage": policy.can_manage_finance(request.user, partnership),
     }
-    return render(request, f"finance/{template}", {**base, **context}, status=status)
 
 
 def _attempt(
@@ -113,8 +119,14 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     The figures and charts are the same for every reader in one language, so they are
     rendered once per partnership version (see `queries.fresh`) and reused."""
     partnership = _partnership(request, slug)
-    body = queries.fresh(partnership, "overview", lambda: _overview_body(partnership))
-    return _render(request, "overview.html", partnership, "overview", {"body": body})
+    key = queries.fresh_key(partnership, "overview")
+    return render_kept(
+        request,
+        "finance/overview.html",
+        _base(request, partnership, "overview"),
+        {"body": (key, lambda: _overview_body(partnership))},
+        seconds=queries.FRESH_SECONDS,
+    )
 
 
 def _overview_body(partnership: Partnership) -> str:

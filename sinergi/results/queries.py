@@ -53,7 +53,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sinergi.access import policy
 from sinergi.access.policy import User
-from sinergi.core import stored
+from sinergi.core import sql, stored
 from sinergi.ledger.models import Entry
 from sinergi.partners.models import Organisation
 from sinergi.partnerships import sdg
@@ -166,8 +166,8 @@ def expected_periods(
         params += [frequency, connection.ops.adapt_datefield_value(start)]
     # Raw SQL: every dashboard read (and its freshness check) runs this, and compiling
     # the OR of ORM lookups cost more than the query.
-    rows = Period.objects.raw(_expected_periods_sql(len(bounds)), params)
-    stored = {(p.frequency, p.start): p for p in rows}
+    rows = sql.rows(Period, connection, _expected_periods_sql(len(bounds)), params)
+    stored = {(p.frequency, p.start): p for p, _rest in rows}
     return {f: expected_period(f, partnership, stored, today) for f in bounds}
 
 
@@ -577,9 +577,9 @@ FRESH_SECONDS = 600
 SHARED_SECONDS = 24 * 3600
 
 
-def _scalars(sql: str, params: list[Any]) -> tuple[Any, ...]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+def _scalars(query: str, params: list[Any]) -> tuple[Any, ...]:
+    with sql.cursor(connection) as cursor:
+        cursor.execute(query, params)
         return tuple(cursor.fetchone())
 
 
@@ -632,7 +632,7 @@ def dashboard_version(partnership: Partnership, today: date | None = None) -> st
     # Only the expected periods (one per frequency) show on the dashboard.
     expected = list(expected_periods(partnership, sorted(Frequency), today).values())
     q = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    with sql.cursor(connection) as cursor:
         cursor.execute(
             f"SELECT {q('id')}, {q('parent_id')}, {q('type')}, {q('title')}, {q('position')}"  # noqa: S608
             f" FROM {q(Result._meta.db_table)} WHERE {q('partnership_id')} = %s ORDER BY 1",
@@ -660,17 +660,21 @@ def _fresh(key: str, compute: Callable[[], T]) -> T:
     return stored.reuse(key, compute, FRESH_SECONDS, shared_seconds=SHARED_SECONDS)
 
 
-def fresh_dashboard(partnership: Partnership, name: str, compute: Callable[[], T]) -> T:
-    """`compute()`, reused while nothing the dashboard shows has changed.
-
-    Keyed by the partnership, `name`, the language, today's date and
-    `dashboard_version` (read from the database, so right on every app server): the
-    first read after a write commits computes afresh, never a stale page. The version is
-    read before computing, so a write landing in between costs one more computation."""
+def dashboard_key(partnership: Partnership, name: str) -> str:
+    """The key of what the dashboard shows now: the partnership, `name`, the language,
+    today's date and `dashboard_version` (read from the database, so right on every app
+    server). The first read after a write commits gets a new key, never a stale page."""
     today = timezone.localdate()
     version = dashboard_version(partnership, today)
-    key = f"results:{name}:{partnership.pk}:{get_language()}:{today.isoformat()}:{version}"
-    return _fresh(key, compute)
+    return f"results:{name}:{partnership.pk}:{get_language()}:{today.isoformat()}:{version}"
+
+
+def fresh_dashboard(partnership: Partnership, name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, reused while nothing the dashboard shows has changed (`dashboard_key`).
+
+    The version is read before computing, so a write landing in between costs one more
+    computation."""
+    return _fresh(dashboard_key(partnership, name), compute)
 
 
 def portfolio_version(user: User) -> str:

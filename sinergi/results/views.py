@@ -8,7 +8,7 @@ land on the form's fields. A form with an error writes nothing (one transaction)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -20,7 +20,6 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,6 +27,7 @@ from sinergi.access import policy
 from sinergi.core.errors import Conflict
 from sinergi.core.files import evidence_download
 from sinergi.core.forms import apply_domain_errors
+from sinergi.core.pages import Part, render_kept
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Partnership
 from sinergi.results import forms, queries, services
@@ -73,7 +73,10 @@ def _render(
     context: dict[str, Any],
     *,
     status: int = 200,
+    parts: Mapping[str, Part] | None = None,
 ) -> HttpResponse:
+    """The page; with `parts` (computed from many rows, each under a versioned key),
+    kept whole for every reader who sees the same (`sinergi.core.pages`)."""
     user = request.user
     base = {
         "partnership": partnership,
@@ -82,6 +85,15 @@ def _render(
         "can_approve": policy.can_approve_results(user, partnership),
         "can_report": policy.reporting_organisations(user, partnership) != set(),
     }
+    if parts is not None:
+        return render_kept(
+            request,
+            f"results/{template}",
+            {**base, **context},
+            parts,
+            seconds=queries.FRESH_SECONDS,
+            shared_seconds=queries.SHARED_SECONDS,
+        )
     return render(request, f"results/{template}", {**base, **context}, status=status)
 
 
@@ -133,12 +145,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
     # The same for every reader (approved figures only) but for the set-up link.
     name = "dashboard:manage" if can_manage else "dashboard"
+    key = queries.dashboard_key(partnership, name)
     return _render(
-        request,
-        "dashboard.html",
-        partnership,
-        "dashboard",
-        {"body": mark_safe(queries.fresh_dashboard(partnership, name, body))},  # noqa: S308
+        request, "dashboard.html", partnership, "dashboard", {}, parts={"body": (key, body)}
     )
 
 

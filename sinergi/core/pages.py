@@ -1,0 +1,131 @@
+"""Whole pages kept while nothing they show has changed: `render_kept`.
+
+The finance overview and the results dashboard keep their computed body under a
+version read from the database on every request (`sinergi.core.stored`). Around that
+body each request still rendered the page: the layout, the tabs, the heading. On a busy
+dashboard that frame cost as much CPU as everything else in the request. `render_kept`
+keeps the whole page instead, rendered once for every reader who would see the same
+text, and fills in the two things that differ between them on the way out:
+
+- the CSRF token (`{% csrf_token %}` and `{{ csrf_token }}` render a placeholder, which
+  is replaced by this request's masked token: the reader's cookie is set and renewed
+  exactly as when the page is rendered);
+- the reader's name in the navigation bar (`{{ reader_name|default:user }}` in
+  `base.html`).
+
+The page's key holds the template, the language, the path, whether the reader is signed
+in and staff, every value of the context (a model row by all its columns) and, for each
+part computed from many rows, that part's versioned key. A value of another kind, a
+query string, an htmx request or a message waiting to be shown, and the page is rendered
+as usual. The permission check stays in the view, before `render_kept`, on every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from sinergi.core import stored
+
+Part = tuple[str, Callable[[], str]]
+
+_PLAIN = (bool, int, str, Decimal, date, datetime)
+
+
+def _hole(name: str) -> str:
+    """A placeholder nobody can type by chance or on purpose: derived from SECRET_KEY,
+    the same in every process (pages are shared between them), letters and digits only
+    (HTML escaping leaves it as it is)."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"sinergi-page-hole:{name}".encode(), "sha256")
+    return "h" + digest.hexdigest()[:40]
+
+
+def _fingerprint(context: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """Every value of `context`, or None if one is of a kind we cannot tell apart."""
+    found: list[Any] = []
+    for name in sorted(context):
+        value = context[name]
+        if value is None or isinstance(value, _PLAIN):
+            found.append((name, value))
+        elif isinstance(value, Model):
+            meta = value._meta
+            row = tuple(getattr(value, field.attname) for field in meta.concrete_fields)
+            found.append((name, meta.label, row))
+        else:
+            return None
+    return tuple(found)
+
+
+def _keepable(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD") or request.META.get("QUERY_STRING"):
+        return False
+    if request.headers.get("HX-Request"):
+        return False
+    waiting = getattr(request, "_messages", None)
+    return waiting is None or len(waiting) == 0
+
+
+def render_kept(
+    request: HttpRequest,
+    template_name: str,
+    context: dict[str, Any],
+    parts: Mapping[str, Part],
+    *,
+    seconds: int = stored.LOCAL_SECONDS,
+    shared_seconds: int | None = None,
+) -> HttpResponse:
+    """`render(request, template_name, context)` with `parts` added, kept whole.
+
+    `parts` maps a context name to `(key, compute)`: `key` must hold a version that
+    covers everything `compute()` shows (as for `stored.reuse`, which keeps the part
+    itself too). The other values of `context` must be all the page shows besides the
+    layout: plain values and model rows (compared by all their columns; a row's related
+    rows are not, so show them through a part).
+    """
+
+    def with_parts() -> dict[str, Any]:
+        found = dict(context)
+        for name, (key, compute) in parts.items():
+            found[name] = mark_safe(stored.reuse(key, compute, seconds, shared_seconds))  # noqa: S308
+        return found
+
+    fingerprint = _fingerprint(context)
+    if fingerprint is None or not _keepable(request):
+        return render(request, template_name, with_parts())
+    user = request.user
+    state = (
+        template_name,
+        get_language(),
+        request.path,
+        user.is_authenticated,
+        user.is_staff,
+        fingerprint,
+        tuple(sorted((name, key) for name, (key, _compute) in parts.items())),
+    )
+    key = "page:" + hashlib.sha256(repr(state).encode()).hexdigest()
+    csrf_hole, name_hole = _hole("csrf"), _hole("name")
+
+    def compute() -> bytes:
+        page = {**with_parts(), "csrf_token": csrf_hole, "reader_name": name_hole}
+        return render_to_string(template_name, page, request).encode()
+
+    content = stored.reuse(key, compute, seconds, shared_seconds)
+    # The token first: a reader's name that spells the token's placeholder stays text.
+    content = content.replace(csrf_hole.encode(), get_token(request).encode())
+    name = escape(str(user)) if user.is_authenticated else ""
+    content = content.replace(name_hole.encode(), name.encode())
+    return HttpResponse(content)

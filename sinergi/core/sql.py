@@ -1,0 +1,114 @@
+"""The few raw queries every request runs: prepared on PostgreSQL, rows made cheaply.
+
+A signed-in page reads its session, the person, the partnership with the reader's role
+and, on the kept pages, a version; each is one short SELECT. Django sends them as text
+with the values in (psycopg's client-side binding), so PostgreSQL parses and plans each
+one afresh, and `Model.objects.raw()` works out its columns again for every query. Here:
+
+- `cursor(connection)` is Django's cursor (same connection, transaction, error mapping,
+  query logging) whose statements psycopg binds on the server and prepares on their
+  first run, so PostgreSQL plans each of these queries once per connection rather than
+  once per request. `SINERGI_PREPARED_STATEMENTS=0` turns that off (for a
+  transaction-mode pooler that cannot follow prepared statements, such as PgBouncer
+  before 1.21). SQLite keeps its own statement cache; there it is Django's cursor
+  unchanged.
+- `rows(model, sql, params)` turns rows whose first columns are the model's concrete
+  fields, in order, into instances with `Model.from_db`, as the ORM does; columns after
+  those come back beside each instance.
+
+Only for queries written here with `%s` placeholders; the ORM's own queries keep Django's
+binding (some of them rely on values written into the SQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import cache
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
+
+
+def cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
+    """Django's cursor on `connection`; on PostgreSQL, one that prepares its statements."""
+    wrapper = connection.cursor()
+    if connection.vendor == "postgresql" and settings.SINERGI_PREPARED_STATEMENTS:
+        psycopg_connection = connection.connection
+        if psycopg_connection.prepare_threshold is None:
+            # Django's default: nothing is ever prepared. A threshold no statement
+            # reaches keeps psycopg from preparing on its own; these ask for it.
+            psycopg_connection.prepare_threshold = NEVER_BY_COUNT
+        client_side = wrapper.cursor
+        wrapper.cursor = _preparing_cursor()(psycopg_connection)
+        client_side.close()
+    return wrapper
+
+
+NEVER_BY_COUNT = 2**62
+
+
+@cache
+def _preparing_cursor() -> type:
+    import psycopg
+
+    class PreparingCursor(psycopg.Cursor):
+        """psycopg's server-binding cursor, preparing every statement on its first run.
+
+        Django turns psycopg's preparing off for the whole connection
+        (`prepare_threshold` None: transaction-mode poolers older than PgBouncer 1.21
+        cannot follow prepared statements), and Django's own cursors bind on the client,
+        which never prepares; these statements ask for it themselves. psycopg keeps the
+        connection's latest 100 and prepares again after the connection is reset.
+        """
+
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            kwargs.setdefault("prepare", True)
+            return super().execute(query, params, **kwargs)
+
+    return PreparingCursor
+
+
+def rows(
+    model: type[M], connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]
+) -> Iterator[tuple[M, tuple[Any, ...]]]:
+    """(instance, the columns after the model's) for each row of `sql`."""
+    names, converters = _columns(model, connection)
+    width = len(names)
+    with cursor(connection) as found:
+        found.execute(sql, params)
+        result = found.fetchall()
+    for row in result:
+        values = list(row[:width])
+        for index, convert, column in converters:
+            values[index] = convert(values[index], column, connection)
+        yield model.from_db(connection.alias, names, values), tuple(row[width:])
+
+
+_COLUMNS: dict[tuple[type[Model], str], tuple[list[str], list[tuple[int, Any, Any]]]] = {}
+
+
+def _columns(
+    model: type[Model], connection: BaseDatabaseWrapper
+) -> tuple[list[str], list[tuple[int, Any, Any]]]:
+    """The model's field names and the value converters the ORM would apply to them.
+
+    Made once per model and database: the converters depend on the field and the
+    database's kind only."""
+    key = (model, connection.alias)
+    found = _COLUMNS.get(key)
+    if found is None:
+        fields = model._meta.concrete_fields
+        converters = []
+        for index, field in enumerate(fields):
+            column = field.get_col(model._meta.db_table)
+            for convert in connection.ops.get_db_converters(column) + field.get_db_converters(
+                connection
+            ):
+                converters.append((index, convert, column))
+        found = _COLUMNS[key] = ([field.attname for field in fields], converters)
+    return found
