@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, timedelta
+from functools import cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -16,6 +17,7 @@ from sinergi.access import policy
 from sinergi.access.models import ApiToken, Invitation, hash_secret, new_secret
 from sinergi.access.policy import Action
 from sinergi.access.tasks import send_email
+from sinergi.core import sql
 from sinergi.ledger.log import append as record
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import MemberRole, Membership, Partnership
@@ -57,21 +59,11 @@ def person_for_token(secret: str) -> Person | None:
     if not secret.startswith("sng_") or len(secret) > 100:
         return None
     # Every API request runs this: one raw query (the person with its token's id and last
-    # use) costs a third of what the ORM spends compiling the equivalent select_related.
-    person_table = Person._meta.db_table
-    token_table = ApiToken._meta.db_table
-    found = list(
-        Person.objects.raw(
-            f"SELECT p.*, t.id AS token_id, t.last_used_at AS token_last_used "  # noqa: S608
-            f"FROM {person_table} p JOIN {token_table} t ON t.person_id = p.id "
-            "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND p.is_active",
-            [hash_secret(secret)],
-        )
-    )
-    if not found:
+    # use, prepared on PostgreSQL) costs a fraction of the ORM's select_related.
+    found = next(sql.rows(Person, connection, _token_sql(), [hash_secret(secret)]), None)
+    if found is None:
         return None
-    person = found[0]
-    last_used = person.token_last_used
+    person, (token_id, last_used) = found
     if isinstance(last_used, str):  # SQLite hands back the text of an extra column
         last_used = parse_datetime(last_used)
     if last_used is not None and timezone.is_naive(last_used):
@@ -79,8 +71,21 @@ def person_for_token(secret: str) -> Person | None:
     moment = now()
     if last_used is None or moment - last_used > timedelta(minutes=5):
         # Written at most every few minutes so that reads stay reads.
-        ApiToken.objects.filter(pk=person.token_id).update(last_used_at=moment)
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=moment)
     return person
+
+
+@cache
+def _token_sql() -> str:
+    q = connection.ops.quote_name
+    columns = ", ".join(f"p.{q(f.column)}" for f in Person._meta.concrete_fields)
+    # Table and column names come from the models, never from input.
+    return (
+        f"SELECT {columns}, t.{q('id')}, t.{q('last_used_at')}"  # noqa: S608
+        f" FROM {q(Person._meta.db_table)} p JOIN {q(ApiToken._meta.db_table)} t"
+        f" ON t.{q('person_id')} = p.{q('id')}"
+        f" WHERE t.{q('key_hash')} = %s AND t.{q('revoked_at')} IS NULL AND p.{q('is_active')}"
+    )
 
 
 def invite_person(

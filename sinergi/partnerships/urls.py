@@ -20,6 +20,9 @@ urlpatterns = [
         views.participation_remove,
         name="participation-remove",
     ),
+    # The busiest pages first: Django tries the patterns in order.
+    path("<slug:slug>/finance/", include("sinergi.finance.urls")),
+    path("<slug:slug>/results/", include("sinergi.results.urls")),
     # Partnership design: one package per part, each with its own pages.
     path("<slug:slug>/", include("sinergi.partnerships.goals.urls")),
     path("<slug:slug>/", include("sinergi.partnerships.expectations.urls")),
@@ -28,8 +31,6 @@ urlpatterns = [
     path("<slug:slug>/", include("sinergi.partnerships.lifecycle.urls")),
     path("<slug:slug>/", include("sinergi.partnerships.needs.urls")),
     path("<slug:slug>/", include("sinergi.partners.matching.urls")),
-    path("<slug:slug>/finance/", include("sinergi.finance.urls")),
-    path("<slug:slug>/results/", include("sinergi.results.urls")),
     path("<slug:slug>/members/", views.partnership_members, name="partnership-members"),
     path("<slug:slug>/members/<int:pk>/role/", views.membership_role, name="membership-role"),
     path("<slug:slug>/members/<int:pk>/remove/", views.membership_remove, name="membership-remove"),
