@@ -7,29 +7,31 @@ dashboard that frame cost as much CPU as everything else in the request. `render
 keeps the whole page instead, rendered once for every reader who would see the same
 text, and fills in the two things that differ between them on the way out:
 
-- the CSRF token (`{% csrf_token %}` and `{{ csrf_token }}` render a placeholder, which
-  is replaced by this request's masked token: the reader's cookie is set and renewed
-  exactly as when the page is rendered);
+- the CSRF token (`{% csrf_token %}` and `{{ csrf_token }}` render a placeholder, random
+  for each kept page and kept with it, which is replaced by this request's masked token:
+  the reader's cookie is set and renewed exactly as when the page is rendered);
 - the reader's name in the navigation bar (`{{ reader_name|default:user }}` in
   `base.html`).
 
 The page's key holds the template, the language, the path, whether the reader is signed
-in and staff, every value of the context (a model row by all its columns) and, for each
-part computed from many rows, that part's versioned key. A value of another kind, a
-query string, an htmx request or a message waiting to be shown, and the page is rendered
-as usual. The permission check stays in the view, before `render_kept`, on every request.
+in and staff, every value of the context (a model row by all its columns), for each
+part computed from many rows that part's versioned key, and the static files' manifest.
+A value of another kind, a query string, an htmx request or a message waiting to be
+shown, and the page is rendered as usual. The permission check stays in the view,
+before `render_kept`, on every request.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
+import secrets
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -46,12 +48,21 @@ Part = tuple[str, Callable[[], str]]
 _PLAIN = (bool, int, str, Decimal, date, datetime)
 
 
-def _hole(name: str) -> str:
-    """A placeholder nobody can type by chance or on purpose: derived from SECRET_KEY,
-    the same in every process (pages are shared between them), letters and digits only
-    (HTML escaping leaves it as it is)."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"sinergi-page-hole:{name}".encode(), "sha256")
-    return "h" + digest.hexdigest()[:40]
+HOLE_PREFIX = "sinergi-hole-"
+
+
+def _hole() -> str:
+    """A placeholder nobody can type on purpose: random, made afresh for every kept page
+    and kept with it (never shown to anyone), letters, digits and hyphens only (HTML
+    escaping leaves it as it is)."""
+    return HOLE_PREFIX + secrets.token_hex(16)
+
+
+@cache
+def _static_version() -> str:
+    """The collected static files' manifest digest: the layout links hashed file names,
+    so a release that changes only a stylesheet or a script still keys new pages."""
+    return str(getattr(staticfiles_storage, "manifest_hash", ""))
 
 
 def _fingerprint(context: Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -115,17 +126,19 @@ def render_kept(
         user.is_staff,
         fingerprint,
         tuple(sorted((name, key) for name, (key, _compute) in parts.items())),
+        _static_version(),
     )
     key = "page:" + hashlib.sha256(repr(state).encode()).hexdigest()
-    csrf_hole, name_hole = _hole("csrf"), _hole("name")
 
-    def compute() -> bytes:
+    def compute() -> tuple[bytes, bytes, bytes]:
+        csrf_hole, name_hole = _hole(), _hole()
         page = {**with_parts(), "csrf_token": csrf_hole, "reader_name": name_hole}
-        return render_to_string(template_name, page, request).encode()
+        html = render_to_string(template_name, page, request)
+        return csrf_hole.encode(), name_hole.encode(), html.encode()
 
-    content = stored.reuse(key, compute, seconds, shared_seconds)
+    csrf_hole, name_hole, content = stored.reuse(key, compute, seconds, shared_seconds)
     # The token first: a reader's name that spells the token's placeholder stays text.
-    content = content.replace(csrf_hole.encode(), get_token(request).encode())
+    content = content.replace(csrf_hole, get_token(request).encode())
     name = escape(str(user)) if user.is_authenticated else ""
-    content = content.replace(name_hole.encode(), name.encode())
+    content = content.replace(name_hole, name.encode())
     return HttpResponse(content)

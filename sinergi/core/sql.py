@@ -7,10 +7,10 @@ one afresh, and `Model.objects.raw()` works out its columns again for every quer
 
 - `cursor(connection)` is Django's cursor (same connection, transaction, error mapping,
   query logging) whose statements psycopg binds on the server and prepares on their
-  first run, so PostgreSQL plans each of these queries once per connection rather than
-  once per request. `SINERGI_PREPARED_STATEMENTS=0` turns that off (for a
-  transaction-mode pooler that cannot follow prepared statements, such as PgBouncer
-  before 1.21). SQLite keeps its own statement cache; there it is Django's cursor
+  first run, so PostgreSQL plans each of these queries once per connection (and again
+  after a rollback) rather than once per request. `SINERGI_PREPARED_STATEMENTS=0` turns
+  that off (for a transaction-mode pooler that cannot follow prepared statements, such
+  as PgBouncer before 1.22). SQLite keeps its own statement cache; there it is Django's cursor
   unchanged.
 - `rows(model, sql, params)` turns rows whose first columns are the model's concrete
   fields, in order, into instances with `Model.from_db`, as the ORM does; columns after
@@ -55,6 +55,7 @@ NEVER_BY_COUNT = 2**62
 @cache
 def _preparing_cursor() -> type:
     import psycopg
+    from psycopg.pq import TransactionStatus
 
     class PreparingCursor(psycopg.Cursor):
         """psycopg's server-binding cursor, preparing every statement on its first run.
@@ -63,12 +64,27 @@ def _preparing_cursor() -> type:
         (`prepare_threshold` None: transaction-mode poolers older than PgBouncer 1.21
         cannot follow prepared statements), and Django's own cursors bind on the client,
         which never prepares; these statements ask for it themselves. psycopg keeps the
-        connection's latest 100 and prepares again after the connection is reset.
+        connection's latest 100, forgets them all on a rollback (`DEALLOCATE ALL`) and
+        prepares again on the next run.
         """
 
         def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
             kwargs.setdefault("prepare", True)
-            return super().execute(query, params, **kwargs)
+            try:
+                return super().execute(query, params, **kwargs)
+            except psycopg.errors.FeatureNotSupported:
+                # "cached plan must not change result type": a migration changed a
+                # column under a prepared statement. Outside a transaction nothing is
+                # lost by forgetting the connection's statements and running it again
+                # (psycopg does the same after a rollback); inside one, the caller's
+                # rollback does it.
+                if self.connection.info.transaction_status != TransactionStatus.IDLE:
+                    raise
+                prepared = getattr(self.connection, "_prepared", None)
+                if prepared is None or not prepared.clear():
+                    raise
+                self.connection.execute("DEALLOCATE ALL")
+                return super().execute(query, params, **kwargs)
 
     return PreparingCursor
 
@@ -106,7 +122,7 @@ def _columns(
         converters = []
         for index, field in enumerate(fields):
             column = field.get_col(model._meta.db_table)
-            for convert in connection.ops.get_db_converters(column) + field.get_db_converters(
+            for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
                 connection
             ):
                 converters.append((index, convert, column))

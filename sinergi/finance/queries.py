@@ -8,6 +8,7 @@ amount awaiting approval, read through the (partnership, status) index.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -213,10 +214,17 @@ def fresh(partnership: Partnership, name: str, compute: Callable[[], T]) -> T:
 
 
 def fresh_key(partnership: Partnership, name: str) -> str:
-    """The key `fresh` keeps `name` under: the partnership's version now, the language
-    and the date."""
+    """The key `fresh` keeps `name` under: the partnership's version now, the language,
+    the date and a ten-minute window.
+
+    A partner's renaming appends no finance entry, so the version misses it; the window
+    bounds how long a kept page can show the old name (`FRESH_SECONDS`). Each
+    partnership's windows start at another second, so the pages are not all computed
+    again at the same moment."""
+    offset = (partnership.pk * 37) % FRESH_SECONDS
+    window = (int(time.time()) + offset) // FRESH_SECONDS
     key = f"finance:{name}:{partnership.pk}:{version(partnership)}:{get_language()}"
-    return key + f":{timezone.localdate().isoformat()}"
+    return key + f":{timezone.localdate().isoformat()}:{window}"
 
 
 def rollups(partnership: Partnership) -> list[Any]:

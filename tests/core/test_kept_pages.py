@@ -14,7 +14,7 @@ import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 
 from sinergi.core import pages, stored
 from sinergi.core.pages import render_kept
@@ -65,7 +65,7 @@ def test_a_second_reader_gets_the_kept_page_with_their_own_name_and_token(path) 
     assert ">Bob</a>" in second and ">Ann</a>" not in second
     # Nothing of the placeholders reaches a reader; each page carries a token.
     for page in (first, second):
-        assert pages._hole("csrf") not in page and pages._hole("name") not in page
+        assert pages.HOLE_PREFIX not in page
         assert len(TOKEN.findall(page)) == 2  # the language form and sign-out
         assert f'"X-CSRFToken": "{TOKEN.search(page).group(1)}"' in page
     # Outside the token and the name, the pages are the same text.
@@ -93,10 +93,11 @@ def test_a_reader_whose_name_spells_markup_or_a_placeholder_sees_it_as_text() ->
     partnership = PartnershipFactory()
     _coordinator(partnership)
     client_for(_coordinator(partnership)).get(_dashboard(partnership))
-    hostile = _coordinator(partnership, first_name=f"<b>x</b>{pages._hole('csrf')}")
+    spelled = pages.HOLE_PREFIX + "0" * 32
+    hostile = _coordinator(partnership, first_name=f"<b>x</b>{spelled}")
     kept, page = _read(client_for(hostile), _dashboard(partnership))
     assert kept
-    assert f"&lt;b&gt;x&lt;/b&gt;{pages._hole('csrf')}</a>" in page
+    assert f"&lt;b&gt;x&lt;/b&gt;{spelled}</a>" in page
     assert "<b>x</b>" not in page
 
 
@@ -196,3 +197,14 @@ def test_a_context_value_it_cannot_compare_means_no_keep() -> None:
     # The part itself is still kept under its own key; the page is not.
     assert calls == [1]
     assert stored.reuse("k", lambda: "other") == "<p>part</p>"
+
+
+def test_a_kept_page_still_carries_tokens_after_the_secret_key_changes() -> None:
+    partnership = PartnershipFactory()
+    ann, bob = _coordinator(partnership), _coordinator(partnership, first_name="Bob")
+    client_for(ann).get(_dashboard(partnership))  # kept under the old key
+    with override_settings(SECRET_KEY="another-secret-key-" + "x" * 40):
+        kept, page = _read(client_for(bob), _dashboard(partnership))
+    assert kept
+    assert len(TOKEN.findall(page)) == 2 and ">Bob</a>" in page
+    assert pages.HOLE_PREFIX not in page

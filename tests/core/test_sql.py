@@ -101,3 +101,26 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler() -> None:
     for _round in range(3):
         assert next(sql.rows(Person, connection, query, [person.pk]))[1] == (8,)
     assert not any(", 8 FROM" in s for s in _prepared())
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_column_changed_under_a_prepared_statement_costs_one_retry_not_an_error() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE sinergi_scratch (id integer, name varchar(10))")
+        cursor.execute("INSERT INTO sinergi_scratch VALUES (1, 'a')")
+    try:
+        query = "SELECT name FROM sinergi_scratch WHERE id = %s"
+        for _round in range(2):
+            with sql.cursor(connection) as cursor:
+                cursor.execute(query, [1])
+                assert cursor.fetchall() == [("a",)]
+        # A migration elsewhere changes the column's type.
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE sinergi_scratch ALTER COLUMN name TYPE varchar(20)")
+        with sql.cursor(connection) as cursor:
+            cursor.execute(query, [1])
+            assert cursor.fetchall() == [("a",)]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE sinergi_scratch")
