@@ -1,4 +1,5 @@
-"""Whole pages kept while nothing they show has changed: `render_kept`.
+"""Whole pages and API answers kept while nothing they show has changed: `render_kept`,
+`json_kept`.
 
 The finance overview and the results dashboard keep their computed body under a
 version read from the database on every request (`sinergi.core.stored`). Around that
@@ -31,6 +32,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
@@ -40,6 +42,8 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from ninja.renderers import JSONRenderer
+from pydantic import BaseModel
 
 from sinergi.core import stored
 
@@ -142,3 +146,32 @@ def render_kept(
     name = escape(str(user)) if user.is_authenticated else ""
     content = content.replace(name_hole, name.encode())
     return HttpResponse(content)
+
+
+def json_kept(
+    request: HttpRequest,
+    key: str,
+    schema: type[BaseModel],
+    compute: Callable[[], Any],
+    *,
+    keep: bool = True,
+    seconds: int = stored.LOCAL_SECONDS,
+    shared_seconds: int | None = None,
+) -> HttpResponse:
+    """The JSON response of `schema` for `compute()`, encoded once and kept under `key`
+    (which must hold a version that covers everything `compute()` reads).
+
+    Validated and rendered as ninja does for a declared response, so the bytes are the
+    same; a repeat read skips both. `keep=False`: encoded afresh and not kept (an
+    unusual request that would only fill the store)."""
+
+    def encode() -> bytes:
+        data = schema.model_validate(compute(), context={"request": request}).model_dump()
+        return _RENDERER.render(request, data, response_status=200)
+
+    content = stored.reuse(key, encode, seconds, shared_seconds) if keep else encode()
+    return HttpResponse(content, content_type=_JSON_CONTENT_TYPE)
+
+
+_RENDERER = JSONRenderer()
+_JSON_CONTENT_TYPE = f"{JSONRenderer.media_type}; charset={settings.DEFAULT_CHARSET}"

@@ -19,18 +19,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
-from ninja.renderers import JSONRenderer
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
+from sinergi.core import pages
 from sinergi.core.pagination import Pagination
 from sinergi.finance import queries, services
 from sinergi.finance.models import (
@@ -992,20 +991,9 @@ def _reused_json(
 ) -> HttpResponse:
     """The JSON response of `schema` for `compute()`, encoded once per partnership version
     and reused until the partnership's next ledger entry (every finance write makes one):
-    never stale (see `queries.fresh`). Validated and rendered as ninja does for a declared
-    response, so the bytes are the same; a repeat read skips both. `keep=False`: encoded
-    afresh and not kept (an unusual request that would only fill the store)."""
-
-    def encode() -> bytes:
-        data = schema.model_validate(compute(), context={"request": request}).model_dump()
-        return _RENDERER.render(request, data, response_status=200)
-
-    content = queries.fresh(partnership, f"json:{name}", encode) if keep else encode()
-    return HttpResponse(content, content_type=_JSON_CONTENT_TYPE)
-
-
-_RENDERER = JSONRenderer()
-_JSON_CONTENT_TYPE = f"{JSONRenderer.media_type}; charset={settings.DEFAULT_CHARSET}"
+    never stale (see `queries.fresh`, `pages.json_kept`)."""
+    key = queries.fresh_key(partnership, f"json:{name}")
+    return pages.json_kept(request, key, schema, compute, keep=keep, seconds=queries.FRESH_SECONDS)
 
 
 # ---------------------------------------------------------------- transactions

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import BaseModel
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
+from sinergi.core import pages
 from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import queries, services
@@ -146,28 +149,50 @@ def _partnership(request: HttpRequest, slug: str, action: Action = Action.VIEW) 
     return policy.get_partnership_for(request.auth, slug, action)
 
 
-@router.get("", response=list[PartnershipFields], summary="List partnerships you may see")
-@paginate(Pagination)
+# A page of the list, as ninja's `@paginate` shapes it and names it.
+class PagedPartnershipFields(Schema):
+
+    items: list[PartnershipFields]
+    count: int
+
+
+@router.get(
+    "",
+    response=PagedPartnershipFields,
+    summary="List partnerships you may see",
+    description="Ordered by title. Filters: `q` (title or summary), `status` (IATI "
+    "ActivityStatus), `country`, `visibility`, `organisation` (a partner's slug). Pages: "
+    f"`limit` (default {Pagination.Input.model_fields['limit'].default}) and `offset`.",
+)
 def list_partnerships(
     request: HttpRequest,
+    page: Query[Pagination.Input],
     q: str = "",
     status: str = "",
     country: str = "",
     visibility: str = "",
     organisation: str = "",
-) -> object:
-    return (
-        queries.search_partnerships(
-            request.auth,
-            q=q,
-            status=status,
-            country=country,
-            visibility=visibility,
-            organisation=organisation,
-        )
-        .order_by("title", "pk")
-        .values(*PARTNERSHIP_OUT_FIELDS)
+) -> HttpResponse:
+    user = request.auth
+    filters = {"q": q, "status": status, "country": country, "visibility": visibility}
+
+    def body() -> dict[str, Any]:
+        found = queries.search_partnerships(user, organisation=organisation, **filters)
+        rows = found.order_by("title", "pk").values(*PARTNERSHIP_OUT_FIELDS)
+        window = rows[page.offset : page.offset + page.limit]
+        return {"items": list(window), "count": found.count()}
+
+    # Kept under what the list can show this reader (`queries.list_version`); a filter by
+    # partner reads the participations, which that version does not cover.
+    state = (queries.list_version(user), filters, page.offset, page.limit)
+    key = "partnership-list:" + hashlib.sha256(repr(state).encode()).hexdigest()
+    keep = not organisation and page.limit <= KEEP_PAGE_LIMIT
+    return pages.json_kept(
+        request, key, PagedPartnershipFields, body, keep=keep, shared_seconds=24 * 3600
     )
+
+
+KEEP_PAGE_LIMIT = 200
 
 
 @router.post("", response={201: PartnershipOut}, summary="Create a partnership")

@@ -101,7 +101,11 @@ class Partnership(models.Model):
                 violation_error_message=_("The end date must not be before the start date."),
             ),
         ]
-        indexes = [models.Index(fields=["visibility", "title"])]
+        indexes = [
+            models.Index(fields=["visibility", "title"]),
+            # The API list's version reads the latest update on every request.
+            models.Index(fields=["updated_at"], name="partnership_updated"),
+        ]
 
     get_activity_status_display = display_of("activity_status", ACTIVITY_STATUSES)
     get_visibility_display = display_of("visibility", Visibility.choices)

@@ -2,12 +2,49 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from sinergi.access import policy
 from sinergi.access.policy import User
+from sinergi.core import sql
 from sinergi.partnerships.models import Membership, Participation, Partnership
+
+
+def list_version(user: User) -> tuple[object, ...]:
+    """What the partnership list can show `user`, read in one query: which partnerships
+    they may see (everyone's public ones, all for staff, or also those of their
+    memberships: the count and latest id of their membership rows) and every
+    partnership's state (count, latest id, latest update: every change saves
+    `updated_at`). A new partnership, an edit, a deletion, a membership granted or
+    revoked: each changes it."""
+    if policy.is_staff(user):
+        reader: object = "all"
+    elif not user.is_authenticated or not user.is_active:
+        reader = "public"
+    else:
+        reader = ("member", user.pk)
+    person_id = reader[1] if isinstance(reader, tuple) else None
+    with sql.cursor(connection) as cursor:
+        cursor.execute(_list_version_sql(), [person_id, person_id])
+        found = tuple(cursor.fetchone())
+    return reader, found
+
+
+@cache
+def _list_version_sql() -> str:
+    q = connection.ops.quote_name
+    partnerships, memberships = q(Partnership._meta.db_table), q(Membership._meta.db_table)
+    # Table and column names come from the models, never from input.
+    return (
+        f"SELECT (SELECT COUNT(*) FROM {partnerships}), (SELECT MAX({q('id')}) FROM"  # noqa: S608
+        f" {partnerships}), (SELECT MAX({q('updated_at')}) FROM {partnerships}),"
+        f" (SELECT COUNT(*) FROM {memberships} WHERE {q('person_id')} = %s),"
+        f" (SELECT MAX({q('id')}) FROM {memberships} WHERE {q('person_id')} = %s)"
+    )
 
 
 def search_partnerships(
