@@ -25,6 +25,7 @@ before `render_kept`, on every request.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -134,18 +135,21 @@ def render_kept(
     )
     key = "page:" + hashlib.sha256(repr(state).encode()).hexdigest()
 
-    def compute() -> tuple[bytes, bytes, bytes]:
+    def compute() -> tuple[bytes, bytes, list[bytes]]:
         csrf_hole, name_hole = _hole(), _hole()
         page = {**with_parts(), "csrf_token": csrf_hole, "reader_name": name_hole}
-        html = render_to_string(template_name, page, request)
-        return csrf_hole.encode(), name_hole.encode(), html.encode()
+        html = render_to_string(template_name, page, request).encode()
+        # Cut at the placeholders once: each response joins the pieces with its own
+        # token and name (one copy of the page, no search through it).
+        holes = re.compile(b"(" + csrf_hole.encode() + b"|" + name_hole.encode() + b")")
+        return csrf_hole.encode(), name_hole.encode(), holes.split(html)
 
-    csrf_hole, name_hole, content = stored.reuse(key, compute, seconds, shared_seconds)
-    # The token first: a reader's name that spells the token's placeholder stays text.
-    content = content.replace(csrf_hole, get_token(request).encode())
-    name = escape(str(user)) if user.is_authenticated else ""
-    content = content.replace(name_hole, name.encode())
-    return HttpResponse(content)
+    csrf_hole, name_hole, pieces = stored.reuse(key, compute, seconds, shared_seconds)
+    fill = {
+        csrf_hole: get_token(request).encode(),
+        name_hole: (escape(str(user)) if user.is_authenticated else "").encode(),
+    }
+    return HttpResponse(b"".join([fill.get(piece, piece) for piece in pieces]))
 
 
 def json_kept(

@@ -151,7 +151,6 @@ def _partnership(request: HttpRequest, slug: str, action: Action = Action.VIEW) 
 
 # A page of the list, as ninja's `@paginate` shapes it and names it.
 class PagedPartnershipFields(Schema):
-
     items: list[PartnershipFields]
     count: int
 

@@ -43,7 +43,8 @@ def _list_version_sql() -> str:
         f"SELECT (SELECT COUNT(*) FROM {partnerships}), (SELECT MAX({q('id')}) FROM"  # noqa: S608
         f" {partnerships}), (SELECT MAX({q('updated_at')}) FROM {partnerships}),"
         f" (SELECT COUNT(*) FROM {memberships} WHERE {q('person_id')} = %s),"
-        f" (SELECT MAX({q('id')}) FROM {memberships} WHERE {q('person_id')} = %s)"
+        # id + 0: through the person's index, not the primary key walked backwards.
+        f" (SELECT MAX({q('id')} + 0) FROM {memberships} WHERE {q('person_id')} = %s)"
     )
 
 
