@@ -257,11 +257,15 @@ def _register_routers() -> None:
     from sinergi.results.portfolio_api import router as results_portfolio_router
     from sinergi.results.spreadsheet_api import router as results_spreadsheet_router
 
-    api.add_router("/organisations", partners_router)
-    api.add_router("/organisations", capabilities_router)
-    api.add_router("/sdg", sdg_router)
-    # Partnership design: each part is its own router under /partnerships/{slug}/…
-    for design_router in (
+    # Django tries the URL patterns in order: the busiest routes first. Each part of a
+    # partnership is its own router under /partnerships/{slug}/…; the imports come
+    # before their parts, whose {pk} would also match "import".
+    for part_router in (
+        partnerships_router,
+        finance_import_router,
+        finance_router,
+        results_spreadsheet_router,
+        results_router,
         goals_router,
         expectations_router,
         raci_router,
@@ -269,13 +273,11 @@ def _register_routers() -> None:
         lifecycle_router,
         needs_router,
         matching_router,
-        finance_import_router,
-        finance_router,
-        results_spreadsheet_router,
-        results_router,
     ):
-        api.add_router("/partnerships", design_router)
-    api.add_router("/partnerships", partnerships_router)
+        api.add_router("/partnerships", part_router)
+    api.add_router("/organisations", partners_router)
+    api.add_router("/organisations", capabilities_router)
+    api.add_router("/sdg", sdg_router)
     api.add_router("/ledger", ledger_router)
     api.add_router("/results", results_portfolio_router)
     api.add_router("/", access_router)

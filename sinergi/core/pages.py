@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -103,6 +104,7 @@ def render_kept(
     *,
     seconds: int = stored.LOCAL_SECONDS,
     shared_seconds: int | None = None,
+    max_age: int | None = None,
 ) -> HttpResponse:
     """`render(request, template_name, context)` with `parts` added, kept whole.
 
@@ -110,18 +112,27 @@ def render_kept(
     covers everything `compute()` shows (as for `stored.reuse`, which keeps the part
     itself too). The other values of `context` must be all the page shows besides the
     layout: plain values and model rows (compared by all their columns; a row's related
-    rows are not, so show them through a part).
+    rows are not, so show them through a part). `max_age`: for parts whose version
+    misses some change, nothing older than that many seconds is shown
+    (`stored.reuse_dated`).
     """
 
-    def with_parts() -> dict[str, Any]:
+    def with_parts(borns: list[float]) -> dict[str, Any]:
         found = dict(context)
         for name, (key, compute) in parts.items():
-            found[name] = mark_safe(stored.reuse(key, compute, seconds, shared_seconds))  # noqa: S308
+            if max_age is None:
+                value = stored.reuse(key, compute, seconds, shared_seconds)
+            else:
+                born, value = stored.reuse_dated(
+                    key, lambda c=compute: (time.time(), c()), seconds, shared_seconds, max_age
+                )
+                borns.append(born)
+            found[name] = mark_safe(value)  # noqa: S308
         return found
 
     fingerprint = _fingerprint(context)
     if fingerprint is None or not _keepable(request):
-        return render(request, template_name, with_parts())
+        return render(request, template_name, with_parts([]))
     user = request.user
     state = (
         template_name,
@@ -135,16 +146,23 @@ def render_kept(
     )
     key = "page:" + hashlib.sha256(repr(state).encode()).hexdigest()
 
-    def compute() -> tuple[bytes, bytes, list[bytes]]:
+    def compute() -> tuple[float, tuple[bytes, bytes, list[bytes]]]:
+        born = time.time()
+        borns: list[float] = []
         csrf_hole, name_hole = _hole(), _hole()
-        page = {**with_parts(), "csrf_token": csrf_hole, "reader_name": name_hole}
+        page = {**with_parts(borns), "csrf_token": csrf_hole, "reader_name": name_hole}
         html = render_to_string(template_name, page, request).encode()
         # Cut at the placeholders once: each response joins the pieces with its own
         # token and name (one copy of the page, no search through it).
         holes = re.compile(b"(" + csrf_hole.encode() + b"|" + name_hole.encode() + b")")
-        return csrf_hole.encode(), name_hole.encode(), holes.split(html)
+        # As old as its oldest part.
+        return min([born, *borns]), (csrf_hole.encode(), name_hole.encode(), holes.split(html))
 
-    csrf_hole, name_hole, pieces = stored.reuse(key, compute, seconds, shared_seconds)
+    if max_age is None:
+        kept = stored.reuse(key, lambda: compute()[1], seconds, shared_seconds)
+    else:
+        kept = stored.reuse_dated(key, compute, seconds, shared_seconds, max_age)[1]
+    csrf_hole, name_hole, pieces = kept
     fill = {
         csrf_hole: get_token(request).encode(),
         name_hole: (escape(str(user)) if user.is_authenticated else "").encode(),
@@ -161,6 +179,7 @@ def json_kept(
     keep: bool = True,
     seconds: int = stored.LOCAL_SECONDS,
     shared_seconds: int | None = None,
+    max_age: int | None = None,
 ) -> HttpResponse:
     """The JSON response of `schema` for `compute()`, encoded once and kept under `key`
     (which must hold a version that covers everything `compute()` reads).
@@ -173,7 +192,7 @@ def json_kept(
         data = schema.model_validate(compute(), context={"request": request}).model_dump()
         return _RENDERER.render(request, data, response_status=200)
 
-    content = stored.reuse(key, encode, seconds, shared_seconds) if keep else encode()
+    content = stored.reuse(key, encode, seconds, shared_seconds, max_age) if keep else encode()
     return HttpResponse(content, content_type=_JSON_CONTENT_TYPE)
 
 

@@ -28,8 +28,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import caches
 from django.core.cache.backends.filebased import FileBasedCache
@@ -61,20 +62,55 @@ def reuse(
     compute: Callable[[], T],
     seconds: int = LOCAL_SECONDS,
     shared_seconds: int | None = None,
+    max_age: int | None = None,
 ) -> T:
     """`compute()`, or the answer kept under `key` (which must hold a current version).
 
     Read from this process's memory, else from the shared `pages` cache, else computed
     and kept in both: `seconds` in memory, `shared_seconds` (default: `seconds` too) in
     the shared files. A version that covers everything the answer shows may keep it
-    long; one that does not (the finance version misses a partner's renaming) bounds
-    how long a rename can take to show. A shared cache that cannot be read or written (a
-    full disk, a read-only directory, a file left by older code) costs only the reuse:
-    the page is still served, and an unreadable file is removed.
+    long; one that does not (the finance version misses a partner's renaming) passes
+    `max_age`: an answer computed that many seconds ago or more is computed again,
+    however often it was read since (see `reuse_dated`). A shared cache that cannot be
+    read or written (a full disk, a read-only directory, a file left by older code)
+    costs only the reuse: the page is still served, and an unreadable file is removed.
     """
+    if max_age is not None:
+        dated = reuse_dated(key, lambda: (time.time(), compute()), seconds, shared_seconds, max_age)
+        return dated[1]
+    return _reuse(key, compute, seconds, shared_seconds, None)
+
+
+def reuse_dated(
+    key: str,
+    compute: Callable[[], tuple[float, T]],
+    seconds: int,
+    shared_seconds: int | None,
+    max_age: int,
+) -> tuple[float, T]:
+    """`(born, answer)` kept under `key`, computed again once `born` is `max_age` old.
+
+    `compute()` returns the pair: `born` is when the oldest data it shows was read (an
+    answer built from kept parts is as old as its oldest part), so nothing shows data
+    older than `max_age` seconds, whichever level it comes from."""
+    return _reuse(key, compute, seconds, shared_seconds, max_age)
+
+
+def _reuse(
+    key: str,
+    compute: Callable[[], Any],
+    seconds: int,
+    shared_seconds: int | None,
+    max_age: int | None,
+) -> Any:
+    def usable(found: Any) -> bool:
+        if found is None:
+            return False
+        return max_age is None or time.time() - found[0] < max_age
+
     local = caches["default"]
     found = local.get(key)
-    if found is not None:
+    if usable(found):
         return found
     try:
         found = caches["pages"].get(key)
@@ -82,7 +118,7 @@ def reuse(
         logger.warning("pages cache: cannot read %s: %r", key, exc)
         _forget(key)
         found = None
-    if found is None:
+    if not usable(found):
         found = compute()
         try:
             caches["pages"].set(key, found, shared_seconds or seconds)

@@ -993,7 +993,10 @@ def _reused_json(
     and reused until the partnership's next ledger entry (every finance write makes one):
     never stale (see `queries.fresh`, `pages.json_kept`)."""
     key = queries.fresh_key(partnership, f"json:{name}")
-    return pages.json_kept(request, key, schema, compute, keep=keep, seconds=queries.FRESH_SECONDS)
+    seconds = queries.FRESH_SECONDS
+    return pages.json_kept(
+        request, key, schema, compute, keep=keep, seconds=seconds, max_age=seconds
+    )
 
 
 # ---------------------------------------------------------------- transactions

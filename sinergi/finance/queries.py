@@ -8,7 +8,6 @@ amount awaiting approval, read through the (partnership, status) index.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -209,22 +208,17 @@ def fresh(partnership: Partnership, name: str, compute: Callable[[], T]) -> T:
     "late" and the burn rate move with the calendar), so a cached value is never stale:
     the first read after a write commits computes afresh. The version is read before
     computing, so a write that lands in between only causes one more computation.
+    A partner's renaming appends no finance entry, so the version misses it: nothing
+    kept is shown once it is `FRESH_SECONDS` old, and the new name shows within that.
     """
-    return stored.reuse(fresh_key(partnership, name), compute, FRESH_SECONDS)
+    return stored.reuse(fresh_key(partnership, name), compute, FRESH_SECONDS, max_age=FRESH_SECONDS)
 
 
 def fresh_key(partnership: Partnership, name: str) -> str:
-    """The key `fresh` keeps `name` under: the partnership's version now, the language,
-    the date and a ten-minute window.
-
-    A partner's renaming appends no finance entry, so the version misses it; the window
-    bounds how long a kept page can show the old name (`FRESH_SECONDS`). Each
-    partnership's windows start at another second, so the pages are not all computed
-    again at the same moment."""
-    offset = (partnership.pk * 37) % FRESH_SECONDS
-    window = (int(time.time()) + offset) // FRESH_SECONDS
+    """The key `fresh` keeps `name` under: the partnership's version now, the language
+    and the date. Keep under it with `max_age=FRESH_SECONDS` (see `fresh`)."""
     key = f"finance:{name}:{partnership.pk}:{version(partnership)}:{get_language()}"
-    return key + f":{timezone.localdate().isoformat()}:{window}"
+    return key + f":{timezone.localdate().isoformat()}"
 
 
 def rollups(partnership: Partnership) -> list[Any]:

@@ -126,6 +126,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         _base(request, partnership, "overview"),
         {"body": (key, lambda: _overview_body(partnership))},
         seconds=queries.FRESH_SECONDS,
+        max_age=queries.FRESH_SECONDS,
     )
 
 
