@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core import sql
+from sinergi.ledger.models import Entry
 from sinergi.partnerships.models import Membership, Participation, Partnership
 
 
@@ -19,8 +20,10 @@ def list_version(user: User) -> tuple[object, ...]:
     they may see (everyone's public ones, all for staff, or also those of their
     memberships: the count and latest id of their membership rows) and every
     partnership's state (count, latest id, latest update: every change saves
-    `updated_at`). A new partnership, an edit, a deletion, a membership granted or
-    revoked: each changes it."""
+    `updated_at`) and the ledger's latest index. A new partnership, an edit, a deletion,
+    a membership granted or revoked: each changes it. The ledger's index grows in commit
+    order (appends are serialised), so two edits committing out of the order of their
+    `updated_at` still change it."""
     if policy.is_staff(user):
         reader: object = "all"
     elif not user.is_authenticated or not user.is_active:
@@ -42,6 +45,7 @@ def _list_version_sql() -> str:
     return (
         f"SELECT (SELECT COUNT(*) FROM {partnerships}), (SELECT MAX({q('id')}) FROM"  # noqa: S608
         f" {partnerships}), (SELECT MAX({q('updated_at')}) FROM {partnerships}),"
+        f" (SELECT MAX({q('index')}) FROM {q(Entry._meta.db_table)}),"
         f" (SELECT COUNT(*) FROM {memberships} WHERE {q('person_id')} = %s),"
         # id + 0: through the person's index, not the primary key walked backwards.
         f" (SELECT MAX({q('id')} + 0) FROM {memberships} WHERE {q('person_id')} = %s)"

@@ -8,9 +8,11 @@ list meant for another (`queries.list_version`).
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from sinergi.core import stored
+from sinergi.ledger.log import append
 from sinergi.partnerships import services
 from sinergi.partnerships.models import Membership, Partnership
 from tests.conftest import client_for
@@ -120,3 +122,17 @@ def test_bad_pages_are_refused_with_the_field() -> None:
         assert response.status_code == 422, query
         assert list(response.json()["error"]["fields"]) == [field]
     assert client.get(URL + f"?offset={2**40}").status_code == 422
+
+
+def test_an_edit_committed_after_a_later_one_still_shows() -> None:
+    """Two edits whose timestamps were taken in one order and committed in the other:
+    the latest update stays the same, the ledger's index does not."""
+    PartnershipFactory(title="First", visibility="public")
+    second = PartnershipFactory(title="Second", visibility="public")
+    client = client_for(None)
+    assert _titles(client) == ["First", "Second"]
+    # The edit's own timestamp is older than the latest update, which stays as it was.
+    with transaction.atomic():
+        Partnership.objects.filter(pk=second.pk).update(title="Renamed")
+        append("partnership.updated", {"changed": ["title"]}, second, None)
+    assert _titles(client) == ["First", "Renamed"]
