@@ -181,17 +181,28 @@ def list_partnerships(
         window = rows[page.offset : page.offset + page.limit]
         return {"items": list(window), "count": found.count()}
 
-    # Kept under what the list can show this reader (`queries.list_version`); a filter by
-    # partner reads the participations, which that version does not cover.
-    state = (queries.list_version(user), filters, page.offset, page.limit)
+    # Kept under what the list can show this reader (`queries.list_version`), for the
+    # lists many readers ask for: not a text search, not a filter by partner (it reads
+    # the participations, which that version does not cover), not deep or odd pages.
+    # Anything else is computed for its one reader and fills no shared store.
+    keep = (
+        not q
+        and not organisation
+        and len(country) <= 2
+        and len(status) <= 1
+        and visibility in ("", "public", "private")
+        and page.limit <= KEEP_PAGE_LIMIT
+        and page.offset <= KEEP_OFFSET_LIMIT
+    )
+    state = (queries.list_version(user), filters, page.offset, page.limit) if keep else None
     key = "partnership-list:" + hashlib.sha256(repr(state).encode()).hexdigest()
-    keep = not organisation and page.limit <= KEEP_PAGE_LIMIT
     return pages.json_kept(
         request, key, PagedPartnershipFields, body, keep=keep, shared_seconds=24 * 3600
     )
 
 
 KEEP_PAGE_LIMIT = 200
+KEEP_OFFSET_LIMIT = 1000
 
 
 @router.post("", response={201: PartnershipOut}, summary="Create a partnership")

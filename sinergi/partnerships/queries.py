@@ -18,7 +18,8 @@ from sinergi.partnerships.models import Membership, Participation, Partnership
 def list_version(user: User) -> tuple[object, ...]:
     """What the partnership list can show `user`, read in one query: which partnerships
     they may see (everyone's public ones, all for staff, or also those of their
-    memberships: the count and latest id of their membership rows) and every
+    memberships: the count, latest id and sum of partnership ids of their membership
+    rows) and every
     partnership's state (count, latest id, latest update: every change saves
     `updated_at`) and the ledger's latest index. A new partnership, an edit, a deletion,
     a membership granted or revoked: each changes it. The ledger's index grows in commit
@@ -32,7 +33,7 @@ def list_version(user: User) -> tuple[object, ...]:
         reader = ("member", user.pk)
     person_id = reader[1] if isinstance(reader, tuple) else None
     with sql.cursor(connection) as cursor:
-        cursor.execute(_list_version_sql(), [person_id, person_id])
+        cursor.execute(_list_version_sql(), [person_id, person_id, person_id])
         found = tuple(cursor.fetchone())
     return reader, found
 
@@ -47,8 +48,10 @@ def _list_version_sql() -> str:
         f" {partnerships}), (SELECT MAX({q('updated_at')}) FROM {partnerships}),"
         f" (SELECT MAX({q('index')}) FROM {q(Entry._meta.db_table)}),"
         f" (SELECT COUNT(*) FROM {memberships} WHERE {q('person_id')} = %s),"
-        # id + 0: through the person's index, not the primary key walked backwards.
-        f" (SELECT MAX({q('id')} + 0) FROM {memberships} WHERE {q('person_id')} = %s)"
+        # id + 0: through the person's index, not the primary key walked backwards. The
+        # sum of the partnership ids: a membership moved to another partnership.
+        f" (SELECT MAX({q('id')} + 0) FROM {memberships} WHERE {q('person_id')} = %s),"
+        f" (SELECT SUM({q('partnership_id')}) FROM {memberships} WHERE {q('person_id')} = %s)"
     )
 
 

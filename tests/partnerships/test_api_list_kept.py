@@ -136,3 +136,26 @@ def test_an_edit_committed_after_a_later_one_still_shows() -> None:
         Partnership.objects.filter(pk=second.pk).update(title="Renamed")
         append("partnership.updated", {"changed": ["title"]}, second, None)
     assert _titles(client) == ["First", "Renamed"]
+
+
+def test_a_membership_moved_to_another_partnership_shows_at_once() -> None:
+    hidden, other = PartnershipFactory(title="Hidden"), PartnershipFactory(title="Other")
+    person = PersonFactory()
+    membership = MembershipFactory(partnership=hidden, person=person, role="observer")
+    client = client_for(person)
+    assert _titles(client) == ["Hidden"]
+    # As the admin does it: the same row, another partnership.
+    Membership.objects.filter(pk=membership.pk).update(partnership=other)
+    assert _titles(client) == ["Other"]
+
+
+def test_searches_and_deep_pages_are_answered_but_not_kept() -> None:
+    PartnershipFactory(title="Water", visibility="public")
+    client = client_for(None)
+    stored.clear()
+    for query in ("?q=water", "?offset=5000", "?country=INDONESIA", "?status=xyz"):
+        assert client.get(URL + query).status_code == 200
+    assert _titles(client, "?q=water") == ["Water"]
+    from django.core.cache import caches
+
+    assert caches["default"]._cache == {}  # nothing kept for them
