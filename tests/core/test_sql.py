@@ -104,7 +104,7 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler() -> None:
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_column_changed_under_a_prepared_statement_costs_one_retry_not_an_error() -> None:
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE sinergi_scratch (id integer, name varchar(10))")
