@@ -49,7 +49,7 @@ from pydantic import BaseModel
 
 from sinergi.core import stored
 
-Part = tuple[str, Callable[[], str]]
+Part = tuple[str | None, Callable[[], str]]
 
 _PLAIN = (bool, int, str, Decimal, date, datetime)
 
@@ -102,26 +102,30 @@ def render_kept(
     context: dict[str, Any],
     parts: Mapping[str, Part],
     *,
+    fixed: Mapping[str, Any] | None = None,
     seconds: int = stored.LOCAL_SECONDS,
     shared_seconds: int | None = None,
     max_age: int | None = None,
 ) -> HttpResponse:
-    """`render(request, template_name, context)` with `parts` added, kept whole.
+    """`render(request, template_name, context)` with `parts` and `fixed` added, kept whole.
 
     `parts` maps a context name to `(key, compute)`: `key` must hold a version that
     covers everything `compute()` shows (as for `stored.reuse`, which keeps the part
-    itself too). The other values of `context` must be all the page shows besides the
-    layout: plain values and model rows (compared by all their columns; a row's related
-    rows are not, so show them through a part). `max_age`: for parts whose version
-    misses some change, nothing older than that many seconds is shown
+    itself too); a key of None computes the part afresh and keeps neither it nor the
+    page (a request too unusual to be worth keeping). The other values of `context`
+    must be all the page shows besides the layout: plain values and model rows
+    (compared by all their columns; a row's related rows are not, so show them through
+    a part). `fixed`: values that are the same for every request in one language (code
+    lists, choices), added as they are and left out of the key. `max_age`: for parts
+    whose version misses some change, nothing older than that many seconds is shown
     (`stored.reuse_dated`).
     """
 
     def with_parts(borns: list[float]) -> dict[str, Any]:
-        found = dict(context)
+        found = {**(fixed or {}), **context}
         for name, (key, compute) in parts.items():
-            if max_age is None:
-                value = stored.reuse(key, compute, seconds, shared_seconds)
+            if max_age is None or key is None:
+                value = kept_part((key, compute), seconds=seconds, shared_seconds=shared_seconds)
             else:
                 born, value = stored.reuse_dated(
                     key, lambda c=compute: (time.time(), c()), seconds, shared_seconds, max_age
@@ -131,7 +135,8 @@ def render_kept(
         return found
 
     fingerprint = _fingerprint(context)
-    if fingerprint is None or not _keepable(request):
+    unkept = any(key is None for key, _compute in parts.values())
+    if fingerprint is None or unkept or not _keepable(request):
         return render(request, template_name, with_parts([]))
     user = request.user
     state = (
@@ -168,6 +173,15 @@ def render_kept(
         name_hole: (escape(str(user)) if user.is_authenticated else "").encode(),
     }
     return HttpResponse(b"".join([fill.get(piece, piece) for piece in pieces]))
+
+
+def kept_part(
+    part: Part, *, seconds: int = stored.LOCAL_SECONDS, shared_seconds: int | None = None
+) -> str:
+    """One part of a page on its own (an htmx request for it): kept under its key as
+    `render_kept` keeps it, or computed afresh when the key is None."""
+    key, compute = part
+    return compute() if key is None else stored.reuse(key, compute, seconds, shared_seconds)
 
 
 def json_kept(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 
+from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -12,6 +14,7 @@ from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core import sql
 from sinergi.ledger.models import Entry
+from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import Membership, Participation, Partnership
 
 
@@ -24,7 +27,8 @@ def list_version(user: User) -> tuple[object, ...]:
     `updated_at`) and the ledger's latest index. A new partnership, an edit, a deletion,
     a membership granted or revoked: each changes it. The ledger's index grows in commit
     order (appends are serialised), so two edits committing out of the order of their
-    `updated_at` still change it."""
+    `updated_at` still change it. Changes made in the Django admin append no ledger
+    entry but always an admin log row: its latest id is read too."""
     if policy.is_staff(user):
         reader: object = "all"
     elif not user.is_authenticated or not user.is_active:
@@ -47,11 +51,59 @@ def _list_version_sql() -> str:
         f"SELECT (SELECT COUNT(*) FROM {partnerships}), (SELECT MAX({q('id')}) FROM"  # noqa: S608
         f" {partnerships}), (SELECT MAX({q('updated_at')}) FROM {partnerships}),"
         f" (SELECT MAX({q('index')}) FROM {q(Entry._meta.db_table)}),"
+        f" (SELECT MAX({q('id')}) FROM {q(LogEntry._meta.db_table)}),"
         f" (SELECT COUNT(*) FROM {memberships} WHERE {q('person_id')} = %s),"
         # id + 0: through the person's index, not the primary key walked backwards. The
         # sum of the partnership ids: a membership moved to another partnership.
         f" (SELECT MAX({q('id')} + 0) FROM {memberships} WHERE {q('person_id')} = %s),"
         f" (SELECT SUM({q('partnership_id')}) FROM {memberships} WHERE {q('person_id')} = %s)"
+    )
+
+
+def overview_version(partnership: Partnership) -> str:
+    """A digest of everything the partnership's overview page shows besides the
+    partnership's own row, in one query.
+
+    Every change to the partnership's partners, members, goals, needs, expectations,
+    work packages, responsibilities and agreement appends a ledger entry for it in the
+    same transaction, so the latest index of its entries covers them all (and the
+    lifecycle checklist they feed). What changes without one is read directly: the
+    partner organisations' latest update (names, acronyms, types), the members'
+    organisations (how many people have one, the sum of their ids: a person joins an
+    organisation by invitation) and those organisations' latest update, and the admin
+    log's latest id (the Django admin records every change it makes there, and appends
+    no ledger entry). The partnership's row itself is part of the digest."""
+    pid = partnership.pk
+    with sql.cursor(connection) as cursor:
+        cursor.execute(_overview_version_sql(), [pid] * 5)
+        found = tuple(cursor.fetchone())
+    row = tuple(getattr(partnership, field.attname) for field in Partnership._meta.concrete_fields)
+    return hashlib.sha256(repr((found, row)).encode()).hexdigest()[:32]
+
+
+@cache
+def _overview_version_sql() -> str:
+    q = connection.ops.quote_name
+    org, person = q(Organisation._meta.db_table), q(Person._meta.db_table)
+    participations = q(Participation._meta.db_table)
+    memberships = q(Membership._meta.db_table)
+    members = (
+        f" FROM {memberships} m JOIN {person} p ON p.{q('id')} = m.{q('person_id')}"
+        f" WHERE m.{q('partnership_id')} = %s"
+    )
+    # Table and column names come from the models, never from input. Organisations are
+    # read by one primary-key probe each (a handful), never by a scan of the registry.
+    return (
+        f"SELECT (SELECT MAX({q('index')}) FROM {q(Entry._meta.db_table)}"  # noqa: S608
+        f" WHERE {q('partnership_ref')} = %s),"
+        f" (SELECT MAX({q('id')}) FROM {q(LogEntry._meta.db_table)}),"
+        f" (SELECT MAX((SELECT o.{q('updated_at')} FROM {org} o WHERE o.{q('id')} = r.oid))"
+        f" FROM (SELECT DISTINCT {q('organisation_id')} AS oid FROM {participations}"
+        f" WHERE {q('partnership_id')} = %s) r),"
+        f" (SELECT COUNT(p.{q('organisation_id')}) {members}),"
+        f" (SELECT SUM(p.{q('organisation_id')}) {members}),"
+        f" (SELECT MAX((SELECT o.{q('updated_at')} FROM {org} o WHERE o.{q('id')} = r.oid))"
+        f" FROM (SELECT DISTINCT p.{q('organisation_id')} AS oid {members}) r)"
     )
 
 

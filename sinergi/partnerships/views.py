@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+from functools import cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +13,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,6 +27,7 @@ from sinergi.codelists import ACTIVITY_STATUSES, ORGANISATION_ROLES
 from sinergi.core.errors import Conflict
 from sinergi.core.forms import apply_domain_errors
 from sinergi.core.geography import country_choices, country_options
+from sinergi.core.pages import kept_part, render_kept
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import queries, services
 from sinergi.partnerships.forms import (
@@ -38,6 +44,10 @@ from sinergi.partnerships.models import MemberRole, Membership, Participation, V
 PAGE_SIZE = 20
 
 
+#: The list's pages kept for repeat readers: the first ones, where readers land.
+KEPT_LIST_PAGES = 1000
+
+
 @require_GET
 def partnership_list(request: HttpRequest) -> HttpResponse:
     filters = {
@@ -46,23 +56,52 @@ def partnership_list(request: HttpRequest) -> HttpResponse:
         "country": request.GET.get("country", ""),
         "visibility": request.GET.get("visibility", ""),
     }
-    partnerships = queries.with_counts(
-        queries.search_partnerships(request.user, **filters)
-    ).order_by("title", "pk")
-    page = Paginator(partnerships, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        **filters,
-        "statuses": ACTIVITY_STATUSES,
-        "countries": country_choices(),
-        "country_options": country_options(filters["country"]),
-        "visibilities": Visibility.choices,
-        "roles": policy.roles_of(request.user),
-        "can_create": policy.can_create_partnership(request.user),
-    }
+    number = request.GET.get("page")
+
+    def results() -> str:
+        partnerships = queries.with_counts(
+            queries.search_partnerships(request.user, **filters)
+        ).order_by("title", "pk")
+        page = Paginator(partnerships, PAGE_SIZE).get_page(number)
+        return render_to_string("partnerships/_partnership_results.html", {"page": page, **filters})
+
+    part = (_list_key(request, filters, number), results)
     if request.htmx and request.htmx.target == "results":
-        return render(request, "partnerships/_partnership_results.html", context)
-    return render(request, "partnerships/partnership_list.html", context)
+        return HttpResponse(kept_part(part))
+    return render_kept(
+        request,
+        "partnerships/partnership_list.html",
+        {**filters, "can_create": policy.can_create_partnership(request.user)},
+        {"results": part},
+        fixed={
+            "statuses": ACTIVITY_STATUSES,
+            "countries": country_choices(),
+            "country_options": country_options(filters["country"]),
+            "visibilities": Visibility.choices,
+        },
+    )
+
+
+def _list_key(request: HttpRequest, filters: dict[str, str], number: str | None) -> str | None:
+    """Where a page of the list is kept: under what the list can show the reader
+    (`queries.list_version`), the filters and the page. None (computed, kept nowhere)
+    for a text search or an unknown filter value or page, which only fill the store."""
+    page = 1 if number is None else int(number) if number.isdigit() else 0
+    if (
+        filters["q"]
+        or not 0 < page <= KEPT_LIST_PAGES
+        or filters["status"] not in {"", *(code for code, _name in ACTIVITY_STATUSES)}
+        or filters["visibility"] not in {"", *Visibility.values}
+        or (filters["country"] and filters["country"] not in _country_codes())
+    ):
+        return None
+    state = (queries.list_version(request.user), filters, page, get_language())
+    return "partnerships:list:" + hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in country_choices())
 
 
 @login_required
@@ -87,23 +126,61 @@ def partnership_create(request: HttpRequest) -> HttpResponse:
 
 def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug)
+    user = request.user
+    role = policy.role_in(user, partnership)
+    # The overview's parts are kept under what they show (`queries.overview_version`)
+    # and the date (the lifecycle checklist counts what is late).
+    base = ":".join(
+        (
+            "partnerships:overview",
+            str(partnership.pk),
+            get_language(),
+            timezone.localdate().isoformat(),
+            queries.overview_version(partnership),
+        )
+    )
+    parts = {
+        "partners": (
+            base + ":partners",
+            lambda: render_to_string(
+                "partnerships/_overview_partners.html",
+                {"participations": queries.participations_of(partnership)},
+            ),
+        ),
+        "lifecycle": (
+            base + ":lifecycle",
+            lambda: render_to_string(
+                "partnerships/lifecycle/_indicator.html",
+                {"partnership": partnership, "lifecycle": stage_indicator(partnership)},
+            ),
+        ),
+        "sdg_alignment": (
+            base + ":sdg",
+            lambda: render_to_string(
+                "partnerships/goals/_sdg_alignment.html",
+                {"alignment": sdg_alignment(partnership)},
+            ).strip(),  # empty when no goal names an SDG target: no section
+        ),
+    }
+    shows_people = bool(role) or policy.is_staff(user)
+    if shows_people:
+        parts["people"] = (
+            base + ":people",
+            lambda: render_to_string(
+                "partnerships/_overview_people.html",
+                {"memberships": queries.memberships_of(partnership)},
+            ),
+        )
     context = {
         "partnership": partnership,
-        "participations": queries.participations_of(partnership),
-        "memberships": queries.memberships_of(partnership)
-        if policy.role_in(request.user, partnership) or policy.is_staff(request.user)
-        else None,
-        "my_role": MemberRole(role).label
-        if (role := policy.role_in(request.user, partnership))
-        else None,
-        "can_edit": policy.can(request.user, Action.EDIT, partnership),
-        "can_manage_partners": policy.can(request.user, Action.MANAGE_PARTNERS, partnership),
-        "can_manage_members": policy.can(request.user, Action.MANAGE_MEMBERS, partnership),
-        "can_delete": policy.can(request.user, Action.DELETE, partnership),
-        "lifecycle": stage_indicator(partnership),
-        "sdg_alignment": sdg_alignment(partnership),
+        "shows_people": shows_people,
+        "my_role": str(MemberRole(role).label) if role else None,
+        "can_edit": policy.can(user, Action.EDIT, partnership),
+        "can_manage_partners": policy.can(user, Action.MANAGE_PARTNERS, partnership),
+        "can_manage_members": policy.can(user, Action.MANAGE_MEMBERS, partnership),
+        "can_delete": policy.can(user, Action.DELETE, partnership),
     }
-    return render(request, "partnerships/partnership_detail.html", context)
+    return render_kept(request, "partnerships/partnership_detail.html", context, parts)
 
 
 @login_required
