@@ -176,12 +176,19 @@ def render_kept(
 
 
 def kept_part(
-    part: Part, *, seconds: int = stored.LOCAL_SECONDS, shared_seconds: int | None = None
+    part: Part,
+    *,
+    seconds: int = stored.LOCAL_SECONDS,
+    shared_seconds: int | None = None,
+    max_age: int | None = None,
 ) -> str:
     """One part of a page on its own (an htmx request for it): kept under its key as
-    `render_kept` keeps it, or computed afresh when the key is None."""
+    `render_kept` keeps it (pass the same `max_age`), or computed afresh when the key is
+    None."""
     key, compute = part
-    return compute() if key is None else stored.reuse(key, compute, seconds, shared_seconds)
+    if key is None:
+        return compute()
+    return stored.reuse(key, compute, seconds, shared_seconds, max_age)
 
 
 def json_kept(

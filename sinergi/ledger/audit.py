@@ -62,10 +62,18 @@ def _indices_run_from_zero() -> bool:
     return count == 0 or (low == 0 and high == count - 1)
 
 
+#: Stored hashes compared per query: 32 MB of them at a time.
+NODES_PER_READ = 1 << 20
+
+
 def _stored_nodes_match(levels: list[list[bytes]]) -> bool:
     """Whether the stored subtree hashes are exactly `levels`: no more, none missing, equal.
 
-    One query per level and a list comparison, instead of a Python step per stored node.
+    The database joins each run of up to NODES_PER_READ stored hashes, in key order, into
+    one byte string, with their count and shortest and longest length; the run matches
+    when it has one hash per key of the range, every one 32 bytes long (so no two can
+    shift bytes between them), and the string equals the computed hashes joined. One
+    value crosses the driver instead of a row per node.
     """
     node_table = connection.ops.quote_name(Node._meta.db_table)
     with connection.cursor() as cursor:
@@ -73,19 +81,33 @@ def _stored_nodes_match(levels: list[list[bytes]]) -> bool:
         if cursor.fetchone()[0] != sum(len(hashes) for hashes in levels):
             return False
         for level, hashes in enumerate(levels):
-            low = level << LEVEL_SHIFT
-            high = low + len(hashes)
-            stored: list[tuple] = []
-            for rows in _batches(
-                f"SELECT hash FROM {node_table} WHERE key >= %s AND key < %s ORDER BY key",  # noqa: S608
-                [low, high],
-            ):
-                stored += rows
-            # Keys are unique, so as many rows as hashes means every key in the range once.
-            # Compared as one-column rows, in C: no Python step per node.
-            if stored != list(zip(hashes)):
-                return False
+            for start in range(0, len(hashes), NODES_PER_READ):
+                run = hashes[start : start + NODES_PER_READ]
+                low = (level << LEVEL_SHIFT) + start
+                cursor.execute(_joined_nodes_sql(), [low, low + len(run)])
+                count, shortest, longest, joined = cursor.fetchone()
+                if (count, shortest, longest) != (len(run), 32, 32):
+                    return False
+                if bytes(joined) != b"".join(run):
+                    return False
     return True
+
+
+def _joined_nodes_sql() -> str:
+    node_table = connection.ops.quote_name(Node._meta.db_table)
+    if connection.vendor == "postgresql":
+        return (
+            "SELECT COUNT(*), MIN(LENGTH(hash)), MAX(LENGTH(hash)),"  # noqa: S608
+            f" STRING_AGG(hash, ''::bytea ORDER BY key) FROM {node_table}"
+            " WHERE key >= %s AND key < %s"
+        )
+    # SQLite's group_concat keeps a blob's bytes as they are (NULs included) and follows
+    # the ordered subquery; the cast hands them back as a blob, not text to decode.
+    return (
+        "SELECT COUNT(*), MIN(LENGTH(hash)), MAX(LENGTH(hash)),"  # noqa: S608
+        " CAST(GROUP_CONCAT(hash, x'') AS BLOB) FROM"
+        f" (SELECT hash FROM {node_table} WHERE key >= %s AND key < %s ORDER BY key)"
+    )
 
 
 def verify_log() -> Report:

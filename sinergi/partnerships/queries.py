@@ -27,8 +27,10 @@ def list_version(user: User) -> tuple[object, ...]:
     `updated_at`) and the ledger's latest index. A new partnership, an edit, a deletion,
     a membership granted or revoked: each changes it. The ledger's index grows in commit
     order (appends are serialised), so two edits committing out of the order of their
-    `updated_at` still change it. Changes made in the Django admin append no ledger
-    entry but always an admin log row: its latest id is read too."""
+    `updated_at` still change it. The Django admin appends ledger entries for the
+    partnerships, partners and members it changes (`partnerships.admin`) and logs every
+    change it makes: the log's latest id is read too. A signed-in reader with no
+    membership sees the public list and shares its key."""
     if policy.is_staff(user):
         reader: object = "all"
     elif not user.is_authenticated or not user.is_active:
@@ -39,6 +41,8 @@ def list_version(user: User) -> tuple[object, ...]:
     with sql.cursor(connection) as cursor:
         cursor.execute(_list_version_sql(), [person_id, person_id, person_id])
         found = tuple(cursor.fetchone())
+    if found[5] == 0 and reader != "all":  # no membership: their figures are (0, None, None)
+        reader = "public"
     return reader, found
 
 
@@ -71,8 +75,11 @@ def overview_version(partnership: Partnership) -> str:
     partner organisations' latest update (names, acronyms, types), the members'
     organisations (how many people have one, the sum of their ids: a person joins an
     organisation by invitation) and those organisations' latest update, and the admin
-    log's latest id (the Django admin records every change it makes there, and appends
-    no ledger entry). The partnership's row itself is part of the digest."""
+    log's latest id (the Django admin records every change it makes there; for
+    partnerships, partners and members it appends ledger entries too). The partnership's
+    row itself is part of the digest. Two organisations' updates committing in the
+    opposite order of their timestamps (PostgreSQL, concurrent edits) can leave the
+    latest update unchanged: pages kept under this version pass `max_age`."""
     pid = partnership.pk
     with sql.cursor(connection) as cursor:
         cursor.execute(_overview_version_sql(), [pid] * 5)

@@ -180,7 +180,7 @@ def change_partner_role(
 ) -> Participation:
     """Change the IATI role (and optionally the contribution) of a participation."""
     policy.require(actor, Action.MANAGE_PARTNERS, participation.partnership)
-    previous = participation.role
+    previous, previous_contribution = participation.role, participation.contribution
     participation.role = role
     if contribution is not None:
         participation.contribution = contribution
@@ -195,6 +195,19 @@ def change_partner_role(
                         "organisation": participation.organisation.slug,
                         "from": previous,
                         "to": role,
+                    },
+                    participation.partnership,
+                    actor,
+                )
+            if participation.contribution != previous_contribution:
+                # As the expectations page records a changed commitment.
+                record(
+                    "participation.commitment_changed",
+                    {
+                        "organisation": participation.organisation.slug,
+                        "participation": participation.pk,
+                        "role": participation.role,
+                        "contribution": participation.contribution,
                     },
                     participation.partnership,
                     actor,

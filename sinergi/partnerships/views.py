@@ -45,7 +45,9 @@ PAGE_SIZE = 20
 
 
 #: The list's pages kept for repeat readers: the first ones, where readers land.
-KEPT_LIST_PAGES = 1000
+KEPT_LIST_PAGES = 100
+#: Nothing kept of the overview is shown once it is this old (`queries.overview_version`).
+OVERVIEW_MAX_AGE = 600
 
 
 @require_GET
@@ -86,7 +88,8 @@ def _list_key(request: HttpRequest, filters: dict[str, str], number: str | None)
     """Where a page of the list is kept: under what the list can show the reader
     (`queries.list_version`), the filters and the page. None (computed, kept nowhere)
     for a text search or an unknown filter value or page, which only fill the store."""
-    page = 1 if number is None else int(number) if number.isdigit() else 0
+    digits = number is not None and number.isascii() and number.isdigit() and len(number) <= 6
+    page = 1 if number is None else int(number) if digits else 0
     if (
         filters["q"]
         or not 0 < page <= KEPT_LIST_PAGES
@@ -180,7 +183,9 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_manage_members": policy.can(user, Action.MANAGE_MEMBERS, partnership),
         "can_delete": policy.can(user, Action.DELETE, partnership),
     }
-    return render_kept(request, "partnerships/partnership_detail.html", context, parts)
+    return render_kept(
+        request, "partnerships/partnership_detail.html", context, parts, max_age=OVERVIEW_MAX_AGE
+    )
 
 
 @login_required

@@ -64,7 +64,7 @@ def partner_with_person(partnership: Partnership, role: str = "member") -> Perso
 
 def computed(client: Client, url: str) -> Callable[[], object]:
     """A read of `url` that computes what the page shows: kept pages and their parts
-    (`sinergi.core.pages`, tests/partnerships/test_kept_overview.py) are forgotten
+    (`sinergi.core.pages`, tests/partnerships/test_kept_pages.py) are forgotten
     first, for it is the computing that must not grow with the rows."""
 
     def fetch() -> object:

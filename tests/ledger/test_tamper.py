@@ -123,6 +123,18 @@ def test_an_altered_tree_node_is_found(log40, level, index, first):
     verify_fails_at(first)
 
 
+def test_two_tree_nodes_trading_a_byte_are_found(log40):
+    """Given two neighbouring stored hashes rewritten as 31 and 33 bytes whose
+    concatenation is unchanged, then verification still fails at the first of them (the
+    stored hashes are compared joined, so their lengths are checked too)."""
+    first, second = (Node.objects.get(key=node_key(1, i)) for i in (4, 5))
+    joined = bytes(first.hash) + bytes(second.hash)
+    Node.objects.filter(pk=first.pk).update(hash=joined[:31])
+    Node.objects.filter(pk=second.pk).update(hash=joined[31:])
+
+    verify_fails_at(8)
+
+
 def test_a_deleted_tree_node_is_found(log40):
     """Given one stored subtree hash deleted, then verification fails."""
     Node.objects.filter(key=node_key(3, 2)).delete()

@@ -15,12 +15,15 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-from sinergi.access.services import accept_invitation, invite_person
+from sinergi.access.services import accept_invitation, create_api_token, invite_person
 from sinergi.core import stored
+from sinergi.ledger.models import Entry
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import services
 from sinergi.partnerships.goals import services as goal_services
+from sinergi.partnerships.lifecycle import services as lifecycle_services
 from sinergi.partnerships.models import Membership, Participation
 from tests.conftest import client_for
 from tests.factories import (
@@ -236,6 +239,98 @@ def test_the_indonesian_page_is_kept_apart(setting) -> None:
     assert "Peran Anda" in indonesian and "Your role" not in indonesian
 
 
+def test_a_contribution_changed_through_the_api_shows_at_once_and_is_logged(setting) -> None:
+    coordinator = setting["coordinator"]
+    client = client_for(coordinator)
+    assert "Cold chain" not in _page(client, setting["url"])
+    _token, secret = create_api_token(actor=coordinator, name="kept pages")
+    participation = Participation.objects.get(organisation=setting["unicef"])
+    response = Client(headers={"Authorization": f"Bearer {secret}"}).patch(
+        f"/api/v1/partnerships/{setting['partnership'].slug}/participations/{participation.pk}",
+        {"contribution": "Cold chain"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert "Cold chain" in _page(client, setting["url"])
+    entry = Entry.objects.order_by("-index").first()
+    assert entry.kind == "participation.commitment_changed"
+    assert b'"contribution":"Cold chain"' in bytes(entry.body)
+
+
+def test_a_stage_set_by_the_coordinator_shows_at_once(setting) -> None:
+    partnership = setting["partnership"]
+    partnership.stage = "building"  # as the setting's starting point
+    partnership.save(update_fields=["stage"])
+    client = client_for(setting["coordinator"])
+    assert 'class="current" aria-current="step">Building' in _page(client, setting["url"])
+    lifecycle_services.set_stage(
+        actor=setting["coordinator"],
+        partnership=partnership,
+        stage="scoping",
+        reason="The partners want to look again at who should take part.",
+    )
+    assert 'class="current" aria-current="step">Scoping' in _page(client, setting["url"])
+
+
+def test_changes_made_in_the_admin_go_on_the_ledger_and_show_at_once(setting) -> None:
+    """Through the real admin: a member's role changed in its change form, a partner
+    removed with the "delete selected" action."""
+    reader = client_for(setting["coordinator"])
+    admin = client_for(PersonFactory(is_staff=True, is_superuser=True))
+    membership = setting["membership"]
+    response = admin.post(
+        reverse("admin:partnerships_membership_change", args=[membership.pk]),
+        {
+            "partnership": membership.partnership_id,
+            "person": membership.person_id,
+            "role": "member",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    assert "Budi Santoso (UNICEF) — Member" in _people(_page(reader, setting["url"]))
+    entry = Entry.objects.order_by("-index").first()
+    assert (entry.kind, entry.partnership_ref) == ("admin.changed", setting["partnership"].pk)
+    assert b'"fields":["role"]' in bytes(entry.body)
+
+    participation = Participation.objects.get(organisation=setting["unicef"])
+    response = admin.post(
+        reverse("admin:partnerships_participation_changelist"),
+        {"action": "delete_selected", "_selected_action": [participation.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Participation.objects.filter(pk=participation.pk).exists()
+    assert "UNICEF Indonesia" not in _page(reader, setting["url"]).split("<h2>Partners</h2>")[1]
+    assert Entry.objects.order_by("-index").first().kind == "admin.deleted"
+
+
+def test_the_admins_delete_action_logs_and_deletes_together(setting) -> None:
+    """A deletion that fails writes neither its admin log rows nor its ledger entries."""
+    admin = client_for(PersonFactory(is_staff=True, is_superuser=True))
+    participation = Participation.objects.get(organisation=setting["unicef"])
+    logged, entries = LogEntry.objects.count(), Entry.objects.count()
+    from django.db.models.signals import pre_delete
+
+    def refuse(**_kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    pre_delete.connect(refuse, sender=Participation)
+    try:
+        with pytest.raises(RuntimeError):
+            admin.post(
+                reverse("admin:partnerships_participation_changelist"),
+                {
+                    "action": "delete_selected",
+                    "_selected_action": [participation.pk],
+                    "post": "yes",
+                },
+            )
+    finally:
+        pre_delete.disconnect(refuse, sender=Participation)
+    assert Participation.objects.filter(pk=participation.pk).exists()
+    assert (LogEntry.objects.count(), Entry.objects.count()) == (logged, entries)
+
+
 # The list -------------------------------------------------------------------------------
 
 
@@ -284,7 +379,8 @@ def test_searches_odd_filters_and_pages_are_answered_but_not_kept() -> None:
         PartnershipFactory(title=f"Water {n:02}", visibility="public")
     client = client_for(None)
     stored.clear()
-    for query in ("?q=water", "?page=abc", "?page=5000", "?status=xyz", "?country=XX"):
+    odd = ("?q=water", "?page=abc", "?page=5000", "?page=²", "?page=" + "9" * 5000)
+    for query in (*odd, "?status=xyz", "?country=XX"):
         assert client.get("/en/partnerships/" + query).status_code == 200, query
     assert caches["default"]._cache == {}  # nothing kept for them
     assert [title for title, _n in _list_rows(client, "?q=Water 2")] == [
