@@ -1,4 +1,4 @@
-"""Load-test Sinergi as deployed: `sinergi serve` (granian, 2 workers x 2 threads) + wrk.
+"""Load-test Sinergi as deployed: `sinergi serve` (granian, its default workers) + wrk.
 
     .venv/bin/python benchmarks/generate.py     # once: the scale data set and a token
     .venv/bin/python benchmarks/load.py         # about 3 minutes with the defaults
@@ -109,16 +109,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_command(port: int) -> list[str]:
+def server_command(port: int, workers: int = 0, threads: int = 0) -> list[str]:
+    """`sinergi serve` on `port`, with its own defaults unless `workers`/`threads` given."""
     sinergi = Path(sys.executable).with_name("sinergi")
     base = [str(sinergi)] if sinergi.exists() else [sys.executable, "-m", "sinergi.cli"]
-    return [*base, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [*base, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if workers:
+        command += ["--workers", str(workers)]
+    if threads:
+        command += ["--threads", str(threads)]
+    return command
 
 
-def start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
+def start_server(
+    port: int, env: dict[str, str], workers: int = 0, threads: int = 0
+) -> subprocess.Popen:
     log = SERVER_LOG.open("w")
     return subprocess.Popen(
-        server_command(port),
+        server_command(port, workers, threads),
         cwd=BENCH_DIR.parent,
         env=env,
         stdout=log,
@@ -392,7 +400,8 @@ def render(results: list[Result], meta: dict) -> str:
         f"- Date: {meta['date']}",
         f"- Machine: {meta['nproc']} CPUs, {meta['cpu']}; Python {meta['python']}",
         f"- Code: {meta['code']}",
-        f"- Server: `sinergi serve` (granian WSGI, 2 workers x 2 blocking threads), "
+        f"- Server: `{meta['server']}` (granian WSGI; one worker per CPU and, unless given, "
+        "1 blocking thread each on SQLite, 2 on PostgreSQL), "
         f"wrk {meta['wrk_threads']} thread(s), on the same machine",
         f"- Load average (1, 5, 15 min) before: {meta['load_before']}, "
         f"after: {meta['load_after']} (shared machine: other work lowers the figures)",
@@ -433,6 +442,12 @@ def main() -> int:
     parser.add_argument("--connections", default="4,32", help="comma-separated concurrencies")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (it shares 2 CPUs)")
     parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
+    parser.add_argument(
+        "--server-workers", type=int, default=0, help="`sinergi serve --workers` (its default)"
+    )
+    parser.add_argument(
+        "--server-threads", type=int, default=0, help="`sinergi serve --threads` (its default)"
+    )
     parser.add_argument("--only", default="", help="only endpoints whose label contains this")
     parser.add_argument("--no-anonymous", action="store_true", help="skip the anonymous pages")
     args = parser.parse_args()
@@ -457,7 +472,7 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     print(f"Starting `sinergi serve` on {base} (log: {SERVER_LOG}) …", flush=True)
     load_before = os.getloadavg()
-    server = start_server(port, env)
+    server = start_server(port, env, args.server_workers, args.server_threads)
     results: list[Result] = []
     try:
         wait_healthy(base, server, timeout=120)
@@ -506,6 +521,7 @@ def main() -> int:
         "duration": args.duration,
         "warmup": args.warmup,
         "wrk_threads": args.threads,
+        "server": " ".join(server_command(port, args.server_workers, args.server_threads)[1:]),
         "load_before": " ".join(f"{x:.2f}" for x in load_before),
         "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }

@@ -8,7 +8,7 @@ For each database: a fresh one (a new SQLite file in a new /tmp directory; a new
 in a throwaway PostgreSQL 15 cluster on 127.0.0.1, made by `benchmarks/ledger/common.py`'s
 `PostgresCluster` and removed at the end), migrated and filled by `data.py` (1,000
 partnerships with budgets, pledges, rates and 1,000,000 transactions, all on the ledger).
-Then `sinergi serve` (as `benchmarks/load.py` runs it: granian, 2 workers x 2 threads)
+Then `sinergi serve` (as `benchmarks/load.py` runs it: granian, its default workers and threads)
 answers wrk at 32 connections, each request for a partnership drawn at random from the
 1,000, signed in as `bench`, a coordinator of each: the finance page (session cookie from
 the real login form) and the finance API (Bearer token); the largest partnership on its

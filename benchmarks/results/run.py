@@ -11,7 +11,7 @@ in a throwaway PostgreSQL 15 cluster on 127.0.0.1, made by `benchmarks/ledger/co
 2,000 partnerships, 100,000 indicators, 10,000,000 approved values, with their roll-ups).
 Then:
 
-- `sinergi serve` (as `benchmarks/load.py` runs it: granian, 2 workers x 2 threads)
+- `sinergi serve` (as `benchmarks/load.py` runs it: granian, its default workers and threads)
   first answers every page once, one request at a time (`--first-reads`: the first,
   cold read of each dashboard, with nothing kept yet), then answers wrk at 1 and 32
   connections, signed in as `bench` (staff, a coordinator of
