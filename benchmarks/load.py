@@ -121,6 +121,12 @@ def server_command(port: int, workers: int = 0, threads: int = 0) -> list[str]:
     return command
 
 
+def server_args(port: int, args: argparse.Namespace) -> list[str]:
+    """The `sinergi serve …` arguments this run used, for the report."""
+    command = server_command(port, args.server_workers, args.server_threads)
+    return command[command.index("serve") :]
+
+
 def start_server(
     port: int, env: dict[str, str], workers: int = 0, threads: int = 0
 ) -> subprocess.Popen:
@@ -521,7 +527,7 @@ def main() -> int:
         "duration": args.duration,
         "warmup": args.warmup,
         "wrk_threads": args.threads,
-        "server": " ".join(server_command(port, args.server_workers, args.server_threads)[1:]),
+        "server": "sinergi " + " ".join(server_args(port, args)),
         "load_before": " ".join(f"{x:.2f}" for x in load_before),
         "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
