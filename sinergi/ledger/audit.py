@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO
 
 from django.db import connection
@@ -66,30 +67,62 @@ def _indices_run_from_zero() -> bool:
 NODES_PER_READ = 1 << 20
 
 
-def _stored_nodes_match(levels: list[list[bytes]]) -> bool:
-    """Whether the stored subtree hashes are exactly `levels`: no more, none missing, equal.
+#: What the database holds for one run of stored hashes: the number of rows, the
+#: shortest and longest hash, and the hashes joined in key order.
+Joined = tuple[int, int | None, int | None, bytes]
 
-    The database joins each run of up to NODES_PER_READ stored hashes, in key order, into
-    one byte string, with their count and shortest and longest length; the run matches
-    when it has one hash per key of the range, every one 32 bytes long (so no two can
-    shift bytes between them), and the string equals the computed hashes joined. One
-    value crosses the driver instead of a row per node.
-    """
+
+def _level_sizes(size: int) -> list[int]:
+    """How many complete subtrees a log of `size` entries has at each level."""
+    return [size >> level for level in range(size.bit_length())] or [0]
+
+
+def _read_joined_nodes(sizes: list[int]) -> tuple[int, list[Joined]]:
+    """The stored hashes' total count, and each run of up to NODES_PER_READ of them at
+    each level of a tree with `sizes` nodes per level, as the database joins them.
+
+    One value per run crosses the driver instead of a row per node."""
     node_table = connection.ops.quote_name(Node._meta.db_table)
+    runs: list[Joined] = []
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {node_table}")  # noqa: S608
-        if cursor.fetchone()[0] != sum(len(hashes) for hashes in levels):
-            return False
-        for level, hashes in enumerate(levels):
-            for start in range(0, len(hashes), NODES_PER_READ):
-                run = hashes[start : start + NODES_PER_READ]
+        total = cursor.fetchone()[0]
+        for level, count in enumerate(sizes):
+            for start in range(0, count, NODES_PER_READ):
                 low = (level << LEVEL_SHIFT) + start
-                cursor.execute(_joined_nodes_sql(), [low, low + len(run)])
-                count, shortest, longest, joined = cursor.fetchone()
-                if (count, shortest, longest) != (len(run), 32, 32):
-                    return False
-                if bytes(joined) != b"".join(run):
-                    return False
+                cursor.execute(_joined_nodes_sql(), [low, low + min(NODES_PER_READ, count - start)])
+                found, shortest, longest, joined = cursor.fetchone()
+                runs.append((found, shortest, longest, bytes(joined or b"")))
+    return total, runs
+
+
+def _read_joined_nodes_apart(sizes: list[int]) -> tuple[int, list[Joined]]:
+    """`_read_joined_nodes` on a connection of its own (run in another thread), closed
+    after: the database's work on it overlaps the hashing in the caller's thread."""
+    try:
+        return _read_joined_nodes(sizes)
+    finally:
+        connection.close()
+
+
+def _nodes_match(levels: list[list[bytes]], total: int, runs: list[Joined]) -> bool:
+    """Whether the stored subtree hashes (`total`, `runs`) are exactly `levels`: no more,
+    none missing, equal. A run matches when it has one hash per key of its range, every
+    one 32 bytes long (so no two can shift bytes between them), and its joined hashes
+    equal the computed ones joined."""
+    if total != sum(len(hashes) for hashes in levels):
+        return False
+    expected = [
+        (level, start)
+        for level, hashes in enumerate(levels)
+        for start in range(0, len(hashes), NODES_PER_READ)
+    ]
+    if len(expected) != len(runs):
+        return False
+    for (level, start), (count, shortest, longest, joined) in zip(expected, runs, strict=True):
+        run = levels[level][start : start + NODES_PER_READ]
+        if (count, shortest, longest) != (len(run), 32, 32) or joined != b"".join(run):
+            return False
     return True
 
 
@@ -122,6 +155,14 @@ def verify_log() -> Report:
     head = Head.objects.current()
     size = head.size
     report.size = size
+    # The stored hashes are read while the bodies are hashed: on a connection of its
+    # own, so only outside the caller's transaction (the command's case), where another
+    # connection sees the same committed log.
+    reading = None
+    if not connection.in_atomic_block:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-verify")
+        reading = pool.submit(_read_joined_nodes_apart, _level_sizes(size))
+        pool.shutdown(wait=False)  # the thread ends with its one task
     entry_table = connection.ops.quote_name(Entry._meta.db_table)
     node_table = connection.ops.quote_name(Node._meta.db_table)
     sha256 = hashlib.sha256  # merkle.leaf_hash, inlined: this runs once per entry
@@ -152,7 +193,13 @@ def verify_log() -> Report:
     counts = [0] * (len(levels) + 1)
     mask = (1 << LEVEL_SHIFT) - 1
     node_rows: Iterable[tuple] = ()
-    if _stored_nodes_match(levels):
+    sizes = [len(hashes) for hashes in levels]
+    read = reading.result() if reading is not None else None
+    if read is not None and _level_sizes(size) == sizes:
+        total, runs = read
+    else:  # the log's size and its entries differ (a fault to report), or in a transaction
+        total, runs = _read_joined_nodes(sizes)
+    if _nodes_match(levels, total, runs):
         counts = [len(hashes) for hashes in levels]  # and none extra: nothing to report
     else:  # look at every stored node, to say what is wrong where
         node_rows = _stream(f"SELECT key, hash FROM {node_table} ORDER BY key")  # noqa: S608

@@ -18,10 +18,26 @@ def node_key(level: int, index: int) -> int:
     return (level << LEVEL_SHIFT) | index
 
 
+class RowKeyField(models.BigIntegerField):
+    """A 64-bit primary key that on SQLite is the table's rowid (`INTEGER PRIMARY KEY`).
+
+    Django declares a big integer key as `bigint`, which SQLite keeps apart from the
+    rowid: every row then lives in the table's b-tree under a hidden rowid and again in
+    a unique index on the key, and every read by key goes through both. Entries and tree
+    nodes are written and read by key only, so on SQLite the key is the rowid: one
+    b-tree each, about 10% less space, faster appends and reads. Other databases get
+    `bigint` as before."""
+
+    def db_type(self, connection: object) -> str | None:
+        if getattr(connection, "vendor", None) == "sqlite":
+            return "integer"
+        return super().db_type(connection)
+
+
 class Entry(models.Model):
     """One logged event. `body` holds the exact RFC 8785 bytes whose hash is the leaf."""
 
-    index = models.BigIntegerField(_("index"), primary_key=True)
+    index = RowKeyField(_("index"), primary_key=True)
     kind = models.CharField(_("kind"), max_length=60)
     # A plain id, not a foreign key: the history outlives a deleted partnership.
     partnership_ref = models.BigIntegerField(_("partnership"), null=True, blank=True)
@@ -44,7 +60,7 @@ class Node(models.Model):
     Level 0 holds the leaf hashes, SHA-256(0x00 ‖ body).
     """
 
-    key = models.BigIntegerField(primary_key=True)
+    key = RowKeyField(primary_key=True)
     hash = models.BinaryField(max_length=32)
 
     class Meta:

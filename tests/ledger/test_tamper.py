@@ -246,3 +246,27 @@ def test_a_refused_checkpoint_does_not_fail_the_change_that_triggered_it(log40, 
     assert Partnership.objects.filter(title="After the rewrite").exists()
     assert list(Checkpoint.objects.values_list("size", flat=True)) == list(CHECKPOINT_SIZES)
     assert "refused to sign" in caplog.text
+
+
+def test_outside_a_transaction_the_stored_hashes_are_read_beside_the_hashing(
+    transactional_db, ledger_key
+):
+    """As the command runs it (no transaction open): the stored hashes are read on a
+    connection of their own while the bodies are hashed; an honest log verifies, and an
+    altered subtree hash is still found at its first entry. (Flushed after, as the other
+    transactional ledger tests: no browser test with its serialized rollback runs after
+    tests/ledger.)"""
+    from sinergi.ledger.models import Head
+
+    Head.objects.get_or_create(pk=1, defaults={"size": 0, "frontier": b""})
+    support.append_events(40)
+    assert not connection.in_atomic_block
+    report = audit.verify_log()
+    assert report.ok, report.problems
+    assert report.size == 40
+
+    assert Node.objects.filter(key=node_key(2, 3)).update(hash=os.urandom(32)) == 1
+
+    report = audit.verify_log()
+    assert not report.ok
+    assert report.first_bad_index == 12, report.problems
