@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from sinergi.core import sql
 from sinergi.ledger import jcs, merkle
 from sinergi.ledger.models import LEVEL_SHIFT, Entry, Head, Node, node_key
 
@@ -365,6 +366,15 @@ def _blocks(lo: int, hi: int, found: set[int]) -> None:
     _blocks(lo + k, hi, found)
 
 
+def _keys_in(column: str, keys: set[int]) -> tuple[str, list[Any]]:
+    """`column` among `keys`: on PostgreSQL `= ANY(array)`, one statement text whatever
+    the number of keys (prepared once per connection, `sinergi.core.sql`); elsewhere
+    `IN (…)`."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [sorted(keys)]
+    return f"{column} IN ({', '.join(['%s'] * len(keys))})", sorted(keys)
+
+
 class StoredTree:
     """`hash_range` over the stored nodes, loading what a set of ranges needs at once."""
 
@@ -379,9 +389,9 @@ class StoredTree:
         if missing:
             # Plain SQL: the ORM's query building would cost more than the query itself.
             table = connection.ops.quote_name(Node._meta.db_table)
-            marks = ", ".join(["%s"] * len(missing))
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT key, hash FROM {table} WHERE key IN ({marks})", [*missing])  # noqa: S608
+            where, params = _keys_in("key", missing)
+            with sql.cursor(connection) as cursor:
+                cursor.execute(f"SELECT key, hash FROM {table} WHERE {where}", params)  # noqa: S608
                 self.hashes.update((key, bytes(value)) for key, value in cursor.fetchall())
         if not keys <= self.hashes.keys():
             raise LedgerError("the stored tree is missing nodes")
@@ -398,12 +408,12 @@ class StoredTree:
             return _head_size()
         quote = connection.ops.quote_name
         head, node = quote(Head._meta.db_table), quote(Node._meta.db_table)
-        marks = ", ".join(["%s"] * len(keys))
-        with connection.cursor() as cursor:
+        where, params = _keys_in("n.key", keys)
+        with sql.cursor(connection) as cursor:
             cursor.execute(
                 f"SELECT h.size, n.key, n.hash FROM {head} h"  # noqa: S608
-                f" LEFT JOIN {node} n ON n.key IN ({marks}) WHERE h.id = 1",
-                [*keys],
+                f" LEFT JOIN {node} n ON {where} WHERE h.id = 1",
+                params,
             )
             rows = cursor.fetchall()
         if not rows:  # no head row: _head_size re-creates it
@@ -433,7 +443,7 @@ def _recorded_ranges(build: Any) -> list[tuple[int, int]]:
 def _head_size() -> int:
     """The log size, read with one plain query (proofs ask for it on every request)."""
     table = connection.ops.quote_name(Head._meta.db_table)
-    with connection.cursor() as cursor:
+    with sql.cursor(connection) as cursor:
         cursor.execute(f"SELECT size FROM {table} WHERE id = 1")  # noqa: S608
         row = cursor.fetchone()
     return row[0] if row is not None else Head.objects.current().size
