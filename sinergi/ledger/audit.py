@@ -7,6 +7,7 @@ import bisect
 import hashlib
 import itertools
 import json
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO
@@ -20,6 +21,7 @@ from sinergi.ledger.models import LEVEL_SHIFT, Checkpoint, Entry, Head, Node, Wi
 from sinergi.ledger.offline import BUNDLE_FORMAT, Report, build_levels, check_checkpoints
 
 BATCH = 20_000
+logger = logging.getLogger(__name__)
 _cursor_ids = itertools.count()
 
 
@@ -52,7 +54,8 @@ def _batches(sql: str, params: Sequence[object] = ()) -> Iterator[list[tuple]]:
             yield rows
 
 
-def _indices_run_from_zero() -> bool:
+def _entry_count() -> tuple[int, bool]:
+    """How many entries are stored, and whether their indices are exactly 0..count-1."""
     entry_table = connection.ops.quote_name(Entry._meta.db_table)
     index_column = connection.ops.quote_name("index")
     with connection.cursor() as cursor:
@@ -60,7 +63,7 @@ def _indices_run_from_zero() -> bool:
             f"SELECT COUNT(*), MIN({index_column}), MAX({index_column}) FROM {entry_table}"  # noqa: S608
         )
         count, low, high = cursor.fetchone()
-    return count == 0 or (low == 0 and high == count - 1)
+    return count, count == 0 or (low == 0 and high == count - 1)
 
 
 #: Stored hashes compared per query: 32 MB of them at a time.
@@ -68,8 +71,10 @@ NODES_PER_READ = 1 << 20
 
 
 #: What the database holds for one run of stored hashes: the number of rows, the
-#: shortest and longest hash, and the hashes joined in key order.
-Joined = tuple[int, int | None, int | None, bytes]
+#: shortest and longest hash, how many are not blobs (SQLite; 0 elsewhere), and the
+#: SHA-256 of the hashes joined in key order (a digest: all of them would take 64 bytes
+#: of memory per entry).
+Joined = tuple[int, int | None, int | None, int, bytes]
 
 
 def _level_sizes(size: int) -> list[int]:
@@ -91,8 +96,9 @@ def _read_joined_nodes(sizes: list[int]) -> tuple[int, list[Joined]]:
             for start in range(0, count, NODES_PER_READ):
                 low = (level << LEVEL_SHIFT) + start
                 cursor.execute(_joined_nodes_sql(), [low, low + min(NODES_PER_READ, count - start)])
-                found, shortest, longest, joined = cursor.fetchone()
-                runs.append((found, shortest, longest, bytes(joined or b"")))
+                found, shortest, longest, not_blobs, joined = cursor.fetchone()
+                digest = hashlib.sha256(bytes(joined or b"")).digest()
+                runs.append((found, shortest, longest, not_blobs or 0, digest))
     return total, runs
 
 
@@ -108,8 +114,8 @@ def _read_joined_nodes_apart(sizes: list[int]) -> tuple[int, list[Joined]]:
 def _nodes_match(levels: list[list[bytes]], total: int, runs: list[Joined]) -> bool:
     """Whether the stored subtree hashes (`total`, `runs`) are exactly `levels`: no more,
     none missing, equal. A run matches when it has one hash per key of its range, every
-    one 32 bytes long (so no two can shift bytes between them), and its joined hashes
-    equal the computed ones joined."""
+    one 32 bytes long (so no two can shift bytes between them) and stored as bytes, and
+    its joined hashes equal the computed ones joined."""
     if total != sum(len(hashes) for hashes in levels):
         return False
     expected = [
@@ -119,9 +125,12 @@ def _nodes_match(levels: list[list[bytes]], total: int, runs: list[Joined]) -> b
     ]
     if len(expected) != len(runs):
         return False
-    for (level, start), (count, shortest, longest, joined) in zip(expected, runs, strict=True):
+    for (level, start), found in zip(expected, runs, strict=True):
+        count, shortest, longest, not_blobs, digest = found
         run = levels[level][start : start + NODES_PER_READ]
-        if (count, shortest, longest) != (len(run), 32, 32) or joined != b"".join(run):
+        if (count, shortest, longest, not_blobs) != (len(run), 32, 32, 0):
+            return False
+        if digest != hashlib.sha256(b"".join(run)).digest():
             return False
     return True
 
@@ -130,14 +139,15 @@ def _joined_nodes_sql() -> str:
     node_table = connection.ops.quote_name(Node._meta.db_table)
     if connection.vendor == "postgresql":
         return (
-            "SELECT COUNT(*), MIN(LENGTH(hash)), MAX(LENGTH(hash)),"  # noqa: S608
+            "SELECT COUNT(*), MIN(LENGTH(hash)), MAX(LENGTH(hash)), 0,"  # noqa: S608
             f" STRING_AGG(hash, ''::bytea ORDER BY key) FROM {node_table}"
             " WHERE key >= %s AND key < %s"
         )
     # SQLite's group_concat keeps a blob's bytes as they are (NULs included) and follows
-    # the ordered subquery; the cast hands them back as a blob, not text to decode.
+    # the ordered subquery; the cast hands them back as a blob, not text to decode. A
+    # hash stored as text of the same bytes would join the same: counted apart.
     return (
-        "SELECT COUNT(*), MIN(LENGTH(hash)), MAX(LENGTH(hash)),"  # noqa: S608
+        "SELECT COUNT(*), MIN(LENGTH(hash)), MAX(LENGTH(hash)), SUM(typeof(hash) <> 'blob'),"  # noqa: S608
         " CAST(GROUP_CONCAT(hash, x'') AS BLOB) FROM"
         f" (SELECT hash FROM {node_table} WHERE key >= %s AND key < %s ORDER BY key)"
     )
@@ -155,11 +165,13 @@ def verify_log() -> Report:
     head = Head.objects.current()
     size = head.size
     report.size = size
+    stored, contiguous = _entry_count()
     # The stored hashes are read while the bodies are hashed: on a connection of its
     # own, so only outside the caller's transaction (the command's case), where another
-    # connection sees the same committed log.
+    # connection sees the same committed log; and only for a log whose entries and size
+    # agree (the reading is sized by them).
     reading = None
-    if not connection.in_atomic_block:
+    if not connection.in_atomic_block and contiguous and stored == size:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-verify")
         reading = pool.submit(_read_joined_nodes_apart, _level_sizes(size))
         pool.shutdown(wait=False)  # the thread ends with its one task
@@ -169,7 +181,7 @@ def verify_log() -> Report:
     leaves: list[bytes] = []
     expected = 0
     index_column = connection.ops.quote_name("index")
-    if _indices_run_from_zero():
+    if contiguous:
         # Indices are exactly 0..count-1 (they are unique): the bodies in order suffice.
         bodies_sql = f"SELECT body FROM {entry_table} ORDER BY {index_column}"  # noqa: S608
         for rows in _batches(bodies_sql):
@@ -194,7 +206,12 @@ def verify_log() -> Report:
     mask = (1 << LEVEL_SHIFT) - 1
     node_rows: Iterable[tuple] = ()
     sizes = [len(hashes) for hashes in levels]
-    read = reading.result() if reading is not None else None
+    read = None
+    if reading is not None:
+        try:
+            read = reading.result()
+        except Exception:  # read again in line below, where an error is the command's
+            logger.warning("ledger verify: reading the stored hashes apart failed", exc_info=True)
     if read is not None and _level_sizes(size) == sizes:
         total, runs = read
     else:  # the log's size and its entries differ (a fault to report), or in a transaction
@@ -202,9 +219,15 @@ def verify_log() -> Report:
     if _nodes_match(levels, total, runs):
         counts = [len(hashes) for hashes in levels]  # and none extra: nothing to report
     else:  # look at every stored node, to say what is wrong where
-        node_rows = _stream(f"SELECT key, hash FROM {node_table} ORDER BY key")  # noqa: S608
+        # As bytes, and whether they were stored as bytes (SQLite may hold text).
+        as_stored = (
+            "CAST(hash AS BLOB), typeof(hash) = 'blob'"
+            if connection.vendor == "sqlite"
+            else "hash, TRUE"
+        )
+        node_rows = _stream(f"SELECT key, {as_stored} FROM {node_table} ORDER BY key")  # noqa: S608
     bad_leaves: list[int] = []  # level 0 comes first in key order
-    for key, stored in node_rows:
+    for key, stored, as_bytes in node_rows:
         level, index = key >> LEVEL_SHIFT, key & mask
         if level >= len(levels) or index >= len(levels[level]):
             # A node over entries that are missing is bad from the first missing one on.
@@ -214,7 +237,7 @@ def verify_log() -> Report:
             )
             continue
         counts[level] += 1
-        if bytes(stored) != levels[level][index]:
+        if not as_bytes or bytes(stored) != levels[level][index]:
             if level == 0:
                 bad_leaves.append(index)
                 report.fail(f"entry {index} does not match its logged hash", index)

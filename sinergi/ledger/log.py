@@ -153,10 +153,12 @@ def _lock_head() -> tuple[int, list[bytes]]:
     log size and the frontier."""
     table = connection.ops.quote_name(Head._meta.db_table)
     if connection.vendor == "sqlite":  # see _write_append
+        connection.validate_no_broken_transaction()
         connection.ensure_connection()
-        row = connection.connection.execute(
-            f"SELECT size, frontier FROM {table} WHERE id = 1"  # noqa: S608
-        ).fetchone()
+        with connection.wrap_database_errors:
+            row = connection.connection.execute(
+                f"SELECT size, frontier FROM {table} WHERE id = 1"  # noqa: S608
+            ).fetchone()
     else:
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         with connection.cursor() as cursor:
@@ -173,13 +175,15 @@ def _write_append(entry: tuple, nodes: list[tuple[int, bytes]], frontier: list[b
     in WITH clauses), since each round trip costs more than the work it carries. On SQLite
     straight on the driver's connection, inside the caller's transaction all the same:
     Django's cursor wrapper (placeholder rewriting, query logging) cost more than the
-    three statements, which the driver keeps prepared."""
+    three statements, which the driver keeps prepared. Errors come out as Django's, and
+    the statements do not show in Django's query log."""
     if connection.vendor == "sqlite":
         raw = connection.connection
         entry_sql, node_sql, head_sql = _sqlite_append_sql()
-        raw.execute(entry_sql, entry)
-        raw.executemany(node_sql, nodes)
-        raw.execute(head_sql, (entry[0] + 1, b"".join(frontier)))
+        with connection.wrap_database_errors:  # Django's exceptions, as from its cursor
+            raw.execute(entry_sql, entry)
+            raw.executemany(node_sql, nodes)
+            raw.execute(head_sql, (entry[0] + 1, b"".join(frontier)))
         return
     if connection.vendor != "postgresql":
         _insert_rows(Entry._meta.db_table, _ENTRY_COLUMNS, [entry])

@@ -270,3 +270,34 @@ def test_outside_a_transaction_the_stored_hashes_are_read_beside_the_hashing(
     report = audit.verify_log()
     assert not report.ok
     assert report.first_bad_index == 12, report.problems
+
+
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="only SQLite can hold a hash's bytes as text (PostgreSQL's bytea cannot)",
+)
+@pytest.mark.parametrize(("level", "index", "first"), [(0, 5, 5), (2, 3, 12)])
+def test_a_tree_node_stored_as_text_is_found(log40, level, index, first):
+    """Given one stored hash turned into text of the same bytes (joined, the hashes are
+    unchanged), then verification fails at the first entry under it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ledger_node SET hash = CAST(hash AS TEXT) WHERE key = %s",
+            [node_key(level, index)],
+        )
+
+    verify_fails_at(first)
+
+
+def test_a_head_claiming_a_huge_log_is_reported_not_waited_for(transactional_db, ledger_key):
+    """Outside a transaction, a head whose size is far beyond the stored entries is
+    reported at the first missing entry (the stored hashes are not read by its size)."""
+    from sinergi.ledger.models import Head
+
+    Head.objects.get_or_create(pk=1, defaults={"size": 0, "frontier": b""})
+    support.append_events(40)
+    Head.objects.filter(pk=1).update(size=2**62)
+
+    report = audit.verify_log()
+    assert not report.ok
+    assert report.first_bad_index == 40, report.problems
