@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from functools import cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,7 +25,7 @@ from sinergi.access.policy import Action
 from sinergi.codelists import ACTIVITY_STATUSES, ORGANISATION_ROLES
 from sinergi.core.errors import Conflict
 from sinergi.core.forms import apply_domain_errors
-from sinergi.core.geography import country_choices, country_options
+from sinergi.core.geography import country_choices, country_names, country_options
 from sinergi.core.pages import kept_part, render_kept
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import queries, services
@@ -95,16 +94,11 @@ def _list_key(request: HttpRequest, filters: dict[str, str], number: str | None)
         or not 0 < page <= KEPT_LIST_PAGES
         or filters["status"] not in {"", *(code for code, _name in ACTIVITY_STATUSES)}
         or filters["visibility"] not in {"", *Visibility.values}
-        or (filters["country"] and filters["country"] not in _country_codes())
+        or (filters["country"] and filters["country"] not in country_names())
     ):
         return None
     state = (queries.list_version(request.user), filters, page, get_language())
     return "partnerships:list:" + hashlib.sha256(repr(state).encode()).hexdigest()
-
-
-@cache
-def _country_codes() -> frozenset[str]:
-    return frozenset(code for code, _name in country_choices())
 
 
 @login_required
