@@ -203,12 +203,7 @@ def change_partner_role(
                 # As the expectations page records a changed commitment.
                 record(
                     "participation.commitment_changed",
-                    {
-                        "organisation": participation.organisation.slug,
-                        "participation": participation.pk,
-                        "role": participation.role,
-                        "contribution": participation.contribution,
-                    },
+                    commitment_payload(participation),
                     participation.partnership,
                     actor,
                 )
@@ -217,6 +212,16 @@ def change_partner_role(
             {"role": [_("This organisation already takes part in this role.")]}
         ) from exc
     return participation
+
+
+def commitment_payload(participation: Participation) -> dict[str, Any]:
+    """What a `participation.commitment_changed` entry says of the participation."""
+    return {
+        "organisation": participation.organisation.slug,
+        "participation": participation.pk,
+        "role": participation.role,
+        "contribution": participation.contribution,
+    }
 
 
 def remove_partner(*, actor: Person, participation: Participation) -> None:

@@ -21,6 +21,7 @@ from sinergi.access.policy import Action
 from sinergi.ledger.log import append as record
 from sinergi.partners.models import Capability, Person
 from sinergi.partnerships.models import Expectation, Participation
+from sinergi.partnerships.services import commitment_payload
 
 EXPECTATION_FIELDS = ("topic", "horizon", "importance", "description")
 # A commitment draws on a handful of capabilities; the bound keeps the look-up one query.
@@ -106,13 +107,7 @@ def update_commitment(
         participation.capabilities.set(chosen)
         record(
             "participation.commitment_changed",
-            {
-                "organisation": participation.organisation.slug,
-                "participation": participation.pk,
-                "role": participation.role,
-                "contribution": participation.contribution,
-                "capabilities": _capability_refs(chosen),
-            },
+            {**commitment_payload(participation), "capabilities": _capability_refs(chosen)},
             participation.partnership,
             actor,
         )
