@@ -44,9 +44,8 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, F, Min, Model, Prefetch, Q, Sum
+from django.db.models import Count, F, Model, Prefetch, Q, Sum
 from django.db.models.base import ModelState
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -216,25 +215,43 @@ def _stored_periods(partnership: Partnership) -> dict[tuple[str, date], Period]:
 def _first_submitted(period_ids: Iterable[int], partnership: Partnership) -> dict:
     """(indicator id, period id) → the date its value was first submitted (counting
     submitted and approved revisions only)."""
-    ids = [pk for pk in set(period_ids) if pk]
+    ids = sorted({pk for pk in period_ids if pk})
     if not ids:
         return {}
-    rows = (
-        Submission.objects.filter(
-            partnership=partnership,
-            period_id__in=ids,
-            status__in=(Status.SUBMITTED, Status.APPROVED),
+    with sql.cursor(connection) as cursor:
+        cursor.execute(
+            _first_submitted_sql(len(ids)),
+            [partnership.pk, *ids, Status.SUBMITTED.value, Status.APPROVED.value],
         )
-        .order_by()
-        .values_list("indicator_id", "period_id")
-        .annotate(first=Min(Coalesce("submitted_at", "decided_at", "created_at")))
-    )
+        found = sql.converted(connection, _first_submitted_fields(), cursor.fetchall())
     zone = timezone.get_current_timezone()
     return {
         (indicator_id, period_id): first.astimezone(zone).date()
-        for indicator_id, period_id, first in rows
+        for indicator_id, period_id, first in found
         if first is not None
     }
+
+
+@cache
+def _first_submitted_sql(periods: int) -> str:
+    q = connection.ops.quote_name
+    marks = ", ".join(["%s"] * periods)
+    # Raw SQL, prepared on PostgreSQL: every dashboard computed runs it, and the ORM's
+    # compiling of the grouped query cost more than the query. Names come from the
+    # model, never from input.
+    return (
+        f"SELECT {q('indicator_id')}, {q('period_id')},"  # noqa: S608
+        f" MIN(COALESCE({q('submitted_at')}, {q('decided_at')}, {q('created_at')}))"
+        f" FROM {q(Submission._meta.db_table)}"
+        f" WHERE {q('partnership_id')} = %s AND {q('period_id')} IN ({marks})"
+        f" AND {q('status')} IN (%s, %s)"
+        f" GROUP BY {q('indicator_id')}, {q('period_id')}"
+    )
+
+
+@cache
+def _first_submitted_fields() -> tuple[Any, ...]:
+    return (None, None, Submission._meta.get_field("submitted_at"))
 
 
 # ---------------------------------------------------------------- dashboard
@@ -306,7 +323,9 @@ class PartnerReporting:
             self.missing += 1
         else:
             self.open += 1
-        self.light = worst((self.light, STATE_LIGHT[state]))
+        light = STATE_LIGHT[state]
+        if _LIGHT_RANK[light] > _LIGHT_RANK[self.light]:
+            self.light = light
 
     @property
     def light_label(self) -> str:
@@ -422,7 +441,10 @@ _STATUS_COLUMNS = (
     "approved",
 )
 _RESPONSIBLE = _INDICATOR_COLUMNS.index("responsible_id")
-_PROGRESS = _STATUS_COLUMNS.index("progress")
+_FREQUENCY = _INDICATOR_COLUMNS.index("frequency")
+_RESULT = _INDICATOR_COLUMNS.index("result_id")
+_STATUS_START = len(_INDICATOR_COLUMNS)
+_STATUS_PROGRESS = _STATUS_START + _STATUS_COLUMNS.index("progress")
 M = TypeVar("M", bound=Model)
 
 
@@ -467,6 +489,67 @@ def sdg_rows(partnership: Partnership) -> list[SdgRow]:
     return sorted(found, key=lambda r: sdg.sort_key(r.code))
 
 
+@cache
+def _indicators_sql() -> str:
+    q = connection.ops.quote_name
+    indicator, status = q(Indicator._meta.db_table), q(IndicatorStatus._meta.db_table)
+    columns = ", ".join(
+        [f"i.{q(c)}" for c in _INDICATOR_COLUMNS] + [f"s.{q(c)}" for c in _STATUS_COLUMNS]
+    )
+    # Table and column names come from the models, never from input.
+    return (
+        f"SELECT {columns} FROM {indicator} i"  # noqa: S608
+        f" LEFT OUTER JOIN {status} s ON s.{q('indicator_id')} = i.{q('id')}"
+        f" WHERE i.{q('partnership_id')} = %s"
+        f" ORDER BY i.{q('position')}, i.{q('code')}, i.{q('id')}"
+    )
+
+
+@cache
+def _indicator_fields() -> tuple[Any, ...]:
+    def field_of(model: type[Model], column: str) -> Any:
+        found = model._meta.get_field(column.removesuffix("_id"))
+        return found if found.get_internal_type() in _CONVERTED else None
+
+    return tuple(
+        [field_of(Indicator, c) for c in _INDICATOR_COLUMNS]
+        + [field_of(IndicatorStatus, c) for c in _STATUS_COLUMNS]
+    )
+
+
+_CONVERTED = {"DecimalField", "DateField", "DateTimeField", "BooleanField"}
+
+
+def _indicator_columns(
+    partnership: Partnership,
+) -> tuple[list[tuple[Any, ...]], dict[int, Organisation]]:
+    """The partnership's indicators in framework order with their status rows, in one
+    query read as plain columns (`_INDICATOR_COLUMNS` then `_STATUS_COLUMNS`, converted
+    as the ORM would), and their responsible partners by id. Building hundreds of model
+    instances field by field cost more than the query; the columns the dashboard never
+    shows (a status's series, definitions, times) are not read."""
+    with sql.cursor(connection) as cursor:
+        cursor.execute(_indicators_sql(), [partnership.pk])
+        found = sql.converted(connection, _indicator_fields(), cursor.fetchall())
+    # Hundreds of indicators share a handful of responsible partners, read once.
+    return found, Organisation.objects.in_bulk({r[_RESPONSIBLE] for r in found})
+
+
+def _indicator_and_status(
+    values: tuple[Any, ...], responsible: dict[int, Organisation], db: str
+) -> tuple[Indicator, IndicatorStatus]:
+    """An `_indicator_columns` row as instances, as the ORM would load them (a column
+    not read loads on first access); a default status when there is no status row."""
+    indicator = _loaded(Indicator, dict(zip(_INDICATOR_COLUMNS, values, strict=False)), db)
+    indicator._state.fields_cache["responsible"] = responsible[values[_RESPONSIBLE]]
+    if values[_STATUS_PROGRESS] is None:  # no status row yet
+        return indicator, _default_status(indicator)
+    status_values = dict(zip(_STATUS_COLUMNS, values[_STATUS_START:], strict=True))
+    status_values["indicator_id"] = values[0]
+    status_values["partnership_id"] = values[1]
+    return indicator, _loaded(IndicatorStatus, status_values, db)
+
+
 def dashboard(partnership: Partnership, user: User, today: date | None = None) -> Dashboard:
     """Everything the results dashboard shows, in six queries whatever the size.
 
@@ -484,58 +567,38 @@ def dashboard(partnership: Partnership, user: User, today: date | None = None) -
         .defer("created_at")
         .order_by("position", "pk")
     )
-    # One query for the indicators and their status rows, read as plain columns: building
-    # hundreds of model instances field by field cost more than the query. The columns
-    # the dashboard never shows (a status's series, definitions, times) are not read.
-    # Hundreds of indicators share a handful of responsible partners, read once.
-    query = Indicator.objects.filter(partnership=partnership).order_by("position", "code", "pk")
-    columns = [*_INDICATOR_COLUMNS, *(f"status__{c}" for c in _STATUS_COLUMNS)]
-    found = list(query.values_list(*columns))
-    responsible = Organisation.objects.in_bulk({r[_RESPONSIBLE] for r in found})
-    indicators: list[tuple[Indicator, IndicatorStatus]] = []
-    width, db = len(_INDICATOR_COLUMNS), query.db
-    for values in found:
-        indicator = _loaded(
-            Indicator, dict(zip(_INDICATOR_COLUMNS, values[:width], strict=True)), db
-        )
-        indicator._state.fields_cache["responsible"] = responsible[indicator.responsible_id]
-        if values[width + _PROGRESS] is None:  # no status row yet
-            status = _default_status(indicator)
-        else:
-            status = _loaded(
-                IndicatorStatus,
-                {
-                    "indicator_id": indicator.pk,
-                    "partnership_id": indicator.partnership_id,
-                    **dict(zip(_STATUS_COLUMNS, values[width:], strict=True)),
-                },
-                db,
-            )
-        indicators.append((indicator, status))
-    expected_by_frequency = expected_periods(
-        partnership, {i.frequency for i, _status in indicators}, today
-    )
-    submitted = _first_submitted(
-        (e.pk for e in expected_by_frequency.values() if e.pk), partnership
-    )
+    found, responsible = _indicator_columns(partnership)
+    expected_by_frequency = expected_periods(partnership, {r[_FREQUENCY] for r in found}, today)
+    expected_pk = {f: e.pk for f, e in expected_by_frequency.items()}
+    submitted = _first_submitted(expected_pk.values(), partnership)
 
     rows: list[IndicatorRow] = []
     by_result: dict[int, list[IndicatorRow]] = defaultdict(list)
+    # Each result's own indicators taken together; the tree adds the results below.
+    own: dict[int, progress.Summary] = defaultdict(progress.Summary)
     partners: dict[int, PartnerReporting] = {}
-    totals = progress.Summary()
-    for indicator, status in indicators:
-        expected = expected_by_frequency[indicator.frequency]
-        state = reporting_state(expected, submitted.get((indicator.pk, expected.pk)), today)
+    db = connection.alias
+    for values in found:
+        indicator, status = _indicator_and_status(values, responsible, db)
+        frequency, result_id = values[_FREQUENCY], values[_RESULT]
+        expected = expected_by_frequency[frequency]
+        state = reporting_state(expected, submitted.get((values[0], expected_pk[frequency])), today)
         row = IndicatorRow(indicator, status, expected, state)
         rows.append(row)
-        by_result[indicator.result_id].append(row)
-        totals.add(row.status.progress, row.status.percent_to_date)
-        partner = partners.get(indicator.responsible_id)
+        by_result[result_id].append(row)
+        own[result_id].add(status.progress, status.percent_to_date)
+        partner = partners.get(values[_RESPONSIBLE])
         if partner is None:
-            partner = partners[indicator.responsible_id] = PartnerReporting(indicator.responsible)
+            partner = partners[values[_RESPONSIBLE]] = PartnerReporting(indicator.responsible)
         partner.add(state)
+    totals = progress.Summary()
+    for summary in own.values():
+        totals.merge(summary)
 
-    nodes = {r.pk: ResultNode(r, 0, by_result.get(r.pk, [])) for r in results}
+    nodes = {
+        r.pk: ResultNode(r, 0, by_result.get(r.pk, []), summary=own.pop(r.pk, progress.Summary()))
+        for r in results
+    }
     tree: list[ResultNode] = []
     for r in results:
         parent = nodes.get(r.parent_id) if r.parent_id else None
@@ -544,8 +607,6 @@ def dashboard(partnership: Partnership, user: User, today: date | None = None) -
     def fill(node: ResultNode, depth: int, seen: set[int]) -> progress.Summary:
         seen.add(node.result.pk)
         node.depth = depth
-        for row in node.indicators:
-            node.summary.add(row.status.progress, row.status.percent_to_date)
         for child in node.children:
             if child.result.pk not in seen:
                 node.summary.merge(fill(child, depth + 1, seen))
