@@ -18,6 +18,7 @@ from sinergi.results.models import (
     Frequency,
     Indicator,
     Measure,
+    Progress,
     Result,
     ResultType,
     Submission,
@@ -307,3 +308,18 @@ class DimensionForm(forms.Form):
             categories.append({"code": code.strip(), "label": label.strip() or code.strip()})
         data["categories"] = categories or None
         return data
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's indicator table: which indicators (progress, responsible partner,
+    result) and which page of them. The partner and result must be the partnership's;
+    the view checks that against the dashboard it shows."""
+
+    progress = forms.ChoiceField(
+        label=_("Progress"), choices=[("", _("All")), *Progress.choices], required=False
+    )
+    partner = forms.IntegerField(
+        label=_("Responsible partner"), required=False, min_value=1, max_value=2**63 - 1
+    )
+    result = forms.IntegerField(label=_("Result"), required=False, min_value=1, max_value=2**63 - 1)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=10**6)

@@ -15,7 +15,8 @@ Public: `dashboard_body(board, partnership, can_manage)` → safe HTML, `number(
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
@@ -24,13 +25,20 @@ from django.dispatch import receiver
 from django.template.defaultfilters import floatformat, truncatechars
 from django.urls import reverse
 from django.utils.formats import get_format
+from django.utils.http import urlencode
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from sinergi.partnerships.models import Partnership
 from sinergi.results.models import Progress, ResultType, Trend
-from sinergi.results.queries import STATE_LABELS, STATE_LIGHT, Dashboard
+from sinergi.results.queries import (
+    STATE_LABELS,
+    STATE_LIGHT,
+    Dashboard,
+    IndicatorRow,
+    ResultNode,
+)
 
 DASH = "\u2013"  # en dash: no figure
 _CONTEXT = Context(prec=60)
@@ -110,8 +118,55 @@ def _light(light: str, label: str) -> SafeString:
     )
 
 
-def dashboard_body(board: Dashboard, partnership: Partnership, can_manage: bool) -> SafeString:
-    """Everything below the results sub-tabs: summary, indicators, framework, partners, SDGs."""
+PAGE_SIZE = 100  # indicators per page of the table, as Django admin's list_per_page
+TREE_INLINE = 10  # a result with more indicators of its own links to them instead
+
+
+@dataclass(frozen=True)
+class TableView:
+    """Which indicators the dashboard's table shows: the filters and page asked for
+    (checked by `forms.DashboardFilterForm`), and that form's errors to show inline."""
+
+    progress: str = ""
+    partner: int | None = None
+    result: int | None = None
+    page: int = 1
+    errors: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.progress or self.partner or self.result)
+
+    def key(self) -> str:
+        """What tells this view from another for the same dashboard."""
+        return f"{self.progress}:{self.partner or ''}:{self.result or ''}:{self.page}"
+
+    def query(self, **changes: Any) -> str:
+        values = {
+            "progress": self.progress,
+            "partner": self.partner or "",
+            "result": self.result or "",
+            "page": self.page,
+            **changes,
+        }
+        return urlencode({k: v for k, v in values.items() if v not in ("", None, 1)})
+
+    def rows(self, board: Dashboard) -> list[IndicatorRow]:
+        return [
+            row
+            for row in board.indicators
+            if (not self.progress or row.status.progress == self.progress)
+            and (not self.partner or row.indicator.responsible_id == self.partner)
+            and (not self.result or row.indicator.result_id == self.result)
+        ]
+
+
+def dashboard_body(
+    board: Dashboard, partnership: Partnership, can_manage: bool, view: TableView | None = None
+) -> SafeString:
+    """Everything below the results sub-tabs: summary, indicators (filtered and paged
+    by `view`), framework, partners, SDGs."""
+    view = view or TableView()
     progress_labels = {value: str(label) for value, label in Progress.choices}
     trend_labels = {value: str(label) for value, label in Trend.choices}
     type_labels = {value: str(label) for value, label in ResultType.choices}
@@ -166,6 +221,7 @@ def dashboard_body(board: Dashboard, partnership: Partnership, can_manage: bool)
         if row.status.progress not in badges:
             badges[row.status.progress] = badge(row.status.progress)
 
+    nodes = [node for top in board.tree for node in top.walk()]
     parts.append(
         format_html(
             '<section aria-labelledby="indicators-title">\n  <h2 id="indicators-title">{}</h2>\n',
@@ -173,61 +229,28 @@ def dashboard_body(board: Dashboard, partnership: Partnership, can_manage: bool)
         )
     )
     if board.indicators:
-        heads = [
-            _("Code"),
-            _("Indicator"),
-            _("Responsible partner"),
-            _("Progress"),
-            _("Actual to date"),
-            _("Target to date"),
-            _("Percent of target to date"),
-            _("Trend"),
-            _("Reporting"),
-        ]
-        numeric = {4, 5}
-        parts.append(
-            '  <div class="table-scroll"><table class="list results-indicators">\n    <thead><tr>'
-        )
-        parts.append(
-            "".join(
-                format_html('<th scope="col" class="num">{}</th>', h)
-                if n in numeric
-                else format_html('<th scope="col">{}</th>', h)
-                for n, h in enumerate(heads)
-            )
-        )
-        parts.append("</tr></thead>\n    <tbody>\n")
-        lights = {
-            state: _light(STATE_LIGHT[state], str(STATE_LABELS[state]))
-            for state in {r.state for r in board.indicators}
-        }
-        row_html = (
-            "      <tr>\n        <td>{}</td>\n        <td>{}{}</a></td>\n        <td>{}</td>\n"
-            '        <td>{}</td>\n        <td class="num">{}</td>\n'
-            '        <td class="num">{}</td>\n'
-            "        <td>{}</td>\n        <td>{}</td>\n"
-            '        <td>{} <span class="meta">{}</span></td>\n      </tr>\n'
-        )
-        for row in board.indicators:
-            s, i = row.status, row.indicator
-            pct = s.percent_to_date
+        parts.append(_filters(board, nodes, view, progress_labels))
+        shown = view.rows(board)
+        pages = max(1, -(-len(shown) // PAGE_SIZE))
+        page = min(view.page, pages)
+        first = (page - 1) * PAGE_SIZE
+        on_page = shown[first : first + PAGE_SIZE]
+        if on_page:
             parts.append(
                 format_html(
-                    row_html,
-                    i.code,
-                    links[i.pk],
-                    i.title,
-                    i.responsible.name,
-                    badges[s.progress],
-                    _or_dash(s.actual, -2),
-                    _or_dash(s.target, -2),
-                    DASH if pct is None else _bar(s.progress, row.bar, pct),
-                    trend_labels.get(s.trend, s.trend),
-                    lights[row.state],
-                    row.expected.label,
+                    '  <p class="meta">{}</p>\n',
+                    ngettext(
+                        "Showing %(first)s to %(last)s of %(n)s indicator",
+                        "Showing %(first)s to %(last)s of %(n)s indicators",
+                        len(shown),
+                    )
+                    % {"first": first + 1, "last": first + len(on_page), "n": len(shown)},
                 )
             )
-        parts.append("    </tbody>\n  </table></div>\n")
+            parts.append(_indicator_table(on_page, links, badges, trend_labels))
+            parts.append(_pages(view, page, pages))
+        else:
+            parts.append(format_html("  <p>{}</p>\n", _("No indicator matches these filters.")))
     else:
         link = ""
         if can_manage:
@@ -239,7 +262,6 @@ def dashboard_body(board: Dashboard, partnership: Partnership, can_manage: bool)
         parts.append(format_html("  <p>{}{}</p>\n", _("No indicators yet."), link))
     parts.append("</section>\n")
 
-    nodes = [node for top in board.tree for node in top.walk()]
     if nodes:
         parts.append(
             format_html(
@@ -262,7 +284,18 @@ def dashboard_body(board: Dashboard, partnership: Partnership, can_manage: bool)
                 "" if s.mean is None else f" · {number(s.mean, -1)} %",
             )
             inner = ""
-            if node.indicators:
+            if len(node.indicators) > TREE_INLINE:
+                inner = format_html(
+                    '<a href="?{}#indicators-title">{}</a>',
+                    TableView(result=node.result.pk).query(),
+                    ngettext(
+                        "Show its own %(n)s indicator",
+                        "Show its own %(n)s indicators",
+                        len(node.indicators),
+                    )
+                    % {"n": len(node.indicators)},
+                )
+            elif node.indicators:
                 inner = format_html(
                     "<ul>{}</ul>",
                     format_html_join(
@@ -374,6 +407,154 @@ def dashboard_body(board: Dashboard, partnership: Partnership, can_manage: bool)
         )
         parts.append("</tbody>\n  </table>\n</section>\n")
     return mark_safe("".join(parts))  # noqa: S308 every part is escaped by format_html
+
+
+def _filters(
+    board: Dashboard, nodes: list[ResultNode], view: TableView, progress_labels: dict[str, str]
+) -> SafeString:
+    """The table's filter form: progress, responsible partner, result; errors inline."""
+
+    def select(name: str, label: str, options: list[tuple[Any, str]], chosen: Any) -> SafeString:
+        errors = view.errors.get(name, ())
+        return format_html(
+            '    <div class="field{}"><label for="filter-{}">{}</label>'
+            '<select id="filter-{}" name="{}"{}>{}</select>{}</div>\n',
+            " has-error" if errors else "",
+            name,
+            label,
+            name,
+            name,
+            mark_safe(f' aria-describedby="filter-{name}-error"') if errors else "",  # noqa: S308
+            format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (value, mark_safe(" selected") if value == chosen else "", text)
+                    for value, text in options
+                ),
+            ),
+            format_html('<p class="error" id="filter-{}-error">{}</p>', name, " ".join(errors))
+            if errors
+            else "",
+        )
+
+    every = _("All")
+    progress = [("", every), *progress_labels.items()]
+    partners = [("", every), *((p.organisation.pk, p.organisation.name) for p in board.partners)]
+    results = [("", every)] + [
+        (node.result.pk, "\u2014 " * node.depth + truncatechars(node.result.title, 60))
+        for node in nodes
+    ]
+    clear = ""
+    if view.filtered or view.errors:
+        clear = format_html(' <a href="?#indicators-title">{}</a>', _("Clear"))
+    page_error = ""
+    if view.errors.get("page"):  # the page has no control of its own: say it beside them
+        page_error = format_html(
+            '    <p class="error" id="filter-page-error">{}: {}</p>\n',
+            _("Page"),
+            " ".join(view.errors["page"]),
+        )
+    return format_html(
+        '  <form method="get" action="#indicators-title" class="filters" aria-label="{}">\n'
+        "{}{}{}{}"
+        '    <div><button type="submit">{}</button>{}</div>\n  </form>\n',
+        _("Filter the indicators"),
+        select("progress", _("Progress"), progress, view.progress),
+        select("partner", _("Responsible partner"), partners, view.partner or ""),
+        select("result", _("Result"), results, view.result or ""),
+        page_error,
+        _("Filter"),
+        clear,
+    )
+
+
+def _indicator_table(
+    rows: list[IndicatorRow],
+    links: dict[int, SafeString],
+    badges: dict[str, SafeString],
+    trend_labels: dict[str, str],
+) -> str:
+    heads = [
+        _("Code"),
+        _("Indicator"),
+        _("Responsible partner"),
+        _("Progress"),
+        _("Actual to date"),
+        _("Target to date"),
+        _("Percent of target to date"),
+        _("Trend"),
+        _("Reporting"),
+    ]
+    numeric = {4, 5}
+    parts = ['  <div class="table-scroll"><table class="list results-indicators">\n    <thead><tr>']
+    parts.append(
+        "".join(
+            format_html('<th scope="col" class="num">{}</th>', h)
+            if n in numeric
+            else format_html('<th scope="col">{}</th>', h)
+            for n, h in enumerate(heads)
+        )
+    )
+    parts.append("</tr></thead>\n    <tbody>\n")
+    lights = {
+        state: _light(STATE_LIGHT[state], str(STATE_LABELS[state]))
+        for state in {r.state for r in rows}
+    }
+    row_html = (
+        "      <tr>\n        <td>{}</td>\n        <td>{}{}</a></td>\n        <td>{}</td>\n"
+        '        <td>{}</td>\n        <td class="num">{}</td>\n'
+        '        <td class="num">{}</td>\n'
+        "        <td>{}</td>\n        <td>{}</td>\n"
+        '        <td>{} <span class="meta">{}</span></td>\n      </tr>\n'
+    )
+    for row in rows:
+        s, i = row.status, row.indicator
+        pct = s.percent_to_date
+        parts.append(
+            format_html(
+                row_html,
+                i.code,
+                links[i.pk],
+                i.title,
+                i.responsible.name,
+                badges[s.progress],
+                _or_dash(s.actual, -2),
+                _or_dash(s.target, -2),
+                DASH if pct is None else _bar(s.progress, row.bar, pct),
+                trend_labels.get(s.trend, s.trend),
+                lights[row.state],
+                row.expected.label,
+            )
+        )
+    parts.append("    </tbody>\n  </table></div>\n")
+    return "".join(parts)
+
+
+def _pages(view: TableView, page: int, pages: int) -> SafeString:
+    """Previous and next links around "Page n of m", as `includes/pagination.html`."""
+    if pages <= 1:
+        return SafeString("")
+    previous = next_ = ""
+    if page > 1:
+        previous = format_html(
+            '<a href="?{}#indicators-title" rel="prev">{}</a>',
+            view.query(page=page - 1),
+            _("Previous"),
+        )
+    if page < pages:
+        next_ = format_html(
+            '<a href="?{}#indicators-title" rel="next">{}</a>',
+            view.query(page=page + 1),
+            _("Next"),
+        )
+    return format_html(
+        '  <nav class="pagination" aria-label="{}">{}<span>{}</span>{}</nav>\n',
+        _("Pages of indicators"),
+        previous,
+        _("Page %(number)s of %(total)s") % {"number": page, "total": pages},
+        next_,
+    )
 
 
 def _heads(heads: list[tuple[str, bool]]) -> SafeString:

@@ -42,6 +42,7 @@ from sinergi.results.models import (
     Submission,
     Target,
 )
+from sinergi.results.render import TableView
 from sinergi.results.render import dashboard_body as render_dashboard_body
 
 T = TypeVar("T")
@@ -139,13 +140,26 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     can_manage = policy.can_manage_results(user, partnership)
 
+    form = forms.DashboardFilterForm(request.GET)
+    if form.is_valid():
+        chosen = form.cleaned_data
+        view = TableView(
+            progress=chosen["progress"],
+            partner=chosen["partner"],
+            result=chosen["result"],
+            page=chosen["page"] or 1,
+        )
+    else:
+        view = TableView(errors={name: list(errors) for name, errors in form.errors.items()})
+
     def body() -> str:
         board = queries.dashboard(partnership, user)
-        return render_dashboard_body(board, partnership, can_manage)
+        return render_dashboard_body(board, partnership, can_manage, view)
 
-    # The same for every reader (approved figures only) but for the set-up link.
+    # The same for every reader (approved figures only) but for the set-up link; a
+    # request with errors is shown, not kept.
     name = "dashboard:manage" if can_manage else "dashboard"
-    key = queries.dashboard_key(partnership, name)
+    key = None if view.errors else f"{queries.dashboard_key(partnership, name)}:{view.key()}"
     return _render(
         request, "dashboard.html", partnership, "dashboard", {}, parts={"body": (key, body)}
     )

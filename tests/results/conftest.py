@@ -156,6 +156,30 @@ def build_monitored(visibility: str = "private") -> Monitored:
     )
 
 
+def approve(m: Monitored, indicator: Indicator, period: Period, value: str, values=None):
+    """The indicator's responsible partner admin enters and submits `value` (with its
+    breakdown `values`) for `period`; the first coordinator approves it."""
+    author = m.health_admin if indicator == m.coverage else m.ngo_admin
+    draft = services.save_draft(
+        actor=author, indicator=indicator, period=period, value=value, values=values or {}
+    )
+    services.submit(actor=author, submission=draft)
+    return services.approve(actor=m.coordinator, submission=draft)
+
+
+def add_indicators(m: Monitored, count: int, title: str = "Extra indicator") -> None:
+    """`count` more indicators on the output, coded 9.000, 9.001, … and reported by the NGO."""
+    for i in range(count):
+        services.create_indicator(
+            actor=m.coordinator,
+            partnership=m.partnership,
+            result=m.output,
+            code=f"9.{i:03d}",
+            title=f"{title} {i:03d}",
+            responsible=m.ngo,
+        )
+
+
 @pytest.fixture
 def monitored(db) -> Monitored:
     return build_monitored()
