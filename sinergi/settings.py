@@ -95,6 +95,9 @@ def _databases() -> dict:
     url = env_str("DATABASE_URL")
     if url:
         config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            # Django's, with a health check skipped for a connection in steady use.
+            config["ENGINE"] = "sinergi.core.postgresql"
         return {"default": config}
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {

@@ -31,9 +31,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip tests marked `postgresql` when DATABASE_URL points elsewhere (SQLite by default)."""
     from django.conf import settings
+    from django.db import connection
 
     engine = settings.DATABASES["default"]["ENGINE"]
-    if engine == "django.db.backends.postgresql":
+    if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(
         reason=f"needs PostgreSQL (set DATABASE_URL=postgres://…); this run uses "

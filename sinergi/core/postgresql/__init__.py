@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend with a lighter connection health check (see `base`)."""
