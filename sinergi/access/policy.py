@@ -20,6 +20,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from sinergi.core import sql
+from sinergi.ledger import log
+from sinergi.ledger.models import Entry
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import (
     MemberRole,
@@ -120,11 +122,14 @@ def visible_partnerships(user: User) -> QuerySet[Partnership]:
 def _partnership_with_role_sql() -> str:
     partnership = Partnership._meta
     membership = Membership._meta
+    entry = Entry._meta
     columns = ", ".join(f'p."{field.column}"' for field in partnership.concrete_fields)
     # Table and column names come from the models, never from input.
     return (
         f'SELECT {columns}, (SELECT m."role" FROM "{membership.db_table}" m '  # noqa: S608
-        f'WHERE m."partnership_id" = p."id" AND m."person_id" = %s) AS sinergi_role '
+        f'WHERE m."partnership_id" = p."id" AND m."person_id" = %s) AS sinergi_role, '
+        f'(SELECT MAX(e."index") FROM "{entry.db_table}" e '
+        f'WHERE e."partnership_ref" = p."id") AS sinergi_ledger_index '
         f'FROM "{partnership.db_table}" p WHERE p."slug" = %s'
     )
 
@@ -142,8 +147,12 @@ def _partnership_with_role(user: User, slug: str) -> Partnership | None:
     )
     if found is None:
         return None
-    partnership, (role,) = found
+    partnership, (role, ledger_index) = found
     partnership.sinergi_role = role
+    # Its latest ledger index, the version of its finance figures, read in the same
+    # query; `finance.queries.version` uses it while this process has appended nothing
+    # since (`ledger.log.writes`).
+    partnership.sinergi_ledger_index = (ledger_index, log.writes())
     if person_id is not None:
         if not hasattr(user, "_sinergi_role_of"):
             user._sinergi_role_of = {}

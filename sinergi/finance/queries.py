@@ -37,6 +37,7 @@ from sinergi.finance.models import (
     TransactionStatus,
     TransactionType,
 )
+from sinergi.ledger import log
 from sinergi.ledger.models import Entry
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Participation, Partnership
@@ -183,6 +184,12 @@ FRESH_SECONDS = 600
 def version(partnership: Partnership) -> int:
     """The index of the partnership's latest ledger entry (-1 before any): every finance
     write appends one in the same transaction, so a new version means new figures."""
+    # Read with the partnership by `policy.get_partnership_for` (one round trip fewer
+    # per request), good while this process has appended nothing since.
+    prefetched = getattr(partnership, "sinergi_ledger_index", None)
+    if prefetched is not None and prefetched[1] == log.writes():
+        latest = prefetched[0]
+        return -1 if latest is None else latest
     # Raw SQL: every finance page and API read runs this first; compiling the ORM
     # query cost more than the index look-up itself.
     with sql.cursor(connection) as cursor:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -148,9 +149,23 @@ def hold() -> int:
     return _lock_head()[0]
 
 
+_WRITES = [0]
+_WRITES_LOCK = threading.Lock()
+
+
+def writes() -> int:
+    """How many times this process has locked the log to append (`append`, `append_many`,
+    `hold`). A reader that noted it beside a value read from the log knows, while it is
+    unchanged, that nothing in this process can have appended since: another process's
+    append is then no different from one committed just after the read."""
+    return _WRITES[0]
+
+
 def _lock_head() -> tuple[int, list[bytes]]:
     """Lock the head row (re-created if missing, as Head.objects.locked does); return the
     log size and the frontier."""
+    with _WRITES_LOCK:
+        _WRITES[0] += 1
     table = connection.ops.quote_name(Head._meta.db_table)
     if connection.vendor == "sqlite":  # see _write_append
         connection.validate_no_broken_transaction()
