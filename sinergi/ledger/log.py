@@ -388,10 +388,19 @@ def _blocks(lo: int, hi: int, found: set[int]) -> None:
 def _keys_in(column: str, keys: set[int]) -> tuple[str, list[Any]]:
     """`column` among `keys`: on PostgreSQL `= ANY(array)`, one statement text whatever
     the number of keys (prepared once per connection, `sinergi.core.sql`); elsewhere
-    `IN (…)`."""
+    `IN (…)`. The array goes as its text form, which psycopg sends as it is: adapting a
+    Python list inspects every element first, and cost a proof more than the text."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [sorted(keys)]
+        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, sorted(keys))) + "}"]
     return f"{column} IN ({', '.join(['%s'] * len(keys))})", sorted(keys)
+
+
+def _keys_of(ranges: Iterable[tuple[int, int]]) -> set[int]:
+    """The keys of the stored (perfect) subtrees that make up `ranges`."""
+    keys: set[int] = set()
+    for lo, hi in ranges:
+        _blocks(lo, hi, keys)
+    return keys
 
 
 class StoredTree:
@@ -399,11 +408,10 @@ class StoredTree:
 
     def __init__(self) -> None:
         self.hashes: dict[int, bytes] = {}
+        self._keys: set[int] = set()
 
     def load(self, ranges: Iterable[tuple[int, int]]) -> None:
-        keys: set[int] = set()
-        for lo, hi in ranges:
-            _blocks(lo, hi, keys)
+        keys = _keys_of(ranges)
         missing = keys - self.hashes.keys()
         if missing:
             # Plain SQL: the ORM's query building would cost more than the query itself.
@@ -418,11 +426,8 @@ class StoredTree:
     def load_with_size(self, ranges: Iterable[tuple[int, int]]) -> int:
         """Load what the ranges need and return the log size, read in the same query (a
         proof then costs one round trip). Missing nodes are not reported here: check the
-        size first, then `load` the same ranges, which reads nothing more unless some
-        are missing."""
-        keys: set[int] = set()
-        for lo, hi in ranges:
-            _blocks(lo, hi, keys)
+        size first, then `require` the same ranges."""
+        keys = self._keys = _keys_of(ranges)
         if max(keys, default=0) >= 1 << 63:  # no such key can be stored (nor such a size)
             return _head_size()
         quote = connection.ops.quote_name
@@ -440,12 +445,24 @@ class StoredTree:
         self.hashes.update((key, bytes(value)) for _size, key, value in rows if key is not None)
         return rows[0][0]
 
+    def require(self) -> None:
+        """After `load_with_size`: every node its ranges need was there."""
+        if not self._keys <= self.hashes.keys():
+            raise LedgerError("the stored tree is missing nodes")
+
     def hash_range(self, lo: int, hi: int) -> bytes:
         n = hi - lo
         if n & (n - 1) == 0 and lo % n == 0:
             return self.hashes[node_key(n.bit_length() - 1, lo // n)]
         k = merkle.split_point(n)
         return merkle.node_hash(self.hash_range(lo, lo + k), self.hash_range(lo + k, hi))
+
+
+def _proof_hashes(ranges: list[tuple[int, int]], tree: StoredTree) -> list[bytes]:
+    """The proof whose building asked for `ranges` (`_recorded_ranges`), in proof order:
+    `merkle.inclusion_proof` and `consistency_proof` ask for each element's range once,
+    from the root down, and reverse the list."""
+    return [tree.hash_range(lo, hi) for lo, hi in reversed(ranges)]
 
 
 def _recorded_ranges(build: Any) -> list[tuple[int, int]]:
@@ -504,13 +521,13 @@ def inclusion(index: int, tree_size: int) -> InclusionProof:
     needed = [*ranges, (0, tree_size), (index, index + 1)]
     tree = StoredTree()
     _check_size(tree_size, "tree_size", tree.load_with_size(needed))
-    tree.load(needed)
+    tree.require()
     return InclusionProof(
         index=index,
         tree_size=tree_size,
         leaf_hash=tree.hash_range(index, index + 1),
         root=tree.hash_range(0, tree_size),
-        hashes=merkle.inclusion_proof(index, tree_size, tree.hash_range),
+        hashes=_proof_hashes(ranges, tree),
     )
 
 
@@ -542,13 +559,13 @@ def consistency(first: int, second: int) -> ConsistencyProof:
     needed = [*ranges, (0, first), (0, second)]
     tree = StoredTree()
     _check_size(second, "second", tree.load_with_size(needed))
-    tree.load(needed)
+    tree.require()
     return ConsistencyProof(
         first=first,
         second=second,
         first_root=tree.hash_range(0, first),
         second_root=tree.hash_range(0, second),
-        hashes=merkle.consistency_proof(first, second, tree.hash_range),
+        hashes=_proof_hashes(ranges, tree),
     )
 
 
