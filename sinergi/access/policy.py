@@ -10,6 +10,7 @@ raise Http404 rather than PermissionDenied, so existence itself does not leak.
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from functools import cache
 
@@ -152,7 +153,7 @@ def _partnership_with_role(user: User, slug: str) -> Partnership | None:
     # Its latest ledger index, the version of its finance figures, read in the same
     # query; `finance.queries.version` uses it while this process has appended nothing
     # since (`ledger.log.writes`).
-    partnership.sinergi_ledger_index = (ledger_index, log.writes())
+    partnership.sinergi_ledger_index = (ledger_index, os.getpid(), log.writes())
     if person_id is not None:
         if not hasattr(user, "_sinergi_role_of"):
             user._sinergi_role_of = {}

@@ -8,6 +8,7 @@ amount awaiting approval, read through the (partnership, status) index.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -187,7 +188,7 @@ def version(partnership: Partnership) -> int:
     # Read with the partnership by `policy.get_partnership_for` (one round trip fewer
     # per request), good while this process has appended nothing since.
     prefetched = getattr(partnership, "sinergi_ledger_index", None)
-    if prefetched is not None and prefetched[1] == log.writes():
+    if prefetched is not None and prefetched[1:] == (os.getpid(), log.writes()):
         latest = prefetched[0]
         return -1 if latest is None else latest
     # Raw SQL: every finance page and API read runs this first; compiling the ORM

@@ -144,13 +144,15 @@ def _joined_nodes_sql() -> str:
         # The server joins and digests the run (pg_catalog's SHA-256, never a function of
         # the same name elsewhere on the search path): 32 bytes cross the network, not
         # 32 MB. The rows come in key order from the primary key, unsorted: STRING_AGG's
-        # own ORDER BY sorts them again (on disk past work_mem). Were the order ever
+        # own ORDER BY sorts them again (on disk past work_mem); the LIMIT keeps the run
+        # one ordered scan, never split among parallel workers. Were the order ever
         # different, the digest would not match and `verify_log` would compare every
         # node one by one: slower, never a wrong verdict.
         return (
             "SELECT COUNT(*), MIN(LENGTH(hash)), MAX(LENGTH(hash)), 0,"  # noqa: S608
             " pg_catalog.sha256(COALESCE(STRING_AGG(hash, ''::bytea), ''::bytea)) FROM"
-            f" (SELECT hash FROM {node_table} WHERE key >= %s AND key < %s ORDER BY key) AS run"
+            f" (SELECT hash FROM {node_table} WHERE key >= %s AND key < %s"
+            f" ORDER BY key LIMIT {NODES_PER_READ}) AS run"
         )
     # SQLite's group_concat keeps a blob's bytes as they are (NULs included) and follows
     # the ordered subquery; the cast hands them back as a blob, not text to decode. A

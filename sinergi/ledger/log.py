@@ -408,7 +408,7 @@ class StoredTree:
 
     def __init__(self) -> None:
         self.hashes: dict[int, bytes] = {}
-        self._keys: set[int] = set()
+        self._keys: set[int] | None = None
 
     def load(self, ranges: Iterable[tuple[int, int]]) -> None:
         keys = _keys_of(ranges)
@@ -447,6 +447,8 @@ class StoredTree:
 
     def require(self) -> None:
         """After `load_with_size`: every node its ranges need was there."""
+        if self._keys is None:
+            raise LedgerError("require() checks what load_with_size() read: call that first")
         if not self._keys <= self.hashes.keys():
             raise LedgerError("the stored tree is missing nodes")
 

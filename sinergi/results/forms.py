@@ -312,8 +312,8 @@ class DimensionForm(forms.Form):
 
 class DashboardFilterForm(forms.Form):
     """The dashboard's indicator table: which indicators (progress, responsible partner,
-    result) and which page of them. The partner and result must be the partnership's;
-    the view checks that against the dashboard it shows."""
+    result) and which page of them. A partner or result that is not the partnership's
+    matches no indicator; a page past the last shows the last."""
 
     progress = forms.ChoiceField(
         label=_("Progress"), choices=[("", _("All")), *Progress.choices], required=False

@@ -499,7 +499,10 @@ def _indicators_sql() -> str:
     # Table and column names come from the models, never from input.
     return (
         f"SELECT {columns} FROM {indicator} i"  # noqa: S608
+        # The status rows through their partnership index: joined on the indicator alone,
+        # PostgreSQL hashed the whole status table (100,000 rows) for one partnership's.
         f" LEFT OUTER JOIN {status} s ON s.{q('indicator_id')} = i.{q('id')}"
+        f" AND s.{q('partnership_id')} = %s"
         f" WHERE i.{q('partnership_id')} = %s"
         f" ORDER BY i.{q('position')}, i.{q('code')}, i.{q('id')}"
     )
@@ -529,7 +532,7 @@ def _indicator_columns(
     instances field by field cost more than the query; the columns the dashboard never
     shows (a status's series, definitions, times) are not read."""
     with sql.cursor(connection) as cursor:
-        cursor.execute(_indicators_sql(), [partnership.pk])
+        cursor.execute(_indicators_sql(), [partnership.pk, partnership.pk])
         found = sql.converted(connection, _indicator_fields(), cursor.fetchall())
     # Hundreds of indicators share a handful of responsible partners, read once.
     return found, Organisation.objects.in_bulk({r[_RESPONSIBLE] for r in found})

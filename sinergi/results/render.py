@@ -9,7 +9,8 @@ what `floatformat` gives (tests compare the two), and each indicator's link and 
 badge are built once for both the table and the tree. Everything is escaped by
 `format_html`. The markup is the one the template produced.
 
-Public: `dashboard_body(board, partnership, can_manage)` → safe HTML, `number(value, places)`.
+Public: `dashboard_body(board, partnership, can_manage, view)` → safe HTML (`view`: a
+`TableView`, which indicators the table shows), `number(value, places)`.
 """
 
 from __future__ import annotations
@@ -131,25 +132,29 @@ class TableView:
     partner: int | None = None
     result: int | None = None
     page: int = 1
-    errors: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    errors: Mapping[str, Sequence[str]] = field(default_factory=dict, hash=False)
 
     @property
     def filtered(self) -> bool:
         return bool(self.progress or self.partner or self.result)
 
-    def key(self) -> str:
-        """What tells this view from another for the same dashboard."""
-        return f"{self.progress}:{self.partner or ''}:{self.result or ''}:{self.page}"
+    @property
+    def default(self) -> bool:
+        """The first page of every indicator: the view a plain link to the dashboard shows."""
+        return not self.filtered and self.page == 1 and not self.errors
 
     def query(self, **changes: Any) -> str:
+        """The query string of this view with `changes`; no page for the first page."""
         values = {
             "progress": self.progress,
-            "partner": self.partner or "",
-            "result": self.result or "",
+            "partner": self.partner,
+            "result": self.result,
             "page": self.page,
             **changes,
         }
-        return urlencode({k: v for k, v in values.items() if v not in ("", None, 1)})
+        if values["page"] == 1:
+            del values["page"]
+        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
     def rows(self, board: Dashboard) -> list[IndicatorRow]:
         return [

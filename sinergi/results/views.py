@@ -141,25 +141,25 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     can_manage = policy.can_manage_results(user, partnership)
 
     form = forms.DashboardFilterForm(request.GET)
-    if form.is_valid():
-        chosen = form.cleaned_data
-        view = TableView(
-            progress=chosen["progress"],
-            partner=chosen["partner"],
-            result=chosen["result"],
-            page=chosen["page"] or 1,
-        )
-    else:
-        view = TableView(errors={name: list(errors) for name, errors in form.errors.items()})
+    form.is_valid()
+    chosen = form.cleaned_data  # the valid ones: a bad value is named, the rest still apply
+    view = TableView(
+        progress=chosen.get("progress") or "",
+        partner=chosen.get("partner"),
+        result=chosen.get("result"),
+        page=chosen.get("page") or 1,
+        errors={name: list(errors) for name, errors in form.errors.items()},
+    )
 
     def body() -> str:
         board = queries.dashboard(partnership, user)
         return render_dashboard_body(board, partnership, can_manage, view)
 
-    # The same for every reader (approved figures only) but for the set-up link; a
-    # request with errors is shown, not kept.
+    # The same for every reader (approved figures only) but for the set-up link. Only
+    # the plain dashboard is kept: a filtered view, another page or a request with errors
+    # is computed each time (kept, any reader could fill the shared store with views).
     name = "dashboard:manage" if can_manage else "dashboard"
-    key = None if view.errors else f"{queries.dashboard_key(partnership, name)}:{view.key()}"
+    key = queries.dashboard_key(partnership, name) if view.default else None
     return _render(
         request, "dashboard.html", partnership, "dashboard", {}, parts={"body": (key, body)}
     )

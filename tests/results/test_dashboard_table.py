@@ -5,13 +5,14 @@ listed in the tree, and every filtered view fresh after a write and private to m
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from sinergi.results.render import PAGE_SIZE, TREE_INLINE
+from sinergi.results.render import PAGE_SIZE, TREE_INLINE, TableView
 from tests.conftest import client_for
 from tests.results.conftest import add_indicators, approve
 
@@ -160,3 +161,88 @@ def test_given_indonesian_when_paging_then_the_table_speaks_indonesian(monitored
     assert "Halaman 2 dari 2" in html
     assert "Saring indikator" in html
     assert "Sebelumnya" in html
+
+
+def test_given_views_when_linking_then_every_filter_is_kept_whatever_its_id() -> None:
+    assert TableView(result=1).query() == "result=1"
+    assert TableView(partner=1, page=2).query(page=3) == "partner=1&page=3"
+    assert TableView(progress="on_track", partner=7, page=3).query(page=1) == (
+        "progress=on_track&partner=7"
+    )
+    assert TableView().query() == ""
+    assert TableView().default and not TableView(page=2).default
+    assert not TableView(errors={"page": ["bad"]}).default
+
+
+def test_given_a_filtered_view_with_pages_when_paging_then_the_links_keep_the_filter(
+    monitored,
+) -> None:
+    m = monitored
+    add_indicators(m, PAGE_SIZE + 1)  # all reported by the NGO, as 1.1
+    client = client_for(m.observer)
+
+    first = client.get(dashboard(m), {"partner": m.ngo.pk}).content.decode()
+    assert f'href="?partner={m.ngo.pk}&amp;page=2#indicators-title" rel="next"' in first
+    second = client.get(dashboard(m), {"partner": m.ngo.pk, "page": 2}).content.decode()
+    assert f'href="?partner={m.ngo.pk}#indicators-title" rel="prev"' in second
+    assert len(table_codes(first)) + len(table_codes(second)) == PAGE_SIZE + 2
+    assert "2.1" not in table_codes(first) + table_codes(second)  # the health office's
+
+
+def test_given_one_bad_value_when_reading_then_the_other_filters_still_apply(monitored) -> None:
+    m = monitored
+    html = (
+        client_for(m.observer)
+        .get(dashboard(m), {"partner": m.health.pk, "page": "abc"})
+        .content.decode()
+    )
+
+    assert 'id="filter-page-error"' in html
+    assert table_codes(html) == ["2.1"]
+
+
+def test_given_filtered_views_when_read_then_none_is_kept(monitored) -> None:
+    from sinergi.core import stored
+
+    m = monitored
+    client = client_for(m.observer)
+    stored.clear()
+    for query in ({"page": 2}, {"progress": "no_data"}, {"partner": 123456789}, {"page": "x"}):
+        assert client.get(dashboard(m), query).status_code == 200
+    assert not [key for key in _kept_keys() if key.startswith("results:dashboard")]
+    client.get(dashboard(m))
+    assert [key for key in _kept_keys() if key.startswith("results:dashboard")]
+
+
+def _kept_keys() -> list[str]:
+    from django.core.cache import caches
+
+    local = caches["default"]
+    return [k.split(":", 2)[-1] for k in getattr(local, "_cache", {})]
+
+
+def test_given_values_when_the_dashboard_reads_plain_columns_then_they_equal_the_orms(
+    monitored,
+) -> None:
+    """`queries._indicator_columns` (raw SQL, `sql.converted`) gives exactly what the ORM's
+    `values_list` of the same columns gives: decimals with the same digits and exponent,
+    dates, booleans, None for figures not known yet."""
+    from sinergi.results import queries
+    from sinergi.results.models import Indicator
+
+    m = monitored
+    approve(m, m.trained, m.q1, "40", {"sex:female": "25", "sex:male": "15"})
+    approve(m, m.coverage, m.q1, "76.55", {"sex:female": "80", "sex:male": "73.1"})
+    add_indicators(m, 2)  # no value yet
+    columns = [*queries._INDICATOR_COLUMNS, *(f"status__{c}" for c in queries._STATUS_COLUMNS)]
+    orm = list(
+        Indicator.objects.filter(partnership=m.partnership)
+        .order_by("position", "code", "pk")
+        .values_list(*columns)
+    )
+
+    plain, _responsible = queries._indicator_columns(m.partnership)
+
+    assert plain == orm
+    assert [[str(v) for v in row] for row in plain] == [[str(v) for v in row] for row in orm]
+    assert any(isinstance(row[queries._STATUS_START + 1], Decimal) for row in plain)
