@@ -85,6 +85,20 @@ def build_funded(visibility: str = "private") -> Funded:
     )
 
 
+def usd_pledge(f: Funded, amount: str = "20000"):
+    """The funder pledges `amount` USD for the first half of 2026, pledged on 10 January."""
+    return services.record_pledge(
+        actor=f.funder_admin,
+        partnership=f.partnership,
+        organisation=f.funder,
+        amount=amount,
+        currency="USD",
+        pledged_on=date(2026, 1, 10),
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 6, 30),
+    )
+
+
 @pytest.fixture
 def funded(db) -> Funded:
     return build_funded()

@@ -4,16 +4,15 @@ made in this process, even on the same partnership object."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from sinergi.access import policy
-from sinergi.finance import queries, services
+from sinergi.finance import queries
 from sinergi.ledger import log
 from sinergi.ledger.models import Entry
+from tests.finance.conftest import usd_pledge
 
 pytestmark = pytest.mark.django_db
 
@@ -21,19 +20,6 @@ pytestmark = pytest.mark.django_db
 def latest_index(partnership) -> int:
     found = Entry.objects.filter(partnership_ref=partnership.pk).order_by("-index").first()
     return -1 if found is None else found.index
-
-
-def pledge(funded) -> None:
-    services.record_pledge(
-        actor=funded.funder_admin,
-        partnership=funded.partnership,
-        organisation=funded.funder,
-        amount="20000",
-        currency="USD",
-        pledged_on=date(2026, 1, 10),
-        period_start=date(2026, 1, 1),
-        period_end=date(2026, 6, 30),
-    )
 
 
 def test_given_a_partnership_read_for_a_reader_then_its_version_needs_no_query(funded) -> None:
@@ -52,7 +38,7 @@ def test_given_an_append_after_the_read_then_the_same_object_gives_the_new_versi
     partnership = policy.get_partnership_for(funded.funder_admin, funded.partnership.slug)
     before = queries.version(partnership)
 
-    pledge(funded)
+    usd_pledge(funded)
 
     assert queries.version(partnership) == latest_index(funded.partnership) > before
 
@@ -65,7 +51,7 @@ def test_given_a_rolled_back_append_then_the_version_is_read_again_and_unchanged
     writes = log.writes()
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        pledge(funded)
+        usd_pledge(funded)
         raise RuntimeError("the caller gives up")
 
     assert log.writes() > writes
