@@ -120,14 +120,30 @@ def _columns(
     found = _COLUMNS.get(key)
     if found is None:
         fields = model._meta.concrete_fields
-        converters = []
-        for index, field in enumerate(fields):
-            column = field.get_col(model._meta.db_table)
-            for convert in connection.ops.get_db_converters(column) + column.get_db_converters(
-                connection
-            ):
-                converters.append((index, convert, column))
+        converters = [
+            (index, convert, column)
+            for index, field in enumerate(fields)
+            for convert, column in _converters(field, connection)
+        ]
         found = _COLUMNS[key] = ([field.attname for field in fields], converters)
+    return found
+
+
+_CONVERTERS: dict[tuple[Field, str], list[tuple[Any, Any]]] = {}
+
+
+def _converters(field: Field, connection: BaseDatabaseWrapper) -> list[tuple[Any, Any]]:
+    """(converter, column) pairs the ORM applies to `field`'s values read from
+    `connection`, made once per field and database (they depend on nothing else)."""
+    key = (field, connection.alias)
+    found = _CONVERTERS.get(key)
+    if found is None:
+        column = field.get_col(field.model._meta.db_table)
+        found = _CONVERTERS[key] = [
+            (convert, column)
+            for convert in connection.ops.get_db_converters(column)
+            + column.get_db_converters(connection)
+        ]
     return found
 
 
@@ -163,7 +179,6 @@ def _convert_column(
             None if value is None else make(value).quantize(quantum, context=context)
             for value in values
         ]
-    column = field.get_col(field.model._meta.db_table)
-    for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+    for convert, column in _converters(field, connection):
         values = [convert(value, column, connection) for value in values]
     return values
