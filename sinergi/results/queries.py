@@ -653,65 +653,95 @@ def _dashboard_version_sql() -> str:
     entry, indicator = q(Entry._meta.db_table), q(Indicator._meta.db_table)
     status, sdg_rows_ = q(IndicatorStatus._meta.db_table), q(SdgProgress._meta.db_table)
     org, submission = q(Organisation._meta.db_table), q(Submission._meta.db_table)
-    # Table and column names come from the models, never from input.
+    result, period = q(Result._meta.db_table), q(Period._meta.db_table)
+    expected = " OR ".join([f"({q('frequency')} = %s AND {q('start')} = %s)"] * len(Frequency))
+
+    def text(column: str) -> str:
+        return f"COALESCE(CAST({q(column)} AS TEXT), '')"
+
+    def joined(row: str, table: str, where: str) -> str:
+        # Every row of `table` matching `where` as one string, in id order.
+        if connection.vendor == "postgresql":
+            return (
+                f"SELECT string_agg({row}, '|' ORDER BY {q('id')})"  # noqa: S608
+                f" FROM {table} WHERE {where}"
+            )
+        return (
+            f"SELECT group_concat(r, '|') FROM (SELECT {row} AS r"  # noqa: S608
+            f" FROM {table} WHERE {where} ORDER BY {q('id')})"
+        )
+
+    # A title is written with its length first, so no two framework states join alike.
+    result_row = " || ',' || ".join(
+        [
+            text("id"),
+            text("parent_id"),
+            text("type"),
+            text("position"),
+            f"CAST(LENGTH({q('title')}) AS TEXT)",
+            q("title"),
+        ]
+    )
+    period_row = " || ',' || ".join(text(c) for c in ("id", "frequency", "start", "end", "due"))
+    mine = f"{q('partnership_id')} = %s"
+    # One statement, one round trip. Each derived table yields one row. Table and column
+    # names come from the models, never from input.
     return (
-        f"SELECT (SELECT MAX({q('index')}) FROM {entry} WHERE {q('partnership_ref')} = %s),"  # noqa: S608
-        f" (SELECT COUNT(*) FROM {indicator} WHERE {q('partnership_id')} = %s),"
+        "SELECT e.n, i.n, i.last, st.n, st.last, sd.n, sd.last, o.last,"  # noqa: S608
+        " s.n, s.last_id, s.last_submitted, s.last_decided,"
+        f" ({joined(result_row, result, mine)}),"
+        f" ({joined(period_row, period, f'{mine} AND ({expected})')})"
+        f" FROM (SELECT MAX({q('index')}) AS n FROM {entry} WHERE {q('partnership_ref')} = %s) e"
         # MAX(id + 0): read through the partnership's index; a bare MAX(id) let
         # PostgreSQL walk the primary key backwards past every later partnership's rows.
-        f" (SELECT MAX({q('id')} + 0) FROM {indicator} WHERE {q('partnership_id')} = %s),"
-        f" (SELECT COUNT(*) FROM {status} WHERE {q('partnership_id')} = %s),"
-        f" (SELECT MAX({q('updated_at')}) FROM {status} WHERE {q('partnership_id')} = %s),"
-        f" (SELECT COUNT(*) FROM {sdg_rows_} WHERE {q('partnership_id')} = %s),"
-        f" (SELECT MAX({q('id')} + 0) FROM {sdg_rows_} WHERE {q('partnership_id')} = %s),"
+        f" CROSS JOIN (SELECT COUNT(*) AS n, MAX({q('id')} + 0) AS last"
+        f" FROM {indicator} WHERE {mine}) i"
+        f" CROSS JOIN (SELECT COUNT(*) AS n, MAX({q('updated_at')}) AS last"
+        f" FROM {status} WHERE {mine}) st"
+        f" CROSS JOIN (SELECT COUNT(*) AS n, MAX({q('id')} + 0) AS last"
+        f" FROM {sdg_rows_} WHERE {mine}) sd"
         # One primary-key probe per responsible partner (a handful), never a scan of the
         # whole organisation registry, which PostgreSQL chose for an IN (subquery).
-        f" (SELECT MAX((SELECT o.{q('updated_at')} FROM {org} o WHERE o.{q('id')} = r.rid))"
+        f" CROSS JOIN (SELECT MAX((SELECT x.{q('updated_at')} FROM {org} x"
+        f" WHERE x.{q('id')} = r.rid)) AS last"
         f" FROM (SELECT DISTINCT {q('responsible_id')} AS rid FROM {indicator}"
-        f" WHERE {q('partnership_id')} = %s) r),"
-        # The submissions' four figures in one pass over the partnership's rows in the
-        # expected periods (four scalar subqueries read them four times).
-        " s.*"
-        f" FROM (SELECT COUNT(*) AS n, MAX({q('id')} + 0) AS last_id,"
-        f" MAX({q('submitted_at')}) AS last_submitted,"
-        f" MAX({q('decided_at')}) AS last_decided"
-        f" FROM {submission} WHERE {q('partnership_id')} = %s"
-        f" AND {q('period_id')} IN (SELECT * FROM ({{periods}}) AS p)) AS s"
+        f" WHERE {mine}) r) o"
+        # The submissions in the expected periods, in one pass over the partnership's rows.
+        f" CROSS JOIN (SELECT COUNT(*) AS n, MAX({q('id')} + 0) AS last_id,"
+        f" MAX({q('submitted_at')}) AS last_submitted, MAX({q('decided_at')}) AS last_decided"
+        f" FROM {submission} WHERE {mine} AND {q('period_id')} IN"
+        f" (SELECT {q('id')} FROM {period} WHERE {mine} AND ({expected}))) s"
     )
 
 
 def dashboard_version(partnership: Partnership, today: date | None = None) -> str:
-    """A digest of everything the dashboard shows, in three small queries.
+    """A digest of everything the dashboard shows, in one statement.
 
     Approvals, targets and indicator changes append a ledger entry; the rest changes
     without one, so it is read directly: the indicators (count, latest id: a deletion),
     their status rows (count, latest update), the SDG rows (rewritten, with new ids, by
     every change to the framework), the results themselves (type, title, place), the
     responsible partners' latest update (their names), the expected periods (stored or
-    not, their due dates), and the submissions in the expected periods (count, latest id, latest
-    submission and decision: submitted, returned and approved values move the traffic
-    lights; drafts add a row). Any write that can change the page changes the digest."""
+    not, their due dates), and the submissions in the expected periods (count, latest id,
+    latest submission and decision: submitted, returned and approved values move the
+    traffic lights; drafts add a row). Any write that can change the page changes the
+    digest."""
     today = _today(today)
     pid = partnership.pk
-    # Only the expected periods (one per frequency) show on the dashboard.
-    expected = list(expected_periods(partnership, sorted(Frequency), today).values())
-    q = connection.ops.quote_name
-    with sql.cursor(connection) as cursor:
-        cursor.execute(
-            f"SELECT {q('id')}, {q('parent_id')}, {q('type')}, {q('title')}, {q('position')}"  # noqa: S608
-            f" FROM {q(Result._meta.db_table)} WHERE {q('partnership_id')} = %s ORDER BY 1",
-            [pid],
-        )
-        results = cursor.fetchall()
-    ids = [e.pk for e in expected if e.pk] or [0]
-    marks = ", ".join(["%s"] * len(ids))
-    inline = _dashboard_version_sql().replace("SELECT * FROM ({periods}) AS p", marks)
-    found = _scalars(inline, [pid] * 8 + [pid, *ids])
+    # Only the expected periods (one per frequency) show on the dashboard; where one is
+    # not stored, its dates come from these bounds and the due days.
+    bounds = [(f, *_expected_bounds(f, partnership, today)) for f in sorted(Frequency)]
+    wanted: list[Any] = []
+    for frequency, start, _end in bounds:
+        wanted += [frequency, connection.ops.adapt_datefield_value(start)]
+    # In the statement's order: results, periods, then the derived tables.
+    params = [pid, pid, *wanted] + [pid] * 5 + [pid, pid, *wanted]
+    found = _scalars(_dashboard_version_sql(), params)
     state = repr(
         (
             found,
-            results,
-            [(e.frequency, e.start, e.end, e.due, e.pk) for e in expected],
+            bounds,
+            services.due_days(),
             getattr(partnership, "start_date", None),
             getattr(partnership, "end_date", None),
         )

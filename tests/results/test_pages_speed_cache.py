@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sinergi.results import queries, render, services
+from sinergi.results.models import Result
 from tests.conftest import client_for
 from tests.results.conftest import add_indicators, approve
 
@@ -316,6 +317,10 @@ def test_given_a_cached_dashboard_when_the_framework_or_a_partner_changes_then_i
     page(client, m)
     services.update_result(actor=m.coordinator, result=m.output, title="Midwives trained")
     assert "Midwives trained" in page(client, m)
+    # Read from the rows themselves, not only the ledger: an edit that writes no entry
+    # (an operator's fix in the database) shows too.
+    Result.objects.filter(pk=m.output.pk).update(title="Midwives and nurses trained")
+    assert "Midwives and nurses trained" in page(client, m)
     m.ngo.name = "Yayasan Imunisasi Baru"
     m.ngo.save()
     assert "Yayasan Imunisasi Baru" in page(client, m)
@@ -399,3 +404,24 @@ def test_given_a_private_partnership_when_a_member_reads_first_then_others_do_no
     m.partnership.visibility = "public"
     m.partnership.save()
     assert portfolio_page(client_for(None)).context["data"].goals == member_view.goals
+
+
+def test_given_a_title_that_spells_the_next_row_when_that_row_goes_then_the_dashboard_moves(
+    monitored,
+) -> None:
+    # The version joins the results' rows into one string; each title carries its
+    # length, so a title that spells out the row after it (as the rows are joined,
+    # without lengths) never joins like the two rows did.
+    m = monitored
+    last = services.create_result(
+        actor=m.coordinator, partnership=m.partnership, type="1", title="Fridges", parent=m.outcome
+    )
+    client = client_for(m.observer)
+    assert "Fridges" in page(client, m)
+    spelled = f"{last.pk},{last.parent_id},{last.type},{last.position},{last.title}"
+    before = (
+        Result.objects.filter(partnership=m.partnership).exclude(pk=last.pk).order_by("pk").last()
+    )
+    Result.objects.filter(pk=last.pk).delete()
+    Result.objects.filter(pk=before.pk).update(title=f"{before.title}|{spelled}")
+    assert f"{before.title}|{spelled}" in page(client, m)
