@@ -192,8 +192,19 @@ def verify_log() -> Report:
     leaves: list[bytes] = []
     expected = 0
     index_column = connection.ops.quote_name("index")
-    if contiguous:
+    if contiguous and connection.vendor == "postgresql":
         # Indices are exactly 0..count-1 (they are unique): the bodies in order suffice.
+        # PostgreSQL hashes each body where it lies (pg_catalog's SHA-256 of 0x00 ‖ body,
+        # RFC 9162's leaf) and sends 32 bytes, not the body: sending 10^6 bodies cost it
+        # more than hashing them, on the cores this process hashes the tree on.
+        leaves_sql = (
+            "SELECT pg_catalog.sha256(decode('00', 'hex') || body)"  # noqa: S608
+            f" FROM {entry_table} ORDER BY {index_column}"
+        )
+        for rows in _batches(leaves_sql):
+            leaves += [leaf for (leaf,) in rows]
+        expected = len(leaves)
+    elif contiguous:
         bodies_sql = f"SELECT body FROM {entry_table} ORDER BY {index_column}"  # noqa: S608
         for rows in _batches(bodies_sql):
             leaves += [sha256(b"\x00" + body).digest() for (body,) in rows]
