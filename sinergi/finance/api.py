@@ -161,12 +161,12 @@ def _work_package_ref(work_package: WorkPackage | None) -> dict[str, Any] | None
 # ---------------------------------------------------------------- output schemas
 
 
-class OrganisationRef(Schema):
+class FinanceOrganisationRef(Schema):
     id: int
     name: str
 
 
-class PersonRef(Schema):
+class FinancePersonRef(Schema):
     id: int
     name: str
 
@@ -183,7 +183,7 @@ class WorkPackageRef(Schema):
 
 
 class PartyOut(Schema):
-    organisation: OrganisationRef | None = Field(description="A registered organisation")
+    organisation: FinanceOrganisationRef | None = Field(description="A registered organisation")
     name: str = Field(description="The organisation's name, or the outside party's as typed")
     activity_id: str = Field(description="Its IATI activity identifier, when known")
 
@@ -206,7 +206,7 @@ class TransactionOut(Schema):
     value_date: date
     provider: PartyOut
     receiver: PartyOut
-    organisation: OrganisationRef = Field(description="The partner on whose books it is")
+    organisation: FinanceOrganisationRef = Field(description="The partner on whose books it is")
     budget_line: BudgetLineRef | None
     pledge: int | None
     description: str
@@ -233,8 +233,10 @@ class ChainLinkOut(Schema):
 
 class ApprovalOut(Schema):
     id: int
-    person: PersonRef
-    organisation: OrganisationRef | None = Field(description="The approving partner it counts for")
+    person: FinancePersonRef
+    organisation: FinanceOrganisationRef | None = Field(
+        description="The approving partner it counts for"
+    )
     decision: str = Field(description="approve or reject")
     reason: str
     at: datetime
@@ -252,7 +254,7 @@ class DocumentOut(Schema):
 
 
 class TransactionDetail(TransactionOut):
-    recorded_by: PersonRef | None
+    recorded_by: FinancePersonRef | None
     chain: list[ChainLinkOut] = Field(
         description="The correction chain in the order written: original, reversal, replacement, …"
     )
@@ -276,13 +278,13 @@ class StatusChangeOut(Schema):
     to_status: str
     reason: str
     at: datetime
-    by: PersonRef | None
+    by: FinancePersonRef | None
     ledger_index: int | None
 
 
 class PledgeOut(Schema):
     id: int
-    organisation: OrganisationRef
+    organisation: FinanceOrganisationRef
     kind: str
     kind_name: str
     status: str = Field(description="pledged, committed, fulfilled or cancelled")
@@ -333,7 +335,7 @@ class RevisionOut(Schema):
     period_end: date
     reason: str
     at: datetime
-    by: PersonRef | None
+    by: FinancePersonRef | None
     ledger_index: int | None
 
 
@@ -362,7 +364,7 @@ class ApprovalRuleOut(Schema):
     threshold: str | None = Field(description="Expenditures above this need approval")
     currency: str
     required: int
-    approver_organisations: list[OrganisationRef] = Field(
+    approver_organisations: list[FinanceOrganisationRef] = Field(
         description="Empty: the coordinators approve"
     )
     updated_at: datetime | None
@@ -379,7 +381,7 @@ class KindOut(Schema):
 
 
 class PartnerFulfilmentOut(Schema):
-    organisation: OrganisationRef
+    organisation: FinanceOrganisationRef
     pledged: str
     delivered: str
     delivered_percent: str | None
@@ -395,7 +397,7 @@ class LineSpendingOut(Schema):
 
 
 class PartnerSpendingOut(Schema):
-    organisation: OrganisationRef | None
+    organisation: FinanceOrganisationRef | None
     spent: str
 
 

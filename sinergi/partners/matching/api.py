@@ -14,7 +14,7 @@ from sinergi.partners.models import Organisation, PartnerGroup
 router = Router(tags=["matching"])
 
 
-class OrganisationRef(Schema):
+class MatchOrganisationRef(Schema):
     id: int
     slug: str
     name: str
@@ -31,7 +31,7 @@ class NeedRef(Schema):
 
 
 class RecommendationOut(Schema):
-    organisation: OrganisationRef
+    organisation: MatchOrganisationRef
     score: int
     coverage_points: int = Field(description="Σ weights of the unmet needs it covers")
     covers: list[NeedRef]
@@ -56,7 +56,7 @@ class RecommendationsOut(Schema):
 
 
 class TeamMemberOut(Schema):
-    organisation: OrganisationRef
+    organisation: MatchOrganisationRef
     covers: list[NeedRef]
     gain: int
     adds_group: str | None

@@ -72,7 +72,7 @@ class VersionPatch(VersionIn):
     """Changes to a draft; only the fields sent change."""
 
 
-class OrganisationRef(Schema):
+class AgreementOrganisationRef(Schema):
     slug: str
     name: str
     acronym: str
@@ -89,7 +89,7 @@ class SignatureIn(Schema):
 class SignatureOut(Schema):
     version: int
     version_status: str = Field(description="The version's status after this signature")
-    organisation: OrganisationRef
+    organisation: AgreementOrganisationRef
     signed_by: str = Field(description="Username of the authorised person who signed")
     content_hash: str
     signed_at: datetime
@@ -108,7 +108,7 @@ class SignatureOut(Schema):
 
 
 class PartnerSignatureOut(Schema):
-    organisation: OrganisationRef
+    organisation: AgreementOrganisationRef
     is_partner: bool = Field(description="False for an organisation that signed and has left")
     signed: bool
     signed_by: str | None

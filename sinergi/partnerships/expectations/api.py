@@ -73,7 +73,7 @@ class ExpectationPatch(Schema):
     description: str | None = Field(None, max_length=5000)
 
 
-class OrganisationRef(Schema):
+class ExpectationOrganisationRef(Schema):
     id: int
     slug: str
     name: str
@@ -81,9 +81,9 @@ class OrganisationRef(Schema):
     org_type: str
 
 
-class PartnerOut(Schema):
+class ExpectationPartnerOut(Schema):
     participation: int
-    organisation: OrganisationRef
+    organisation: ExpectationOrganisationRef
     group: str = Field(description="Partner group: government, private, ngo, …")
     group_name: str
     role: str = Field(description="IATI OrganisationRole code")
@@ -142,7 +142,7 @@ class DivergenceOut(Schema):
     message: str
 
 
-class AlignmentOut(Schema):
+class ExpectationAlignmentOut(Schema):
     groups: list[GroupOut]
     topics: list[TopicOut]
     divergences: list[DivergenceOut]
@@ -246,7 +246,7 @@ def _one_partner(participation: Participation) -> dict:
 
 @router.get(
     "/{slug}/expectations",
-    response=list[PartnerOut],
+    response=list[ExpectationPartnerOut],
     summary="Each partner's role, contribution, capabilities and expectations",
 )
 def list_expectations(request: HttpRequest, slug: str) -> list[dict]:
@@ -256,7 +256,7 @@ def list_expectations(request: HttpRequest, slug: str) -> list[dict]:
 
 @router.get(
     "/{slug}/alignment",
-    response=AlignmentOut,
+    response=ExpectationAlignmentOut,
     summary="Where partners' expectations diverge, by partner group",
 )
 def read_alignment(request: HttpRequest, slug: str) -> dict:
@@ -265,7 +265,7 @@ def read_alignment(request: HttpRequest, slug: str) -> dict:
 
 @router.patch(
     "/{slug}/participations/{pk}/commitment",
-    response=PartnerOut,
+    response=ExpectationPartnerOut,
     summary="Change a partner's contribution and the capabilities it draws on",
 )
 def patch_commitment(request: HttpRequest, slug: str, pk: int, payload: CommitmentIn) -> dict:

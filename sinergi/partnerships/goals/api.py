@@ -83,7 +83,7 @@ class GoalOrder(Schema):
     order: list[int] = Field(description="Every goal id of the partnership, in the new order")
 
 
-class AlignmentOut(Schema):
+class SdgAlignmentOut(Schema):
     goal: SdgItemOut
     targets: list[SdgItemOut]
     goals: list[int] = Field(description="Ids of the partnership's goals linked to this SDG")
@@ -163,7 +163,7 @@ def delete_goal(request: HttpRequest, slug: str, pk: int) -> Status:
 
 @router.get(
     "/{slug}/sdg-alignment",
-    response=list[AlignmentOut],
+    response=list[SdgAlignmentOut],
     summary="The SDG goals and targets a partnership's goals link to",
 )
 def sdg_alignment(request: HttpRequest, slug: str) -> list[dict]:

@@ -65,7 +65,7 @@ class ProblemOut(Schema):
     organisation: str | None = Field(None, description="The organisation's slug")
 
 
-class PartnerOut(Schema):
+class RaciPartnerOut(Schema):
     id: int
     slug: str
     name: str
@@ -90,7 +90,7 @@ class RowOut(Schema):
 class RaciOut(Schema):
     complete: bool
     problems: list[ProblemOut]
-    partners: list[PartnerOut]
+    partners: list[RaciPartnerOut]
     flagged_partners: list[str] = Field(description="Slugs of partners with no R or A")
     work_packages: list[RowOut]
 
