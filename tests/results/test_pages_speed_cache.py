@@ -12,6 +12,7 @@ the queries of a reused page to a bound, and every kind of write to showing at o
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -24,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sinergi.results import queries, render, services
-from sinergi.results.models import Result
+from sinergi.results.models import Period, Result
 from tests.conftest import client_for
 from tests.results.conftest import add_indicators, approve
 
@@ -404,6 +405,46 @@ def test_given_a_private_partnership_when_a_member_reads_first_then_others_do_no
     m.partnership.visibility = "public"
     m.partnership.save()
     assert portfolio_page(client_for(None)).context["data"].goals == member_view.goals
+
+
+def test_given_a_cached_dashboard_when_a_due_date_moves_in_the_database_then_the_lights_move(
+    monitored,
+) -> None:
+    # The expected periods are read from their rows on every request: a due date moved
+    # behind the services' back (an operator's fix) moves the partners' lights too.
+    m = monitored
+    client = client_for(m.observer)
+    board = queries.dashboard(m.partnership, m.observer)
+    expected = next(r for r in board.indicators if r.indicator == m.trained).expected
+    period = services.find_period(m.partnership, "quarterly", expected.label)
+    today = timezone.localdate()
+    # From overdue to due, or from due to overdue: either way the state changes.
+    due = (
+        today + timedelta(days=30)
+        if period.due < today
+        else max(period.end, today - timedelta(days=1))
+    )
+    moved = queries.ExpectedPeriod(period.frequency, period.start, period.end, due, period)
+    before_state = queries.reporting_state(
+        queries.ExpectedPeriod(period.frequency, period.start, period.end, period.due, period),
+        None,
+        today,
+    )
+    assert queries.reporting_state(moved, None, today) != before_state
+    before = partners_section(page(client, m))
+    Period.objects.filter(pk=period.pk).update(due=due)
+    after = partners_section(page(client, m))
+    assert after != before
+    assert after == partners_section(
+        render.dashboard_body(
+            queries.dashboard(m.partnership, m.observer), m.partnership, False, render.TableView()
+        )
+    )
+
+
+def partners_section(html: str) -> str:
+    section = html.split('id="partners-title"')[1].split("</section>")[0]
+    return re.sub(r">\s+<", "><", section).strip()  # the page is served without the spaces
 
 
 def test_given_a_title_that_spells_the_next_row_when_that_row_goes_then_the_dashboard_moves(
