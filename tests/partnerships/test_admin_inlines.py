@@ -14,15 +14,13 @@ from django.test import Client
 from django.urls import reverse
 
 from sinergi.ledger.models import Entry
-from sinergi.partnerships import services
 from sinergi.partnerships.models import Membership, Participation
 from tests.conftest import client_for
 from tests.factories import (
-    MembershipFactory,
     OrganisationFactory,
-    PartnershipFactory,
     PersonFactory,
 )
+from tests.partnerships.conftest import private_partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -72,15 +70,8 @@ def _row(formset: Any, **match: Any) -> str:
 
 @pytest.fixture
 def setting() -> dict[str, Any]:
-    partnership = PartnershipFactory(title="Clean water", visibility="private")
-    coordinator = PersonFactory(first_name="Sari", last_name="Dewi")
-    MembershipFactory(partnership=partnership, person=coordinator, role="coordinator")
-    unicef = OrganisationFactory(name="UNICEF Indonesia", acronym="UNICEF")
-    services.add_partner(actor=coordinator, partnership=partnership, organisation=unicef, role="1")
-    observer = PersonFactory(first_name="Budi", last_name="Santoso", organisation=unicef)
-    services.grant_membership(
-        actor=coordinator, partnership=partnership, person=observer, role="observer"
-    )
+    found = private_partnership()
+    partnership, observer, unicef = found["partnership"], found["observer"], found["unicef"]
     admin = client_for(PersonFactory(is_staff=True, is_superuser=True))
     url = reverse("admin:partnerships_partnership_change", args=[partnership.pk])
     data, formsets = _change_form(admin, url)

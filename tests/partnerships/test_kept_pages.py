@@ -27,11 +27,11 @@ from sinergi.partnerships.lifecycle import services as lifecycle_services
 from sinergi.partnerships.models import Membership, Participation
 from tests.conftest import client_for
 from tests.factories import (
-    MembershipFactory,
     OrganisationFactory,
     PartnershipFactory,
     PersonFactory,
 )
+from tests.partnerships.conftest import private_partnership
 
 pytestmark = pytest.mark.django_db
 
@@ -64,23 +64,7 @@ def _people(html: str) -> list[str]:
 @pytest.fixture
 def setting() -> dict:
     """A private partnership with a coordinator, a partner and an observer."""
-    partnership = PartnershipFactory(title="Clean water", visibility="private")
-    coordinator = PersonFactory(first_name="Sari", last_name="Dewi")
-    MembershipFactory(partnership=partnership, person=coordinator, role="coordinator")
-    unicef = OrganisationFactory(name="UNICEF Indonesia", acronym="UNICEF")
-    services.add_partner(actor=coordinator, partnership=partnership, organisation=unicef, role="1")
-    observer = PersonFactory(first_name="Budi", last_name="Santoso", organisation=unicef)
-    membership = services.grant_membership(
-        actor=coordinator, partnership=partnership, person=observer, role="observer"
-    )
-    return {
-        "partnership": partnership,
-        "url": f"/en/partnerships/{partnership.slug}/",
-        "coordinator": coordinator,
-        "observer": observer,
-        "membership": membership,
-        "unicef": unicef,
-    }
+    return private_partnership()
 
 
 # The overview ---------------------------------------------------------------------------

@@ -284,14 +284,19 @@ def test_given_a_cached_dashboard_when_a_target_changes_then_it_shows_at_once(
     assert "80 %" in row and '<td class="num">50</td>' in row
 
 
+def trained_period(m):
+    """The period the dashboard expects the trained indicator's value for, stored."""
+    board = queries.dashboard(m.partnership, m.observer)
+    expected = next(r for r in board.indicators if r.indicator == m.trained).expected
+    return expected, services.find_period(m.partnership, "quarterly", expected.label)
+
+
 def test_given_a_cached_dashboard_when_a_value_is_submitted_or_returned_then_the_light_moves(
     monitored,
 ) -> None:
     m = monitored
     client = client_for(m.observer)
-    board = queries.dashboard(m.partnership, m.observer)
-    expected = next(r for r in board.indicators if r.indicator == m.trained).expected
-    period = services.find_period(m.partnership, "quarterly", expected.label)
+    expected, period = trained_period(m)
     first = trained_row(page(client, m))
     draft = services.save_draft(
         actor=m.ngo_admin,
@@ -414,9 +419,7 @@ def test_given_a_cached_dashboard_when_a_due_date_moves_in_the_database_then_the
     # behind the services' back (an operator's fix) moves the partners' lights too.
     m = monitored
     client = client_for(m.observer)
-    board = queries.dashboard(m.partnership, m.observer)
-    expected = next(r for r in board.indicators if r.indicator == m.trained).expected
-    period = services.find_period(m.partnership, "quarterly", expected.label)
+    _expected, period = trained_period(m)
     today = timezone.localdate()
     # From overdue to due, or from due to overdue: either way the state changes.
     due = (
