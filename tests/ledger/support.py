@@ -18,11 +18,18 @@ from sinergi.ledger.models import Checkpoint, Entry, Head, Node, node_key
 
 
 def append_events(
-    count: int, *, partnership: Any = None, actor: Any = None, kind: str = "test.event"
+    count: int,
+    *,
+    partnership: Any = None,
+    actor: Any = None,
+    kind: str = "test.event",
+    first: int = 0,
 ) -> list[Entry]:
-    """Append `count` events, each in its own transaction, as a service would."""
+    """Append `count` events numbered from `first`, each in its own transaction, as a
+    service would. (The time in an entry is to the millisecond: two events with the same
+    number appended within one millisecond have the same bytes.)"""
     entries = []
-    for n in range(count):
+    for n in range(first, first + count):
         with transaction.atomic():
             entries.append(log.append(kind, {"n": n}, partnership, actor))
     return entries

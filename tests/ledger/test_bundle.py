@@ -54,8 +54,8 @@ def auditor_dir(tmp_path) -> Path:
 def bundle(ledger, tmp_path) -> Path:
     """An export of 20 entries, each followed by a checkpoint, the last one cosigned by a
     registered witness."""
-    for _ in range(SIZE):
-        support.append_events(1)
+    for n in range(SIZE):
+        support.append_events(1, first=n)  # distinct bytes, however fast the clock
         checkpoints.issue_checkpoint()
     key = notes.generate_signer("witness.example.org/audit", notes.ALG_COSIGNATURE_V1)
     Witness.objects.create(name=key.name, vkey=key.vkey())
