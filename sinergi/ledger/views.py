@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from sinergi.access import policy
-from sinergi.ledger import checkpoints, queries
+from sinergi.ledger import checkpoints, kinds, queries
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -56,7 +56,7 @@ def partnership_ledger(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(queries.partnership_entries(partnership.pk), 50).get_page(
         request.GET.get("page")
     )
-    rows = [{"entry": e, "data": queries.decode(e)} for e in page]
+    rows = [kinds.row(e, queries.decode(e)) for e in page]
     latest = checkpoints.latest_checkpoint()
     return render(
         request,

@@ -213,3 +213,11 @@ def test_given_the_demo_then_the_ledger_reconciles(loaded):
 
     for partnership in loaded.values():
         assert reconcile.reconcile(partnership) == []
+
+
+def test_given_the_demo_then_every_kind_of_ledger_entry_has_words(loaded):
+    from sinergi.ledger import kinds
+
+    found = set(Entry.objects.values_list("kind", flat=True))
+    assert len(found) > 20
+    assert found - set(kinds.LABELS) == set()

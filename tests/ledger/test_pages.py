@@ -10,9 +10,11 @@ from __future__ import annotations
 import html
 
 import pytest
+from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
-from sinergi.ledger import checkpoints, log
+from sinergi.ledger import checkpoints, kinds, log
 from sinergi.partnerships import services
 from tests.conftest import Cast, client_for
 from tests.core.conftest import compiled_translations  # noqa: F401 - the session fixture
@@ -55,8 +57,8 @@ def test_those_who_see_the_partnership_see_its_ledger(events, who):
     response = client_for(events.people[who]).get(ledger_page(events))
 
     assert response.status_code == 200
-    assert [row["entry"].index for row in response.context["rows"]] == [1, 0]
-    assert [row["data"]["kind"] for row in response.context["rows"]] == [
+    assert [row.index for row in response.context["rows"]] == [1, 0]
+    assert [row.kind for row in response.context["rows"]] == [
         "partner.joined",
         "membership.granted",
     ]
@@ -182,3 +184,74 @@ def test_the_partnership_ledger_page_in_indonesian(events):
     assert '<html lang="id">' in content
     assert "Buku besar transparansi" in content
     assert "membership.granted" in content
+
+
+def test_each_event_is_named_in_words_beside_its_code_and_dated_in_the_readers_zone(events):
+    """Given the ledger page in English and in Indonesian, then each event is named in
+    the reader's language, its signed code shown under it, and its time as a date in the
+    site's zone with the recorded RFC 3339 time in the markup."""
+    client = client_for(events.people["member"])
+    english = client.get(ledger_page(events)).content.decode()
+    indonesian = client.get(ledger_page(events, "id")).content.decode()
+    row = client.get(ledger_page(events)).context["rows"][0]
+
+    assert "Partner joined" in english and "Membership granted" in english
+    assert '<code class="meta">partner.joined</code>' in english
+    assert "Mitra bergabung" in indonesian and "Partner joined" not in indonesian
+    assert '<code class="meta">partner.joined</code>' in indonesian
+    local = timezone.localtime(row.time)
+    assert f'<time datetime="{row.time_text}">{local:%-d} ' in english
+    assert row.time_text.endswith("Z") and local.strftime("%H:%M:%S") in english
+
+
+def test_the_details_name_what_they_refer_to_and_leave_out_empty_fields(ledger, private_cast):
+    """Given an entry whose payload holds a reference with a name, a decimal, a flag and
+    empty fields, then the page shows the name, the number and yes, and no empty field."""
+    with transaction.atomic():
+        log.append(
+            "results.value.approved",
+            {
+                "reported_by": {"name": "Universitas Gadjah Mada", "organisation": 6, "ref": None},
+                "value": "79.0000",
+                "final": True,
+                "text": None,
+                "evidence": [],
+                "values": {},
+                "sites": [{"lat": "-6.2", "lon": "106.8"}],
+            },
+            private_cast.partnership,
+            private_cast.people["coordinator"],
+        )
+    content = client_for(private_cast.people["member"]).get(ledger_page(private_cast))
+    text = content.content.decode()
+
+    assert '<span class="meta">reported_by:</span> Universitas Gadjah Mada' in text
+    assert '<span class="meta">value:</span> 79.0000' in text
+    assert '<span class="meta">final:</span> yes' in text
+    assert '<span class="meta">sites:</span> (lat: -6.2, lon: 106.8)' in text
+    for empty in ("text:", "evidence:", "values:", "None", "[]", "{}"):
+        assert empty not in text.split('<table class="list">')[1].split("</table>")[0]
+    assert "Value approved" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, "—"),
+        (True, "yes"),
+        (False, "no"),
+        ([], "—"),
+        ({}, "—"),
+        (["a", 2, None], "a, 2, —"),
+        ({"name": "WWF", "id": 3}, "WWF"),
+        ({"id": 3, "ref": None, "tags": ["x"]}, "(id: 3, tags: x)"),
+        ("<b>", "<b>"),  # escaped by the template, not here
+    ],
+)
+def test_a_payload_value_reads_as_text(value, shown):
+    assert kinds.value_text(value) == shown
+
+
+def test_an_unknown_kind_shows_as_its_code():
+    assert kinds.label("test.elsewhere") == "test.elsewhere"
+    assert kinds.label("partner.left") == "Partner left"

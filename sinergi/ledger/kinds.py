@@ -1,0 +1,138 @@
+"""What each kind of ledger entry means, in words, and an entry's fields as a reader sees them.
+
+The kind (`finance.transaction.recorded`) and the payload are what the log signs; the
+pages show them in the reader's language next to the code. A kind without a label here
+shows as its code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sinergi.ledger.models import Entry
+
+LABELS = {
+    "admin.added": gettext_lazy("Added by staff in the admin"),
+    "admin.changed": gettext_lazy("Changed by staff in the admin"),
+    "admin.deleted": gettext_lazy("Deleted by staff in the admin"),
+    "agreement.adopted": gettext_lazy("Agreement adopted"),
+    "agreement.draft_changed": gettext_lazy("Agreement draft changed"),
+    "agreement.drafted": gettext_lazy("Agreement drafted"),
+    "agreement.opened": gettext_lazy("Agreement opened for signature"),
+    "agreement.signed": gettext_lazy("Agreement signed"),
+    "expectation.added": gettext_lazy("Expectation added"),
+    "expectation.removed": gettext_lazy("Expectation removed"),
+    "expectation.updated": gettext_lazy("Expectation updated"),
+    "finance.approval_rule.set": gettext_lazy("Approval rule set"),
+    "finance.budget.created": gettext_lazy("Budget created"),
+    "finance.budget.revised": gettext_lazy("Budget revised"),
+    "finance.document.attached": gettext_lazy("Document attached"),
+    "finance.expenditure.approved": gettext_lazy("Expenditure approved"),
+    "finance.expenditure.rejected": gettext_lazy("Expenditure rejected"),
+    "finance.import.recorded": gettext_lazy("Transactions imported"),
+    "finance.pledge.recorded": gettext_lazy("Pledge recorded"),
+    "finance.pledge.status_changed": gettext_lazy("Pledge status changed"),
+    "finance.rate.set": gettext_lazy("Exchange rate set"),
+    "finance.transaction.recorded": gettext_lazy("Transaction recorded"),
+    "finance.transaction.reversed": gettext_lazy("Transaction reversed"),
+    "goal.created": gettext_lazy("Goal created"),
+    "goal.deleted": gettext_lazy("Goal deleted"),
+    "goal.reordered": gettext_lazy("Goals reordered"),
+    "goal.updated": gettext_lazy("Goal updated"),
+    "membership.granted": gettext_lazy("Membership granted"),
+    "membership.revoked": gettext_lazy("Membership revoked"),
+    "membership.role_changed": gettext_lazy("Member's role changed"),
+    "need.added": gettext_lazy("Need added"),
+    "need.removed": gettext_lazy("Need removed"),
+    "need.updated": gettext_lazy("Need updated"),
+    "participation.commitment_changed": gettext_lazy("Partner's commitment changed"),
+    "partner.joined": gettext_lazy("Partner joined"),
+    "partner.left": gettext_lazy("Partner left"),
+    "partner.role_changed": gettext_lazy("Partner's role changed"),
+    "partnership.created": gettext_lazy("Partnership created"),
+    "partnership.deleted": gettext_lazy("Partnership deleted"),
+    "partnership.updated": gettext_lazy("Partnership updated"),
+    "raci.changed": gettext_lazy("Responsibility changed"),
+    "raci.replaced": gettext_lazy("Responsibilities replaced"),
+    "results.indicator.changed": gettext_lazy("Indicator changed"),
+    "results.indicator.created": gettext_lazy("Indicator created"),
+    "results.period.closed": gettext_lazy("Reporting period closed"),
+    "results.period.reopened": gettext_lazy("Reporting period reopened"),
+    "results.targets.set": gettext_lazy("Targets set"),
+    "results.value.approved": gettext_lazy("Value approved"),
+    "stage.advanced": gettext_lazy("Stage advanced"),
+    "stage.changed": gettext_lazy("Stage changed"),
+    "work_package.created": gettext_lazy("Work package created"),
+    "work_package.deleted": gettext_lazy("Work package deleted"),
+    "work_package.updated": gettext_lazy("Work package updated"),
+}
+
+
+def label(kind: str) -> str:
+    """The kind in words, in the active language; the code itself for an unknown kind."""
+    found = LABELS.get(kind)
+    return str(found) if found is not None else kind
+
+
+def value_text(value: Any) -> str:
+    """One payload value as a reader sees it: a referenced row by its name, lists and
+    objects spelled out, None as a dash."""
+    if value is None:
+        return "—"
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if isinstance(value, list):
+        return ", ".join(value_text(item) for item in value) or "—"
+    if isinstance(value, dict):
+        if isinstance(value.get("name"), str):
+            return value["name"]
+        shown = [f"{key}: {value_text(item)}" for key, item in value.items() if not _empty(item)]
+        return "(" + ", ".join(shown) + ")" if shown else "—"
+    return str(value)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {} or value == ""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One entry as the partnership's ledger page shows it."""
+
+    index: int
+    time: datetime | None
+    time_text: str
+    kind: str
+    label: str
+    actor: str | None
+    details: list[tuple[str, str]]
+
+
+def row(entry: Entry, data: dict[str, Any]) -> Row:
+    """`entry` with its decoded body `data`: the time as a date (and as recorded), the
+    kind in words, and the payload's fields that hold something, as text."""
+    try:
+        moment: datetime | None = datetime.fromisoformat(data["time"].replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        moment = None
+    payload = data.get("payload")
+    if isinstance(payload, dict):
+        details = [(key, value_text(value)) for key, value in payload.items() if not _empty(value)]
+    else:
+        details = [] if _empty(payload) else [("payload", value_text(payload))]
+    return Row(
+        index=entry.index,
+        time=moment,
+        time_text=str(data.get("time", "")),
+        kind=data["kind"],
+        label=label(data["kind"]),
+        actor=data.get("actor"),
+        details=details,
+    )
