@@ -114,6 +114,11 @@ class Row:
     actor: str | None
     details: list[tuple[str, str]]
 
+    @property
+    def kind_parts(self) -> list[str]:
+        """The code's dot-separated parts: a narrow column breaks it at its dots."""
+        return self.kind.split(".")
+
 
 def row(entry: Entry, data: dict[str, Any]) -> Row:
     """`entry` with its decoded body `data`: the time as a date (and as recorded), the

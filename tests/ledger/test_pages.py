@@ -63,8 +63,8 @@ def test_those_who_see_the_partnership_see_its_ledger(events, who):
         "membership.granted",
     ]
     content = response.content.decode()
-    assert "membership.granted" in content
-    assert "partner.joined" in content
+    assert "membership.<wbr>granted" in content and "Membership granted" in content
+    assert "partner.<wbr>joined" in content and "Partner joined" in content
     assert "gita" in content
     assert "yayasan-hijau" in content
     assert events.people["coordinator"].username in content
@@ -109,7 +109,8 @@ def test_a_private_partnerships_ledger_is_404_to_outsiders(events, who, language
     response = client_for(events.people[who]).get(ledger_page(events, language))
 
     assert response.status_code == 404
-    assert b"membership.granted" not in response.content
+    assert b"membership.<wbr>granted" not in response.content
+    assert events.partnership.title.encode() not in response.content
 
 
 def test_a_public_partnerships_ledger_is_open_to_everyone(ledger, public_cast):
@@ -124,7 +125,7 @@ def test_a_public_partnerships_ledger_is_open_to_everyone(ledger, public_cast):
     response = Client().get(ledger_page(public_cast))
 
     assert response.status_code == 200
-    assert b"membership.granted" in response.content
+    assert b"membership.<wbr>granted" in response.content
 
 
 def test_an_unknown_partnership_has_no_ledger_page(ledger):
@@ -183,7 +184,7 @@ def test_the_partnership_ledger_page_in_indonesian(events):
     content = response.content.decode()
     assert '<html lang="id">' in content
     assert "Buku besar transparansi" in content
-    assert "membership.granted" in content
+    assert "membership.<wbr>granted" in content and "Keanggotaan diberikan" in content
 
 
 def test_each_event_is_named_in_words_beside_its_code_and_dated_in_the_readers_zone(events):
@@ -196,9 +197,9 @@ def test_each_event_is_named_in_words_beside_its_code_and_dated_in_the_readers_z
     row = client.get(ledger_page(events)).context["rows"][0]
 
     assert "Partner joined" in english and "Membership granted" in english
-    assert '<code class="meta">partner.joined</code>' in english
+    assert '<code class="meta kind">partner.<wbr>joined</code>' in english
     assert "Mitra bergabung" in indonesian and "Partner joined" not in indonesian
-    assert '<code class="meta">partner.joined</code>' in indonesian
+    assert '<code class="meta kind">partner.<wbr>joined</code>' in indonesian
     local = timezone.localtime(row.time)
     assert f'<time datetime="{row.time_text}">{local:%-d} ' in english
     assert row.time_text.endswith("Z") and local.strftime("%H:%M:%S") in english
