@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from sinergi.ledger.models import Entry
 
@@ -85,13 +84,13 @@ def value_text(value: Any) -> str:
     if value is None:
         return "—"
     if value is True:
-        return _("yes")
+        return pgettext("ledger value", "yes")
     if value is False:
-        return _("no")
+        return pgettext("ledger value", "no")
     if isinstance(value, list):
         return ", ".join(value_text(item) for item in value) or "—"
     if isinstance(value, dict):
-        if isinstance(value.get("name"), str):
+        if isinstance(value.get("name"), str) and value["name"].strip():
             return value["name"]
         shown = [f"{key}: {value_text(item)}" for key, item in value.items() if not _empty(item)]
         return "(" + ", ".join(shown) + ")" if shown else "—"
@@ -110,7 +109,7 @@ class Row:
     time: datetime | None
     time_text: str
     kind: str
-    label: str
+    label: str | None  # None for a kind without words: the page shows its code alone
     actor: str | None
     details: list[tuple[str, str]]
 
@@ -124,8 +123,8 @@ def row(entry: Entry, data: dict[str, Any]) -> Row:
     """`entry` with its decoded body `data`: the time as a date (and as recorded), the
     kind in words, and the payload's fields that hold something, as text."""
     try:
-        moment: datetime | None = datetime.fromisoformat(data["time"].replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
+        moment: datetime | None = datetime.fromisoformat(data.get("time").replace("Z", "+00:00"))
+    except (AttributeError, TypeError, ValueError):
         moment = None
     payload = data.get("payload")
     if isinstance(payload, dict):
@@ -137,7 +136,7 @@ def row(entry: Entry, data: dict[str, Any]) -> Row:
         time=moment,
         time_text=str(data.get("time", "")),
         kind=data["kind"],
-        label=label(data["kind"]),
+        label=str(LABELS[data["kind"]]) if data["kind"] in LABELS else None,
         actor=data.get("actor"),
         details=details,
     )

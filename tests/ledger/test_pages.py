@@ -110,6 +110,7 @@ def test_a_private_partnerships_ledger_is_404_to_outsiders(events, who, language
 
     assert response.status_code == 404
     assert b"membership.<wbr>granted" not in response.content
+    assert b"Membership granted" not in response.content and b"granted" not in response.content
     assert events.partnership.title.encode() not in response.content
 
 
@@ -256,3 +257,25 @@ def test_a_payload_value_reads_as_text(value, shown):
 def test_an_unknown_kind_shows_as_its_code():
     assert kinds.label("test.elsewhere") == "test.elsewhere"
     assert kinds.label("partner.left") == "Partner left"
+
+
+def test_hostile_text_in_an_entry_is_shown_as_text(ledger, private_cast):
+    """Given an entry whose kind, payload keys and values carry markup, then the page
+    shows them escaped: the code's <wbr> breaks are the only markup it adds."""
+    with transaction.atomic():
+        log.append(
+            "test.<i>odd</i>",
+            {
+                "<b>key</b>": "<script>alert(1)</script>",
+                "by": {"name": "<img src=x onerror=alert(2)>"},
+            },
+            private_cast.partnership,
+            private_cast.people["coordinator"],
+        )
+    text = client_for(private_cast.people["member"]).get(ledger_page(private_cast))
+    text = text.content.decode()
+
+    assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<img src=x" not in text and "&lt;img src=x onerror=alert(2)&gt;" in text
+    assert "<b>key</b>" not in text and "&lt;b&gt;key&lt;/b&gt;" in text
+    assert "<i>odd</i>" not in text and "test.<wbr>&lt;i&gt;odd&lt;/i&gt;" in text

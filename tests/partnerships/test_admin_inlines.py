@@ -13,7 +13,8 @@ from django.forms import Form
 from django.test import Client
 from django.urls import reverse
 
-from sinergi.ledger.models import Entry
+from sinergi.ledger import kinds, log
+from sinergi.ledger.models import Entry, Node
 from sinergi.partnerships.models import Membership, Participation
 from tests.conftest import client_for
 from tests.factories import (
@@ -126,22 +127,24 @@ def test_inline_rows_added_changed_and_deleted_go_on_the_ledger(setting) -> None
     assert changed_ref == added_ref == deleted_ref == partnership.pk
     assert changed["fields"] == ["role"]
     assert "WWF" in added["name"] and "UNICEF" in deleted["name"]
+    assert all(kinds.label(kind) != kind for kind, _ref, _payload in logged)  # in words
 
 
 def test_an_inline_save_that_fails_keeps_neither_the_rows_nor_their_entries(setting) -> None:
+    # The partners' inline saves first and appends its two entries; the members' inline
+    # then fails: the partners' rows and their entries must go with it.
     partnership = setting["partnership"]
-    before = Entry.objects.count()
+    before = (Entry.objects.count(), Node.objects.count(), log.current_head())
 
-    def refuse(instance: Participation, **_kwargs: object) -> None:
-        if instance.organisation_id == setting["wwf"].pk:
-            raise RuntimeError("disk full")
+    def refuse(**_kwargs: object) -> None:
+        raise RuntimeError("disk full")
 
-    pre_save.connect(refuse, sender=Participation)
+    pre_save.connect(refuse, sender=Membership)
     try:
         with pytest.raises(RuntimeError):
             setting["admin"].post(setting["url"], setting["data"])
     finally:
-        pre_save.disconnect(refuse, sender=Participation)
+        pre_save.disconnect(refuse, sender=Membership)
     role = Membership.objects.get(partnership=partnership, person=setting["observer"]).role
     organisations = set(
         Participation.objects.filter(partnership=partnership).values_list(
@@ -150,4 +153,4 @@ def test_an_inline_save_that_fails_keeps_neither_the_rows_nor_their_entries(sett
     )
     assert role == "observer"
     assert organisations == {setting["unicef"].pk}
-    assert Entry.objects.count() == before
+    assert (Entry.objects.count(), Node.objects.count(), log.current_head()) == before
