@@ -124,6 +124,58 @@ def test_indices_run_from_zero_without_gaps_and_the_tree_is_stored_whole(ledger)
     assert log.current_head() == log.TreeHead(size=21, root=support.mth(leaves))
 
 
+def test_seventy_appends_store_every_subtree_up_to_level_six_and_verify(ledger):
+    """Given 70 appends (on PostgreSQL each one call of the server-side function, on
+    SQLite hashed in Python), then the stored nodes are exactly the complete subtrees of
+    a tree computed independently from the bodies, up to the 64-leaf one at level 6, and
+    the head and a full verification agree."""
+    support.append_events(70)
+
+    leaves = [support.leaf(b) for b in support.stored_bodies()]
+    expected = {
+        node_key(level, index): value
+        for (level, index), value in support.complete_subtrees(leaves).items()
+    }
+    stored = {key: bytes(value) for key, value in Node.objects.values_list("key", "hash")}
+    assert stored == expected
+    assert node_key(6, 0) in stored
+    assert bytes(Head.objects.get(pk=1).frontier) == support.frontier(leaves)
+    checkpoints.issue_checkpoint()
+    report = audit.verify_log()
+    assert report.ok, report.problems
+    assert report.size == 70
+
+
+def test_an_append_with_no_head_row_creates_it(ledger):
+    """Given a database whose head row is gone (as after a flush), when an event is
+    appended, then the head row is made again and the entry is index 0."""
+    Head.objects.all().delete()
+
+    with transaction.atomic():
+        entry = log.append("test.event", {"n": 0})
+
+    assert entry.index == 0
+    head = Head.objects.get(pk=1)
+    assert head.size == 1
+    assert bytes(head.frontier) == support.leaf(bytes(Entry.objects.get(index=0).body))
+
+
+def test_an_append_on_a_damaged_head_is_refused_and_writes_nothing(ledger):
+    """Given a head whose frontier has lost its hashes, when an event is appended at an
+    odd index (which must combine with them), then the append is refused with a clear
+    error and no entry, node or head change is kept."""
+    support.append_events(3)
+    Head.objects.filter(pk=1).update(frontier=b"")
+
+    with pytest.raises(log.LedgerError, match="damaged"), transaction.atomic():
+        log.append("test.event", {"n": 3})
+
+    assert Entry.objects.count() == 3
+    assert Node.objects.count() == 3 + 1  # three leaves and the pair (0, 1)
+    head = Head.objects.get(pk=1)
+    assert (head.size, bytes(head.frontier)) == (3, b"")
+
+
 def test_a_rolled_back_append_leaves_no_gap(ledger):
     """Given three appends, one rolled back and one more, then the indices are 0, 1, 2, 3."""
     support.append_events(3)
