@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import InternalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from sinergi.core import sql
@@ -108,8 +108,6 @@ def append(
     nodes = [(node_key(0, index), leaf)]
     current, level, position = leaf, 0, index
     while position & 1:
-        if not frontier:
-            raise LedgerError(DAMAGED_HEAD)
         current = merkle.node_hash(frontier.pop(), current)
         level += 1
         position >>= 1
@@ -135,7 +133,8 @@ def _appended(
 
 
 _APPEND_ON_SERVER = "SELECT ledger_append_entry(%s, %s, %s, %s)"
-DAMAGED_HEAD = "the log head is damaged: its frontier is too short for its size"
+DAMAGED_HEAD = "the log head is damaged: its frontier does not match its size"
+DAMAGED_HEAD_SQLSTATE = "SL001"  # raised by ledger_append_entry
 
 
 def _append_on_server(kind: str, partnership_ref: int | None, moment: datetime, body: bytes) -> int:
@@ -153,8 +152,8 @@ def _append_on_server(kind: str, partnership_ref: int | None, moment: datetime, 
                 Head.objects.current()
                 cursor.execute(_APPEND_ON_SERVER, params)
                 index = cursor.fetchone()[0]
-        except InternalError as error:
-            if getattr(error.__cause__, "sqlstate", None) == "XX001":  # data_corrupted
+        except DatabaseError as error:
+            if getattr(error.__cause__, "sqlstate", None) == DAMAGED_HEAD_SQLSTATE:
                 raise LedgerError(DAMAGED_HEAD) from error
             raise
     if index is None:
@@ -232,8 +231,14 @@ def _lock_head() -> tuple[int, list[bytes]]:
             row = cursor.fetchone()
     if row is None:
         head = Head.objects.locked()
-        return head.size, split_frontier(head.frontier)
-    return row[0], split_frontier(bytes(row[1]))
+        size, frontier = head.size, bytes(head.frontier)
+    else:
+        size, frontier = row[0], bytes(row[1])
+    # The frontier holds one 32-byte hash per 1-bit of the size (the complete subtrees
+    # the tree splits into); anything else would store wrong hashes from here on.
+    if len(frontier) != 32 * size.bit_count():
+        raise LedgerError(DAMAGED_HEAD)
+    return size, split_frontier(frontier)
 
 
 def _write_append(entry: tuple, nodes: list[tuple[int, bytes]], frontier: list[bytes]) -> None:

@@ -160,20 +160,43 @@ def test_an_append_with_no_head_row_creates_it(ledger):
     assert bytes(head.frontier) == support.leaf(bytes(Entry.objects.get(index=0).body))
 
 
-def test_an_append_on_a_damaged_head_is_refused_and_writes_nothing(ledger):
-    """Given a head whose frontier has lost its hashes, when an event is appended at an
-    odd index (which must combine with them), then the append is refused with a clear
-    error and no entry, node or head change is kept."""
-    support.append_events(3)
-    Head.objects.filter(pk=1).update(frontier=b"")
+DAMAGED_HEADS = {
+    "no hashes at an odd size": (3, 0),
+    "no hashes at an even size": (4, 0),
+    "one hash short": (7, 2 * 32),
+    "one hash too many": (2, 2 * 32),
+    "a torn hash": (3, 2 * 32 + 8),
+}
+
+APPENDS = {
+    "append": lambda: log.append("test.event", {"n": "damaged"}),
+    "append_many": lambda: log.append_many([("test.event", {"n": "damaged"})]),
+    "hold": lambda: log.hold(),
+}
+
+
+@pytest.mark.parametrize("write", APPENDS.values(), ids=APPENDS.keys())
+@pytest.mark.parametrize("size, length", DAMAGED_HEADS.values(), ids=DAMAGED_HEADS.keys())
+def test_an_append_on_a_damaged_head_is_refused_and_writes_nothing(ledger, size, length, write):
+    """Given a head whose frontier does not hold one hash per 1-bit of its size (too few,
+    too many, a torn one), when anything locks it to append, then it is refused with a
+    clear error, nothing is written, and once the head is repaired the same connection
+    appends at the next index."""
+    support.append_events(size)
+    good = bytes(Head.objects.get(pk=1).frontier)
+    damaged = (good + bytes(64))[:length]
+    Head.objects.filter(pk=1).update(frontier=damaged)
 
     with pytest.raises(log.LedgerError, match="damaged"), transaction.atomic():
-        log.append("test.event", {"n": 3})
+        write()
 
-    assert Entry.objects.count() == 3
-    assert Node.objects.count() == 3 + 1  # three leaves and the pair (0, 1)
+    assert Entry.objects.count() == size
     head = Head.objects.get(pk=1)
-    assert (head.size, bytes(head.frontier)) == (3, b"")
+    assert (head.size, bytes(head.frontier)) == (size, damaged)
+    Head.objects.filter(pk=1).update(frontier=good)
+    with transaction.atomic():
+        assert log.append("test.event", {"n": "after"}).index == size
+    assert audit.verify_log().ok
 
 
 def test_a_rolled_back_append_leaves_no_gap(ledger):

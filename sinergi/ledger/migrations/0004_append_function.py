@@ -6,8 +6,14 @@ transaction. The arithmetic is that of `log.append` on other databases (RFC 9162
 hashing, Node.key = level << 56 | index); `sinergi ledger verify` recomputes every hash
 from the entry bodies, so any difference would be reported at its index.
 
-Every function and operator is qualified with pg_catalog, so the caller's search_path
-cannot swap them; the tables resolve as Django's own queries do.
+Every function and operator in the body is qualified with pg_catalog, so the caller's
+search_path cannot swap them; the tables resolve as Django's own queries do. A head whose
+frontier does not hold one hash per 1-bit of its size is refused with SQLSTATE SL001
+(the log's own code), which `append` reports as LedgerError.
+
+The app's database role runs it; on a server where EXECUTE on new functions is revoked
+from PUBLIC, grant it: `GRANT EXECUTE ON FUNCTION ledger_append_entry(varchar, bigint,
+timestamptz, bytea) TO <role>` (docs/operator-guide.md).
 """
 
 from django.db import migrations
@@ -29,23 +35,26 @@ DECLARE
     v_hashes bytea[];
 BEGIN
     SELECT h.size, h.frontier INTO v_size, v_frontier
-        FROM ledger_head h WHERE h.id = 1 FOR UPDATE;
+        FROM ledger_head h WHERE h.id OPERATOR(pg_catalog.=) 1 FOR UPDATE;
     IF NOT FOUND THEN
         RETURN NULL;  -- no head row: the caller creates it and calls again
+    END IF;
+    -- One 32-byte hash per 1-bit of the size, as sinergi.ledger.log._lock_head checks.
+    -- OPERATOR(...) forms all bind alike, left to right: the brackets give the order.
+    IF pg_catalog.length(v_frontier) OPERATOR(pg_catalog.<>)
+            (32 OPERATOR(pg_catalog.*) pg_catalog.bit_count(CAST(v_size AS pg_catalog.bit(64)))) THEN
+        RAISE EXCEPTION USING ERRCODE = 'SL001',
+            MESSAGE = 'the log head is damaged: its frontier does not match its size';
     END IF;
     v_hash := pg_catalog.sha256(pg_catalog.decode('00', 'hex') OPERATOR(pg_catalog.||) p_body);
     v_keys := ARRAY[v_size];
     v_hashes := ARRAY[v_hash];
     v_position := v_size;
     v_length := pg_catalog.length(v_frontier);
-    WHILE v_position OPERATOR(pg_catalog.&) 1 OPERATOR(pg_catalog.=) 1 LOOP
-        IF v_length OPERATOR(pg_catalog.<) 32 THEN
-            RAISE EXCEPTION USING ERRCODE = 'data_corrupted',
-                MESSAGE = 'the log head is damaged: its frontier is too short for its size';
-        END IF;
+    WHILE (v_position OPERATOR(pg_catalog.&) 1) OPERATOR(pg_catalog.=) 1 LOOP
         v_hash := pg_catalog.sha256(
             pg_catalog.decode('01', 'hex')
-            OPERATOR(pg_catalog.||) pg_catalog.substring(v_frontier, v_length - 31, 32)
+            OPERATOR(pg_catalog.||) pg_catalog.substring(v_frontier, v_length OPERATOR(pg_catalog.-) 31, 32)
             OPERATOR(pg_catalog.||) v_hash
         );
         v_length := v_length OPERATOR(pg_catalog.-) 32;
@@ -61,7 +70,7 @@ BEGIN
     UPDATE ledger_head
         SET size = v_size OPERATOR(pg_catalog.+) 1,
             frontier = pg_catalog.substring(v_frontier, 1, v_length) OPERATOR(pg_catalog.||) v_hash
-        WHERE id = 1;
+        WHERE id OPERATOR(pg_catalog.=) 1;
     RETURN v_size;
 END
 $$
