@@ -2,6 +2,7 @@
 
     python benchmarks/ledger/appends.py ours --worker 0 --start-at T --seconds S [--sync full]
     python benchmarks/ledger/appends.py pymerkle --db FILE --worker 0 --start-at T --seconds S
+    python benchmarks/ledger/appends.py floor [--autocommit] --worker 0 --start-at T --seconds S
 
 All writers start at the same wall-clock moment T, append for S seconds, each append in
 its own committed transaction, and print {"count": …} as JSON.
@@ -13,12 +14,14 @@ its own committed transaction, and print {"count": …} as JSON.
 - pymerkle: `SqliteTree(FILE).append_entry(bytes)` with the same bytes our entries carry;
   pymerkle commits each append (`with self.con:`) in SQLite's default rollback-journal mode
   with synchronous=FULL; its connection gets the same 20 s busy timeout as ours.
+- floor: PostgreSQL's own limit, psycopg with no Django and no ledger (see `floor`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -72,16 +75,41 @@ def pymerkle(args: argparse.Namespace) -> int:
     return count
 
 
+def floor(args: argparse.Namespace) -> int:
+    """What PostgreSQL itself allows on this machine, with no Django and no ledger: psycopg
+    alone, each transaction `BEGIN; UPDATE` the ledger's head row `; COMMIT` (the three
+    round trips of any one-statement transaction, serialised on one row as appends are),
+    or with `--autocommit` one `UPDATE` committing on its own (one round trip). The UPDATE
+    changes nothing but is written and flushed like any other; prepared once."""
+    import psycopg
+
+    statement = "UPDATE ledger_head SET size = size WHERE id = 1"
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=args.autocommit) as conn:
+        conn.execute(statement, prepare=True)
+        if not args.autocommit:
+            conn.commit()
+        wait_until(args.start_at)
+        deadline = args.start_at + args.seconds
+        count = 0
+        while time.time() < deadline:
+            conn.execute(statement, prepare=True)
+            if not args.autocommit:
+                conn.commit()
+            count += 1
+    return count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("system", choices=["ours", "pymerkle"])
+    parser.add_argument("system", choices=["ours", "pymerkle", "floor"])
     parser.add_argument("--worker", type=int, default=0)
     parser.add_argument("--start-at", type=float, required=True)
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--db", help="pymerkle's SQLite file")
     parser.add_argument("--sync", choices=["normal", "full"], help="SQLite synchronous pragma")
+    parser.add_argument("--autocommit", action="store_true", help="floor: one-statement commits")
     args = parser.parse_args()
-    count = ours(args) if args.system == "ours" else pymerkle(args)
+    count = {"ours": ours, "pymerkle": pymerkle, "floor": floor}[args.system](args)
     print(json.dumps({"count": count}))
 
 

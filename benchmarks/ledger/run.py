@@ -7,7 +7,8 @@
 Measures, each next to pymerkle (SqliteTree) doing the same work in the same run:
 
 - durable appends per second, one transaction each, 1 and 4 writer processes, on SQLite
-  and PostgreSQL (a throwaway cluster this script starts on a loopback port and removes);
+  and PostgreSQL (a throwaway cluster this script starts on a loopback port and removes),
+  and beside them PostgreSQL's own floor: psycopg alone committing one-row updates;
 - a bulk append of 10^6 entries (ledger.log.append_many vs SqliteTree.append_entries);
 - p50/p99 latency of inclusion and consistency proofs at 10^4, 10^5 and 10^6 entries;
 - `sinergi ledger verify` (audit.verify_log) of 10^6 entries vs a bare hashlib loop that
@@ -116,6 +117,21 @@ def ours_appends(
         cluster.drop_database(name)
     shutil.rmtree(workdir, ignore_errors=True)
     return {"per_s": total / seconds, "count": total, "verified": verified}
+
+
+def floor_appends(
+    writers: int, seconds: float, cluster: PostgresCluster, autocommit: bool = False
+) -> dict:
+    """PostgreSQL's own limit here: psycopg alone updating the head row (appends.floor)."""
+    workdir = new_workdir(f"append-floor{writers}")
+    name = f"ledger_floor_{writers}_{int(time.time())}"
+    env = database_env(workdir, cluster.create_database(name))
+    migrate(env)
+    args = ["floor", *(["--autocommit"] if autocommit else [])]
+    total = start_writers(args, writers, env, seconds)
+    cluster.drop_database(name)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return {"per_s": total / seconds, "count": total}
 
 
 def pymerkle_appends(writers: int, seconds: float) -> dict:
@@ -242,6 +258,24 @@ def report(results: dict, facts: dict[str, str], sizes: list[int], command: str)
                     fmt(theirs["per_s"]),
                     ours["per_s"] / theirs["per_s"],
                     "(like for like; no goal)",
+                    None,
+                )
+            )
+    for key, what in (
+        ("floor-1", "BEGIN, UPDATE of the head row, COMMIT; 1 writer"),
+        ("floor-4", "BEGIN, UPDATE of the head row, COMMIT; 4 writers"),
+        ("floor-autocommit-1", "one UPDATE of the head row committing alone; 1 writer"),
+    ):
+        ours = appends.get(key)
+        theirs = appends.get("pymerkle-4" if key == "floor-4" else "pymerkle-1")
+        if ours and theirs:
+            lines.append(
+                row(
+                    f"… PostgreSQL's floor, psycopg alone (no Django, no ledger): {what}",
+                    fmt(ours["per_s"]),
+                    fmt(theirs["per_s"]),
+                    ours["per_s"] / theirs["per_s"],
+                    "(what the server allows; no goal)",
                     None,
                 )
             )
@@ -381,6 +415,10 @@ def main() -> None:
             appends[f"sqlite-full-{writers}"] = ours_appends(
                 "sqlite", writers, seconds, None, sync="full"
             )
+            if cluster is not None:
+                appends[f"floor-{writers}"] = floor_appends(writers, seconds, cluster)
+                if writers == 1:
+                    appends["floor-autocommit-1"] = floor_appends(1, seconds, cluster, True)
             after = pymerkle_appends(writers, seconds)
             appends[f"pymerkle-{writers}"] = {
                 "per_s": (before["per_s"] + after["per_s"]) / 2,
