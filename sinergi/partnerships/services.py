@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from sinergi.access import policy
@@ -127,17 +128,71 @@ def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any
 
 
 def delete_partnership(*, actor: Person, partnership: Partnership) -> None:
-    """Delete a partnership with its participations and memberships."""
+    """Delete a partnership that holds only plans: its partners and members, goals, work
+    packages, results framework, budget and unsigned agreements go with it.
+
+    Once it holds records (recorded transactions, pledges, reported values, signed
+    agreements) it is history: nothing is deleted and the actor is told which records
+    hold it and to close it instead (Conflict)."""
     policy.require(actor, Action.DELETE, partnership)
-    with transaction.atomic():
-        record(
-            "partnership.deleted",
-            {"title": partnership.title, "slug": partnership.slug},
-            partnership,
-            actor,
-        )
-        partnership.delete()
+    try:
+        with transaction.atomic():
+            record(
+                "partnership.deleted",
+                {"title": partnership.title, "slug": partnership.slug},
+                partnership,
+                actor,
+            )
+            kept = _records_kept(partnership)
+            if kept:
+                raise Conflict(_kept_message(kept))
+            _delete_plans(partnership)
+            partnership.delete()
+    except ProtectedError as exc:  # a record that _records_kept does not know of yet
+        raise Conflict(
+            _kept_message({str(row._meta.verbose_name_plural) for row in exc.protected_objects})
+        ) from None
     policy.forget_roles(actor)
+
+
+def _records_kept(partnership: Partnership) -> set[str]:
+    """The kinds of record (plural names) the partnership holds that are kept as history."""
+    from sinergi.finance.models import Pledge, Transaction
+    from sinergi.partnerships.models import AgreementSignature
+    from sinergi.results.models import Submission
+
+    found = set()
+    for model, rows in (
+        (Transaction, Transaction.objects.filter(partnership=partnership)),
+        (Pledge, Pledge.objects.filter(partnership=partnership)),
+        (Submission, Submission.objects.filter(partnership=partnership)),
+        (AgreementSignature, AgreementSignature.objects.filter(version__partnership=partnership)),
+    ):
+        if rows.exists():
+            found.add(str(model._meta.verbose_name_plural))
+    return found
+
+
+def _kept_message(kinds: set[str]) -> str:
+    return _(
+        "This partnership holds records that are kept as history (%(kinds)s), so it "
+        "cannot be deleted. Set its status to Closed or Cancelled instead."
+    ) % {"kinds": ", ".join(sorted(kinds))}
+
+
+def _delete_plans(partnership: Partnership) -> None:
+    """Delete the plans that stand on one another (protected from deletion one by one),
+    in an order that frees each: indicators (with their targets) before the results
+    they measure, child results before their parents, budget lines before the work
+    packages they fund. The rest goes with the partnership."""
+    from sinergi.finance.models import BudgetLine
+    from sinergi.results.models import Indicator, Result
+
+    Indicator.objects.filter(partnership=partnership).delete()
+    results = Result.objects.filter(partnership=partnership)
+    results.exclude(parent=None).update(parent=None)
+    results.delete()
+    BudgetLine.objects.filter(partnership=partnership).delete()
 
 
 def add_partner(

@@ -218,14 +218,20 @@ def partnership_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def partnership_delete(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug, Action.DELETE)
+    error = ""
     if request.method == "POST":
-        services.delete_partnership(actor=request.user, partnership=partnership)
-        messages.success(request, _("The partnership was deleted."))
-        return redirect("partnership-list")
+        try:
+            services.delete_partnership(actor=request.user, partnership=partnership)
+        except Conflict as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The partnership was deleted."))
+            return redirect("partnership-list")
     return render(
         request,
         "core/confirm_delete.html",
-        {"object": partnership, "cancel_url": partnership.get_absolute_url()},
+        {"object": partnership, "cancel_url": partnership.get_absolute_url(), "error": error},
+        status=409 if error else 200,
     )
 
 
