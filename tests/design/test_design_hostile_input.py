@@ -42,7 +42,6 @@ from hypothesis import strategies as st
 import sinergi.partners
 import sinergi.partnerships
 from sinergi.access.services import create_api_token
-from sinergi.api import api
 from sinergi.finance import services as finance_services
 from sinergi.finance.models import (
     Approval,
@@ -85,6 +84,8 @@ from tests.factories import (
     PartnershipFactory,
     PersonFactory,
 )
+from tests.openapi import COMPONENTS, Operation, operations, parameters, ref_name
+from tests.openapi import PARAMETER as PARAM  # tests/results imports it from here
 
 # The design packages: their routers' tags, and the modules their pages live in.
 DESIGN_TAGS = {
@@ -492,64 +493,16 @@ def secrets_in(text: str, *, echoed: str = "") -> list[str]:
 # The OpenAPI schema: design operations, their bodies and their ids --------------------------
 
 
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str  # e.g. /api/v1/partnerships/{slug}/goals/{pk}
-    tags: tuple[str, ...]
-    body: str | None  # the request body's component name
-    path_params: tuple[str, ...]
-    query_params: tuple[tuple[str, dict, bool], ...]  # name, schema, required
-
-    def required_query(self) -> dict[str, Any]:
-        return {
-            name: 1 if schema.get("type") == "integer" else "3"
-            for name, schema, required in self.query_params
-            if required
-        }
-
-    @property
-    def id(self) -> str:
-        return f"{self.method} {self.path.removeprefix('/api/v1')}"
-
-    @property
-    def under_partnership(self) -> bool:
-        return self.path.startswith("/api/v1/partnerships/{slug}/")
-
-    @property
-    def under_organisation(self) -> bool:
-        return self.path.startswith("/api/v1/organisations/{slug}/")
+def required_query(op: Operation) -> dict[str, Any]:
+    """A value for each required query parameter of `op`."""
+    return {
+        name: 1 if schema.get("type") == "integer" else "3"
+        for name, schema, required in op.query_params
+        if required
+    }
 
 
-SCHEMA = api.get_openapi_schema()
-COMPONENTS = SCHEMA["components"]["schemas"]
-
-
-def _operations() -> list[Operation]:
-    found = []
-    for path, methods in SCHEMA["paths"].items():
-        for method, spec in methods.items():
-            body = spec.get("requestBody", {}).get("content", {}).get("application/json")
-            ref = body["schema"]["$ref"].rsplit("/", 1)[1] if body else None
-            params = spec.get("parameters", [])
-            found.append(
-                Operation(
-                    method=method.upper(),
-                    path=path,
-                    tags=tuple(spec.get("tags", [])),
-                    body=ref,
-                    path_params=tuple(p["name"] for p in params if p["in"] == "path"),
-                    query_params=tuple(
-                        (p["name"], p.get("schema", {}), bool(p.get("required")))
-                        for p in params
-                        if p["in"] == "query"
-                    ),
-                )
-            )
-    return found
-
-
-ALL_OPERATIONS = _operations()
+ALL_OPERATIONS = operations()
 DESIGN_OPERATIONS = [op for op in ALL_OPERATIONS if set(op.tags) & DESIGN_TAGS]
 WRITES = [op for op in DESIGN_OPERATIONS if op.method in ("POST", "PUT", "PATCH")]
 WRITES_WITH_BODY = [op for op in WRITES if op.body]
@@ -582,20 +535,12 @@ ID_KINDS = {
     ("pledges", "pk"): "pledge",
     ("budget-lines", "pk"): "budget_line",
 }
-PARAM = re.compile(r"\{(\w+)\}|<(?:\w+:)?(\w+)>")
 
 
 def id_kinds(route: str) -> dict[str, str]:
     """name → kind for each id in an API path or URL route, from the literal before it."""
     kinds = {}
-    literal = ""
-    for piece in re.split(r"(\{\w+\}|<[^>]+>)", route):
-        match = PARAM.fullmatch(piece)
-        if not match:
-            segment = piece.strip("/").rsplit("/", 1)[-1]
-            literal = segment or literal
-            continue
-        name = match.group(1) or match.group(2)
+    for literal, name in parameters(route):
         if name == "slug":
             continue
         kind = ID_KINDS.get((literal, name))
@@ -1100,7 +1045,7 @@ def test_api_every_design_endpoint_of_a_private_partnership_answers_as_if_it_did
     for op in PARTNERSHIP_OPERATIONS:
         values = {"slug": SECRET_SLUG, **{n: ids[k] for n, k in id_kinds(op.path).items()}}
         body = valid_body(op.body, world) if op.body else None
-        query = op.required_query()
+        query = required_query(op)
         before = snapshot()
         private = call(client, op.method, fill(op.path, values), body, query=query)
         missing = call(
@@ -1189,7 +1134,7 @@ def _elsewhere(world: World) -> tuple[list[str], list[str]]:
     for op in DESIGN_OPERATIONS:
         if op.method == "GET" and op.path_params:
             values = {"slug": slug_for(op, a), **{n: ids[k] for n, k in id_kinds(op.path).items()}}
-            query = op.required_query()
+            query = required_query(op)
             url = fill(op.path, values)
             reads.append(f"{url}?{urlencode(query)}" if query else url)
     return pages, reads
@@ -1418,7 +1363,7 @@ def mutations(body: str) -> list[Mutation]:
             found.append(Mutation(f"{name}={label}", _set((name,), value), must_reject, name))
         kind, _nullable, main = _kind(prop)
         if kind == "objects":
-            item = main["items"]["$ref"].rsplit("/", 1)[1]
+            item = ref_name(main["items"]["$ref"])
             for inner, inner_prop in COMPONENTS[item]["properties"].items():
                 for label, value, must_reject in _values(item, inner, inner_prop):
                     found.append(
@@ -1527,13 +1472,13 @@ def test_api_hostile_paths_and_query_strings_never_fail_with_a_500(world):
         }
         body = valid_body(op.body, world) if op.body else None
         attempts = [
-            (fill(op.path, {**base, name: value}), op.required_query())
+            (fill(op.path, {**base, name: value}), required_query(op))
             for name in ("slug", *kinds)
             if "{" + name + "}" in op.path
             for value in HOSTILE_PATH_VALUES
         ]
         attempts += [
-            (fill(op.path, base), {**op.required_query(), name: value})
+            (fill(op.path, base), {**required_query(op), name: value})
             for name, schema, _required in op.query_params
             for value in _query_values(schema)
         ]
