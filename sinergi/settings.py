@@ -150,6 +150,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# What was typed as the username, cut to the length axes stores (sinergi/access/backends.py).
+AXES_USERNAME_CALLABLE = "sinergi.access.backends.axes_username"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("id", _("Indonesian"))]

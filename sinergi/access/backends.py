@@ -41,3 +41,22 @@ class ModelBackend(backends.ModelBackend):
             return None
         person, _rest = found
         return person if self.user_can_authenticate(person) else None
+
+
+AXES_USERNAME_LENGTH = 255  # axes.models.AccessAttempt.username
+
+
+def axes_username(request: Any, credentials: dict | None = None) -> str | None:
+    """The username django-axes records a sign-in attempt under (AXES_USERNAME_CALLABLE).
+
+    Axes' own lookup, cut to the 255 characters its tables hold: it stores what was typed
+    as it is, and a longer name (no account has one) made PostgreSQL refuse the insert, so
+    a failed sign-in answered 500 instead of "wrong username or password". Attempts under
+    names that share their first 255 characters count together, which only locks out
+    names no one can have."""
+    username = credentials.get("username") if credentials else None
+    if username is None:
+        username = getattr(request, "POST", {}).get("username")
+    if isinstance(username, str):
+        return username[:AXES_USERNAME_LENGTH]
+    return username

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.hashers import check_password, identify_hasher, make_password
 from django.core import mail
 from django.core.exceptions import PermissionDenied
@@ -147,6 +148,25 @@ def test_lock_out_is_per_account(person):
     response = Client().post(LOGIN, {"username": "budi", "password": PASSWORD})
 
     assert response.status_code == 302
+
+
+def test_a_username_longer_than_any_account_is_a_wrong_sign_in_not_a_server_error(person):
+    """Given a username of 10,000 characters (axes records attempts in a 255-character
+    column; PostgreSQL refused the insert and the page answered 500), when it is used to
+    sign in, then the page says the sign-in was wrong, the attempt is recorded under its
+    first 255 characters, and five such attempts lock that name out as any other."""
+    client = Client()
+    name = "x" * 10_000
+
+    response = client.post(LOGIN, {"username": name, "password": "wrong"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct" in response.content.decode()
+    assert AccessAttempt.objects.get().username == name[:255]
+    for _attempt in range(4):
+        client.post(LOGIN, {"username": name, "password": "wrong"})
+    assert client.post(LOGIN, {"username": name, "password": "wrong"}).status_code == 429
+    assert Client().post(LOGIN, {"username": "ana", "password": PASSWORD}).status_code == 302
 
 
 # Password reset -------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sinergi.partnerships.models import Expectation
@@ -272,3 +274,21 @@ def test_the_edit_page_without_htmx_opens_a_row_in_edit_mode(design):
     response = client_for(design.people["partner_admin"]).get(f"{edit(design)}{e.pk}/edit/")
     assert response.status_code == 200
     assert "<html" in response.text and f'name="e{e.pk}-topic"' in response.text
+
+
+def test_the_contribution_form_posts_to_the_partners_page_from_the_row_edit_page(design):
+    """Given the page opened with one expectation row in edit mode (another address),
+    the contribution form still posts to the partner's page, and saving it there works:
+    without its action it posted to the row's address and answered 422."""
+    e = expectation(design.parts["company"], "reputation", "short", 3)
+    client = client_for(design.people["partner_admin"])
+    html = client.get(f"{edit(design)}{e.pk}/edit/").text
+    action = re.search(r'<form method="post" action="([^"]+)" class="stack commitment-form"', html)
+    assert action is not None
+    assert action.group(1) == edit(design)
+
+    response = client.post(action.group(1), {"contribution": "Three lines"})
+
+    assert response.status_code == 302
+    design.parts["company"].refresh_from_db()
+    assert design.parts["company"].contribution == "Three lines"
