@@ -969,12 +969,27 @@ def send(client: Client, op: Operation, case: Case):
     return method(path, case.raw, content_type=case.content_type)
 
 
-def last_frames(exc_info) -> str:
-    frames = traceback.extract_tb(exc_info[2])
-    ours = [f for f in frames if "/sinergi/" in f.filename]
-    shown = (ours[-3:] if ours else []) + frames[-2:]
+def changes_since(before: dict[str, int]) -> tuple[dict[str, str], str | None]:
+    """The row counts (`census`) that differ from `before`, as "before → after", or the
+    database's failure to count them (a broken transaction, say)."""
+    try:
+        after = census()
+    except Exception as exc:
+        return {}, f"the database failed: {exc!r:.200}"
+    return {
+        name: f"{before[name]} → {after[name]}" for name in before if before[name] != after[name]
+    }, None
+
+
+def last_frames(exc_info: Any) -> str:
+    """The exception and the last frames of the project's code (or, when none is on the
+    stack, of the library that failed, Django's own left out), then the last two."""
+    stack = traceback.extract_tb(exc_info[2])
+    ours = [f for f in stack if "/sinergi/" in f.filename][-3:]
+    if not ours:
+        ours = [f for f in stack if "/site-packages/django/" not in f.filename][-3:]
     seen, lines = set(), []
-    for frame in shown:
+    for frame in [*ours, *stack[-2:]]:
         where = f"{frame.filename.split('/work/main/')[-1]}:{frame.lineno} in {frame.name}"
         if where not in seen:
             seen.add(where)
@@ -1019,18 +1034,11 @@ def check(client: Client, op: Operation, case: Case) -> list[str]:
                 problem = envelope_problem(response)
                 if problem:
                     problems.append(problem)
-                try:
-                    after = census()
-                except Exception as exc:  # a broken transaction, say
-                    problems.append(f"{status}, and then the database failed: {exc!r:.200}")
-                else:
-                    changed = {
-                        name: f"{before[name]} → {after[name]}"
-                        for name in before
-                        if before[name] != after[name]
-                    }
-                    if changed:
-                        problems.append(f"refused with {status} but wrote rows: {changed}")
+                changed, failure = changes_since(before)
+                if failure:
+                    problems.append(f"{status}, and then {failure}")
+                elif changed:
+                    problems.append(f"refused with {status} but wrote rows: {changed}")
             elif case.refused:
                 problems.append(f"accepted with {status}, though it must be refused")
             wrote = status < 400 and op.method != "GET"
