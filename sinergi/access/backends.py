@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import backends, get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connections, router
@@ -54,9 +55,10 @@ def axes_username(request: Any, credentials: dict | None = None) -> str | None:
     a failed sign-in answered 500 instead of "wrong username or password". Attempts under
     names that share their first 255 characters count together, which only locks out
     names no one can have."""
-    username = credentials.get("username") if credentials else None
+    field = settings.AXES_USERNAME_FORM_FIELD
+    username = credentials.get(field) if credentials else None
     if username is None:
-        username = getattr(request, "POST", {}).get("username")
+        username = getattr(request, "data", getattr(request, "POST", {})).get(field)
     if isinstance(username, str):
         return username[:AXES_USERNAME_LENGTH]
     return username

@@ -19,7 +19,13 @@ from sinergi.core.errors import Conflict
 from sinergi.core.slugs import unique_slug
 from sinergi.ledger.log import append as record
 from sinergi.partners.models import Organisation, Person
-from sinergi.partnerships.models import MemberRole, Membership, Participation, Partnership
+from sinergi.partnerships.models import (
+    AgreementSignature,
+    MemberRole,
+    Membership,
+    Participation,
+    Partnership,
+)
 
 PARTNERSHIP_FIELDS = (
     "title",
@@ -158,19 +164,18 @@ def delete_partnership(*, actor: Person, partnership: Partnership) -> None:
 def _records_kept(partnership: Partnership) -> set[str]:
     """The kinds of record (plural names) the partnership holds that are kept as history."""
     from sinergi.finance.models import Pledge, Transaction
-    from sinergi.partnerships.models import AgreementSignature
     from sinergi.results.models import Submission
 
-    found = set()
-    for model, rows in (
-        (Transaction, Transaction.objects.filter(partnership=partnership)),
-        (Pledge, Pledge.objects.filter(partnership=partnership)),
-        (Submission, Submission.objects.filter(partnership=partnership)),
-        (AgreementSignature, AgreementSignature.objects.filter(version__partnership=partnership)),
-    ):
-        if rows.exists():
-            found.add(str(model._meta.verbose_name_plural))
-    return found
+    return {
+        str(model._meta.verbose_name_plural)
+        for model, path in (
+            (Transaction, "partnership"),
+            (Pledge, "partnership"),
+            (Submission, "partnership"),
+            (AgreementSignature, "version__partnership"),
+        )
+        if model.objects.filter(**{path: partnership}).exists()
+    }
 
 
 def _kept_message(kinds: set[str]) -> str:
