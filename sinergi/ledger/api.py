@@ -137,12 +137,14 @@ def _default_size() -> int:
 def inclusion_proof(request: HttpRequest, params: Query[InclusionQuery]) -> dict:
     if (params.index is None) == (params.leaf_hash is None):
         raise _invalid("index", _("Give either index or leaf_hash."))
-    tree_size = params.tree_size or _default_size()
+    # Judge what can be judged without the log's size first: the default size comes from
+    # the latest checkpoint, which signs a grown head, and a refused request signs nothing.
     index = params.index
     if params.leaf_hash is not None:
         index = log.index_of_leaf(_parse_hash(params.leaf_hash, "leaf_hash"))
         if index is None:
             raise _invalid("leaf_hash", _("No entry has this leaf hash."))
+    tree_size = params.tree_size or _default_size()
     try:
         proof = log.inclusion(index, tree_size)
     except log.LedgerError as exc:
@@ -200,7 +202,7 @@ def post_cosignature(request: HttpRequest, payload: CosignatureIn) -> Any:
     response={200: str},
 )
 def receipt(request: HttpRequest, index: int) -> HttpResponse:
-    latest = checkpoints.latest_checkpoint()
+    latest = checkpoints.latest_checkpoint() if index >= 0 else None
     if latest is None or not 0 <= index < latest.size:
         raise _invalid("index", _("No checkpoint covers this index yet."))
     text = queries.receipt_text(index, latest)

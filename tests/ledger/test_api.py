@@ -19,7 +19,7 @@ from django.test import Client
 
 from sinergi.access.services import create_api_token
 from sinergi.ledger import checkpoints, merkle, notes, offline
-from sinergi.ledger.models import Cosignature, Entry, Witness
+from sinergi.ledger.models import Checkpoint, Cosignature, Entry, Witness
 from sinergi.partnerships.models import Partnership
 from tests.conftest import Cast
 from tests.factories import PartnershipFactory
@@ -437,6 +437,31 @@ def test_bad_input_names_the_field_and_says_why(client, ledger_log):
 
     error = assert_error(client.get(CONSISTENCY, {"first": 6, "second": 5}), 422)
     assert "first" in error["fields"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (INCLUSION, {}),
+        (INCLUSION, {"index": 1, "leaf_hash": UNKNOWN_HASH}),
+        (INCLUSION, {"leaf_hash": NOT_BASE64}),
+        (INCLUSION, {"leaf_hash": SHORT_HASH}),
+        (INCLUSION, {"leaf_hash": UNKNOWN_HASH}),
+        (f"{ENTRIES}/-1/receipt", {}),
+    ],
+)
+def test_a_refused_proof_request_signs_no_checkpoint(client, ledger_log, path, params):
+    """Given entries appended after the last checkpoint, when a proof or receipt request is
+    refused for a reason that does not depend on the log's size, then no checkpoint is
+    signed on its account (a valid request for the latest size would sign one)."""
+    support.append_events(2, kind="test.later")
+    before = list(Checkpoint.objects.values_list("size", flat=True))
+
+    assert_error(client.get(path, params))
+
+    assert list(Checkpoint.objects.values_list("size", flat=True)) == before
+    assert client.get(INCLUSION, {"index": 0}).json()["tree_size"] == SIZE + 2
+    assert Checkpoint.objects.count() == len(before) + 1
 
 
 def test_an_empty_log_answers_proof_requests_with_4xx(client, ledger):
