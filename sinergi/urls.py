@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("ledger/checkpoint", ledger_views.checkpoint_text, name="ledger-checkpoint"),
     path("ledger/vkey", ledger_views.vkey_text, name="ledger-vkey"),
+    path("ledger/sinergi-ledger.pyz", ledger_views.tool, name="ledger-tool"),
 ]
 
 urlpatterns += i18n_patterns(

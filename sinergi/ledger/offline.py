@@ -1,9 +1,13 @@
-"""Verification that needs no database and no network: audit bundles and receipts.
+"""Checks that need no database: audit bundles and receipts (offline), and a witness.
 
 Runs with only the Python standard library and `cryptography`:
 
     python -m sinergi.ledger.offline bundle FILE [--vkey VKEY]
     python -m sinergi.ledger.offline receipt FILE --vkey VKEY --entry ENTRY_FILE
+    python -m sinergi.ledger.offline witness --url URL --key FILE --state DIR [--name NAME]
+
+The same tools are served as one self-contained file, /ledger/sinergi-ledger.pyz
+(sinergi.ledger.verifier builds it from these modules): `python3 sinergi-ledger.pyz …`.
 """
 
 from __future__ import annotations
@@ -149,21 +153,33 @@ def check_checkpoints(
         previous = checkpoint
 
 
-def verify_bundle(bundle: dict, pinned_vkey: str | None = None) -> Report:
-    """Rebuild the tree from a bundle's entries and check all its checkpoints."""
+def verify_bundle(bundle: object, pinned_vkey: str | None = None) -> Report:
+    """Rebuild the tree from a bundle's entries and check all its checkpoints.
+
+    A bundle that is not one, or a key that is not a verifier key, is a failed report
+    saying so, never an exception."""
     report = Report()
-    if bundle.get("format") != BUNDLE_FORMAT:
+    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
         report.fail(f"not a {BUNDLE_FORMAT} file")
         return report
-    vkey = pinned_vkey or bundle["vkey"]
-    if pinned_vkey and pinned_vkey.strip() != bundle["vkey"].strip():
+    try:
+        verifier = notes.parse_vkey(pinned_vkey or bundle["vkey"])
+    except (notes.NoteError, KeyError, TypeError, AttributeError) as exc:
+        given = "the verifier key you gave" if pinned_vkey else "the bundle's verifier key"
+        report.fail(f"{given} is not a verifier key (name+keyid+base64): {exc}")
+        return report
+    if pinned_vkey and pinned_vkey.strip() != str(bundle.get("vkey", "")).strip():
         report.fail("the bundle's verifier key is not the one you pinned")
-    verifier = notes.parse_vkey(vkey)
-    bodies = [base64.b64decode(b) for b in bundle["entries"]]
+    try:
+        bodies = [base64.b64decode(b, validate=True) for b in bundle["entries"]]
+        witnesses = [notes.parse_vkey(w) for w in bundle.get("witnesses", [])]
+        checkpoint_notes = [str(note) for note in bundle["checkpoints"]]
+    except (KeyError, TypeError, ValueError, AttributeError, notes.NoteError) as exc:
+        report.fail(f"the bundle is malformed: {exc!r}")
+        return report
     report.size = len(bodies)
     levels = build_levels([merkle.leaf_hash(b) for b in bodies])
-    witnesses = [notes.parse_vkey(w) for w in bundle.get("witnesses", [])]
-    check_checkpoints(report, levels, len(bodies), bundle["checkpoints"], verifier, witnesses)
+    check_checkpoints(report, levels, len(bodies), checkpoint_notes, verifier, witnesses)
     return report
 
 
@@ -204,8 +220,9 @@ def verify_receipt(receipt: str, entry: bytes, vkey: str) -> notes.Checkpoint:
     return checkpoint
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sinergi.ledger.offline")
+def main(argv: list[str] | None = None, prog: str = "python -m sinergi.ledger.offline") -> int:
+    """The offline tools on the command line (also the downloadable sinergi-ledger.pyz)."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
     b = sub.add_parser("bundle", help="verify an audit bundle exported by `sinergi ledger export`")
     b.add_argument("file")
@@ -214,23 +231,59 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("file")
     r.add_argument("--vkey", required=True)
     r.add_argument("--entry", required=True, help="file with the entry's exact bytes")
+    w = sub.add_parser("witness", help="run a witness once against a Sinergi log (network)")
+    w.add_argument("--url", required=True, help="the Sinergi server, e.g. https://…")
+    w.add_argument("--key", required=True, help="witness key file (created if new)")
+    w.add_argument("--state", required=True, help="directory for the witness state")
+    w.add_argument(
+        "--name", help="witness name for a new key, e.g. witness.your-organisation.example/sinergi"
+    )
+    w.add_argument("--log-vkey", help="pin the log's verifier key")
     args = parser.parse_args(argv)
-    if args.what == "bundle":
-        with open(args.file, encoding="utf-8") as handle:
-            report = verify_bundle(json.load(handle), args.vkey)
-        for problem in report.problems:
-            print(f"FAIL: {problem}", file=sys.stderr)
-        if report.ok:
-            print(f"OK: {report.size} entries, {report.checkpoints} checkpoints verified")
-            return 0
-        print(f"first bad index: {report.first_bad_index}", file=sys.stderr)
+    try:
+        if args.what == "witness":
+            from pathlib import Path
+
+            from sinergi.ledger.witness import run_command
+
+            status, message = run_command(
+                args.url, Path(args.key), Path(args.state), args.name, args.log_vkey
+            )
+            print(message, file=sys.stderr if status else sys.stdout)
+            return status
+        if args.what == "bundle":
+            return _check_bundle(args.file, args.vkey)
+        return _check_receipt(args.file, args.entry, args.vkey)
+    except OSError as exc:
+        print(f"FAIL: {exc}", file=sys.stderr)
         return 1
-    with open(args.file, encoding="utf-8") as handle:
+
+
+def _check_bundle(path: str, vkey: str | None) -> int:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            bundle = json.load(handle)
+    except ValueError as exc:  # not JSON, or not UTF-8
+        bundle = None
+        print(f"FAIL: {path} is not JSON: {exc}", file=sys.stderr)
+    report = verify_bundle(bundle, vkey)
+    for problem in report.problems:
+        print(f"FAIL: {problem}", file=sys.stderr)
+    if report.ok:
+        print(f"OK: {report.size} entries, {report.checkpoints} checkpoints verified")
+        return 0
+    if report.first_bad_index is not None:
+        print(f"first bad index: {report.first_bad_index}", file=sys.stderr)
+    return 1
+
+
+def _check_receipt(path: str, entry_path: str, vkey: str) -> int:
+    with open(path, encoding="utf-8", errors="replace") as handle:
         receipt = handle.read()
-    with open(args.entry, "rb") as handle:
+    with open(entry_path, "rb") as handle:
         entry = handle.read()
     try:
-        checkpoint = verify_receipt(receipt, entry, args.vkey)
+        checkpoint = verify_receipt(receipt, entry, vkey)
     except notes.NoteError as exc:
         print(f"FAIL: {exc}", file=sys.stderr)
         return 1

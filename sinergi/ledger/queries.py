@@ -74,3 +74,15 @@ def witness_progress() -> list[dict[str, Any]]:
         .annotate(largest=Max("cosignatures__checkpoint__size"))
         .order_by("name")
     )
+
+
+def earlier_checkpoint_size(latest: Checkpoint | None) -> int | None:
+    """The size of the checkpoint issued before `latest`, if there is one."""
+    if latest is None:
+        return None
+    return (
+        Checkpoint.objects.filter(size__lt=latest.size)
+        .order_by("-size")
+        .values_list("size", flat=True)
+        .first()
+    )

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from sinergi.access import policy
-from sinergi.ledger import checkpoints, kinds, queries
+from sinergi.ledger import checkpoints, kinds, queries, verifier
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -34,6 +34,15 @@ def vkey_text(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def tool(request: HttpRequest) -> HttpResponse:
+    """GET /ledger/sinergi-ledger.pyz: the offline verifier and witness as one file."""
+    response = HttpResponse(verifier.build_tool(), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{verifier.FILENAME}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
 def about(request: HttpRequest) -> HttpResponse:
     latest = checkpoints.latest_checkpoint()
     base = request.build_absolute_uri("/").rstrip("/")
@@ -46,6 +55,9 @@ def about(request: HttpRequest) -> HttpResponse:
             "vkey": checkpoints.verifier_key(),
             "witnesses": queries.witness_progress(),
             "base": base,
+            "tool": verifier.FILENAME,
+            "tool_sha256": verifier.tool_sha256(),
+            "earlier": queries.earlier_checkpoint_size(latest),
         },
     )
 

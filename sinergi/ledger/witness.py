@@ -142,3 +142,37 @@ def run_once(
         True,
         "first checkpoint accepted on trust" if previous is None else "consistent",
     )
+
+
+def default_name(key_path: Path) -> str:
+    """The name a new witness key gets without --name: a placeholder host and the file's
+    stem. Names identify witnesses, so partners should choose their own (--name)."""
+    return "witness.localhost/" + key_path.stem
+
+
+def run_command(
+    url: str,
+    key_path: Path,
+    state_dir: Path,
+    name: str | None = None,
+    log_vkey: str | None = None,
+) -> tuple[int, str]:
+    """What `witness` on the command line does: one run, as an exit status and a message.
+
+    0: cosigned and accepted; 1: the log did not accept the cosignature (usually: the
+    key is not registered yet; the message says how) or could not be reached; 2: the
+    witness refused to cosign (fork, rollback, rewritten history, bad signature)."""
+    try:
+        key = load_or_create_key(key_path, name or default_name(key_path))
+        outcome = run_once(url, key, state_dir, log_vkey)
+    except (WitnessRefusal, notes.NoteError) as exc:
+        return 2, f"REFUSED: {exc}"
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # unreachable, not this API
+        return 1, f"cannot use the log at {url}: {exc}"
+    if not outcome.posted:
+        return 1, (
+            f"cosigned size {outcome.size} but the log did not accept it: {outcome.message}\n"
+            f"If this witness is new, send its key to the platform's staff to register:\n"
+            f"  sinergi ledger add-witness {key.vkey()}"
+        )
+    return 0, f"cosigned size {outcome.size} ({outcome.message})"

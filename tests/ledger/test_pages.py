@@ -146,8 +146,9 @@ def test_the_about_page_explains_verification_and_shows_key_and_checkpoint(event
     assert "RFC 9162" in content
     assert "http://testserver/ledger/checkpoint" in content
     assert "http://testserver/ledger/vkey" in content
-    assert "python -m sinergi.ledger.offline" in content
-    assert "sinergi ledger witness" in content
+    assert "curl -s -o sinergi-ledger.pyz http://testserver/ledger/sinergi-ledger.pyz" in content
+    assert "python3 sinergi-ledger.pyz receipt entry.tlog-proof" in content
+    assert "python3 sinergi-ledger.pyz witness --url http://testserver" in content
     assert checkpoints.verifier_key() in content
     note = Client().get("/ledger/checkpoint").content.decode()
     assert note in content

@@ -25,11 +25,17 @@ class Command(BaseCommand):
         add = sub.add_parser("add-witness", help="register a partner's witness key")
         add.add_argument("vkey", help="the witness's name+keyid+base64 verifier key")
         add.add_argument("--organisation", help="slug of the witness's organisation")
+        add.add_argument(
+            "--replace", action="store_true", help="give a registered witness name a new key"
+        )
         witness = sub.add_parser("witness", help="run a witness once against a Sinergi log")
         witness.add_argument("--url", required=True, help="the Sinergi server, e.g. http://…")
         witness.add_argument("--key", required=True, help="witness key file (created if new)")
         witness.add_argument("--state", required=True, help="directory for the witness state")
-        witness.add_argument("--name", help="witness name when creating a new key")
+        witness.add_argument(
+            "--name",
+            help="witness name for a new key, e.g. witness.your-organisation.example/sinergi",
+        )
         witness.add_argument("--log-vkey", help="pin the log's verifier key")
 
     def handle(self, *args: object, **options: object) -> None:
@@ -61,8 +67,12 @@ class Command(BaseCommand):
     def do_verify_bundle(self, options: dict) -> None:
         from sinergi.ledger.offline import verify_bundle
 
-        with open(options["file"], encoding="utf-8") as handle:
-            report = verify_bundle(json.load(handle), options.get("vkey"))
+        try:
+            with open(options["file"], encoding="utf-8") as handle:
+                bundle = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"cannot read {options['file']} as a bundle: {exc}") from exc
+        report = verify_bundle(bundle, options.get("vkey"))
         for problem in report.problems:
             self.stderr.write(f"FAIL: {problem}")
         if not report.ok:
@@ -102,29 +112,33 @@ class Command(BaseCommand):
             organisation = Organisation.objects.filter(slug=options["organisation"]).first()
             if organisation is None:
                 raise CommandError("no organisation has that slug")
+        vkey = options["vkey"].strip()
+        existing = Witness.objects.filter(name=verifier.name).first()
+        if existing is not None and existing.vkey != vkey and not options["replace"]:
+            owner = f" ({existing.organisation})" if existing.organisation else ""
+            raise CommandError(
+                f"a witness named {verifier.name}{owner} is already registered with another "
+                "key. Witness names must be unique: ask the partner to create a key with "
+                "its own --name, or pass --replace if this is the same witness's new key."
+            )
         Witness.objects.update_or_create(
-            name=verifier.name,
-            defaults={"vkey": options["vkey"].strip(), "organisation": organisation},
+            name=verifier.name, defaults={"vkey": vkey, "organisation": organisation}
         )
         self.stdout.write(f"registered witness {verifier.name}")
 
     def do_witness(self, options: dict) -> None:
-        from sinergi.ledger.witness import WitnessRefusal, load_or_create_key, run_once
+        from sinergi.ledger.witness import run_command
 
-        key_file = Path(options["key"])
-        name = options.get("name") or "witness.localhost/" + key_file.stem
-        key = load_or_create_key(key_file, name)
-        try:
-            outcome = run_once(options["url"], key, Path(options["state"]), options.get("log_vkey"))
-        except WitnessRefusal as exc:
-            self.stderr.write(f"REFUSED: {exc}")
+        status, message = run_command(
+            options["url"],
+            Path(options["key"]),
+            Path(options["state"]),
+            options.get("name"),
+            options.get("log_vkey"),
+        )
+        if status == 2:
+            self.stderr.write(message)
             sys.exit(2)
-        except OSError as exc:
-            raise CommandError(f"cannot reach the log: {exc}") from exc
-        if not outcome.posted:
-            raise CommandError(
-                f"cosigned size {outcome.size} but the log did not accept it: {outcome.message}\n"
-                "Is the witness registered? Ask staff to run: "
-                f"sinergi ledger add-witness {key.vkey()}"
-            )
-        self.stdout.write(f"cosigned size {outcome.size} ({outcome.message})")
+        if status:
+            raise CommandError(message)
+        self.stdout.write(message)

@@ -1,0 +1,244 @@
+"""The downloadable ledger tool and the verification page's commands, run as written.
+
+/ledger/sinergi-ledger.pyz must work for a partner who has Python 3 and `cryptography`
+but not Sinergi: the tool runs here with `python -S` (no site-packages processing, so the
+checkout's editable install is invisible) and only the directory holding `cryptography`
+on its path, from an empty directory. The verification page's command blocks are then
+run by bash, exactly as the page shows them, against a live server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import cryptography
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from sinergi.ledger import checkpoints, notes, verifier
+from sinergi.ledger.models import Checkpoint, Cosignature, Witness
+from tests.ledger import support
+
+# The directory that holds `cryptography` (and cffi): all a partner's Python needs.
+SITE = str(Path(cryptography.__file__).resolve().parents[1])
+
+
+def partner_python(directory: Path) -> Path:
+    """A `python3` for the page's commands: this interpreter without site processing,
+    seeing only the directory that holds `cryptography`, never the Sinergi checkout."""
+    bin_dir = directory / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "python3"
+    shim.write_text(f'#!/bin/sh\nPYTHONPATH="{SITE}" exec "{sys.executable}" -S "$@"\n')
+    shim.chmod(0o755)
+    return bin_dir
+
+
+def run(command: str, cwd: Path, bin_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTHON"))}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}"
+    return subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def partner(tmp_path) -> tuple[Path, Path]:
+    """An empty working directory and the bin directory with the partner's python3."""
+    work = tmp_path / "partner"
+    work.mkdir()
+    return work, partner_python(tmp_path)
+
+
+def test_the_tool_is_the_same_bytes_every_build_and_holds_only_the_offline_modules(ledger):
+    """Given the download, then it is a zip application whose modules are exactly this
+    source's merkle, notes, offline and witness (no Django), with the SHA-256 the
+    verification page shows; a second build gives the same bytes."""
+    response = Client().get("/ledger/sinergi-ledger.pyz")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="sinergi-ledger.pyz"'
+    body = response.content
+    assert body.startswith(b"#!/usr/bin/env python3\n")
+    verifier.build_tool.cache_clear()
+    assert verifier.build_tool() == body
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    source = Path(verifier.__file__).parent
+    for module in ("merkle.py", "notes.py", "offline.py", "witness.py"):
+        assert archive.read(f"sinergi/ledger/{module}") == (source / module).read_bytes()
+    assert set(archive.namelist()) == {
+        "__main__.py",
+        "sinergi/__init__.py",
+        "sinergi/ledger/__init__.py",
+        *(f"sinergi/ledger/{m}" for m in ("merkle.py", "notes.py", "offline.py", "witness.py")),
+    }
+    assert not any(b"django" in archive.read(name) for name in archive.namelist())
+    page = html.unescape(Client().get("/en/ledger/").content.decode())
+    assert hashlib.sha256(body).hexdigest() in page
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the page's commands use curl")
+def test_every_command_on_the_verification_page_works_as_written(live_server, ledger, partner):
+    """Given a live log with checkpoints and an operator's export, when a partner runs each
+    command block of /en/ledger/ with bash as shown, then each succeeds and says so: the
+    checkpoint and key, an entry and its proof, the tool whose hash matches the page, a
+    receipt that verifies, a consistency proof, a witness that first asks to be
+    registered and then cosigns, and the audit bundle."""
+    work, bin_dir = partner
+    support.append_events(4)
+    checkpoints.issue_checkpoint()
+    support.append_events(3, first=4)
+    checkpoint = checkpoints.issue_checkpoint()
+    call_command("ledger", "export", str(work / "ledger.json"), stdout=io.StringIO())
+    exported = Checkpoint.objects.count()  # 4 and 7, and any issued after an append
+    page = Client().get("/en/ledger/", HTTP_HOST=live_server.url.removeprefix("http://"))
+    blocks = [
+        html.unescape(b)
+        for b in re.findall(r"<pre><code>(.*?)</code></pre>", page.content.decode(), re.S)
+    ]
+    commands = [b for b in blocks if b.startswith(("curl", "python3"))]
+    assert len(commands) == 7, commands
+    checkpoint_block, entry_block, tool_block, receipt_block, grew_block = commands[:5]
+    witness_block, bundle_block = commands[5:]
+
+    done = run(checkpoint_block, work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert checkpoint.note in done.stdout
+    assert checkpoints.verifier_key() in done.stdout
+
+    done = run(entry_block, work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert '"index":0' in done.stdout.replace(" ", "")
+    assert '"tree_size":7' in done.stdout.replace(" ", "")
+
+    done = run(tool_block, work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == verifier.tool_sha256()
+
+    done = run(receipt_block, work, bin_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK: the entry is in" in done.stdout
+    assert "checkpoint size 7" in done.stdout
+
+    done = run(grew_block, work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert '"first":4' in done.stdout.replace(" ", "")
+    assert '"second":7' in done.stdout.replace(" ", "")
+
+    done = run(witness_block, work, bin_dir)
+    assert done.returncode == 1
+    register = re.search(r"sinergi ledger add-witness (\S+)", done.stderr)
+    assert register, done.stderr
+    assert register.group(1).startswith("witness.your-organisation.example/sinergi+")
+    call_command("ledger", "add-witness", register.group(1), stdout=io.StringIO())
+    done = run(witness_block, work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    # The first run already checked and remembered checkpoint 7 (on trust).
+    assert done.stdout.strip() == "cosigned size 7 (consistent)"
+    assert Cosignature.objects.get().witness.name == "witness.your-organisation.example/sinergi"
+
+    done = run(bundle_block, work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"OK: 7 entries, {exported} checkpoints verified"
+
+
+@pytest.fixture
+def tool(ledger, partner) -> tuple[Path, Path]:
+    """The tool downloaded into the partner's directory; returns it and the bin dir."""
+    work, bin_dir = partner
+    (work / "sinergi-ledger.pyz").write_bytes(Client().get("/ledger/sinergi-ledger.pyz").content)
+    return work, bin_dir
+
+
+def test_the_tool_refuses_a_tampered_receipt_and_a_bad_bundle_with_a_message(tool):
+    """Given the tool, a receipt and an export, then another entry's bytes, a key that is
+    not a verifier key, a file that is not JSON and a missing file each end in one FAIL
+    line and exit status 1 — never a traceback."""
+    work, bin_dir = tool
+    support.append_events(3)
+    checkpoints.issue_checkpoint()
+    (work / "entry.tlog-proof").write_bytes(
+        Client().get("/api/v1/ledger/entries/1/receipt").content
+    )
+    bodies = support.stored_bodies()
+    (work / "wrong.bin").write_bytes(bodies[2])
+    call_command("ledger", "export", str(work / "ledger.json"), stdout=io.StringIO())
+    (work / "broken.json").write_text('{"format": ')
+    vkey = checkpoints.verifier_key()
+
+    cases = {
+        f'python3 sinergi-ledger.pyz receipt entry.tlog-proof --vkey "{vkey}" --entry wrong.bin': (
+            "the inclusion proof does not verify"
+        ),
+        "python3 sinergi-ledger.pyz bundle ledger.json --vkey VKEY": "not a verifier key",
+        "python3 sinergi-ledger.pyz bundle broken.json": "is not JSON",
+        "python3 sinergi-ledger.pyz bundle missing.json": "No such file",
+    }
+    for command, message in cases.items():
+        done = run(command, work, bin_dir)
+        assert done.returncode == 1, (command, done.stderr)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.startswith("FAIL: "), done.stderr
+        assert message in done.stderr, done.stderr
+
+    (work / "right.bin").write_bytes(bodies[1])
+    command = (
+        f'python3 sinergi-ledger.pyz receipt entry.tlog-proof --vkey "{vkey}" --entry right.bin'
+    )
+    done = run(command, work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("OK: the entry is in")
+
+
+def test_a_witness_name_is_not_taken_over_by_another_key(ledger):
+    """Given a registered witness, when staff register a different key with the same name,
+    then the command refuses and names the clash, and the first registration stands;
+    with --replace (a key rotation) the new key is registered; the same key again is fine."""
+    first = notes.generate_signer("witness.localhost/witness", notes.ALG_COSIGNATURE_V1)
+    second = notes.generate_signer("witness.localhost/witness", notes.ALG_COSIGNATURE_V1)
+    call_command("ledger", "add-witness", first.vkey(), stdout=io.StringIO())
+    call_command("ledger", "add-witness", first.vkey(), stdout=io.StringIO())
+
+    with pytest.raises(CommandError, match="already registered with another key"):
+        call_command("ledger", "add-witness", second.vkey(), stdout=io.StringIO())
+    assert Witness.objects.get().vkey == first.vkey()
+
+    call_command("ledger", "add-witness", second.vkey(), "--replace", stdout=io.StringIO())
+    assert Witness.objects.get().vkey == second.vkey()
+
+
+def test_verify_bundle_names_a_bad_file_or_key_instead_of_failing_with_a_traceback(
+    ledger, tmp_path
+):
+    """Given `sinergi ledger verify-bundle` with a file that is not JSON, a missing file or
+    a key that is not a verifier key, then it fails with a CommandError saying which."""
+    support.append_events(2)
+    checkpoints.issue_checkpoint()
+    export = tmp_path / "ledger.json"
+    call_command("ledger", "export", str(export), stdout=io.StringIO())
+    (tmp_path / "broken.json").write_text("[1, 2")
+
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("ledger", "verify-bundle", str(tmp_path / "broken.json"))
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("ledger", "verify-bundle", str(tmp_path / "missing.json"))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="does not verify"):
+        call_command("ledger", "verify-bundle", str(export), "--vkey", "VKEY", stderr=err)
+    assert "not a verifier key" in err.getvalue()
