@@ -113,6 +113,20 @@ def invite_person(
         policy.require(actor, Action.MANAGE_MEMBERS, partnership)
         if role not in MemberRole.values:
             raise ValidationError({"role": [_("Choose a role.")]})
+        # Accepting makes the invitee one of `organisation`'s people, able to sign and
+        # approve for it: only that organisation (its own people, or staff) vouches for that.
+        if organisation.pk != actor.organisation_id and not policy.is_staff(actor):
+            raise ValidationError(
+                {
+                    "organisation": [
+                        _(
+                            "You can only invite people to work for your own organisation. "
+                            "Ask someone at %(organisation)s to invite their colleagues."
+                        )
+                        % {"organisation": organisation}
+                    ]
+                }
+            )
         prospective = Person(organisation=organisation)
         if not policy.can_grant_role(actor, partnership, prospective, role):
             raise PermissionDenied

@@ -16,11 +16,22 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+FORMULA_STARTS = "=+-@\t\r"
+
+
 def neutralise(text: str) -> str:
     """Keep spreadsheet programs from running a cell as a formula (CSV injection, OWASP):
     text starting with = + - @ tab or carriage return gets a leading apostrophe."""
-    if text and text[0] in "=+-@\t\r":
+    if text and text[0] in FORMULA_STARTS:
         return "'" + text
+    return text
+
+
+def unneutralise(text: str) -> str:
+    """The text `neutralise` was given: an imported cell loses the apostrophe an export
+    or template put before a formula-like value."""
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
+        return text[1:]
     return text
 
 

@@ -17,6 +17,8 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from sinergi.core.spreadsheets import unneutralise
+
 # What one cell may hold, as in Excel.
 MAX_CELL_CHARS = 32767
 
@@ -37,10 +39,7 @@ def cell_text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value).strip()
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
-        text = text[1:]
-    return text
+    return unneutralise(str(value).strip())
 
 
 def is_blank_value(value: Any) -> bool:

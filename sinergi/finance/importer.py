@@ -49,7 +49,7 @@ from django.utils.translation import override
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
-from sinergi.core.spreadsheets import prune_stash
+from sinergi.core.spreadsheets import neutralise, prune_stash, unneutralise
 from sinergi.core.xlsx import sheet_rows
 from sinergi.finance import services
 from sinergi.finance.models import INCOMING_TYPES, ResourceKind, Transaction, TransactionType
@@ -385,7 +385,8 @@ def _blank(cells: list[Any]) -> bool:
 
 
 def _text(value: Any) -> str:
-    """A cell as text: numbers without a spurious ".0", dates as YYYY-MM-DD."""
+    """A cell as text: numbers without a spurious ".0", dates as YYYY-MM-DD, and without
+    the apostrophe a template or export put before a formula-like value."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -396,7 +397,7 @@ def _text(value: Any) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    return unneutralise(str(value).strip())
 
 
 def _header_name(value: Any) -> str:
@@ -886,7 +887,10 @@ def template_rows(partnership: Partnership, user: User) -> list[list[Any]]:
         "pledge": "",
         "kind": "cash",
     }
-    return [list(COLUMNS), [example[name] for name in COLUMNS]]
+    # Names come from users: an organisation called "=HYPERLINK(…)" must stay text in the
+    # spreadsheet (the import takes the apostrophe off again).
+    row = [neutralise(v) if isinstance(v, str) else v for v in (example[n] for n in COLUMNS)]
+    return [list(COLUMNS), row]
 
 
 def template_csv(partnership: Partnership, user: User) -> bytes:
@@ -939,9 +943,9 @@ def template_xlsx(partnership: Partnership, user: User) -> bytes:
         cell.font = Font(bold=True)
     date_cell = sheet.cell(row=2, column=COLUMNS.index("value_date") + 1)
     date_cell.number_format = "yyyy-mm-dd"
-    for column in ("type", "kind", "currency"):
-        cell = sheet.cell(row=2, column=COLUMNS.index(column) + 1)
-        cell.data_type = "s"
+    for index, value in enumerate(example, start=1):
+        if isinstance(value, str):  # text, never a formula (openpyxl reads "=…" as one)
+            sheet.cell(row=2, column=index).data_type = "s"
     for index, name in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
             12, len(name) + 4

@@ -357,12 +357,13 @@ def _grantable_people(user: Person, partnership: object):
 
 
 def _partner_organisations(user: Person, partnership: object):
-    organisations = Organisation.objects.filter(
+    """The organisations `user` may invite people into: staff any partner, everyone else
+    only their own (an invitee becomes one of that organisation's people)."""
+    if not policy.is_staff(user):
+        return Organisation.objects.filter(pk=user.organisation_id)
+    return Organisation.objects.filter(
         pk__in=partnership.participations.values("organisation_id")
     ).order_by("name")
-    if not policy.is_staff(user) and policy.role_in(user, partnership) != MemberRole.COORDINATOR:
-        organisations = organisations.filter(pk=user.organisation_id)
-    return organisations
 
 
 @login_required

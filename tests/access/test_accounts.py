@@ -9,7 +9,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.hashers import check_password, identify_hasher, make_password
 from django.core import mail
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
@@ -18,7 +18,8 @@ from sinergi.access import services
 from sinergi.access.models import Invitation
 from sinergi.partners.models import Person
 from sinergi.partnerships.models import Membership
-from tests.factories import PASSWORD, PersonFactory
+from tests.conftest import client_for
+from tests.factories import PASSWORD, OrganisationFactory, ParticipationFactory, PersonFactory
 
 NEW_PASSWORD = "Kopi-tubruk-di-pagi-hari-42"
 LOGIN = "/en/accounts/login/"
@@ -420,6 +421,56 @@ def test_partner_admin_cannot_invite_a_coordinator_through_the_service(private_c
         )
 
     assert not Invitation.objects.exists()
+
+
+def test_a_coordinator_cannot_invite_people_into_another_partner_organisation(
+    private_cast, django_capture_on_commit_callbacks
+):
+    """Given a second partner organisation, when the coordinator (of the first) invites an
+    address into it, then the page refuses inline on the organisation field and the
+    service refuses with a field message: accepting would make the invitee one of that
+    organisation's people, able to sign and approve for it. Nothing is stored or sent.
+    Staff may invite into any partner organisation."""
+    cast = private_cast
+    other = OrganisationFactory(name="Victim Ministry")
+    ParticipationFactory(partnership=cast.partnership, organisation=other)
+    coordinator = cast.people["coordinator"]
+
+    page = client_for(coordinator).get(f"/en/partnerships/{cast.partnership.slug}/members/")
+    assert "Victim Ministry" not in page.content.decode()
+    response = invite_through_members_page(
+        client_for(coordinator),
+        cast.partnership.slug,
+        email="me+alt@attacker.example",
+        organisation_id=other.pk,
+        role="coordinator",
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert response.status_code == 422
+    assert "organisation" in response.context["invite_form"].errors
+    with pytest.raises(ValidationError) as refused:
+        services.invite_person(
+            actor=coordinator,
+            email="me+alt@attacker.example",
+            organisation=other,
+            partnership=cast.partnership,
+            role="coordinator",
+            accept_url_template="http://testserver/en/accounts/invitations/{token}/",
+        )
+    assert "Victim Ministry" in refused.value.message_dict["organisation"][0]
+    assert not Invitation.objects.exists()
+    assert mail.outbox == []
+
+    response = invite_through_members_page(
+        client_for(cast.people["staff"]),
+        cast.partnership.slug,
+        email="official@ministry.example",
+        organisation_id=other.pk,
+        role="member",
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert response.status_code == 302
+    assert Invitation.objects.get().organisation == other
 
 
 def test_members_cannot_invite(private_cast, django_capture_on_commit_callbacks):

