@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # After LocaleMiddleware, so that the 400 page speaks the language of the address.
     "sinergi.core.middleware.RefuseNullCharactersMiddleware",
+    "sinergi.core.middleware.RefuseOversizedBodiesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -171,8 +172,11 @@ STORAGES = {
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 
-# Request bodies: JSON API calls are small; uploads get their own limits.
+# Request bodies: JSON API calls and forms are small; uploads get their own limits (50 MB
+# at most, for spreadsheet imports), and no request body may exceed SINERGI_MAX_UPLOAD_BYTES
+# (refused with 413 before it is read: sinergi.core.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SINERGI_MAX_REQUEST_BYTES", 1024 * 1024)
+SINERGI_MAX_UPLOAD_BYTES = env_int("SINERGI_MAX_UPLOAD_BYTES", 52 * 1024 * 1024)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

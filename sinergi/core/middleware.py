@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
@@ -65,3 +68,35 @@ def _has_null_character(request: HttpRequest) -> bool:
         "\x00" in key or any("\x00" in value for value in values)
         for key, values in request.GET.lists()
     )
+
+
+class RefuseOversizedBodiesMiddleware:
+    """Answer 413 to a request whose declared body is larger than SINERGI_MAX_UPLOAD_BYTES,
+    before anything reads it.
+
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files: a multipart body is
+    otherwise spooled to disk in full before any view (or permission check) runs, even for
+    an anonymous caller. Each upload keeps its own, smaller limit; this one bounds them all.
+    A body without a declared length is not read by Django at all.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads such a body as empty
+        limit = settings.SINERGI_MAX_UPLOAD_BYTES
+        if length <= limit:
+            return self.get_response(request)
+        if request.path.startswith(API_PREFIX):
+            message = _("The request is larger than the %(size)s this site accepts.") % {
+                "size": filesizeformat(limit)
+            }
+            body = {"status": 413, "code": "too_large", "message": message}
+            response: HttpResponse = JsonResponse({"error": body}, status=413)
+        else:
+            response = render(request, "413.html", {"limit": limit}, status=413)
+        return response
