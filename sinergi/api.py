@@ -163,6 +163,64 @@ def _field_name(loc: list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def _schema_messages() -> dict[str, str]:
+    """Pydantic's error types, worded for people in the reader's language; the %(…)s
+    names are the error's context values (ge, max_length, expected, …)."""
+    whole, number = _("Enter a whole number."), _("Enter a number.")
+    day, moment = _("Enter a date as YYYY-MM-DD."), _("Enter a date and time (ISO 8601).")
+    return {
+        "missing": _("This field is required."),
+        "int_parsing": whole,
+        "int_type": whole,
+        "int_from_float": whole,
+        "float_parsing": number,
+        "float_type": number,
+        "decimal_parsing": number,
+        "decimal_type": number,
+        "finite_number": number,
+        "greater_than_equal": _("Must be at least %(ge)s."),
+        "greater_than": _("Must be more than %(gt)s."),
+        "less_than_equal": _("Must be at most %(le)s."),
+        "less_than": _("Must be less than %(lt)s."),
+        "string_too_short": _("Must be at least %(min_length)s characters long."),
+        "string_too_long": _("Must be at most %(max_length)s characters long."),
+        "too_short": _("Give at least %(min_length)s items."),
+        "too_long": _("Give at most %(max_length)s items."),
+        "string_type": _("Enter text."),
+        "bool_parsing": _("Enter true or false."),
+        "bool_type": _("Enter true or false."),
+        "date_parsing": day,
+        "date_from_datetime_parsing": day,
+        "date_from_datetime_inexact": day,
+        "date_type": day,
+        "datetime_parsing": moment,
+        "datetime_from_date_parsing": moment,
+        "datetime_type": moment,
+        "enum": _("Choose one of: %(expected)s."),
+        "literal_error": _("Choose one of: %(expected)s."),
+        "uuid_parsing": _("Enter a valid UUID."),
+        "decimal_max_digits": _("Enter at most %(max_digits)s digits."),
+        "decimal_max_places": _("Enter at most %(decimal_places)s decimal places."),
+        "decimal_whole_digits": _("Enter at most %(whole_digits)s digits before the point."),
+        "list_type": _("Give a list."),
+        "dict_type": _("Give an object."),
+        "model_type": _("Give an object."),
+        "model_attributes_type": _("Give an object."),
+    }
+
+
+def _schema_message(error: dict[str, Any]) -> str:
+    """One pydantic error in the reader's language, or pydantic's own words when the type
+    is not one we word (custom validators already raise translated text)."""
+    template = _schema_messages().get(error.get("type", ""))
+    if template is None:
+        return str(error.get("msg", ""))
+    try:
+        return template % {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    except (KeyError, TypeError, ValueError):
+        return str(error.get("msg", ""))
+
+
 @api.exception_handler(NinjaValidationError)
 def _schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
@@ -171,7 +229,9 @@ def _schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRespon
             return error_response(
                 request, 400, "malformed", _("The request body is not valid JSON.")
             )
-        fields.setdefault(_field_name(list(error.get("loc", []))), []).append(error.get("msg", ""))
+        fields.setdefault(_field_name(list(error.get("loc", []))), []).append(
+            _schema_message(error)
+        )
     return error_response(request, 422, "invalid", _("Some fields are not valid."), fields)
 
 

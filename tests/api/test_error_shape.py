@@ -153,6 +153,63 @@ def test_schema_error_on_partnership_date(client, auth):
     assert row_counts() == before
 
 
+@pytest.mark.parametrize(
+    "language,expected",
+    [
+        (
+            "en",
+            {
+                "name": "This field is required.",
+                "org_type": "This field is required.",
+                "country": "This field is required.",
+                "limit": "Enter a whole number.",
+                "start": "Must be at least 0.",
+                "title": "Must be at most 200 characters long.",
+                "start_date": "Enter a date as YYYY-MM-DD.",
+            },
+        ),
+        (
+            "id",
+            {
+                "name": "Bidang ini tidak boleh kosong.",
+                "org_type": "Bidang ini tidak boleh kosong.",
+                "country": "Bidang ini tidak boleh kosong.",
+                "limit": "Masukkan keseluruhan angka bilangan.",
+                "start": "Minimal 0.",
+                "title": "Paling banyak 200 karakter.",
+                "start_date": "Masukkan tanggal dalam format YYYY-MM-DD.",
+            },
+        ),
+    ],
+)
+def test_schema_field_messages_are_worded_in_the_reader_s_language(
+    client, auth, language, expected
+):
+    """Given schema errors (a missing field, a non-number, a number under its minimum, a
+    too-long text, a non-date) with Accept-Language en or id, then each field's message
+    is a sentence in that language, with the bound filled in — not pydantic's English."""
+    header = {"HTTP_ACCEPT_LANGUAGE": language}
+    fields: dict[str, list[str]] = {}
+    for response in (
+        post_json(client, "/api/v1/organisations", {}, **auth, **header),
+        client.get("/api/v1/organisations", {"limit": "many"}, **header),
+        client.get("/api/v1/ledger/entries", {"start": -1}, **header),
+    ):
+        fields |= assert_error(response, 422, "invalid")["fields"]
+    response = post_json(
+        client,
+        "/api/v1/partnerships",
+        {"title": "x" * 201, "start_date": "next spring"},
+        **auth,
+        **header,
+    )
+    fields |= assert_error(response, 422, "invalid")["fields"]
+
+    assert {name: fields[name] for name in expected} == {
+        name: [message] for name, message in expected.items()
+    }
+
+
 # Domain validation ----------------------------------------------------------------------
 
 
