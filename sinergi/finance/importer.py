@@ -364,7 +364,9 @@ def _xlsx_rows(fileobj: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         sheets = workbook.worksheets
         if not sheets:
             raise _file_error(_("The workbook has no sheet."))
-        sheet = next((s for s in sheets if s.title.strip().lower() == "transactions"), sheets[0])
+        # The template's and the export's sheet, in English or the reader's language.
+        names = {"transactions", _("Transactions").lower()}
+        sheet = next((s for s in sheets if s.title.strip().lower() in names), sheets[0])
         try:
             # Formulas as their text ("=SUM(...)"), never a result: a formula is not an
             # amount, and a formula-like description is kept (and neutralised on export).
@@ -935,7 +937,7 @@ def template_xlsx(partnership: Partnership, user: User) -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "Transactions"
+    sheet.title = _("Transactions")[:31]
     header, example = template_rows(partnership, user)
     sheet.append(header)
     sheet.append(example)

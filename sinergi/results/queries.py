@@ -956,6 +956,14 @@ def indicator_detail(indicator: Indicator, user: User) -> IndicatorDetail:
         )
         .order_by("-period__start", "-revision")
     )
+    # Each disaggregated value shows its category's label and dimension, not the stored
+    # key ("sex:female"); a key whose category was since removed shows as stored.
+    labels = {
+        as_key(d.code, c["code"]): (c["label"], d.name) for d in dimensions for c in d.categories
+    }
+    for submission in history:
+        for value in submission.values.all():
+            value.label, value.dimension_name = labels.get(value.category, (value.category, ""))
     return IndicatorDetail(
         indicator=indicator,
         status=status,

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sinergi.access import policy
 from sinergi.access.policy import User
@@ -78,7 +79,8 @@ MAX_PERIODS = 600
 # Reporting periods are between these years (a due date past 9999 cannot be stored).
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
-SEX_CATEGORIES = (("female", "Female"), ("male", "Male"))
+# Labels in the language of whoever adds the dimension; partners may rename them.
+SEX_CATEGORIES = (("female", gettext_lazy("Female")), ("male", gettext_lazy("Male")))
 AGE_CATEGORIES = (("0-4", "0-4"), ("5-14", "5-14"), ("15-24", "15-24"), ("25+", "25+"))
 
 
@@ -282,7 +284,7 @@ def default_categories(partnership: Partnership, kind: str) -> list[dict[str, st
     """Sex: female, male. Age: four common groups. Province or district: the ISO 3166-2
     subdivisions of the partnership's countries (top level only)."""
     if kind == DimensionKind.SEX:
-        return [{"code": c, "label": label} for c, label in SEX_CATEGORIES]
+        return [{"code": c, "label": str(label)} for c, label in SEX_CATEGORIES]
     if kind == DimensionKind.AGE:
         return [{"code": c, "label": label} for c, label in AGE_CATEGORIES]
     if kind == DimensionKind.SUBDIVISION:

@@ -228,3 +228,25 @@ def test_given_an_organisation_named_like_a_formula_then_the_template_keeps_it_t
         funded.ngo_admin, funded.partnership, io.BytesIO(body), f"template.{kind}", False
     )
     assert result.errors == [] and result.rows == 1
+
+
+def test_given_the_indonesian_template_then_its_sheet_is_named_in_indonesian_and_imports(funded):
+    """Given the XLSX template downloaded from the Indonesian page, then its sheet is called
+    "Transaksi" (not the English "Transactions"), and its example row imports whichever
+    language the uploader reads in."""
+    from django.utils import translation
+    from openpyxl import load_workbook
+
+    with translation.override("id"):
+        path = url(funded, "finance-import-template-xlsx")
+    response = client_for(funded.ngo_admin).get(path)
+    body = b"".join(response) if response.streaming else response.content
+
+    assert path.startswith("/id/")
+    assert load_workbook(io.BytesIO(body)).sheetnames[0] == "Transaksi"
+    for language in ("id", "en"):
+        with translation.override(language):
+            result = importer.import_transactions(
+                funded.ngo_admin, funded.partnership, io.BytesIO(body), "template.xlsx", False
+            )
+        assert result.errors == [] and result.rows == 1, language

@@ -200,3 +200,39 @@ def test_given_approved_values_when_reading_an_indicator_then_charts_have_table_
     assert 'id="breakdown-data" type="application/json"' in body
     assert "js/Chart.min.js" in body and "sinergi/results.js" in body
     assert body.count('<table class="list">') >= 3
+
+
+def test_given_disaggregated_values_when_reading_the_history_then_labels_not_keys(
+    monitored,
+) -> None:
+    """Given an approved value broken down by sex, then the submissions history shows
+    "Female: 50" with the dimension's name as its title, never the stored key
+    "sex:female"."""
+    m = monitored
+    approve(m, m.trained, m.q1, "90", values={"sex:female": "50", "sex:male": "40"})
+
+    body = client_for(m.observer).get(url(m, "results-indicator", pk=m.trained.pk)).content
+    body = body.decode()
+
+    assert '<span class="meta" title="Sex">Female: 50</span>' in body
+    assert '<span class="meta" title="Sex">Male: 40</span>' in body
+    assert "sex:female" not in body.replace('"sex:female"', "")  # JSON keys aside
+
+
+def test_given_an_indonesian_coordinator_when_adding_a_sex_dimension_then_labels_in_indonesian(
+    monitored,
+) -> None:
+    """Given the default categories of a sex dimension, then their labels are in the
+    language of whoever adds the dimension (partners may rename them later)."""
+    m = monitored
+    with translation.override("id"):
+        dimension = services.create_dimension(
+            actor=m.coordinator, partnership=m.partnership, name="Jenis kelamin", kind="sex"
+        )
+    with translation.override("en"):
+        english = services.create_dimension(
+            actor=m.coordinator, partnership=m.partnership, name="Gender", kind="sex"
+        )
+
+    assert [c["label"] for c in dimension.categories] == ["Perempuan", "Laki-laki"]
+    assert [c["label"] for c in english.categories] == ["Female", "Male"]
