@@ -148,7 +148,10 @@ def inclusion_proof(request: HttpRequest, params: Query[InclusionQuery]) -> dict
     try:
         proof = log.inclusion(index, tree_size)
     except log.LedgerError as exc:
-        raise _invalid("index" if params.index is not None else "tree_size", str(exc)) from exc
+        field = exc.field or "tree_size"
+        if field == "index" and params.index is None:
+            field = "leaf_hash"  # the entry it names is not in a tree of that size
+        raise _invalid(field, str(exc)) from exc
     return {
         "index": proof.index,
         "tree_size": proof.tree_size,
@@ -163,7 +166,7 @@ def consistency_proof(request: HttpRequest, params: Query[ConsistencyQuery]) -> 
     try:
         proof = log.consistency(params.first, params.second)
     except log.LedgerError as exc:
-        raise _invalid("first" if str(exc).startswith("first") else "second", str(exc)) from exc
+        raise _invalid(exc.field or "second", str(exc)) from exc
     return {
         "first": proof.first,
         "second": proof.second,

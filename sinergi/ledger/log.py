@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sinergi.core import sql
 from sinergi.ledger import jcs, merkle
@@ -25,7 +26,14 @@ from sinergi.ledger.models import LEVEL_SHIFT, Entry, Head, Node, node_key
 
 
 class LedgerError(Exception):
-    """The ledger cannot do what was asked (bad request or broken invariant)."""
+    """The ledger cannot do what was asked (bad request or broken invariant).
+
+    `field` names the request parameter at fault, when a reader's request is refused (its
+    message is then in the reader's language)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def now() -> datetime:
@@ -532,7 +540,11 @@ def _check_size(size: int, what: str, head_size: int | None = None) -> int:
     if head_size is None:
         head_size = _head_size()
     if size < 1 or size > head_size:
-        raise LedgerError(f"{what} must be between 1 and the log size {head_size}")
+        raise LedgerError(
+            _("%(name)s must be between 1 and the log size, %(size)d.")
+            % {"name": what, "size": head_size},
+            what,
+        )
     return head_size
 
 
@@ -559,7 +571,7 @@ def inclusion(index: int, tree_size: int) -> InclusionProof:
     """The RFC 9162 inclusion proof of entry `index` in the tree of `tree_size` entries."""
     if not 0 <= index < tree_size:
         _check_size(tree_size, "tree_size")
-        raise LedgerError("index must be at least 0 and smaller than tree_size")
+        raise LedgerError(_("index must be at least 0 and smaller than tree_size."), "index")
     ranges = _recorded_ranges(lambda h: merkle.inclusion_proof(index, tree_size, h))
     needed = [*ranges, (0, tree_size), (index, index + 1)]
     tree = StoredTree()
@@ -597,7 +609,7 @@ def consistency(first: int, second: int) -> ConsistencyProof:
     """The RFC 9162 proof that the tree of `second` entries extends that of `first`."""
     if not 1 <= first <= second:
         _check_size(second, "second")
-        raise LedgerError("first must be at least 1 and at most second")
+        raise LedgerError(_("first must be at least 1 and at most second."), "first")
     ranges = _recorded_ranges(lambda h: merkle.consistency_proof(first, second, h))
     needed = [*ranges, (0, first), (0, second)]
     tree = StoredTree()

@@ -464,6 +464,29 @@ def test_a_refused_proof_request_signs_no_checkpoint(client, ledger_log, path, p
     assert Checkpoint.objects.count() == len(before) + 1
 
 
+def test_refused_proof_requests_speak_the_reader_s_language(client, ledger_log):
+    """Given out-of-range proof requests with Accept-Language id, then the field messages
+    are in Indonesian and name the right parameter (leaf_hash when the entry it names is
+    outside the requested tree)."""
+    indonesian = {"HTTP_ACCEPT_LANGUAGE": "id"}
+
+    error = assert_error(client.get(INCLUSION, {"index": SIZE}, **indonesian), 422)
+    assert error["fields"] == {
+        "index": ["index harus paling kecil 0 dan lebih kecil daripada tree_size."]
+    }
+    error = assert_error(client.get(INCLUSION, {"index": 0, "tree_size": SIZE + 1}, **indonesian))
+    assert error["fields"] == {"tree_size": [f"tree_size harus antara 1 dan ukuran log, {SIZE}."]}
+    error = assert_error(client.get(CONSISTENCY, {"first": 6, "second": 5}, **indonesian))
+    assert error["fields"] == {"first": ["first harus paling kecil 1 dan paling besar second."]}
+    error = assert_error(client.get(CONSISTENCY, {"first": 1, "second": SIZE + 1}, **indonesian))
+    assert list(error["fields"]) == ["second"]
+    leaf = base64.b64encode(ledger_log.leaves[9]).decode()
+    error = assert_error(client.get(INCLUSION, {"leaf_hash": leaf, "tree_size": 5}))
+    assert error["fields"] == {
+        "leaf_hash": ["index must be at least 0 and smaller than tree_size."]
+    }
+
+
 def test_an_empty_log_answers_proof_requests_with_4xx(client, ledger):
     """Given no entries at all, then proofs and receipts are 4xx, not 500."""
     assert_error(client.get(INCLUSION, {"index": 0}))
