@@ -31,7 +31,7 @@ translations: install
 
 run: install translations
 	$(BIN)/sinergi migrate --noinput
-	$(BIN)/sinergi demo
+	$(BIN)/sinergi demo --url http://$(HOST):$(PORT)
 	$(BIN)/sinergi serve --host $(HOST) --port $(PORT)
 
 lint: install-dev

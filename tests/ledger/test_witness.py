@@ -206,3 +206,25 @@ def test_the_witness_command_registers_and_cosigns(server, tmp_path):
         )
     assert (tmp_path / "stranger.key").exists()
     assert Cosignature.objects.count() == 1
+
+
+def test_the_demo_prints_a_witness_command_that_cosigns_the_demo_log(
+    live_server, ledger, settings, tmp_path
+):
+    """Given `sinergi demo --url <server>`, then the witness command it prints names that
+    server and, run as printed, cosigns the demo log as the demo university's witness."""
+    import shlex
+
+    settings.DATA_DIR = tmp_path  # the demo witness's key and state, this test's own
+
+    out = io.StringIO()
+    call_command("demo", "--url", live_server.url, stdout=out)
+    line = next(x for x in out.getvalue().splitlines() if " ledger witness " in x)
+    program, *arguments = shlex.split(line)
+
+    assert program == "sinergi"  # as invoked here; under `make run`, .venv/bin/sinergi
+    assert arguments[arguments.index("--url") + 1] == live_server.url
+    done = io.StringIO()
+    call_command(*arguments, stdout=done)
+    assert done.getvalue().startswith("cosigned size ")
+    assert Cosignature.objects.get().witness.name == "witness.ugm.example/sinergi"

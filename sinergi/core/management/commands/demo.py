@@ -7,6 +7,7 @@ sides of the permission policy show.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from importlib import import_module
 from pathlib import Path
@@ -204,6 +205,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet", action="store_true", help="do not print the logins")
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="where the demo will be served (for the witness command it prints)",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         if Partnership.objects.filter(slug=IMMUNISATION["slug"]).exists():
@@ -222,9 +228,11 @@ class Command(BaseCommand):
             self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
             for username, what in LOGINS:
                 self.stdout.write(f"  {username:<8} {what}")
+            # As it was invoked (`.venv/bin/sinergi` under `make run`), so it can be pasted.
+            program = sys.argv[0] if Path(sys.argv[0]).name == "sinergi" else "sinergi"
             self.stdout.write(
                 "\nUGM runs a witness of the transparency ledger. Once the server is up:\n"
-                f"  sinergi ledger witness --url http://127.0.0.1:8000 --key {key_file} "
+                f"  {program} ledger witness --url {options['url']} --key {key_file} "
                 f"--state {key_file.parent / 'demo-witness-state'}"
             )
 
