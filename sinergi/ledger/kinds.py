@@ -72,10 +72,123 @@ LABELS = {
 }
 
 
+# Payload fields in words. The page shows the word, with the signed field name as its
+# title; a field without a word here shows as its name.
+FIELDS = {
+    "accumulation": gettext_lazy("Accumulation"),
+    "amount": gettext_lazy("Amount"),
+    "approval": gettext_lazy("Approval"),
+    "approvals": gettext_lazy("Approvals"),
+    "approvers": gettext_lazy("Approvers"),
+    "ascending": gettext_lazy("Higher is better"),
+    "base_amount": gettext_lazy("Amount in base currency"),
+    "base_currency": gettext_lazy("Base currency"),
+    "baseline": gettext_lazy("Baseline"),
+    "baseline_date": gettext_lazy("Baseline date"),
+    "baseline_value": gettext_lazy("Baseline value"),
+    "books": gettext_lazy("Books of"),
+    "budget_line": gettext_lazy("Budget line"),
+    "capabilities": gettext_lazy("Capabilities"),
+    "changed": gettext_lazy("Changed"),
+    "changed_cells": gettext_lazy("Cells changed"),
+    "changes": gettext_lazy("Changes"),
+    "checklist": gettext_lazy("Checklist"),
+    "code": gettext_lazy("Code"),
+    "content_hash": gettext_lazy("Content hash"),
+    "contribution": gettext_lazy("Contribution"),
+    "coordinator": gettext_lazy("Coordinator"),
+    "corrects": gettext_lazy("Corrects"),
+    "currency": gettext_lazy("Currency"),
+    "date": gettext_lazy("Date"),
+    "description": gettext_lazy("Description"),
+    "dimensions": gettext_lazy("Disaggregations"),
+    "document": gettext_lazy("Document"),
+    "evidence": gettext_lazy("Evidence"),
+    "expectation": gettext_lazy("Expectation"),
+    "final": gettext_lazy("Final"),
+    "frequency": gettext_lazy("Frequency"),
+    "from": gettext_lazy("From"),
+    "goal": gettext_lazy("Goal"),
+    "horizon": gettext_lazy("Horizon"),
+    "importance": gettext_lazy("Importance"),
+    "indicator": gettext_lazy("Indicator"),
+    "kind": gettext_lazy("Kind"),
+    "line": gettext_lazy("Budget line"),
+    "matrix": gettext_lazy("Matrix"),
+    "measure": gettext_lazy("Measure"),
+    "need": gettext_lazy("Need"),
+    "needs_approval": gettext_lazy("Needs approval"),
+    "note": gettext_lazy("Note"),
+    "number": gettext_lazy("Number"),
+    "organisation": gettext_lazy("Organisation"),
+    "organisation_name": gettext_lazy("Organisation name"),
+    "organisation_ref": gettext_lazy("Organisation identifier"),
+    "owner": gettext_lazy("Owner"),
+    "participation": gettext_lazy("Participation"),
+    "period": gettext_lazy("Period"),
+    "period_end": gettext_lazy("Period end"),
+    "period_start": gettext_lazy("Period start"),
+    "person": gettext_lazy("Person"),
+    "pledge": gettext_lazy("Pledge"),
+    "pledged_on": gettext_lazy("Pledged on"),
+    "position": gettext_lazy("Position"),
+    "provider": gettext_lazy("Provider"),
+    "quantity": gettext_lazy("Quantity"),
+    "rate": gettext_lazy("Rate"),
+    "rate_date": gettext_lazy("Rate date"),
+    "reason": gettext_lazy("Reason"),
+    "receiver": gettext_lazy("Receiver"),
+    "regions": gettext_lazy("Regions"),
+    "reported_by": gettext_lazy("Reported by"),
+    "required": gettext_lazy("Required"),
+    "responsible": gettext_lazy("Responsible"),
+    "result": gettext_lazy("Result"),
+    "reverses": gettext_lazy("Reverses"),
+    "revision": gettext_lazy("Revision"),
+    "role": gettext_lazy("Role"),
+    "sdg_indicator": gettext_lazy("SDG indicator"),
+    "sdg_targets": gettext_lazy("SDG targets"),
+    "sector_code": gettext_lazy("Sector code"),
+    "sector_vocabulary": gettext_lazy("Sector vocabulary"),
+    "signatories": gettext_lazy("Signatories"),
+    "signed_by": gettext_lazy("Signed by"),
+    "sites": gettext_lazy("Sites"),
+    "size": gettext_lazy("Size"),
+    "source": gettext_lazy("Source"),
+    "status": gettext_lazy("Status"),
+    "submission": gettext_lazy("Submission"),
+    "superseded": gettext_lazy("Superseded"),
+    "target_date": gettext_lazy("Target date"),
+    "target_value": gettext_lazy("Target value"),
+    "targets": gettext_lazy("Targets"),
+    "text": gettext_lazy("Text"),
+    "threshold": gettext_lazy("Threshold"),
+    "title": gettext_lazy("Title"),
+    "to": gettext_lazy("To"),
+    "topic": gettext_lazy("Topic"),
+    "transaction": gettext_lazy("Transaction"),
+    "type": gettext_lazy("Type"),
+    "unit": gettext_lazy("Unit"),
+    "unit_rate": gettext_lazy("Unit rate"),
+    "value": gettext_lazy("Value"),
+    "value_date": gettext_lazy("Value date"),
+    "values": gettext_lazy("Disaggregated values"),
+    "visibility": gettext_lazy("Visibility"),
+    "weight": gettext_lazy("Weight"),
+    "work_package": gettext_lazy("Work package"),
+}
+
+
 def label(kind: str) -> str:
     """The kind in words, in the active language; the code itself for an unknown kind."""
     found = LABELS.get(kind)
     return str(found) if found is not None else kind
+
+
+def field_label(key: str) -> str:
+    """A payload field in words, in the active language; its name for an unknown field."""
+    found = FIELDS.get(key)
+    return str(found) if found is not None else key
 
 
 def value_text(value: Any) -> str:
@@ -111,7 +224,7 @@ class Row:
     kind: str
     label: str | None  # None for a kind without words: the page shows its code alone
     actor: str | None
-    details: list[tuple[str, str]]
+    details: list[tuple[str, str, str]]  # (the field in words, its signed name, its value)
 
     @property
     def kind_parts(self) -> list[str]:
@@ -128,9 +241,13 @@ def row(entry: Entry, data: dict[str, Any]) -> Row:
         moment = None
     payload = data.get("payload")
     if isinstance(payload, dict):
-        details = [(key, value_text(value)) for key, value in payload.items() if not _empty(value)]
+        details = [
+            (field_label(key), key, value_text(value))
+            for key, value in payload.items()
+            if not _empty(value)
+        ]
     else:
-        details = [] if _empty(payload) else [("payload", value_text(payload))]
+        details = [] if _empty(payload) else [("payload", "payload", value_text(payload))]
     return Row(
         index=entry.index,
         time=moment,

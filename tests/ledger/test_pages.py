@@ -12,7 +12,7 @@ import html
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sinergi.ledger import checkpoints, kinds, log
 from sinergi.partnerships import services
@@ -228,10 +228,12 @@ def test_the_details_name_what_they_refer_to_and_leave_out_empty_fields(ledger, 
     content = client_for(private_cast.people["member"]).get(ledger_page(private_cast))
     text = content.content.decode()
 
-    assert '<span class="meta">reported_by:</span> Universitas Gadjah Mada' in text
-    assert '<span class="meta">value:</span> 79.0000' in text
-    assert '<span class="meta">final:</span> yes' in text
-    assert '<span class="meta">sites:</span> (lat: -6.2, lon: 106.8)' in text
+    assert (
+        '<span class="meta" title="reported_by">Reported by:</span> Universitas Gadjah Mada' in text
+    )
+    assert '<span class="meta" title="value">Value:</span> 79.0000' in text
+    assert '<span class="meta" title="final">Final:</span> yes' in text
+    assert '<span class="meta" title="sites">Sites:</span> (lat: -6.2, lon: 106.8)' in text
     for empty in ("text:", "evidence:", "values:", "None", "[]", "{}"):
         assert empty not in text.split('<table class="list">')[1].split("</table>")[0]
     assert "Value approved" in text
@@ -258,6 +260,16 @@ def test_a_payload_value_reads_as_text(value, shown):
 def test_an_unknown_kind_shows_as_its_code():
     assert kinds.label("test.elsewhere") == "test.elsewhere"
     assert kinds.label("partner.left") == "Partner left"
+
+
+def test_payload_fields_read_as_words_in_the_reader_s_language_or_as_their_name():
+    """Given payload field names, then known ones read as words (in Indonesian under id)
+    and an unknown one as its signed name."""
+    assert kinds.field_label("reported_by") == "Reported by"
+    assert kinds.field_label("no_such_field") == "no_such_field"
+    with translation.override("id"):
+        assert kinds.field_label("reported_by") == "Dilaporkan oleh"
+        assert kinds.field_label("work_package") == "Paket kerja"
 
 
 def test_hostile_text_in_an_entry_is_shown_as_text(ledger, private_cast):
