@@ -58,6 +58,9 @@ def test_a_page_upload_over_the_cap_is_a_413_page_in_the_reader_s_language(priva
     assert coordinator.post(path, {"file": SimpleUploadedFile("a.csv", b"x")}).status_code != 413
 
 
+# Transactional (the live server needs committed data) with serialized rollback, as the
+# browser tests are: its flush then leaves the database as they expect to find it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_server_answers_413_without_waiting_for_the_body(live_server):
     """Given a raw HTTP request that declares 60 MB but sends only its headers, then the
     live server answers 413 at once: the body is never read."""
