@@ -275,7 +275,9 @@ def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     if not request.user.is_authenticated:
         return error_response(request, 401, "unauthenticated", _("Sign in or send an API token."))
-    return error_response(request, 403, "forbidden", _("You may not do this."))
+    # A refusal that says why (the services raise translated reasons) keeps its words.
+    reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ""
+    return error_response(request, 403, "forbidden", reason or _("You may not do this."))
 
 
 @api.exception_handler(Http404)

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from sinergi.access import services
@@ -72,7 +73,11 @@ def list_tokens(request: HttpRequest) -> object:
 
 @router.post("/tokens", response={201: TokenCreated}, summary="Create an API token")
 def create_token(request: HttpRequest, payload: TokenIn) -> Status:
-    token, secret = services.create_api_token(actor=_signed_in(request), name=payload.name)
+    person = _signed_in(request)
+    if request.headers.get("Authorization"):
+        # Else a stolen token could mint its successor, and revoking it would end nothing.
+        raise PermissionDenied(_("Create API tokens while signed in, not with another token."))
+    token, secret = services.create_api_token(actor=person, name=payload.name)
     return Status(201, {**TokenOut.from_orm(token).dict(), "secret": secret})
 
 

@@ -21,6 +21,7 @@ from sinergi.core import sql
 from sinergi.ledger.log import append as record
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import MemberRole, Membership, Partnership
+from sinergi.partnerships.services import check_partner_admin
 
 INVITATION_LIFETIME = timedelta(days=14)
 
@@ -52,6 +53,12 @@ def revoke_api_token(*, actor: Person, token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = now()
         token.save(update_fields=["revoked_at"])
+
+
+def revoke_all_api_tokens(person: Person) -> int:
+    """Revoke every working token of `person` (after a password change or reset: whoever
+    took the old password may have made one); returns how many."""
+    return ApiToken.objects.filter(person=person, revoked_at__isnull=True).update(revoked_at=now())
 
 
 def person_for_token(secret: str) -> Person | None:
@@ -130,6 +137,7 @@ def invite_person(
         prospective = Person(organisation=organisation)
         if not policy.can_grant_role(actor, partnership, prospective, role):
             raise PermissionDenied
+        check_partner_admin(partnership, prospective, role)
     secret = new_secret()
     with transaction.atomic():
         invitation = Invitation.objects.create(
@@ -168,6 +176,30 @@ def open_invitation(secret: str) -> Invitation | None:
     return invitation
 
 
+def _check_inviter_may_still_grant(invitation: Invitation, person: Person) -> None:
+    """An invitation grants a role on its sender's authority, so that authority is checked
+    again when it is used: the sender must still be active and allowed to give `person`
+    (now of the invitation's organisation) that role in that partnership."""
+    inviter = invitation.invited_by
+    partnership = invitation.partnership
+    if (
+        inviter is None
+        or not inviter.is_active
+        or not policy.can(inviter, Action.MANAGE_MEMBERS, partnership)
+        or not policy.can_grant_role(inviter, partnership, person, invitation.role)
+    ):
+        raise ValidationError(
+            _(
+                "This invitation is no longer valid: whoever sent it may no longer give this "
+                "role. Ask for a new invitation."
+            )
+        )
+    try:
+        check_partner_admin(partnership, person, invitation.role)
+    except ValidationError as exc:
+        raise ValidationError(exc.messages) from exc
+
+
 def accept_invitation(*, invitation: Invitation, person: Person) -> Invitation:
     """`person` joins the invitation's organisation and partnership; the link is used up."""
     with transaction.atomic():
@@ -176,6 +208,14 @@ def accept_invitation(*, invitation: Invitation, person: Person) -> Invitation:
         )
         if locked.accepted_at is not None or locked.expires_at <= now():
             raise ValidationError(_("This invitation has already been used or has expired."))
+        if (person.email or "").casefold() != locked.email.casefold():
+            raise ValidationError(
+                _(
+                    "This invitation was sent to %(email)s. Sign out and accept it with that "
+                    "address, or ask for an invitation to your own."
+                )
+                % {"email": locked.email}
+            )
         if person.organisation_id not in (None, locked.organisation_id):
             raise ValidationError(
                 _("You already work for another organisation; ask an admin to move you.")
@@ -183,6 +223,7 @@ def accept_invitation(*, invitation: Invitation, person: Person) -> Invitation:
         person.organisation = locked.organisation
         person.save(update_fields=["organisation"])
         if locked.partnership_id:
+            _check_inviter_may_still_grant(locked, person)
             _membership, created = Membership.objects.get_or_create(
                 partnership_id=locked.partnership_id,
                 person=person,

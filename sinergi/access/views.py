@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sinergi.access import services
@@ -103,3 +104,40 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         {"invitation": invitation, "form": form},
         status=422 if form is not None and form.errors else 200,
     )
+
+
+def _tokens_revoked(request: HttpRequest, person: Person) -> None:
+    revoked = services.revoke_all_api_tokens(person)
+    if revoked:
+        messages.info(
+            request,
+            ngettext(
+                "Your API token was revoked with the old password; create a new one if you "
+                "need it.",
+                "Your %(count)d API tokens were revoked with the old password; create new "
+                "ones if you need them.",
+                revoked,
+            )
+            % {"count": revoked},
+        )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, which also signs out other sessions, and revokes the
+    person's API tokens: they outlive sessions, and a new password should end every way in
+    that the old one opened."""
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        response = super().form_valid(form)
+        _tokens_revoked(self.request, form.user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's password reset by e-mailed link, which also revokes the person's API tokens
+    (a reset is how an account is taken back)."""
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        response = super().form_valid(form)
+        _tokens_revoked(self.request, form.user)
+        return response

@@ -297,7 +297,8 @@ def remove_partner(*, actor: Person, participation: Participation) -> None:
         participation.delete()
 
 
-def _check_partner_admin(partnership: Partnership, person: Person, role: str) -> None:
+def check_partner_admin(partnership: Partnership, person: Person, role: str) -> None:
+    """A partner admin must work for an organisation that takes part in the partnership."""
     if role != MemberRole.PARTNER_ADMIN:
         return
     if (
@@ -318,7 +319,7 @@ def grant_membership(
         raise PermissionDenied
     membership = Membership(partnership=partnership, person=person, role=role)
     membership.full_clean(validate_unique=False)
-    _check_partner_admin(partnership, person, role)
+    check_partner_admin(partnership, person, role)
     try:
         with transaction.atomic():
             membership.save()
@@ -355,7 +356,7 @@ def change_membership_role(*, actor: Person, membership: Membership, role: str) 
         raise PermissionDenied
     membership.role = role
     membership.full_clean(validate_unique=False)
-    _check_partner_admin(partnership, membership.person, role)
+    check_partner_admin(partnership, membership.person, role)
     with transaction.atomic():
         current = Membership.objects.select_for_update(no_key=True, of=("self",)).get(
             pk=membership.pk

@@ -438,7 +438,7 @@ def test_accepting_an_invitation_through_the_service_is_logged(ledger, private_c
         role="observer",
         accept_url_template="http://testserver/en/accounts/invitations/{token}/",
     )
-    person = PersonFactory(username="fajar", organisation=None)
+    person = PersonFactory(username="fajar", email="fajar@example.org", organisation=None)
 
     access_services.accept_invitation(invitation=invitation, person=person)
 

@@ -132,7 +132,9 @@ def test_a_partner_renamed_shows_at_once(setting) -> None:
 
 def test_a_person_joining_an_organisation_shows_at_once(setting) -> None:
     coordinator, partnership = setting["coordinator"], setting["partnership"]
-    loner = PersonFactory(first_name="Rina", last_name="Putri", organisation=None)
+    loner = PersonFactory(
+        first_name="Rina", last_name="Putri", email="rina@example.org", organisation=None
+    )
     services.grant_membership(
         actor=coordinator, partnership=partnership, person=loner, role="member"
     )

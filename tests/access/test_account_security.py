@@ -1,0 +1,180 @@
+"""Ways back into an account, closed: tokens after a new password, tokens minting tokens,
+invitations used by someone else or after their sender lost the right to send them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from sinergi.access import services
+from sinergi.access.models import ApiToken, Invitation
+from sinergi.partnerships import services as partnership_services
+from sinergi.partnerships.models import Membership
+from tests.conftest import client_for
+from tests.factories import PASSWORD, OrganisationFactory, PersonFactory
+
+NEW_PASSWORD = "Kopi-tubruk-di-pagi-hari-42"
+RESET_LINK = re.compile(r"http://testserver(/en/accounts/password/reset/[^/\s]+/[^/\s]+/)")
+ACCEPT_URL = "http://testserver/en/accounts/invitations/{token}/"
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+def me(secret: str) -> int:
+    return Client().get("/api/v1/me", **bearer(secret)).status_code
+
+
+@pytest.fixture
+def ana(db):
+    return PersonFactory(username="ana", email="ana@example.org")
+
+
+def test_a_password_change_revokes_the_api_tokens(ana):
+    """Given two API tokens, when Ana changes her password, then both stop working, she
+    is told so, and a token made afterwards works."""
+    _token, first = services.create_api_token(actor=ana, name="laptop")
+    _token, second = services.create_api_token(actor=ana, name="server")
+    assert me(first) == me(second) == 200
+    client = client_for(ana)
+
+    response = client.post(
+        "/en/accounts/password/change/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "Your 2 API tokens were revoked" in response.content.decode()
+    assert me(first) == me(second) == 401
+    _token, fresh = services.create_api_token(actor=ana, name="new")
+    assert me(fresh) == 200
+
+
+def test_a_password_reset_revokes_the_api_tokens(ana):
+    """Given a token (perhaps made by whoever took the old password), when Ana resets her
+    password through the e-mailed link, then the token stops working."""
+    _token, secret = services.create_api_token(actor=ana, name="stolen")
+    client = Client()
+    client.post("/en/accounts/password/reset/", {"email": "ana@example.org"})
+    link = RESET_LINK.search(mail.outbox[0].body).group(1)
+    set_password = client.get(link, follow=True).redirect_chain[-1][0]
+
+    response = client.post(
+        set_password, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert me(secret) == 401
+    assert ApiToken.objects.get().revoked_at is not None
+
+
+def test_a_token_cannot_create_another_token(ana):
+    """Given a token, when it asks for a new token, then the answer is 403 saying how
+    tokens are made, and no token is created: revoking a token ends its access. A signed-in
+    session may create tokens."""
+    _token, secret = services.create_api_token(actor=ana, name="first")
+
+    response = Client().post(
+        "/api/v1/tokens", {"name": "persist"}, content_type="application/json", **bearer(secret)
+    )
+
+    assert response.status_code == 403
+    assert "signed in" in response.json()["error"]["message"]
+    assert ApiToken.objects.count() == 1
+    session = Client(enforce_csrf_checks=False)
+    session.force_login(ana)
+    created = session.post("/api/v1/tokens", {"name": "ok"}, content_type="application/json")
+    assert created.status_code == 201
+
+
+@pytest.fixture
+def invitation(private_cast, django_capture_on_commit_callbacks):
+    """The partner admin of the private partnership invites alice@partner.example as a
+    member, of the admin's own organisation; returns (cast, invitation, secret)."""
+    admin = private_cast.people["partner_admin"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invite_person(
+            actor=admin,
+            email="alice@partner.example",
+            organisation=admin.organisation,
+            partnership=private_cast.partnership,
+            role="member",
+            accept_url_template=ACCEPT_URL,
+        )
+    invitation = Invitation.objects.get()
+    secret = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
+    return private_cast, invitation, secret
+
+
+def test_someone_else_signed_in_cannot_accept_an_invitation(invitation):
+    """Given an invitation for alice@partner.example, when Mallory (another address,
+    signed in) accepts it, then she is told whom it was for, joins nothing, and the
+    invitation stays open for Alice."""
+    _cast, _invitation, secret = invitation
+    mallory = PersonFactory(username="mallory", email="mallory@evil.example", organisation=None)
+
+    response = client_for(mallory).post(f"/en/accounts/invitations/{secret}/", follow=True)
+
+    assert "alice@partner.example" in response.content.decode()
+    mallory.refresh_from_db()
+    assert mallory.organisation_id is None
+    assert not Membership.objects.filter(person=mallory).exists()
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_an_invitation_dies_with_its_sender_s_right_to_send_it(invitation):
+    """Given an open invitation, when its sender loses their role, then the link no longer
+    grants anything: the sign-up is refused with a message, and no account, membership or
+    ledger entry is made."""
+    cast, _invitation, secret = invitation
+    admin = cast.people["partner_admin"]
+    partnership_services.revoke_membership(
+        actor=cast.people["coordinator"],
+        membership=Membership.objects.get(person=admin, partnership=cast.partnership),
+    )
+    before = Membership.objects.count()
+
+    response = Client().post(
+        f"/en/accounts/invitations/{secret}/",
+        {
+            "username": "alice",
+            "first_name": "Alice",
+            "last_name": "Partner",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+        follow=True,
+    )
+
+    assert "no longer valid" in response.content.decode()
+    assert Membership.objects.count() == before
+    assert Invitation.objects.get().accepted_at is None
+    assert not cast.partnership.memberships.filter(person__username="alice").exists()
+
+
+def test_a_partner_admin_invitation_needs_a_taking_part_organisation(private_cast):
+    """Given a coordinator whose organisation takes no part, when they invite someone of it
+    as partner admin, then the invitation is refused on the role, as a direct grant is."""
+    outside = OrganisationFactory()
+    coordinator = PersonFactory(organisation=outside)
+    Membership.objects.create(
+        partnership=private_cast.partnership, person=coordinator, role="coordinator"
+    )
+
+    with pytest.raises(Exception) as refused:
+        services.invite_person(
+            actor=coordinator,
+            email="x@outside.example",
+            organisation=outside,
+            partnership=private_cast.partnership,
+            role="partner_admin",
+            accept_url_template=ACCEPT_URL,
+        )
+
+    assert "takes part" in str(refused.value)
+    assert not Invitation.objects.exists()
