@@ -8,6 +8,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from sinergi.core.numbers import NumberField
 from sinergi.finance import queries
 from sinergi.finance.models import (
     Decision,
@@ -95,18 +96,17 @@ def _line_choices(lines: list) -> list[tuple[str, str]]:
 class PledgeForm(forms.Form):
     organisation = forms.ChoiceField(label=_("Partner"))
     kind = forms.ChoiceField(label=_("Resource"), choices=ResourceKind.choices)
-    amount = forms.CharField(
+    amount = NumberField(
         label=_("Amount"),
         required=False,
-        max_length=40,
         help_text=_("For in-kind pledges, give the quantity and value per unit instead."),
     )
     currency = forms.CharField(label=_("Currency"), max_length=3, help_text=_("e.g. IDR, USD"))
-    quantity = forms.CharField(label=_("Quantity"), required=False, max_length=40)
+    quantity = NumberField(label=_("Quantity"), required=False)
     unit = forms.CharField(
         label=_("Unit"), required=False, max_length=50, help_text=_("e.g. person-days")
     )
-    unit_rate = forms.CharField(label=_("Value per unit"), required=False, max_length=40)
+    unit_rate = NumberField(label=_("Value per unit"), required=False)
     pledged_on = forms.DateField(label=_("Pledged on"), widget=DATE)
     period_start = forms.DateField(label=_("Period start"), widget=DATE)
     period_end = forms.DateField(label=_("Due by"), widget=DATE)
@@ -142,7 +142,7 @@ class PledgeStatusForm(forms.Form):
 class TransactionForm(forms.Form):
     transaction_type = forms.ChoiceField(label=_("Type"), choices=TransactionType.choices)
     kind = forms.ChoiceField(label=_("Resource"), choices=ResourceKind.choices)
-    amount = forms.CharField(label=_("Amount"), max_length=40)
+    amount = NumberField(label=_("Amount"))
     currency = forms.CharField(label=_("Currency"), max_length=3, help_text=_("e.g. IDR, USD"))
     value_date = forms.DateField(label=_("Value date"), widget=DATE)
     provider_organisation = forms.ChoiceField(label=_("Provider (a partner)"), required=False)
@@ -228,7 +228,7 @@ class DocumentForm(forms.Form):
 class BudgetLineForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     work_package = forms.ChoiceField(label=_("Work package or output"), required=False)
-    amount = forms.CharField(label=_("Amount"), max_length=40)
+    amount = NumberField(label=_("Amount"))
     period_start = forms.DateField(label=_("Period start"), widget=DATE)
     period_end = forms.DateField(label=_("Period end"), widget=DATE)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
@@ -254,9 +254,8 @@ class BudgetLineForm(forms.Form):
 class RateForm(forms.Form):
     currency = forms.CharField(label=_("Currency"), max_length=3, help_text=_("e.g. USD"))
     date = forms.DateField(label=_("From"), widget=DATE)
-    rate = forms.CharField(
+    rate = NumberField(
         label=_("Rate"),
-        max_length=40,
         help_text=_("How much of the base currency one unit is worth."),
     )
     source = forms.CharField(
@@ -272,9 +271,8 @@ class RateImportForm(forms.Form):
 
 
 class ApprovalRuleForm(forms.Form):
-    threshold = forms.CharField(
+    threshold = NumberField(
         label=_("Approval needed above"),
-        max_length=40,
         help_text=_("Expenditures above this amount (base currency) wait for approval."),
     )
     required = forms.IntegerField(label=_("Approvals needed"), min_value=1, max_value=50)

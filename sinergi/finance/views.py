@@ -392,7 +392,7 @@ def _initial_from(tx: Transaction) -> dict[str, Any]:
     return {
         "transaction_type": tx.transaction_type,
         "kind": tx.kind,
-        "amount": format(tx.amount.normalize(), "f"),
+        "amount": tx.amount,  # a Decimal: the form shows it the reader's way
         "currency": tx.currency,
         "value_date": tx.value_date,
         "provider_organisation": str(tx.provider_organisation_id or ""),
@@ -672,7 +672,7 @@ def budget_line_revise(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     initial = {
         "title": line.title,
         "work_package": str(line.work_package_id or ""),
-        "amount": format(line.amount.normalize(), "f"),
+        "amount": line.amount,
         "period_start": line.period_start,
         "period_end": line.period_end,
     }
@@ -795,7 +795,7 @@ def approval_rule(request: HttpRequest, slug: str) -> HttpResponse:
         initial = {"required": 1}
         if rule is not None:
             initial = {
-                "threshold": format(rule.threshold.normalize(), "f"),
+                "threshold": rule.threshold,
                 "required": rule.required,
                 "approver_organisations": [str(o.pk) for o in approvers],
             }

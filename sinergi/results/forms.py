@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from sinergi.core.numbers import NumberField, localized
 from sinergi.partners.models import Organisation
 from sinergi.results.models import (
     Accumulation,
@@ -30,9 +31,8 @@ NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
 
 
 def _number_text(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    """A stored number as an initial value, the reader's way ("12,5" on Indonesian pages)."""
+    return localized(value)
 
 
 def parse_sites(text: str) -> list[SiteInput]:
@@ -85,7 +85,7 @@ class ValueForm(forms.Form):
     qualitative indicator), one input per category of each dimension, a narrative,
     an evidence file and the sites."""
 
-    value = forms.CharField(label=_("Total"), required=False, widget=forms.TextInput(NUMBER))
+    value = NumberField(label=_("Total"), required=False)
     text = forms.CharField(
         label=_("What was achieved"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -129,9 +129,7 @@ class ValueForm(forms.Form):
             groups: dict[int, dict[str, Any]] = {}
             for key, (dimension, label) in categories_of(indicator).items():
                 name = f"cat:{key}"
-                self.fields[name] = forms.CharField(
-                    label=label, required=False, widget=forms.TextInput(NUMBER)
-                )
+                self.fields[name] = NumberField(label=label, required=False)
                 self.category_fields[key] = name
                 group = groups.setdefault(
                     dimension.pk, {"dimension": dimension, "names": [], "errors": []}
@@ -245,9 +243,7 @@ class IndicatorForm(forms.Form):
     frequency = forms.ChoiceField(
         label=_("Reporting frequency"), choices=Frequency.choices, initial=Frequency.QUARTERLY
     )
-    baseline_value = forms.CharField(
-        label=_("Baseline"), required=False, widget=forms.TextInput(NUMBER)
-    )
+    baseline_value = NumberField(label=_("Baseline"), required=False)
     baseline_date = forms.DateField(label=_("Baseline date"), required=False, widget=DATE)
     responsible = forms.ModelChoiceField(
         label=_("Responsible partner"), queryset=Organisation.objects.none()

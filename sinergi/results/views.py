@@ -27,6 +27,7 @@ from sinergi.access import policy
 from sinergi.core.errors import Conflict
 from sinergi.core.files import evidence_download
 from sinergi.core.forms import apply_domain_errors
+from sinergi.core.numbers import NumberField
 from sinergi.core.pages import Part, render_kept
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Partnership
@@ -597,7 +598,7 @@ def targets(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         cells = []
         for key in ["", *categories]:
             name = f"t:{label}:{key}" if key else f"t:{label}"
-            form.fields[name] = django_forms.CharField(
+            form.fields[name] = NumberField(
                 required=False,
                 label=f"{label} {categories[key][1] if key else _('Total')}",
                 initial=forms._number_text(existing.get((label, key))),

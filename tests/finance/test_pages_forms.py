@@ -381,7 +381,7 @@ def test_the_coordinator_adds_and_revises_a_budget_line_with_a_reason(funded):
     assert "More trainees" in html and "Revision 1" in html and "revision 2" in html
     response = client.post(url(funded, "finance-budget-new"), {**data, "amount": "abc"})
     assert response.status_code == 422
-    assert "decimal number" in field_error(response.text, "amount")
+    assert "Enter a number such as 1,500.25" in field_error(response.text, "amount")
     assert client_for(funded.ngo_admin).get(address).status_code == 403
 
 

@@ -271,3 +271,43 @@ def test_given_a_period_when_a_coordinator_closes_it_then_values_are_refused(mon
         .status_code
         == 403
     )
+
+
+def test_given_an_indonesian_page_when_reporting_then_numbers_read_the_indonesian_way(
+    monitored,
+) -> None:
+    """Given the value form in Indonesian, then 1.100 children with 660 and 440 by sex is
+    saved as 1100 (not 1.1), shown back as 1100, and "1.5" is refused inline with an
+    Indonesian example, nothing written; the targets grid reads 82,5 as 82.5."""
+    from django.utils import translation
+
+    m = monitored
+    with translation.override("id"):
+        page = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+        targets = url(m, "results-targets", pk=m.coverage.pk) + "?year=2025"
+    client = client_for(m.ngo_admin)
+    data = trained_form(
+        value="1.100",
+        **{
+            "cat:sex:female": "660",
+            "cat:sex:male": "440",
+            "cat:province:ID-JB": "1.000",
+            "cat:province:ID-JT": "100",
+        },
+    )
+    before = counts()
+    refused = client.post(page, {**data, "value": "1.5"})
+    assert refused.status_code == 422
+    assert "1.500,25" in refused.content.decode().split('id="id_value_error"')[1][:300]
+    assert counts() == before
+
+    assert client.post(page, data).status_code == 302
+
+    submission = Submission.objects.get(indicator=m.trained)
+    assert submission.value == 1100
+    assert submission.values.get(category="province:ID-JB").value == 1000
+    assert 'value="1100"' in client.get(page).content.decode()
+    grid = {"year": "2025", "t:2025-Q1": "75", "t:2025-Q2": "82,5", "t:2025-Q3": "85"}
+    grid["t:2025-Q4"] = "90"
+    assert client_for(m.coordinator).post(targets, grid).status_code == 302
+    assert Target.objects.get(indicator=m.coverage, period=m.q2, category="").value == 82.5

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from sinergi.core.numbers import DecimalNumberField
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership
 
@@ -45,10 +46,10 @@ class GoalForm(forms.Form):
     measure = forms.CharField(
         label=_label("measure"), max_length=300, required=False, help_text=_help("measure")
     )
-    baseline_value = forms.DecimalField(
+    baseline_value = DecimalNumberField(
         label=_label("baseline_value"), max_digits=20, decimal_places=4, required=False
     )
-    target_value = forms.DecimalField(
+    target_value = DecimalNumberField(
         label=_label("target_value"), max_digits=20, decimal_places=4, required=False
     )
     unit = forms.CharField(

@@ -1,0 +1,121 @@
+"""Numbers typed on the web pages, read the way the reader writes them.
+
+Indonesian writes 1.500.000,25 (a comma before the decimals, dots between thousands);
+English writes 1,500,000.25. A form field reads what the page's language means, so that
+"1.500" is fifteen hundred on an Indonesian page and one and a half on an English one,
+and turns it into the plain form the services and the API use ("1500000.25").
+
+Anything that could be read two ways is refused with an example, never guessed: on an
+Indonesian page "1.5" is neither a decimal (that takes a comma) nor a thousands group
+(that takes three digits). The JSON API and spreadsheet imports keep the plain form.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core import validators
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_DIGITS = re.compile(r"[0-9]*")
+
+
+def separators(language: str | None = None) -> tuple[str, str]:
+    """(decimal separator, thousands separator) for a language (default: the active one)."""
+    language = language or translation.get_language() or "en"
+    return (",", ".") if language.split("-")[0] == "id" else (".", ",")
+
+
+def _refuse() -> ValidationError:
+    decimal, group = separators()
+    example = f"1{group}500{decimal}25"
+    return ValidationError(
+        _("Enter a number such as %(example)s or 1500%(decimal)s25.")
+        % {"example": example, "decimal": decimal},
+        code="number",
+    )
+
+
+def delocalize(text: str) -> str:
+    """`text` as the active language writes a number, in plain form ("-1500.25"); a
+    ValidationError with an example in that language when it is not such a number."""
+    decimal, group = separators()
+    value = _SPACES.sub("", text)
+    sign = ""
+    if value and value[0] in "+-":
+        sign, value = ("-" if value[0] == "-" else ""), value[1:]
+    whole, found, fraction = value.partition(decimal)
+    if not value or (found and decimal in fraction):
+        raise _refuse()
+    if group in whole:
+        groups = whole.split(group)
+        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+            raise _refuse()
+        whole = "".join(groups)
+    if not (_DIGITS.fullmatch(whole) and _DIGITS.fullmatch(fraction)) or not (whole or fraction):
+        raise _refuse()
+    plain = (whole or "0") + ("." + fraction if fraction else "")
+    return sign + plain
+
+
+def localized(value: Decimal | int | None) -> str:
+    """A number as the active language writes it, without thousands separators (which a
+    reader may add): "1500,25" on an Indonesian page, "1500.25" on an English one."""
+    if value is None:
+        return ""
+    number = Decimal(value)
+    if number == number.to_integral():
+        text = format(number.quantize(Decimal(1)), "f")
+    else:
+        text = format(number.normalize(), "f")
+    decimal, _group = separators()
+    return text.replace(".", decimal)
+
+
+class NumberField(forms.CharField):
+    """A text input for a number written the reader's way; cleans to the plain form
+    ("1500.25", or "" when left empty). An initial Decimal or int is shown the reader's
+    way; what a reader typed is shown back as typed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 40)
+        attrs = {"inputmode": "decimal", "autocomplete": "off"}
+        kwargs.setdefault("widget", forms.TextInput(attrs))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return delocalize(text) if text else text
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return localized(value)
+        return value
+
+
+class DecimalNumberField(NumberField):
+    """A NumberField that cleans to a Decimal (None when left empty), within `max_digits`
+    and `decimal_places` when given (as forms.DecimalField checks them)."""
+
+    def __init__(
+        self, *, max_digits: int | None = None, decimal_places: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        # The text's length is checked in to_python; validators see the Decimal.
+        self.validators = [
+            v for v in self.validators if not isinstance(v, validators.MaxLengthValidator)
+        ]
+        if max_digits is not None or decimal_places is not None:
+            self.validators.append(validators.DecimalValidator(max_digits, decimal_places))
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if self.max_length is not None and len(text) > self.max_length:
+            raise _refuse()
+        return Decimal(text) if text else None

@@ -1,0 +1,83 @@
+"""Numbers typed on the pages are read the way the page's language writes them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sinergi.core.numbers import DecimalNumberField, NumberField, delocalize, localized
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "plain"),
+    [
+        ("id", "1.500", "1500"),
+        ("id", "1.000,50", "1000.50"),
+        ("id", "1000,50", "1000.50"),
+        ("id", "1.000.000", "1000000"),
+        ("id", " 19.900 ", "19900"),
+        ("id", "1,5", "1.5"),
+        ("id", "-2,5", "-2.5"),
+        ("id", ",5", "0.5"),
+        ("id", "1 500 000", "1500000"),
+        ("en", "1.500", "1.500"),
+        ("en", "1,000.50", "1000.50"),
+        ("en", "1,000,000", "1000000"),
+        ("en", "1.5", "1.5"),
+        ("en", "+7", "7"),
+    ],
+)
+def test_a_number_is_read_as_its_language_writes_it(language, typed, plain):
+    with translation.override(language):
+        assert delocalize(typed) == plain
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [
+        ("id", "1.5"),  # neither a decimal (a comma) nor a thousands group (three digits)
+        ("id", "1500.50"),
+        ("id", "1.50"),
+        ("id", "Rp 1.000"),
+        ("id", "1,5,0"),
+        ("id", "-"),
+        ("id", "1e3"),
+        ("en", "1,5"),
+        ("en", "1,50"),
+        ("en", "1.000.000"),
+        ("en", "12.5.1"),
+        ("en", "NaN"),
+        ("en", "١٢"),  # digits of another script
+    ],
+)
+def test_a_number_that_could_be_read_two_ways_is_refused_with_an_example(language, typed):
+    with translation.override(language), pytest.raises(ValidationError) as refused:
+        delocalize(typed)
+    example = "1.500,25" if language == "id" else "1,500.25"
+    assert example in refused.value.messages[0]
+
+
+@given(st.decimals(min_value=-(10**15), max_value=10**15, places=4), st.sampled_from(["id", "en"]))
+def test_a_localized_number_reads_back_as_itself(number, language):
+    with translation.override(language):
+        assert Decimal(delocalize(localized(number))) == number
+
+
+def test_the_fields_clean_to_plain_text_or_a_decimal_and_show_initial_values_the_reader_s_way():
+    with translation.override("id"):
+        assert NumberField().clean("1.500,5") == "1500.5"
+        assert NumberField(required=False).clean("") == ""
+        assert NumberField().prepare_value(Decimal("1500.50")) == "1500,5"
+        assert NumberField().prepare_value("1.500") == "1.500"  # typed: shown as typed
+        field = DecimalNumberField(max_digits=20, decimal_places=4, required=False)
+        assert field.clean("61,5") == Decimal("61.5")
+        assert field.clean("") is None
+        with pytest.raises(ValidationError):
+            field.clean("1,23456")  # five decimal places
+        with pytest.raises(ValidationError):
+            field.clean("1" * 41)

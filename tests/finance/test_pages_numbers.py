@@ -1,0 +1,86 @@
+"""Amounts typed on the finance pages mean what the page's language means by them.
+
+On an Indonesian page 1.500 is fifteen hundred: before, it was stored as 1.50 — a wrong
+amount on an append-only ledger. Ambiguous input is refused inline, nothing stored.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from sinergi.finance.models import BudgetLine, Transaction
+from sinergi.ledger.models import Entry
+from tests.conftest import client_for
+from tests.finance.test_pages_forms import field_error, record_incoming, tx_data
+from tests.finance.test_pages_read import url
+
+pytestmark = pytest.mark.django_db
+
+
+def in_language(language: str, funded, name: str, **kwargs) -> str:
+    with translation.override(language):
+        return url(funded, name, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "stored"),
+    [
+        ("id", "1.500", Decimal("1500")),
+        ("id", "1.000,50", Decimal("1000.50")),
+        ("id", "2500,75", Decimal("2500.75")),
+        ("en", "1,500", Decimal("1500")),
+        ("en", "1.5", Decimal("1.50")),
+    ],
+)
+def test_an_amount_is_recorded_as_the_page_s_language_writes_it(funded, language, typed, stored):
+    address = in_language(language, funded, "finance-transaction-new")
+
+    response = client_for(funded.ngo_admin).post(address, tx_data(funded, amount=typed))
+
+    assert response.status_code == 302, response.content[:300]
+    assert Transaction.objects.get().amount == stored
+
+
+@pytest.mark.parametrize(("language", "typed"), [("id", "1.5"), ("id", "1500.50"), ("en", "1,5")])
+def test_an_ambiguous_amount_is_refused_inline_with_an_example(funded, language, typed):
+    before = Entry.objects.count()
+    address = in_language(language, funded, "finance-transaction-new")
+
+    response = client_for(funded.ngo_admin).post(address, tx_data(funded, amount=typed))
+
+    assert response.status_code == 422
+    example = "1.500,25" if language == "id" else "1,500.25"
+    assert example in field_error(response.text, "amount")
+    assert f'value="{typed}"' in response.text  # what was typed stays in the field
+    assert not Transaction.objects.exists() and Entry.objects.count() == before
+
+
+def test_an_indonesian_correction_form_shows_the_amount_the_indonesian_way(funded):
+    """Given a transaction of 10000 USD corrected to 10.000,5 on an Indonesian page, then
+    the form showed 10000 and the replacement is 10000.50; sent back unchanged, the form
+    says nothing changed (the amount it showed reads as the same amount)."""
+    tx = Transaction.objects.get(pk=record_incoming(funded).pk)
+    address = in_language("id", funded, "finance-transaction-correct", pk=tx.pk)
+    client = client_for(funded.ngo_admin)
+    assert 'value="10000"' in client.get(address).text
+    unchanged = {**tx_data(funded, budget_line="", description=""), "reason": "Salah ketik"}
+
+    assert client.post(address, unchanged).status_code == 422
+    response = client.post(address, {**unchanged, "amount": "10.000,5"})
+
+    assert response.status_code == 302
+    assert Transaction.objects.get(corrects=tx).amount == Decimal("10000.50")
+
+
+def test_a_budget_line_revised_on_an_indonesian_page_shows_and_keeps_its_decimals(funded):
+    line = BudgetLine.objects.get(pk=funded.line.pk)
+    line.amount = Decimal("1250.50")
+    line.save(update_fields=["amount"])
+    address = in_language("id", funded, "finance-budget-revise", pk=line.pk)
+
+    form = client_for(funded.coordinator).get(address).text
+
+    assert 'value="1250,5"' in form
