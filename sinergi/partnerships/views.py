@@ -461,11 +461,13 @@ def membership_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
     form = RoleForm(request.POST, choices=MemberRole.choices)
     error = ""
+    saved = False
     if form.is_valid():
         try:
             services.change_membership_role(
                 actor=request.user, membership=membership, role=form.cleaned_data["role"]
             )
+            saved = True
         except (ValidationError, Conflict) as exc:
             error = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
             membership.refresh_from_db()
@@ -477,6 +479,7 @@ def membership_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "can_manage": True,
         "role_choices": _role_choices_for(request.user, partnership),
         "error": error,
+        "saved": saved,
     }
     if request.htmx:
         return render(request, "partnerships/_membership_row.html", context)
