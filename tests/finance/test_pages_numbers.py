@@ -6,6 +6,7 @@ amount on an append-only ledger. Ambiguous input is refused inline, nothing stor
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -84,3 +85,21 @@ def test_a_budget_line_revised_on_an_indonesian_page_shows_and_keeps_its_decimal
     form = client_for(funded.coordinator).get(address).text
 
     assert 'value="1250,5"' in form
+
+
+def test_a_refused_form_says_so_at_its_top_and_focuses_the_first_wrong_field(funded):
+    """Given a transaction with an unreadable amount, then the form opens with a summary
+    that nothing was saved, linking to the amount, and the amount input has the focus (so
+    a phone scrolls to it), in the page's language."""
+    address = in_language("id", funded, "finance-transaction-new")
+
+    response = client_for(funded.ngo_admin).post(address, tx_data(funded, amount="1.5"))
+
+    html = response.text
+    assert response.status_code == 422
+    summary = html.split('class="form-errors"')[1].split("</div>")[0]
+    assert "Tidak ada yang disimpan. Periksa:" in summary
+    assert '<a href="#id_amount">' in summary
+    amount_input = re.search(r'<input[^>]*name="amount"[^>]*>', html).group(0)
+    assert "autofocus" in amount_input
+    assert html.count("autofocus") == 1
