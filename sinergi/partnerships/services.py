@@ -285,16 +285,43 @@ def commitment_payload(participation: Participation) -> dict[str, Any]:
 
 
 def remove_partner(*, actor: Person, participation: Participation) -> None:
-    """Take an organisation's participation out of a partnership."""
-    policy.require(actor, Action.MANAGE_PARTNERS, participation.partnership)
+    """Take an organisation's participation out of a partnership.
+
+    Its people's roles go with it (each logged as revoked, in the same transaction): they
+    held them as that organisation's people, and a partner admin or member of an
+    organisation that no longer takes part could otherwise still act in the partnership.
+    Coordinators keep theirs: a coordinator runs the whole partnership, and a partnership
+    is never left without one."""
+    partnership = participation.partnership
+    policy.require(actor, Action.MANAGE_PARTNERS, partnership)
     with transaction.atomic():
         record(
             "partner.left",
             {"organisation": participation.organisation.slug, "role": participation.role},
-            participation.partnership,
+            partnership,
             actor,
         )
         participation.delete()
+        leaving = (
+            Membership.objects.select_for_update(no_key=True, of=("self",))
+            .filter(partnership=partnership, person__organisation_id=participation.organisation_id)
+            .exclude(role=MemberRole.COORDINATOR)
+            .select_related("person")
+            .order_by("pk")
+        )
+        for membership in leaving:
+            record(
+                "membership.revoked",
+                {
+                    "person": membership.person.username,
+                    "role": membership.role,
+                    "reason": "partner.left",
+                },
+                partnership,
+                actor,
+            )
+            membership.delete()
+            policy.forget_roles(membership.person)
 
 
 def check_partner_admin(partnership: Partnership, person: Person, role: str) -> None:
