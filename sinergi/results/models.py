@@ -379,8 +379,8 @@ class Submission(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
-    # Whoever last changed the figures; with the author and the submitter, they may not
-    # approve it.
+    # Whoever last changed the figures; with the author, the submitter and everyone else
+    # who changed this revision (`editors`), they may not approve it.
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("last changed by"),
@@ -398,6 +398,9 @@ class Submission(models.Model):
         related_name="+",
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # The ids of everyone who changed the figures of this revision, in order: a reviewer
+    # who typed a figure and let its author resubmit it still may not approve it.
+    editors = models.JSONField(_("changed by"), default=list, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reviewed by"),
@@ -438,6 +441,18 @@ class Submission(models.Model):
     @property
     def editable(self) -> bool:
         return self.status in (Status.DRAFT, Status.RETURNED)
+
+    def author_ids(self) -> set[int]:
+        """Everyone who entered, changed or submitted this revision: none of them may
+        decide on it."""
+        ids = {self.created_by_id, self.edited_by_id, self.submitted_by_id, *self.editors}
+        return {pk for pk in ids if pk}
+
+    def changed_by(self, person_id: int) -> None:
+        """Note that `person_id` changed the figures (as the last to do so)."""
+        self.edited_by_id = person_id
+        if person_id not in self.editors:
+            self.editors = [*self.editors, person_id]
 
     get_status_display = display_of("status", Status.choices)
 

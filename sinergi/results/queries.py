@@ -1097,11 +1097,7 @@ def review_queue(
         .order_by("submitted_at", "pk")[:limit]
     )
     for row in rows:
-        row.can_decide = user.pk not in {
-            row.created_by_id,
-            row.edited_by_id,
-            row.submitted_by_id,
-        }
+        row.can_decide = user.pk not in row.author_ids()
     return rows
 
 

@@ -1071,7 +1071,7 @@ def save_draft(
         submission.value = total
         submission.text = text
         submission.narrative = narrative
-        submission.edited_by = actor
+        submission.changed_by(actor.pk)
         try:
             with _atomic():
                 submission.save()
@@ -1121,11 +1121,6 @@ def submit(*, actor: User, submission: Submission) -> Submission:
     return submission
 
 
-def _authors(submission: Submission) -> set[int]:
-    ids = (submission.created_by_id, submission.edited_by_id, submission.submitted_by_id)
-    return {pk for pk in ids if pk}
-
-
 def _decide(actor: User, submission: Submission) -> Submission:
     partnership = submission.partnership
     _require(policy.can_approve_results(actor, partnership))
@@ -1137,7 +1132,7 @@ def _decide(actor: User, submission: Submission) -> Submission:
     locked.partnership = partnership
     if locked.status != Status.SUBMITTED:
         raise Conflict(_("Only a submitted value can be approved or returned."), "status")
-    if actor.pk in _authors(locked):
+    if actor.pk in locked.author_ids():
         raise PermissionDenied(_("You entered this value; another coordinator must review it."))
     return locked
 

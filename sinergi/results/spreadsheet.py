@@ -1275,7 +1275,7 @@ def _save(
         submission.value = plan.value
         submission.text = plan.text
         submission.narrative = plan.narrative
-        submission.edited_by = actor
+        submission.changed_by(actor.pk)
         if submit:
             submission.status = Status.SUBMITTED
             submission.submitted_by = actor
@@ -1283,7 +1283,7 @@ def _save(
     if created:
         Submission.objects.bulk_create([s for s, _p in created], batch_size=500)
     if updated:
-        fields = ["organisation", "value", "text", "narrative", "edited_by"]
+        fields = ["organisation", "value", "text", "narrative", "edited_by", "editors"]
         if submit:
             fields += ["status", "submitted_by", "submitted_at"]
         # Only rows still open to change: one planned as a draft may since have been

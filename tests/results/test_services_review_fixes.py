@@ -11,7 +11,7 @@ from sinergi.core.errors import Conflict
 from sinergi.ledger.models import Entry
 from sinergi.partnerships.goals import services as goal_services
 from sinergi.partnerships.models import Goal
-from sinergi.results import services
+from sinergi.results import queries, services
 from sinergi.results.models import IndicatorStatus, SdgProgress, Status, Submission
 
 
@@ -94,6 +94,43 @@ def test_given_a_coordinator_changed_the_figure_then_that_coordinator_cannot_app
     with pytest.raises(PermissionDenied):
         services.approve(actor=m.coordinator, submission=draft)
     services.approve(actor=m.coordinator_2, submission=draft)
+
+
+def test_given_a_coordinator_changed_a_figure_someone_else_saved_after_then_still_no_approval(
+    monitored,
+):
+    """Given a returned value the coordinator changed to 99, which its author then saved
+    again (unchanged) and resubmitted, then that coordinator still may not approve it —
+    over the API too — and the review queue says so; another coordinator may."""
+    from django.test import Client
+
+    m = monitored
+    draft = services.save_draft(
+        actor=m.health_member, indicator=m.coverage, period=m.q1, value="76"
+    )
+    services.submit(actor=m.health_member, submission=draft)
+    services.return_submission(actor=m.coordinator_2, submission=draft, comment="Recount")
+    services.save_draft(actor=m.coordinator, indicator=m.coverage, period=m.q1, value="99")
+    services.save_draft(
+        actor=m.health_member, indicator=m.coverage, period=m.q1, value="99", narrative="ok"
+    )
+    services.submit(actor=m.health_member, submission=draft)
+
+    with pytest.raises(PermissionDenied):
+        services.approve(actor=m.coordinator, submission=draft)
+    client = Client()
+    client.force_login(m.coordinator)
+    response = client.post(
+        f"/api/v1/partnerships/{m.partnership.slug}/results/values/{draft.pk}/approve",
+        {},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert "another coordinator" in response.json()["error"]["message"]
+    (row,) = queries.review_queue(m.partnership, m.coordinator)
+    assert row.can_decide is False
+    services.approve(actor=m.coordinator_2, submission=draft)
+    assert Submission.objects.get(pk=draft.pk).status == Status.APPROVED
 
 
 def test_given_a_value_awaiting_review_then_the_responsible_partner_cannot_change(monitored):
