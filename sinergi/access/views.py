@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -141,3 +144,27 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         _tokens_revoked(self.request, form.user)
         return response
+
+
+RESET_MAILS_PER_ADDRESS = 3  # per hour and server process
+RESET_REQUESTS_PER_CLIENT = 10
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset request, throttled: at most RESET_MAILS_PER_ADDRESS mails
+    to one address and RESET_REQUESTS_PER_CLIENT requests from one client address an hour
+    (in each server process). Beyond that nothing is sent, and the answer is the same as
+    always, so it tells nobody whether an account exists."""
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        email = form.cleaned_data["email"].strip().casefold()
+        keys = (
+            ("reset-mail:" + hashlib.sha256(email.encode()).hexdigest(), RESET_MAILS_PER_ADDRESS),
+            ("reset-client:" + self.request.META.get("REMOTE_ADDR", ""), RESET_REQUESTS_PER_CLIENT),
+        )
+        if any(cache.get(key, 0) >= limit for key, limit in keys):
+            return HttpResponseRedirect(self.get_success_url())
+        for key, _limit in keys:
+            cache.add(key, 0, 3600)
+            cache.incr(key)
+        return super().form_valid(form)

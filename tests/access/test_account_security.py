@@ -178,3 +178,26 @@ def test_a_partner_admin_invitation_needs_a_taking_part_organisation(private_cas
 
     assert "takes part" in str(refused.value)
     assert not Invitation.objects.exists()
+
+
+def test_password_reset_mails_are_throttled_without_telling_anyone(ana):
+    """Given five reset requests for one address, then three mails go out and every answer
+    is the same redirect, as for an unknown address; requests from one client address are
+    capped too."""
+    client = Client()
+    answers = [
+        client.post("/en/accounts/password/reset/", {"email": "ANA@example.org"})["Location"]
+        for _ in range(5)
+    ]
+
+    assert answers == ["/en/accounts/password/reset/done/"] * 5
+    assert len(mail.outbox) == 3
+    for n in range(10):
+        client.post("/en/accounts/password/reset/", {"email": f"nobody{n}@example.org"})
+    assert (
+        client.post("/en/accounts/password/reset/", {"email": "other@example.org"})["Location"]
+        == "/en/accounts/password/reset/done/"
+    )
+    PersonFactory(email="late@example.org")
+    client.post("/en/accounts/password/reset/", {"email": "late@example.org"})
+    assert len(mail.outbox) == 3  # the client used up its requests
