@@ -39,3 +39,5 @@ urlpatterns += i18n_patterns(
     path("results/", include("sinergi.results.portfolio_urls")),
     prefix_default_language=True,
 )
+
+handler403 = "sinergi.core.views.permission_denied"

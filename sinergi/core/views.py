@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve, reverse
 
 from sinergi.access import policy
 from sinergi.partnerships.models import Partnership
@@ -27,3 +28,17 @@ def home(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for load balancers; also the baseline view in the load benchmarks."""
     return JsonResponse({"status": "ok"})
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page, with a way on: back to the partnership whose page was refused (the
+    reader can see it, or they would have had a 404), else home."""
+    back = None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        match = None
+    slug = match.kwargs.get("slug") if match is not None else None
+    if slug and "/partnerships/" in request.path_info:
+        back = reverse("partnership-detail", args=[slug])
+    return render(request, "403.html", {"back": back}, status=403)

@@ -14,3 +14,37 @@ def test_a_nul_character_in_a_page_address_is_a_bad_request_page(settings, langu
     assert response.status_code == 400
     assert f"<h1>{heading}".encode() in response.content
     assert b'class="menu"' in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "back"), [("en", "Back to the partnership"), ("id", "Kembali ke kemitraan")]
+)
+def test_a_refused_partnership_page_links_back_to_the_partnership(private_cast, language, back):
+    """Given a member posting the invite form (coordinators only), then the 403 page says
+    so in the page's language and links to the partnership's overview."""
+    from tests.conftest import client_for
+
+    slug = private_cast.partnership.slug
+    response = client_for(private_cast.people["member"]).post(
+        f"/{language}/partnerships/{slug}/members/", {"form": "invite"}
+    )
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert f'<a href="/{language}/partnerships/{slug}/">{back}</a>' in page
+
+
+@pytest.mark.django_db
+def test_a_refused_page_elsewhere_links_home(private_cast):
+    """Given someone who is not its admin opening an organisation's edit page, then the
+    403 page links to the home page."""
+    from tests.conftest import client_for
+
+    organisation = private_cast.people["member"].organisation
+    response = client_for(private_cast.people["outsider"]).get(
+        f"/en/organisations/{organisation.slug}/edit/"
+    )
+
+    assert response.status_code == 403
+    assert '<a href="/en/">Go to the home page</a>' in response.content.decode()
