@@ -882,6 +882,18 @@ class IndicatorDetail:
     series: list[list[str | None]]  # IndicatorStatus.series
 
 
+def label_values(submissions: Iterable[Submission], dimensions: Iterable[Dimension]) -> None:
+    """Give each disaggregated value of `submissions` (prefetched) its category's `label`
+    and `dimension_name`, for pages that show them instead of the stored key
+    ("sex:female"); a key whose category was since removed keeps its key as label."""
+    labels = {
+        as_key(d.code, c["code"]): (c["label"], d.name) for d in dimensions for c in d.categories
+    }
+    for submission in submissions:
+        for value in submission.values.all():
+            value.label, value.dimension_name = labels.get(value.category, (value.category, ""))
+
+
 def indicator_detail(indicator: Indicator, user: User) -> IndicatorDetail:
     """An indicator's targets and approved values per period, the disaggregation of its
     latest approved value, a table per province, its sites and the submissions history
@@ -956,14 +968,7 @@ def indicator_detail(indicator: Indicator, user: User) -> IndicatorDetail:
         )
         .order_by("-period__start", "-revision")
     )
-    # Each disaggregated value shows its category's label and dimension, not the stored
-    # key ("sex:female"); a key whose category was since removed shows as stored.
-    labels = {
-        as_key(d.code, c["code"]): (c["label"], d.name) for d in dimensions for c in d.categories
-    }
-    for submission in history:
-        for value in submission.values.all():
-            value.label, value.dimension_name = labels.get(value.category, (value.category, ""))
+    label_values(history, dimensions)
     return IndicatorDetail(
         indicator=indicator,
         status=status,
@@ -1098,6 +1103,8 @@ def review_queue(
     )
     for row in rows:
         row.can_decide = user.pk not in row.author_ids()
+    dimensions = Dimension.objects.filter(partnership=partnership)
+    label_values(rows, dimensions)
     return rows
 
 

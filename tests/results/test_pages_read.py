@@ -82,7 +82,7 @@ def test_given_a_public_partnership_when_anonymous_reads_then_pages_render_witho
     m = public_monitored
     approve(m, m.trained, m.q1, "90")
     services.save_draft(
-        actor=m.ngo_admin, indicator=m.trained, period=m.q2, value="4321", narrative="secret"
+        actor=m.ngo_admin, indicator=m.trained, period=m.q2, value="654.32", narrative="secret"
     )
     submitted = services.save_draft(
         actor=m.health_admin, indicator=m.coverage, period=m.q1, value="87.65"
@@ -93,11 +93,12 @@ def test_given_a_public_partnership_when_anonymous_reads_then_pages_render_witho
             response = client.get(page)
             assert response.status_code == 200
             body = response.content.decode()
-            assert "4321" not in body and "87.65" not in body and "secret" not in body
+            # Under 1,000, so no thousands separator could hide them from these checks.
+            assert "654.32" not in body and "87.65" not in body and "secret" not in body
         assert client.get(url(m, "results-review")).status_code in (302, 403)
         assert client.get(url(m, "results-framework")).status_code in (302, 403)
     own = client_for(m.ngo_admin).get(url(m, "results-indicator", pk=m.trained.pk))
-    assert "4321" in own.content.decode()
+    assert "654.32" in own.content.decode()
 
 
 def test_given_roles_when_opening_forms_then_only_those_allowed_get_them(monitored) -> None:
@@ -236,3 +237,30 @@ def test_given_an_indonesian_coordinator_when_adding_a_sex_dimension_then_labels
 
     assert [c["label"] for c in dimension.categories] == ["Perempuan", "Laki-laki"]
     assert [c["label"] for c in english.categories] == ["Female", "Male"]
+
+
+def test_given_a_value_to_review_then_its_breakdown_shows_labels_and_grouped_numbers(
+    monitored,
+) -> None:
+    """Given a submitted value of 1100 broken down by sex, then the review page shows
+    "Female: 660" (with the dimension as title) and the total with a thousands separator
+    in the reader's language, never the stored key "sex:female"."""
+    m = monitored
+    draft = services.save_draft(
+        actor=m.ngo_admin,
+        indicator=m.trained,
+        period=m.q1,
+        value="1100",
+        values={"sex:female": "660", "sex:male": "440"},
+    )
+    services.submit(actor=m.ngo_admin, submission=draft)
+
+    english = client_for(m.coordinator).get(url(m, "results-review")).content.decode()
+    with translation.override("id"):
+        address = url(m, "results-review")
+    indonesian = client_for(m.coordinator).get(address).content.decode()
+
+    assert '<li title="Sex">Female: 660</li>' in english
+    assert "sex:female" not in english
+    assert "1,100" in english
+    assert "1.100" in indonesian

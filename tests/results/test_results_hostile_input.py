@@ -128,6 +128,10 @@ UNAPPROVED = (
     "Draft Puskesmas Ciamis",
     "86421",  # the draft's value
     "97531",  # the returned value
+    "86,421",  # the same, as pages group thousands (English)
+    "97,531",
+    "86.421",  # and in Indonesian
+    "97.531",
     "67.13",  # the submitted value
 )
 APPROVED_NARRATIVE = "Approved narrative of the catch-up campaign"
