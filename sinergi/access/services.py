@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -138,6 +138,30 @@ def invite_person(
         if not policy.can_grant_role(actor, partnership, prospective, role):
             raise PermissionDenied
         check_partner_admin(partnership, prospective, role)
+    already = (
+        Invitation.objects.filter(
+            email__iexact=email,
+            organisation=organisation,
+            partnership=partnership,
+            accepted_at__isnull=True,
+            expires_at__gt=now(),
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+    if already is not None:
+        raise ValidationError(
+            {
+                "email": [
+                    _("An invitation to this address is already open until %(date)s.")
+                    % {
+                        "date": formats.date_format(
+                            timezone.localtime(already.expires_at), "DATE_FORMAT"
+                        )
+                    }
+                ]
+            }
+        )
     secret = new_secret()
     with transaction.atomic():
         invitation = Invitation.objects.create(

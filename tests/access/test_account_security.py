@@ -201,3 +201,34 @@ def test_password_reset_mails_are_throttled_without_telling_anyone(ana):
     PersonFactory(email="late@example.org")
     client.post("/en/accounts/password/reset/", {"email": "late@example.org"})
     assert len(mail.outbox) == 3  # the client used up its requests
+
+
+def test_the_same_address_is_not_invited_twice_while_its_invitation_is_open(invitation):
+    """Given an open invitation, when the same address (in any case) is invited again to
+    the same place, then the form names the open invitation and nothing is sent; another
+    address may be invited."""
+    cast, _invitation, _secret = invitation
+    admin = cast.people["partner_admin"]
+    sent = len(mail.outbox)
+
+    with pytest.raises(Exception) as refused:
+        services.invite_person(
+            actor=admin,
+            email="ALICE@partner.example",
+            organisation=admin.organisation,
+            partnership=cast.partnership,
+            role="member",
+            accept_url_template=ACCEPT_URL,
+        )
+
+    assert "already open until" in refused.value.message_dict["email"][0]
+    assert Invitation.objects.count() == 1 and len(mail.outbox) == sent
+    services.invite_person(
+        actor=admin,
+        email="bob@partner.example",
+        organisation=admin.organisation,
+        partnership=cast.partnership,
+        role="member",
+        accept_url_template=ACCEPT_URL,
+    )
+    assert Invitation.objects.count() == 2
