@@ -2,12 +2,14 @@
 
 Indonesian writes 1.500.000,25 (a comma before the decimals, dots between thousands);
 English writes 1,500,000.25. A form field reads what the page's language means, so that
-"1.500" is fifteen hundred on an Indonesian page and one and a half on an English one,
-and turns it into the plain form the services and the API use ("1500000.25").
+"1.500" is fifteen hundred on an Indonesian page, and turns it into the plain form the
+services and the API use ("1500000.25").
 
 Anything that could be read two ways is refused with an example, never guessed: on an
 Indonesian page "1.5" is neither a decimal (that takes a comma) nor a thousands group
-(that takes three digits). The JSON API and spreadsheet imports keep the plain form.
+(that takes three digits), and "1,500" would be one and a half here but fifteen hundred
+to a reader used to English (and "1.500" on an English page the other way round). The
+JSON API and spreadsheet imports keep the plain form.
 """
 
 from __future__ import annotations
@@ -42,31 +44,63 @@ def _refuse() -> ValidationError:
     )
 
 
+def _two_ways(text: str, whole: str, fraction: str) -> ValidationError:
+    """For "1,500" (or "1.500"): the other language's fifteen hundred, or 1.5 here."""
+    decimal, _group = separators()
+    return ValidationError(
+        _(
+            "“%(typed)s” can be read two ways: write %(thousands)s for the whole number, or "
+            "%(decimals)s for the decimals."
+        )
+        % {
+            "typed": text,
+            "thousands": whole + fraction,
+            "decimals": f"{whole}{decimal}{fraction}0",
+        },
+        code="number",
+    )
+
+
 def delocalize(text: str) -> str:
     """`text` as the active language writes a number, in plain form ("-1500.25"); a
-    ValidationError with an example in that language when it is not such a number."""
+    ValidationError with an example in that language when it is not such a number, or
+    when it could be read two ways.
+
+    Spaces may separate groups of three digits ("1 500 000"). "1,500" on an Indonesian
+    page and "1.500" on an English one are refused: each is the other language's fifteen
+    hundred. Three decimals are written with a fourth ("1,5000"), so four or more digits
+    after the separator are always decimals."""
     decimal, group = separators()
-    value = _SPACES.sub("", text)
+    typed = text.strip()
+    value = _SPACES.sub(group, typed)  # a space between digits separates thousands
     sign = ""
     if value and value[0] in "+-":
         sign, value = ("-" if value[0] == "-" else ""), value[1:]
     whole, found, fraction = value.partition(decimal)
     if not value or (found and decimal in fraction):
         raise _refuse()
-    if group in whole:
+    grouped = group in whole
+    if grouped:
         groups = whole.split(group)
-        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        if not (
+            1 <= len(groups[0]) <= 3
+            and groups[0][0] != "0"  # "0.500" is not a thousands group
+            and all(len(g) == 3 for g in groups[1:])
+        ):
             raise _refuse()
         whole = "".join(groups)
     if not (_DIGITS.fullmatch(whole) and _DIGITS.fullmatch(fraction)) or not (whole or fraction):
         raise _refuse()
+    if not grouped and 1 <= len(whole) <= 3 and whole[0] != "0" and len(fraction) == 3:
+        raise _two_ways(typed, whole, fraction)
     plain = (whole or "0") + ("." + fraction if fraction else "")
     return sign + plain
 
 
 def localized(value: Decimal | int | None) -> str:
     """A number as the active language writes it, without thousands separators (which a
-    reader may add): "1500,25" on an Indonesian page, "1500.25" on an English one."""
+    reader may add): "1500,25" on an Indonesian page, "1500.25" on an English one. Three
+    decimals get a fourth ("1,1250") so that the text reads back as itself."""
     if value is None:
         return ""
     number = Decimal(value)
@@ -74,6 +108,9 @@ def localized(value: Decimal | int | None) -> str:
         text = format(number.quantize(Decimal(1)), "f")
     else:
         text = format(number.normalize(), "f")
+    whole, _dot, fraction = text.lstrip("-").partition(".")
+    if len(fraction) == 3 and 1 <= len(whole) <= 3 and whole != "0":
+        text += "0"
     decimal, _group = separators()
     return text.replace(".", decimal)
 

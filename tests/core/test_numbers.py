@@ -25,8 +25,11 @@ from sinergi.core.numbers import DecimalNumberField, NumberField, delocalize, lo
         ("id", "-2,5", "-2.5"),
         ("id", ",5", "0.5"),
         ("id", "1 500 000", "1500000"),
-        ("en", "1.500", "1.500"),
+        ("id", "0,500", "0.500"),  # not a thousands group: it starts with 0
+        ("id", "1,5000", "1.5000"),  # four decimals are decimals
+        ("id", "1234,567", "1234.567"),  # four digits before: not a group
         ("en", "1,000.50", "1000.50"),
+        ("en", "1.2500", "1.2500"),
         ("en", "1,000,000", "1000000"),
         ("en", "1.5", "1.5"),
         ("en", "+7", "7"),
@@ -49,6 +52,10 @@ def test_a_number_is_read_as_its_language_writes_it(language, typed, plain):
         ("id", "1e3"),
         ("en", "1,5"),
         ("en", "1,50"),
+        ("id", "0.500"),  # a thousands group never starts with 0
+        ("en", "00,500"),
+        ("id", "1 50"),  # spaces only between groups of three
+        ("en", "1.5 0"),
         ("en", "1.000.000"),
         ("en", "12.5.1"),
         ("en", "NaN"),
@@ -62,10 +69,48 @@ def test_a_number_that_could_be_read_two_ways_is_refused_with_an_example(languag
     assert example in refused.value.messages[0]
 
 
-@given(st.decimals(min_value=-(10**15), max_value=10**15, places=4), st.sampled_from(["id", "en"]))
+@pytest.mark.parametrize(
+    ("language", "typed", "thousands", "decimals"),
+    [
+        ("id", "1,500", "1500", "1,5000"),
+        ("id", "-12,345", "12345", "12,3450"),
+        ("en", "1.500", "1500", "1.5000"),
+        ("en", "999.125", "999125", "999.1250"),
+    ],
+)
+def test_a_number_that_is_fifteen_hundred_in_the_other_language_is_refused_with_both_readings(
+    language, typed, thousands, decimals
+):
+    """ "1,500" on an Indonesian page is one and a half there but fifteen hundred to a
+    reader used to English (and "1.500" on an English page the other way round): it is
+    refused, and the message shows how to write each."""
+    with translation.override(language), pytest.raises(ValidationError) as refused:
+        delocalize(typed)
+    message = refused.value.messages[0]
+    assert thousands in message and decimals in message
+
+
+@given(
+    st.decimals(min_value=-(10**15), max_value=10**15, places=4),
+    st.sampled_from(["id", "en"]),
+)
 def test_a_localized_number_reads_back_as_itself(number, language):
     with translation.override(language):
         assert Decimal(delocalize(localized(number))) == number
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=4))
+def test_no_text_reads_as_two_different_numbers_in_the_two_languages(number):
+    """Whatever one language shows, the other reads as the same number or refuses it."""
+    for shown_in, read_in in (("id", "en"), ("en", "id")):
+        with translation.override(shown_in):
+            text = localized(number)
+        with translation.override(read_in):
+            try:
+                read = Decimal(delocalize(text))
+            except ValidationError:
+                continue
+        assert read == number, (shown_in, text, read)
 
 
 def test_the_fields_clean_to_plain_text_or_a_decimal_and_show_initial_values_the_reader_s_way():

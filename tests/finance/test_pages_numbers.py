@@ -45,16 +45,23 @@ def test_an_amount_is_recorded_as_the_page_s_language_writes_it(funded, language
     assert Transaction.objects.get().amount == stored
 
 
-@pytest.mark.parametrize(("language", "typed"), [("id", "1.5"), ("id", "1500.50"), ("en", "1,5")])
-def test_an_ambiguous_amount_is_refused_inline_with_an_example(funded, language, typed):
+@pytest.mark.parametrize(
+    ("language", "typed", "hint"),
+    [
+        ("id", "1.5", "1.500,25"),
+        ("id", "1500.50", "1.500,25"),
+        ("id", "1,500", "1,5000"),  # fifteen hundred to a reader used to English
+        ("en", "1,5", "1,500.25"),
+    ],
+)
+def test_an_ambiguous_amount_is_refused_inline_with_an_example(funded, language, typed, hint):
     before = Entry.objects.count()
     address = in_language(language, funded, "finance-transaction-new")
 
     response = client_for(funded.ngo_admin).post(address, tx_data(funded, amount=typed))
 
     assert response.status_code == 422
-    example = "1.500,25" if language == "id" else "1,500.25"
-    assert example in field_error(response.text, "amount")
+    assert hint in field_error(response.text, "amount")
     assert f'value="{typed}"' in response.text  # what was typed stays in the field
     assert not Transaction.objects.exists() and Entry.objects.count() == before
 
