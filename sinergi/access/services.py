@@ -9,9 +9,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.template.loader import render_to_string
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sinergi.access import policy
 from sinergi.access.models import ApiToken, Invitation, hash_secret, new_secret
@@ -138,32 +139,17 @@ def invite_person(
         if not policy.can_grant_role(actor, partnership, prospective, role):
             raise PermissionDenied
         check_partner_admin(partnership, prospective, role)
-    already = (
+    secret = new_secret()
+    with transaction.atomic():
+        # Inviting an address again (another role, a lost mail) replaces its open
+        # invitation to the same place: one link works, the latest.
         Invitation.objects.filter(
             email__iexact=email,
             organisation=organisation,
             partnership=partnership,
             accepted_at__isnull=True,
             expires_at__gt=now(),
-        )
-        .order_by("-expires_at")
-        .first()
-    )
-    if already is not None:
-        raise ValidationError(
-            {
-                "email": [
-                    _("An invitation to this address is already open until %(date)s.")
-                    % {
-                        "date": formats.date_format(
-                            timezone.localtime(already.expires_at), "DATE_FORMAT"
-                        )
-                    }
-                ]
-            }
-        )
-    secret = new_secret()
-    with transaction.atomic():
+        ).update(expires_at=now())
         invitation = Invitation.objects.create(
             email=email,
             organisation=organisation,
@@ -200,6 +186,23 @@ def open_invitation(secret: str) -> Invitation | None:
     return invitation
 
 
+_INVITATION_VOID = gettext_lazy(
+    "This invitation is no longer valid: whoever sent it may no longer give this role. "
+    "Ask for a new invitation."
+)
+
+
+def _inviter_may_still_invite(invitation: Invitation) -> bool:
+    """Whether the sender of an invitation to an organisation may still invite people to
+    work for it (is still active and one of its admins, or staff)."""
+    inviter = invitation.invited_by
+    return bool(
+        inviter is not None
+        and inviter.is_active
+        and policy.can_invite_to_organisation(inviter, invitation.organisation)
+    )
+
+
 def _check_inviter_may_still_grant(invitation: Invitation, person: Person) -> None:
     """An invitation grants a role on its sender's authority, so that authority is checked
     again when it is used: the sender must still be active and allowed to give `person`
@@ -212,12 +215,7 @@ def _check_inviter_may_still_grant(invitation: Invitation, person: Person) -> No
         or not policy.can(inviter, Action.MANAGE_MEMBERS, partnership)
         or not policy.can_grant_role(inviter, partnership, person, invitation.role)
     ):
-        raise ValidationError(
-            _(
-                "This invitation is no longer valid: whoever sent it may no longer give this "
-                "role. Ask for a new invitation."
-            )
-        )
+        raise ValidationError(_INVITATION_VOID)
     try:
         check_partner_admin(partnership, person, invitation.role)
     except ValidationError as exc:
@@ -244,6 +242,8 @@ def accept_invitation(*, invitation: Invitation, person: Person) -> Invitation:
             raise ValidationError(
                 _("You already work for another organisation; ask an admin to move you.")
             )
+        if locked.partnership_id is None and not _inviter_may_still_invite(locked):
+            raise ValidationError(_INVITATION_VOID)
         person.organisation = locked.organisation
         person.save(update_fields=["organisation"])
         if locked.partnership_id:

@@ -34,7 +34,9 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 
 def _add(archive: zipfile.ZipFile, name: str, text: str) -> None:
     info = zipfile.ZipInfo(name, date_time=_EPOCH)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    # Stored, not deflated: deflate's output depends on the zlib build, and the hash must
+    # not (anyone rebuilding the tool from the same source gets the same bytes).
+    info.compress_type = zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16
     archive.writestr(info, text.encode("utf-8"))
 

@@ -165,9 +165,11 @@ def run_command(
     try:
         key = load_or_create_key(key_path, name or default_name(key_path))
         outcome = run_once(url, key, state_dir, log_vkey)
-    except (WitnessRefusal, notes.NoteError) as exc:
+    except WitnessRefusal as exc:  # a fork, a rollback, a rewrite, a foreign signature
         return 2, f"REFUSED: {exc}"
-    except (OSError, ValueError, KeyError, TypeError) as exc:  # unreachable, not this API
+    except (OSError, ValueError, KeyError, TypeError, notes.NoteError) as exc:
+        # Unreachable, or an answer that is not this API (a proxy's error page, say):
+        # nothing was judged, so this is not a refusal.
         return 1, f"cannot use the log at {url}: {exc}"
     if not outcome.posted:
         return 1, (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -174,6 +176,17 @@ class Person(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a new password (set_password, by the person, a reset link or staff)
+        also revokes the person's API tokens: they outlive sessions, and a new password
+        should end every way in that the old one opened."""
+        new_password = self.pk is not None and self._password is not None
+        super().save(*args, **kwargs)
+        if new_password:
+            from sinergi.access.services import revoke_all_api_tokens
+
+            revoke_all_api_tokens(self)
 
 
 class CapabilityKind(models.TextChoices):

@@ -11,9 +11,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sinergi.access import policy
+from sinergi.access.models import Invitation
 from sinergi.access.policy import Action
 from sinergi.core.errors import Conflict
 from sinergi.core.slugs import unique_slug
@@ -291,7 +293,8 @@ def remove_partner(*, actor: Person, participation: Participation) -> None:
     held them as that organisation's people, and a partner admin or member of an
     organisation that no longer takes part could otherwise still act in the partnership.
     Coordinators keep theirs: a coordinator runs the whole partnership, and a partnership
-    is never left without one."""
+    is never left without one. Open invitations into the partnership for that
+    organisation's people end too."""
     partnership = participation.partnership
     policy.require(actor, Action.MANAGE_PARTNERS, partnership)
     with transaction.atomic():
@@ -321,7 +324,13 @@ def remove_partner(*, actor: Person, participation: Participation) -> None:
                 actor,
             )
             membership.delete()
-            policy.forget_roles(membership.person)
+        # Nor may anyone join it as one of that organisation's people any more.
+        Invitation.objects.filter(
+            partnership=partnership,
+            organisation_id=participation.organisation_id,
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).update(expires_at=timezone.now())
 
 
 def check_partner_admin(partnership: Partnership, person: Person, role: str) -> None:

@@ -30,11 +30,6 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
 
 
-def _number_text(value: Decimal | None) -> str:
-    """A stored number as an initial value, the reader's way ("12,5" on Indonesian pages)."""
-    return localized(value)
-
-
 def parse_sites(text: str) -> list[SiteInput]:
     """Lines "name, latitude, longitude" or "name, latitude, longitude, ID-JB"; a field
     error on `sites` naming the line when one does not read."""
@@ -105,13 +100,13 @@ class ValueForm(forms.Form):
     ) -> None:
         if submission is not None and not kwargs.get("data"):
             initial = {
-                "value": _number_text(submission.value),
+                "value": localized(submission.value),
                 "text": submission.text,
                 "narrative": submission.narrative,
                 "sites": sites_text(submission),
             }
             for v in submission.values.all():
-                initial[f"cat:{v.category}"] = _number_text(v.value)
+                initial[f"cat:{v.category}"] = localized(v.value)
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         self.indicator = indicator

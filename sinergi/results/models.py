@@ -398,8 +398,9 @@ class Submission(models.Model):
         related_name="+",
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    # The ids of everyone who changed the figures of this revision, in order: a reviewer
-    # who typed a figure and let its author resubmit it still may not approve it.
+    # The ids of everyone who changed or submitted this revision, in order: a reviewer who
+    # typed a figure, or submitted it before it was returned, still may not approve it
+    # after someone else sends it again.
     editors = models.JSONField(_("changed by"), default=list, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -451,6 +452,10 @@ class Submission(models.Model):
     def changed_by(self, person_id: int) -> None:
         """Note that `person_id` changed the figures (as the last to do so)."""
         self.edited_by_id = person_id
+        self.involve(person_id)
+
+    def involve(self, person_id: int) -> None:
+        """Keep `person_id` among those who may not decide on this revision."""
         if person_id not in self.editors:
             self.editors = [*self.editors, person_id]
 

@@ -1117,7 +1117,8 @@ def submit(*, actor: User, submission: Submission) -> Submission:
         submission.status = Status.SUBMITTED
         submission.submitted_by = actor
         submission.submitted_at = timezone.now()
-        submission.save(update_fields=["status", "submitted_by", "submitted_at"])
+        submission.involve(actor.pk)
+        submission.save(update_fields=["status", "submitted_by", "submitted_at", "editors"])
     return submission
 
 

@@ -27,7 +27,7 @@ from sinergi.access import policy
 from sinergi.core.errors import Conflict
 from sinergi.core.files import evidence_download
 from sinergi.core.forms import apply_domain_errors
-from sinergi.core.numbers import NumberField
+from sinergi.core.numbers import NumberField, localized
 from sinergi.core.pages import Part, render_kept
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Partnership
@@ -500,7 +500,7 @@ def _indicator_initial(item: Indicator) -> dict[str, Any]:
     initial = {name: getattr(item, name) for name in services.INDICATOR_FIELDS}
     initial["result"] = item.result_id
     initial["responsible"] = item.responsible_id
-    initial["baseline_value"] = forms._number_text(item.baseline_value)
+    initial["baseline_value"] = localized(item.baseline_value)
     initial["dimensions"] = [d.pk for d in item.dimensions.all()]
     return initial
 
@@ -601,7 +601,7 @@ def targets(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.fields[name] = NumberField(
                 required=False,
                 label=f"{label} {categories[key][1] if key else _('Total')}",
-                initial=forms._number_text(existing.get((label, key))),
+                initial=localized(existing.get((label, key))),
                 widget=django_forms.TextInput(forms.NUMBER | {"size": 6}),
             )
             cells.append(name)

@@ -73,10 +73,16 @@ def test_an_indonesian_correction_form_shows_the_amount_the_indonesian_way(funde
     tx = Transaction.objects.get(pk=record_incoming(funded).pk)
     address = in_language("id", funded, "finance-transaction-correct", pk=tx.pk)
     client = client_for(funded.ngo_admin)
-    assert 'value="10000"' in client.get(address).text
-    unchanged = {**tx_data(funded, budget_line="", description=""), "reason": "Salah ketik"}
+    shown = re.search(r'<input[^>]*name="amount"[^>]*value="([^"]*)"', client.get(address).text)
+    assert shown.group(1) == "10000"
+    unchanged = {
+        **tx_data(funded, budget_line="", description="", amount=shown.group(1)),
+        "reason": "Salah ketik",
+    }
 
-    assert client.post(address, unchanged).status_code == 422
+    refused = client.post(address, unchanged)
+    assert refused.status_code == 422
+    assert "Tidak ada yang diubah." in refused.text  # "Nothing was changed."
     response = client.post(address, {**unchanged, "amount": "10.000,5"})
 
     assert response.status_code == 302

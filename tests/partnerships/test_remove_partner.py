@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+from django.utils import timezone
+
+from sinergi.access.models import Invitation
+from sinergi.access.services import invite_person
 from sinergi.ledger.models import Entry
 from sinergi.partnerships import services
 from sinergi.partnerships.models import Membership, Participation
@@ -23,9 +27,10 @@ def kinds_since(index: int) -> list[tuple[str, dict]]:
 
 def test_a_leaving_organisation_takes_its_people_s_roles_but_not_a_coordinator_s(private_cast):
     """Given a partner organisation with a partner admin, a member and a coordinator of
-    its own, when it is removed, then the admin and the member lose their roles (each
-    logged as revoked after partner.left, in one transaction) and can no longer read the
-    private partnership; its coordinator and other organisations' people keep theirs."""
+    its own, and an open invitation for a colleague, when it is removed, then the admin
+    and the member lose their roles (each logged as revoked after partner.left, in one
+    transaction) and can no longer read the private partnership, and the invitation ends;
+    its coordinator and other organisations' people keep theirs."""
     cast = private_cast
     leaving = OrganisationFactory(slug="leaving-org")
     participation = ParticipationFactory(partnership=cast.partnership, organisation=leaving)
@@ -43,6 +48,19 @@ def test_a_leaving_organisation_takes_its_people_s_roles_but_not_a_coordinator_s
         .exclude(person__organisation=leaving)
         .values_list("pk", flat=True)
     )
+    invite_person(
+        actor=admin,
+        email="colleague@leaving.example",
+        organisation=leaving,
+        partnership=cast.partnership,
+        role="member",
+        accept_url_template="http://testserver/en/accounts/invitations/{token}/",
+    )
+
+    def invitation_open() -> bool:
+        return Invitation.objects.filter(expires_at__gt=timezone.now()).exists()
+
+    assert invitation_open()
     start = Entry.objects.count()
     address = f"/api/v1/partnerships/{cast.partnership.slug}"
     assert client_for(admin).get(address).status_code == 200
@@ -55,6 +73,7 @@ def test_a_leaving_organisation_takes_its_people_s_roles_but_not_a_coordinator_s
         "coordinator"
     }
     assert others <= set(remaining.values_list("pk", flat=True))
+    assert not invitation_open()
     assert client_for(admin).get(address).status_code == 404
     assert client_for(member).get(address).status_code == 404
     assert [(k, p.get("person"), p.get("reason")) for k, p in kinds_since(start)] == [

@@ -133,6 +133,23 @@ def test_given_a_coordinator_changed_a_figure_someone_else_saved_after_then_stil
     assert Submission.objects.get(pk=draft.pk).status == Status.APPROVED
 
 
+def test_given_a_coordinator_submitted_a_value_that_came_back_then_still_no_approval(
+    monitored,
+):
+    """Given a value the coordinator submitted, which was returned and then sent again by
+    its partner, then that coordinator still may not approve it."""
+    m = monitored
+    draft = services.save_draft(
+        actor=m.health_member, indicator=m.coverage, period=m.q1, value="76"
+    )
+    services.submit(actor=m.coordinator, submission=draft)
+    services.return_submission(actor=m.coordinator_2, submission=draft, comment="Recount")
+    services.submit(actor=m.health_member, submission=draft)
+
+    with pytest.raises(PermissionDenied):
+        services.approve(actor=m.coordinator, submission=draft)
+
+
 def test_given_a_value_awaiting_review_then_the_responsible_partner_cannot_change(monitored):
     m = monitored
     draft = services.save_draft(actor=m.health_admin, indicator=m.coverage, period=m.q1, value="76")

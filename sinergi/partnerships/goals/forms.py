@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -14,11 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from sinergi.core.numbers import DecimalNumberField
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership
-
-
-def _plain(value: Decimal | None) -> Decimal | None:
-    """95.5000 → 95.5 and 100.0000 → 100 (not 1E+2) for the form's inputs."""
-    return None if value is None else Decimal(format(value.normalize(), "f"))
 
 
 def _label(name: str) -> str:
@@ -107,18 +101,10 @@ class GoalForm(forms.Form):
         return {
             "title": goal.title,
             "measure": goal.measure,
-            "baseline_value": _plain(goal.baseline_value),
-            "target_value": _plain(goal.target_value),
+            "baseline_value": goal.baseline_value,  # shown the reader's way by the field
+            "target_value": goal.target_value,
             "unit": goal.unit,
             "target_date": goal.target_date,
             "owner": goal.owner_id,
             "sdg_targets": ", ".join(goal.sdg_targets),
         }
-
-
-def focus_first_error(form: forms.Form) -> None:
-    """Put the keyboard focus on the first field with an error when the form is shown again."""
-    for name, field in form.fields.items():
-        if name in form.errors:
-            field.widget.attrs["autofocus"] = True
-            return

@@ -21,7 +21,7 @@ from sinergi.access.policy import Action
 from sinergi.core.forms import apply_domain_errors
 from sinergi.partnerships import services as partnership_services
 from sinergi.partnerships.goals import queries, services
-from sinergi.partnerships.goals.forms import GoalForm, VisionForm, focus_first_error
+from sinergi.partnerships.goals.forms import GoalForm, VisionForm
 from sinergi.partnerships.models import Goal, Partnership
 
 NEW_GOAL_ID = "new-goal-%s"
@@ -133,7 +133,6 @@ def goal_create(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             messages.success(request, _("The goal is added."))
             return _back(slug, f"goal-{goal.pk}")
-    focus_first_error(form)
     context = _goals_context(request, partnership, form=form)
     if request.htmx:
         # 200 so that htmx swaps the form with its inline errors in.
@@ -180,7 +179,6 @@ def goal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 )
             messages.success(request, _("Changes saved."))
             return _back(slug, f"goal-{goal.pk}")
-    focus_first_error(form)
     context = {"partnership": partnership, "goal": goal, "form": form}
     if request.htmx:
         return render(request, "partnerships/goals/_goal_form.html", context)

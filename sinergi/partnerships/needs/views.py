@@ -31,13 +31,6 @@ def _edit_id(need: CapabilityNeed) -> str:
     return f"need-{need.pk}-%s"
 
 
-def _focus_first_error(form: NeedForm) -> None:
-    for name, field in form.fields.items():
-        if name in form.errors:
-            field.widget.attrs["autofocus"] = True
-            return
-
-
 def _needs_region(
     request: HttpRequest, partnership: Partnership, *, changed: bool = True, **extra: Any
 ) -> HttpResponse:
@@ -80,7 +73,6 @@ def need_create(request: HttpRequest, slug: str) -> HttpResponse:
                 return _needs_region(request, partnership, status=_("The need is added."))
             messages.success(request, _("The need is added."))
             return _back(slug)
-    _focus_first_error(form)
     if request.htmx:
         # 200 so that htmx swaps the form with its inline errors in.
         return _needs_region(request, partnership, changed=False, form=form)
@@ -117,7 +109,6 @@ def need_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 return _needs_region(request, partnership, status=_("Changes saved."))
             messages.success(request, _("Changes saved."))
             return _back(slug)
-    _focus_first_error(form)
     context = {"partnership": partnership, "need": need, "form": form}
     if request.htmx:
         return render(request, "partnerships/needs/_need_form_row.html", context)
