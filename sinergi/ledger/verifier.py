@@ -24,6 +24,11 @@ FILENAME = "sinergi-ledger.pyz"
 MODULES = ("merkle.py", "notes.py", "offline.py", "witness.py")
 _MAIN = f"""import sys
 
+try:
+    import cryptography  # noqa: F401 - Ed25519 signatures
+except ImportError:
+    sys.exit("{FILENAME} needs the cryptography package: pip install cryptography")
+
 from sinergi.ledger.offline import main
 
 sys.exit(main(prog="python3 {FILENAME}"))

@@ -242,3 +242,26 @@ def test_verify_bundle_names_a_bad_file_or_key_instead_of_failing_with_a_traceba
     with pytest.raises(CommandError, match="does not verify"):
         call_command("ledger", "verify-bundle", str(export), "--vkey", "VKEY", stderr=err)
     assert "not a verifier key" in err.getvalue()
+
+
+def test_without_cryptography_the_tool_says_what_to_install(ledger, tmp_path):
+    """Given a Python without the cryptography package, then the tool says to install it
+    (exit 1), not a traceback."""
+    tool = tmp_path / "sinergi-ledger.pyz"
+    tool.write_bytes(Client().get("/ledger/sinergi-ledger.pyz").content)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTHON"))}
+
+    done = subprocess.run(
+        [sys.executable, "-S", str(tool), "bundle", "ledger.json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "sinergi-ledger.pyz needs the cryptography package: pip install cryptography"
+    )
