@@ -1431,15 +1431,15 @@ def test_the_sweep_reports_a_refused_post_that_writes(site, db, monkeypatch):
     from sinergi.partnerships.goals import views as goal_views
     from sinergi.partnerships.goals.services import create_goal
 
-    original = goal_views.focus_first_error
+    original = goal_views._goals_context  # built for the page that shows the refusal
     caller = site.world.caller
 
-    def writes(form: Any) -> None:
+    def writes(*args: Any, **kwargs: Any) -> Any:
         partnership = caller.memberships.get().partnership
         create_goal(actor=caller, partnership=partnership, title="Planted", sdg_targets=[])
-        original(form)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(goal_views, "focus_first_error", writes)
+    monkeypatch.setattr(goal_views, "_goals_context", writes)
     route = ROUTE["goal-create"]
     refusal = next(
         c
