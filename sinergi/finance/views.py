@@ -240,7 +240,8 @@ def transaction_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Record a transaction, with an evidence document if given (both or neither)."""
     partnership = _partnership(request, slug)
     lists = _transaction_form_lists(partnership)
-    if not _recordable(request, partnership, lists["partners"]):
+    recordable = _recordable(request, partnership, lists["partners"])
+    if not recordable:
         raise PermissionDenied
     form = forms.NewTransactionForm(
         request.POST or None,
@@ -274,7 +275,12 @@ def transaction_new(request: HttpRequest, slug: str) -> HttpResponse:
         "transaction_form.html",
         partnership,
         "transactions",
-        {"form": form, "title": _("Record a transaction")},
+        {
+            "form": form,
+            "title": _("Record a transaction"),
+            # Said up front when the reader keeps the books of only some partners.
+            "own_books": recordable if len(recordable) < len(lists["partners"]) else [],
+        },
         status=422 if form.errors else 200,
     )
 

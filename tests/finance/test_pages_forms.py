@@ -449,3 +449,15 @@ def test_the_coordinator_sets_an_n_of_m_approval_rule(funded):
     html = client.get(address).text
     assert "need 2 approvals" in html and "PT Tekstil Hijau" in html
     assert client_for(funded.funder_admin).post(address, {}).status_code == 403
+
+
+def test_the_transaction_form_says_whose_books_a_partner_admin_keeps(funded):
+    """Given a partner admin, who records only their own organisation's transactions, then
+    the form says so before they fill it in; a coordinator, who may record for every
+    partner, is not told."""
+    own = client_for(funded.ngo_admin).get(url(funded, "finance-transaction-new")).text
+    everyone = client_for(funded.coordinator).get(url(funded, "finance-transaction-new")).text
+
+    notice = "You record transactions on the books of"
+    assert f"{notice} {funded.ngo.name}: one of them gives or receives the money." in own
+    assert notice not in everyone
