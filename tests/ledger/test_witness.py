@@ -228,3 +228,21 @@ def test_the_demo_prints_a_witness_command_that_cosigns_the_demo_log(
     call_command(*arguments, stdout=done)
     assert done.getvalue().startswith("cosigned size ")
     assert Cosignature.objects.get().witness.name == "witness.ugm.example/sinergi"
+
+
+def test_a_fresh_demo_database_starts_the_demo_witness_afresh(ledger, settings, tmp_path):
+    """Given the demo witness remembers a log, when the demo loads into a new database, then
+    that memory is gone (the new log would look like a rollback to it); loading the demo
+    again into the same database keeps it."""
+    settings.DATA_DIR = tmp_path
+    state = tmp_path / "demo-witness-state"
+    state.mkdir()
+    (state / "checkpoint").write_text("the earlier demo log's checkpoint")
+
+    call_command("demo", "--quiet", stdout=io.StringIO())
+    assert not state.exists()
+
+    state.mkdir()
+    (state / "checkpoint").write_text("this demo log's checkpoint")
+    call_command("demo", "--quiet", stdout=io.StringIO())
+    assert (state / "checkpoint").read_text() == "this demo log's checkpoint"

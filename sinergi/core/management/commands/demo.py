@@ -7,6 +7,7 @@ sides of the permission policy show.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from datetime import date
 from importlib import import_module
@@ -218,6 +219,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 load_demo()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+            # A new demo database is a new log: the demo witness's memory of an earlier
+            # one would make it refuse this log as a rollback.
+            shutil.rmtree(demo_witness_state(), ignore_errors=True)
         with transaction.atomic():
             ensure_signatories()
         for module in DESIGN_SEEDS:
@@ -233,7 +237,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 "\nUGM runs a witness of the transparency ledger. Once the server is up:\n"
                 f"  {program} ledger witness --url {options['url']} --key {key_file} "
-                f"--state {key_file.parent / 'demo-witness-state'}"
+                f"--state {demo_witness_state()}"
             )
 
 
@@ -253,6 +257,11 @@ def ensure_signatories() -> None:
         partnership_services.grant_membership(
             actor=coordinator, partnership=partnership, person=person, role="partner_admin"
         )
+
+
+def demo_witness_state() -> Path:
+    """Where the printed witness command keeps the last checkpoint it cosigned."""
+    return Path(settings.DATA_DIR) / "demo-witness-state"
 
 
 def register_demo_witness() -> Path:
