@@ -27,7 +27,6 @@ from sinergi.results.models import (
 from sinergi.results.services import SiteInput, categories_of
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-NUMBER = {"inputmode": "decimal", "autocomplete": "off"}
 
 
 def parse_sites(text: str) -> list[SiteInput]:

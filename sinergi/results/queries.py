@@ -886,12 +886,11 @@ def label_values(submissions: Iterable[Submission], dimensions: Iterable[Dimensi
     """Give each disaggregated value of `submissions` (prefetched) its category's `label`
     and `dimension_name`, for pages that show them instead of the stored key
     ("sex:female"); a key whose category was since removed keeps its key as label."""
-    labels = {
-        as_key(d.code, c["code"]): (c["label"], d.name) for d in dimensions for c in d.categories
-    }
+    known = services.categories_in(dimensions)
     for submission in submissions:
         for value in submission.values.all():
-            value.label, value.dimension_name = labels.get(value.category, (value.category, ""))
+            dimension, value.label = known.get(value.category, (None, value.category))
+            value.dimension_name = dimension.name if dimension else ""
 
 
 def indicator_detail(indicator: Indicator, user: User) -> IndicatorDetail:

@@ -780,8 +780,13 @@ def _check_range(measure: str, value: Decimal, field: str) -> None:
 def categories_of(indicator: Indicator) -> dict[str, tuple[Dimension, str]]:
     """Every category key ("sex:female") the indicator can be broken down by, with its
     dimension and label, in the dimensions' order."""
+    return categories_in(indicator.dimensions.all())
+
+
+def categories_in(dimensions: Iterable[Dimension]) -> dict[str, tuple[Dimension, str]]:
+    """Every category key ("sex:female") of `dimensions`, with its dimension and label."""
     found: dict[str, tuple[Dimension, str]] = {}
-    for dimension in indicator.dimensions.all():
+    for dimension in dimensions:
         for category in dimension.categories:
             found[as_key(dimension.code, category["code"])] = (dimension, category["label"])
     return found

@@ -602,8 +602,8 @@ def targets(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 required=False,
                 label=f"{label} {categories[key][1] if key else _('Total')}",
                 initial=localized(existing.get((label, key))),
-                widget=django_forms.TextInput(forms.NUMBER | {"size": 6}),
             )
+            form.fields[name].widget.attrs["size"] = 6
             cells.append(name)
         grid.append((label, cells))
     if request.method == "POST" and bad_year:
