@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
 import pkgutil
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -35,13 +33,12 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sinergi.partners
 import sinergi.partnerships
-from sinergi.access.services import create_api_token
 from sinergi.finance import services as finance_services
 from sinergi.finance.models import (
     Approval,
@@ -84,8 +81,26 @@ from tests.factories import (
     PartnershipFactory,
     PersonFactory,
 )
+from tests.hostile import (
+    BIG,
+    ERROR_MARKERS,
+    HUGE,
+    NUL,
+    REJECTED,
+    UNICODE,
+    UNKNOWN_CODE,
+    Mutation,
+    Page,
+    api_client,
+    call,
+    envelope_problem,
+    fill,
+    normalised,
+    set_path,
+    walk,
+    web_client,
+)
 from tests.openapi import COMPONENTS, Operation, operations, parameters, ref_name
-from tests.openapi import PARAMETER as PARAM  # tests/results imports it from here
 
 # The design packages: their routers' tags, and the modules their pages live in.
 DESIGN_TAGS = {
@@ -132,12 +147,6 @@ SECRETS = (
 )
 SECRET_SLUG = "secret-mangrove"
 MISSING_SLUG = "no-such-partnership-here"
-
-NUL = "Air\x00bersih"
-HUGE = "x" * 100_001
-UNICODE = "Air 💧 مرحبا \u202ebersih\u202c 中文 a\u0301"
-BIG = 10**30
-UNKNOWN_CODE = "zz-not-a-code"
 
 
 # The world: partnership A (public) coordinated by the actor, and B (private) of others ---
@@ -397,21 +406,6 @@ def world(db) -> World:
 # Clients, snapshots and the error envelope -------------------------------------------------
 
 
-def api_client(person: Person | None) -> Client:
-    """A client as scripts use the API: a bearer token (or none), errors as responses."""
-    if person is None:
-        return Client(raise_request_exception=False)
-    _token, secret = create_api_token(actor=person, name="hostile")
-    return Client(raise_request_exception=False, headers={"Authorization": f"Bearer {secret}"})
-
-
-def web_client(person: Person | None) -> Client:
-    client = Client(raise_request_exception=False)
-    if person is not None:
-        client.force_login(person)
-    return client
-
-
 SNAPSHOT_MODELS = (
     Partnership,
     Participation,
@@ -449,37 +443,6 @@ def snapshot() -> dict[str, Any]:
 
 def changed_tables(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return [name for name in before if before[name] != after[name]]
-
-
-def envelope_problem(response, *, field: str | None = None) -> str | None:
-    """What is wrong with an error response's envelope, or None when it is right.
-
-    With `field`, a 422 must name that field (or a place inside it) among its errors."""
-    try:
-        body = response.json()
-    except ValueError:
-        return f"not JSON: {response.content[:120]!r}"
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return f"no error envelope: {body!r:.200}"
-    if error.get("status") != response.status_code:
-        return f"error.status {error.get('status')} != HTTP {response.status_code}"
-    if not isinstance(error.get("code"), str) or not isinstance(error.get("message"), str):
-        return f"code/message missing: {error!r:.200}"
-    if response.status_code == 422:
-        fields = error.get("fields")
-        if not isinstance(fields, dict) or not fields:
-            return f"422 without fields: {error!r:.200}"
-        for name, messages in fields.items():
-            if not isinstance(messages, list) or not all(isinstance(m, str) for m in messages):
-                return f"fields[{name}] is not a list of strings"
-        if field is not None and not any(_names(key, field) for key in fields):
-            return f"422 names {sorted(fields)}, not {field}"
-    return None
-
-
-def _names(key: str, field: str) -> bool:
-    return key == field or key.startswith((f"{field}.", f"{field}["))
 
 
 def secrets_in(text: str, *, echoed: str = "") -> list[str]:
@@ -571,10 +534,6 @@ def slug_for(op: Operation, side: Side) -> str:
     if op.under_organisation:
         return side.organisation.slug
     return side.partnership.slug
-
-
-def fill(path: str, values: dict[str, Any]) -> str:
-    return PARAM.sub(lambda m: str(values[m.group(1) or m.group(2)]), path)
 
 
 # Valid bodies for A, per request body component: the base that each mutation alters.
@@ -771,23 +730,6 @@ def prepare(op: Operation, world: World) -> dict[str, Any]:
     return values
 
 
-def call(
-    client: Client,
-    method: str,
-    url: str,
-    body: Any = None,
-    raw: bytes | None = None,
-    query: dict[str, Any] | None = None,
-):
-    if query:
-        url = f"{url}?{urlencode(query)}"
-    if raw is None and body is not None:
-        raw = json.dumps(body).encode()
-    if raw is None:
-        return client.generic(method, url)
-    return client.generic(method, url, raw, content_type="application/json")
-
-
 def test_every_write_has_a_valid_body_that_succeeds(world):
     """The base of every mutation below is accepted, so a refusal there is the mutation's."""
     client = api_client(world.a.coordinator)
@@ -800,35 +742,9 @@ def test_every_write_has_a_valid_body_that_succeeds(world):
 # Pages: the design packages' URL patterns -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Page:
-    name: str
-    route: str
-
-    @property
-    def id(self) -> str:
-        return self.name
-
-    @property
-    def under_partnership(self) -> bool:
-        return "partnerships/<slug:slug>/" in self.route
-
-    def url(self, values: dict[str, Any]) -> str:
-        names = {m.group(1) or m.group(2) for m in PARAM.finditer(self.route)}
-        return reverse(self.name, kwargs={name: values[name] for name in names})
-
-
-def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            yield prefix + str(pattern.pattern), pattern
-
-
 def _pages() -> list[Page]:
     pages = []
-    for route, pattern in _walk(get_resolver().url_patterns):
+    for route, pattern in walk(get_resolver().url_patterns):
         module = getattr(pattern.callback, "__module__", "")
         if module.startswith(DESIGN_MODULES) and pattern.name:
             pages.append(Page(name=pattern.name, route=route))
@@ -1025,12 +941,6 @@ def test_api_an_id_of_another_partnership_in_a_body_is_refused(world):
 OUTSIDERS = ["anonymous", "outsider", "other_coordinator"]
 
 
-def _normalised(response, slug: str) -> str:
-    body = response.content.decode(errors="replace").replace(slug, "<slug>")
-    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "<csrf>", body)
-    return re.sub(r'"X-CSRFToken": "[^"]+"', "<csrf>", body)
-
-
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_api_every_design_endpoint_of_a_private_partnership_answers_as_if_it_did_not_exist(
     world, who
@@ -1087,7 +997,7 @@ def test_pages_every_design_page_of_a_private_partnership_answers_as_if_it_did_n
                 "/en/accounts/login/"
             ):
                 problems.append((page.name, method, private["Location"]))
-            if _normalised(private, SECRET_SLUG) != _normalised(missing, MISSING_SLUG):
+            if normalised(private, SECRET_SLUG) != normalised(missing, MISSING_SLUG):
                 problems.append((page.name, method, "body differs"))
             shown = secrets_in(private.content.decode(), echoed=page.url(values))
             if shown:
@@ -1227,15 +1137,6 @@ ZERO_ALLOWED = {
 RANGES = {"importance": (1, 5), "weight": (1, 5), "majority_percent": (51, 100)}
 
 
-@dataclass(frozen=True)
-class Mutation:
-    label: str
-    change: Callable[[dict[str, Any]], Any] | None  # base body → body; None: `raw` is sent
-    must_reject: bool
-    field: str | None = None
-    raw: bytes | None = None
-
-
 def _kind(prop: dict[str, Any]) -> tuple[str, bool, dict[str, Any]]:
     """("string" | "date" | "integer" | "decimal" | "id_or_key" | "strings" | "integers" |
     "objects" | "boolean", nullable, the non-null schema)."""
@@ -1327,18 +1228,6 @@ def _values(body: str, name: str, prop: dict[str, Any]) -> Iterator[tuple[str, A
         yield "100001 ids", list(range(1, 100_002)), True
 
 
-def _set(path: tuple, value: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    def change(body: dict[str, Any]) -> dict[str, Any]:
-        body = json.loads(json.dumps(body))
-        target = body
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = value
-        return body
-
-    return change
-
-
 def mutations(body: str) -> list[Mutation]:
     """Every hostile variation of a valid `body`: the whole body, then each property
     (and each property of the objects in a list, e.g. RACI cells) in turn."""
@@ -1360,7 +1249,7 @@ def mutations(body: str) -> list[Mutation]:
     ]
     for name, prop in schema.get("properties", {}).items():
         for label, value, must_reject in _values(body, name, prop):
-            found.append(Mutation(f"{name}={label}", _set((name,), value), must_reject, name))
+            found.append(Mutation(f"{name}={label}", set_path((name,), value), must_reject, name))
         kind, _nullable, main = _kind(prop)
         if kind == "objects":
             item = ref_name(main["items"]["$ref"])
@@ -1369,15 +1258,12 @@ def mutations(body: str) -> list[Mutation]:
                     found.append(
                         Mutation(
                             f"{name}[0].{inner}={label}",
-                            _set((name, 0, inner), value),
+                            set_path((name, 0, inner), value),
                             must_reject,
                             name,
                         )
                     )
     return found
-
-
-REJECTED = {400, 409, 413, 422}
 
 
 def attack(client: Client, op: Operation, world: World) -> list[tuple[str, str]]:
@@ -1524,8 +1410,6 @@ def test_pages_a_nul_in_the_path_or_query_string_is_a_bad_request(world):
 
 
 # Pages: a few representative hostile posts per form ---------------------------------------
-
-ERROR_MARKERS = ("has-error", "form-errors", 'class="error', "aria-invalid", "errorlist", "alert")
 
 
 @dataclass(frozen=True)

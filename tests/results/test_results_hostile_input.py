@@ -64,10 +64,8 @@ from sinergi.results.models import (
     SubmissionValue,
     Target,
 )
-from tests.design.test_design_hostile_input import (
-    ALL_OPERATIONS,
+from tests.hostile import (
     BIG,
-    COMPONENTS,
     ERROR_MARKERS,
     HUGE,
     NUL,
@@ -76,17 +74,17 @@ from tests.design.test_design_hostile_input import (
     UNICODE,
     UNKNOWN_CODE,
     Mutation,
-    Operation,
     Page,
-    _normalised,
-    _set,
-    _walk,
     api_client,
     call,
     envelope_problem,
     fill,
+    normalised,
+    set_path,
+    walk,
     web_client,
 )
+from tests.openapi import COMPONENTS, Operation, operations
 from tests.results.conftest import Monitored, build_monitored
 
 # What marks the private partnership B: none of it may show outside it.
@@ -370,7 +368,7 @@ def body_text(response) -> str:
 
 # The OpenAPI schema: results operations, their bodies and their ids -----------------------
 
-RESULTS_OPERATIONS = [op for op in ALL_OPERATIONS if "results" in op.tags]
+RESULTS_OPERATIONS = [op for op in operations() if "results" in op.tags]
 PARTNERSHIP_OPERATIONS = [op for op in RESULTS_OPERATIONS if op.under_partnership]
 JSON_WRITES = [op for op in RESULTS_OPERATIONS if op.body]
 
@@ -620,7 +618,7 @@ def test_every_write_has_a_valid_body_that_succeeds(world):
 
 def _pages() -> list[Page]:
     pages = []
-    for route, pattern in _walk(get_resolver().url_patterns):
+    for route, pattern in walk(get_resolver().url_patterns):
         module = getattr(pattern.callback, "__module__", "")
         if module.startswith("sinergi.results.") and pattern.name and route.startswith("en/"):
             pages.append(Page(name=pattern.name, route=route))
@@ -918,7 +916,7 @@ def test_pages_every_results_page_of_a_private_partnership_answers_as_if_it_did_
             if private.status_code != missing.status_code or private.status_code not in (404, 405):
                 problems.append((page.name, method, private.status_code, missing.status_code))
                 continue
-            if _normalised(private, SECRET_SLUG) != _normalised(missing, MISSING_SLUG):
+            if normalised(private, SECRET_SLUG) != normalised(missing, MISSING_SLUG):
                 problems.append((page.name, method, "body differs"))
             shown = secrets_in(body_text(private), echoed=page.url(values))
             if shown:
@@ -1393,7 +1391,7 @@ def mutations(body: str) -> list[Mutation]:
     ]
     for name, prop in schema.get("properties", {}).items():
         for label, value, must_reject in _values(body, name, prop):
-            found.append(Mutation(f"{name}={label}", _set((name,), value), must_reject, name))
+            found.append(Mutation(f"{name}={label}", set_path((name,), value), must_reject, name))
         kind, _nullable, main = _kind(prop)
         if kind == "objects":
             item = main["items"]["$ref"].rsplit("/", 1)[1]
@@ -1402,7 +1400,7 @@ def mutations(body: str) -> list[Mutation]:
                     found.append(
                         Mutation(
                             f"{name}[0].{inner}={label}",
-                            _set((name, 0, inner), value),
+                            set_path((name, 0, inner), value),
                             must_reject,
                             name,
                         )
