@@ -267,13 +267,19 @@ class Summary:
     @property
     def mean(self) -> Decimal | None:
         """Mean capped percent of target to date of the scored indicators."""
-        if not self.scored:
-            return None
-        return _round(self.percent_sum / self.scored)
+        return mean_of(self.percent_sum, self.scored)
 
     @property
     def progress(self) -> str:
         return status_for(self.mean)
+
+
+def mean_of(percent_sum: Decimal, scored: int) -> Decimal | None:
+    """The mean of `scored` percentages adding up to `percent_sum`, to the cent, half up
+    (None when nothing is scored): one rounding for every dashboard and SDG row."""
+    if not scored:
+        return None
+    return _round(Decimal(percent_sum) / scored)
 
 
 def _last_target(rows: Sequence[PeriodFigures]) -> Decimal | None:

@@ -353,9 +353,7 @@ class SdgRow:
 
     @property
     def mean(self) -> Decimal | None:
-        if not self.scored:
-            return None
-        return (Decimal(self.percent_sum) / self.scored).quantize(Decimal("0.01"))
+        return progress.mean_of(self.percent_sum, self.scored)
 
     @property
     def progress(self) -> str:

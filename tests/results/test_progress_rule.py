@@ -483,3 +483,20 @@ def test_given_a_target_on_the_other_side_of_the_baseline_then_it_is_a_floor_to_
     assert percent_of(D("81"), D("95"), D("90"), True) == D("90.00")
     # Lower is better, baseline 10, "stay under 12": 11 meets it.
     assert percent_of(D("11"), D("10"), D("12"), False) == D("100")
+
+
+@pytest.mark.parametrize(
+    ("percent_sum", "scored", "mean"),
+    [("499.71", 6, "83.29"), ("498.15", 6, "83.03"), ("100.005", 1, "100.01"), ("0", 0, None)],
+)
+def test_the_dashboard_and_the_sdg_rows_round_a_mean_half_up_alike(percent_sum, scored, mean):
+    """Given percentages whose mean ends in a half cent (499.71 / 6 = 83.285), then the
+    framework's summary and an SDG target's row both show it rounded half up (83.29), as
+    docs/results/progress.md says, not to the even cent (83.28)."""
+    from sinergi.results.queries import SdgRow
+
+    expected = None if mean is None else Decimal(mean)
+    row = SdgRow("3.8", "3", 1, scored, 0, 0, 0, 0, scored, Decimal(percent_sum))
+    summary = Summary(scored=scored, percent_sum=Decimal(percent_sum))
+    assert row.mean == expected
+    assert summary.mean == expected
