@@ -327,6 +327,7 @@ class PledgeStatusChange(models.Model):
         "delivery_started": _("Delivery started"),
         "delivered_in_full": _("Delivered in full"),
         "delivery_reversed": _("A delivery was reversed"),
+        "commitment_reversed": _("The incoming commitment was reversed"),
     }
 
     class Meta:

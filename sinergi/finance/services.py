@@ -21,14 +21,16 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation, localcontext
+from itertools import groupby
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -38,6 +40,7 @@ from sinergi.core.bulk import update_by_pk
 from sinergi.core.errors import Conflict
 from sinergi.finance import rollups
 from sinergi.finance.models import (
+    COUNTING_STATUSES,
     FLOW_TYPES,
     INCOMING_TYPES,
     PLEDGE_TRANSITIONS,
@@ -657,15 +660,19 @@ def delivered_in_pledge_currency(pledge: Pledge, tx: Transaction) -> Decimal:
 def _deliver(actor: User, pledge_id: int, tx: Transaction, sign: int) -> None:
     """Keep the pledge's delivered total with a linked flow transaction that starts (1) or
     stops (-1) counting. A pledge whose delivery starts, or that an incoming commitment
-    confirms, becomes committed; one delivered in full becomes fulfilled."""
+    confirms, becomes committed; one delivered in full becomes fulfilled. When a reversal
+    takes away the last commitment or delivery that made a pledge committed on its own, it
+    is pledged again."""
     pledge = (
         Pledge.objects.select_for_update(no_key=True, of=("self",))
         .select_related("partnership")
         .get(pk=pledge_id)
     )
     if tx.transaction_type == TransactionType.INCOMING_COMMITMENT:
-        if sign > 0 and pledge.status == PledgeStatus.PLEDGED:
+        if sign > 0 and tx.amount > 0 and pledge.status == PledgeStatus.PLEDGED:
             _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, "incoming_commitment")
+        elif tx.amount * sign < 0 and pledge.status == PledgeStatus.COMMITTED and _unbacked(pledge):
+            _set_pledge_status(actor, pledge, PledgeStatus.PLEDGED, "commitment_reversed")
         return
     if tx.transaction_type not in FLOW_TYPES:
         return
@@ -673,22 +680,67 @@ def _deliver(actor: User, pledge_id: int, tx: Transaction, sign: int) -> None:
     pledge.delivered_base += tx.base_amount * sign
     # Fulfilment is judged in the pledge's own currency: a USD pledge paid in full in USD
     # is fulfilled whatever the rupiah did between the pledge and the payment.
-    if pledge.delivered >= pledge.amount and pledge.delivered_on is None:
-        pledge.delivered_on = tx.value_date
-    elif pledge.delivered < pledge.amount:
-        pledge.delivered_on = None
+    pledge.delivered_on = (
+        _delivered_in_full_on(pledge) if pledge.delivered >= pledge.amount else None
+    )
     Pledge.objects.filter(pk=pledge.pk).update(
         delivered=pledge.delivered,
         delivered_base=pledge.delivered_base,
         delivered_on=pledge.delivered_on,
     )
-    if sign > 0 and pledge.status == PledgeStatus.PLEDGED:
+    if sign > 0 and tx.amount > 0 and pledge.status == PledgeStatus.PLEDGED:
         _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, "delivery_started")
-    if pledge.delivered_on is not None and pledge.status == PledgeStatus.COMMITTED:
-        _set_pledge_status(actor, pledge, PledgeStatus.FULFILLED, "delivered_in_full")
-    elif pledge.delivered_on is None and pledge.status == PledgeStatus.FULFILLED:
-        # A delivery was reversed: the pledge is no longer delivered in full.
-        _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, "delivery_reversed")
+    if pledge.delivered_on is not None:
+        if pledge.status == PledgeStatus.COMMITTED:
+            _set_pledge_status(actor, pledge, PledgeStatus.FULFILLED, "delivered_in_full")
+    elif pledge.status in (PledgeStatus.COMMITTED, PledgeStatus.FULFILLED):
+        # A delivery was reversed: no longer delivered in full, and pledged again when
+        # nothing else backs it.
+        if tx.amount * sign < 0 and _unbacked(pledge):
+            _set_pledge_status(actor, pledge, PledgeStatus.PLEDGED, "delivery_reversed")
+        elif pledge.status == PledgeStatus.FULFILLED:
+            _set_pledge_status(actor, pledge, PledgeStatus.COMMITTED, "delivery_reversed")
+
+
+def _delivered_in_full_on(pledge: Pledge) -> date | None:
+    """The value date from which the pledge's linked deliveries, added up in value-date
+    order, stay at or above its amount (None while they fall short): the day the last
+    missing part arrived, whatever order the movements were recorded in."""
+    reached: date | None = None
+    running = Decimal(0)
+    linked = Transaction.objects.filter(
+        pledge=pledge, transaction_type__in=FLOW_TYPES, status__in=COUNTING_STATUSES
+    ).order_by("value_date", "pk")
+    for day, movements in groupby(linked, key=lambda tx: tx.value_date):
+        running += sum((delivered_in_pledge_currency(pledge, tx) for tx in movements), Decimal(0))
+        if running < pledge.amount:
+            reached = None
+        elif reached is None:
+            reached = day
+    return reached
+
+
+def _unbacked(pledge: Pledge) -> bool:
+    """Whether nothing that counts backs the pledge's commitment any more (no delivery, no
+    incoming commitment: all reversed) and it became committed on its own, by a commitment
+    or a first delivery. One a person committed stays committed."""
+    if pledge.delivered > 0:
+        return False
+    made = (
+        pledge.status_changes.filter(
+            from_status=PledgeStatus.PLEDGED, to_status=PledgeStatus.COMMITTED
+        )
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if made is None or made.reason not in ("incoming_commitment", "delivery_started"):
+        return False
+    backing = Transaction.objects.filter(
+        pledge=pledge,
+        transaction_type=TransactionType.INCOMING_COMMITMENT,
+        status__in=COUNTING_STATUSES,
+    ).aggregate(total=Sum("base_amount"))["total"]
+    return backing is None or backing <= 0
 
 
 # ---------------------------------------------------------------- transactions
@@ -754,6 +806,9 @@ class Lookups:
     pledges: dict[int, Pledge]
     rates: dict[str, list[tuple[date, Decimal]]]
     rule: ApprovalRule | None
+    # Per pledge, the side its deliveries are recorded on: "incoming" (incoming funds the
+    # receivers record) or "outgoing" (the pledging partner's disbursements, expenditure).
+    pledge_sides: dict[int, set[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, partnership: Partnership) -> Lookups:
@@ -771,6 +826,7 @@ class Lookups:
             pledges={p.pk: p for p in partnership.pledges.all()},
             rates=rates,
             rule=ApprovalRule.objects.filter(partnership=partnership).first(),
+            pledge_sides=_pledge_sides(partnership),
         )
 
     def rate(
@@ -786,6 +842,28 @@ class Lookups:
         if found is None:
             return rate_for(partnership, currency, on)  # raises the field error
         return found
+
+
+def _side(transaction_type: str) -> str:
+    return "incoming" if transaction_type == TransactionType.INCOMING_FUNDS else "outgoing"
+
+
+def _pledge_sides(partnership: Partnership) -> dict[int, set[str]]:
+    """The sides each pledge of the partnership is delivered on: linked movements not
+    rejected whose amounts (reversals included) do not cancel out."""
+    sides: dict[int, set[str]] = {}
+    for pledge_id, transaction_type, total in (
+        Transaction.objects.filter(
+            partnership=partnership, pledge__isnull=False, transaction_type__in=FLOW_TYPES
+        )
+        .exclude(status=TransactionStatus.REJECTED)
+        .values_list("pledge_id", "transaction_type")
+        .annotate(total=Sum("base_amount"))
+        .order_by()
+    ):
+        if total:
+            sides.setdefault(pledge_id, set()).add(_side(transaction_type))
+    return sides
 
 
 def _organisation(value: Any, lookups: Lookups, field: str) -> Organisation | None:
@@ -871,6 +949,8 @@ def build_transaction(
             raise _field_error("pledge", _("The pledge must be the provider's own."))
         if pledge.status == PledgeStatus.CANCELLED:
             raise _field_error("pledge", _("This pledge was cancelled."))
+        if kind_of in FLOW_TYPES:
+            _one_side(lookups, pledge, kind_of)
         kind = pledge.kind
     else:
         pledge = None
@@ -903,6 +983,29 @@ def build_transaction(
     )
     tx.status = _initial_status(tx, lookups.rule)
     return tx
+
+
+def _one_side(lookups: Lookups, pledge: Pledge, transaction_type: str) -> None:
+    """Count a pledge's money once: the movement that delivers it is recorded by the
+    pledging partner (a disbursement or expenditure) or by whoever receives it (incoming
+    funds), and both records of the same money must not deliver the pledge twice. The
+    first side linked decides; a movement of the other side is refused on `pledge`."""
+    side = _side(transaction_type)
+    sides = lookups.pledge_sides.setdefault(pledge.pk, set())
+    if sides and side not in sides:
+        if side == "incoming":
+            message = _(
+                "This pledge is delivered by its partner's own disbursements and "
+                "expenditure; record these incoming funds without the pledge, so the "
+                "money is counted once."
+            )
+        else:
+            message = _(
+                "This pledge is delivered by the incoming funds its receivers record; "
+                "record this movement without the pledge, so the money is counted once."
+            )
+        raise _field_error("pledge", message)
+    sides.add(side)
 
 
 def _initial_status(tx: Transaction, rule: ApprovalRule | None) -> str:

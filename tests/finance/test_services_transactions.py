@@ -25,8 +25,8 @@ def payload(index: int) -> dict:
     return json.loads(bytes(Entry.objects.get(index=index).body))["payload"]
 
 
-def incoming(funded, **changes):
-    fields = {
+def incoming_fields(funded) -> dict:
+    return {
         "transaction_type": "1",
         "amount": "10000.00",
         "currency": "USD",
@@ -35,9 +35,11 @@ def incoming(funded, **changes):
         "receiver_organisation": funded.ngo,
         "budget_line": funded.line,
     }
-    fields.update(changes)
+
+
+def incoming(funded, **changes):
     return services.record_transaction(
-        actor=funded.ngo_admin, partnership=funded.partnership, **fields
+        actor=funded.ngo_admin, partnership=funded.partnership, **incoming_fields(funded) | changes
     )
 
 
@@ -438,25 +440,103 @@ def test_given_amount_converting_beyond_what_is_kept_exactly_then_field_error(fu
     assert not Transaction.objects.exists()
 
 
-def test_given_fulfilled_pledge_when_its_delivery_is_reversed_then_committed_again(funded):
-    pledge = services.record_pledge(
+def usd_pledge(funded, amount="1000", due=date(2026, 6, 30)):
+    return services.record_pledge(
         actor=funded.funder_admin,
         partnership=funded.partnership,
         organisation=funded.funder,
-        amount="1000",
+        amount=amount,
         currency="USD",
         pledged_on=date(2026, 1, 10),
         period_start=date(2026, 1, 1),
-        period_end=date(2026, 6, 30),
+        period_end=due,
     )
-    funds = incoming(funded, pledge=pledge, amount="1000")
+
+
+def test_given_fulfilled_pledge_when_part_of_its_delivery_is_reversed_then_committed_again(
+    funded,
+):
+    pledge = usd_pledge(funded)
+    incoming(funded, pledge=pledge, amount="400")
+    funds = incoming(funded, pledge=pledge, amount="600")
     pledge.refresh_from_db()
     assert pledge.status == PledgeStatus.FULFILLED
     services.reverse_transaction(actor=funded.ngo_admin, transaction=funds, reason="Bounced")
     pledge.refresh_from_db()
-    assert pledge.status == PledgeStatus.COMMITTED
-    assert pledge.delivered == 0 and pledge.delivered_on is None
+    assert pledge.status == PledgeStatus.COMMITTED  # 400 of it still arrived
+    assert pledge.delivered == 400 and pledge.delivered_on is None
     assert pledge.status_changes.last().reason == "delivery_reversed"
+
+
+def test_given_its_only_delivery_is_reversed_then_the_pledge_is_pledged_again(funded):
+    """Given a pledge that its one delivery made committed and then fulfilled, when that
+    delivery is reversed, then nothing backs it and it is pledged again (one step, on the
+    ledger), so the funding gap counts it as not committed."""
+    pledge = usd_pledge(funded)
+    funds = incoming(funded, pledge=pledge, amount="1000")
+    services.reverse_transaction(actor=funded.ngo_admin, transaction=funds, reason="Bounced")
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.PLEDGED
+    assert pledge.delivered == 0 and pledge.delivered_on is None
+    last = pledge.status_changes.last()
+    assert (last.from_status, last.to_status, last.reason) == (
+        "fulfilled",
+        "pledged",
+        "delivery_reversed",
+    )
+    assert payload(last.ledger_index)["to"] == "pledged"
+
+
+def test_given_its_incoming_commitment_is_reversed_then_the_pledge_is_pledged_again(funded):
+    pledge = usd_pledge(funded)
+    promise = incoming(funded, pledge=pledge, transaction_type="11", amount="1000")
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.COMMITTED
+    services.reverse_transaction(actor=funded.ngo_admin, transaction=promise, reason="Withdrawn")
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.PLEDGED
+    last = pledge.status_changes.last()
+    assert last.reason == "commitment_reversed"
+    assert str(last.reason_text) == "The incoming commitment was reversed"
+
+
+def test_given_a_commitment_still_stands_when_a_delivery_is_reversed_then_still_committed(
+    funded,
+):
+    pledge = usd_pledge(funded)
+    incoming(funded, pledge=pledge, transaction_type="11", amount="1000")
+    funds = incoming(funded, pledge=pledge, amount="300")
+    services.reverse_transaction(actor=funded.ngo_admin, transaction=funds, reason="Bounced")
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.COMMITTED
+
+
+def test_given_a_person_committed_the_pledge_then_a_reversal_leaves_it_committed(funded):
+    pledge = usd_pledge(funded)
+    services.change_pledge_status(actor=funded.funder_admin, pledge=pledge, status="committed")
+    funds = incoming(funded, pledge=pledge, amount="300")
+    services.reverse_transaction(actor=funded.ngo_admin, transaction=funds, reason="Bounced")
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.COMMITTED
+
+
+def test_delivered_in_full_is_the_value_date_the_total_was_reached_in_any_recording_order(
+    funded,
+):
+    """Given half of a pledge due on 30 June paid on 1 August and recorded first, and the
+    other half paid on 1 March and recorded second, then it was delivered in full on
+    1 August (late), not on the date of whichever was recorded last."""
+    pledge = usd_pledge(funded, due=date(2026, 6, 30))
+    late = incoming(funded, pledge=pledge, amount="500", value_date=date(2026, 8, 1))
+    incoming(funded, pledge=pledge, amount="500", value_date=date(2026, 3, 1))
+    pledge.refresh_from_db()
+    assert pledge.status == PledgeStatus.FULFILLED
+    assert pledge.delivered_on == date(2026, 8, 1)
+    # The August payment reversed and paid again on 2 June: in full on 2 June.
+    services.reverse_transaction(actor=funded.ngo_admin, transaction=late, reason="Wrong date")
+    incoming(funded, pledge=pledge, amount="500", value_date=date(2026, 6, 2))
+    pledge.refresh_from_db()
+    assert pledge.delivered_on == date(2026, 6, 2)
 
 
 def test_given_attached_document_then_its_name_stays_off_the_public_ledger(funded):
@@ -493,3 +573,72 @@ def test_given_a_counterparty_in_recorded_finance_then_it_cannot_be_deleted(fund
     incoming(funded, provider_organisation=outsider)
     with pytest.raises(Refused):
         delete_organisation(actor=PersonFactory(is_staff=True), organisation=outsider)
+
+
+def disbursement(funded, **changes):
+    """The funder's record of passing money to the NGO (type 3, on the funder's books)."""
+    return services.record_transaction(
+        actor=funded.funder_admin,
+        partnership=funded.partnership,
+        **incoming_fields(funded)
+        | {"transaction_type": "3", "amount": "600.00", "value_date": date(2026, 3, 10)}
+        | changes,
+    )
+
+
+def test_the_two_records_of_one_transfer_do_not_deliver_a_pledge_twice(funded):
+    """Given the funder's disbursement to the NGO delivers the funder's pledge, when the NGO
+    records the same money as incoming funds against that pledge, then it is refused on
+    `pledge` (nothing saved) and the pledge counts the money once; without the pledge the
+    NGO's record goes in."""
+    pledge = usd_pledge(funded)
+    sent = disbursement(funded, pledge=pledge)
+    before = Transaction.objects.count()
+    with pytest.raises(ValidationError) as error:
+        incoming(funded, pledge=pledge, amount="600")
+    assert "counted once" in error.value.message_dict["pledge"][0]
+    assert Transaction.objects.count() == before
+    incoming(funded, amount="600")
+    pledge.refresh_from_db()
+    assert pledge.delivered == Decimal("600.00")
+    assert pledge.status == PledgeStatus.COMMITTED
+    # Once the disbursement is reversed, the receivers' side may deliver the pledge.
+    services.reverse_transaction(actor=funded.funder_admin, transaction=sent, reason="Wrong")
+    incoming(funded, pledge=pledge, amount="1000")
+    pledge.refresh_from_db()
+    assert pledge.delivered == Decimal("1000.00")
+    assert pledge.status == PledgeStatus.FULFILLED
+
+
+def test_a_pledge_delivered_by_incoming_funds_refuses_the_funders_disbursement(funded):
+    pledge = usd_pledge(funded)
+    incoming(funded, pledge=pledge, amount="400")
+    with pytest.raises(ValidationError) as error:
+        disbursement(funded, pledge=pledge, amount="400")
+    assert "pledge" in error.value.message_dict
+    # More incoming funds on the same side are fine.
+    incoming(funded, pledge=pledge, amount="600")
+    pledge.refresh_from_db()
+    assert pledge.delivered == Decimal("1000.00")
+
+
+def test_a_batch_holding_both_records_of_a_transfer_is_refused_whole(funded):
+    pledge = usd_pledge(funded)
+    rows = [
+        {
+            "transaction_type": "3", "amount": "600.00", "currency": "USD",
+            "value_date": date(2026, 3, 10), "provider_organisation": funded.funder.pk,
+            "receiver_organisation": funded.ngo.pk, "pledge": pledge.pk,
+        },
+        {
+            "transaction_type": "1", "amount": "600.00", "currency": "USD",
+            "value_date": date(2026, 3, 12), "provider_organisation": funded.funder.pk,
+            "receiver_organisation": funded.ngo.pk, "pledge": pledge.pk,
+        },
+    ]  # fmt: skip
+    with pytest.raises(ValidationError) as error:
+        services.record_transactions(
+            actor=funded.coordinator, partnership=funded.partnership, rows=rows
+        )
+    assert error.value.message_dict["rows"][0].startswith("Row 2:")
+    assert not Transaction.objects.filter(pledge=pledge).exists()
