@@ -6,8 +6,8 @@ The rule (also in docs/results/progress.md):
   approved period value. A *cumulative* one (factories audited) is worth the sum of its
   approved period values; periods not reported add nothing.
 * **Target to date.** The targets make a curve over time: the baseline at its date (for
-  level indicators; cumulative ones start at 0 at the first period's start), then each
-  period's target at the period's end (summed up to that period for cumulative
+  level indicators; cumulative ones start at 0 on 1 January of the first target's
+  year), then each period's target at the period's end (summed up to that period for cumulative
   indicators). The target to date is the curve at the end of the latest reported
   period: exact when that period has a target, interpolated linearly between the
   neighbouring points when not, and the last point when past every point.
@@ -156,8 +156,13 @@ def assess(
 
     # The target curve and the to-date figures per period.
     points: list[tuple[date, Decimal]] = []
-    if cumulative and rows:
-        points.append((rows[0].start, Decimal(0)))
+    if cumulative:
+        # From 0 on 1 January of the first target's year. Where the line starts must not
+        # depend on which periods have values, or leaving a report out would move it
+        # later and lower the target to date.
+        first = next((row for row in rows if row.target is not None), None)
+        if first is not None:
+            points.append((first.start.replace(month=1, day=1), Decimal(0)))
     elif baseline is not None and baseline_date is not None:
         points.append((baseline_date, baseline))
     target_sum = Decimal(0)

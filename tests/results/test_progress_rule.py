@@ -500,3 +500,15 @@ def test_the_dashboard_and_the_sdg_rows_round_a_mean_half_up_alike(percent_sum, 
     summary = Summary(scored=scored, percent_sum=Decimal(percent_sum))
     assert row.mean == expected
     assert summary.mean == expected
+
+
+def test_a_cumulative_line_does_not_move_when_a_report_is_left_out():
+    """Given two cumulative indicators with the same Q4 target of 60 and the same 30 counted
+    by the end of Q3 — one reported Q1 = 8 and Q3 = 22, the other only Q3 = 30 — then both
+    have the same target to date (the line starts on 1 January either way), so leaving the
+    Q1 report out does not make the second look better."""
+    reported = cumulative([q(1, None, "8"), q(3, None, "22"), q(4, "60")])
+    skipped = cumulative([q(3, None, "30"), q(4, "60")])
+    assert skipped.target == reported.target == D("44.8352")
+    assert skipped.percent_to_date == reported.percent_to_date == D("66.91")
+    assert skipped.progress == reported.progress == progress.AT_RISK
