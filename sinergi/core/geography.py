@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 from functools import cache, lru_cache
+from typing import Any
 
 import pycountry
 from django.core.exceptions import ValidationError
@@ -89,12 +90,23 @@ def subdivisions_of(country: str) -> list[tuple[str, str]]:
     return sorted(((s.code, names[s.code]) for s in found), key=lambda item: item[1].casefold())
 
 
+# ISO 4217 codes that are not money anyone pays with: precious metals, bond-market units,
+# the SDR-like units, the testing code and "no currency", and the fund codes that stand
+# beside a currency (WIR, unidad previsional). None is in IATI's Currency codelist.
+NOT_MONEY = frozenset(
+    {"XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XAD"}
+    | {"XTS", "XXX", "CHE", "CHW", "UYW"}
+)
+
+
+def _money() -> list[Any]:
+    return [c for c in pycountry.currencies if c.alpha_3 not in NOT_MONEY]
+
+
 @cache
 def _currency_choices(language: str) -> list[tuple[str, str]]:
     names = _translator("iso4217", language)
-    return sorted(
-        (c.alpha_3, f"{c.alpha_3} — {names.gettext(c.name)}") for c in pycountry.currencies
-    )
+    return sorted((c.alpha_3, f"{c.alpha_3} — {names.gettext(c.name)}") for c in _money())
 
 
 def currency_choices() -> list[tuple[str, str]]:
@@ -104,7 +116,7 @@ def currency_choices() -> list[tuple[str, str]]:
 
 @cache
 def _currency_codes() -> frozenset[str]:
-    return frozenset(c.alpha_3 for c in pycountry.currencies)
+    return frozenset(c.alpha_3 for c in _money())
 
 
 def validate_country(code: str) -> None:

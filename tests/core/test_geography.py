@@ -28,3 +28,35 @@ def test_names_follow_the_active_language_but_codes_do_not():
         assert geography.country_names()["NL"] == "Netherlands"
         with pytest.raises(ValidationError):
             geography.validate_currency("XYZ")
+
+
+@pytest.mark.parametrize("code", ["XAU", "XAG", "XDR", "XTS", "XXX", "CHE", "XBA"])
+def test_metals_units_and_no_currency_are_not_money(code):
+    """Given an ISO 4217 code that no one pays with (gold, the SDR, the testing code, "no
+    currency", a fund code), then it is neither offered nor accepted for money; the real
+    currencies around them (the CFA francs, the East Caribbean dollar) are."""
+    with pytest.raises(ValidationError):
+        geography.validate_currency(code)
+    offered = dict(geography.currency_choices())
+    assert code not in offered
+    assert {"XAF", "XOF", "XCD", "XPF", "IDR", "USD"} <= set(offered)
+
+
+def test_every_currency_offered_for_money_is_in_iatis_codelist_or_newer():
+    """Every code Sinergi takes for money is an active code of the IATI Currency codelist,
+    except currencies ISO 4217 added after that snapshot (the Caribbean guilder, the
+    Zimbabwe gold)."""
+    import xml.etree.ElementTree as ET
+    from pathlib import Path
+
+    codelist = Path(__file__).resolve().parents[2].parent / "shared/data/iati/codelists"
+    path = codelist / "Currency.xml"
+    if not path.exists():
+        pytest.skip(f"IATI codelists not at {codelist}")
+    active = {
+        item.findtext("code").strip()
+        for item in ET.parse(path).getroot().iter("codelist-item")  # noqa: S314 (our data)
+        if item.get("status") != "withdrawn"
+    }
+    offered = {code for code, _label in geography.currency_choices()}
+    assert offered - active == {"XCG", "ZWG"}
