@@ -403,11 +403,11 @@ def review_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.htmx:
         item = next((s for s in queue if s.pk == submission.pk), None)
         if item is not None:
+            # 200 so that htmx swaps the item with its inline errors in (it drops a 4xx).
             return render(
                 request,
                 "results/_review_item.html",
                 {"partnership": partnership, "submission": item, "form": form},
-                status=422,
             )
     return _render(
         request,
