@@ -379,11 +379,13 @@ def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
         grant_form = GrantMembershipForm(
             request.POST if request.POST.get("form") == "grant" else None,
             people=_grantable_people(request.user, partnership),
+            auto_id="grant_%s",  # both forms have a role field: ids must differ
         )
         grant_form.fields["role"].choices = role_choices
         invite_form = InviteForm(
             request.POST if request.POST.get("form") == "invite" else None,
             organisations=_partner_organisations(request.user, partnership),
+            auto_id="invite_%s",
         )
         invite_form.fields["role"].choices = role_choices
     if request.method == "POST":

@@ -50,6 +50,7 @@ import copy
 import inspect
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -303,6 +304,8 @@ class Site:
     forms: dict[str, list[Form]] = field(default_factory=dict)  # by route name (POST)
     get_forms: dict[str, set[str]] = field(default_factory=dict)  # query names by route
     first_get: dict[str, int] = field(default_factory=dict)  # the valid GET's status
+    # Markup faults of the pages crawled (a repeated id, a label for no field), by path.
+    markup: dict[str, list[str]] = field(default_factory=dict)
     # Files the pages take, from the pages' own templates: (route, field) → (name, bytes, type)
     files: dict[tuple[str, str], tuple[str, bytes, str]] = field(default_factory=dict)
 
@@ -984,6 +987,10 @@ def crawl(site: Site) -> None:
             outcome = exchange(site.coordinator, Case("crawl", "GET", path))
             if number == 0:
                 site.first_get[route.name] = outcome.status
+            if outcome.status == 200 and b"<html" in outcome.content[:200]:
+                faults = markup_faults(outcome.content.decode("utf-8", "replace"))
+                if faults:
+                    site.markup[path] = faults
             if outcome.status != 200 or b"<form" not in outcome.content:
                 continue
             html = outcome.content.decode("utf-8", "replace")
@@ -996,6 +1003,33 @@ def crawl(site: Site) -> None:
                 elif form.signature() not in seen.setdefault(name, set()):
                     seen[name].add(form.signature())
                     site.forms.setdefault(name, []).append(form)
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.label_for: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.append(found["id"])
+        if tag == "label" and found.get("for"):
+            self.label_for.append(found["for"])
+
+
+def markup_faults(html: str) -> list[str]:
+    """Ids used twice (a label or a link then reaches the wrong field) and labels whose
+    `for` names no element (a field without its label, for a screen reader)."""
+    parser = _Ids()
+    parser.feed(html)
+    counts = Counter(parser.ids)
+    faults = [f"id {name!r} used {n} times" for name, n in counts.items() if n > 1]
+    faults += [
+        f"<label for={name!r}> names no element" for name in parser.label_for if name not in counts
+    ]
+    return faults
 
 
 def follow_uploads(site: Site) -> None:
@@ -1290,6 +1324,24 @@ def test_every_route_is_reached_with_real_arguments(site, db):
     )
     assert not missing, "GET with real arguments did not reach the view:\n" + "\n".join(missing)
     assert len(site.first_get) == len(ROUTES)
+
+
+def test_every_page_has_unique_ids_and_labels_that_name_a_field(site, db):
+    """Every page the crawl reads, in each language: no id is used twice and every label
+    names an element (WCAG 1.3.1, 4.1.1): two forms on one page (the members page's grant
+    and invite forms) must not both render `id_role`."""
+    assert site.markup == {}
+
+
+def test_the_markup_check_finds_a_repeated_id_and_a_stray_label():
+    html = (
+        '<html><label for="id_role">Role</label><select id="id_role"></select>'
+        '<select id="id_role"></select><label for="id_gone">Gone</label></html>'
+    )
+    assert markup_faults(html) == [
+        "id 'id_role' used 2 times",
+        "<label for='id_gone'> names no element",
+    ]
 
 
 def sweep_gets(route: Route, site: Site) -> tuple[list[str], int]:
