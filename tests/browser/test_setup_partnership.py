@@ -101,7 +101,8 @@ def test_coordinator_sets_up_a_partnership(demo, page):
     )
     assert roles == {"gavi": "1", "ugm": "3"}
 
-    field(page, "Language").select_option(label="Bahasa Indonesia")
+    # A button, not a select that acts on change (WCAG 3.2.2): arrowing past it stays put.
+    page.get_by_role("button", name="Bahasa Indonesia").click()
     expect(page).to_have_url(
         re.compile(r"^[^/]+//[^/]+/id/partnerships/clean-water-for-nusa-tenggara/partners/$")
     )
@@ -145,3 +146,25 @@ def test_add_partner_form_works_with_the_keyboard_alone(demo, page):
     bsn = partner_row(page, "Badan Standardisasi Nasional")
     expect(bsn.locator("select[name=role] option:checked")).to_have_text("Accountable")
     expect(bsn).to_contain_text("Standards for vaccine storage")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/",
+        "/id/partnerships/",
+        "/en/partnerships/immunisation-indonesia/members/",
+        "/id/partnerships/immunisation-indonesia/finance/rates/",
+    ],
+)
+def test_pages_reflow_on_a_320_px_screen(demo, page, path):
+    """Given a 320 CSS px wide screen (1280 px at 400 % zoom), then the page does not scroll
+    sideways and "Sign out" stays on screen (WCAG 1.4.10 Reflow): the account links wrap and
+    two-column panels stack."""
+    sign_in(page, "sari")
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    sign_out = page.locator(".account button").last
+    box = sign_out.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320

@@ -27,3 +27,15 @@ def focus_first_error(form: Any) -> str:
             field.field.widget.attrs["autofocus"] = True
             break
     return ""
+
+
+@register.filter
+def anchor_id(field: Any) -> str:
+    """The id a link to `field` should point at: its input's, or for a group of radio
+    buttons or checkboxes (which Django labels by no single id) the first option's."""
+    if field.id_for_label:
+        return field.id_for_label
+    for option in field.subwidgets:
+        if option.id_for_label:
+            return option.id_for_label
+    return field.auto_id or ""
