@@ -286,11 +286,13 @@ def participation_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     )
     form = RoleForm(request.POST, choices=ORGANISATION_ROLES)
     error = ""
+    saved = False
     if form.is_valid():
         try:
             services.change_partner_role(
                 actor=request.user, participation=participation, role=form.cleaned_data["role"]
             )
+            saved = True
         except ValidationError as exc:
             error = " ".join(exc.messages)
             participation.refresh_from_db()
@@ -302,6 +304,7 @@ def participation_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         "can_manage": True,
         "roles": ORGANISATION_ROLES,
         "error": error,
+        "saved": saved,
     }
     if request.htmx:
         return render(request, "partnerships/_participation_row.html", context)

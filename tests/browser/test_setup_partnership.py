@@ -82,14 +82,25 @@ def test_coordinator_sets_up_a_partnership(demo, page):
     expect(ugm.locator("select[name=role] option:checked")).to_have_text("Implementing")
     expect(ugm).to_contain_text("Surveys")
 
-    # The role <select> saves itself through HTMX and swaps in the re-rendered row.
+    # Choosing a role saves nothing (an arrow key must not change a partner's role,
+    # WCAG 3.2.2); its Save button does, through HTMX, and the re-rendered row says so
+    # and keeps the focus on the role.
+    role = page.get_by_label("Role of Universitas Gadjah Mada (UGM)")
+    role.select_option(label="Extending")
+    page.wait_for_timeout(300)
+    unsaved = Participation.objects.get(
+        organisation__slug="ugm", partnership__slug="clean-water-for-nusa-tenggara"
+    )
+    assert unsaved.role == "4"  # still Implementing
     with page.expect_response(
         lambda r: r.request.method == "POST" and r.url.endswith("/role/")
     ) as saved:
-        page.get_by_label("Role of Universitas Gadjah Mada (UGM)").select_option(label="Extending")
+        ugm.get_by_role("button", name="Save the role of Universitas Gadjah Mada (UGM)").click()
     assert saved.value.ok
     expect(ugm.locator("select[name=role] option:checked")).to_have_text("Extending")
     expect(ugm.locator(".error")).to_have_count(0)
+    expect(ugm.get_by_role("status")).to_have_text("Saved: Extending.")
+    expect(page.get_by_label("Role of Universitas Gadjah Mada (UGM)")).to_be_focused()
 
     page.reload()
     expect(ugm.locator("select[name=role] option:checked")).to_have_text("Extending")
