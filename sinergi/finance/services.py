@@ -38,6 +38,7 @@ from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.bulk import update_by_pk
 from sinergi.core.errors import Conflict
+from sinergi.core.numbers import plain_decimal
 from sinergi.finance import rollups
 from sinergi.finance.models import (
     COUNTING_STATUSES,
@@ -217,7 +218,7 @@ def _parse_rate(value: object) -> Decimal:
     if isinstance(value, (bool, float)):
         raise _field_error("rate", _("Enter the rate as a decimal number."))
     try:
-        rate = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        rate = plain_decimal(value)
     except (InvalidOperation, ValueError):
         raise _field_error("rate", _("Enter the rate as a decimal number.")) from None
     if not rate.is_finite() or rate <= 0:
@@ -526,13 +527,19 @@ def _valuation(
                 "amount", _("Give the value, or the quantity and the value per unit.")
             )
         return parse_amount(amount, currency), None, unit_text, None
-    count = parse_amount(quantity, "CLF", field="quantity")  # 4 decimals allowed
+    count = _quantity(quantity)
     each = parse_amount(unit_rate, currency, field="unit_rate")
     if not unit_text:
         raise _field_error("unit", _("Name the unit, e.g. person-days."))
     with localcontext() as context:
         context.prec = EXACT_DIGITS  # 10^16 x 10^16 must not overflow into an error
         value = quantize(count * each, currency)
+    if value <= 0:
+        raise _field_error(
+            "quantity",
+            _("The quantity times the value per unit rounds to nothing in %(currency)s.")
+            % {"currency": currency},
+        )
     if value > MAX_AMOUNT:
         raise _field_error("amount", _("The amount is too large."))
     if amount not in (None, "") and parse_amount(amount, currency) != value:
@@ -540,6 +547,19 @@ def _valuation(
             "amount", _("The amount must equal the quantity times the value per unit.")
         )
     return value, count, unit_text, each
+
+
+def _quantity(value: object) -> Decimal:
+    """A positive quantity with at most 4 decimals (as CLF amounts have), or a field error
+    that speaks of quantities, not of a currency."""
+    try:
+        return parse_amount(value, "CLF", field="quantity")
+    except ValidationError as error:
+        if any("CLF" in message for message in error.messages):
+            raise _field_error(
+                "quantity", _("A quantity has at most 4 digits after the point.")
+            ) from None
+        raise
 
 
 def record_pledge(
@@ -574,29 +594,30 @@ def record_pledge(
     day = _date(pledged_on, "pledged_on") if pledged_on else date.today()
     first, last = _period(period_start, period_end)
     _check_budget_line(partnership, budget_line)
-    rate, rate_date = rate_for(partnership, code, day)
-    pledge = Pledge(
-        partnership=partnership,
-        organisation=organisation,
-        kind=kind,
-        amount=value,
-        currency=code,
-        quantity=count,
-        unit=unit_text,
-        unit_rate=each,
-        pledged_on=day,
-        period_start=first,
-        period_end=last,
-        description=_text(description, "description", 500),
-        budget_line=budget_line,
-        rate=rate,
-        rate_date=rate_date,
-        base_amount=check_storable(
-            convert(value, rate, partnership.base_currency), partnership.base_currency
-        ),
-        created_by=actor,
-    )
     with transaction.atomic():
+        hold()  # before the rate is read, as in record_transaction
+        rate, rate_date = rate_for(partnership, code, day)
+        pledge = Pledge(
+            partnership=partnership,
+            organisation=organisation,
+            kind=kind,
+            amount=value,
+            currency=code,
+            quantity=count,
+            unit=unit_text,
+            unit_rate=each,
+            pledged_on=day,
+            period_start=first,
+            period_end=last,
+            description=_text(description, "description", 500),
+            budget_line=budget_line,
+            rate=rate,
+            rate_date=rate_date,
+            base_amount=check_storable(
+                convert(value, rate, partnership.base_currency), partnership.base_currency
+            ),
+            created_by=actor,
+        )
         pledge.save()
         _log(pledge, "finance.pledge.recorded", pledge_payload(pledge), partnership, actor)
     return pledge
@@ -1041,8 +1062,11 @@ def record_transaction(*, actor: User, partnership: Partnership, **fields: Any) 
     expenditure above the approval threshold is saved as awaiting approval and does not
     count until approved. A linked pledge's delivered total follows.
     """
-    tx = build_transaction(actor=actor, partnership=partnership, **fields)
     with transaction.atomic():
+        # The ledger's lock before the rate is read: a rate replaced meanwhile is either
+        # in place already or refused as used (set_rate takes the same lock).
+        hold()
+        tx = build_transaction(actor=actor, partnership=partnership, **fields)
         _save_transaction(actor, tx)
     return tx
 
@@ -1164,13 +1188,14 @@ def correct_transaction(
     if unknown:
         raise _field_error(sorted(unknown)[0], _("Unknown field."))
     fields.update(changes)
-    replacement = build_transaction(actor=actor, partnership=current.partnership, **fields)
-    compared = (*CORRECTABLE_FIELDS, "rate", "base_amount")
-    if all(getattr(replacement, name) == getattr(current, name) for name in compared):
-        raise _field_error(sorted(changes)[0] if changes else "amount", _("Nothing was changed."))
     try:
         with _atomic():
-            tx = _lock_for_correction(actor, current)
+            tx = _lock_for_correction(actor, current)  # the ledger's lock, then the rate
+            replacement = build_transaction(actor=actor, partnership=tx.partnership, **fields)
+            compared = (*CORRECTABLE_FIELDS, "rate", "base_amount")
+            if all(getattr(replacement, name) == getattr(current, name) for name in compared):
+                field = sorted(changes)[0] if changes else "amount"
+                raise _field_error(field, _("Nothing was changed."))
             reversal = _reverse(actor, tx, note)
             replacement.corrects = tx
             replacement.reason = note
@@ -1356,21 +1381,23 @@ def record_transactions(
     bad row, nothing written); then the rows, their ledger entries (one `append_many`
     batch) and the totals are written in one database transaction.
     """
-    lookups = Lookups.load(partnership)
-    built: list[Transaction] = []
-    errors: list[str] = []
-    for number, row in enumerate(rows, start=1):
-        try:
-            built.append(
-                build_transaction(actor=actor, partnership=partnership, lookups=lookups, **row)
-            )
-        except (ValidationError, PermissionDenied) as error:
-            errors.append(_("Row %(row)d: %(error)s") % {"row": number, "error": describe(error)})
-    if errors:
-        raise ValidationError({"rows": errors})
     with transaction.atomic():
-        saved = save_built(actor, partnership, built)
-    return saved
+        hold()  # before the rates are read, as in record_transaction
+        lookups = Lookups.load(partnership)
+        built: list[Transaction] = []
+        errors: list[str] = []
+        for number, row in enumerate(rows, start=1):
+            try:
+                built.append(
+                    build_transaction(actor=actor, partnership=partnership, lookups=lookups, **row)
+                )
+            except (ValidationError, PermissionDenied) as error:
+                errors.append(
+                    _("Row %(row)d: %(error)s") % {"row": number, "error": describe(error)}
+                )
+        if errors:
+            raise ValidationError({"rows": errors})
+        return save_built(actor, partnership, built)
 
 
 def describe(error: Exception) -> str:

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
+from sinergi.core.errors import Conflict
 from sinergi.finance import reconcile, services
 from sinergi.finance.models import Rollup, Transaction, TransactionStatus
 from sinergi.ledger.models import Head
@@ -122,4 +123,57 @@ def test_two_approvers_deciding_at_once_approve_once(shared):
     assert tx.status == TransactionStatus.APPROVED
     assert tx.approvals.count() == 2
     assert Rollup.objects.get(transaction_type="4").amount == Decimal("50000000")
+    assert reconcile.reconcile() == []
+
+
+def test_a_rate_replaced_while_a_transaction_is_recorded_is_never_half_used(shared, monkeypatch):
+    """Given a USD transaction being recorded that has just read the rate of its value
+    date, when a coordinator replaces that rate at that moment, then either the rate
+    change waits and is refused (the transaction used the rate), or the transaction
+    converts at the new rate — never a new rate in force and a transaction recorded after
+    it at the old one (its base amount on the ledger would be wrong)."""
+    f = shared
+    day = date(2026, 3, 2)
+    services.set_rate(
+        actor=f.coordinator, partnership=f.partnership, currency="USD", date=day, rate="15000"
+    )
+    read = threading.Event()
+    original = services.Lookups.rate
+
+    def slow_rate(self, partnership, currency, on):
+        found = original(self, partnership, currency, on)
+        if threading.current_thread().name == "recorder":
+            read.set()
+            threading.Event().wait(1.0)  # the replacement arrives now
+        return found
+
+    monkeypatch.setattr(services.Lookups, "rate", slow_rate)
+    outcome: dict[str, object] = {}
+
+    def record() -> None:
+        threading.current_thread().name = "recorder"
+        outcome["tx"] = services.record_transaction(
+            actor=f.ngo_admin, partnership=f.partnership, transaction_type="4", amount="10.00",
+            currency="USD", value_date=day, provider_organisation=f.ngo, receiver_name="Shop",
+            budget_line=f.line,
+        )  # fmt: skip
+
+    def replace() -> None:
+        read.wait(10)
+        try:
+            services.set_rate(
+                actor=f.coordinator, partnership=f.partnership, currency="USD", date=day,
+                rate="16000",
+            )  # fmt: skip
+            outcome["replaced"] = True
+        except Conflict:
+            outcome["replaced"] = False
+
+    errors = run_together(record, replace)
+    assert not errors, errors
+    tx = Transaction.objects.get(pk=outcome["tx"].pk)
+    if outcome["replaced"]:
+        assert (tx.rate, tx.base_amount) == (Decimal("16000"), Decimal("160000"))
+    else:
+        assert (tx.rate, tx.base_amount) == (Decimal("15000"), Decimal("150000"))
     assert reconcile.reconcile() == []
