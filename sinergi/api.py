@@ -8,6 +8,7 @@ with `fields` present when the problem lies in particular input fields.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.signals import got_request_exception
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -28,6 +30,7 @@ from pydantic import BaseModel
 
 from sinergi.access.services import person_for_token
 from sinergi.core.errors import Conflict, LikelyDuplicate
+from sinergi.core.middleware import BUSY_RETRY_SECONDS, busy_message, is_database_busy
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -297,6 +300,24 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return error_response(request, 413, "too_large", _("The request body is too large."))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything no handler above expects: the error envelope (JSON, as docs/api.md
+    promises) instead of Django's HTML page; 503 when SQLite stayed busy with another
+    write. The error is logged and signalled as Django does for a 500."""
+    if is_database_busy(exc):
+        response = error_response(request, 503, "busy", busy_message())
+        response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return response
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s", request.path, exc_info=exc
+    )
+    got_request_exception.send(sender=None, request=request)
+    return error_response(
+        request, 500, "server_error", _("Something went wrong on the server; it was logged.")
+    )
 
 
 def _register_routers() -> None:

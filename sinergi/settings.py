@@ -62,6 +62,8 @@ MIDDLEWARE = [
     # After LocaleMiddleware, so that the 400 page speaks the language of the address.
     "sinergi.core.middleware.RefuseNullCharactersMiddleware",
     "sinergi.core.middleware.RefuseOversizedBodiesMiddleware",
+    # Before the CSRF check, which would read a non-UTF-8 form and fail twice.
+    "sinergi.core.middleware.RefuseForeignCharsetsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "sinergi.core.middleware.ApiErrorEnvelopeMiddleware",
+    "sinergi.core.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "sinergi.urls"

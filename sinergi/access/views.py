@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -94,6 +94,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 services.accept_invitation(invitation=invitation, person=person)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        except IntegrityError:
+            # The username was free when the form checked it and taken before the save
+            # (two sign-ups at once): the same answer as when the form sees it taken.
+            if form is None:
+                raise
+            form.add_error("username", Person._meta.get_field("username").error_messages["unique"])
         else:
             if form is not None:
                 login(request, person, backend="sinergi.access.backends.ModelBackend")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
@@ -100,3 +101,70 @@ class RefuseOversizedBodiesMiddleware:
         else:
             response = render(request, "413.html", {"limit": limit}, status=413)
         return response
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RefuseForeignCharsetsMiddleware:
+    """Answer 400 to a form posted in a character set other than UTF-8, before the CSRF
+    check reads it.
+
+    Django refuses such a body with BadRequest when the body is first read, and the
+    CSRF check reads it again while the 400 page is made: the client got an empty 500.
+    Every form of the site is UTF-8; the API takes JSON, which is UTF-8 by definition.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.content_type in FORM_TYPES:
+            charset = (request.content_params or {}).get("charset", "utf-8")
+            if charset.strip().strip('"').lower().replace("_", "-") not in ("utf-8", "utf8"):
+                return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+
+def is_database_busy(error: BaseException) -> bool:
+    """Whether `error` is SQLite giving up on its write lock after the busy timeout (a long
+    write, such as a large import, holds it): the request may be sent again shortly."""
+    text = str(error).lower()
+    return isinstance(error, OperationalError) and ("locked" in text or "busy" in text)
+
+
+BUSY_RETRY_SECONDS = 10
+
+
+class DatabaseBusyMiddleware:
+    """Answer 503 with Retry-After, not 500, when the database stayed busy with another
+    write for longer than the busy timeout. The request's own transaction was rolled
+    back, so nothing of it was saved and it can simply be sent again."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_busy(exception):
+            return None
+        return busy_response(request)
+
+
+def busy_response(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        body = {"status": 503, "code": "busy", "message": busy_message()}
+        response: HttpResponse = JsonResponse({"error": body}, status=503)
+    else:
+        response = render(request, "503.html", status=503)
+    response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
+
+
+def busy_message() -> str:
+    return _(
+        "The database is busy with another large change. Nothing was saved; "
+        "try again in a few seconds."
+    )

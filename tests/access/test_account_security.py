@@ -267,3 +267,30 @@ def test_a_password_set_by_staff_in_the_admin_revokes_the_api_tokens(ana):
     ana.refresh_from_db()
     assert ana.check_password(NEW_PASSWORD)  # may rehash and save: tokens stay
     assert me(fresh) == 200
+
+
+def test_a_username_taken_between_the_check_and_the_save_is_a_field_error(invitation, monkeypatch):
+    """Given two sign-ups through invitations choosing the same username at once, when the
+    second one's save meets the first one's row (the form had found the name free), then
+    it is told on `username` that the name is taken (422), not a 500, and joins nothing."""
+    from sinergi.access.views import SignUpForm
+
+    _cast, _invitation, secret = invitation
+    # The race: both forms found the name free before either saved.
+    monkeypatch.setattr(SignUpForm, "validate_unique", lambda self: None)
+    monkeypatch.setattr(SignUpForm, "clean_username", lambda self: self.cleaned_data["username"])
+    PersonFactory(username="alice", email="someone.else@example.org")
+    before = Membership.objects.count()
+
+    response = Client(raise_request_exception=False).post(
+        f"/en/accounts/invitations/{secret}/",
+        {
+            "username": "alice", "first_name": "Alice", "last_name": "Partner",
+            "password1": NEW_PASSWORD, "password2": NEW_PASSWORD,
+        },
+    )  # fmt: skip
+
+    assert response.status_code == 422
+    assert "A user with that username already exists." in response.content.decode()
+    assert Membership.objects.count() == before
+    assert Invitation.objects.get().accepted_at is None
