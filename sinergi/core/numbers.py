@@ -15,7 +15,7 @@ JSON API and spreadsheet imports keep the plain form.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -25,6 +25,22 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def plain_decimal(value: object) -> Decimal:
+    """`value` as a Decimal when it is one or is written as a plain number (ASCII digits,
+    an optional point and exponent: what the API and imports take), else InvalidOperation.
+    Decimal() alone would also read "1_000", full-width and Arabic-Indic digits, and
+    "NaN" or "Infinity"."""
+    if isinstance(value, Decimal):
+        return value
+    text = str(value).strip()
+    if not PLAIN_NUMBER.fullmatch(text):
+        raise InvalidOperation(text)
+    return Decimal(text)
+
+
 _DIGITS = re.compile(r"[0-9]*")
 
 

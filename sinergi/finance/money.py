@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from sinergi.core.geography import validate_currency
+from sinergi.core.numbers import plain_decimal
 
 ONE = Decimal(1)
 # The largest amount a MONEY field holds (20 digits, 4 after the point).
@@ -92,11 +93,8 @@ def parse_amount(value: object, currency: str, *, field: str = "amount") -> Deci
     if isinstance(value, (bool, float)):
         raise ValidationError({field: [_("Enter the amount as a decimal number.")]})
     try:
-        amount = (
-            Decimal(str(value).strip().replace(" ", ""))
-            if not isinstance(value, Decimal)
-            else value
-        )
+        # Spaces may group thousands ("1 000 000"); nothing else but a plain number.
+        amount = plain_decimal(value if isinstance(value, Decimal) else str(value).replace(" ", ""))
     except (InvalidOperation, ValueError):
         raise ValidationError({field: [_("Enter the amount as a decimal number.")]}) from None
     if not amount.is_finite():

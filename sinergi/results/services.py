@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
+from sinergi.core.numbers import plain_decimal
 from sinergi.ledger.log import append as record
 from sinergi.ledger.log import hold
 from sinergi.partners.models import Organisation
@@ -135,7 +136,7 @@ def parse_value(value: object, field: str = "value", *, required: bool = True) -
     if isinstance(value, bool | float):
         raise _field_error(field, _('Enter the number as a decimal string, e.g. "12.5".'))
     try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        number = plain_decimal(value)
     except (InvalidOperation, ValueError):
         raise _field_error(field, _("Enter a number, e.g. 12.5.")) from None
     if not number.is_finite():
@@ -994,7 +995,7 @@ def _coordinate(value: object, field: str, limit: int) -> Decimal:
     if isinstance(value, bool | float):
         raise _field_error(field, _('Enter the number as a decimal string, e.g. "12.5".'))
     try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value or "").strip())
+        number = plain_decimal(value or "")
     except (InvalidOperation, ValueError):
         number = None
     if number is None or not number.is_finite():

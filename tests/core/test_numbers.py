@@ -126,3 +126,33 @@ def test_the_fields_clean_to_plain_text_or_a_decimal_and_show_initial_values_the
             field.clean("1,23456")  # five decimal places
         with pytest.raises(ValidationError):
             field.clean("1" * 41)
+
+
+@pytest.mark.parametrize(
+    "text", ["1_000", "\uff11\uff12\uff13", "\u0663", "NaN", "Infinity", "1,5", "", " ", "0x10"]
+)
+def test_the_api_and_imports_take_only_plain_numbers(text):
+    """Given a number written with underscores, full-width or Arabic-Indic digits, or NaN,
+    then the API's and imports' readers refuse it (Decimal() alone reads all of these);
+    the results value reader says so on its field."""
+    from decimal import InvalidOperation
+
+    from django.core.exceptions import ValidationError
+
+    from sinergi.core.numbers import plain_decimal
+    from sinergi.results.services import parse_value
+
+    with pytest.raises(InvalidOperation):
+        plain_decimal(text)
+    with pytest.raises(ValidationError) as error:
+        parse_value(text)
+    assert "value" in error.value.message_dict
+
+
+@pytest.mark.parametrize("text", ["12", "-3.5", "+0.25", ".5", "5.", "1e3", " 42 "])
+def test_plain_numbers_read_as_themselves(text):
+    from decimal import Decimal
+
+    from sinergi.core.numbers import plain_decimal
+
+    assert plain_decimal(text) == Decimal(text.strip())

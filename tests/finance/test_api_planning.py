@@ -99,6 +99,31 @@ def test_given_an_in_kind_pledge_with_its_basis_then_the_value_is_computed(funde
         ({"budget_line": 987654321}, "budget_line"),
         ({"description": "x\x00"}, "description"),
         ({"period_start": "9999-01-01"}, "period_start"),
+        ({"amount": "250_000"}, "amount"),
+        ({"amount": "\uff11\uff12\uff13"}, "amount"),  # full-width digits
+        ({"amount": "\u0663"}, "amount"),  # an Arabic-Indic three
+        # In kind: a value that rounds to nothing was a 500 (the database's check).
+        (
+            {
+                "amount": None,
+                "currency": "IDR",
+                "kind": "personnel",
+                "quantity": "0.4",
+                "unit": "day",
+                "unit_rate": "1",
+            },
+            "quantity",
+        ),
+        (
+            {
+                "amount": None,
+                "kind": "personnel",
+                "quantity": "1.00001",
+                "unit": "day",
+                "unit_rate": "100",
+            },
+            "quantity",
+        ),
     ],
 )
 def test_given_a_bad_pledge_then_422_and_nothing_written(funded, changes, field):
@@ -501,3 +526,12 @@ def test_given_an_empty_partnership_then_the_summary_is_zeros(funded):
     body = ok(Api(funded.observer).get(Api().url(funded, "/summary")))
     assert body["spent"] == "0" and body["funding_gap"] == "1000000000"
     assert body["partners"] == [] and body["months_left"] is None
+
+
+def test_a_quantity_with_too_many_decimals_is_told_as_a_quantity(funded):
+    api = Api(funded.coordinator)
+    body = pledge_body(
+        funded, amount=None, kind="personnel", quantity="1.00001", unit="day", unit_rate="100"
+    )
+    messages = fields_of(api.post(api.url(funded, "/pledges"), body))["quantity"]
+    assert messages == ["A quantity has at most 4 digits after the point."]
