@@ -55,6 +55,7 @@ from sinergi.finance import services
 from sinergi.finance.models import INCOMING_TYPES, ResourceKind, Transaction, TransactionType
 from sinergi.finance.money import check_currency, minor_unit, parse_amount
 from sinergi.ledger.log import append as record
+from sinergi.ledger.log import hold
 from sinergi.partnerships.models import Partnership
 
 logger = logging.getLogger(__name__)
@@ -756,6 +757,9 @@ def import_transactions(
         return result
     try:
         with transaction.atomic():
+            # The ledger's lock first, as every finance write takes it, and before the rates
+            # are read (a rate replaced meanwhile would otherwise be half used).
+            hold()
             # One import at a time per partnership, and the duplicate check inside the lock.
             Partnership.objects.select_for_update(no_key=True, of=("self",)).filter(
                 pk=partnership.pk
