@@ -38,6 +38,7 @@ from typing import Any
 
 from django.db.models import Count, F, Max, QuerySet
 
+from sinergi.core.snapshot import consistent_reads
 from sinergi.finance import importer, rollups, services
 from sinergi.finance.models import (
     COUNTING_STATUSES,
@@ -113,8 +114,10 @@ def reconcile(partnership: Partnership | None = None, *, chunk_size: int = CHUNK
 
 
 def check(partnership: Partnership | None = None, *, chunk_size: int = CHUNK) -> Report:
-    """Reconcile and count what was checked (for the command's summary)."""
-    return _Check(partnership, chunk_size).run()
+    """Reconcile and count what was checked (for the command's summary), on one snapshot
+    of the database: writes committed meanwhile are not half seen."""
+    with consistent_reads():
+        return _Check(partnership, chunk_size).run()
 
 
 def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:

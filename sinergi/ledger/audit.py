@@ -14,6 +14,7 @@ from typing import IO
 
 from django.db import connection
 
+from sinergi.core.snapshot import consistent_reads
 from sinergi.ledger import notes
 from sinergi.ledger.checkpoints import full_note, verifier_key
 from sinergi.ledger.log import split_frontier
@@ -82,16 +83,26 @@ def _level_sizes(size: int) -> list[int]:
     return [size >> level for level in range(size.bit_length())] or [0]
 
 
+def _node_count() -> int:
+    node_table = connection.ops.quote_name(Node._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {node_table}")  # noqa: S608
+        return cursor.fetchone()[0]
+
+
 def _read_joined_nodes(sizes: list[int]) -> tuple[int, list[Joined]]:
     """The stored hashes' total count, and each run of up to NODES_PER_READ of them at
     each level of a tree with `sizes` nodes per level, as the database joins them.
 
     One value per run crosses the driver instead of a row per node."""
-    node_table = connection.ops.quote_name(Node._meta.db_table)
+    return _node_count(), _read_runs(sizes)
+
+
+def _read_runs(sizes: list[int]) -> list[Joined]:
+    """The runs of `_read_joined_nodes`. They cover only subtrees of the log at its size,
+    which appends never change, so another connection may read them."""
     runs: list[Joined] = []
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {node_table}")  # noqa: S608
-        total = cursor.fetchone()[0]
         for level, count in enumerate(sizes):
             for start in range(0, count, NODES_PER_READ):
                 low = (level << LEVEL_SHIFT) + start
@@ -102,14 +113,14 @@ def _read_joined_nodes(sizes: list[int]) -> tuple[int, list[Joined]]:
                 else:
                     digest = hashlib.sha256(bytes(joined or b"")).digest()
                 runs.append((found, shortest, longest, not_blobs or 0, digest))
-    return total, runs
+    return runs
 
 
-def _read_joined_nodes_apart(sizes: list[int]) -> tuple[int, list[Joined]]:
-    """`_read_joined_nodes` on a connection of its own (run in another thread), closed
-    after: the database's work on it overlaps the hashing in the caller's thread."""
+def _read_runs_apart(sizes: list[int]) -> list[Joined]:
+    """`_read_runs` on a connection of its own (run in another thread), closed after: the
+    database's work on it overlaps the hashing in the caller's thread."""
     try:
-        return _read_joined_nodes(sizes)
+        return _read_runs(sizes)
     finally:
         connection.close()
 
@@ -165,6 +176,14 @@ def _joined_nodes_sql() -> str:
 
 
 def verify_log() -> Report:
+    """`_verify_log` on one snapshot of the database (see sinergi.core.snapshot): appends
+    committed while it runs are neither seen nor taken for rows beyond the log."""
+    Head.objects.current()  # a missing head row is made here, not in the read-only snapshot
+    with consistent_reads():
+        return _verify_log()
+
+
+def _verify_log() -> Report:
     """Rebuild every hash from the entry bodies and compare with what is stored.
 
     Checks, in order: indices run 0..size-1 without gaps or extras; each body hashes to
@@ -184,7 +203,7 @@ def verify_log() -> Report:
     reading = None
     if not connection.in_atomic_block and contiguous and stored == size:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-verify")
-        reading = pool.submit(_read_joined_nodes_apart, _level_sizes(size))
+        reading = pool.submit(_read_runs_apart, _level_sizes(size))
         pool.shutdown(wait=False)  # the thread ends with its one task
     entry_table = connection.ops.quote_name(Entry._meta.db_table)
     node_table = connection.ops.quote_name(Node._meta.db_table)
@@ -237,7 +256,7 @@ def verify_log() -> Report:
         except Exception:  # read again in line below, where an error is the command's
             logger.warning("ledger verify: reading the stored hashes apart failed", exc_info=True)
     if read is not None and _level_sizes(size) == sizes:
-        total, runs = read
+        total, runs = _node_count(), read  # the count in this connection's snapshot
     else:  # the log's size and its entries differ (a fault to report), or in a transaction
         total, runs = _read_joined_nodes(sizes)
     if _nodes_match(levels, total, runs):
