@@ -54,9 +54,6 @@ router = Router(tags=["finance"])
 
 # Ids beyond a 64-bit integer would overflow the database look-up.
 MAX_ID = 2**63 - 1
-# Finance dates outside these years are typing mistakes (and beyond what rates cover).
-EARLIEST_DATE = date(1950, 1, 1)
-LATEST_DATE = date(2199, 12, 31)
 MAX_APPROVERS = 50
 MAX_AMOUNT_CHARS = 40
 MAX_RATES_CSV_BYTES = 2 * 1024 * 1024
@@ -75,14 +72,8 @@ def _date_text(value: Any) -> Any:
 
 
 def _date_range(value: date) -> date:
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise PydanticCustomError(
-            "date_range",
-            str(
-                _("Choose a date between %(start)s and %(end)s.")
-                % {"start": EARLIEST_DATE.year, "end": LATEST_DATE.year}
-            ),
-        )
+    if not services.EARLIEST_DATE <= value <= services.LATEST_DATE:
+        raise PydanticCustomError("date_range", str(services.date_range_message()))
     return value
 
 

@@ -111,17 +111,32 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("You may not do this in this partnership."))
 
 
+# Finance dates outside these years are typing mistakes (and beyond what rates cover);
+# pages, the API and imports all refuse them here.
+EARLIEST_DATE = date(1950, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def date_range_message() -> str:
+    return _("Choose a date between %(start)s and %(end)s.") % {
+        "start": EARLIEST_DATE.year,
+        "end": LATEST_DATE.year,
+    }
+
+
 def _date(value: object, field: str) -> date:
-    if isinstance(value, date):
-        return value
     parsed = None
-    if isinstance(value, str):
+    if isinstance(value, date):
+        parsed = value
+    elif isinstance(value, str):
         try:
             parsed = parse_date(value.strip())
         except ValueError:
             parsed = None
     if parsed is None:
         raise _field_error(field, _("Enter a valid date (YYYY-MM-DD)."))
+    if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+        raise _field_error(field, date_range_message())
     return parsed
 
 

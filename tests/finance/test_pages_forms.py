@@ -461,3 +461,48 @@ def test_the_transaction_form_says_whose_books_a_partner_admin_keeps(funded):
     notice = "You record transactions on the books of"
     assert f"{notice} {funded.ngo.name}: one of them gives or receives the money." in own
     assert notice not in everyone
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1949-12-31", "2200-01-01"])
+def test_a_page_refuses_a_value_date_outside_1950_to_2199_as_the_api_does(funded, day):
+    """Given a transaction typed on the page with a value date no one means (year 1 or
+    9999), then it is refused inline on the date, as the API refuses it, and nothing is
+    stored or logged."""
+    from sinergi.ledger.models import Entry
+
+    before = Entry.objects.count()
+    response = client_for(funded.ngo_admin).post(
+        url(funded, "finance-transaction-new"), tx_data(funded, value_date=day)
+    )
+    assert response.status_code == 422
+    assert "between 1950 and 2199" in field_error(response.text, "value_date")
+    assert not Transaction.objects.exists()
+    assert Entry.objects.count() == before
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_a_revision_form_opened_earlier_keeps_a_top_up_saved_meanwhile(funded, language):
+    """Given the coordinator opened a budget line's revision page, when another revision
+    raises its amount meanwhile and the coordinator then changes only the title (with a
+    reason) and saves, then the title changes and the raised amount stays, in either
+    language's way of writing the amount shown."""
+    from django.utils import translation
+
+    from tests.forms_on_page import form_on_page
+
+    line = funded.line
+    client = client_for(funded.coordinator)
+    with translation.override(language):
+        address = url(funded, "finance-budget-revise", pk=line.pk)
+    data = form_on_page(client.get(address).text)
+    raised = line.amount + 1_000_000
+    services.revise_budget_line(
+        actor=funded.coordinator, line=line, amount=str(raised), reason="Top-up"
+    )
+    data["title"] = ["Cold chain, renamed"]
+    data["reason"] = ["A clearer name"]
+
+    assert client.post(address, data).status_code == 302
+    line.refresh_from_db()
+    assert line.title == "Cold chain, renamed"
+    assert line.amount == raised
