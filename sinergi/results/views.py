@@ -19,9 +19,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from sinergi.access import policy
 from sinergi.core.errors import Conflict
@@ -400,15 +402,24 @@ def review_decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     elif form.is_valid():
         form.add_error(None, _("Choose approve or return."))
     queue = queries.review_queue(partnership, request.user)
+    item = next((s for s in queue if s.pk == submission.pk), None)
+    if item is None:
+        # No longer in the queue (decided meanwhile, e.g. a second click): its form is not
+        # on the page, so its error is said at the top of the queue instead.
+        for error in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in error))
+        if not form.errors:
+            messages.error(request, _("This value is no longer waiting for review."))
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("results-review", args=[slug]))
+        return redirect("results-review", slug=slug)
     if request.htmx:
-        item = next((s for s in queue if s.pk == submission.pk), None)
-        if item is not None:
-            # 200 so that htmx swaps the item with its inline errors in (it drops a 4xx).
-            return render(
-                request,
-                "results/_review_item.html",
-                {"partnership": partnership, "submission": item, "form": form},
-            )
+        # 200 so that htmx swaps the item with its inline errors in (it drops a 4xx).
+        return render(
+            request,
+            "results/_review_item.html",
+            {"partnership": partnership, "submission": item, "form": form},
+        )
     return _render(
         request,
         "review.html",

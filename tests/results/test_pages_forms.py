@@ -314,3 +314,28 @@ def test_given_an_indonesian_page_when_reporting_then_numbers_read_the_indonesia
     grid["t:2025-Q4"] = "90"
     assert client_for(m.coordinator).post(targets, grid).status_code == 302
     assert Target.objects.get(indicator=m.coverage, period=m.q2, category="").value == 82.5
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_second_approve_says_why_at_the_top_of_the_queue(monitored, htmx) -> None:
+    """Given a value already approved (a double click, or another coordinator first), when
+    Approve is posted again, then the queue page says why at its top — its form is gone
+    from the page — instead of a 422 with no message."""
+    m = monitored
+    submission = submitted(m)
+    client = client_for(m.coordinator)
+    decide = url(m, "results-review-decide", pk=submission.pk)
+    data = {"action": "approve", f"s{submission.pk}-comment": ""}
+    assert client.post(decide, data).status_code == 302
+    headers = {"HX-Request": "true"} if htmx else {}
+    again = client.post(decide, data, headers=headers)
+    if htmx:
+        assert again.status_code == 200 and again["HX-Redirect"].endswith("/results/review/")
+        page = client.get(again["HX-Redirect"])
+    else:
+        assert again.status_code == 302
+        page = client.get(again["Location"])
+    messages = [str(message) for message in page.context["messages"]]
+    assert messages[-1] == "Only a submitted value can be approved or returned."
+    submission.refresh_from_db()
+    assert submission.status == Status.APPROVED
