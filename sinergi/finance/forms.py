@@ -225,6 +225,9 @@ class DocumentForm(forms.Form):
     file = forms.FileField(label=_("Evidence document"), help_text=MAX_UPLOAD_HINT)
 
 
+REVISABLE = ("title", "work_package", "amount", "period_start", "period_end")
+
+
 class BudgetLineForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     work_package = forms.ChoiceField(label=_("Work package or output"), required=False)
@@ -241,13 +244,21 @@ class BudgetLineForm(forms.Form):
         self.fields["work_package"].choices = [("", "—")] + [
             (str(wp.pk), str(wp)) for wp in work_packages
         ]
+        self.revising = revising
         if revising:
             self.fields["reason"].required = True
             self.fields["reason"].help_text = _("Why the budget changes; kept in its history.")
+            # The page keeps what it showed, so that only what the reader changed is
+            # revised: a change someone else saved meanwhile is not silently undone.
+            for name in REVISABLE:
+                self.fields[name].show_hidden_initial = True
 
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
-        data["work_package"] = self.work_packages.get(data.get("work_package") or "")
+        if self.revising:
+            data = {k: v for k, v in data.items() if k not in REVISABLE or k in self.changed_data}
+        if "work_package" in data:
+            data["work_package"] = self.work_packages.get(data.get("work_package") or "")
         return data
 
 

@@ -192,10 +192,14 @@ def partnership_edit(request: HttpRequest, slug: str) -> HttpResponse:
         instance=copy.copy(partnership),
         subdivisions_url=reverse("subdivision-options"),
     )
+    for field in form.fields.values():
+        # The page keeps what it showed, so that only what the reader changed is saved:
+        # a change someone else saved meanwhile is not silently undone.
+        field.show_hidden_initial = True
     if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        if not fields.get("slug"):
-            fields["slug"] = slug
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        if "slug" in fields and not fields["slug"]:
+            del fields["slug"]  # left empty: the link stays as it is
         try:
             partnership = services.update_partnership(
                 actor=request.user, partnership=partnership, **fields

@@ -32,3 +32,31 @@ def test_a_taken_short_name_is_an_inline_error_and_the_heading_keeps_the_saved_t
     assert f'href="/en/partnerships/{partnership.slug}/"' in response.text
     partnership.refresh_from_db()
     assert partnership.title != "Renamed"
+
+
+@pytest.mark.django_db
+def test_saving_an_edit_form_opened_earlier_keeps_what_others_changed_meanwhile():
+    """Given a coordinator who opened the edit page, when someone else renames the
+    partnership (the API, another tab) and the coordinator then changes only the summary
+    and saves, then the summary is saved and the other person's title stays — the page
+    does not put back the title it showed."""
+    from sinergi.partnerships import services
+    from tests.forms_on_page import form_on_page
+
+    membership = MembershipFactory(role="coordinator")
+    partnership = membership.partnership
+    client = Client()
+    client.force_login(membership.person)
+    address = f"/en/partnerships/{partnership.slug}/edit/"
+    data = form_on_page(client.get(address).text)
+
+    services.update_partnership(
+        actor=membership.person, partnership=partnership, title="Renamed by someone else"
+    )
+    data["summary"] = ["A new summary"]
+    response = client.post(address, data)
+
+    assert response.status_code == 302, response.text[:2000]
+    partnership.refresh_from_db()
+    assert partnership.summary == "A new summary"
+    assert partnership.title == "Renamed by someone else"
