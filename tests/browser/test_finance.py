@@ -147,3 +147,24 @@ def test_a_pledge_and_an_approval_move_the_funding_gap_chart_and_reach_the_ledge
     approved_row = ledger.locator("tr", has_text="finance.expenditure.approved")
     expect(approved_row).to_contain_text("sari")
     expect(approved_row).to_contain_text("Quotation checked")
+
+
+def test_a_form_that_posts_is_sent_once_however_often_it_is_clicked(books, page):
+    """Given the pledge form, when it is submitted a second time while the first is on its
+    way (a double click, Enter pressed twice), then the second submission is held back —
+    the same pledge would otherwise be recorded, and logged, twice — and an HTMX form is
+    left to HTMX."""
+    sign_in(page, "maria")
+    page.goto("/en/partnerships/immunisation/finance/pledges/new/")
+    outcome = page.evaluate(
+        """() => {
+            const form = document.querySelector("main form[method=post]:not([hx-post])");
+            const send = () => {
+                const event = new SubmitEvent("submit", {bubbles: true, cancelable: true});
+                form.dispatchEvent(event);
+                return event.defaultPrevented;
+            };
+            return {first: send(), second: send(), busy: form.getAttribute("aria-busy")};
+        }"""
+    )
+    assert outcome == {"first": False, "second": True, "busy": "true"}
