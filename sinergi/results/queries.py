@@ -375,6 +375,15 @@ class SdgRow:
         return item.short_title if item.kind == "goal" else item.title
 
     @property
+    def title_lang(self) -> str:
+        """The language of `title` (SDG texts are in English where the UN gives no
+        Indonesian), for the HTML lang attribute."""
+        item = self.item
+        if item is None:
+            return ""
+        return item.short_title_lang if item.kind == "goal" else item.title_lang
+
+    @property
     def bar(self) -> Decimal:
         return self.mean if self.mean is not None else Decimal(0)
 

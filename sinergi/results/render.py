@@ -392,12 +392,14 @@ def dashboard_body(
         parts.append(
             format_html_join(
                 "",
-                '\n      <tr><th scope="row"><span class="sdg-code">{}</span> {}</th>'
+                '\n      <tr><th scope="row"><span class="sdg-code">{}</span> '
+                '<span lang="{}">{}</span></th>'
                 '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
                 '<td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>\n    ',
                 (
                     (
                         r.code,
+                        r.title_lang,
                         truncatechars(r.title, 90),
                         r.indicators,
                         r.on_track,

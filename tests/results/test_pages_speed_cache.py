@@ -106,7 +106,7 @@ OLD_BODY = """{% load i18n %}
   <table class="list">
     <thead><tr><th scope="col">{% translate "SDG target" %}</th><th scope="col" class="num">{% translate "Indicators" %}</th><th scope="col" class="num">{% translate "On track" %}</th><th scope="col" class="num">{% translate "At risk" %}</th><th scope="col" class="num">{% translate "Off track" %}</th><th scope="col" class="num">{% translate "No data yet" %}</th><th scope="col">{% translate "Mean percent of target to date" %}</th></tr></thead>
     <tbody>{% for r in board.sdg %}
-      <tr><th scope="row"><span class="sdg-code">{{ r.code }}</span> {{ r.title|truncatechars:90 }}</th><td class="num">{{ r.indicators }}</td><td class="num">{{ r.on_track }}</td><td class="num">{{ r.at_risk }}</td><td class="num">{{ r.off_track }}</td><td class="num">{{ r.no_data }}</td><td>{% if r.mean is not None %}<span class="pbar" aria-hidden="true"><span class="fill progress-{{ r.progress }}" style="width: {{ r.bar|floatformat:'0u' }}%"></span></span> {{ r.mean|floatformat:"-1" }} %{% else %}–{% endif %}</td></tr>
+      <tr><th scope="row"><span class="sdg-code">{{ r.code }}</span> <span lang="{{ r.title_lang }}">{{ r.title|truncatechars:90 }}</span></th><td class="num">{{ r.indicators }}</td><td class="num">{{ r.on_track }}</td><td class="num">{{ r.at_risk }}</td><td class="num">{{ r.off_track }}</td><td class="num">{{ r.no_data }}</td><td>{% if r.mean is not None %}<span class="pbar" aria-hidden="true"><span class="fill progress-{{ r.progress }}" style="width: {{ r.bar|floatformat:'0u' }}%"></span></span> {{ r.mean|floatformat:"-1" }} %{% else %}–{% endif %}</td></tr>
     {% endfor %}</tbody>
   </table>
 </section>
@@ -469,3 +469,20 @@ def test_given_a_title_that_spells_the_next_row_when_that_row_goes_then_the_dash
     Result.objects.filter(pk=last.pk).delete()
     Result.objects.filter(pk=before.pk).update(title=f"{before.title}|{spelled}")
     assert f"{before.title}|{spelled}" in page(client, m)
+
+
+def test_sdg_titles_on_indonesian_pages_say_when_they_are_english(monitored):
+    """Given an Indonesian results dashboard and SDG portfolio, then each SDG title is
+    marked with its own language (WCAG 3.1.2): the UN's English target texts as lang="en",
+    so a screen reader does not read English words with Indonesian sounds."""
+    from django.utils import translation
+
+    from tests.conftest import client_for
+
+    client = client_for(monitored.coordinator)
+    with translation.override("id"):
+        dashboard = client.get(url(monitored)).text
+        portfolio = client.get(reverse("results-portfolio-goal", kwargs={"goal": 3})).text
+    for page in (dashboard, portfolio):
+        titles = re.findall(r'<span class="sdg-code">[^<]+</span> <span lang="(\w+)">', page)
+        assert titles and "en" in titles, page[:500]

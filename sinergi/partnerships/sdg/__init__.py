@@ -63,6 +63,13 @@ class SdgItem:
         return self.short_en or self.title
 
     @property
+    def short_title_lang(self) -> str:
+        """The language of `short_title`, for the HTML lang attribute."""
+        if self.short_id and _indonesian():
+            return "id"
+        return "en" if self.short_en else self.title_lang
+
+    @property
     def number(self) -> int:
         """The goal number (1 to 17) of this item."""
         return int(self.goal)
