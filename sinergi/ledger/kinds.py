@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.utils.translation import gettext_lazy, pgettext
@@ -191,6 +192,67 @@ def field_label(key: str) -> str:
     return str(found) if found is not None else key
 
 
+@cache
+def _coded_values() -> dict[tuple[str, str], dict[str, Any]]:
+    """Payload values that are codes, by (the kind's first part, field): the code's words
+    (lazy, so in the reader's language). The signed code stays in the entry's bytes."""
+    from sinergi.codelists import ORGANISATION_ROLES
+    from sinergi.finance.models import (
+        PledgeStatus,
+        PledgeStatusChange,
+        ResourceKind,
+        TransactionStatus,
+        TransactionType,
+    )
+    from sinergi.partners.models import CapabilityKind, SectorVocabulary
+    from sinergi.partnerships.models import (
+        ExpectationTopic,
+        Horizon,
+        MemberRole,
+        Stage,
+        Visibility,
+    )
+    from sinergi.results.models import Accumulation, Frequency, Measure, ResultType, Status
+
+    def words(choices: Any) -> dict[str, Any]:
+        return dict(choices.choices if hasattr(choices, "choices") else choices)
+
+    pledge_steps = words(PledgeStatus)
+    return {
+        ("expectation", "horizon"): words(Horizon),
+        ("expectation", "topic"): words(ExpectationTopic),
+        ("finance", "from"): pledge_steps,
+        ("finance", "to"): pledge_steps,
+        ("finance", "status"): words(TransactionStatus),
+        ("finance", "kind"): words(ResourceKind),
+        ("finance", "reason"): PledgeStatusChange.AUTOMATIC_REASONS,
+        ("finance", "type"): words(TransactionType),
+        ("membership", "role"): words(MemberRole),
+        ("need", "kind"): words(CapabilityKind),
+        ("need", "sector_vocabulary"): words(SectorVocabulary),
+        ("participation", "role"): words(ORGANISATION_ROLES),
+        ("partner", "role"): words(ORGANISATION_ROLES),
+        ("partnership", "visibility"): words(Visibility),
+        ("results", "accumulation"): words(Accumulation),
+        ("results", "frequency"): words(Frequency),
+        ("results", "measure"): words(Measure),
+        ("results", "type"): words(ResultType),
+        ("results", "status"): words(Status),
+        ("stage", "from"): words(Stage),
+        ("stage", "to"): words(Stage),
+    }
+
+
+def field_value_text(kind: str, key: str, value: Any) -> str:
+    """A payload field's value as a reader sees it: a coded value (a status, a role, an
+    IATI type) in words in the reader's language, anything else as `value_text`."""
+    if isinstance(value, str):
+        found = _coded_values().get((kind.split(".", 1)[0], key), {}).get(value)
+        if found is not None:
+            return str(found)
+    return value_text(value)
+
+
 def value_text(value: Any) -> str:
     """One payload value as a reader sees it: a referenced row by its name, lists and
     objects spelled out, None as a dash."""
@@ -242,7 +304,7 @@ def row(entry: Entry, data: dict[str, Any]) -> Row:
     payload = data.get("payload")
     if isinstance(payload, dict):
         details = [
-            (field_label(key), key, value_text(value))
+            (field_label(key), key, field_value_text(data["kind"], key, value))
             for key, value in payload.items()
             if not _empty(value)
         ]

@@ -272,6 +272,37 @@ def test_payload_fields_read_as_words_in_the_reader_s_language_or_as_their_name(
         assert kinds.field_label("work_package") == "Paket kerja"
 
 
+@pytest.mark.parametrize(
+    ("kind", "key", "code", "english"),
+    [
+        ("results.indicator.created", "frequency", "monthly", "Monthly"),
+        ("results.indicator.created", "measure", "1", "Unit"),
+        ("finance.pledge.status_changed", "to", "fulfilled", "Fulfilled"),
+        ("finance.pledge.status_changed", "reason", "delivered_in_full", "Delivered in full"),
+        ("finance.pledge.recorded", "kind", "personnel", "Personnel time"),
+        ("finance.transaction.recorded", "type", "3", "Disbursement"),
+        ("partner.joined", "role", "1", "Funding"),
+        ("membership.granted", "role", "partner_admin", "Partner admin"),
+    ],
+)
+def test_coded_values_read_as_words_in_the_reader_s_language(kind, key, code, english):
+    """Given an entry whose payload holds a code (a frequency, a pledge status, an IATI
+    transaction type or organisation role), then its details show the code's words in
+    the reader's language — not the English code on an Indonesian page — and the same
+    code under a kind it does not belong to stays as it is."""
+    from sinergi.ledger.models import Entry
+
+    def details(language: str) -> dict[str, str]:
+        body = {"kind": kind, "time": "2026-01-01T00:00:00Z", "payload": {key: code}}
+        with translation.override(language):
+            return {name: value for _label, name, value in kinds.row(Entry(index=0), body).details}
+
+    assert details("en")[key] == english
+    assert details("id")[key] not in (code, english)
+    other = {"kind": "test.event", "time": "2026-01-01T00:00:00Z", "payload": {key: code}}
+    assert kinds.row(Entry(index=0), other).details[0][2] == code
+
+
 def test_hostile_text_in_an_entry_is_shown_as_text(ledger, private_cast):
     """Given an entry whose kind, payload keys and values carry markup, then the page
     shows them escaped: the code's <wbr> breaks are the only markup it adds."""
