@@ -37,7 +37,7 @@ def test_the_whole_workflow_through_the_api(ag):
     assert created["number"] == 1
     assert created["status"] == "draft"
     assert created["content_hash"] == ""
-    assert created["text_html"].startswith("<h1>Partnering agreement</h1>")
+    assert created["text_html"].startswith("<h4>Partnering agreement</h4>")  # under the h3
     assert created["created_by"] == "coordinator"
 
     patched = ok(coordinator.patch(f"{base(ag)}/versions/1", {"meeting_cadence": "monthly"}))

@@ -66,7 +66,7 @@ def test_the_page_shows_the_agreement_in_force_and_the_open_version(ag):
     html = response.text
     assert 'aria-current="page">Agreement</a>' in html
     assert "The agreement in force: version 1" in html
-    assert "<h1>Partnering agreement</h1>" in html  # the Markdown heading, rendered
+    assert "<h4>Partnering agreement</h4>" in html  # the Markdown heading, under the h3
     assert "<dt>Decision rule</dt><dd>Qualified majority</dd>" in html
     assert "<dt>Qualified majority (%)</dt><dd>67%</dd>" in html
     assert "Version 2 is open for signature" in html
@@ -254,11 +254,11 @@ def test_the_preview_renders_markdown_without_saving(ag):
     data = draft_form(text="# Title\n\n<script>alert(1)</script>", preview="1")
     partial = client.post(url(ag, "draft/"), data, HTTP_HX_REQUEST="true")
     assert partial.status_code == 200
-    assert "<h1>Title</h1>" in partial.text
+    assert "<h4>Title</h4>" in partial.text
     assert "<script>" not in partial.text
     assert "<html" not in partial.text
     page = client.post(url(ag, "draft/"), data)  # without JavaScript: the whole page
-    assert "<h1>Title</h1>" in page.text
+    assert "<h4>Title</h4>" in page.text
     assert not AgreementVersion.objects.exists()
 
 

@@ -110,7 +110,7 @@ def test_every_command_on_the_verification_page_works_as_written(live_server, le
     page = Client().get("/en/ledger/", HTTP_HOST=live_server.url.removeprefix("http://"))
     blocks = [
         html.unescape(b)
-        for b in re.findall(r"<pre><code>(.*?)</code></pre>", page.content.decode(), re.S)
+        for b in re.findall(r"<pre[^>]*><code>(.*?)</code></pre>", page.content.decode(), re.S)
     ]
     commands = [b for b in blocks if b.startswith(("curl", "python3"))]
     assert len(commands) == 7, commands

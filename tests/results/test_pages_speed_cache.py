@@ -486,3 +486,21 @@ def test_sdg_titles_on_indonesian_pages_say_when_they_are_english(monitored):
     for page in (dashboard, portfolio):
         titles = re.findall(r'<span class="sdg-code">[^<]+</span> <span lang="(\w+)">', page)
         assert titles and "en" in titles, page[:500]
+
+
+def test_each_goal_of_the_portfolio_has_a_title_of_its_own(monitored):
+    """Given the portfolio's page for SDG 3 and for SDG 4, then each names its goal in the
+    window title (WCAG 2.4.2), not the same "Results portfolio" for all."""
+    from tests.conftest import client_for
+
+    client = client_for(monitored.coordinator)
+    titles = [
+        re.search(
+            r"<title>(.*?)</title>",
+            client.get(reverse("results-portfolio-goal", kwargs={"goal": goal})).text,
+            re.S,
+        ).group(1)
+        for goal in ("3", "4")
+    ]
+    assert titles[0].startswith("SDG 3 Good health") and titles[1].startswith("SDG 4 Quality")
+    assert all("Results portfolio" in title for title in titles)

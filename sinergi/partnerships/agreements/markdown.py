@@ -35,9 +35,19 @@ def _only_alignment(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+#: The text sits in a section under the page's h1, its h2 and the version's h3: its own
+#: headings start at h4 (a "# Parties" line is an h4), so the page's outline holds.
+TOP_HEADING = 4
+
+
 def render_markdown(text: str) -> SafeString:
     """The agreement text as sanitised HTML, safe to put in a page as it is."""
-    html = _renderer.render(text or "")
+    tokens = _renderer.parse(text or "")
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            level = int(token.tag[1]) + TOP_HEADING - 1
+            token.tag = f"h{min(level, 6)}"
+    html = _renderer.renderer.render(tokens, _renderer.options, {})
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
