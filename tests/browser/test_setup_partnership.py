@@ -179,3 +179,29 @@ def test_pages_reflow_on_a_320_px_screen(demo, page, path):
     sign_out = page.locator(".account button").last
     box = sign_out.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
+
+
+def test_the_keyboard_stays_where_the_needs_table_changes(demo, page):
+    """Given the coordinator on the matching page, when a need's Edit opens its form in
+    the row, then the keyboard is in its first field; Cancel puts it back on that need's
+    Edit link; Remove puts it on the table's heading — never on the page's <body>, which
+    would send a keyboard user back to the top."""
+    sign_in(page, "sari")
+    page.goto("/en/partnerships/immunisation-indonesia/matching/")
+    rows = page.locator("#needs tbody tr")
+    first = rows.first
+    row_id = first.get_attribute("id")
+    first.get_by_role("link", name=re.compile(r"^Edit")).click()
+    form = page.locator(f"#{row_id} form")
+    expect(form).to_be_visible()
+    expect(form.locator(":focus")).to_have_count(1)  # its first field
+
+    form.get_by_role("link", name="Cancel").click()
+    edit = page.locator(f"#{row_id}").get_by_role("link", name=re.compile(r"^Edit"))
+    expect(edit).to_be_focused()
+
+    count = rows.count()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#{row_id}").get_by_role("button", name=re.compile(r"^Remove")).click()
+    expect(rows).to_have_count(count - 1)
+    expect(page.locator("#needs-title")).to_be_focused()

@@ -34,7 +34,11 @@ def _edit_id(need: CapabilityNeed) -> str:
 def _needs_region(
     request: HttpRequest, partnership: Partnership, *, changed: bool = True, **extra: Any
 ) -> HttpResponse:
-    """The needs table and add form, swapped into #needs; refreshes the recommendations."""
+    """The needs table and add form, swapped into #needs; refreshes the recommendations.
+
+    `focus` says where the keyboard goes once it is in (the element gets `autofocus`, which
+    HTMX honours): a need's pk (its Edit link, after saving or cancelling it), "list" (the
+    table's heading, after a removal) or "add" (the add form's first field, after adding)."""
     context = {
         "partnership": partnership,
         "can_edit": True,
@@ -42,6 +46,10 @@ def _needs_region(
         "form": NeedForm(partnership=partnership, auto_id=NEW_NEED_ID),
     }
     context.update(extra)
+    if context.get("focus") == "add":
+        first = next(iter(context["form"].visible_fields()), None)
+        if first is not None:
+            first.field.widget.attrs["autofocus"] = True
     response = render(request, "partnerships/needs/_needs.html", context)
     response = reswap(retarget(response, "#needs"), "innerHTML")
     return trigger_client_event(response, "needs-changed") if changed else response
@@ -70,7 +78,9 @@ def need_create(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_service_errors(exc)
         else:
             if request.htmx:
-                return _needs_region(request, partnership, status=_("The need is added."))
+                return _needs_region(
+                    request, partnership, status=_("The need is added."), focus="add"
+                )
             messages.success(request, _("The need is added."))
             return _back(slug)
     if request.htmx:
@@ -92,7 +102,7 @@ def need_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug, Action.EDIT)
     need = _get_need(partnership, pk)
     if request.method == "GET" and request.GET.get("cancel") and request.htmx:
-        return _needs_region(request, partnership, changed=False)
+        return _needs_region(request, partnership, changed=False, focus=need.pk)
     form = NeedForm(
         request.POST if request.method == "POST" else None,
         partnership=partnership,
@@ -106,11 +116,17 @@ def need_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.add_service_errors(exc)
         else:
             if request.htmx:
-                return _needs_region(request, partnership, status=_("Changes saved."))
+                return _needs_region(
+                    request, partnership, status=_("Changes saved."), focus=need.pk
+                )
             messages.success(request, _("Changes saved."))
             return _back(slug)
     context = {"partnership": partnership, "need": need, "form": form}
     if request.htmx:
+        if request.method == "GET":  # the form opens in the row: the keyboard goes to it
+            first = next(iter(form.visible_fields()), None)
+            if first is not None:
+                first.field.widget.attrs["autofocus"] = True
         return render(request, "partnerships/needs/_need_form_row.html", context)
     return render(
         request, "partnerships/needs/need_form.html", context, status=422 if form.errors else 200
@@ -123,6 +139,6 @@ def need_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     need = _get_need(partnership, pk)
     services.delete_need(actor=request.user, need=need)
     if request.htmx:
-        return _needs_region(request, partnership, status=_("The need was removed."))
+        return _needs_region(request, partnership, status=_("The need was removed."), focus="list")
     messages.success(request, _("The need was removed."))
     return _back(slug)
