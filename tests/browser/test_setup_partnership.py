@@ -205,3 +205,15 @@ def test_the_keyboard_stays_where_the_needs_table_changes(demo, page):
     page.locator(f"#{row_id}").get_by_role("button", name=re.compile(r"^Remove")).click()
     expect(rows).to_have_count(count - 1)
     expect(page.locator("#needs-title")).to_be_focused()
+
+
+def test_after_removing_a_member_the_keyboard_is_on_the_members_heading(demo, page):
+    sign_in(page, "sari")
+    page.goto("/en/partnerships/immunisation-indonesia/members/")
+    rows = page.locator("tr[id^=membership-]")
+    count = rows.count()
+    removable = rows.filter(has=page.get_by_role("button", name=re.compile(r"^Remove"))).last
+    page.once("dialog", lambda dialog: dialog.accept())
+    removable.get_by_role("button", name=re.compile(r"^Remove")).click()
+    expect(rows).to_have_count(count - 1)
+    expect(page.locator("#members-title")).to_be_focused()
