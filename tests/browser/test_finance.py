@@ -104,6 +104,8 @@ def test_a_pledge_and_an_approval_move_the_funding_gap_chart_and_reach_the_ledge
     field(page, "Due by").fill("2026-06-30")
     page.get_by_role("button", name="Record").click()
     expect(page.get_by_text("The pledge is recorded.")).to_be_visible()
+    # The message the next page carries takes the focus, so a screen reader reads it.
+    expect(page.locator("ul.messages")).to_be_focused()
     pledge = Pledge.objects.get(partnership=books)
     card = page.locator(f"#pledge-{pledge.pk}")
     card.get_by_text("Change the status").first.click()

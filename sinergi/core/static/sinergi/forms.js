@@ -20,6 +20,14 @@
       form.removeAttribute("aria-busy");
     }, 15000);
   });
+  // A message left by the previous page ("The pledge is recorded.") is in the page when it
+  // loads, so a screen reader does not announce it as a status: the keyboard goes to it,
+  // as GOV.UK's notification banners do, unless the page put it somewhere on purpose.
+  window.addEventListener("load", function () {
+    var messages = document.querySelector("ul.messages");
+    var chosen = document.querySelector("[autofocus]");
+    if (messages && !chosen && document.activeElement === document.body) messages.focus();
+  });
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-sending]").forEach(function (form) {
       delete form.dataset.sending;
