@@ -29,3 +29,21 @@ def test_every_link_of_the_summary_reaches_an_element_of_the_form():
     assert targets == ["id_decision_0", "id_topics_0", "id_reason"]
     for target in targets:
         assert f'id="{target}"' in html
+
+
+def test_a_form_with_optional_fields_marks_its_required_ones():
+    """Given a form with required and optional fields, then it says that * marks the
+    required ones and each required field's group carries the mark (WCAG 3.3.2); a form
+    whose every field is required carries no note."""
+    html = render_to_string("includes/form_fields.html", {"form": Decision()})
+    assert "Fields marked" not in html  # every field is required: the note says nothing
+    groups = re.findall(r'<div class="field([^"]*)">\s*<(?:label|fieldset)', html)
+    assert groups == [" required", " required", " required"]
+
+    class Optional(forms.Form):
+        note = forms.CharField(label="Note", required=False)
+        title = forms.CharField(label="Title")
+
+    html = render_to_string("includes/form_fields.html", {"form": Optional()})
+    assert "Fields marked * are required." in html
+    assert re.findall(r'<div class="field([^"]*)">', html) == ["", " required"]

@@ -159,7 +159,7 @@ def test_a_foreign_capability_in_the_form_is_an_inline_error(design):
         edit(design), {"contribution": "Changed", "capabilities": [foreign.pk]}
     )
     assert response.status_code == 422
-    assert 'class="field has-error"' in response.text
+    assert 'class="field has-error' in response.text
     assert "Select a valid choice" in response.text
     design.parts["company"].refresh_from_db()
     assert design.parts["company"].contribution == "Lines"
@@ -192,7 +192,7 @@ def test_an_invalid_expectation_comes_back_with_inline_errors_and_nothing_saved(
         **HTMX,
     )
     assert response.status_code == 200  # HTMX swaps only 2xx responses
-    assert 'class="field has-error"' in response.text
+    assert 'class="field has-error' in response.text
     assert 'aria-invalid="true"' in response.text
     assert not Expectation.objects.exists()
 
@@ -202,7 +202,7 @@ def test_without_htmx_an_invalid_expectation_renders_the_page_with_422(design):
         f"{edit(design)}add/", {"new-topic": "", "new-horizon": "short", "new-importance": "3"}
     )
     assert response.status_code == 422
-    assert "<html" in response.text and 'class="field has-error"' in response.text
+    assert "<html" in response.text and 'class="field has-error' in response.text
 
 
 def test_without_htmx_adding_redirects_back_to_the_edit_page(design):
@@ -242,7 +242,7 @@ def test_an_invalid_inline_edit_keeps_the_form_with_errors(design):
         **HTMX,
     )
     assert response.status_code == 200
-    assert 'class="field has-error"' in response.text
+    assert 'class="field has-error' in response.text
     e.refresh_from_db()
     assert e.topic == "reputation"
 

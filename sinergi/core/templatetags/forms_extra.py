@@ -39,3 +39,11 @@ def anchor_id(field: Any) -> str:
         if option.id_for_label:
             return option.id_for_label
     return field.auto_id or ""
+
+
+@register.filter
+def marks_required(form: Any) -> bool:
+    """Whether the form shows the "* required" note: some of its visible fields are
+    required and some are not (when every field is required, the mark says nothing)."""
+    required = [field.field.required for field in form.visible_fields()]
+    return any(required) and not all(required)
