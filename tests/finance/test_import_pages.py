@@ -120,6 +120,8 @@ def test_given_a_bad_row_when_uploaded_then_errors_listed_and_no_confirm(funded)
     assert "Nothing was recorded." in page
     assert "finance-import-confirm" not in page and 'name="sha256"' not in page
     assert not Transaction.objects.exists()
+    # The summary saying how many errors takes the focus, so a screen reader reads it.
+    assert '<p data-testid="import-summary" tabindex="-1" autofocus>' in page
 
 
 @pytest.mark.parametrize(
