@@ -278,3 +278,23 @@ def test_the_registry_can_be_filtered_by_what_organisations_can_bring(organisati
 
     response = Client().get("/api/v1/organisations", {"capability": "local_knowledge"})
     assert [o["slug"] for o in response.json()["items"]] == ["ysia"]
+
+
+def test_the_keyboard_goes_to_the_inline_form_and_back_to_the_heading(organisation, admin):
+    """Given an admin with the keyboard, when Add opens the inline form, then its first
+    field takes the focus; when Cancel or Save brings the list back, then the section's
+    heading does — not the page's <body>, which sends a keyboard user to the top."""
+    import re
+
+    client = client_for(admin)
+    form = page(client, "/en/organisations/ysia/capabilities/add/", **HTMX)
+    focused = re.findall(r"<(?:input|select|textarea)[^>]*\bautofocus\b[^>]*>", form)
+    assert len(focused) == 1
+    assert "autofocus" not in form.split('id="capabilities-title"')[1].split(">")[0]
+
+    listed = page(client, "/en/organisations/ysia/capabilities/", **HTMX)
+    assert '<h2 id="capabilities-title" tabindex="-1" autofocus>' in listed
+    saved = post(client, "/en/organisations/ysia/capabilities/add/", FORM, **HTMX)
+    assert '<h2 id="capabilities-title" tabindex="-1" autofocus>' in saved.content.decode()
+    whole = page(client, "/en/organisations/ysia/")
+    assert '<h2 id="capabilities-title" tabindex="-1">' in whole  # no jump on a full page
