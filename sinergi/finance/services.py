@@ -31,6 +31,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.http import Http404
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -611,6 +612,7 @@ def record_pledge(
     _check_budget_line(partnership, budget_line)
     with transaction.atomic():
         hold()  # before the rate is read, as in record_transaction
+        _still_there(partnership)
         rate, rate_date = rate_for(partnership, code, day)
         pledge = Pledge(
             partnership=partnership,
@@ -1021,6 +1023,13 @@ def build_transaction(
     return tx
 
 
+def _still_there(partnership: Partnership) -> None:
+    """Under the ledger's lock, which deleting a partnership takes too: a partnership
+    deleted while this write waited is not found (404), rather than a foreign-key error."""
+    if not Partnership.objects.filter(pk=partnership.pk).exists():
+        raise Http404("No such partnership.")
+
+
 def _one_side(lookups: Lookups, pledge: Pledge, transaction_type: str) -> None:
     """Count a pledge's money once: the movement that delivers it is recorded by the
     pledging partner (a disbursement or expenditure) or by whoever receives it (incoming
@@ -1081,6 +1090,7 @@ def record_transaction(*, actor: User, partnership: Partnership, **fields: Any) 
         # The ledger's lock before the rate is read: a rate replaced meanwhile is either
         # in place already or refused as used (set_rate takes the same lock).
         hold()
+        _still_there(partnership)
         tx = build_transaction(actor=actor, partnership=partnership, **fields)
         _save_transaction(actor, tx)
     return tx

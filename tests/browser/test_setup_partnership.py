@@ -217,3 +217,20 @@ def test_after_removing_a_member_the_keyboard_is_on_the_members_heading(demo, pa
     removable.get_by_role("button", name=re.compile(r"^Remove")).click()
     expect(rows).to_have_count(count - 1)
     expect(page.locator("#members-title")).to_be_focused()
+
+
+def test_a_table_wider_than_the_screen_can_be_scrolled_with_the_keyboard(demo, page):
+    """Given a phone-wide screen, when a table is wider than it (it scrolls sideways),
+    then it takes the keyboard focus so arrow keys scroll it (WCAG 2.1.1); on a wide
+    screen no table is a tab stop."""
+    sign_in(page, "sari")
+    address = "/en/partnerships/immunisation-indonesia/finance/transactions/"
+    check = """() => Array.from(document.querySelectorAll("main table")).map(t => ({
+        overflows: t.scrollWidth > t.clientWidth + 1, focusable: t.getAttribute("tabindex")}))"""
+    page.goto(address)
+    assert all(table["focusable"] is None for table in page.evaluate(check))
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(address)
+    tables = page.evaluate(check)
+    assert any(table["overflows"] for table in tables)
+    assert all((table["focusable"] == "0") == table["overflows"] for table in tables)

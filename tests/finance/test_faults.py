@@ -65,3 +65,27 @@ def test_an_unexpected_api_error_is_a_500_in_the_json_envelope(funded, monkeypat
     assert response.status_code == 500
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["error"]["code"] == "server_error"
+
+
+def test_a_partnership_deleted_while_a_transaction_waited_is_not_found(funded):
+    """Given a request holding a partnership that was deleted while it waited for the
+    ledger's lock (deleting takes the same lock), then recording in it is a 404 — not a
+    500 from the foreign key — and nothing is written."""
+    from datetime import date
+
+    import pytest
+    from django.http import Http404
+
+    from tests.factories import ParticipationFactory, PartnershipFactory
+
+    plans_only = PartnershipFactory(base_currency="IDR")
+    ParticipationFactory(partnership=plans_only, organisation=funded.ngo)
+    stale = type(plans_only).objects.get(pk=plans_only.pk)
+    plans_only.delete()
+    with pytest.raises(Http404):
+        finance_services.record_transaction(
+            actor=funded.coordinator, partnership=stale, transaction_type="4", amount="1000",
+            currency="IDR", value_date=date(2026, 3, 1), provider_organisation=funded.ngo,
+            receiver_name="Toko",
+        )  # fmt: skip
+    assert not Transaction.objects.filter(partnership_id=stale.pk).exists()

@@ -1,3 +1,5 @@
+// What every page does in the browser, without which it still works.
+//
 // A form that posts is sent once: a second click (or Enter) while the page is on its way
 // would record the same transaction, pledge or budget line twice, and the ledger keeps
 // both. HTMX forms are left to HTMX, which sends nothing while a request is in flight.
@@ -28,6 +30,22 @@
     var chosen = document.querySelector("[autofocus]");
     if (messages && !chosen && document.activeElement === document.body) messages.focus();
   });
+  // A table wider than the screen scrolls sideways (app.css); to scroll it with the
+  // keyboard it must take the focus (WCAG 2.1.1), so it does while it overflows.
+  function scrollables() {
+    document.querySelectorAll("main table, main .alignment-matrix").forEach(function (el) {
+      var style = window.getComputedStyle(el).overflowX;
+      var scrolls = (style === "auto" || style === "scroll") && el.scrollWidth > el.clientWidth + 1;
+      if (scrolls) el.setAttribute("tabindex", "0");
+      else if (el.getAttribute("tabindex") === "0") el.removeAttribute("tabindex");
+    });
+  }
+  window.addEventListener("load", scrollables);
+  window.addEventListener("resize", function () {
+    window.clearTimeout(scrollables.timer);
+    scrollables.timer = window.setTimeout(scrollables, 200);
+  });
+  document.addEventListener("htmx:afterSettle", scrollables);
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-sending]").forEach(function (form) {
       delete form.dataset.sending;
