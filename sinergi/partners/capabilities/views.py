@@ -54,11 +54,8 @@ def _section(
         adding=form is not None and editing is None,
         editing=editing,
     )
-    if form is not None and not form.is_bound:  # a form opens: the keyboard goes to it
-        first = next(iter(form.visible_fields()), None)
-        if first is not None:
-            first.field.widget.attrs["autofocus"] = True
-    # Back to the list (saved, cancelled, removed): the keyboard goes to its heading.
+    # A form that opens takes the keyboard itself (CapabilityForm's autofocus); back to
+    # the list (saved, cancelled, removed), the keyboard goes to the section's heading.
     focus = bool(request.htmx) and form is None
     # 200 even when the form has errors: htmx swaps no 4xx response by default.
     return render(request, SECTION, {"panel": panel, "focus": focus})

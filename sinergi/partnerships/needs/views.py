@@ -47,12 +47,18 @@ def _needs_region(
     }
     context.update(extra)
     if context.get("focus") == "add":
-        first = next(iter(context["form"].visible_fields()), None)
-        if first is not None:
-            first.field.widget.attrs["autofocus"] = True
+        _focus_first_field(context["form"])
     response = render(request, "partnerships/needs/_needs.html", context)
     response = reswap(retarget(response, "#needs"), "innerHTML")
     return trigger_client_event(response, "needs-changed") if changed else response
+
+
+def _focus_first_field(form: NeedForm) -> None:
+    """Give the form's first field `autofocus` (HTMX focuses it once swapped in). Not in
+    NeedForm itself: the add form is also on the matching page, which must not jump."""
+    first = next(iter(form.visible_fields()), None)
+    if first is not None:
+        first.field.widget.attrs["autofocus"] = True
 
 
 def _back(slug: str) -> HttpResponse:
@@ -124,9 +130,7 @@ def need_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     context = {"partnership": partnership, "need": need, "form": form}
     if request.htmx:
         if request.method == "GET":  # the form opens in the row: the keyboard goes to it
-            first = next(iter(form.visible_fields()), None)
-            if first is not None:
-                first.field.widget.attrs["autofocus"] = True
+            _focus_first_field(form)
         return render(request, "partnerships/needs/_need_form_row.html", context)
     return render(
         request, "partnerships/needs/need_form.html", context, status=422 if form.errors else 200
