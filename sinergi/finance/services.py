@@ -844,8 +844,8 @@ class Lookups:
     pledges: dict[int, Pledge]
     rates: dict[str, list[tuple[date, Decimal]]]
     rule: ApprovalRule | None
-    # Per pledge, the side its deliveries are recorded on: "incoming" (incoming funds the
-    # receivers record) or "outgoing" (the pledging partner's disbursements, expenditure).
+    # Per pledge named so far, the side its deliveries are recorded on: "incoming" (funds
+    # its receivers record) or "outgoing" (the pledging partner's disbursements, spending).
     pledge_sides: dict[int, set[str]] = field(default_factory=dict)
 
     @classmethod
@@ -864,7 +864,6 @@ class Lookups:
             pledges={p.pk: p for p in partnership.pledges.all()},
             rates=rates,
             rule=ApprovalRule.objects.filter(partnership=partnership).first(),
-            pledge_sides=_pledge_sides(partnership),
         )
 
     def rate(
@@ -886,21 +885,20 @@ def _side(transaction_type: str) -> str:
     return "incoming" if transaction_type == TransactionType.INCOMING_FUNDS else "outgoing"
 
 
-def _pledge_sides(partnership: Partnership) -> dict[int, set[str]]:
-    """The sides each pledge of the partnership is delivered on: linked movements not
-    rejected whose amounts (reversals included) do not cancel out."""
-    sides: dict[int, set[str]] = {}
-    for pledge_id, transaction_type, total in (
-        Transaction.objects.filter(
-            partnership=partnership, pledge__isnull=False, transaction_type__in=FLOW_TYPES
-        )
+def _pledge_sides(pledge: Pledge) -> set[str]:
+    """The sides the pledge is delivered on: its linked movements not rejected whose
+    amounts (reversals included) do not cancel out. Read when a movement names the
+    pledge, so recording one without a pledge costs nothing."""
+    sides: set[str] = set()
+    for transaction_type, total in (
+        Transaction.objects.filter(pledge=pledge, transaction_type__in=FLOW_TYPES)
         .exclude(status=TransactionStatus.REJECTED)
-        .values_list("pledge_id", "transaction_type")
+        .values_list("transaction_type")
         .annotate(total=Sum("base_amount"))
         .order_by()
     ):
         if total:
-            sides.setdefault(pledge_id, set()).add(_side(transaction_type))
+            sides.add(_side(transaction_type))
     return sides
 
 
@@ -1036,7 +1034,9 @@ def _one_side(lookups: Lookups, pledge: Pledge, transaction_type: str) -> None:
     funds), and both records of the same money must not deliver the pledge twice. The
     first side linked decides; a movement of the other side is refused on `pledge`."""
     side = _side(transaction_type)
-    sides = lookups.pledge_sides.setdefault(pledge.pk, set())
+    if pledge.pk not in lookups.pledge_sides:
+        lookups.pledge_sides[pledge.pk] = _pledge_sides(pledge)
+    sides = lookups.pledge_sides[pledge.pk]
     if sides and side not in sides:
         if side == "incoming":
             message = _(
