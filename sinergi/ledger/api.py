@@ -32,6 +32,11 @@ class EntryOut(Schema):
     actor: str | None = None
     time: str | None = None
     payload: dict[str, Any] | None = None
+    salt: str | None = Field(
+        None,
+        description="entries of a partnership: 16 random bytes, base64, that keep the public "
+        "leaf hash from confirming a guess of a body the reader may not see",
+    )
 
 
 class EntriesOut(Schema):

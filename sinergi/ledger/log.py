@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -46,12 +47,35 @@ def rfc3339(moment: datetime) -> str:
 
 
 def canonical_entry(
-    kind: str, partnership: str | None, actor: str | None, time: str, payload: dict[str, Any]
+    kind: str,
+    partnership: str | None,
+    actor: str | None,
+    time: str,
+    payload: dict[str, Any],
+    salt: str | None = None,
 ) -> bytes:
-    """The RFC 8785 bytes of an entry — exactly what the leaf hash covers."""
-    return jcs.dumps(
-        {"kind": kind, "partnership": partnership, "actor": actor, "time": time, "payload": payload}
-    )
+    """The RFC 8785 bytes of an entry — exactly what the leaf hash covers.
+
+    An entry of a partnership also carries `salt`, 128 random bits (`new_salt`): its leaf
+    hash is public while its body follows the partnership's permission policy, and without
+    the salt anyone could confirm a guess of a private body (who joined, which amount) by
+    hashing candidates until one matched the published leaf."""
+    entry = {
+        "kind": kind,
+        "partnership": partnership,
+        "actor": actor,
+        "time": time,
+        "payload": payload,
+    }
+    if salt is not None:
+        entry["salt"] = salt
+    return jcs.dumps(entry)
+
+
+def new_salt() -> str:
+    """A fresh salt for one entry: base64 of 16 bytes from the operating system's CSPRNG
+    (the seam tests replace to make bodies reproducible)."""
+    return base64.b64encode(os.urandom(16)).decode("ascii")
 
 
 def split_frontier(blob: bytes) -> list[bytes]:
@@ -177,13 +201,16 @@ def _check_kind(kind: str) -> None:
 def _entry_body(
     kind: str, payload: dict[str, Any], partnership: Any, actor: Any, moment: datetime
 ) -> bytes:
-    """The logged bytes of one event: who (by username) did what, where, when."""
+    """The logged bytes of one event: who (by username) did what, where, when; salted
+    when it belongs to a partnership (see `canonical_entry`)."""
+    slug = getattr(partnership, "slug", None)
     return canonical_entry(
         kind,
-        getattr(partnership, "slug", None),
+        slug,
         getattr(actor, "username", None) if actor is not None else None,
         rfc3339(moment),
         payload,
+        new_salt() if slug is not None else None,
     )
 
 

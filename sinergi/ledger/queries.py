@@ -42,6 +42,7 @@ def entries_for(user: User, start: int, end: int) -> list[dict[str, Any]]:
                 actor=decoded["actor"],
                 time=decoded["time"],
                 payload=decoded["payload"],
+                salt=decoded.get("salt"),
             )
         items.append(item)
     return items

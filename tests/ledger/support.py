@@ -97,10 +97,10 @@ def rewrite_history(bodies: list[bytes]) -> None:
 
 
 def changed_body(body: bytes, **payload: Any) -> bytes:
-    """The same entry with its payload replaced: still valid canonical JSON."""
+    """The same entry (and salt) with its payload replaced: still valid canonical JSON."""
     data = json.loads(body)
     return log.canonical_entry(
-        data["kind"], data["partnership"], data["actor"], data["time"], payload
+        data["kind"], data["partnership"], data["actor"], data["time"], payload, data.get("salt")
     )
 
 

@@ -9,6 +9,7 @@ Bad input is answered 4xx with the JSON error envelope, never 500.
 from __future__ import annotations
 
 import base64
+import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.test import Client
 
 from sinergi.access.services import create_api_token
-from sinergi.ledger import checkpoints, merkle, notes, offline
+from sinergi.ledger import checkpoints, log, merkle, notes, offline
 from sinergi.ledger.models import Checkpoint, Cosignature, Entry, Witness
 from sinergi.partnerships.models import Partnership
 from tests.conftest import Cast
@@ -178,10 +179,11 @@ def assert_body_shown(item: dict[str, Any], body: bytes) -> None:
     assert base64.b64decode(item["leaf_hash"]) == support.leaf(raw)
     assert item["kind"] is not None
     assert item["payload"] is not None
+    assert item["salt"] == json.loads(raw).get("salt")
 
 
 def assert_body_hidden(item: dict[str, Any]) -> None:
-    for key in ("body", "kind", "partnership", "actor", "time", "payload"):
+    for key in ("body", "kind", "partnership", "actor", "time", "payload", "salt"):
         assert item.get(key) is None, (key, item)
 
 
@@ -221,6 +223,43 @@ def test_those_who_may_see_the_partnership_get_its_bodies(client, ledger_log, wh
     assert items[0]["actor"] == ledger_log.cast.people["coordinator"].username
     assert items[0]["payload"] == {"n": 0}
     assert items[11]["kind"] == "test.private"
+
+
+def test_a_private_leaf_hash_does_not_confirm_a_guessed_body(client, ledger_log):
+    """Given an outsider who guesses everything a private entry says (kind, partnership,
+    actor, time to the millisecond, payload), then hashing the guess does not give the
+    published leaf hash: entries of a partnership carry 16 random bytes, which only
+    those who may read the body see. Entries with no partnership (public by nature)
+    carry none."""
+    outsider_items = get_entries(client)
+    for index in PRIVATE_INDICES:
+        known = json.loads(ledger_log.bodies[index])
+        salt = base64.b64decode(known["salt"], validate=True)
+        assert len(salt) == 16
+        guess = log.canonical_entry(
+            known["kind"], known["partnership"], known["actor"], known["time"], known["payload"]
+        )
+        published = base64.b64decode(outsider_items[index]["leaf_hash"])
+        assert support.leaf(guess) != published
+        assert support.leaf(ledger_log.bodies[index]) == published
+    salts = [json.loads(ledger_log.bodies[i]).get("salt") for i in range(SIZE)]
+    assert len({s for s in salts if s is not None}) == len(PRIVATE_INDICES) + len(PUBLIC)
+    assert [salts[i] for i in SYSTEM] == [None]
+    assert outsider_items[5]["salt"] == salts[5]
+
+
+def test_identical_events_of_a_partnership_have_different_leaves(ledger, private_cast, monkeypatch):
+    """Given the same event appended twice at the same moment (the same bytes but for the
+    salt), then the two leaf hashes differ, so a leaf cannot be matched to a known public
+    twin either."""
+    moment = log.now()
+    monkeypatch.setattr(log, "now", lambda: moment)
+
+    first = support.append_events(1, partnership=private_cast.partnership)[0]
+    second = support.append_events(1, partnership=private_cast.partnership)[0]
+
+    assert json.loads(first.body)["time"] == json.loads(second.body)["time"]
+    assert support.leaf(bytes(first.body)) != support.leaf(bytes(second.body))
 
 
 def test_a_members_api_token_reads_the_bodies(client, ledger_log):

@@ -7,6 +7,7 @@ at all, and appends from several connections at once never fork the log.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -217,9 +218,10 @@ def test_the_body_is_exactly_rfc8785_canonical_json(ledger, monkeypatch):
     fractional numbers and a key outside the BMP, and a clock in Jakarta time, when it is
     appended, then the stored body is byte for byte the RFC 8785 serialisation (keys
     sorted by UTF-16 code units, numbers in ECMAScript form, time in UTC with
-    milliseconds) and the leaf is SHA-256(0x00 ‖ body)."""
+    milliseconds, a partnership's entry salted) and the leaf is SHA-256(0x00 ‖ body)."""
     moment = datetime(2025, 3, 4, 12, 6, 7, 89_000, tzinfo=ZoneInfo("Asia/Jakarta"))
     monkeypatch.setattr(log, "now", lambda: moment)
+    monkeypatch.setattr(log, "new_salt", lambda: "q83vEjRWeJCrze8SNFZ4kA==")
     partnership = PartnershipFactory(slug="air-bersih")
     actor = PersonFactory(username="ana")
     payload = {
@@ -237,7 +239,7 @@ def test_the_body_is_exactly_rfc8785_canonical_json(ledger, monkeypatch):
         '{"actor":"ana","kind":"test.canonical","partnership":"air-bersih",'
         '"payload":{"a":"café €\\n\\u001f","nested":{"a":true,"b":null},'
         '"z":[1,2.5,1e+21,1e-7],"\U0001f600":1,"\ufb01":2},'
-        '"time":"2025-03-04T05:06:07.089Z"}'
+        '"salt":"q83vEjRWeJCrze8SNFZ4kA==","time":"2025-03-04T05:06:07.089Z"}'
     ).encode()
     stored = Entry.objects.get(index=entry.index)
     assert bytes(stored.body) == expected
@@ -284,7 +286,9 @@ def test_creating_a_partnership_is_logged(ledger):
 
     (entry,) = Entry.objects.all()
     assert entry.partnership_ref == partnership.pk
-    assert json.loads(bytes(entry.body)) == {
+    body = json.loads(bytes(entry.body))
+    assert len(base64.b64decode(body.pop("salt"), validate=True)) == 16
+    assert body == {
         "kind": "partnership.created",
         "partnership": partnership.slug,
         "actor": "budi",

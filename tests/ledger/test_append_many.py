@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -24,11 +25,14 @@ def ticking_clock(start: datetime) -> Iterator[datetime]:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch):
-    """Replace the ledger clock with a deterministic one; return a function that rewinds it."""
+    """Replace the ledger clock and salts with deterministic ones; return a function that
+    rewinds both."""
 
     def rewind() -> None:
         ticks = ticking_clock(datetime(2026, 1, 2, 3, 4, 5, 123000, tzinfo=UTC))
         monkeypatch.setattr(log, "now", lambda: next(ticks))
+        salts = (f"salt-{n}" for n in itertools.count())
+        monkeypatch.setattr(log, "new_salt", lambda: next(salts))
 
     rewind()
     return rewind
