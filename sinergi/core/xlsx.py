@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import Decimal
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -28,11 +29,14 @@ def _cell_error(message: str) -> ValidationError:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as text: numbers without a spurious ".0"; a neutralising apostrophe removed."""
+    """A cell as text: numbers without a spurious ".0", a percentage as shown ("88%"); a
+    neutralising apostrophe removed."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, Percent):
+        return f"{value.shown()}%"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
@@ -121,6 +125,7 @@ def fast_rows(
     formulas: bool = False,
     epoch: datetime | None = None,
     timedelta_styles: set[int] | frozenset[int] = frozenset(),
+    percent_styles: set[int] | frozenset[int] = frozenset(),
 ) -> Iterator[tuple[int, list[Any]]]:
     """Stream a worksheet's XML (SpreadsheetML `sheetData`) as (row number, values).
 
@@ -128,7 +133,8 @@ def fast_rows(
     strings as text, numbers as int or float, booleans, a formula's saved result (never
     the formula), error codes as text ("#VALUE!"), a number in a date style as a
     datetime (in the workbook's date system, `epoch`: 1900 or 1904; a duration style
-    gives a timedelta) and an ISO 8601 date cell as a datetime. Only the first `width`
+    gives a timedelta), a number in one of `percent_styles` as a `Percent` (0.88 for a
+    cell showing 88%) and an ISO 8601 date cell as a datetime. Only the first `width`
     columns are kept (empty cells right of them are skipped, never padded to); a row
     with a filled cell right of them gets one more value, a `Beyond` naming the first.
     A cell of more than 32,767 characters is a file error. With `formulas`, a formula
@@ -237,6 +243,8 @@ def fast_rows(
                         )
                     except (OverflowError, ValueError):
                         value = raw
+                elif state["style"] in percent_styles and isinstance(value, int | float):
+                    value = Percent(value)
             if column >= width:
                 if not is_blank_value(value):
                     state["beyond"] = Beyond(cell_text(value), cell_name())
@@ -274,6 +282,48 @@ def fast_rows(
         done.clear()
     parser.Parse(b"", True)
     yield from done
+
+
+class Percent(float):
+    """A number in a percent style: the cell shows 88% and stores 0.88, as spreadsheet
+    programs do when someone types "88%". Otherwise a float like any other number."""
+
+    def shown(self) -> Decimal:
+        """The number the cell shows, before its percent sign (0.88 → 88), exactly: from
+        the shortest text of the stored number, times 100 in decimal."""
+        shown = Decimal(repr(float(self))) * 100
+        return shown.quantize(Decimal(1)) if shown == shown.to_integral() else shown.normalize()
+
+
+def is_percent_format(code: str | None) -> bool:
+    """Whether a number format code shows its number as a percentage: a `%` in its first
+    (positive) section outside quoted text, escapes and spacers (`_%`, `\\%`)."""
+    from openpyxl.styles.numbers import STRIP_RE
+
+    if not code:
+        return False
+    section = STRIP_RE.sub("", code.split(";")[0])
+    return re.search(r"(?<![_\\])%", section) is not None
+
+
+def percent_styles_of(workbook: Any) -> frozenset[int]:
+    """The indices of an opened workbook's cell styles (a cell's `s`) whose number format
+    is a percentage: built-in formats 9 and 10 (`0%`, `0.00%`) or a custom one."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, builtin_format_code
+
+    custom = list(getattr(workbook, "_number_formats", []) or [])
+    found = set()
+    for index, style in enumerate(getattr(workbook, "_cell_styles", []) or []):
+        number = getattr(style, "numFmtId", 0) or 0
+        if number < BUILTIN_FORMATS_MAX_SIZE:
+            code = builtin_format_code(number)
+        elif number - BUILTIN_FORMATS_MAX_SIZE < len(custom):
+            code = custom[number - BUILTIN_FORMATS_MAX_SIZE]
+        else:
+            code = None
+        if is_percent_format(code):
+            found.add(index)
+    return frozenset(found)
 
 
 class Uncalculated(str):
@@ -315,6 +365,7 @@ def sheet_rows(
                 formulas=formulas,
                 epoch=getattr(workbook, "epoch", None),
                 timedelta_styles=getattr(workbook, "_timedelta_formats", set()),
+                percent_styles=percent_styles_of(workbook),
             )
         return
     if hasattr(sheet, "reset_dimensions"):

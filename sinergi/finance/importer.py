@@ -50,7 +50,7 @@ from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
 from sinergi.core.spreadsheets import neutralise, prune_stash, unneutralise
-from sinergi.core.xlsx import sheet_rows
+from sinergi.core.xlsx import Percent, sheet_rows
 from sinergi.finance import services
 from sinergi.finance.models import INCOMING_TYPES, ResourceKind, Transaction, TransactionType
 from sinergi.finance.money import check_currency, minor_unit, parse_amount
@@ -388,12 +388,15 @@ def _blank(cells: list[Any]) -> bool:
 
 
 def _text(value: Any) -> str:
-    """A cell as text: numbers without a spurious ".0", dates as YYYY-MM-DD, and without
+    """A cell as text: numbers without a spurious ".0", a percentage as shown ("88%"),
+    dates as YYYY-MM-DD, and without
     the apostrophe a template or export put before a formula-like value."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, Percent):
+        return f"{value.shown()}%"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
@@ -499,6 +502,26 @@ class _Resolver:
             return pk
         raise ValueError(_("Choose a budget line of this partnership (its id or exact title)."))
 
+    @staticmethod
+    def _amount(amount: Any, currency: str | None, fields: dict, errors: list) -> None:
+        """The amount cell into `fields["amount"]`, or its error into `errors`."""
+        if isinstance(amount, bool) or amount is None:
+            amount = "" if amount is None else "x"
+        elif isinstance(amount, float):
+            amount = Decimal(repr(amount))  # the shortest decimal that is this cell's value
+        elif isinstance(amount, int):
+            amount = Decimal(amount)
+        elif not isinstance(amount, str) or not AMOUNT_TEXT.match(amount):
+            amount = "x"  # text such as "1,500", "+5", "1e3" or a formula is not an amount
+        try:
+            fields["amount"] = parse_amount(amount, currency or "CLF")
+        except ValidationError as error:
+            messages = error.message_dict.get("amount", error.messages)
+            message = " ".join(messages)
+            if amount == "":
+                message = _("This field is required.")
+            errors.append(("amount", message))
+
     def fields(self, cells: list[Any], positions: dict[str, int]) -> tuple[dict, list]:
         """(fields for build_transaction, [(column, message)]) for one row."""
         errors: list[tuple[str | None, str]] = []
@@ -532,22 +555,11 @@ class _Resolver:
         fields["currency"] = currency
 
         amount = values.get("amount")
-        if isinstance(amount, bool) or amount is None:
-            amount = "" if amount is None else "x"
-        elif isinstance(amount, float):
-            amount = Decimal(repr(amount))  # the shortest decimal that is this cell's value
-        elif isinstance(amount, int):
-            amount = Decimal(amount)
-        elif not isinstance(amount, str) or not AMOUNT_TEXT.match(amount):
-            amount = "x"  # text such as "1,500", "+5", "1e3" or a formula is not an amount
-        try:
-            fields["amount"] = parse_amount(amount, currency or "CLF")
-        except ValidationError as error:
-            messages = error.message_dict.get("amount", error.messages)
-            message = " ".join(messages)
-            if amount == "":
-                message = _("This field is required.")
-            errors.append(("amount", message))
+        if isinstance(amount, Percent):
+            message = _("“%(text)s” is a percentage; enter the amount itself.")
+            errors.append(("amount", message % {"text": _text(amount)}))
+        else:
+            self._amount(amount, currency, fields, errors)
 
         day = values.get("value_date")
         if isinstance(day, datetime):

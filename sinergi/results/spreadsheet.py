@@ -52,6 +52,7 @@ from sinergi.core.spreadsheets import neutralise, prune_stash
 from sinergi.core.xlsx import (  # noqa: F401  MAX_CELL_CHARS, fast_rows: used by the tests
     MAX_CELL_CHARS,
     Beyond,
+    Percent,
     Uncalculated,
     fast_rows,
     sheet_rows,
@@ -908,6 +909,16 @@ def _uncalculated(value: Any, row: int, column: int, result: SheetResult) -> boo
     return False
 
 
+def _percent(value: Any) -> Any:
+    """The number a percentage cell shows — 88 for a spreadsheet cell in a percent style
+    (which stores 0.88) or for the text "88%" / "88 %" — or None for any other cell."""
+    if isinstance(value, Percent):
+        return value.shown()
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return value.strip()[:-1].rstrip()
+    return None
+
+
 def _number(value: Any, cell: tuple[int, int], result: SheetResult, measure: str) -> Decimal | None:
     """A numeric cell as a Decimal, or None after recording its error."""
     row, column = cell
@@ -918,6 +929,20 @@ def _number(value: Any, cell: tuple[int, int], result: SheetResult, measure: str
             row, column, _("“%(text)s” is not a number.") % {"text": _text(value)[:40]}
         )
         return None
+    percent = _percent(value)
+    if percent is not None:
+        if measure != Measure.PERCENTAGE:
+            result.add_error(
+                row,
+                column,
+                _(
+                    "“%(text)s” is a percentage, but this indicator is counted in units; "
+                    "enter the number itself."
+                )
+                % {"text": f"{_text(percent)}%"[:40]},
+            )
+            return None
+        value = percent
     if isinstance(value, float):
         raw: Any = repr(value)
     elif isinstance(value, int | Decimal):

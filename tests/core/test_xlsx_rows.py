@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
+from sinergi.core import xlsx
 from sinergi.core.xlsx import fast_rows, sheet_rows
 
 cell = st.one_of(
@@ -118,3 +121,37 @@ def test_a_workbook_in_the_1904_date_system_gives_the_dates_it_shows():
     data = out.getvalue()
     assert read(data, fast=True) == read(data, fast=False)
     assert read(data, fast=True) == [(1, ["value_date", datetime(2024, 5, 1)])]
+
+
+@pytest.mark.parametrize(
+    ("code", "percent"),
+    [
+        ("0%", True),
+        ("0.00%", True),
+        ("#,##0.0%;[Red]-#,##0.0%", True),
+        ("[Blue]0.0%", True),
+        ('0"%"', False),  # a quoted percent sign is printed, the number is not scaled
+        ("0\\%", False),  # an escaped one likewise
+        ("0_%", False),  # a spacer as wide as a percent sign
+        ('0;"%"0%', False),  # only the first section decides
+        ("General", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_which_number_formats_show_a_percentage(code, percent):
+    assert xlsx.is_percent_format(code) is percent
+
+
+def test_a_percent_cell_is_read_as_the_number_it_shows():
+    """Given cells in percent styles, then each is a Percent whose shown number is exact
+    in decimal (0.07 shows 7, not 7.000000000000001), and its text is what the cell shows."""
+    cells = [xlsx.Percent(v) for v in (0.07, 0.775, 1, 1.5e-05)]
+
+    assert [c.shown() for c in cells] == [
+        Decimal("7"),
+        Decimal("77.5"),
+        Decimal("100"),
+        Decimal("0.0015"),
+    ]
+    assert [xlsx.cell_text(c) for c in cells] == ["7%", "77.5%", "100%", "0.0015%"]

@@ -104,6 +104,46 @@ def test_given_an_xlsx_with_date_and_number_cells_when_committed_then_recorded(f
     assert Transaction.objects.get(transaction_type="4").provider_organisation == funded.ngo
 
 
+def test_given_an_amount_cell_formatted_as_a_percentage_then_a_row_error(funded):
+    """Given an amount whose cell shows 50% (stored as 0.5, as a spreadsheet program
+    stores a typed "50%"), then the row is refused naming the cell's percentage rather
+    than recording an amount of 0.50; a description cell formatted the same way is read
+    as the text it shows."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(
+        io.BytesIO(
+            xlsx_bytes(
+                [
+                    [4, date(2026, 4, 2), 0.5, "IDR", funded.ngo.name, "Toko Es", 0.25, ""],
+                    [4, date(2026, 4, 3), 70000, "IDR", funded.ngo.name, "Toko Es", 0.25, ""],
+                ]
+            )
+        )
+    )
+    sheet = workbook.active
+    for cell in ("C2", "G2", "G3"):
+        sheet[cell].number_format = "0%"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    before = counts()
+
+    result = run(funded, buffer.getvalue(), name="books.xlsx", commit=True)
+
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "amount", "“50%” is a percentage; enter the amount itself.")
+    ]
+    assert result.imported == 0 and counts() == before
+
+    sheet.delete_rows(2)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = run(funded, buffer.getvalue(), name="books.xlsx", commit=True)
+
+    assert result.errors == [] and result.imported == 1
+    assert Transaction.objects.get().description == "25%"
+
+
 def test_given_headers_in_other_case_order_and_semicolons_when_read_then_accepted(funded):
     header = ["Receiver", "Provider", "AMOUNT", "Value date", "Type", "currency"]
     row = incoming_row(funded)

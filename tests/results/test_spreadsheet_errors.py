@@ -229,6 +229,39 @@ def test_given_a_percentage_over_100_then_error(monitored):
     assert preview.errors[0].message == "H2: A percentage is between 0 and 100."
 
 
+def test_given_a_percentage_on_an_indicator_counted_in_units_then_cell_errors(monitored):
+    """Given a unit indicator (people reached) with a cell formatted as a percentage and
+    one typed "60%", then both cells are named: the importer does not guess a count."""
+    m = monitored
+
+    def percent_total(workbook) -> None:
+        workbook.worksheets[0]["H2"].number_format = "0%"
+
+    filled = fill(
+        _template(m), {**GOOD, ("1.1", ""): 1, ("1.1", "sex:female"): "60%"}, edit=percent_total
+    )
+    preview, _commit = _check(m, filled)
+    assert [e.message for e in preview.errors] == [
+        "H2: “100%” is a percentage, but this indicator is counted in units; "
+        "enter the number itself.",
+        "H3: “60%” is a percentage, but this indicator is counted in units; "
+        "enter the number itself.",
+    ]
+
+
+def test_given_a_percent_formatted_value_over_100_then_error(monitored):
+    """Given a cell showing 150% on a percentage indicator, then it is 150, over 100."""
+    m = monitored
+
+    def percent_total(workbook) -> None:
+        workbook.worksheets[0]["H2"].number_format = "0.00%"
+
+    body = _template(m, organisation=m.health)
+    filled = fill(body, {("2.1", ""): 1.5}, edit=percent_total)
+    preview, _commit = _check(m, filled, actor=m.health_admin)
+    assert preview.errors[0].message == "H2: A percentage is between 0 and 100."
+
+
 def test_given_good_and_bad_rows_when_committed_then_nothing_is_written(monitored):
     m = monitored
     body = _template(m, organisation=m.health)

@@ -101,6 +101,56 @@ def test_given_a_filled_template_when_previewed_then_nothing_is_written_and_comm
     assert rows[1][8] == "Catch-up campaign in Bandung"
 
 
+def _percent_cells(*codes_and_formats: tuple[str, str, str]):
+    """An edit for `fill`: give the Value cells of (code, category key) a number format,
+    as a spreadsheet program does when someone types "88%" into a cell."""
+
+    def edit(workbook) -> None:
+        wanted = {(code, key): number_format for code, key, number_format in codes_and_formats}
+        for row in workbook.worksheets[0].iter_rows(min_row=2):
+            key = (row[0].value, row[2].value or "")
+            if key in wanted:
+                row[7].number_format = wanted[key]
+
+    return edit
+
+
+def test_given_percent_formatted_cells_on_a_percentage_indicator_then_the_shown_numbers(
+    monitored,
+):
+    """Given a percentage indicator whose cells show 76%, 77.5% and 74.5% (stored as 0.76,
+    0.775 and 0.745, as spreadsheet programs store a typed "76%"), then the values are 76,
+    77.5 and 74.5, not 0.76; a custom percent format and the text "74.5%" count too."""
+    m = monitored
+    filled = fill(
+        _template(m),
+        {("2.1", ""): 0.76, ("2.1", "sex:female"): 0.775, ("2.1", "sex:male"): "74.5 %"},
+        edit=_percent_cells(("2.1", "", "0%"), ("2.1", "sex:female", '[Blue]0.0%;"-"')),
+    )
+
+    result = _run(m, filled, commit=True)
+
+    assert result.error_count == 0 and result.written == 1
+    submission = Submission.objects.get()
+    assert submission.value == Decimal("76")
+    assert dict(submission.values.values_list("category", "value")) == {
+        "sex:female": Decimal("77.5"),
+        "sex:male": Decimal("74.5"),
+    }
+
+
+def test_given_a_percent_sign_that_is_only_text_in_the_format_then_the_number_itself(monitored):
+    """Given a format that prints a literal percent sign without scaling (`0"%"`), then
+    the cell's number is read as it is: 76 stays 76."""
+    m = monitored
+    filled = fill(_template(m), {("2.1", ""): 76}, edit=_percent_cells(("2.1", "", '0"%"')))
+
+    result = _run(m, filled, commit=True)
+
+    assert result.error_count == 0
+    assert Submission.objects.get().value == Decimal("76")
+
+
 def test_given_submit_for_review_when_committed_then_submitted_and_approvable(monitored):
     m = monitored
     filled = fill(
