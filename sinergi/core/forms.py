@@ -39,3 +39,12 @@ def apply_domain_errors(
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+def focus_first_field(form: forms.Form) -> None:
+    """Give the form's first visible field `autofocus`, for a form that opens in place of
+    what the reader acted on (HTMX focuses it once swapped in), so the keyboard goes to
+    it rather than to the top of the page."""
+    first = next(iter(form.visible_fields()), None)
+    if first is not None:
+        first.field.widget.attrs["autofocus"] = True

@@ -3,6 +3,8 @@ errors, diffs, HTMX partials, privacy and query counts."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -161,6 +163,19 @@ def test_the_confirm_step_comes_inline_with_htmx(ag):
     assert response.status_code == 200
     assert "<html" not in response.text
     assert 'name="content_hash"' in response.text
+    # The link that was pressed is gone: the keyboard goes to what is to be signed.
+    (focused,) = re.findall(r"<[a-z]+[^>]*autofocus[^>]*>[^<]*", response.text)
+    assert focused.startswith('<p tabindex="-1" autofocus>You sign version 1')
+
+
+def test_a_refused_signature_puts_the_keyboard_on_the_reason(ag):
+    open_v1(ag)
+    response = client_for(ag.ngo_admin).post(
+        url(ag, "v1/sign/yayasan-sehat/"), {"content_hash": "f" * 64}
+    )
+    assert response.status_code == 422
+    (focused,) = re.findall(r"<[a-z]+[^>]*autofocus[^>]*>", response.text)
+    assert 'class="form-errors" role="alert"' in focused
 
 
 def test_the_last_signature_on_the_page_adopts(ag):

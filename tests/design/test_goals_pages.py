@@ -197,6 +197,31 @@ def test_the_edit_form_replaces_the_goal_in_place_with_its_values(private_cast):
     assert cancel.text.startswith(f'<li id="goal-{goal.pk}">') and "<form" in cancel.text
 
 
+def test_the_keyboard_follows_an_inline_edit_and_its_cancel(private_cast):
+    """Given goals edited in place, then opening the form puts the keyboard on its first
+    field (title), and Cancel puts it back on the goal's Edit link; the goal that comes
+    back has the list's moves (no Move up for the first goal, no Move down for the last)."""
+    first = add_goal(private_cast, title="First goal")
+    last = add_goal(private_cast, title="Last goal")
+    client = client_for(private_cast.people["coordinator"])
+
+    opened = client.get(design(private_cast, f"goals/{first.pk}/"), headers=HTMX)
+    cancelled = [
+        client.get(design(private_cast, f"goals/{goal.pk}/?cancel=1"), headers=HTMX).text
+        for goal in (first, last)
+    ]
+
+    assert re.findall(r"<(?:input|textarea|select)[^>]*autofocus[^>]*>", opened.text) == [
+        re.search(r'<input[^>]*name="title"[^>]*>', opened.text).group(0)
+    ]
+    for text in cancelled:
+        assert re.findall(r"<[a-z]+[^>]*autofocus[^>]*>", text) == [
+            re.search(r'<a href="[^"]*" hx-get="[^"]*/goals/\d+/"[^>]*>', text).group(0)
+        ]
+    assert 'value="up"' not in cancelled[0] and 'value="down"' in cancelled[0]
+    assert 'value="up"' in cancelled[1] and 'value="down"' not in cancelled[1]
+
+
 def test_saving_an_edit_with_htmx_refreshes_the_region(private_cast):
     goal = add_goal(private_cast)
     client = client_for(private_cast.people["coordinator"])

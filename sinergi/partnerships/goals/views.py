@@ -18,7 +18,7 @@ from django_htmx.http import reswap, retarget
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
-from sinergi.core.forms import apply_domain_errors
+from sinergi.core.forms import apply_domain_errors, focus_first_field
 from sinergi.partnerships import services as partnership_services
 from sinergi.partnerships.goals import queries, services
 from sinergi.partnerships.goals.forms import GoalForm, VisionForm
@@ -147,6 +147,13 @@ def goal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     goal = get_object_or_404(Goal.objects.select_related("owner"), pk=pk, partnership=partnership)
     goal.partnership = partnership
     if request.method == "GET" and request.GET.get("cancel") and request.htmx:
+        # The goal back in place of its form, the keyboard back on its Edit link, and
+        # its Move up / Move down as in the list (none up for the first, down for the last).
+        order = list(
+            Goal.objects.filter(partnership=partnership)
+            .order_by("position", "pk")
+            .values_list("pk", flat=True)
+        )
         return render(
             request,
             "partnerships/goals/_goal.html",
@@ -154,6 +161,10 @@ def goal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 "partnership": partnership,
                 "goal": queries.for_display([goal])[0],
                 "can_edit": True,
+                "first": order[:1] == [goal.pk],
+                "last": order[-1:] == [goal.pk],
+                "focus_goal": goal.pk,
+                "focus_control": "edit",
             },
         )
     form = GoalForm(
@@ -181,6 +192,8 @@ def goal_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             return _back(slug, f"goal-{goal.pk}")
     context = {"partnership": partnership, "goal": goal, "form": form}
     if request.htmx:
+        if request.method == "GET":  # the form opens in the goal's place: the keyboard too
+            focus_first_field(form)
         return render(request, "partnerships/goals/_goal_form.html", context)
     return render(
         request, "partnerships/goals/goal_form.html", context, status=422 if form.errors else 200

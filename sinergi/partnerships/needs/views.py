@@ -19,6 +19,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
+from sinergi.core.forms import focus_first_field
 from sinergi.partners.matching.queries import need_statuses
 from sinergi.partnerships.models import CapabilityNeed, Partnership
 from sinergi.partnerships.needs import services
@@ -47,18 +48,10 @@ def _needs_region(
     }
     context.update(extra)
     if context.get("focus") == "add":
-        _focus_first_field(context["form"])
+        focus_first_field(context["form"])
     response = render(request, "partnerships/needs/_needs.html", context)
     response = reswap(retarget(response, "#needs"), "innerHTML")
     return trigger_client_event(response, "needs-changed") if changed else response
-
-
-def _focus_first_field(form: NeedForm) -> None:
-    """Give the form's first field `autofocus` (HTMX focuses it once swapped in). Not in
-    NeedForm itself: the add form is also on the matching page, which must not jump."""
-    first = next(iter(form.visible_fields()), None)
-    if first is not None:
-        first.field.widget.attrs["autofocus"] = True
 
 
 def _back(slug: str) -> HttpResponse:
@@ -130,7 +123,7 @@ def need_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     context = {"partnership": partnership, "need": need, "form": form}
     if request.htmx:
         if request.method == "GET":  # the form opens in the row: the keyboard goes to it
-            _focus_first_field(form)
+            focus_first_field(form)  # (not in NeedForm: the matching page must not jump)
         return render(request, "partnerships/needs/_need_form_row.html", context)
     return render(
         request, "partnerships/needs/need_form.html", context, status=422 if form.errors else 200

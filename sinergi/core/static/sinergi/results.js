@@ -2,7 +2,7 @@
    ({type, labels, datasets}). A table next to each chart carries the same figures. */
 (function () {
   "use strict";
-  var colours = ["#1f6f8b", "#d48a00", "#5a8f29", "#9b2d5a", "#555555"];
+  var colours = ["#1f6f8b", "#a15f00", "#5a8f29", "#9b2d5a", "#555555"];
   function draw(canvas) {
     var source = document.getElementById(canvas.getAttribute("data-chart"));
     if (!source || typeof Chart === "undefined") { return; }
