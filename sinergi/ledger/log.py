@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -614,13 +615,16 @@ def inclusion(index: int, tree_size: int) -> InclusionProof:
 
 
 def index_of_leaf(leaf: bytes) -> int | None:
-    """The first index whose leaf hash is `leaf` (a scan of level 0; fine for audits)."""
-    key = (
-        Node.objects.filter(hash=leaf, key__lt=1 << 56)
-        .order_by("key")
-        .values_list("key", flat=True)
-    ).first()
-    return key
+    """The first index whose leaf hash is `leaf`, through the partial index on level 0
+    (`ledger_node_leaf_hash`). The keys come unordered and the least is taken here: with
+    ORDER BY key LIMIT 1 a planner may walk the primary key instead, reading every leaf
+    until one matches (all of them when none does)."""
+    return min(leaf_keys(leaf).values_list("key", flat=True), default=None)
+
+
+def leaf_keys(leaf: bytes) -> QuerySet[Node]:
+    """The level-0 nodes whose hash is `leaf`, in no order (see `index_of_leaf`)."""
+    return Node.objects.filter(hash=leaf, key__lt=1 << LEVEL_SHIFT).order_by()
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,15 @@ class Node(models.Model):
     class Meta:
         verbose_name = _("tree node")
         verbose_name_plural = _("tree nodes")
+        indexes = [
+            # Finding an entry by its leaf hash (`?leaf_hash=` on the public proof API)
+            # without reading every leaf: level 0 only, the keys below 1 << LEVEL_SHIFT.
+            models.Index(
+                fields=["hash"],
+                condition=models.Q(key__lt=1 << LEVEL_SHIFT),
+                name="ledger_node_leaf_hash",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"({self.key >> LEVEL_SHIFT}, {self.key & ((1 << LEVEL_SHIFT) - 1)})"
