@@ -1248,6 +1248,7 @@ class SdgProgressOut(Schema):
     at_risk: int
     off_track: int
     no_data: int
+    not_scored: int = Field(description="Qualitative indicators (counted, never scored)")
     scored: int
     mean: str | None = Field(description="Mean capped percent of target to date")
     progress: str
@@ -1308,6 +1309,7 @@ def sdg_body(row: Any) -> dict[str, Any]:
         "at_risk": row.at_risk,
         "off_track": row.off_track,
         "no_data": row.no_data,
+        "not_scored": row.not_scored,
         "scored": row.scored,
         "mean": _number(row.mean),
         "progress": row.progress,

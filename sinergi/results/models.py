@@ -641,6 +641,7 @@ class SdgProgress(models.Model):
     at_risk = models.PositiveIntegerField(_("at risk"), default=0)
     off_track = models.PositiveIntegerField(_("off track"), default=0)
     no_data = models.PositiveIntegerField(_("no data"), default=0)
+    not_scored = models.PositiveIntegerField(_("not scored"), default=0)
     scored = models.PositiveIntegerField(_("scored"), default=0)
     # Sum of the scored indicators' percent of target, each capped to 0-100.
     percent_sum = models.DecimalField(_("sum of percent"), max_digits=14, decimal_places=2)

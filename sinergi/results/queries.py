@@ -345,6 +345,7 @@ class SdgRow:
     at_risk: int
     off_track: int
     no_data: int
+    not_scored: int  # qualitative indicators: counted, never scored
     scored: int
     percent_sum: Decimal
     indicator_codes: list[str] = field(default_factory=list)
@@ -487,6 +488,7 @@ def sdg_rows(partnership: Partnership) -> list[SdgRow]:
             at_risk=r.at_risk,
             off_track=r.off_track,
             no_data=r.no_data,
+            not_scored=r.not_scored,
             scored=r.scored,
             percent_sum=r.percent_sum,
             indicator_codes=list(r.indicator_codes or ()),
@@ -1013,6 +1015,7 @@ _SUMS = {
     "at_risk_sum": Sum("at_risk"),
     "off_track_sum": Sum("off_track"),
     "no_data_sum": Sum("no_data"),
+    "not_scored_sum": Sum("not_scored"),
     "scored_sum": Sum("scored"),
     "percent": Sum("percent_sum"),
 }
@@ -1028,6 +1031,7 @@ def _sdg_row(code: str, goal: str, r: dict[str, Any]) -> SdgRow:
         at_risk=r["at_risk_sum"] or 0,
         off_track=r["off_track_sum"] or 0,
         no_data=r["no_data_sum"] or 0,
+        not_scored=r["not_scored_sum"] or 0,
         scored=r["scored_sum"] or 0,
         percent_sum=Decimal(r["percent"] or 0),
     )
@@ -1072,6 +1076,7 @@ def portfolio(user: User, goal: str | None = None) -> Portfolio:
                         at_risk=row.at_risk,
                         off_track=row.off_track,
                         no_data=row.no_data,
+                        not_scored=row.not_scored,
                         scored=row.scored,
                         percent_sum=row.percent_sum,
                         indicator_codes=list(row.indicator_codes or ()),

@@ -189,6 +189,7 @@ def dashboard_body(
     parts: list[str] = []
     on_track, at_risk, off_track = _("On track"), _("At risk"), _("Off track")
     no_data = _("No data yet")
+    not_scored = progress_labels[Progress.NOT_SCORED]
     mean_title = _("Mean percent of target to date")
     t = board.totals
     parts.append(
@@ -198,7 +199,7 @@ def dashboard_body(
             "    <dt>{}</dt><dd>{}</dd>\n    <dt>{}</dt><dd>{}</dd>\n"
             "    <dt>{}</dt><dd>{}</dd>\n    <dt>{}</dt><dd>{}</dd>\n"
             "    <dt>{}</dt><dd>{}</dd>\n    <dt>{}</dt><dd>{}</dd>\n"
-            "    <dt>{}</dt><dd>{}</dd>\n  </dl>\n</section>\n",
+            "    <dt>{}</dt><dd>{}</dd>\n    <dt>{}</dt><dd>{}</dd>\n  </dl>\n</section>\n",
             _("Progress"),
             _("Indicators"),
             t.indicators,
@@ -210,6 +211,8 @@ def dashboard_body(
             t.off_track,
             no_data,
             t.no_data,
+            not_scored,
+            t.not_scored,
             mean_title,
             DASH if t.mean is None else f"{number(t.mean, -1)} %",
             _("Reporting"),
@@ -379,6 +382,7 @@ def dashboard_body(
             (at_risk, True),
             (off_track, True),
             (no_data, True),
+            (not_scored, True),
             (mean_title, False),
         ]
         parts.append(
@@ -395,7 +399,8 @@ def dashboard_body(
                 '\n      <tr><th scope="row"><span class="sdg-code">{}</span> '
                 '<span lang="{}">{}</span></th>'
                 '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
-                '<td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>\n    ',
+                '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+                "<td>{}</td></tr>\n    ",
                 (
                     (
                         r.code,
@@ -406,6 +411,7 @@ def dashboard_body(
                         r.at_risk,
                         r.off_track,
                         r.no_data,
+                        r.not_scored,
                         DASH if r.mean is None else _bar(r.progress, r.bar, r.mean),
                     )
                     for r in board.sdg

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
+from sinergi.results import services
+from tests.conftest import client_for
 from tests.factories import PersonFactory
 from tests.results.conftest import build_monitored
 from tests.results.test_api_framework import Api, error, ok
@@ -82,3 +85,38 @@ def test_given_partnerships_when_the_portfolio_is_read_then_only_visible_ones_co
     assert contributions["3.b"][0]["progress"]["indicator_codes"]
     assert "goal" in error(Api().get(url, {"goal": "18"}), 422)["fields"]
     assert "goal" in error(Api().get(url, {"goal": "x"}), 422)["fields"]
+
+
+def test_given_a_qualitative_indicator_then_every_sdg_count_adds_up(monitored):
+    """Given a qualitative indicator beside the two scored ones, then the partnership's
+    totals, its SDG rows and the portfolio all count it as not scored, not as having no
+    data yet, and each row's counts add up to its indicators, in the API and on the
+    dashboard's SDG table."""
+    m = monitored
+    services.create_indicator(
+        actor=m.coordinator,
+        partnership=m.partnership,
+        result=m.impact,
+        code="3.1",
+        title="Stories of change",
+        measure="5",
+        responsible=m.health,
+    )
+    coverage_value(m, approve=True)
+
+    body = ok(Api(m.observer).get(Api.url(m, "/progress")))
+    portfolio = ok(Api(m.observer).get("/api/v1/results/portfolio", {"goal": "3"}))
+
+    assert (body["totals"]["no_data"], body["totals"]["not_scored"]) == (1, 1)
+    rows = [*body["sdg"], *portfolio["goals"], *portfolio["targets"]]
+    by_code = {row["code"]: row for row in body["sdg"]}
+    assert (by_code["3.2"]["no_data"], by_code["3.2"]["not_scored"]) == (1, 1)
+    for row in rows:
+        counted = ("on_track", "at_risk", "off_track", "no_data", "not_scored")
+        assert sum(row[name] for name in counted) == row["indicators"], row
+    goal = next(g for g in portfolio["goals"] if g["goal"] == "3")
+    assert goal["not_scored"] == 1
+    page = client_for(m.observer).get(reverse("results-dashboard", args=[m.partnership.slug]))
+    assert page.status_code == 200
+    sdg_table = page.content.decode().split('id="sdg-title"', 1)[1]
+    assert "Not scored (qualitative)" in sdg_table

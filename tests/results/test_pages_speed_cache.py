@@ -41,6 +41,7 @@ OLD_BODY = """{% load i18n %}
     <dt>{% translate "At risk" %}</dt><dd>{{ t.at_risk }}</dd>
     <dt>{% translate "Off track" %}</dt><dd>{{ t.off_track }}</dd>
     <dt>{% translate "No data yet" %}</dt><dd>{{ t.no_data }}</dd>
+    <dt>{% translate "Not scored (qualitative)" %}</dt><dd>{{ t.not_scored }}</dd>
     <dt>{% translate "Mean percent of target to date" %}</dt><dd>{% if t.mean is not None %}{{ t.mean|floatformat:"-1" }} %{% else %}–{% endif %}</dd>
     <dt>{% translate "Reporting" %}</dt><dd><span class="light light-{{ board.light }}"><span aria-hidden="true">●</span> {{ board.light_label }}</span></dd>
   </dl>
@@ -104,9 +105,9 @@ OLD_BODY = """{% load i18n %}
 <section aria-labelledby="sdg-title">
   <h2 id="sdg-title">{% translate "Contribution to the SDGs" %}</h2>
   <table class="list">
-    <thead><tr><th scope="col">{% translate "SDG target" %}</th><th scope="col" class="num">{% translate "Indicators" %}</th><th scope="col" class="num">{% translate "On track" %}</th><th scope="col" class="num">{% translate "At risk" %}</th><th scope="col" class="num">{% translate "Off track" %}</th><th scope="col" class="num">{% translate "No data yet" %}</th><th scope="col">{% translate "Mean percent of target to date" %}</th></tr></thead>
+    <thead><tr><th scope="col">{% translate "SDG target" %}</th><th scope="col" class="num">{% translate "Indicators" %}</th><th scope="col" class="num">{% translate "On track" %}</th><th scope="col" class="num">{% translate "At risk" %}</th><th scope="col" class="num">{% translate "Off track" %}</th><th scope="col" class="num">{% translate "No data yet" %}</th><th scope="col" class="num">{% translate "Not scored (qualitative)" %}</th><th scope="col">{% translate "Mean percent of target to date" %}</th></tr></thead>
     <tbody>{% for r in board.sdg %}
-      <tr><th scope="row"><span class="sdg-code">{{ r.code }}</span> <span lang="{{ r.title_lang }}">{{ r.title|truncatechars:90 }}</span></th><td class="num">{{ r.indicators }}</td><td class="num">{{ r.on_track }}</td><td class="num">{{ r.at_risk }}</td><td class="num">{{ r.off_track }}</td><td class="num">{{ r.no_data }}</td><td>{% if r.mean is not None %}<span class="pbar" aria-hidden="true"><span class="fill progress-{{ r.progress }}" style="width: {{ r.bar|floatformat:'0u' }}%"></span></span> {{ r.mean|floatformat:"-1" }} %{% else %}–{% endif %}</td></tr>
+      <tr><th scope="row"><span class="sdg-code">{{ r.code }}</span> <span lang="{{ r.title_lang }}">{{ r.title|truncatechars:90 }}</span></th><td class="num">{{ r.indicators }}</td><td class="num">{{ r.on_track }}</td><td class="num">{{ r.at_risk }}</td><td class="num">{{ r.off_track }}</td><td class="num">{{ r.no_data }}</td><td class="num">{{ r.not_scored }}</td><td>{% if r.mean is not None %}<span class="pbar" aria-hidden="true"><span class="fill progress-{{ r.progress }}" style="width: {{ r.bar|floatformat:'0u' }}%"></span></span> {{ r.mean|floatformat:"-1" }} %{% else %}–{% endif %}</td></tr>
     {% endfor %}</tbody>
   </table>
 </section>

@@ -5,15 +5,18 @@ wrote, and indicators count towards the SDG targets of everything above them."""
 
 from __future__ import annotations
 
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from sinergi.ledger.models import Entry
 from sinergi.partnerships.models import Goal
-from sinergi.results import rollups, services
+from sinergi.results import queries, rollups, services
 from sinergi.results.models import IndicatorStatus, SdgProgress, Status, Submission
 from tests.factories import PartnershipFactory
 
@@ -56,6 +59,7 @@ def sdg_rows(partnership) -> list[tuple]:
             "scored",
             "percent_sum",
             "indicator_codes",
+            "not_scored",
         )
     )
 
@@ -244,7 +248,10 @@ def test_given_a_cycle_in_the_results_then_the_walk_stops():
     assert rollups.sdg_targets_of("", 1, results, {7: ["8.7"]}) == {"3.1", "3.2", "8.7"}
 
 
-def test_given_qualitative_and_unreported_indicators_then_they_count_as_no_data(monitored):
+def test_given_qualitative_and_unreported_indicators_then_not_scored_and_no_data(monitored):
+    """Given a qualitative indicator beside two unreported ones under target 3.2, then the
+    row counts the two as having no data yet and the qualitative one as not scored (as the
+    dashboard's totals do), so that its counts add up to its indicators."""
     m = monitored
     services.create_indicator(
         actor=m.coordinator,
@@ -256,8 +263,37 @@ def test_given_qualitative_and_unreported_indicators_then_they_count_as_no_data(
         responsible=m.health,
     )
     row = SdgProgress.objects.get(partnership=m.partnership, target="3.2")
-    assert row.indicators == 3 and row.no_data == 3 and row.scored == 0
+    assert row.indicators == 3 and row.no_data == 2 and row.not_scored == 1 and row.scored == 0
     assert row.percent_sum == 0
+    board = queries.dashboard(m.partnership, m.coordinator)
+    assert (board.totals.no_data, board.totals.not_scored) == (2, 1)
+
+
+def test_the_migration_splits_rows_written_before_not_scored_had_a_column(monitored):
+    """Given SDG rows as they were stored before (qualitative indicators folded into
+    `no_data`), when migration results 0006 runs, then each row's qualitative indicators
+    move to `not_scored`; run backwards, they fold back."""
+    m = monitored
+    services.create_indicator(
+        actor=m.coordinator,
+        partnership=m.partnership,
+        result=m.impact,
+        code="3.1",
+        title="Stories of change",
+        measure="5",
+        responsible=m.health,
+    )
+    current = sdg_rows(m.partnership)
+    SdgProgress.objects.update(no_data=F("no_data") + F("not_scored"), not_scored=0)
+    migration = importlib.import_module("sinergi.results.migrations.0006_sdgprogress_not_scored")
+
+    migration.split_not_scored(django_apps, None)
+
+    assert sdg_rows(m.partnership) == current
+    assert SdgProgress.objects.filter(not_scored=1).count() >= 2  # 3.2 and goal 3
+    migration.fold_not_scored(django_apps, None)
+    assert not SdgProgress.objects.filter(not_scored__gt=0).exists()
+    assert SdgProgress.objects.get(partnership=m.partnership, target="3.2").no_data == 3
 
 
 def test_given_an_sdg_target_no_longer_linked_then_its_row_goes(monitored):

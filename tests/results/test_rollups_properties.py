@@ -79,6 +79,7 @@ def snapshot(partnership) -> tuple[list, list]:
             "at_risk",
             "off_track",
             "no_data",
+            "not_scored",
             "scored",
             "percent_sum",
             "indicator_codes",
