@@ -424,7 +424,7 @@ class Writer:
                 "id": new_id(SdgProgress), "partnership_id": p.pk, "goal": target.split(".")[0],
                 "target": target, "indicators": s.indicators, "on_track": s.on_track,
                 "at_risk": s.at_risk, "off_track": s.off_track,
-                "no_data": s.no_data + s.not_scored, "scored": s.scored,
+                "no_data": s.no_data, "not_scored": s.not_scored, "scored": s.scored,
                 "percent_sum": s.percent_sum, "indicator_codes": json.dumps(codes[target]),
             })  # fmt: skip
         counts["indicators"] += len(fw.indicators)
@@ -584,7 +584,7 @@ def check_rollups(sample: list[int]) -> int:
             checked += 1
         keep = [
             "goal", "target", "indicators", "on_track", "at_risk", "off_track", "no_data",
-            "scored", "percent_sum", "indicator_codes",
+            "not_scored", "scored", "percent_sum", "indicator_codes",
         ]  # fmt: skip
         before = [
             (*row[:-1], tuple(row[-1]))

@@ -168,7 +168,8 @@ SELECT s.target AS code, count(DISTINCT f.partnership_id) AS partnerships,
        count(*) FILTER (WHERE progress = 'on_track') AS on_track,
        count(*) FILTER (WHERE progress = 'at_risk') AS at_risk,
        count(*) FILTER (WHERE progress = 'off_track') AS off_track,
-       count(*) FILTER (WHERE progress IN ('no_data', 'not_scored')) AS no_data,
+       count(*) FILTER (WHERE progress = 'no_data') AS no_data,
+       count(*) FILTER (WHERE progress = 'not_scored') AS not_scored,
        count(*) FILTER (WHERE progress IN ('on_track', 'at_risk', 'off_track')) AS scored,
        coalesce(sum(least(greatest(percent_to_date, 0), 100))
            FILTER (WHERE progress IN ('on_track', 'at_risk', 'off_track')), 0) AS percent_sum

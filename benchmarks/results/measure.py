@@ -95,19 +95,28 @@ def compare_dashboard(sinergi, duck_rows) -> tuple[int, int, list[str]]:
 def compare_portfolio(mine_rows, duck_rows) -> tuple[int, int, list[str]]:
     mine = {r.code: r for r in mine_rows}
     bad, examples = 0, []
-    for code, parts, inds, on, risk, off, nodata, scored, psum in duck_rows:
+    for code, parts, inds, on, risk, off, nodata, unscored, scored, psum in duck_rows:
         r = mine.get(code)
         ok = r is not None and (
-            (r.partnerships, r.indicators, r.on_track, r.at_risk, r.off_track, r.no_data, r.scored)
-            == (parts, inds, on, risk, off, nodata, scored)
+            (
+                r.partnerships,
+                r.indicators,
+                r.on_track,
+                r.at_risk,
+                r.off_track,
+                r.no_data,
+                r.not_scored,
+                r.scored,
+            )
+            == (parts, inds, on, risk, off, nodata, unscored, scored)
             and close(r.percent_sum, psum, 0.005 * max(1, scored))
         )
         if not ok:
             bad += 1
             if len(examples) < 3:
-                theirs = (parts, inds, on, risk, off, nodata, scored, round(psum, 2))
+                theirs = (parts, inds, on, risk, off, nodata, unscored, scored, round(psum, 2))
                 ours = r and (r.partnerships, r.indicators, r.on_track, r.at_risk, r.off_track,
-                              r.no_data, r.scored, r.percent_sum)  # fmt: skip
+                              r.no_data, r.not_scored, r.scored, r.percent_sum)  # fmt: skip
                 examples.append(f"{code}: sinergi={ours} duckdb={theirs}")
     if len(mine) != len(duck_rows):
         bad += abs(len(mine) - len(duck_rows))
