@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from sinergi.access import policy
 from sinergi.core.pagination import Pagination
 from sinergi.ledger import checkpoints, log, notes, queries
 from sinergi.ledger.models import Checkpoint
@@ -49,6 +50,22 @@ class EntriesOut(Schema):
 class EntriesQuery(Schema):
     start: int = Field(0, ge=0)
     end: int | None = Field(None, ge=0, description=f"exclusive; at most start+{MAX_PAGE}")
+
+
+class PartnershipEntriesQuery(Schema):
+    before: int | None = Field(
+        None, ge=0, description="only entries with a smaller index (the next page's cursor)"
+    )
+    limit: int = Field(100, ge=1, le=MAX_PAGE)
+
+
+class PartnershipEntriesOut(Schema):
+    partnership: str
+    tree_size: int
+    items: list[EntryOut] = Field(description="newest first")
+    next_before: int | None = Field(
+        None, description="`before` for the next (older) page; null on the last page"
+    )
 
 
 class InclusionQuery(Schema):
@@ -119,6 +136,30 @@ def list_entries(request: HttpRequest, params: Query[EntriesQuery]) -> dict:
     end = min(end, size)
     items = queries.entries_for(request.auth, params.start, end)
     return {"start": params.start, "end": max(end, params.start), "tree_size": size, "items": items}
+
+
+@router.get(
+    "/partnerships/{slug}/entries",
+    response=PartnershipEntriesOut,
+    summary="One partnership's entries, newest first",
+)
+def partnership_entries(
+    request: HttpRequest, slug: str, params: Query[PartnershipEntriesQuery]
+) -> dict:
+    """What the partnership's Ledger tab lists, with the exact bytes of each entry, for
+    those who may see the partnership (404 for anyone else, as its pages)."""
+    partnership = policy.get_partnership_for(request.auth, slug)
+    size = log.current_head().size  # entries appended after this are left for later
+    before = size if params.before is None else min(params.before, size)
+    items = queries.partnership_page(partnership.pk, before, params.limit + 1)
+    more = len(items) > params.limit
+    items = items[: params.limit]
+    return {
+        "partnership": partnership.slug,
+        "tree_size": size,
+        "items": items,
+        "next_before": items[-1]["index"] if more else None,
+    }
 
 
 def _parse_hash(value: str, field: str) -> bytes:

@@ -26,26 +26,44 @@ def entries_for(user: User, start: int, end: int) -> list[dict[str, Any]]:
     readable = policy.readable_partnership_ids(
         user, {e.partnership_ref for e in entries if e.partnership_ref is not None}
     )
-    items = []
-    for entry in entries:
-        item: dict[str, Any] = {
-            "index": entry.index,
-            "leaf_hash": log.b64(bytes(leaves.get(node_key(0, entry.index), b""))),
-        }
-        if entry.partnership_ref is None or entry.partnership_ref in readable:
-            body = bytes(entry.body)
-            decoded = json.loads(body)
-            item.update(
-                body=log.b64(body),
-                kind=decoded["kind"],
-                partnership=decoded["partnership"],
-                actor=decoded["actor"],
-                time=decoded["time"],
-                payload=decoded["payload"],
-                salt=decoded.get("salt"),
-            )
-        items.append(item)
-    return items
+    return [
+        _item(entry, leaves, entry.partnership_ref is None or entry.partnership_ref in readable)
+        for entry in entries
+    ]
+
+
+def partnership_page(partnership_id: int, before: int, limit: int) -> list[dict[str, Any]]:
+    """A partnership's entries, newest first: at most `limit` with an index below `before`,
+    each with its leaf hash and body. The caller has checked that the reader may see the
+    partnership (`policy.get_partnership_for`)."""
+    entries = Entry.objects.filter(partnership_ref=partnership_id, index__lt=before)
+    page = list(entries.order_by("-index")[:limit])
+    leaves = dict(
+        Node.objects.filter(key__in=[node_key(0, e.index) for e in page]).values_list("key", "hash")
+    )
+    return [_item(entry, leaves, True) for entry in page]
+
+
+def _item(entry: Entry, leaves: dict[int, Any], readable: bool) -> dict[str, Any]:
+    """One entry as the API gives it: its index and leaf hash, and where the reader may
+    see it, the exact bytes that were hashed (base64) with their decoded fields."""
+    item: dict[str, Any] = {
+        "index": entry.index,
+        "leaf_hash": log.b64(bytes(leaves.get(node_key(0, entry.index), b""))),
+    }
+    if readable:
+        body = bytes(entry.body)
+        decoded = json.loads(body)
+        item.update(
+            body=log.b64(body),
+            kind=decoded["kind"],
+            partnership=decoded["partnership"],
+            actor=decoded["actor"],
+            time=decoded["time"],
+            payload=decoded["payload"],
+            salt=decoded.get("salt"),
+        )
+    return item
 
 
 def partnership_entries(partnership_id: int) -> QuerySet[Entry]:

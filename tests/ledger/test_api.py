@@ -272,6 +272,70 @@ def test_a_members_api_token_reads_the_bodies(client, ledger_log):
     assert_body_shown(items[0], ledger_log.bodies[0])
 
 
+def partnership_entries_url(slug: str) -> str:
+    return f"/api/v1/ledger/partnerships/{slug}/entries"
+
+
+def test_a_partnership_s_entries_come_newest_first_page_by_page(client, ledger_log):
+    """Given a member of the private partnership, then its entries alone come newest
+    first with their exact bytes (hashing to the published leaves), a page at a time:
+    each page names the `before` of the next, and the last names none."""
+    client.force_login(ledger_log.cast.people["member"])
+    url = partnership_entries_url(ledger_log.cast.partnership.slug)
+
+    pages, before = [], None
+    while True:
+        params = {"limit": 3} if before is None else {"limit": 3, "before": before}
+        response = client.get(url, params)
+        assert response.status_code == 200
+        data = response.json()
+        pages.append([item["index"] for item in data["items"]])
+        for item in data["items"]:
+            assert_body_shown(item, ledger_log.bodies[item["index"]])
+            assert item["partnership"] == ledger_log.cast.partnership.slug
+        assert data["tree_size"] == SIZE
+        before = data["next_before"]
+        if before is None:
+            break
+
+    assert pages == [[11, 10, 9], [4, 3, 2], [1, 0]]
+    everything = client.get(url).json()
+    assert [i["index"] for i in everything["items"]] == sorted(PRIVATE_INDICES, reverse=True)
+    assert everything["next_before"] is None
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider"])
+def test_outsiders_get_404_for_a_private_partnership_s_entries(client, ledger_log, who):
+    """Given someone who may not see the private partnership, then its entries list is a
+    404 like its pages (not even a count), while a public partnership's is open."""
+    if who == "outsider":
+        client.force_login(ledger_log.cast.people["outsider"])
+
+    hidden = client.get(partnership_entries_url(ledger_log.cast.partnership.slug))
+    public = client.get(partnership_entries_url("public-one"))
+
+    assert_error(hidden, 404)
+    assert ledger_log.cast.partnership.slug.encode() not in hidden.content
+    assert [i["index"] for i in public.json()["items"]] == sorted(PUBLIC, reverse=True)
+    assert_error(client.get(partnership_entries_url("no-such-partnership")), 404)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"before": "-1"}, "before"),
+        ({"before": "x"}, "before"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1001"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+    ],
+)
+def test_a_partnership_s_entries_refuse_bad_paging_by_field(client, ledger_log, params, field):
+    client.force_login(ledger_log.cast.people["member"])
+    response = client.get(partnership_entries_url(ledger_log.cast.partnership.slug), params)
+    assert field in assert_error(response, 422)["fields"]
+
+
 def test_entries_are_paged_within_the_log(client, ledger_log):
     """Given start and end inside the log, then exactly that range is returned; past the
     end the page is cut at the log size, and a start beyond it gives an empty page."""

@@ -84,6 +84,23 @@ def test_a_receipt_linked_from_the_page_downloads(events):
     assert response.content.startswith(b"c2sp.org/tlog-proof@v1\nindex 0\n")
 
 
+def test_the_page_links_its_entries_as_json_for_the_same_readers(events):
+    """Given the page's link to the entries as JSON, then with the same session it gives
+    the events the page lists, newest first, with their exact bytes."""
+    client = client_for(events.people["observer"])
+    page = client.get(ledger_page(events)).content.decode()
+    url = f"/api/v1/ledger/partnerships/{events.partnership.slug}/entries"
+    assert f'<a href="{url}">' in page
+
+    items = client.get(url).json()["items"]
+
+    assert [(i["index"], i["kind"]) for i in items] == [
+        (1, "partner.joined"),
+        (0, "membership.granted"),
+    ]
+    assert all(i["body"] for i in items)
+
+
 def test_the_page_signs_a_checkpoint_covering_new_events(events):
     """Given an event logged after the latest checkpoint, then the page signs a new
     checkpoint on the way, so the new event's receipt is linked, not "pending"."""
