@@ -234,3 +234,34 @@ def test_a_table_wider_than_the_screen_can_be_scrolled_with_the_keyboard(demo, p
     tables = page.evaluate(check)
     assert any(table["overflows"] for table in tables)
     assert all((table["focusable"] == "0") == table["overflows"] for table in tables)
+
+
+def test_the_keyboard_follows_a_goal_s_inline_edit_and_its_cancel(demo, page):
+    """Given the coordinator on the design tab, when a goal's Edit opens its form in
+    place, then the keyboard is in the goal's title; Cancel puts it back on that goal's
+    Edit link rather than on the page's <body>."""
+    sign_in(page, "sari")
+    page.goto("/en/partnerships/immunisation-indonesia/design/")
+    goal_id = page.locator("ol.goal-list > li").first.get_attribute("id")
+    goal = page.locator(f"#{goal_id}")
+    goal.get_by_role("link", name=re.compile(r"^Edit")).click()
+    expect(goal.locator("input[name=title]")).to_be_focused()
+
+    goal.get_by_role("link", name="Cancel").click()
+
+    expect(goal.get_by_role("link", name=re.compile(r"^Edit"))).to_be_focused()
+    expect(goal.get_by_role("button", name=re.compile(r"^Move up"))).to_have_count(0)
+
+
+def test_the_signing_step_takes_the_keyboard_to_what_is_signed(demo, page):
+    """Given a partner admin whose organisation has not signed the open version, when
+    "Sign for …" opens the confirm step in place, then the keyboard is on the sentence
+    that says what is signed, just above the content hash and the button."""
+    sign_in(page, "budi")
+    page.goto("/en/partnerships/immunisation-indonesia/agreement/")
+
+    page.get_by_role("link", name=re.compile(r"^Sign for")).first.click()
+
+    statement = page.locator(".sign-confirm p").first
+    expect(statement).to_be_focused()
+    expect(statement).to_contain_text("You sign version 2")
