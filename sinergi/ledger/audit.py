@@ -320,24 +320,51 @@ def _verify_log() -> Report:
     return report
 
 
-def export_bundle(handle: IO[str]) -> int:
-    """Write an audit bundle (entries, checkpoints with cosignatures, keys) as JSON."""
+def export_bundle(handle: IO[str], *, public: bool = False) -> tuple[int, int, int]:
+    """Write an audit bundle (entries, checkpoints with cosignatures, keys) as JSON; return
+    the number of entries, how many of them were withheld, and how many of those carry no
+    salt (written before entries were salted: their leaf hash can confirm a guessed body).
+
+    Each entry is the base64 of its exact bytes. With `public`, an entry whose body an
+    anonymous reader may not see (a private partnership's, as the entries API decides) is
+    `{"leaf_hash": base64}` instead: the bundle then verifies all the same (the tree, every
+    checkpoint and cosignature) and can be published without the private bodies, which
+    the salt in each partnership's entry keeps from being guessed from their hashes."""
     size = Head.objects.current().size
+    withheld_refs: set[int] = set()
+    if public:
+        from django.contrib.auth.models import AnonymousUser
+
+        from sinergi.access import policy
+
+        refs = set(
+            Entry.objects.filter(index__lt=size, partnership_ref__isnull=False)
+            .order_by()
+            .values_list("partnership_ref", flat=True)
+            .distinct()
+        )
+        withheld_refs = refs - policy.readable_partnership_ids(AnonymousUser(), refs)
     entry_table = connection.ops.quote_name(Entry._meta.db_table)
     handle.write(json.dumps({"format": BUNDLE_FORMAT, "vkey": verifier_key()})[:-1])
     handle.write(', "witnesses": ' + json.dumps([w.vkey for w in Witness.objects.all()]))
     handle.write(', "checkpoints": ')
     handle.write(json.dumps([full_note(c) for c in Checkpoint.objects.order_by("size")]))
     handle.write(', "entries": [')
-    sql = f"SELECT body FROM {entry_table} WHERE {connection.ops.quote_name('index')} < %s ORDER BY {connection.ops.quote_name('index')}"  # noqa: E501, S608
-    first = True
+    sql = f"SELECT body, partnership_ref FROM {entry_table} WHERE {connection.ops.quote_name('index')} < %s ORDER BY {connection.ops.quote_name('index')}"  # noqa: E501, S608
+    first, withheld, unsalted = True, 0, 0
     with connection.cursor() as cursor:
         cursor.execute(sql, [size])
         while rows := cursor.fetchmany(BATCH):
-            for (body,) in rows:
-                handle.write(
-                    ("" if first else ",") + '"' + base64.b64encode(bytes(body)).decode() + '"'
-                )
+            for body, ref in rows:
+                body = bytes(body)
+                if ref in withheld_refs:
+                    leaf = hashlib.sha256(b"\x00" + body).digest()
+                    item = '{"leaf_hash": "' + base64.b64encode(leaf).decode() + '"}'
+                    withheld += 1
+                    unsalted += b'"salt":' not in body
+                else:
+                    item = '"' + base64.b64encode(body).decode() + '"'
+                handle.write(("" if first else ",") + item)
                 first = False
     handle.write("]}\n")
-    return size
+    return size, withheld, unsalted

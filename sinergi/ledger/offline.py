@@ -73,6 +73,7 @@ class Report:
     size: int = 0
     checkpoints: int = 0
     cosignatures: int = 0
+    withheld: int = 0  # entries a public bundle gives as their leaf hash only
     problems: list[str] = field(default_factory=list)
     first_bad_index: int | None = None
     # Whether first_bad_index names an entry found bad, not only a lower bound on one.
@@ -171,16 +172,28 @@ def verify_bundle(bundle: object, pinned_vkey: str | None = None) -> Report:
     if pinned_vkey and pinned_vkey.strip() != str(bundle.get("vkey", "")).strip():
         report.fail("the bundle's verifier key is not the one you pinned")
     try:
-        bodies = [base64.b64decode(b, validate=True) for b in bundle["entries"]]
+        leaves = [_bundle_leaf(item, report) for item in bundle["entries"]]
         witnesses = [notes.parse_vkey(w) for w in bundle.get("witnesses", [])]
         checkpoint_notes = [str(note) for note in bundle["checkpoints"]]
     except (KeyError, TypeError, ValueError, AttributeError, notes.NoteError) as exc:
         report.fail(f"the bundle is malformed: {exc!r}")
         return report
-    report.size = len(bodies)
-    levels = build_levels([merkle.leaf_hash(b) for b in bodies])
-    check_checkpoints(report, levels, len(bodies), checkpoint_notes, verifier, witnesses)
+    report.size = len(leaves)
+    levels = build_levels(leaves)
+    check_checkpoints(report, levels, len(leaves), checkpoint_notes, verifier, witnesses)
     return report
+
+
+def _bundle_leaf(item: object, report: Report) -> bytes:
+    """The leaf hash of one bundle entry: hashed from its bytes (base64), or given as
+    `{"leaf_hash": base64}` for an entry a public bundle withholds."""
+    if isinstance(item, dict):
+        leaf = base64.b64decode(item["leaf_hash"], validate=True)
+        if len(leaf) != 32:
+            raise ValueError(f"a withheld entry's leaf hash is {len(leaf)} bytes, not 32")
+        report.withheld += 1
+        return leaf
+    return merkle.leaf_hash(base64.b64decode(item, validate=True))
 
 
 def format_receipt(index: int, proof: Sequence[bytes], checkpoint_note: str) -> str:
@@ -270,11 +283,18 @@ def _check_bundle(path: str, vkey: str | None) -> int:
     for problem in report.problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     if report.ok:
-        print(f"OK: {report.size} entries, {report.checkpoints} checkpoints verified")
+        entries = f"{report.size} entries{_withheld(report)}"
+        print(f"OK: {entries}, {report.checkpoints} checkpoints verified")
         return 0
     if report.first_bad_index is not None:
         print(f"first bad index: {report.first_bad_index}", file=sys.stderr)
     return 1
+
+
+def _withheld(report: Report) -> str:
+    if not report.withheld:
+        return ""
+    return f" ({report.withheld} withheld: leaf hash only, the body is private)"
 
 
 def _check_receipt(path: str, entry_path: str, vkey: str) -> int:

@@ -21,7 +21,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from sinergi.ledger import checkpoints, log, notes
-from sinergi.ledger.models import Checkpoint, Witness
+from sinergi.ledger.models import Checkpoint, Entry, Witness
+from tests.factories import PartnershipFactory
 from tests.ledger import support
 
 REPO = Path(__file__).resolve().parents[2]
@@ -266,3 +267,106 @@ def test_a_receipt_verifies_offline_in_a_subprocess(bundle, auditor_dir):
     assert wrong_key.returncode == 1
     assert "FAIL:" in wrong_key.stderr
     assert log.current_head().size == SIZE
+
+
+@pytest.fixture
+def mixed_log(ledger, private_cast):
+    """Entries of a private partnership, a public one and the system, then a checkpoint
+    cosigned by a witness; returns (the private partnership, the stored bodies)."""
+    public = PartnershipFactory(visibility="public", slug="open-data")
+    coordinator = private_cast.people["coordinator"]
+    support.append_events(3, partnership=private_cast.partnership, actor=coordinator)
+    support.append_events(2, partnership=public, kind="test.public")
+    support.append_events(1, kind="test.system")
+    support.append_events(2, partnership=private_cast.partnership, kind="test.private", first=3)
+    checkpoints.issue_checkpoint()
+    key = notes.generate_signer("witness.example.org/audit", notes.ALG_COSIGNATURE_V1)
+    Witness.objects.create(name=key.name, vkey=key.vkey())
+    latest = checkpoints.latest_checkpoint()
+    checkpoints.record_cosignature(latest.note, notes.cosign(latest.body, key, 1_700_000_000))
+    return private_cast.partnership, support.stored_bodies()
+
+
+PRIVATE_AT = [0, 1, 2, 6, 7]
+
+
+def test_a_public_bundle_withholds_private_bodies_and_still_verifies(
+    mixed_log, tmp_path, auditor_dir
+):
+    """Given `sinergi ledger export --public`, then a private partnership's entries are
+    their leaf hashes only (nothing of what they say, not even the partnership's slug),
+    the others their exact bytes; the bundle verifies in full, offline and with the
+    command, and says how many entries it withheld."""
+    private, bodies = mixed_log
+    path = tmp_path / "public.json"
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("ledger", "export", str(path), "--public", stdout=out, stderr=err)
+
+    assert out.getvalue().strip() == f"wrote 8 entries (5 withheld: leaf hash only) to {path}"
+    assert err.getvalue() == ""  # every withheld entry is salted
+    text = path.read_text()
+    assert private.slug not in text and "test.private" not in text
+    entries = json.loads(text)["entries"]
+    for index, item in enumerate(entries):
+        if index in PRIVATE_AT:
+            assert item == {"leaf_hash": support.b64(support.leaf(bodies[index]))}
+        else:
+            assert base64.b64decode(item) == bodies[index]
+    result = offline("bundle", str(path), "--vkey", checkpoints.verifier_key(), cwd=auditor_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "OK: 8 entries (5 withheld: leaf hash only, the body is private), 1 checkpoints verified"
+    )
+    out = io.StringIO()
+    call_command("ledger", "verify-bundle", str(path), stdout=out)
+    assert "(5 withheld: leaf hash only)" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda item: {"leaf_hash": support.b64(b"\x01" * 32)},  # another hash
+        lambda item: {"leaf_hash": support.b64(b"\x01" * 31)},  # not 32 bytes
+        lambda item: {"leaf_hash": "not base64!"},
+        lambda item: {"hash": item["leaf_hash"]},
+    ],
+)
+def test_a_changed_withheld_leaf_fails_the_public_bundle(mixed_log, tmp_path, auditor_dir, change):
+    """Given a public bundle in which one withheld entry's leaf hash was replaced or
+    broken, then the offline check fails, naming the problem; never a traceback."""
+    path = tmp_path / "public.json"
+    call_command("ledger", "export", str(path), "--public", stdout=io.StringIO())
+
+    def swap(data: dict) -> None:
+        data["entries"][6] = change(data["entries"][6])
+
+    edited = edit(path, swap)
+    result = offline("bundle", str(edited), "--vkey", checkpoints.verifier_key(), cwd=auditor_dir)
+
+    assert result.returncode == 1
+    assert "FAIL:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_public_bundle_warns_of_withheld_entries_written_before_salts(mixed_log, tmp_path):
+    """Given a private partnership's entry recorded before entries were salted (its body
+    has no salt), then `export --public` still withholds it but warns that its leaf hash
+    can confirm a guess."""
+    _private, bodies = mixed_log
+    # The last private entry as it would have been written before: the same, unsalted.
+    old = json.loads(bodies[7])
+    unsalted = log.canonical_entry(
+        old["kind"], old["partnership"], old["actor"], old["time"], old["payload"]
+    )
+    Entry.objects.filter(index=7).update(body=unsalted)
+    path = tmp_path / "public.json"
+    err = io.StringIO()
+
+    call_command("ledger", "export", str(path), "--public", stdout=io.StringIO(), stderr=err)
+
+    assert "warning: 1 of the withheld entries were recorded before entries were salted" in (
+        err.getvalue()
+    )
+    assert json.loads(path.read_text())["entries"][-1] == {
+        "leaf_hash": support.b64(support.leaf(unsalted))
+    }

@@ -17,6 +17,11 @@ class Command(BaseCommand):
         sub.add_parser("verify", help="recompute every hash and check every checkpoint")
         export = sub.add_parser("export", help="write an offline audit bundle")
         export.add_argument("file")
+        export.add_argument(
+            "--public",
+            action="store_true",
+            help="give the entries the public may not read as their leaf hash only",
+        )
         bundle = sub.add_parser("verify-bundle", help="verify a bundle with no database")
         bundle.add_argument("file")
         bundle.add_argument("--vkey", help="the log verifier key you trust")
@@ -61,8 +66,14 @@ class Command(BaseCommand):
         from sinergi.ledger.audit import export_bundle
 
         with open(options["file"], "w", encoding="utf-8") as handle:
-            size = export_bundle(handle)
-        self.stdout.write(f"wrote {size} entries to {options['file']}")
+            size, withheld, unsalted = export_bundle(handle, public=bool(options.get("public")))
+        held = f" ({withheld} withheld: leaf hash only)" if options.get("public") else ""
+        self.stdout.write(f"wrote {size} entries{held} to {options['file']}")
+        if unsalted:
+            self.stderr.write(
+                f"warning: {unsalted} of the withheld entries were recorded before entries "
+                "were salted; their leaf hashes can confirm a guess of what they say"
+            )
 
     def do_verify_bundle(self, options: dict) -> None:
         from sinergi.ledger.offline import verify_bundle
@@ -79,7 +90,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"the bundle does not verify; first bad index: {report.first_bad_index}"
             )
-        self.stdout.write(f"OK: {report.size} entries, {report.checkpoints} checkpoints verified")
+        held = f" ({report.withheld} withheld: leaf hash only)" if report.withheld else ""
+        self.stdout.write(
+            f"OK: {report.size} entries{held}, {report.checkpoints} checkpoints verified"
+        )
 
     def do_checkpoint(self, options: dict) -> None:
         from sinergi.ledger.checkpoints import issue_checkpoint
