@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -284,15 +284,25 @@ def fast_rows(
     yield from done
 
 
+_WIDE = Context(prec=400)  # more digits than any float has before its point
+
+
 class Percent(float):
     """A number in a percent style: the cell shows 88% and stores 0.88, as spreadsheet
     programs do when someone types "88%". Otherwise a float like any other number."""
 
     def shown(self) -> Decimal:
-        """The number the cell shows, before its percent sign (0.88 → 88), exactly: from
-        the shortest text of the stored number, times 100 in decimal."""
-        shown = Decimal(repr(float(self))) * 100
-        return shown.quantize(Decimal(1)) if shown == shown.to_integral() else shown.normalize()
+        """The number the cell shows, before its percent sign (0.88 → 88), in decimal.
+
+        From the stored number to 15 significant digits, as spreadsheet programs show and
+        compute: Excel saves `=0.1+0.2` as 0.30000000000000004 and shows 30%. Any float
+        gives an answer (a huge one, or Infinity, for its reader to refuse), never an
+        exception: the arithmetic runs in a context wide enough for every float."""
+        number = Decimal(format(float(self), ".15g"))
+        if not number.is_finite():
+            return number
+        shown = number.scaleb(2, _WIDE).normalize(_WIDE)
+        return shown if shown.as_tuple().exponent < 0 else shown.quantize(Decimal(1), context=_WIDE)
 
 
 def is_percent_format(code: str | None) -> bool:
@@ -370,10 +380,24 @@ def sheet_rows(
         return
     if hasattr(sheet, "reset_dimensions"):
         sheet.reset_dimensions()  # read every row, whatever the file claims its size is
-    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        cells = [_fallback_value(cell) for cell in row]
         kept = list(cells[:width])
         for index in range(width, len(cells)):
             if not is_blank_value(cells[index]):
                 kept.append(Beyond(cell_text(cells[index]), _reference(index, number)))
                 break
         yield number, kept
+
+
+def _fallback_value(cell: Any) -> Any:
+    """A cell from openpyxl's own reader as `fast_rows` gives it: a number in a percent
+    format as a `Percent`."""
+    value = getattr(cell, "value", None)
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and is_percent_format(getattr(cell, "number_format", None))
+    ):
+        return Percent(value)
+    return value

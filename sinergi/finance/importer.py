@@ -557,7 +557,7 @@ class _Resolver:
         amount = values.get("amount")
         if isinstance(amount, Percent):
             message = _("“%(text)s” is a percentage; enter the amount itself.")
-            errors.append(("amount", message % {"text": _text(amount)}))
+            errors.append(("amount", message % {"text": _text(amount)[:40]}))
         else:
             self._amount(amount, currency, fields, errors)
 

@@ -155,3 +155,25 @@ def test_a_percent_cell_is_read_as_the_number_it_shows():
         Decimal("0.0015"),
     ]
     assert [xlsx.cell_text(c) for c in cells] == ["7%", "77.5%", "100%", "0.0015%"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.floats())
+def test_any_number_in_a_percent_cell_reads_without_an_exception(value):
+    """Given any float a percent cell can hold (huge, tiny, infinite, NaN), then the
+    number it shows and its text come out (for the importer to accept or refuse), and a
+    finite one is the stored number to 15 significant digits, times 100."""
+    cell = xlsx.Percent(value)
+
+    shown = cell.shown()
+    text = xlsx.cell_text(cell)
+
+    assert text.endswith("%")
+    if shown.is_finite():
+        assert shown == Decimal(format(value, ".15g")).scaleb(2)
+
+
+def test_a_percent_cell_shows_what_a_spreadsheet_program_shows():
+    """Given the 17 digits Excel saves for =0.1+0.2 in a 0.0% cell, then it is 30."""
+    assert xlsx.Percent(0.1 + 0.2).shown() == Decimal("30")
+    assert xlsx.Percent(0.07).shown() == Decimal("7")

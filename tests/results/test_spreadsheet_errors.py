@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from sinergi.core.xlsx import Percent
 from sinergi.results import services
 from sinergi.results import spreadsheet as ss
 from sinergi.results.models import Submission, SubmissionValue
@@ -260,6 +261,32 @@ def test_given_a_percent_formatted_value_over_100_then_error(monitored):
     filled = fill(body, {("2.1", ""): 1.5}, edit=percent_total)
     preview, _commit = _check(m, filled, actor=m.health_admin)
     assert preview.errors[0].message == "H2: A percentage is between 0 and 100."
+
+
+def test_given_a_huge_number_in_a_percent_cell_then_a_cell_error_not_a_crash(monitored):
+    """Given 1E+26 in a cell formatted as a percentage, then the cell is named as too long
+    a number; nothing is written and nothing breaks."""
+    m = monitored
+
+    def percent_total(workbook) -> None:
+        workbook.worksheets[0]["H2"].number_format = "0%"
+
+    body = _template(m, organisation=m.health)
+    filled = fill(body, {("2.1", ""): 1e26}, edit=percent_total)
+    preview, _commit = _check(m, filled, actor=m.health_admin)
+    assert [e.message for e in preview.errors] == ["H2: Enter at most 15 digits."]
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), 1e300, -0.5])
+def test_any_percent_cell_value_is_a_number_or_a_cell_error(value):
+    """Given what a percent cell can hold beyond the ordinary (1E+309 reads as infinity),
+    then the value cell is accepted or named with a message, never an exception."""
+    result = ss.SheetResult(filename="filled.xlsx", sha256="")
+
+    number = ss._number(Percent(value), (2, 7), result, "2")
+
+    assert number is None
+    assert [e.cell for e in result.errors] == ["H2"] and result.errors[0].message.strip()
 
 
 def test_given_good_and_bad_rows_when_committed_then_nothing_is_written(monitored):

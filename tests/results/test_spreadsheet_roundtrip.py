@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 import tracemalloc
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -115,6 +117,24 @@ def _percent_cells(*codes_and_formats: tuple[str, str, str]):
     return edit
 
 
+def _with_cell_text(body: bytes, cell: str, text: str) -> bytes:
+    """The workbook with the stored text of one numeric cell of its first sheet replaced,
+    as another spreadsheet program would write it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(body)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, count = re.subn(
+                    rf'(<c r="{cell}"[^>]*><v>)[^<]*(</v>)'.encode(),
+                    rb"\g<1>" + text.encode() + rb"\g<2>",
+                    data,
+                )
+                assert count == 1
+            target.writestr(item, data)
+    return out.getvalue()
+
+
 def test_given_percent_formatted_cells_on_a_percentage_indicator_then_the_shown_numbers(
     monitored,
 ):
@@ -127,6 +147,9 @@ def test_given_percent_formatted_cells_on_a_percentage_indicator_then_the_shown_
         {("2.1", ""): 0.76, ("2.1", "sex:female"): 0.775, ("2.1", "sex:male"): "74.5 %"},
         edit=_percent_cells(("2.1", "", "0%"), ("2.1", "sex:female", '[Blue]0.0%;"-"')),
     )
+    # As Excel saves a computed 76%: 0.76000000000000001 (17 digits), shown as 76%.
+    filled = io.BytesIO(_with_cell_text(filled.getvalue(), "H2", "0.76000000000000001"))
+    filled.name = "filled.xlsx"
 
     result = _run(m, filled, commit=True)
 
