@@ -250,31 +250,27 @@ def test_given_a_percentage_on_an_indicator_counted_in_units_then_cell_errors(mo
     ]
 
 
-def test_given_a_percent_formatted_value_over_100_then_error(monitored):
-    """Given a cell showing 150% on a percentage indicator, then it is 150, over 100."""
+@pytest.mark.parametrize(
+    ("value", "number_format", "message"),
+    [
+        (1.5, "0.00%", "H2: A percentage is between 0 and 100."),  # shows 150%
+        (1e26, "0%", "H2: Enter at most 15 digits."),  # not a crash
+    ],
+)
+def test_given_a_percent_cell_out_of_range_then_a_cell_error(
+    monitored, value, number_format, message
+):
+    """Given a cell formatted as a percentage on a percentage indicator showing 150%, or
+    a huge number, then the cell is named with what is wrong; nothing is written."""
     m = monitored
 
     def percent_total(workbook) -> None:
-        workbook.worksheets[0]["H2"].number_format = "0.00%"
+        workbook.worksheets[0]["H2"].number_format = number_format
 
     body = _template(m, organisation=m.health)
-    filled = fill(body, {("2.1", ""): 1.5}, edit=percent_total)
+    filled = fill(body, {("2.1", ""): value}, edit=percent_total)
     preview, _commit = _check(m, filled, actor=m.health_admin)
-    assert preview.errors[0].message == "H2: A percentage is between 0 and 100."
-
-
-def test_given_a_huge_number_in_a_percent_cell_then_a_cell_error_not_a_crash(monitored):
-    """Given 1E+26 in a cell formatted as a percentage, then the cell is named as too long
-    a number; nothing is written and nothing breaks."""
-    m = monitored
-
-    def percent_total(workbook) -> None:
-        workbook.worksheets[0]["H2"].number_format = "0%"
-
-    body = _template(m, organisation=m.health)
-    filled = fill(body, {("2.1", ""): 1e26}, edit=percent_total)
-    preview, _commit = _check(m, filled, actor=m.health_admin)
-    assert [e.message for e in preview.errors] == ["H2: Enter at most 15 digits."]
+    assert [e.message for e in preview.errors] == [message]
 
 
 @pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), 1e300, -0.5])
