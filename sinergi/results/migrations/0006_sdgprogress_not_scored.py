@@ -4,34 +4,39 @@ The rows used to fold the two together; the dashboard's totals kept them apart, 
 same indicator was "no data yet" in one table and "not scored" in the other. Existing
 rows are split here: a qualitative indicator is never scored, so each row's
 qualitative indicators (by code, within its partnership) move from `no_data` to
-`not_scored`.
+`not_scored`. Only the partnerships with a qualitative indicator are read, a few
+thousand rows at a time.
 """
-
-from collections import defaultdict
 
 from django.db import migrations, models
 
 QUALITATIVE = "5"  # IATI IndicatorMeasure
+CHUNK = 2000
 
 
 def split_not_scored(apps, schema_editor):
     Indicator = apps.get_model("results", "Indicator")
     SdgProgress = apps.get_model("results", "SdgProgress")
-    qualitative = defaultdict(set)
-    for partnership_id, code in Indicator.objects.filter(measure=QUALITATIVE).values_list(
-        "partnership_id", "code"
-    ):
-        qualitative[partnership_id].add(code)
+    qualitative = Indicator.objects.filter(measure=QUALITATIVE)
+    rows = SdgProgress.objects.filter(
+        partnership_id__in=qualitative.values("partnership_id")
+    ).order_by("partnership_id", "pk")
+    codes: set[str] = set()
+    codes_of = None
     changed = []
-    rows = SdgProgress.objects.filter(partnership_id__in=list(qualitative)).order_by("pk")
-    for row in rows.iterator(chunk_size=2000):
-        codes = qualitative[row.partnership_id]
+    for row in rows.iterator(chunk_size=CHUNK):
+        if row.partnership_id != codes_of:
+            codes_of = row.partnership_id
+            codes = set(qualitative.filter(partnership_id=codes_of).values_list("code", flat=True))
         count = sum(1 for code in row.indicator_codes or () if code in codes)
         if count:
             row.not_scored = count
             row.no_data = max(row.no_data - count, 0)
             changed.append(row)
-    SdgProgress.objects.bulk_update(changed, ["no_data", "not_scored"], batch_size=1000)
+        if len(changed) >= CHUNK:
+            SdgProgress.objects.bulk_update(changed, ["no_data", "not_scored"])
+            changed = []
+    SdgProgress.objects.bulk_update(changed, ["no_data", "not_scored"])
 
 
 def fold_not_scored(apps, schema_editor):
