@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -120,3 +122,7 @@ def test_given_a_qualitative_indicator_then_every_sdg_count_adds_up(monitored):
     assert page.status_code == 200
     sdg_table = page.content.decode().split('id="sdg-title"', 1)[1]
     assert "Not scored (qualitative)" in sdg_table
+    drill = client_for(m.observer).get(reverse("results-portfolio-goal", kwargs={"goal": "3"}))
+    section = drill.content.decode().split('<span class="sdg-code">3.2</span>', 1)[1]
+    cells = re.findall(r'<td class="num">(\d+)</td>', section.split("</table>", 1)[0])
+    assert cells == ["3", "1", "0", "0", "1", "1"]  # indicators, on track … not scored
