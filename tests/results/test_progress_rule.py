@@ -496,7 +496,19 @@ def test_the_dashboard_and_the_sdg_rows_round_a_mean_half_up_alike(percent_sum, 
     from sinergi.results.queries import SdgRow
 
     expected = None if mean is None else Decimal(mean)
-    row = SdgRow("3.8", "3", 1, scored, 0, 0, 0, 0, scored, Decimal(percent_sum))
+    row = SdgRow(
+        code="3.8",
+        goal="3",
+        partnerships=1,
+        indicators=scored,
+        on_track=0,
+        at_risk=0,
+        off_track=0,
+        no_data=0,
+        not_scored=0,
+        scored=scored,
+        percent_sum=Decimal(percent_sum),
+    )
     summary = Summary(scored=scored, percent_sum=Decimal(percent_sum))
     assert row.mean == expected
     assert summary.mean == expected
