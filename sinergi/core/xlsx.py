@@ -9,6 +9,7 @@ workbook and falls back to openpyxl's reader when the sheet's XML cannot be foun
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -244,7 +245,7 @@ def fast_rows(
                     except (OverflowError, ValueError):
                         value = raw
                 elif state["style"] in percent_styles and isinstance(value, int | float):
-                    value = Percent(value)
+                    value = as_percent(value)
             if column >= width:
                 if not is_blank_value(value):
                     state["beyond"] = Beyond(cell_text(value), cell_name())
@@ -301,8 +302,19 @@ class Percent(float):
         number = Decimal(format(float(self), ".15g"))
         if not number.is_finite():
             return number
+        if not number:
+            return Decimal(0)  # not "-0"
         shown = number.scaleb(2, _WIDE).normalize(_WIDE)
         return shown if shown.as_tuple().exponent < 0 else shown.quantize(Decimal(1), context=_WIDE)
+
+
+def as_percent(value: int | float) -> Percent:
+    """A number of a percent cell as a `Percent`; a whole number too large for a float
+    (a 400-digit <v>) becomes an infinite one, for the importer to refuse as a cell."""
+    try:
+        return Percent(value)
+    except OverflowError:
+        return Percent(math.inf if value > 0 else -math.inf)
 
 
 def is_percent_format(code: str | None) -> bool:
@@ -399,5 +411,5 @@ def _fallback_value(cell: Any) -> Any:
         and not isinstance(value, bool)
         and is_percent_format(getattr(cell, "number_format", None))
     ):
-        return Percent(value)
+        return as_percent(value)
     return value

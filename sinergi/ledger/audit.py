@@ -329,8 +329,17 @@ def export_bundle(handle: IO[str], *, public: bool = False) -> tuple[int, int, i
     anonymous reader may not see (a private partnership's, as the entries API decides) is
     `{"leaf_hash": base64}` instead: the bundle then verifies all the same (the tree, every
     checkpoint and cosignature) and can be published without the private bodies, which
-    the salt in each partnership's entry keeps from being guessed from their hashes."""
-    size = Head.objects.current().size
+    the salt in each partnership's entry keeps from being guessed from their hashes.
+
+    Everything is read from one snapshot of the database (`consistent_reads`, as `verify`
+    does), so a checkpoint signed or an entry appended while the export runs cannot make
+    the bundle disagree with itself."""
+    with consistent_reads():
+        return _export_bundle(handle, public)
+
+
+def _export_bundle(handle: IO[str], public: bool) -> tuple[int, int, int]:
+    size = Head.objects.filter(pk=1).values_list("size", flat=True).first() or 0
     withheld_refs: set[int] = set()
     if public:
         from django.contrib.auth.models import AnonymousUser
@@ -348,7 +357,8 @@ def export_bundle(handle: IO[str], *, public: bool = False) -> tuple[int, int, i
     handle.write(json.dumps({"format": BUNDLE_FORMAT, "vkey": verifier_key()})[:-1])
     handle.write(', "witnesses": ' + json.dumps([w.vkey for w in Witness.objects.all()]))
     handle.write(', "checkpoints": ')
-    handle.write(json.dumps([full_note(c) for c in Checkpoint.objects.order_by("size")]))
+    kept = Checkpoint.objects.filter(size__lte=size).order_by("size")
+    handle.write(json.dumps([full_note(c) for c in kept]))
     handle.write(', "entries": [')
     sql = f"SELECT body, partnership_ref FROM {entry_table} WHERE {connection.ops.quote_name('index')} < %s ORDER BY {connection.ops.quote_name('index')}"  # noqa: E501, S608
     first, withheld, unsalted = True, 0, 0
@@ -361,10 +371,20 @@ def export_bundle(handle: IO[str], *, public: bool = False) -> tuple[int, int, i
                     leaf = hashlib.sha256(b"\x00" + body).digest()
                     item = '{"leaf_hash": "' + base64.b64encode(leaf).decode() + '"}'
                     withheld += 1
-                    unsalted += b'"salt":' not in body
+                    unsalted += not _salted(body)
                 else:
                     item = '"' + base64.b64encode(body).decode() + '"'
                 handle.write(("" if first else ",") + item)
                 first = False
     handle.write("]}\n")
     return size, withheld, unsalted
+
+
+def _salted(body: bytes) -> bool:
+    """Whether an entry's bytes carry a salt at the top level (not merely a payload field
+    of that name)."""
+    try:
+        entry = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(entry, dict) and isinstance(entry.get("salt"), str)

@@ -172,13 +172,19 @@ def verify_bundle(bundle: object, pinned_vkey: str | None = None) -> Report:
     if pinned_vkey and pinned_vkey.strip() != str(bundle.get("vkey", "")).strip():
         report.fail("the bundle's verifier key is not the one you pinned")
     try:
-        leaves = [_bundle_leaf(item, report) for item in bundle["entries"]]
+        entries, listed = bundle["entries"], bundle["checkpoints"]
+        if not isinstance(entries, list) or not isinstance(listed, list):
+            raise TypeError("entries and checkpoints must be lists")
+        leaves = [_bundle_leaf(item, report) for item in entries]
         witnesses = [notes.parse_vkey(w) for w in bundle.get("witnesses", [])]
-        checkpoint_notes = [str(note) for note in bundle["checkpoints"]]
+        checkpoint_notes = [str(note) for note in listed]
     except (KeyError, TypeError, ValueError, AttributeError, notes.NoteError) as exc:
         report.fail(f"the bundle is malformed: {exc!r}")
         return report
     report.size = len(leaves)
+    if leaves and not checkpoint_notes:
+        report.fail("the bundle has entries but no checkpoint: nothing signed vouches for them")
+        return report
     levels = build_levels(leaves)
     check_checkpoints(report, levels, len(leaves), checkpoint_notes, verifier, witnesses)
     return report
@@ -276,9 +282,9 @@ def _check_bundle(path: str, vkey: str | None) -> int:
     try:
         with open(path, encoding="utf-8") as handle:
             bundle = json.load(handle)
-    except ValueError as exc:  # not JSON, or not UTF-8
+    except (ValueError, RecursionError, MemoryError) as exc:  # not JSON, not UTF-8, too deep
         bundle = None
-        print(f"FAIL: {path} is not JSON: {exc}", file=sys.stderr)
+        print(f"FAIL: {path} is not JSON: {exc!r}"[:500], file=sys.stderr)
     report = verify_bundle(bundle, vkey)
     for problem in report.problems:
         print(f"FAIL: {problem}", file=sys.stderr)

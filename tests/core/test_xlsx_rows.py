@@ -177,3 +177,12 @@ def test_a_percent_cell_shows_what_a_spreadsheet_program_shows():
     """Given the 17 digits Excel saves for =0.1+0.2 in a 0.0% cell, then it is 30."""
     assert xlsx.Percent(0.1 + 0.2).shown() == Decimal("30")
     assert xlsx.Percent(0.07).shown() == Decimal("7")
+
+
+def test_a_whole_number_too_large_for_a_float_in_a_percent_cell_is_infinite():
+    """Given a percent cell storing a 400-digit whole number, then it reads as an
+    infinite percentage (which the importers refuse as a cell), not an exception; and a
+    negative zero shows as 0."""
+    assert xlsx.as_percent(10**400).shown() == Decimal("Infinity")
+    assert xlsx.as_percent(-(10**400)).shown() == Decimal("-Infinity")
+    assert str(xlsx.Percent(-0.0).shown()) == "0"

@@ -355,8 +355,9 @@ def test_a_public_bundle_warns_of_withheld_entries_written_before_salts(mixed_lo
     _private, bodies = mixed_log
     # The last private entry as it would have been written before: the same, unsalted.
     old = json.loads(bodies[7])
+    # A payload field named "salt" is not the entry's salt.
     unsalted = log.canonical_entry(
-        old["kind"], old["partnership"], old["actor"], old["time"], old["payload"]
+        old["kind"], old["partnership"], old["actor"], old["time"], {"salt": "in the payload"}
     )
     Entry.objects.filter(index=7).update(body=unsalted)
     path = tmp_path / "public.json"
@@ -370,3 +371,30 @@ def test_a_public_bundle_warns_of_withheld_entries_written_before_salts(mixed_lo
     assert json.loads(path.read_text())["entries"][-1] == {
         "leaf_hash": support.b64(support.leaf(unsalted))
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"format": "sinergi-ledger-bundle/v1", "entries": ' + "[" * 200_000, "is not JSON"),
+        ('{"format": "sinergi-ledger-bundle/v1", "vkey": VKEY, "entries": {"AAAA": 1}, '
+         '"checkpoints": []}', "malformed"),
+        ('{"format": "sinergi-ledger-bundle/v1", "vkey": VKEY, "entries": ["AAAA"], '
+         '"checkpoints": []}', "no checkpoint"),
+    ],
+)  # fmt: skip
+def test_a_hostile_bundle_is_a_fail_never_a_traceback(ledger, tmp_path, auditor_dir, text, problem):
+    """Given a bundle nested 200,000 deep, entries that are not a list, or entries with no
+    checkpoint to vouch for them, then both checks say FAIL and why: nothing verified is
+    never reported as OK."""
+    path = tmp_path / "hostile.json"
+    path.write_text(text.replace("VKEY", json.dumps(checkpoints.verifier_key())))
+
+    result = offline("bundle", str(path), cwd=auditor_dir)
+
+    assert result.returncode == 1
+    assert problem in result.stderr and "Traceback" not in result.stderr
+    with pytest.raises(CommandError):
+        call_command(
+            "ledger", "verify-bundle", str(path), stdout=io.StringIO(), stderr=io.StringIO()
+        )

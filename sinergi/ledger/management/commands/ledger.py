@@ -81,8 +81,9 @@ class Command(BaseCommand):
         try:
             with open(options["file"], encoding="utf-8") as handle:
                 bundle = json.load(handle)
-        except (OSError, ValueError) as exc:
-            raise CommandError(f"cannot read {options['file']} as a bundle: {exc}") from exc
+        except (OSError, ValueError, RecursionError, MemoryError) as exc:
+            message = f"cannot read {options['file']} as a bundle: {exc!r}"[:500]
+            raise CommandError(message) from exc
         report = verify_bundle(bundle, options.get("vkey"))
         for problem in report.problems:
             self.stderr.write(f"FAIL: {problem}")
