@@ -362,20 +362,18 @@ def _export_bundle(handle: IO[str], public: bool) -> tuple[int, int, int]:
     handle.write(', "entries": [')
     sql = f"SELECT body, partnership_ref FROM {entry_table} WHERE {connection.ops.quote_name('index')} < %s ORDER BY {connection.ops.quote_name('index')}"  # noqa: E501, S608
     first, withheld, unsalted = True, 0, 0
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [size])
-        while rows := cursor.fetchmany(BATCH):
-            for body, ref in rows:
-                body = bytes(body)
-                if ref in withheld_refs:
-                    leaf = hashlib.sha256(b"\x00" + body).digest()
-                    item = '{"leaf_hash": "' + base64.b64encode(leaf).decode() + '"}'
-                    withheld += 1
-                    unsalted += not _salted(body)
-                else:
-                    item = '"' + base64.b64encode(body).decode() + '"'
-                handle.write(("" if first else ",") + item)
-                first = False
+    for rows in _batches(sql, [size]):  # on PostgreSQL never the whole log in memory
+        for body, ref in rows:
+            body = bytes(body)
+            if ref in withheld_refs:
+                leaf = hashlib.sha256(b"\x00" + body).digest()
+                item = '{"leaf_hash": "' + base64.b64encode(leaf).decode() + '"}'
+                withheld += 1
+                unsalted += not _salted(body)
+            else:
+                item = '"' + base64.b64encode(body).decode() + '"'
+            handle.write(("" if first else ",") + item)
+            first = False
     handle.write("]}\n")
     return size, withheld, unsalted
 
