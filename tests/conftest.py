@@ -29,10 +29,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip tests marked `postgresql` when DATABASE_URL points elsewhere (SQLite by default)."""
+    """Give every transactional test a serialized rollback; skip tests marked `postgresql`
+    when DATABASE_URL points elsewhere (SQLite by default)."""
     from django.conf import settings
     from django.db import connection
 
+    _serialize_every_transactional_test(items)
     engine = settings.DATABASES["default"]["ENGINE"]
     if connection.vendor == "postgresql":
         return
@@ -43,6 +45,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("postgresql"):
             item.add_marker(skip)
+
+
+TRANSACTIONAL = {"transactional_db", "live_server"}
+
+
+def _serialize_every_transactional_test(items: list[pytest.Item]) -> None:
+    """A transactional test (one that commits: live server, threads, `transactional_db`)
+    ends by flushing the database. Without a serialized rollback, Django's flush then
+    runs post_migrate, which creates the content types and permissions again; a later
+    test *with* a serialized rollback (the browser tests, the live-server 413 test) loads
+    the same rows from its snapshot and fails on their unique keys. So whether the suite
+    passed depended on the order of its transactional tests. With every one of them
+    serialized, each starts from the migrated database's rows (the ledger's head among
+    them) and leaves the database empty for the next, in any order."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is None or "django_db_serialized_rollback" in names:
+            continue
+        marker = item.get_closest_marker("django_db")
+        if TRANSACTIONAL.intersection(names) or (marker and marker.kwargs.get("transaction")):
+            names.append("django_db_serialized_rollback")
 
 
 @pytest.fixture(autouse=True)
