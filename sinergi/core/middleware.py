@@ -78,13 +78,19 @@ class RefuseOversizedBodiesMiddleware:
     Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files: a multipart body is
     otherwise spooled to disk in full before any view (or permission check) runs, even for
     an anonymous caller. Each upload keeps its own, smaller limit; this one bounds them all.
-    A body without a declared length is not read by Django at all.
+    A body without a declared length is not read by Django at all, so one sent in chunks
+    (`Transfer-Encoding: chunked`, no Content-Length) is answered 411 Length Required
+    rather than being taken for an empty body ("this field is required").
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() and not (
+            request.META.get("CONTENT_LENGTH")
+        ):
+            return _length_required(request)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -101,6 +107,16 @@ class RefuseOversizedBodiesMiddleware:
         else:
             response = render(request, "413.html", {"limit": limit}, status=413)
         return response
+
+
+def _length_required(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        message = _(
+            "Send the request with a Content-Length header: a body sent in chunks is not read."
+        )
+        body = {"status": 411, "code": "length_required", "message": message}
+        return JsonResponse({"error": body}, status=411)
+    return render(request, "400.html", status=411)
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -58,6 +58,31 @@ def test_a_page_upload_over_the_cap_is_a_413_page_in_the_reader_s_language(priva
     assert coordinator.post(path, {"file": SimpleUploadedFile("a.csv", b"x")}).status_code != 413
 
 
+def test_a_body_sent_in_chunks_is_411_not_an_empty_body(private_cast):
+    """Given a request whose body comes in chunks with no Content-Length (which Django does
+    not read), then the API answers 411 in its envelope and a page 411, rather than the
+    "this field is required" an empty body would get; a body with its length is read as
+    before."""
+    chunked = {"HTTP_TRANSFER_ENCODING": "chunked", "CONTENT_LENGTH": ""}
+    api = Client().post(
+        "/api/v1/ledger/cosignatures", data="{}", content_type="application/json", **chunked
+    )
+    page = client_for(private_cast.people["coordinator"]).post(
+        "/id/accounts/password/change/",
+        data="old_password=x",
+        content_type="application/x-www-form-urlencoded",
+        **chunked,
+    )
+    sized = Client().post("/api/v1/ledger/cosignatures", data="{}", content_type="application/json")
+
+    assert api.status_code == 411
+    error = api.json()["error"]
+    assert (error["status"], error["code"]) == (411, "length_required")
+    assert "Content-Length" in error["message"]
+    assert page.status_code == 411 and '<html lang="id">' in page.content.decode()
+    assert sized.status_code == 422 and "checkpoint" in sized.json()["error"]["fields"]
+
+
 # Transactional (the live server needs committed data) with serialized rollback, as the
 # browser tests are: its flush then leaves the database as they expect to find it.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
