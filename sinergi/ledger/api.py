@@ -57,6 +57,13 @@ class PartnershipEntriesQuery(Schema):
         None, ge=0, description="only entries with a smaller index (the next page's cursor)"
     )
     limit: int = Field(100, ge=1, le=MAX_PAGE)
+    kind: str | None = Field(
+        None,
+        max_length=61,
+        pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*\.?$",
+        description="only this kind (finance.transaction.recorded), or a family of kinds "
+        "when it ends with a dot (finance.)",
+    )
 
 
 class PartnershipEntriesOut(Schema):
@@ -151,7 +158,7 @@ def partnership_entries(
     partnership = policy.get_partnership_for(request.auth, slug)
     size = log.current_head().size  # entries appended after this are left for later
     before = size if params.before is None else min(params.before, size)
-    items = queries.partnership_page(partnership.pk, before, params.limit + 1)
+    items = queries.partnership_page(partnership.pk, before, params.limit + 1, params.kind)
     more = len(items) > params.limit
     items = items[: params.limit]
     return {

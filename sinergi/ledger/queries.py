@@ -32,11 +32,20 @@ def entries_for(user: User, start: int, end: int) -> list[dict[str, Any]]:
     ]
 
 
-def partnership_page(partnership_id: int, before: int, limit: int) -> list[dict[str, Any]]:
-    """A partnership's entries, newest first: at most `limit` with an index below `before`,
-    each with its leaf hash and body. The caller has checked that the reader may see the
+def partnership_page(
+    partnership_id: int, before: int, limit: int, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """A partnership's entries, newest first: at most `limit` with an index below `before`
+    (of one `kind`, or of a family of kinds when it ends with a dot: "finance."), each
+    with its leaf hash and body. The caller has checked that the reader may see the
     partnership (`policy.get_partnership_for`)."""
     entries = Entry.objects.filter(partnership_ref=partnership_id, index__lt=before)
+    if kind:
+        entries = (
+            entries.filter(kind__startswith=kind)
+            if kind.endswith(".")
+            else entries.filter(kind=kind)
+        )
     page = list(entries.order_by("-index")[:limit])
     leaves = dict(
         Node.objects.filter(key__in=[node_key(0, e.index) for e in page]).values_list("key", "hash")

@@ -304,6 +304,24 @@ def test_a_partnership_s_entries_come_newest_first_page_by_page(client, ledger_l
     assert everything["next_before"] is None
 
 
+def test_a_partnership_s_entries_of_one_kind_or_family(client, ledger_log):
+    """Given `kind`, then only entries of that kind come back, or of a family of kinds when
+    it ends with a dot; a kind that is none of them gives an empty page."""
+    client.force_login(ledger_log.cast.people["member"])
+    url = partnership_entries_url(ledger_log.cast.partnership.slug)
+
+    def indices(kind: str) -> list[int]:
+        response = client.get(url, {"kind": kind})
+        assert response.status_code == 200
+        return [item["index"] for item in response.json()["items"]]
+
+    assert indices("test.private") == [11, 10, 9]
+    assert indices("test.event") == [4, 3, 2, 1, 0]
+    assert indices("test.") == sorted(PRIVATE_INDICES, reverse=True)
+    assert indices("test") == []  # a family needs its dot
+    assert indices("test.public") == []  # another partnership's
+
+
 @pytest.mark.parametrize("who", ["anonymous", "outsider"])
 def test_outsiders_get_404_for_a_private_partnership_s_entries(client, ledger_log, who):
     """Given someone who may not see the private partnership, then its entries list is a
@@ -328,6 +346,10 @@ def test_outsiders_get_404_for_a_private_partnership_s_entries(client, ledger_lo
         ({"limit": "0"}, "limit"),
         ({"limit": "1001"}, "limit"),
         ({"limit": "ten"}, "limit"),
+        ({"kind": "Test.Private"}, "kind"),
+        ({"kind": "test.%"}, "kind"),
+        ({"kind": "test..event"}, "kind"),
+        ({"kind": "a" * 62}, "kind"),
     ],
 )
 def test_a_partnership_s_entries_refuse_bad_paging_by_field(client, ledger_log, params, field):
