@@ -167,6 +167,20 @@ def approve(m: Monitored, indicator: Indicator, period: Period, value: str, valu
     return services.approve(actor=m.coordinator, submission=draft)
 
 
+def add_qualitative_indicator(m: Monitored) -> Indicator:
+    """A qualitative indicator (never scored), 3.1 "Stories of change", on the impact, so it
+    counts towards SDG target 3.2 and goal 3; reported by the health office."""
+    return services.create_indicator(
+        actor=m.coordinator,
+        partnership=m.partnership,
+        result=m.impact,
+        code="3.1",
+        title="Stories of change",
+        measure="5",
+        responsible=m.health,
+    )
+
+
 def add_indicators(m: Monitored, count: int, title: str = "Extra indicator") -> None:
     """`count` more indicators on the output, coded 9.000, 9.001, … and reported by the NGO."""
     for i in range(count):

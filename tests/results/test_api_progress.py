@@ -7,10 +7,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from sinergi.results import services
 from tests.conftest import client_for
 from tests.factories import PersonFactory
-from tests.results.conftest import build_monitored
+from tests.results.conftest import add_qualitative_indicator, build_monitored
 from tests.results.test_api_framework import Api, error, ok
 from tests.results.test_api_values import coverage_value
 
@@ -95,15 +94,7 @@ def test_given_a_qualitative_indicator_then_every_sdg_count_adds_up(monitored):
     data yet, and each row's counts add up to its indicators, in the API and on the
     dashboard's SDG table."""
     m = monitored
-    services.create_indicator(
-        actor=m.coordinator,
-        partnership=m.partnership,
-        result=m.impact,
-        code="3.1",
-        title="Stories of change",
-        measure="5",
-        responsible=m.health,
-    )
+    add_qualitative_indicator(m)
     coverage_value(m, approve=True)
 
     body = ok(Api(m.observer).get(Api.url(m, "/progress")))

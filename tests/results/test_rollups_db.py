@@ -19,6 +19,7 @@ from sinergi.partnerships.models import Goal
 from sinergi.results import queries, rollups, services
 from sinergi.results.models import IndicatorStatus, SdgProgress, Status, Submission
 from tests.factories import PartnershipFactory
+from tests.results.conftest import add_qualitative_indicator
 
 
 class Boom(Exception):
@@ -253,15 +254,7 @@ def test_given_qualitative_and_unreported_indicators_then_not_scored_and_no_data
     row counts the two as having no data yet and the qualitative one as not scored (as the
     dashboard's totals do), so that its counts add up to its indicators."""
     m = monitored
-    services.create_indicator(
-        actor=m.coordinator,
-        partnership=m.partnership,
-        result=m.impact,
-        code="3.1",
-        title="Stories of change",
-        measure="5",
-        responsible=m.health,
-    )
+    add_qualitative_indicator(m)
     row = SdgProgress.objects.get(partnership=m.partnership, target="3.2")
     assert row.indicators == 3 and row.no_data == 2 and row.not_scored == 1 and row.scored == 0
     assert row.percent_sum == 0
@@ -274,15 +267,7 @@ def test_the_migration_splits_rows_written_before_not_scored_had_a_column(monito
     `no_data`), when migration results 0006 runs, then each row's qualitative indicators
     move to `not_scored`; run backwards, they fold back."""
     m = monitored
-    services.create_indicator(
-        actor=m.coordinator,
-        partnership=m.partnership,
-        result=m.impact,
-        code="3.1",
-        title="Stories of change",
-        measure="5",
-        responsible=m.health,
-    )
+    add_qualitative_indicator(m)
     current = sdg_rows(m.partnership)
     SdgProgress.objects.update(no_data=F("no_data") + F("not_scored"), not_scored=0)
     migration = importlib.import_module("sinergi.results.migrations.0006_sdgprogress_not_scored")
