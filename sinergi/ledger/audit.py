@@ -15,7 +15,7 @@ from typing import IO
 from django.db import connection
 
 from sinergi.core.snapshot import consistent_reads
-from sinergi.ledger import notes
+from sinergi.ledger import merkle, notes
 from sinergi.ledger.checkpoints import full_note, verifier_key
 from sinergi.ledger.log import split_frontier
 from sinergi.ledger.models import LEVEL_SHIFT, Checkpoint, Entry, Head, Node, Witness
@@ -366,7 +366,7 @@ def _export_bundle(handle: IO[str], public: bool) -> tuple[int, int, int]:
         for body, ref in rows:
             body = bytes(body)
             if ref in withheld_refs:
-                leaf = hashlib.sha256(b"\x00" + body).digest()
+                leaf = merkle.leaf_hash(body)
                 item = '{"leaf_hash": "' + base64.b64encode(leaf).decode() + '"}'
                 withheld += 1
                 unsalted += not _salted(body)

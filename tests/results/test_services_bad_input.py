@@ -30,6 +30,7 @@ from sinergi.results.models import (
     Target,
 )
 from tests.factories import OrganisationFactory, PartnershipFactory
+from tests.results.conftest import add_qualitative_indicator
 
 MODELS = (
     Dimension,
@@ -208,15 +209,7 @@ def test_given_a_breakdown_that_adds_up_in_every_dimension_then_it_is_kept(monit
 
 @pytest.fixture
 def story(monitored):
-    return services.create_indicator(
-        actor=monitored.coordinator,
-        partnership=monitored.partnership,
-        result=monitored.impact,
-        code="3.1",
-        title="Stories of change",
-        measure="5",
-        responsible=monitored.health,
-    )
+    return add_qualitative_indicator(monitored)
 
 
 @pytest.mark.parametrize("value", ["3", 0, Decimal("1")])
