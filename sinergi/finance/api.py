@@ -199,6 +199,14 @@ class TransactionOut(Schema):
     receiver: PartyOut
     organisation: FinanceOrganisationRef = Field(description="The partner on whose books it is")
     budget_line: BudgetLineRef | None
+    outside_budget_period: bool = Field(
+        description="The value date falls outside the budget line's period (allowed, "
+        "but worth a look; never set on a reversal)"
+    )
+    budget_period_note: str = Field(
+        description="What `outside_budget_period` means here, in the reader's language; "
+        "empty when it is not set"
+    )
     pledge: int | None
     description: str
     reverses: int | None = Field(description="The transaction this one reverses")
@@ -532,6 +540,9 @@ class TransactionFilterIn(Schema):
     budget_line: int | None = Field(None, ge=0, le=MAX_ID, description="0: no budget line")
     date_from: FinanceDate | None = None
     date_to: FinanceDate | None = None
+    outside_budget_period: bool = Field(
+        False, description="Only those dated outside their budget line's period"
+    )
 
 
 class PledgeFilterIn(Schema):
@@ -658,6 +669,8 @@ def transaction_body(
         "receiver": _party(tx.receiver_organisation, tx.receiver_name, tx.receiver_activity_id),
         "organisation": _org(tx.organisation),
         "budget_line": _line_ref(tx.budget_line),
+        "outside_budget_period": tx.outside_budget_period,
+        "budget_period_note": tx.budget_period_note(),
         "pledge": tx.pledge_id,
         "description": tx.description,
         "reverses": tx.reverses_id,
@@ -1006,7 +1019,8 @@ class TransactionPage(Schema):
     summary="List the transactions",
     description="Newest value date first. Filters: `type` (IATI code), `status`, "
     "`organisation` (provider, receiver or books), `budget_line` (0: none), "
-    "`date_from`, `date_to` (value dates, inclusive). Pages: `limit` (default "
+    "`date_from`, `date_to` (value dates, inclusive), `outside_budget_period=true` (only "
+    "those dated outside their budget line's period). Pages: `limit` (default "
     f"{Pagination.Input.model_fields['limit'].default}) and `offset`.",
 )
 def list_transactions(
@@ -1027,6 +1041,7 @@ def list_transactions(
         budget_line=filters.budget_line,
         date_from=filters.date_from,
         date_to=filters.date_to,
+        outside_period=filters.outside_budget_period,
     )
     key = hashlib.sha256(repr(found).encode()).hexdigest()[:32]
     window = slice(page.offset, page.offset + page.limit)

@@ -41,6 +41,9 @@ class TransactionFilterForm(forms.Form):
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
+    outside_period = forms.BooleanField(
+        label=_("Only those dated outside their budget line's period"), required=False
+    )
 
     def __init__(self, *args: Any, partners: list, lines: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,6 +68,7 @@ class TransactionFilterForm(forms.Form):
             budget_line=data.get("line"),
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
+            outside_period=bool(data.get("outside_period")),
         )
 
     def query(self) -> str:

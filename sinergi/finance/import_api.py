@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
 from sinergi.access import policy
@@ -62,6 +62,11 @@ class ImportOut(Schema):
     rows: int
     errors: list[ImportErrorOut]
     error_count: int
+    warnings: list[ImportErrorOut] = Field(
+        description="Rows that are recorded but worth a look: dated outside their budget "
+        "line's period (at most 1,000 listed)"
+    )
+    warning_count: int
     totals: TotalsOut
     imported: int
     ledger_index: int | None

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -160,6 +161,20 @@ def import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
         )
         % {"n": result.imported, "file": name},
     )
+    if result.warning_count:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)d of them is dated outside its budget line's period. The list below "
+                "shows every transaction dated outside its budget line's period.",
+                "%(n)d of them are dated outside their budget line's period. The list below "
+                "shows every transaction dated outside its budget line's period.",
+                result.warning_count,
+            )
+            % {"n": result.warning_count},
+        )
+        url = reverse("finance-transactions", kwargs={"slug": slug})
+        return redirect(f"{url}?outside_period=on")
     return redirect("finance-transactions", slug=slug)
 
 

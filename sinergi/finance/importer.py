@@ -154,6 +154,9 @@ class ImportResult:
     pending: int = 0
     imported: int = 0
     ledger_index: int | None = None
+    # Notes that do not stop the import: rows dated outside their budget line's period.
+    warnings: list[RowError] = field(default_factory=list)
+    warning_count: int = 0
 
     @property
     def ok(self) -> bool:
@@ -167,6 +170,15 @@ class ImportResult:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(RowError(row, column, message))
+
+    @property
+    def warnings_left_out(self) -> int:
+        return self.warning_count - len(self.warnings)
+
+    def add_warning(self, row: int | None, column: str | None, message: str) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_ERRORS:
+            self.warnings.append(RowError(row, column, message))
 
     def count(self, tx: Transaction) -> None:
         by_currency = self.by_currency.setdefault(tx.currency, Total())
@@ -216,6 +228,8 @@ class ImportResult:
             "rows": self.rows,
             "errors": [error.as_dict() for error in self.errors],
             "error_count": self.error_count,
+            "warnings": [warning.as_dict() for warning in self.warnings],
+            "warning_count": self.warning_count,
             "totals": self.totals_dict(),
             "imported": self.imported,
             "ledger_index": self.ledger_index,
@@ -676,6 +690,8 @@ def _validated(
             result.add_error(number, _books_column(fields), str(error))
             continue
         result.count(tx)
+        if tx.outside_budget_period:
+            result.add_warning(number, FIELD_COLUMN["value_date"], tx.budget_period_note())
         yield tx
     if positions is None:
         raise _file_error(_("The file is empty."))

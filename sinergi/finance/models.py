@@ -493,6 +493,34 @@ class Transaction(models.Model):
     def is_reversal(self) -> bool:
         return self.reverses_id is not None
 
+    @property
+    def outside_budget_period(self) -> bool:
+        """Whether the value date falls outside its budget line's period.
+
+        Allowed (an invoice for a quarter is often paid after it ends) but worth a look, so
+        pages, the API and the import preview point it out. A reversal is dated when the
+        mistake was found, not when the money moved, so it is never flagged.
+        """
+        line = self.budget_line if self.budget_line_id is not None else None
+        if line is None or self.is_reversal:
+            return False
+        return not line.period_start <= self.value_date <= line.period_end
+
+    def budget_period_note(self) -> str:
+        """What `outside_budget_period` means for this transaction, or "" when it is not."""
+        if not self.outside_budget_period:
+            return ""
+        line = self.budget_line
+        return _(
+            "Dated %(date)s, outside the period of its budget line “%(line)s” "
+            "(%(start)s to %(end)s). Check the date or the budget line."
+        ) % {
+            "date": self.value_date.isoformat(),
+            "line": line.title,
+            "start": line.period_start.isoformat(),
+            "end": line.period_end.isoformat(),
+        }
+
 
 def document_path(instance: TransactionDocument, filename: str) -> str:
     """Stored under the content hash: a document cannot be swapped behind its hash."""

@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -409,6 +409,8 @@ def budget_line_label(line: BudgetLine) -> str:
 class BudgetRow:
     line: BudgetLine
     actual: Decimal
+    # Its transactions dated outside its period (see Transaction.outside_budget_period).
+    outside: int = 0
 
     @property
     def remaining(self) -> Decimal:
@@ -457,13 +459,30 @@ def budget(partnership: Partnership) -> Budget:
     ).values_list("budget_line_id", "amount")
     for line_id, amount in rows.order_by():
         actual[line_id] += amount
-    budget_rows = [BudgetRow(line=line, actual=actual.get(line.pk, ZERO)) for line in lines]
+    outside = fresh(partnership, "outside-period", lambda: outside_period_counts(partnership))
+    budget_rows = [
+        BudgetRow(line=line, actual=actual.get(line.pk, ZERO), outside=outside.get(line.pk, 0))
+        for line in lines
+    ]
     return Budget(
         rows=budget_rows,
         unassigned=actual.get(0, ZERO),
         total=sum((line.amount for line in lines), ZERO),
         actual=sum(actual.values(), ZERO),
     )
+
+
+def outside_period_counts(partnership: Partnership) -> dict[int, int]:
+    """How many transactions of each budget line are dated outside its period."""
+    rows = (
+        Transaction.objects.filter(partnership=partnership)
+        .filter(OUTSIDE_BUDGET_PERIOD)
+        .values("budget_line_id")
+        .annotate(n=Count("pk"))
+        .values_list("budget_line_id", "n")
+        .order_by()
+    )
+    return dict(rows)
 
 
 # ---------------------------------------------------------------- pledges
@@ -514,6 +533,8 @@ class TransactionFilter:
     budget_line: int | None = None  # 0: no budget line
     date_from: date | None = None
     date_to: date | None = None
+    # Only those dated outside their budget line's period (reversals aside).
+    outside_period: bool = False
 
     def apply(self, rows: QuerySet[Transaction]) -> QuerySet[Transaction]:
         if self.transaction_type:
@@ -534,7 +555,16 @@ class TransactionFilter:
             rows = rows.filter(value_date__gte=self.date_from)
         if self.date_to:
             rows = rows.filter(value_date__lte=self.date_to)
+        if self.outside_period:
+            rows = rows.filter(OUTSIDE_BUDGET_PERIOD)
         return rows
+
+
+# Transaction.outside_budget_period as a query.
+OUTSIDE_BUDGET_PERIOD = Q(budget_line__isnull=False, reverses__isnull=True) & (
+    Q(value_date__lt=F("budget_line__period_start"))
+    | Q(value_date__gt=F("budget_line__period_end"))
+)
 
 
 def transactions(
