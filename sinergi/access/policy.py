@@ -276,6 +276,12 @@ def can_edit_capabilities(user: User, organisation: Organisation) -> bool:
     return can_edit_organisation(user, organisation)
 
 
+def can_see_members(user: User, partnership: Partnership) -> bool:
+    """Who holds which role (names, usernames, organisations) is for the partnership's own
+    people and staff, even when the partnership is public."""
+    return is_staff(user) or role_in(user, partnership) is not None
+
+
 def can_see_agreement_drafts(user: User, partnership: Partnership) -> bool:
     """Agreement drafts, and who may sign for each partner, are for the partnership's own
     people (any role) and staff; others see only the versions opened for signature."""

@@ -6,7 +6,7 @@ import hashlib
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -281,10 +281,19 @@ def delete_participation(request: HttpRequest, slug: str, pk: int) -> Status:
     return Status(204, None)
 
 
-@router.get("/{slug}/memberships", response=list[MembershipOut], summary="List the members")
+@router.get(
+    "/{slug}/memberships",
+    response=list[MembershipOut],
+    summary="List the members",
+    description="For the partnership's own people and staff, as the Members page: "
+    "others get 403 (401 without a token), even for a public partnership.",
+)
 @paginate(Pagination)
 def list_memberships(request: HttpRequest, slug: str) -> object:
-    return queries.memberships_of(_partnership(request, slug))
+    partnership = _partnership(request, slug)
+    if not policy.can_see_members(request.auth, partnership):
+        raise PermissionDenied
+    return queries.memberships_of(partnership)
 
 
 @router.post("/{slug}/memberships", response={201: MembershipOut}, summary="Give someone a role")

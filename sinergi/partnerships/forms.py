@@ -55,7 +55,11 @@ class PartnershipForm(forms.ModelForm):
     def __init__(self, *args: Any, subdivisions_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        self.fields["slug"].help_text = _("Left empty, it is made from the title.")
+        self.fields["slug"].help_text = _(
+            "Left empty, it is made from the title; a private partnership's gets a random "
+            "ending, so that nobody can find its address by guessing. Short names are "
+            "unique across Sinergi: anyone trying one that is in use learns that it is taken."
+        )
         self.fields["countries"].choices = country_choices()
         self.fields["base_currency"].choices = currency_choices()
         if self.is_bound:

@@ -18,7 +18,7 @@ from sinergi.access import policy
 from sinergi.access.models import Invitation
 from sinergi.access.policy import Action
 from sinergi.core.errors import Conflict
-from sinergi.core.slugs import unique_slug
+from sinergi.core.slugs import unguessable_slug, unique_slug
 from sinergi.ledger.log import append as record
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import (
@@ -27,6 +27,7 @@ from sinergi.partnerships.models import (
     Membership,
     Participation,
     Partnership,
+    Visibility,
 )
 
 PARTNERSHIP_FIELDS = (
@@ -66,30 +67,53 @@ def create_partnership(*, actor: Person, **fields: Any) -> Partnership:
         raise PermissionDenied
     _check_fields(fields)
     partnership = Partnership(created_by=actor, **fields)
-    if not partnership.slug:
-        partnership.slug = unique_slug(Partnership, partnership.title)
-    partnership.full_clean()
-    try:
-        with transaction.atomic():
-            partnership.save()
-            Membership.objects.create(
-                partnership=partnership, person=actor, role=MemberRole.COORDINATOR
-            )
-            record(
-                "partnership.created",
-                {
-                    "title": partnership.title,
-                    "visibility": partnership.visibility,
-                    "base_currency": partnership.base_currency,
-                    "coordinator": actor.username,
-                },
-                partnership,
-                actor,
-            )
-    except IntegrityError as exc:
-        raise _slug_taken() from exc
+    chosen = bool(partnership.slug)
+    for attempt in range(SLUG_ATTEMPTS):
+        if not chosen:
+            partnership.slug = _new_slug(partnership, readable=attempt < READABLE_ATTEMPTS)
+        partnership.full_clean()
+        try:
+            _save_new(actor, partnership)
+            break
+        except IntegrityError as exc:
+            # A made slug can be taken by someone creating the same title at the same
+            # moment: make another. A chosen one is the person's to change.
+            if chosen or attempt == SLUG_ATTEMPTS - 1:
+                raise _slug_taken() from exc
     policy.forget_roles(actor)
     return partnership
+
+
+SLUG_ATTEMPTS = 5
+READABLE_ATTEMPTS = 2  # then a random ending, which two people cannot both draw
+
+
+def _new_slug(partnership: Partnership, *, readable: bool = True) -> str:
+    """The short name made from the title when none is chosen: readable for a public
+    partnership, with a random ending for a private one (short names are unique across
+    the site, so a readable one could be confirmed by anyone trying to take it)."""
+    if partnership.visibility == Visibility.PRIVATE or not readable:
+        return unguessable_slug(partnership.title)
+    return unique_slug(Partnership, partnership.title)
+
+
+def _save_new(actor: Person, partnership: Partnership) -> None:
+    with transaction.atomic():
+        partnership.save()
+        Membership.objects.create(
+            partnership=partnership, person=actor, role=MemberRole.COORDINATOR
+        )
+        record(
+            "partnership.created",
+            {
+                "title": partnership.title,
+                "visibility": partnership.visibility,
+                "base_currency": partnership.base_currency,
+                "coordinator": actor.username,
+            },
+            partnership,
+            actor,
+        )
 
 
 def _has_finance(partnership: Partnership) -> bool:

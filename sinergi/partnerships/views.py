@@ -377,7 +377,7 @@ def _partner_organisations(user: Person, partnership: object):
 @require_http_methods(["GET", "POST"])
 def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug)
-    if not policy.role_in(request.user, partnership) and not policy.is_staff(request.user):
+    if not policy.can_see_members(request.user, partnership):
         raise PermissionDenied
     can_manage = policy.can(request.user, Action.MANAGE_MEMBERS, partnership)
     role_choices = _role_choices_for(request.user, partnership)
