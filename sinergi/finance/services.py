@@ -335,7 +335,21 @@ def import_rates_csv(
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise _field_error("file", _("The file is not UTF-8 text (CSV).")) from None
-    reader = csv.DictReader(io.StringIO(data))
+    # Universal newlines: a file whose lines end in a bare CR (older Mac exports) reads too.
+    reader = csv.DictReader(io.StringIO(data, newline=None))
+    try:
+        return _import_rates(actor, partnership, reader, source)
+    except csv.Error as error:
+        raise _field_error(
+            "file",
+            _("The CSV file cannot be read near line %(line)d: %(error)s")
+            % {"line": reader.line_num + 1, "error": error},  # the line being read
+        ) from None
+
+
+def _import_rates(
+    actor: User, partnership: Partnership, reader: csv.DictReader, source: str
+) -> list[ExchangeRate]:
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [column for column in RATE_COLUMNS if column not in header]
     if missing:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from sinergi.finance import services
@@ -19,6 +20,7 @@ from sinergi.finance.models import (
 )
 from sinergi.ledger.models import Entry
 from sinergi.partnerships.models import WorkPackage
+from tests.conftest import client_for
 from tests.finance.test_api_transactions import Api, error, fields_of, ok, record
 
 pytestmark = pytest.mark.django_db
@@ -388,6 +390,47 @@ def test_given_a_bad_csv_then_422_names_the_rows_and_nothing_written(funded):
         ),
         403,
     )
+    assert entries() == before
+    assert ExchangeRate.objects.filter(partnership=funded.partnership).count() == 1
+
+
+def test_given_a_csv_with_bare_cr_line_ends_then_read_like_any_other(funded):
+    api = Api(funded.coordinator)
+    url = api.url(funded, "/rates/import")
+    mac = b"currency,date,rate\rEUR,2026-01-01,17250\rSGD,2026-01-01,11800\r"
+
+    body = ok(api.upload(url, {"file": SimpleUploadedFile("mac.csv", mac)}), 201)
+
+    assert [r["currency"] for r in body["rates"]] == ["EUR", "SGD"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "start"),
+    [
+        (
+            "currency,date,rate,source\nEUR,2026-01-01,17250," + "x" * 200_000 + "\n",
+            "The CSV file cannot be read near line 2",
+        ),
+        # A stray CR inside a number ends the line there: row 2 lacks its rate digits
+        # and row 3 is the rest.
+        ("currency,date,rate\nEUR,2026-11-26,17\r00\n", "Row 3:"),
+    ],
+    ids=["field-over-the-csv-limit", "carriage-return-in-a-field"],
+)
+def test_given_an_unreadable_csv_then_422_on_file_and_nothing_written(funded, raw, start):
+    api = Api(funded.coordinator)
+    url = api.url(funded, "/rates/import")
+    before = entries()
+
+    response = api.client.post(url, raw, content_type="text/csv", **api.headers)
+    page = client_for(funded.coordinator).post(
+        reverse("finance-rates-import", args=[funded.partnership.slug]),
+        {"import-file": SimpleUploadedFile("r.csv", raw.encode())},
+    )
+
+    (message,) = fields_of(response)["file"]
+    assert message.startswith(start)
+    assert page.status_code == 422 and start in page.text
     assert entries() == before
     assert ExchangeRate.objects.filter(partnership=funded.partnership).count() == 1
 
