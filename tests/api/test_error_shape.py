@@ -210,6 +210,31 @@ def test_schema_field_messages_are_worded_in_the_reader_s_language(
     }
 
 
+def test_rarer_schema_errors_are_worded_in_the_reader_s_language_too(client, auth, person):
+    """Given a kind that does not match its pattern, a 7,000-digit id and a lone UTF-16
+    surrogate in JSON text, with Accept-Language id, the messages are Indonesian."""
+    header = {"HTTP_ACCEPT_LANGUAGE": "id"}
+    public = PartnershipFactory(visibility="public")
+    entries = f"/api/v1/ledger/partnerships/{public.slug}/entries"
+
+    kind = assert_error(client.get(entries, {"kind": "BAD KIND!"}, **header), 422, "invalid")
+    huge = client.get("/api/v1/organisations", {"limit": "9" * 7000}, **header)
+    surrogate = client.post(
+        "/api/v1/partnerships",
+        b'{"title": "\\ud800", "base_currency": "IDR"}',
+        content_type="application/json",
+        **auth,
+        **header,
+    )
+
+    (message,) = kind["fields"]["kind"]
+    assert message.startswith("Tidak sesuai bentuk yang diharapkan")
+    assert assert_error(huge, 422, "invalid")["fields"]["limit"] == [
+        "Masukkan keseluruhan angka bilangan."
+    ]
+    assert assert_error(surrogate, 422, "invalid")["fields"]["title"] == ["Masukkan teks."]
+
+
 # Domain validation ----------------------------------------------------------------------
 
 
