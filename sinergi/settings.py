@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "sinergi.finance",
     "sinergi.results",
     "chartjs",
+    "ninja",  # its API docs page then uses its bundled Swagger UI, not a CDN
 ]
 
 MIDDLEWARE = [
