@@ -210,6 +210,32 @@ def test_password_reset_by_email(person):
     assert "The link is invalid or was used already" in reused.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("language", "subject", "words"),
+    [
+        ("en", "Choose a new Sinergi password", ["“ana”", "for 3 days", "did not ask"]),
+        ("id", "Pilih kata sandi Sinergi yang baru", ["“ana”", "selama 3 hari", "tidak meminta"]),
+    ],
+)
+def test_the_reset_mail_is_sinergi_s_own_in_the_reader_s_language(person, language, subject, words):
+    """Given a reset asked for in English or Indonesian, the mail is worded by Sinergi in
+    that language (not Django's stock text naming the server), with a working link."""
+    client = Client()
+
+    client.post(f"/{language}/accounts/password/reset/", {"email": "ana@example.org"})
+
+    (message,) = mail.outbox
+    assert message.subject == subject
+    for word in words:
+        assert word in message.body
+    assert "testserver" not in message.subject
+    link = re.search(
+        rf"(http://testserver/{language}/accounts/password/reset/\S+/\S+/)\n", message.body
+    )
+    assert link, message.body
+    assert client.get(link.group(1), follow=True).redirect_chain[-1][0].endswith("/set-password/")
+
+
 def test_password_reset_for_unknown_address_sends_nothing(person):
     """Given an address nobody uses, the page says the same as for a known one and sends
     no e-mail, so that it does not reveal who has an account."""
