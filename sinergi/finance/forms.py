@@ -17,6 +17,7 @@ from sinergi.finance.models import (
     TransactionStatus,
     TransactionType,
 )
+from sinergi.finance.money import format_money
 from sinergi.finance.queries import TransactionFilter
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -185,7 +186,7 @@ class TransactionForm(forms.Form):
         self.fields["receiver_organisation"].choices = _organisation_choices(partners)
         self.fields["budget_line"].choices = _line_choices(lines)
         self.fields["pledge"].choices = [("", "—")] + [
-            (str(p.pk), f"{p.organisation.name}: {p.amount.normalize():f} {p.currency}")
+            (str(p.pk), f"{p.organisation.name}: {format_money(p.amount, p.currency)}")
             for p in pledges
         ]
 

@@ -55,6 +55,8 @@ def test_the_tab_shows_partners_by_group_the_matrix_and_the_divergences(design):
     assert 'class="list alignment-matrix"' in html
     assert 'id="alignment-table"' in html
     assert "Market access is essential to Private sector (importance 5.0)" in html
+    indonesian = client_for(design.people["member"]).get(tab(design).replace("/en/", "/id/"))
+    assert "(tingkat kepentingan 5,0)" in indonesian.text and "5.0" not in indonesian.text
     assert "No expectations recorded yet for Fair Wages Foundation" in html
     assert "Fair Wages Foundation has not recorded its expectations." in html
 

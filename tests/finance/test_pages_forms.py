@@ -3,11 +3,13 @@ its refusals shown on the fields (422), and nothing written when it refuses."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from sinergi.finance import services
 from sinergi.finance.models import (
@@ -20,6 +22,7 @@ from sinergi.finance.models import (
 )
 from sinergi.ledger.models import Entry
 from tests.conftest import client_for
+from tests.finance.conftest import usd_pledge
 from tests.finance.test_pages_read import url
 
 pytestmark = pytest.mark.django_db
@@ -506,3 +509,17 @@ def test_a_revision_form_opened_earlier_keeps_a_top_up_saved_meanwhile(funded, l
     line.refresh_from_db()
     assert line.title == "Cold chain, renamed"
     assert line.amount == raised
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "$20,000.00"), ("id", "US$20.000,00")])
+def test_the_pledge_choices_show_amounts_as_money_in_the_reader_s_language(funded, language, shown):
+    pledge = usd_pledge(funded)
+    client = client_for(funded.coordinator)
+
+    with translation.override(language):
+        page = client.get(url(funded, "finance-transaction-new")).text
+
+    choices = re.search(r'<select name="pledge"[^>]*>(.*?)</select>', page, re.S)
+    assert choices
+    option = re.search(rf'<option value="{pledge.pk}">([^<]*)</option>', choices.group(1))
+    assert option and option.group(1) == f"{funded.funder.name}: {shown}"

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.db.models import Prefetch
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from sinergi.partners.models import Capability, Organisation, PartnerGroup, partner_group
@@ -285,7 +286,7 @@ def _priority_divergences(groups: list[GroupAlignment], topics: list[str]) -> li
                 "groups": _names(
                     [
                         _("%(group)s (importance %(mean)s)")
-                        % {"group": g.label, "mean": g.cell(topic).mean_importance}
+                        % {"group": g.label, "mean": localize(g.cell(topic).mean_importance)}
                         for g in essential
                     ]
                 ),
@@ -298,7 +299,7 @@ def _priority_divergences(groups: list[GroupAlignment], topics: list[str]) -> li
                     "groups": _names(
                         [
                             _("%(group)s (importance %(mean)s)")
-                            % {"group": g.label, "mean": g.cell(topic).mean_importance}
+                            % {"group": g.label, "mean": localize(g.cell(topic).mean_importance)}
                             for g in low
                         ]
                     )
