@@ -989,6 +989,8 @@ def build_transaction(
         line = None
     pledge = fields.get("pledge")
     kind = fields.get("kind") or ResourceKind.CASH
+    if kind not in KIND_CODES:  # checked even when a pledge then decides the kind
+        raise _field_error("kind", _("Choose a kind of resource."))
     if pledge not in (None, ""):
         key = pledge.pk if isinstance(pledge, Pledge) else pledge
         try:
@@ -1001,11 +1003,9 @@ def build_transaction(
             raise _field_error("pledge", _("This pledge was cancelled."))
         if kind_of in FLOW_TYPES:
             _one_side(lookups, pledge, kind_of)
-        kind = pledge.kind
+        kind = pledge.kind  # what a pledge delivers is of the pledge's kind
     else:
         pledge = None
-    if kind not in KIND_CODES:
-        raise _field_error("kind", _("Choose a kind of resource."))
     rate, rate_date = lookups.rate(partnership, code, value_date)
     tx = Transaction(
         partnership=partnership,

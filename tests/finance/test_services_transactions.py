@@ -642,3 +642,24 @@ def test_a_batch_holding_both_records_of_a_transfer_is_refused_whole(funded):
         )
     assert error.value.message_dict["rows"][0].startswith("Row 2:")
     assert not Transaction.objects.filter(pledge=pledge).exists()
+
+
+@pytest.mark.parametrize("kind", ["1e400", "money", "CASH"])
+def test_given_a_pledge_and_a_kind_that_is_no_kind_then_refused_on_kind(funded, kind):
+    """Given a pledge to deliver, the transaction takes the pledge's kind of resource; a
+    `kind` that names no kind at all is still refused rather than quietly replaced."""
+    pledge = usd_pledge(funded)
+
+    with pytest.raises(ValidationError) as refused:
+        incoming(funded, pledge=pledge, kind=kind)
+
+    assert "kind" in refused.value.message_dict
+    assert not Transaction.objects.exists()
+
+
+def test_given_a_pledge_then_a_valid_kind_follows_the_pledge(funded):
+    pledge = usd_pledge(funded)
+
+    tx = incoming(funded, pledge=pledge, kind="goods")
+
+    assert tx.kind == pledge.kind == "cash"
