@@ -185,6 +185,8 @@ def fast_rows(
             state["shared"] = attrs.get("si") if attrs.get("t") == "shared" else None
             collecting = formula if formulas else None
         elif tag in ("v", "t"):
+            if tag == "v":
+                text.clear()  # a cell has one value: a second <v> replaces, never extends
             collecting = None if state["phonetic"] else text
         elif tag == "row":
             state["row"] = _small_int(attrs.get("r"), state["row"] + 1)
@@ -216,11 +218,19 @@ def fast_rows(
                 group = state.get("shared")
                 if group is not None:
                     value = _shared_formula(shared, group, value, cell_name())
+            elif kind == "s" and raw == "":
+                value = None  # a shared-string cell with no value: empty, as openpyxl reads it
             elif kind == "s":
-                try:
-                    value = strings[int(raw)]
-                except (ValueError, IndexError):
-                    value = None
+                index = int(raw) if _INDEX.fullmatch(raw) else -1
+                if not 0 <= index < len(strings):
+                    raise _cell_error(
+                        _(
+                            "Cell %(cell)s points to text the workbook does not hold; "
+                            "the file is damaged. Save it again from your spreadsheet program."
+                        )
+                        % {"cell": cell_name()}
+                    )
+                value = strings[index]
             elif kind in ("inlineStr", "str", "e"):
                 value = raw
             elif kind == "d" and raw:
@@ -233,9 +243,13 @@ def fast_rows(
             elif raw == "":
                 value = UNCALCULATED if state["formula"] else None
             else:
-                try:
-                    value = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
-                except ValueError:
+                # SpreadsheetML writes numbers in ASCII digits only; Python's int() and
+                # float() would also take "1_0", other scripts' digits and spaces.
+                if _INTEGER.fullmatch(raw):
+                    value = int(raw)
+                elif _NUMBER.fullmatch(raw):
+                    value = float(raw)
+                else:
                     value = raw
                 if state["style"] in date_styles and isinstance(value, int | float):
                     try:
@@ -284,6 +298,10 @@ def fast_rows(
     parser.Parse(b"", True)
     yield from done
 
+
+_INDEX = re.compile(r"[0-9]{1,9}")
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 _WIDE = Context(prec=400)  # more digits than any float has before its point
 

@@ -186,3 +186,51 @@ def test_a_whole_number_too_large_for_a_float_in_a_percent_cell_is_infinite():
     assert xlsx.as_percent(10**400).shown() == Decimal("Infinity")
     assert xlsx.as_percent(-(10**400)).shown() == Decimal("-Infinity")
     assert str(xlsx.Percent(-0.0).shown()) == "0"
+
+
+@pytest.mark.parametrize("index", ["-1", "2", "1_0", "\u0661", " 1", "99999999999999999999"])
+def test_a_shared_string_index_that_points_nowhere_is_a_file_error(index):
+    """-1 must not read the last string (Python's indexing), nor an index past the end
+    an empty cell: the file is damaged, and the error names the cell."""
+    rows = sheet_xml(f'<row r="2"><c r="B2" t="s"><v>{index}</v></c></row>')
+
+    with pytest.raises(xlsx.ValidationError) as refused:
+        list(fast_rows(io.BytesIO(rows), ["42", "77"]))
+
+    (message,) = refused.value.message_dict["file"]
+    assert "B2" in message and "damaged" in message
+
+
+def test_a_shared_string_index_in_range_reads_its_text_and_none_an_empty_cell():
+    rows = sheet_xml(
+        '<row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1" t="s"><v>0</v></c>'
+        '<c r="C1" t="s"></c><c r="D1" t="s"><v>1</v></c></row>'
+    )
+    assert list(fast_rows(io.BytesIO(rows), ["42", "77"])) == [(1, ["77", "42", None, "77"])]
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("12", 12),
+        ("-3", -3),
+        ("2.5", 2.5),
+        ("-.5", -0.5),
+        ("1E3", 1000.0),
+        ("1e-2", 0.01),
+        ("1_0", "1_0"),  # Python's int() would give 10
+        ("\u0661\u0662", "\u0661\u0662"),  # Arabic-Indic digits: int() would give 12
+        (" 7", " 7"),
+        ("1.5.2", "1.5.2"),
+        ("inf", "inf"),
+    ],
+)
+def test_a_number_cell_reads_as_a_number_only_in_spreadsheetml_s_own_form(raw, value):
+    rows = sheet_xml(f'<row r="1"><c r="A1"><v>{raw}</v></c></row>')
+    ((_row, (read_value,)),) = list(fast_rows(io.BytesIO(rows), []))
+    assert read_value == value and type(read_value) is type(value)
+
+
+def test_a_cell_with_two_values_keeps_the_last_rather_than_gluing_them():
+    rows = sheet_xml('<row r="1"><c r="A1"><v>5</v><v>6</v></c></row>')
+    assert list(fast_rows(io.BytesIO(rows), [])) == [(1, [6])]
