@@ -31,13 +31,18 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def parse_sites(text: str) -> list[SiteInput]:
     """Lines "name, latitude, longitude" or "name, latitude, longitude, ID-JB"; a field
-    error on `sites` naming the line when one does not read."""
+    error on `sites` naming the line when one does not read. A line may use semicolons
+    instead, and then decimal commas: "Puskesmas A; -8,5; 120,1; ID-NT"."""
     sites = []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line:
             continue
-        parts = [p.strip() for p in line.split(",")]
+        if ";" in line:
+            parts = [p.strip() for p in line.split(";")]
+            parts = [*parts[:1], *(_decimal_point(p) for p in parts[1:])]
+        else:
+            parts = [p.strip() for p in line.split(",")]
         subdivision = ""
         if len(parts) >= 4 and not _is_number(parts[-1]):
             subdivision = parts.pop()
@@ -55,6 +60,11 @@ def parse_sites(text: str) -> list[SiteInput]:
             )
         sites.append(SiteInput(", ".join(parts[:-2]), parts[-2], parts[-1], subdivision))
     return sites
+
+
+def _decimal_point(text: str) -> str:
+    """A coordinate written with a decimal comma ("-8,5"), with a point instead."""
+    return text.replace(",", ".") if _is_number(text.replace(",", ".")) else text
 
 
 def _is_number(text: str) -> bool:
@@ -91,7 +101,11 @@ class ValueForm(forms.Form):
         label=_("Sites"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One a line: name, latitude, longitude, province code (e.g. ID-JB)."),
+        help_text=_(
+            "One a line: name, latitude, longitude, province code (e.g. ID-JB), as in "
+            "“Puskesmas A, -8.5, 120.1, ID-NT”. To write decimal commas, separate with "
+            "semicolons: “Puskesmas A; -8,5; 120,1; ID-NT”."
+        ),
     )
 
     def __init__(

@@ -99,6 +99,28 @@ def test_given_a_breakdown_that_does_not_add_up_when_saving_then_error_under_dim
 
 
 @pytest.mark.parametrize(
+    "sites",
+    [
+        "Puskesmas Sentani; -2,5634; 140,5102; ID-PA",
+        "Puskesmas Sentani;-2.5634;140.5102;ID-PA",
+        "Puskesmas Sentani, -2.5634, 140.5102, ID-PA",
+    ],
+)
+def test_given_sites_with_semicolons_then_decimal_commas_read_as_in_indonesian(
+    monitored, sites
+) -> None:
+    m = monitored
+    page = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+
+    response = client_for(m.ngo_admin).post(page, trained_form(sites=sites))
+
+    assert response.status_code == 302
+    site = Submission.objects.get(indicator=m.trained).sites.get()
+    assert (site.name, site.subdivision) == ("Puskesmas Sentani", "ID-PA")
+    assert (str(site.latitude), str(site.longitude)) == ("-2.563400", "140.510200")
+
+
+@pytest.mark.parametrize(
     ("field", "bad", "name"),
     [
         ("value", "12,5", "id_value"),
