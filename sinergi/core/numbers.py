@@ -50,6 +50,14 @@ def separators(language: str | None = None) -> tuple[str, str]:
     return (",", ".") if language.split("-")[0] == "id" else (".", ",")
 
 
+def grouped(value: Decimal | int) -> str:
+    """A number as the active language writes it for reading, thousands grouped and every
+    digit given kept: "2.900" and "300.000,75" on an Indonesian page, "2,900" and
+    "300,000.75" on an English one."""
+    decimal, group = separators()
+    return format(Decimal(value), ",f").translate({ord(","): group, ord("."): decimal})
+
+
 def _refuse() -> ValidationError:
     decimal, group = separators()
     example = f"1{group}500{decimal}25"

@@ -7,13 +7,16 @@ shows as its code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.utils.translation import gettext_lazy, pgettext
 
+from sinergi.core.numbers import grouped
 from sinergi.ledger.models import Entry
 
 LABELS = {
@@ -243,14 +246,52 @@ def _coded_values() -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
+# Payload fields that hold figures as decimal strings ("2900.0000"): shown as the reader's
+# language writes numbers ("2.900" in Indonesian, where "2900.0000" would read otherwise).
+# Codes that look like numbers (an IATI type "4", a result code "5.1") are not among them.
+NUMBER_FIELDS = frozenset(
+    {
+        "amount",
+        "base_amount",
+        "baseline",
+        "baseline_value",
+        "quantity",
+        "rate",
+        "target_value",
+        "targets",
+        "threshold",
+        "unit_rate",
+        "value",
+        "values",
+    }
+)
+_DECIMAL = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?")
+
+
 def field_value_text(kind: str, key: str, value: Any) -> str:
     """A payload field's value as a reader sees it: a coded value (a status, a role, an
-    IATI type) in words in the reader's language, anything else as `value_text`."""
+    IATI type) in words in the reader's language, a figure as the language writes numbers,
+    anything else as `value_text`."""
     if isinstance(value, str):
         found = _coded_values().get((kind.split(".", 1)[0], key), {}).get(value)
         if found is not None:
             return str(found)
+    if key in NUMBER_FIELDS:
+        return value_text(_figures(value))
     return value_text(value)
+
+
+def _figures(value: Any) -> Any:
+    """`value` with each decimal string in it (also inside lists and objects) written as
+    the active language writes numbers: every signed digit but trailing zeros."""
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        number = Decimal(value).normalize()
+        return grouped(number.quantize(Decimal(1)) if number == number.to_integral() else number)
+    if isinstance(value, list):
+        return [_figures(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _figures(item) for key, item in value.items()}
+    return value
 
 
 def value_text(value: Any) -> str:

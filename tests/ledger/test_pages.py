@@ -250,12 +250,45 @@ def test_the_details_name_what_they_refer_to_and_leave_out_empty_fields(ledger, 
     assert (
         '<span class="meta" title="reported_by">Reported by:</span> Universitas Gadjah Mada' in text
     )
-    assert '<span class="meta" title="value">Value:</span> 79.0000' in text
+    assert '<span class="meta" title="value">Value:</span> 79<' in text
     assert '<span class="meta" title="final">Final:</span> yes' in text
     assert '<span class="meta" title="sites">Sites:</span> (lat: -6.2, lon: 106.8)' in text
     for empty in ("text:", "evidence:", "values:", "None", "[]", "{}"):
         assert empty not in text.split('<table class="list">')[1].split("</table>")[0]
     assert "Value approved" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "values", "code"),
+    [
+        ("en", "2,900", "(sex:female: 1,234.5, sex:male: 21)", "5.1"),
+        ("id", "2.900", "(sex:female: 1.234,5, sex:male: 21)", "5.1"),
+    ],
+)
+def test_figures_are_written_as_the_reader_s_language_writes_numbers_and_codes_stay(
+    ledger, private_cast, language, amount, values, code
+):
+    """ "2900.0000" on an Indonesian page would read as another number: figures are shown
+    grouped in the page's language, trailing zeros dropped; codes that look like numbers
+    (a result's code, an IATI type) are left as signed."""
+    with transaction.atomic():
+        log.append(
+            "results.value.approved",
+            {
+                "value": "2900.0000",
+                "values": {"sex:female": "1234.5000", "sex:male": "21.0000"},
+                "code": "5.1",
+            },
+            private_cast.partnership,
+            private_cast.people["coordinator"],
+        )
+    client = client_for(private_cast.people["member"])
+
+    text = client.get(ledger_page(private_cast, language)).text
+
+    assert f'title="value">{"Value" if language == "en" else "Nilai"}:</span> {amount};' in text
+    assert 'title="values">' in text and values in text
+    assert 'title="code">' in text and f"</span> {code};" in text
 
 
 @pytest.mark.parametrize(
