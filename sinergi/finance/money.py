@@ -104,14 +104,12 @@ def parse_amount(value: object, currency: str, *, field: str = "amount") -> Deci
     if amount > MAX_AMOUNT or not storable(amount, currency):
         raise ValidationError({field: [_("The amount is too large.")]})
     if quantize(amount, currency) != amount:
-        raise ValidationError(
-            {
-                field: [
-                    _("%(currency)s amounts have at most %(digits)d digits after the point.")
-                    % {"currency": currency, "digits": minor_unit(currency)}
-                ]
-            }
-        )
+        digits = minor_unit(currency)
+        if digits == 0:
+            message = _("%(currency)s amounts are whole numbers, with no decimals.")
+        else:
+            message = _("%(currency)s amounts have at most %(digits)d digits after the point.")
+        raise ValidationError({field: [message % {"currency": currency, "digits": digits}]})
     return amount
 
 

@@ -258,8 +258,10 @@ def post_cosignature(request: HttpRequest, payload: CosignatureIn) -> Any:
     response={200: str},
 )
 def receipt(request: HttpRequest, index: int) -> HttpResponse:
-    latest = checkpoints.latest_checkpoint() if index >= 0 else None
-    if latest is None or not 0 <= index < latest.size:
+    if index < 0:
+        raise _invalid("index", _("Must be at least 0."))
+    latest = checkpoints.latest_checkpoint()
+    if latest is None or not index < latest.size:
         raise _invalid("index", _("No checkpoint covers this index yet."))
     text = queries.receipt_text(index, latest)
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")

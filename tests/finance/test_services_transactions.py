@@ -75,7 +75,14 @@ def test_given_usd_funds_when_recorded_then_converted_at_the_dated_rate_and_logg
 def test_given_idr_amount_with_cents_when_recorded_then_refused_by_minor_unit(funded):
     with pytest.raises(ValidationError) as error:
         expenditure(funded, amount="1000.50")
-    assert "amount" in error.value.message_dict
+    assert error.value.message_dict["amount"] == [
+        "IDR amounts are whole numbers, with no decimals."
+    ]
+    with pytest.raises(ValidationError) as error:
+        incoming(funded, amount="10.505")
+    assert error.value.message_dict["amount"] == [
+        "USD amounts have at most 2 digits after the point."
+    ]
     assert not Transaction.objects.exists()
 
 

@@ -583,6 +583,9 @@ def test_bad_input_names_the_field_and_says_why(client, ledger_log):
     error = assert_error(client.get(CONSISTENCY, {"first": 6, "second": 5}), 422)
     assert "first" in error["fields"]
 
+    error = assert_error(client.get(f"{ENTRIES}/-1/receipt"), 422)
+    assert error["fields"]["index"] == ["Must be at least 0."]
+
 
 @pytest.mark.parametrize(
     ("path", "params"),
