@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sinergi.access import services
 from sinergi.access.models import ApiToken
+from sinergi.core import after_response
 from sinergi.core.forms import apply_domain_errors
 from sinergi.partners.models import Person
 
@@ -164,12 +165,22 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 RESET_MAILS_PER_ADDRESS = 3  # per hour and server process
 
 
+class DeferredMailResetForm(PasswordResetForm):
+    """Django's reset form, whose mail (sent only to an address with an account) goes out
+    after the response: the answer then takes as long whether an account exists or not."""
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        send = super().send_mail
+        after_response.defer(lambda: send(*args, **kwargs))
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's password reset request, throttled: at most RESET_MAILS_PER_ADDRESS mails
     to one address an hour (in each server process). Beyond that nothing is sent, and the
     answer is the same as always, so it tells nobody whether an account exists. (Not per
     client address: behind the recommended TLS proxy every request comes from the proxy.)"""
 
+    form_class = DeferredMailResetForm
     # The mail says how long its link works (Django's default is three days).
     extra_email_context: ClassVar[dict[str, int]] = {
         "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
