@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from sinergi.access import policy
 from sinergi.core import pages
 from sinergi.core.pagination import Pagination
+from sinergi.core.schemas import MAX_ID, Id
 from sinergi.finance import queries, services
 from sinergi.finance.models import (
     Approval,
@@ -52,8 +53,6 @@ from sinergi.partnerships.models import Partnership, WorkPackage
 
 router = Router(tags=["finance"])
 
-# Ids beyond a 64-bit integer would overflow the database look-up.
-MAX_ID = 2**63 - 1
 MAX_APPROVERS = 50
 MAX_AMOUNT_CHARS = 40
 MAX_RATES_CSV_BYTES = 2 * 1024 * 1024
@@ -91,7 +90,6 @@ def _amount_text(value: Any) -> str:
 
 
 FinanceDate = Annotated[date, BeforeValidator(_date_text), AfterValidator(_date_range)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Amount = Annotated[
     str,
     BeforeValidator(_amount_text),

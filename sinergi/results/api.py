@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 from sinergi.access import policy
 from sinergi.core.files import evidence_download
 from sinergi.core.pagination import Pagination
+from sinergi.core.schemas import MAX_ID, Id
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership, WorkPackage
 from sinergi.results import export, queries, services
@@ -51,8 +52,6 @@ from sinergi.results.models import (
 
 router = Router(tags=["results"])
 
-# Ids beyond a 64-bit integer would overflow the database look-up.
-MAX_ID = 2**63 - 1
 MAX_VALUE_CHARS = 40
 MAX_CATEGORIES = 500
 MAX_PERIODS = services.MAX_PERIODS
@@ -76,7 +75,6 @@ def _value_text(value: Any) -> Any:
     return text
 
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Value = Annotated[
     str | None,
     BeforeValidator(_value_text),

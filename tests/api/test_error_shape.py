@@ -771,3 +771,17 @@ def test_unknown_api_path_and_method_use_the_envelope():
         "code": "method_not_allowed",
         "message": "This method is not allowed here.",
     }
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_a_flag_is_not_an_id(flag):
+    """JSON `true` would read as id 1 (pydantic's lax mode): an id must be a number."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from sinergi.core.schemas import Id
+
+    with pytest.raises(ValidationError) as refused:
+        TypeAdapter(Id).validate_python(flag)
+
+    assert refused.value.errors()[0]["type"] == "int_type"
+    assert TypeAdapter(Id).validate_python(7) == 7

@@ -216,6 +216,9 @@ def test_given_a_json_float_amount_then_422_on_amount_and_nothing_written(funded
         ({"budget_line": 987654321}, "budget_line"),
         ({"budget_line": "__other_line__"}, "budget_line"),
         ({"pledge": 987654321}, "pledge"),
+        ({"pledge": True}, "pledge"),  # not read as pledge 1
+        ({"budget_line": True}, "budget_line"),
+        ({"receiver_organisation": True}, "receiver_organisation"),
         ({"description": "d" * 501}, "description"),
         ({"description": "a\x00b"}, "description"),
     ],
