@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -20,6 +21,7 @@ def test_outside_a_request_the_work_runs_at_once():
     assert done == ["now"]
 
 
+@pytest.mark.django_db  # closing a response sends request_finished, which checks connections
 def test_in_a_request_the_work_waits_for_the_response_to_close(caplog):
     done: list[str] = []
 

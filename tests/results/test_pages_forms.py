@@ -137,7 +137,12 @@ def test_given_bad_input_when_saving_a_value_then_inline_error_and_nothing_writt
     before = counts()
     response = client_for(m.ngo_admin).post(page, trained_form(**{field: bad}))
     assert response.status_code == 422
-    assert f'id="{name}_error"' in response.content.decode()
+    body = response.content.decode()
+    assert f'id="{name}_error"' in body
+    # The summary every form has: nothing saved, and a link to each field to check.
+    summary = body.split('<div class="form-errors" role="alert" id="form-errors">')[1]
+    assert "Nothing was saved. Check:" in summary.split("</div>")[0]
+    assert f'href="#{name}"' in summary.split("</div>")[0]
     assert counts() == before
 
 

@@ -11,8 +11,9 @@ register = template.Library()
 
 @register.filter
 def fields_with_errors(form: Any) -> list[Any]:
-    """The visible bound fields of `form` that have errors, in form order."""
-    return [field for field in form.visible_fields() if field.errors]
+    """The visible bound fields of `form` that have errors, in form order (every field
+    of the form, also those a form draws apart from `visible_fields`)."""
+    return [field for field in form if not field.is_hidden and field.errors]
 
 
 @register.simple_tag
