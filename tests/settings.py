@@ -22,6 +22,9 @@ STORAGES = {
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Work deferred until after a response runs in its close(), so the test client sees it done
+# (production hands it to a worker thread; tests/access/test_reset_mail_after_response.py).
+AFTER_RESPONSE_IN_THREAD = False
 STATIC_ROOT = os.path.join(os.environ["SINERGI_DATA_DIR"], "static")
 os.makedirs(STATIC_ROOT, exist_ok=True)
 

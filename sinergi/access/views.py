@@ -15,9 +15,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -167,11 +169,26 @@ RESET_MAILS_PER_ADDRESS = 3  # per hour and server process
 
 class DeferredMailResetForm(PasswordResetForm):
     """Django's reset form, whose mail (sent only to an address with an account) goes out
-    after the response: the answer then takes as long whether an account exists or not."""
+    after the response: the answer then takes as long whether an account exists or not.
+    The mail is written here, in the reader's language; only the sending waits."""
 
-    def send_mail(self, *args: Any, **kwargs: Any) -> None:
-        send = super().send_mail
-        after_response.defer(lambda: send(*args, **kwargs))
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        if html_email_template_name is not None:
+            message.attach_alternative(
+                render_to_string(html_email_template_name, context), "text/html"
+            )
+        after_response.defer(message.send)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -33,31 +33,53 @@ class HeldBackend(EmailBackend):
         return super().send_messages(messages)
 
 
-def post_reset(base: str, email: str) -> str:
+def post_reset(base: str, email: str, language: str) -> str:
     """Ask for a reset as a browser would; the page answered (after the redirect)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    address = f"{base}/en/accounts/password/reset/"
+    address = f"{base}/{language}/accounts/password/reset/"
     page = opener.open(address, timeout=10).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "email": email}).encode()
     request = urllib.request.Request(address, data=data, headers={"Referer": address})
     with opener.open(request, timeout=10) as response:
-        assert response.url.endswith("/en/accounts/password/reset/done/")
+        assert response.url.endswith(f"/{language}/accounts/password/reset/done/")
         return response.read().decode()
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(EMAIL_BACKEND=f"{__name__}.HeldBackend")
-def test_the_answer_comes_before_the_mail_is_sent(live_server):
+@pytest.mark.parametrize(
+    ("in_thread", "language", "sent", "subject"),
+    [
+        (True, "id", "Periksa email Anda", "Pilih kata sandi Sinergi yang baru"),
+        (False, "en", "Check your e-mail", "Choose a new Sinergi password"),
+    ],
+    ids=["worker-thread", "in-close"],
+)
+def test_the_answer_comes_before_the_mail_is_sent(live_server, in_thread, language, sent, subject):
+    """In either mode the answer comes first, and the mail (written while answering, so
+    in the reader's language) follows."""
     PersonFactory(username="ana", email="ana@example.org")
+    held = override_settings(
+        EMAIL_BACKEND=f"{__name__}.HeldBackend", AFTER_RESPONSE_IN_THREAD=in_thread
+    )
+    held.enable()
+    try:
+        message = answer_before_the_mail(live_server.url, language, sent)
+    finally:
+        RELEASE.set()
+        held.disable()
+    assert message.subject == subject
+
+
+def answer_before_the_mail(base: str, language: str, sent: str) -> mail.EmailMessage:
     RELEASE.clear()
     SENDING.clear()
     mail.outbox = []
 
-    answer = post_reset(live_server.url, "ana@example.org")
+    answer = post_reset(base, "ana@example.org", language)
 
-    assert "Check your e-mail" in answer  # answered while the mail is still held
+    assert sent in answer  # answered while the mail is still held
     assert mail.outbox == []
     assert SENDING.wait(timeout=10)  # … and the mail is on its way
     RELEASE.set()
@@ -67,4 +89,5 @@ def test_the_answer_comes_before_the_mail_is_sent(live_server):
         threading.Event().wait(0.05)
     (message,) = mail.outbox
     assert message.to == ["ana@example.org"]
-    assert "Check your e-mail" in post_reset(live_server.url, "nobody@example.org")
+    assert sent in post_reset(base, "nobody@example.org", language)
+    return message
