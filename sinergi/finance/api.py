@@ -199,7 +199,8 @@ class TransactionOut(Schema):
     budget_line: BudgetLineRef | None
     outside_budget_period: bool = Field(
         description="The value date falls outside the budget line's period (allowed, "
-        "but worth a look; never set on a reversal)"
+        "but worth a look; never set on a reversed transaction, its reversal or a rejected "
+        "expenditure)"
     )
     budget_period_note: str = Field(
         description="What `outside_budget_period` means here, in the reader's language; "

@@ -498,11 +498,14 @@ class Transaction(models.Model):
         """Whether the value date falls outside its budget line's period.
 
         Allowed (an invoice for a quarter is often paid after it ends) but worth a look, so
-        pages, the API and the import preview point it out. A reversal is dated when the
-        mistake was found, not when the money moved, so it is never flagged.
+        pages, the API and the import preview point it out. Only for what stands on the
+        books: a reversed transaction and its reversal cancel out (a correction's
+        replacement is judged by its own date), and a rejected one never counts.
         """
         line = self.budget_line if self.budget_line_id is not None else None
-        if line is None or self.is_reversal:
+        if line is None or self.is_reversal or self.status == TransactionStatus.REJECTED:
+            return False
+        if self.pk is not None and _has_reversal(self):
             return False
         return not line.period_start <= self.value_date <= line.period_end
 
@@ -520,6 +523,14 @@ class Transaction(models.Model):
             "start": line.period_start.isoformat(),
             "end": line.period_end.isoformat(),
         }
+
+
+def _has_reversal(tx: Transaction) -> bool:
+    try:
+        tx.reversed_by  # noqa: B018 (loaded with the row where lists select it)
+    except Transaction.DoesNotExist:
+        return False
+    return True
 
 
 def document_path(instance: TransactionDocument, filename: str) -> str:

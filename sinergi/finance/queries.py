@@ -561,9 +561,13 @@ class TransactionFilter:
 
 
 # Transaction.outside_budget_period as a query.
-OUTSIDE_BUDGET_PERIOD = Q(budget_line__isnull=False, reverses__isnull=True) & (
-    Q(value_date__lt=F("budget_line__period_start"))
-    | Q(value_date__gt=F("budget_line__period_end"))
+OUTSIDE_BUDGET_PERIOD = (
+    Q(budget_line__isnull=False, reverses__isnull=True, reversed_by__isnull=True)
+    & ~Q(status=TransactionStatus.REJECTED)
+    & (
+        Q(value_date__lt=F("budget_line__period_start"))
+        | Q(value_date__gt=F("budget_line__period_end"))
+    )
 )
 
 

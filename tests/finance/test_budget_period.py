@@ -63,28 +63,75 @@ def test_given_a_date_outside_the_period_then_recorded_and_flagged_with_a_note(f
     assert flagged(funded) == {tx.pk}
 
 
-def test_given_no_budget_line_or_a_reversal_then_never_flagged(funded):
+def test_given_no_budget_line_or_a_reversed_pair_then_never_flagged(funded):
+    """A reversal copies the date of what it reverses, and the two cancel out: neither is
+    flagged, so reversing a misdated transaction clears the flag."""
     loose = expenditure(funded, value_date=date(2030, 1, 1), budget_line=None)
     outside = expenditure(funded, value_date=date(2027, 2, 1))
+    assert flagged(funded) == {outside.pk}
+
     reversal = services.reverse_transaction(
         actor=funded.ngo_admin, transaction=outside, reason="Wrong supplier"
     )
 
     assert loose.outside_budget_period is False
     assert reversal.value_date == outside.value_date and reversal.outside_budget_period is False
-    assert flagged(funded) == {outside.pk}
+    assert Transaction.objects.get(pk=outside.pk).outside_budget_period is False
+    assert flagged(funded) == set()
+    assert queries.outside_period_counts(funded.partnership) == {}
+
+
+@pytest.mark.parametrize(
+    ("corrected", "still_flagged"), [(date(2026, 12, 20), False), (date(2027, 1, 20), True)]
+)
+def test_given_a_correction_then_the_replacement_is_judged_by_its_own_date(
+    funded, corrected, still_flagged
+):
+    outside = expenditure(funded, value_date=date(2027, 1, 5))
+
+    _reversal, replacement = services.correct_transaction(
+        actor=funded.ngo_admin, transaction=outside, reason="Typo", value_date=corrected
+    )
+
+    assert flagged(funded) == ({replacement.pk} if still_flagged else set())
+    assert replacement.outside_budget_period is still_flagged
+
+
+def test_given_a_rejected_expenditure_then_not_flagged(funded):
+    services.set_approval_rule(
+        actor=funded.coordinator,
+        partnership=funded.partnership,
+        threshold="1000000",
+        required=1,
+        approver_organisations=[funded.funder],
+    )
+    pending = expenditure(funded, value_date=date(2027, 3, 1))
+    assert pending.status == "pending" and flagged(funded) == {pending.pk}  # it may count yet
+
+    services.decide(
+        actor=funded.funder_admin, transaction=pending, decision="reject", reason="No receipt"
+    )
+
+    assert flagged(funded) == set()
+    assert Transaction.objects.get(pk=pending.pk).outside_budget_period is False
 
 
 def test_given_many_dates_and_lines_then_the_query_agrees_with_the_property(funded):
     second = third_quarter_line(funded)
-    for day in [*INSIDE, *OUTSIDE, date(2026, 7, 1), date(2026, 10, 1)]:
-        for line in (funded.line, second, None):
-            expenditure(funded, amount="1000", value_date=day, budget_line=line)
+    made = [
+        expenditure(funded, amount="1000", value_date=day, budget_line=line)
+        for day in [*INSIDE, *OUTSIDE, date(2026, 7, 1), date(2026, 10, 1)]
+        for line in (funded.line, second, None)
+    ]
+    assert made[15].value_date == date(2027, 3, 5) and made[15].budget_line == funded.line
+    services.reverse_transaction(actor=funded.ngo_admin, transaction=made[15], reason="Twice")
     every = queries.transactions(funded.partnership)
 
     expected = {tx.pk for tx in every if tx.outside_budget_period}
     assert flagged(funded) == expected
-    assert len(expected) == 3 + 7  # the first line's 3 outside dates; 7 of 8 miss Q3
+    # The first line's 3 outside dates; 7 of 8 miss Q3; the reversed one (and its
+    # reversal) not at all.
+    assert len(expected) == 3 + 7 - 1
 
 
 def test_given_a_revised_period_then_the_flag_follows_the_line(funded):
