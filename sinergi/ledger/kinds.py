@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from functools import cache
 from typing import Any
 
@@ -277,21 +277,38 @@ def field_value_text(kind: str, key: str, value: Any) -> str:
         if found is not None:
             return str(found)
     if key in NUMBER_FIELDS:
-        return value_text(_figures(value))
+        return value_text(_figures(key, value))
     return value_text(value)
 
 
-def _figures(value: Any) -> Any:
-    """`value` with each decimal string in it (also inside lists and objects) written as
-    the active language writes numbers: every signed digit but trailing zeros."""
-    if isinstance(value, str) and _DECIMAL.fullmatch(value):
-        number = Decimal(value).normalize()
-        return grouped(number.quantize(Decimal(1)) if number == number.to_integral() else number)
+def _figures(key: str, value: Any) -> Any:
+    """The payload field `key`'s `value` with its figures written as the active language
+    writes numbers (every signed digit but trailing zeros): the value itself, the items
+    of a list, every value of a breakdown (`values`: category → figure), and in other
+    objects (a target: period, category, value) only the fields that are figures."""
+    if isinstance(value, str):
+        return _figure(value)
     if isinstance(value, list):
-        return [_figures(item) for item in value]
+        return [_figures(key, item) for item in value]
     if isinstance(value, dict):
-        return {key: _figures(item) for key, item in value.items()}
+        if key == "values":
+            return {name: _figures(key, item) for name, item in value.items()}
+        return {
+            name: _figures(name, item) if name in NUMBER_FIELDS else item
+            for name, item in value.items()
+        }
     return value
+
+
+def _figure(text: str) -> str:
+    if not _DECIMAL.fullmatch(text):
+        return text
+    with localcontext() as wide:
+        wide.prec = 80  # more digits than _DECIMAL lets through
+        number = Decimal(text).normalize()
+        if number == number.to_integral():
+            number = number.quantize(Decimal(1))
+    return grouped(number)
 
 
 def value_text(value: Any) -> str:

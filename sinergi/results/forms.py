@@ -31,22 +31,21 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def parse_sites(text: str) -> list[SiteInput]:
     """Lines "name, latitude, longitude" or "name, latitude, longitude, ID-JB"; a field
-    error on `sites` naming the line when one does not read. A line may use semicolons
-    instead, and then decimal commas: "Puskesmas A; -8,5; 120,1; ID-NT"."""
+    error on `sites` naming the line when one does not read. A line that does not read so
+    but has semicolons is read with semicolons between its parts, and then decimal commas:
+    "Puskesmas A; -8,5; 120,1; ID-NT". (A name may hold commas, or semicolons when the
+    parts are separated by commas.)"""
     sites = []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line:
             continue
-        if ";" in line:
-            parts = [p.strip() for p in line.split(";")]
-            parts = [*parts[:1], *(_decimal_point(p) for p in parts[1:])]
-        else:
-            parts = [p.strip() for p in line.split(",")]
-        subdivision = ""
-        if len(parts) >= 4 and not _is_number(parts[-1]):
-            subdivision = parts.pop()
-        if len(parts) < 3:
+        site = _site(line, ",")
+        if site is None and ";" in line:
+            site = _site(line, ";")
+        if site is None:  # as written: the service says what is wrong with the numbers
+            site = _site(line, ",", numbers=False)
+        if site is None:
             raise ValidationError(
                 {
                     "sites": [
@@ -58,8 +57,24 @@ def parse_sites(text: str) -> list[SiteInput]:
                     ]
                 }
             )
-        sites.append(SiteInput(", ".join(parts[:-2]), parts[-2], parts[-1], subdivision))
+        sites.append(site)
     return sites
+
+
+def _site(line: str, separator: str, *, numbers: bool = True) -> SiteInput | None:
+    """The site on `line` with its parts between `separator`s, or None when it does not
+    read so: a name, then two numbers (with decimal commas after semicolons; any two
+    parts when not `numbers`), then perhaps a province code."""
+    parts = [part.strip() for part in line.split(separator)]
+    if separator == ";":
+        parts = [*parts[:1], *(_decimal_point(part) for part in parts[1:])]
+    subdivision = ""
+    if len(parts) >= 4 and not _is_number(parts[-1]):
+        subdivision = parts.pop()
+    if len(parts) < 3 or (numbers and not (_is_number(parts[-2]) and _is_number(parts[-1]))):
+        return None
+    name = f"{separator} ".join(parts[:-2])
+    return SiteInput(name, parts[-2], parts[-1], subdivision)
 
 
 def _decimal_point(text: str) -> str:

@@ -292,6 +292,31 @@ def test_figures_are_written_as_the_reader_s_language_writes_numbers_and_codes_s
 
 
 @pytest.mark.parametrize(
+    ("kind", "key", "value", "shown"),
+    [
+        (
+            "results.targets.set",
+            "targets",
+            [{"period": "2026", "category": "sex:female", "value": "1500.0000"}],
+            "(period: 2026, category: sex:female, value: 1.500)",
+        ),
+        ("results.value.approved", "values", {"province:ID-JB": "2.0000"}, "(province:ID-JB: 2)"),
+        (
+            "finance.transaction.recorded",
+            "amount",
+            "1" + "0" * 29 + ".5",
+            "100" + ".000" * 9 + ",5",
+        ),
+        ("finance.transaction.recorded", "amount", "not a number", "not a number"),
+    ],
+)
+def test_figures_inside_objects_are_written_and_codes_beside_them_stay(kind, key, value, shown):
+    """In a target, the period "2026" is a code and stays; its value is a figure."""
+    with translation.override("id"):
+        assert kinds.field_value_text(kind, key, value) == shown
+
+
+@pytest.mark.parametrize(
     ("value", "shown"),
     [
         (None, "—"),

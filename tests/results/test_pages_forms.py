@@ -99,24 +99,34 @@ def test_given_a_breakdown_that_does_not_add_up_when_saving_then_error_under_dim
 
 
 @pytest.mark.parametrize(
-    "sites",
+    ("sites", "name"),
     [
-        "Puskesmas Sentani; -2,5634; 140,5102; ID-PA",
-        "Puskesmas Sentani;-2.5634;140.5102;ID-PA",
-        "Puskesmas Sentani, -2.5634, 140.5102, ID-PA",
+        ("Puskesmas Sentani; -2,5634; 140,5102; ID-PA", "Puskesmas Sentani"),
+        ("Puskesmas Sentani;-2.5634;140.5102;ID-PA", "Puskesmas Sentani"),
+        ("Puskesmas Sentani, -2.5634, 140.5102, ID-PA", "Puskesmas Sentani"),
+        # A name may hold a semicolon between commas, or a comma between semicolons …
+        ("Puskesmas Sentani; Unit 2, -2.5634, 140.5102, ID-PA", "Puskesmas Sentani; Unit 2"),
+        ("Puskesmas Sentani, Unit 2; -2,5634; 140,5102; ID-PA", "Puskesmas Sentani, Unit 2"),
+        # … and parts of a name between semicolons stay apart by semicolons.
+        ("Desa Sentani; Blok 3; -2,5634; 140,5102; ID-PA", "Desa Sentani; Blok 3"),
     ],
 )
 def test_given_sites_with_semicolons_then_decimal_commas_read_as_in_indonesian(
-    monitored, sites
+    monitored, sites, name
 ) -> None:
     m = monitored
     page = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+    client = client_for(m.ngo_admin)
 
-    response = client_for(m.ngo_admin).post(page, trained_form(sites=sites))
+    response = client.post(page, trained_form(sites=sites))
 
     assert response.status_code == 302
     site = Submission.objects.get(indicator=m.trained).sites.get()
-    assert (site.name, site.subdivision) == ("Puskesmas Sentani", "ID-PA")
+    assert (site.name, site.subdivision) == (name, "ID-PA")
+    # Saved again as the form shows it, the site is the same.
+    shown = client.get(page).context["form"]["sites"].value()
+    assert client.post(page, trained_form(sites=shown)).status_code == 302
+    assert Submission.objects.get(indicator=m.trained).sites.get().name == name
     assert (str(site.latitude), str(site.longitude)) == ("-2.563400", "140.510200")
 
 
