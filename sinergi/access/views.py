@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -198,10 +198,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     client address: behind the recommended TLS proxy every request comes from the proxy.)"""
 
     form_class = DeferredMailResetForm
-    # The mail says how long its link works (Django's default is three days).
-    extra_email_context: ClassVar[dict[str, int]] = {
-        "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
-    }
+
+    @property
+    def extra_email_context(self) -> dict[str, int]:  # type: ignore[override]
+        """The mail says how long its link works (Django's default is three days)."""
+        return {"days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)}
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         email = form.cleaned_data["email"].strip().casefold()

@@ -59,3 +59,23 @@ def prune_stash(folder: str, max_age: timedelta) -> None:
                 default_storage.delete(path)
         except (FileNotFoundError, OSError, NotImplementedError):
             continue
+
+
+def csv_unreadable(error: Exception, line: int) -> str:
+    """Why the csv module could not read a file, near `line`, in the reader's language
+    (its own message is English and about its internals)."""
+    from django.utils.translation import gettext as _
+
+    text = str(error)
+    if "field larger than field limit" in text:
+        why = _("a cell holds more text than a spreadsheet cell can")
+    elif "new-line character seen in unquoted field" in text:
+        why = _("a line break inside a cell that is not in quotes")
+    elif "line contains NUL" in text:
+        why = _("the file holds NUL characters, so it is not text")
+    else:
+        why = _("its commas and quotes do not line up")
+    return _("The CSV file cannot be read near line %(line)d: %(error)s") % {
+        "line": line,
+        "error": why,
+    }

@@ -49,7 +49,7 @@ from django.utils.translation import override
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
-from sinergi.core.spreadsheets import neutralise, prune_stash, unneutralise
+from sinergi.core.spreadsheets import csv_unreadable, neutralise, prune_stash, unneutralise
 from sinergi.core.xlsx import Percent, sheet_rows
 from sinergi.finance import services
 from sinergi.finance.models import INCOMING_TYPES, ResourceKind, Transaction, TransactionType
@@ -341,10 +341,7 @@ def _csv_rows(fileobj: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
             % {"line": max(line_number, 1)}
         ) from None
     except csv.Error as error:
-        raise _file_error(
-            _("The CSV file cannot be read near line %(line)d: %(error)s")
-            % {"line": max(line_number, 1), "error": error}
-        ) from None
+        raise _file_error(csv_unreadable(error, max(line_number, 1))) from None
 
 
 def _chain(first: str, rest: Iterable[str]) -> Iterator[str]:

@@ -40,6 +40,7 @@ from sinergi.access.policy import User
 from sinergi.core.bulk import update_by_pk
 from sinergi.core.errors import Conflict
 from sinergi.core.numbers import plain_decimal
+from sinergi.core.spreadsheets import csv_unreadable
 from sinergi.finance import rollups
 from sinergi.finance.models import (
     COUNTING_STATUSES,
@@ -340,11 +341,8 @@ def import_rates_csv(
     try:
         return _import_rates(actor, partnership, reader, source)
     except csv.Error as error:
-        raise _field_error(
-            "file",
-            _("The CSV file cannot be read near line %(line)d: %(error)s")
-            % {"line": reader.line_num + 1, "error": error},  # the line being read
-        ) from None
+        # reader.line_num + 1: the line being read
+        raise _field_error("file", csv_unreadable(error, reader.line_num + 1)) from None
 
 
 def _import_rates(

@@ -177,3 +177,19 @@ def test_invitation_email_is_translated():
     assert "Sari mengundang Anda bergabung dengan Kementerian Kesehatan di Sinergi." in body
     assert "“Imunisasi Indonesia” sebagai Anggota." in body
     assert "invites you" not in body
+
+
+def test_csv_module_errors_are_told_in_the_reader_s_language():
+    import csv
+    import io
+
+    from django.utils import translation
+
+    from sinergi.core.spreadsheets import csv_unreadable
+
+    try:
+        list(csv.reader(io.StringIO("a,b\nc," + "x" * 200_000 + "\n")))
+    except csv.Error as error:
+        with translation.override("id"):
+            message = csv_unreadable(error, 2)
+    assert "field limit" not in message and "baris 2" in message

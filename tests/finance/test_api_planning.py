@@ -409,7 +409,8 @@ def test_given_a_csv_with_bare_cr_line_ends_then_read_like_any_other(funded):
     [
         (
             "currency,date,rate,source\nEUR,2026-01-01,17250," + "x" * 200_000 + "\n",
-            "The CSV file cannot be read near line 2",
+            "The CSV file cannot be read near line 2: a cell holds more text than a "
+            "spreadsheet cell can",
         ),
         # A stray CR inside a number ends the line there: row 2 lacks its rate digits
         # and row 3 is the rest.
