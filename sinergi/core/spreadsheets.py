@@ -71,6 +71,8 @@ def csv_unreadable(error: Exception, line: int) -> str:
         why = _("a cell holds more text than a spreadsheet cell can")
     elif "new-line character seen in unquoted field" in text:
         why = _("a line break inside a cell that is not in quotes")
+    elif "unexpected end of data" in text:
+        why = _("a quote that opens a cell is never closed")
     elif "line contains NUL" in text:
         why = _("the file holds NUL characters, so it is not text")
     else:

@@ -333,7 +333,8 @@ def _csv_rows(fileobj: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         first = next(lines, "")
         if "\x00" in first:
             raise _file_error(_("The file is not CSV text (UTF-8)."))
-        reader = csv.reader(_chain(first, lines), delimiter=_delimiter(first))
+        # strict: a quote never closed is an error, not the rest of the file in one cell
+        reader = csv.reader(_chain(first, lines), delimiter=_delimiter(first), strict=True)
         yield from enumerate(reader, start=1)
     except UnicodeDecodeError:
         raise _file_error(

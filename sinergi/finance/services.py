@@ -337,7 +337,7 @@ def import_rates_csv(
         except UnicodeDecodeError:
             raise _field_error("file", _("The file is not UTF-8 text (CSV).")) from None
     # Universal newlines: a file whose lines end in a bare CR (older Mac exports) reads too.
-    reader = csv.DictReader(io.StringIO(data, newline=None))
+    reader = csv.DictReader(io.StringIO(data, newline=None), strict=True)
     try:
         return _import_rates(actor, partnership, reader, source)
     except csv.Error as error:

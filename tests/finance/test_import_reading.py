@@ -384,6 +384,12 @@ def test_given_wrong_or_missing_headers_when_read_then_one_error_naming_them(fun
             "not UTF-8 text (line 2)",
         ),
         ("type,value_date".encode("utf-16"), "books.csv", "UTF-16"),
+        (
+            b'type,value_date,amount,provider,receiver\r\n4,2026-01-01,"1,x,y\r\n'
+            b"4,2026-01-02,2,x,y\r\n",
+            "books.csv",
+            "a quote that opens a cell is never closed",
+        ),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "books.csv", "UTF-8"),
     ],
 )
