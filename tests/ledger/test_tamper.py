@@ -289,6 +289,41 @@ def test_a_tree_node_stored_as_text_is_found(log40, level, index, first):
     verify_fails_at(first)
 
 
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="only SQLite can hold a body as text (PostgreSQL's bytea cannot)",
+)
+@pytest.mark.parametrize("index", [0, 17, 39])
+def test_a_body_stored_as_text_is_found_not_a_crash(log40, index):
+    """Given one body turned into text by an SQL edit (the same characters), then
+    verification reports that entry rather than failing with a TypeError."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'UPDATE ledger_entry SET body = CAST(body AS TEXT) WHERE "index" = %s', [index]
+        )
+
+    report = verify_fails_at(index)
+
+    assert f"entry {index} is not stored as bytes" in report.problems
+
+
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="only SQLite can hold a body as text (PostgreSQL's bytea cannot)",
+)
+def test_a_body_stored_as_text_with_a_gap_before_it_is_found_too(log40):
+    """The slower path, taken when an entry is missing, reads text bodies too."""
+    from sinergi.ledger.models import Entry
+
+    with connection.cursor() as cursor:
+        cursor.execute('UPDATE ledger_entry SET body = CAST(body AS TEXT) WHERE "index" = 30')
+    Entry.objects.filter(index=35).delete()
+
+    report = verify_fails_at(30)
+
+    assert "entry 30 is not stored as bytes" in report.problems
+
+
 def test_a_head_claiming_a_huge_log_is_reported_not_waited_for(transactional_db, ledger_key):
     """Outside a transaction, a head whose size is far beyond the stored entries is
     reported at the first missing entry (the stored hashes are not read by its size)."""
