@@ -520,6 +520,14 @@ def dimension_body(dimension: Dimension) -> dict[str, Any]:
     }
 
 
+def depth_of(result: Result) -> int:
+    """How many results lie above `result` (a framework is three levels deep at most)."""
+    depth, parent = 0, result.parent
+    while parent is not None:
+        depth, parent = depth + 1, parent.parent
+    return depth
+
+
 def result_body(result: Result, depth: int = 0) -> dict[str, Any]:
     return {
         "id": result.pk,
@@ -806,7 +814,7 @@ def create_result(request: HttpRequest, slug: str, payload: ResultIn) -> Status:
     fields = payload.dict()
     _resolve_result_fields(partnership, fields)
     result = services.create_result(actor=request.auth, partnership=partnership, **fields)
-    return Status(201, result_body(result))
+    return Status(201, result_body(result, depth_of(result)))
 
 
 @router.patch(
@@ -826,7 +834,7 @@ def update_result(request: HttpRequest, slug: str, pk: int, payload: ResultPatch
             del changes[name]
     _resolve_result_fields(partnership, changes)
     result = services.update_result(actor=request.auth, result=result, **changes)
-    return result_body(result)
+    return result_body(result, depth_of(result))
 
 
 @router.delete(

@@ -122,6 +122,9 @@ def test_when_a_coordinator_builds_a_framework_then_each_piece_is_saved(monitore
         201,
     )
     assert result["parent"] == m.outcome.pk
+    # Under the outcome, which is under the impact: as deep as the framework lists it.
+    listed = ok(api.get(Api.url(m)))["results"]
+    assert result["depth"] == 2 == next(r["depth"] for r in listed if r["id"] == result["id"])
     indicator = ok(
         api.post(
             Api.url(m, "/indicators"),
