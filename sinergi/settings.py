@@ -251,4 +251,7 @@ NINJA_PAGINATION_PER_PAGE = 50
 # Transparency ledger: the checkpoint origin line and the signing key's file (kept
 # outside the database, created on first use).
 SINERGI_LEDGER_ORIGIN = env_str("SINERGI_LEDGER_ORIGIN", "sinergi.localhost/ledger")
+# The address people open Sinergi at, for links in e-mails sent outside a request (the
+# results reminders); empty: http://127.0.0.1:8000.
+SITE_URL = env_str("SINERGI_SITE_URL")
 SINERGI_LEDGER_KEY = env_str("SINERGI_LEDGER_KEY", str(DATA_DIR / "ledger.key"))

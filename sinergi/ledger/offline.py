@@ -289,7 +289,7 @@ def _check_bundle(path: str, vkey: str | None) -> int:
     for problem in report.problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     if report.ok:
-        entries = f"{report.size} entries{_withheld(report)}"
+        entries = f"{report.size} entries{withheld_text(report)}"
         print(f"OK: {entries}, {report.checkpoints} checkpoints verified")
         return 0
     if report.first_bad_index is not None:
@@ -297,7 +297,7 @@ def _check_bundle(path: str, vkey: str | None) -> int:
     return 1
 
 
-def _withheld(report: Report) -> str:
+def withheld_text(report: Report) -> str:
     if not report.withheld:
         return ""
     return f" ({report.withheld} withheld: leaf hash only, the body is private)"

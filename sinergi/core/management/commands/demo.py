@@ -182,7 +182,10 @@ LOGINS = [
     ("wati", "member, textiles"),
     ("joko", "observer, textiles"),
     ("tamu", "signed in, but in no partnership (an outsider)"),
-    ("maria, yuni, tono", "partner admins who sign for Gavi, YSIA and UGM, immunisation"),
+    (
+        "maria, yuni, tono, nur",
+        "partner admins who sign for Gavi, YSIA, UGM and PKPN, immunisation",
+    ),
     ("ani, rudi, lina, eko", "partner admins who sign for their organisations, textiles"),
 ]
 

@@ -76,7 +76,7 @@ class Command(BaseCommand):
             )
 
     def do_verify_bundle(self, options: dict) -> None:
-        from sinergi.ledger.offline import verify_bundle
+        from sinergi.ledger.offline import verify_bundle, withheld_text
 
         try:
             with open(options["file"], encoding="utf-8") as handle:
@@ -91,7 +91,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"the bundle does not verify; first bad index: {report.first_bad_index}"
             )
-        held = f" ({report.withheld} withheld: leaf hash only)" if report.withheld else ""
+        held = withheld_text(report)
         self.stdout.write(
             f"OK: {report.size} entries{held}, {report.checkpoints} checkpoints verified"
         )
