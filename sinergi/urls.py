@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
+    # For clients that ask for the icon without reading the page's <link rel="icon">.
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("ledger/checkpoint", ledger_views.checkpoint_text, name="ledger-checkpoint"),
     path("ledger/vkey", ledger_views.vkey_text, name="ledger-vkey"),
     path("ledger/sinergi-ledger.pyz", ledger_views.tool, name="ledger-tool"),

@@ -1,9 +1,10 @@
-"""The home page and the health check."""
+"""The home page, the health check and the icon's old address."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import Resolver404, resolve, reverse
 
 from sinergi.access import policy
@@ -42,3 +43,8 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     if slug and "/partnerships/" in request.path_info:
         back = reverse("partnership-detail", args=[slug])
     return render(request, "403.html", {"back": back}, status=403)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico: a permanent redirect to the site's icon among the static files."""
+    return HttpResponsePermanentRedirect(static("sinergi/favicon.svg"))
