@@ -1,6 +1,7 @@
 """Every main page renders for the demo coordinator and for an anonymous visitor."""
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client
 
@@ -55,3 +56,13 @@ def test_coordinator_sees_every_page(demo, path):
 )
 def test_anonymous_pages(demo, path, status):
     assert Client().get(path).status_code == status
+
+
+def test_favicon_ico_leads_to_the_site_icon(db):
+    client = Client()
+
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("sinergi/favicon.svg")
+    assert finders.find("sinergi/favicon.svg")  # served with the static files
