@@ -71,7 +71,9 @@ def create_partnership(*, actor: Person, **fields: Any) -> Partnership:
     for attempt in range(SLUG_ATTEMPTS):
         if not chosen:
             partnership.slug = _new_slug(partnership, readable=attempt < READABLE_ATTEMPTS)
-        partnership.full_clean()
+        # A made slug's uniqueness is the database's to check at the insert: checked here
+        # too, a name taken meanwhile by someone else would be refused, not made again.
+        partnership.full_clean(exclude=None if chosen else ["slug"])
         try:
             _save_new(actor, partnership)
             break

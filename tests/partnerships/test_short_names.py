@@ -89,7 +89,7 @@ def test_given_many_people_creating_the_same_title_at_once_then_each_gets_a_shor
     transactional_db,
 ):
     Head.objects.get_or_create(pk=1, defaults={"size": 0, "frontier": b""})
-    people = [PersonFactory() for _ in range(6)]
+    people = [PersonFactory() for _ in range(10)]
     made: list[str] = []
 
     def job(person):
