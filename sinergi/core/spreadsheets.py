@@ -11,6 +11,7 @@ from typing import IO
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,8 +65,6 @@ def prune_stash(folder: str, max_age: timedelta) -> None:
 def csv_unreadable(error: Exception, line: int) -> str:
     """Why the csv module could not read a file, near `line`, in the reader's language
     (its own message is English and about its internals)."""
-    from django.utils.translation import gettext as _
-
     text = str(error)
     if "field larger than field limit" in text:
         why = _("a cell holds more text than a spreadsheet cell can")

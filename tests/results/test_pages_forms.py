@@ -4,6 +4,8 @@ manage the framework, targets and periods."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -153,6 +155,9 @@ def test_given_bad_input_when_saving_a_value_then_inline_error_and_nothing_writt
     summary = body.split('<div class="form-errors" role="alert" id="form-errors">')[1]
     assert "Nothing was saved. Check:" in summary.split("</div>")[0]
     assert f'href="#{name}"' in summary.split("</div>")[0]
+    # … and the field it links first has the focus, also a category's input.
+    (tag,) = re.findall(rf'<(?:input|textarea)[^>]*id="{re.escape(name)}"[^>]*>', body)
+    assert " autofocus" in tag
     assert counts() == before
 
 

@@ -20,13 +20,11 @@ def fields_with_errors(form: Any) -> list[Any]:
 def focus_first_error(form: Any) -> str:
     """Give the first field with an error the focus when the page loads (so a phone
     scrolls to it), unless the form already chose a field to focus. Renders nothing."""
-    fields = [field.field for field in form.visible_fields()]
-    if any(f.widget.attrs.get("autofocus") for f in fields):
+    if any(field.field.widget.attrs.get("autofocus") for field in form if not field.is_hidden):
         return ""
-    for field in form.visible_fields():
-        if field.errors:
-            field.field.widget.attrs["autofocus"] = True
-            break
+    wrong = fields_with_errors(form)  # the fields the summary links, the first focused
+    if wrong:
+        wrong[0].field.widget.attrs["autofocus"] = True
     return ""
 
 
