@@ -255,3 +255,6 @@ SINERGI_LEDGER_ORIGIN = env_str("SINERGI_LEDGER_ORIGIN", "sinergi.localhost/ledg
 # results reminders); empty: http://127.0.0.1:8000.
 SITE_URL = env_str("SINERGI_SITE_URL")
 SINERGI_LEDGER_KEY = env_str("SINERGI_LEDGER_KEY", str(DATA_DIR / "ledger.key"))
+# Seconds between two checkpoints signed after appends or on a reader's request: under
+# load, at most one a second whatever the number of processes (the test suite uses 0).
+SINERGI_LEDGER_CHECKPOINT_INTERVAL = 1.0

@@ -25,6 +25,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Work deferred until after a response runs in its close(), so the test client sees it done
 # (production hands it to a worker thread; tests/access/test_reset_mail_after_response.py).
 AFTER_RESPONSE_IN_THREAD = False
+# Sign a checkpoint on every append or read that finds the head grown, so that tests see
+# each change covered at once; tests/ledger/test_batching.py runs with the real interval.
+SINERGI_LEDGER_CHECKPOINT_INTERVAL = 0.0
 STATIC_ROOT = os.path.join(os.environ["SINERGI_DATA_DIR"], "static")
 os.makedirs(STATIC_ROOT, exist_ok=True)
 

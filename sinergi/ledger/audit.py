@@ -16,8 +16,8 @@ from django.db import connection
 
 from sinergi.core.snapshot import consistent_reads
 from sinergi.ledger import merkle, notes
-from sinergi.ledger.checkpoints import full_note, verifier_key
-from sinergi.ledger.log import split_frontier
+from sinergi.ledger.checkpoints import full_note, issue_checkpoint, verifier_key
+from sinergi.ledger.log import LedgerError, split_frontier
 from sinergi.ledger.models import LEVEL_SHIFT, Checkpoint, Entry, Head, Node, Witness
 from sinergi.ledger.offline import BUNDLE_FORMAT, Report, build_levels, check_checkpoints
 
@@ -344,15 +344,23 @@ def export_bundle(handle: IO[str], *, public: bool = False) -> tuple[int, int, i
     checkpoint and cosignature) and can be published without the private bodies, which
     the salt in each partnership's entry keeps from being guessed from their hashes.
 
-    Everything is read from one snapshot of the database (`consistent_reads`, as `verify`
-    does), so a checkpoint signed or an entry appended while the export runs cannot make
-    the bundle disagree with itself."""
+    The head is signed first, and the bundle holds the entries its latest checkpoint
+    covers: an entry under no checkpoint is vouched for by nothing, and `verify-bundle`
+    refuses it. Everything is read from one snapshot of the database (`consistent_reads`,
+    as `verify` does), so a checkpoint signed or an entry appended while the export runs
+    cannot make the bundle disagree with itself."""
+    try:
+        issue_checkpoint()
+    except LedgerError:
+        # An empty log, or a head the log refuses to sign (`ledger verify` says why):
+        # the bundle still holds everything that the kept checkpoints cover.
+        logger.warning("export: the head was not signed", exc_info=True)
     with consistent_reads():
         return _export_bundle(handle, public)
 
 
 def _export_bundle(handle: IO[str], public: bool) -> tuple[int, int, int]:
-    size = Head.objects.filter(pk=1).values_list("size", flat=True).first() or 0
+    size = Checkpoint.objects.order_by("-size").values_list("size", flat=True).first() or 0
     withheld_refs: set[int] = set()
     if public:
         from django.contrib.auth.models import AnonymousUser

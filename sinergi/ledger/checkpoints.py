@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from sinergi.env import write_once
 from sinergi.ledger import merkle, notes
@@ -17,7 +18,6 @@ from sinergi.ledger.log import LedgerError, StoredTree, root_from_frontier, spli
 from sinergi.ledger.models import Checkpoint, Cosignature, Head, Witness
 
 logger = logging.getLogger(__name__)
-MIN_INTERVAL = 1.0  # seconds between checkpoints under load
 _last_attempt = 0.0
 _lock = threading.Lock()
 
@@ -61,8 +61,25 @@ def _consistent_with(previous: Checkpoint, size: int, root: bytes, tree: StoredT
     return True
 
 
-def issue_checkpoint() -> Checkpoint:
-    """Sign the current tree head, unless the latest checkpoint already covers it.
+def interval() -> float:
+    """Seconds between checkpoints under load (SINERGI_LEDGER_CHECKPOINT_INTERVAL)."""
+    return float(settings.SINERGI_LEDGER_CHECKPOINT_INTERVAL)
+
+
+def _recent(checkpoint: Checkpoint | None) -> bool:
+    """Whether `checkpoint` was signed less than `interval()` seconds ago, by any process. A
+    clock that went back makes no checkpoint recent, or none would be signed until it
+    caught up."""
+    if checkpoint is None:
+        return False
+    age = (timezone.now() - checkpoint.created_at).total_seconds()
+    return 0 <= age < interval()
+
+
+def issue_checkpoint(*, batched: bool = False) -> Checkpoint:
+    """Sign the current tree head, unless the latest checkpoint already covers it, or,
+    `batched`, was signed less than `interval()` seconds ago (whatever process signed it: this
+    is what keeps checkpoints to one a second under load, across app servers).
 
     Refuses (LedgerError) to sign a tree that is not consistent with the last signed
     checkpoint, which is what a rewritten history looks like.
@@ -70,7 +87,7 @@ def issue_checkpoint() -> Checkpoint:
     with transaction.atomic():
         head = Head.objects.locked()
         latest = Checkpoint.objects.order_by("-size").first()
-        if latest is not None and latest.size == head.size:
+        if latest is not None and (latest.size == head.size or (batched and _recent(latest))):
             return latest
         if head.size == 0:
             raise LedgerError("the log is empty")
@@ -98,11 +115,11 @@ def maybe_issue_checkpoint() -> Checkpoint | None:
     global _last_attempt
     with _lock:
         moment = time.monotonic()
-        if moment - _last_attempt < MIN_INTERVAL:
+        if moment - _last_attempt < interval():
             return None
         _last_attempt = moment
     try:
-        return issue_checkpoint()
+        return issue_checkpoint(batched=True)
     except IntegrityError:
         return None  # another process signed the same size first
     except LedgerError:
@@ -113,13 +130,15 @@ def maybe_issue_checkpoint() -> Checkpoint | None:
 
 
 def latest_checkpoint(*, refresh: bool = True) -> Checkpoint | None:
-    """The newest checkpoint; with `refresh`, first sign the head if it has grown."""
+    """The newest checkpoint; with `refresh`, first sign the head if it has grown and the
+    newest is at least `interval()` seconds old. Readers, anonymous ones included, call this:
+    however many there are, they sign no more than one checkpoint a second."""
     if refresh:
         latest = Checkpoint.objects.order_by("-size").first()
         size = Head.objects.current().size
-        if size and (latest is None or latest.size < size):
+        if size and (latest is None or (latest.size < size and not _recent(latest))):
             try:
-                return issue_checkpoint()
+                return issue_checkpoint(batched=True)
             except IntegrityError:
                 pass
             except LedgerError:
@@ -158,6 +177,13 @@ def record_cosignature(checkpoint_note: str, cosignature_line: str) -> Cosignatu
         if verifier.key_id != sig.key_id:
             continue
         timestamp = notes.verify_cosignature(text, sig, verifier)
+        kept = Cosignature.objects.filter(checkpoint=checkpoint, witness=witness).first()
+        if kept is not None and kept.timestamp > timestamp:
+            # Anyone can send again a line the log published: keep the witness's newest.
+            raise notes.NoteError(
+                f"this witness has already given a later cosignature (time {kept.timestamp}), "
+                "which is kept"
+            )
         cosignature, _created = Cosignature.objects.update_or_create(
             checkpoint=checkpoint,
             witness=witness,

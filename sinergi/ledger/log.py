@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sinergi.core import sql
-from sinergi.ledger import jcs, merkle
+from sinergi.ledger import jcs, merkle, notes
 from sinergi.ledger.models import LEVEL_SHIFT, Entry, Head, Node, node_key
 
 
@@ -597,7 +597,7 @@ class InclusionProof:
 
 def inclusion(index: int, tree_size: int) -> InclusionProof:
     """The RFC 9162 inclusion proof of entry `index` in the tree of `tree_size` entries."""
-    if not 0 <= index < tree_size:
+    if not 0 <= index < tree_size or tree_size >= notes.MAX_SIZE:
         _check_size(tree_size, "tree_size")
         raise LedgerError(_("index must be at least 0 and smaller than tree_size."), "index")
     ranges = _recorded_ranges(lambda h: merkle.inclusion_proof(index, tree_size, h))
@@ -638,7 +638,7 @@ class ConsistencyProof:
 
 def consistency(first: int, second: int) -> ConsistencyProof:
     """The RFC 9162 proof that the tree of `second` entries extends that of `first`."""
-    if not 1 <= first <= second:
+    if not 1 <= first <= second or second >= notes.MAX_SIZE:
         _check_size(second, "second")
         raise LedgerError(_("first must be at least 1 and at most second."), "first")
     ranges = _recorded_ranges(lambda h: merkle.consistency_proof(first, second, h))

@@ -30,7 +30,9 @@ class NoteError(ValueError):
 
 
 def _valid_name(name: str) -> bool:
-    return bool(name) and "+" not in name and not any(c.isspace() for c in name)
+    """Non-empty, without spaces or '+' (signed-note), and printable: a control character
+    such as ESC in a name would reach operators' terminals and pages as it is."""
+    return bool(name) and "+" not in name and name.isprintable() and " " not in name
 
 
 def key_id(name: str, alg: int, public: bytes) -> bytes:
@@ -185,6 +187,20 @@ def verify_note(note: str, verifier: Verifier) -> str:
     raise NoteError(f"the note has no signature by {verifier.name}")
 
 
+MAX_SIZE = 1 << 63  # sizes and indices are unsigned 63-bit (C2SP, and the database's bigint)
+
+
+def is_decimal(text: str) -> bool:
+    """ASCII digits with no leading zero (or "0"), at most 19 of them: what C2SP notes
+    write for a number. str.isdigit alone also takes superscripts and other scripts' digits."""
+    return (
+        0 < len(text) <= 19
+        and text.isascii()
+        and text.isdigit()
+        and (text == "0" or not text.startswith("0"))
+    )
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     origin: str
@@ -197,8 +213,10 @@ def parse_checkpoint_text(text: str) -> Checkpoint:
     if len(lines) < 4 or not lines[0]:
         raise NoteError("a checkpoint has an origin, a size and a root hash line")
     origin, size_line, root_line = lines[0], lines[1], lines[2]
-    if not size_line.isdigit() or (size_line != "0" and size_line.startswith("0")):
+    if not is_decimal(size_line):
         raise NoteError("the tree size is not a decimal number")
+    if int(size_line) >= MAX_SIZE:
+        raise NoteError("the tree size is out of range")
     try:
         root = base64.b64decode(root_line, validate=True)
     except ValueError as exc:

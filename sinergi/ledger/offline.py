@@ -2,8 +2,8 @@
 
 Runs with only the Python standard library and `cryptography`:
 
-    python -m sinergi.ledger.offline bundle FILE [--vkey VKEY]
-    python -m sinergi.ledger.offline receipt FILE --vkey VKEY --entry ENTRY_FILE
+    python -m sinergi.ledger.offline bundle FILE [--vkey VKEY] [--witness WITNESS_VKEY ...]
+    python -m sinergi.ledger.offline receipt FILE --vkey VKEY --entry ENTRY_FILE [--witness …]
     python -m sinergi.ledger.offline witness --url URL --key FILE --state DIR [--name NAME]
 
 The same tools are served as one self-contained file, /ledger/sinergi-ledger.pyz
@@ -23,6 +23,10 @@ from dataclasses import dataclass, field
 from sinergi.ledger import merkle, notes
 
 BUNDLE_FORMAT = "sinergi-ledger-bundle/v1"
+WITNESS_HELP = (
+    "a witness's verifier key you trust (repeatable): require its cosignature, so that "
+    "a history rewritten by whoever holds the log's key fails"
+)
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 
 
@@ -74,6 +78,8 @@ class Report:
     checkpoints: int = 0
     cosignatures: int = 0
     withheld: int = 0  # entries a public bundle gives as their leaf hash only
+    # Witness name -> the largest checkpoint size it validly cosigned.
+    witnessed: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     first_bad_index: int | None = None
     # Whether first_bad_index names an entry found bad, not only a lower bound on one.
@@ -149,17 +155,32 @@ def check_checkpoints(
                     try:
                         notes.verify_cosignature(text, line, witness)
                         report.cosignatures += 1
+                        size_seen = report.witnessed.get(witness.name, 0)
+                        report.witnessed[witness.name] = max(size_seen, checkpoint.size)
                     except notes.NoteError as exc:
                         report.fail(f"{witness.name}'s cosignature on {checkpoint.size}: {exc}")
         previous = checkpoint
 
 
-def verify_bundle(bundle: object, pinned_vkey: str | None = None) -> Report:
+def verify_bundle(
+    bundle: object, pinned_vkey: str | None = None, trusted_witnesses: Sequence[str] = ()
+) -> Report:
     """Rebuild the tree from a bundle's entries and check all its checkpoints.
+
+    Every entry must lie under a signed checkpoint: entries past the last one are vouched
+    for by nothing, so they fail the bundle. With `trusted_witnesses` (verifier keys the
+    auditor got from the witnesses themselves), each of them must have cosigned one of
+    the checkpoints: the log's own key alone cannot show that history was not rewritten
+    by whoever holds it. Without them the bundle's own witness keys are checked.
 
     A bundle that is not one, or a key that is not a verifier key, is a failed report
     saying so, never an exception."""
     report = Report()
+    try:
+        required = [witness_key(w) for w in trusted_witnesses]
+    except notes.NoteError as exc:
+        report.fail(str(exc))
+        return report
     if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
         report.fail(f"not a {BUNDLE_FORMAT} file")
         return report
@@ -176,7 +197,7 @@ def verify_bundle(bundle: object, pinned_vkey: str | None = None) -> Report:
         if not isinstance(entries, list) or not isinstance(listed, list):
             raise TypeError("entries and checkpoints must be lists")
         leaves = [_bundle_leaf(item, report) for item in entries]
-        witnesses = [notes.parse_vkey(w) for w in bundle.get("witnesses", [])]
+        witnesses = required or [notes.parse_vkey(w) for w in bundle.get("witnesses", [])]
         checkpoint_notes = [str(note) for note in listed]
     except (KeyError, TypeError, ValueError, AttributeError, notes.NoteError) as exc:
         report.fail(f"the bundle is malformed: {exc!r}")
@@ -187,7 +208,70 @@ def verify_bundle(bundle: object, pinned_vkey: str | None = None) -> Report:
         return report
     levels = build_levels(leaves)
     check_checkpoints(report, levels, len(leaves), checkpoint_notes, verifier, witnesses)
+    covered = _largest_size(checkpoint_notes)
+    if covered < len(leaves):
+        report.fail(
+            f"entries {covered} to {len(leaves) - 1} are under no checkpoint: "
+            "nothing signed vouches for them",
+            covered,
+            bound=True,
+        )
+    for witness in required:
+        if witness.name not in report.witnessed:
+            report.fail(
+                f"no checkpoint in the bundle carries a valid cosignature by {witness.name}"
+            )
     return report
+
+
+def _largest_size(checkpoint_notes: Iterable[str]) -> int:
+    """The largest size among the checkpoints (their signatures are checked elsewhere)."""
+    largest = 0
+    for note in checkpoint_notes:
+        try:
+            largest = max(largest, notes.parse_checkpoint_text(notes.split_note(note)[0]).size)
+        except notes.NoteError:
+            continue
+    return largest
+
+
+def witness_key(vkey: str) -> notes.Verifier:
+    """A witness's verifier key as the auditor gave it (a cosignature/v1 key)."""
+    try:
+        verifier = notes.parse_vkey(vkey)
+    except notes.NoteError as exc:
+        raise notes.NoteError(
+            f"the witness key {vkey[:80]!r} is not a verifier key: {exc}"
+        ) from exc
+    if verifier.alg != notes.ALG_COSIGNATURE_V1:
+        raise notes.NoteError(f"the witness key of {verifier.name} is not a cosignature/v1 key")
+    return verifier
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [key for key, _value in pairs]
+    if len(set(keys)) != len(keys):
+        duplicate = next(key for key in keys if keys.count(key) > 1)
+        raise ValueError(f"the key {duplicate[:80]!r} appears twice in one object")
+    return dict(pairs)
+
+
+def load_bundle(path: str) -> object:
+    """A bundle file as JSON. A key given twice in one object is an error: readers that
+    keep the first and those that keep the last would verify different entries."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle, object_pairs_hook=_unique_keys)
+
+
+def ok_text(report: Report) -> str:
+    """The line a verified bundle gets, the same from both commands."""
+    witnessed = "".join(
+        f"; cosigned by {name} up to size {size}" for name, size in sorted(report.witnessed.items())
+    )
+    return (
+        f"OK: {report.size} entries{withheld_text(report)}, "
+        f"{report.checkpoints} checkpoints verified{witnessed}"
+    )
 
 
 def _bundle_leaf(item: object, report: Report) -> bytes:
@@ -208,8 +292,11 @@ def format_receipt(index: int, proof: Sequence[bytes], checkpoint_note: str) -> 
     return f"{PROOF_HEADER}\nindex {index}\n{hashes}\n{checkpoint_note}"
 
 
-def verify_receipt(receipt: str, entry: bytes, vkey: str) -> notes.Checkpoint:
-    """Check that `entry` is in the log at the receipt's index, under a signed checkpoint."""
+def verify_receipt(
+    receipt: str, entry: bytes, vkey: str, trusted_witnesses: Sequence[str] = ()
+) -> notes.Checkpoint:
+    """Check that `entry` is in the log at the receipt's index, under a signed checkpoint
+    that each of `trusted_witnesses` (verifier keys) has cosigned."""
     head, sep, checkpoint_note = receipt.partition("\n\n")
     if not sep:
         raise notes.NoteError("a tlog-proof has a blank line before its checkpoint")
@@ -222,14 +309,24 @@ def verify_receipt(receipt: str, entry: bytes, vkey: str) -> notes.Checkpoint:
     if not rest or not rest[0].startswith("index "):
         raise notes.NoteError("the receipt has no index line")
     index_text = rest[0][len("index ") :]
-    if not index_text.isdigit():
+    if not notes.is_decimal(index_text):
         raise notes.NoteError("the receipt's index is not a number")
     try:
         proof = [base64.b64decode(line, validate=True) for line in rest[1:]]
     except ValueError as exc:
         raise notes.NoteError("a proof line is not base64") from exc
     verifier = notes.parse_vkey(vkey)
-    checkpoint = notes.parse_checkpoint_text(notes.verify_note(checkpoint_note, verifier))
+    text = notes.verify_note(checkpoint_note, verifier)
+    checkpoint = notes.parse_checkpoint_text(text)
+    _text, lines = notes.split_note(checkpoint_note)
+    for witness in map(witness_key, trusted_witnesses):
+        cosigned = [x for x in lines if x.name == witness.name and x.key_id == witness.key_id]
+        if not cosigned:
+            raise notes.NoteError(
+                f"the receipt's checkpoint (size {checkpoint.size}) carries no cosignature by "
+                f"{witness.name}: download the receipt again once the witness has cosigned"
+            )
+        notes.verify_cosignature(text, cosigned[0], witness)
     try:
         merkle.verify_inclusion(
             int(index_text), checkpoint.size, merkle.leaf_hash(entry), proof, checkpoint.root
@@ -246,10 +343,12 @@ def main(argv: list[str] | None = None, prog: str = "python -m sinergi.ledger.of
     b = sub.add_parser("bundle", help="verify an audit bundle exported by `sinergi ledger export`")
     b.add_argument("file")
     b.add_argument("--vkey", help="the log's verifier key you trust (else the bundle's own)")
+    b.add_argument("--witness", action="append", default=[], help=WITNESS_HELP)
     r = sub.add_parser("receipt", help="verify a receipt (C2SP tlog-proof) for one entry")
     r.add_argument("file")
     r.add_argument("--vkey", required=True)
     r.add_argument("--entry", required=True, help="file with the entry's exact bytes")
+    r.add_argument("--witness", action="append", default=[], help=WITNESS_HELP)
     w = sub.add_parser("witness", help="run a witness once against a Sinergi log (network)")
     w.add_argument("--url", required=True, help="the Sinergi server, e.g. https://…")
     w.add_argument("--key", required=True, help="witness key file (created if new)")
@@ -271,26 +370,24 @@ def main(argv: list[str] | None = None, prog: str = "python -m sinergi.ledger.of
             print(message, file=sys.stderr if status else sys.stdout)
             return status
         if args.what == "bundle":
-            return _check_bundle(args.file, args.vkey)
-        return _check_receipt(args.file, args.entry, args.vkey)
+            return _check_bundle(args.file, args.vkey, args.witness)
+        return _check_receipt(args.file, args.entry, args.vkey, args.witness)
     except OSError as exc:
         print(f"FAIL: {exc}", file=sys.stderr)
         return 1
 
 
-def _check_bundle(path: str, vkey: str | None) -> int:
+def _check_bundle(path: str, vkey: str | None, witnesses: Sequence[str]) -> int:
     try:
-        with open(path, encoding="utf-8") as handle:
-            bundle = json.load(handle)
+        bundle = load_bundle(path)
     except (ValueError, RecursionError, MemoryError) as exc:  # not JSON, not UTF-8, too deep
         bundle = None
         print(f"FAIL: {path} is not JSON: {exc!r}"[:500], file=sys.stderr)
-    report = verify_bundle(bundle, vkey)
+    report = verify_bundle(bundle, vkey, witnesses)
     for problem in report.problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     if report.ok:
-        entries = f"{report.size} entries{withheld_text(report)}"
-        print(f"OK: {entries}, {report.checkpoints} checkpoints verified")
+        print(ok_text(report))
         return 0
     if report.first_bad_index is not None:
         print(f"first bad index: {report.first_bad_index}", file=sys.stderr)
@@ -303,13 +400,13 @@ def withheld_text(report: Report) -> str:
     return f" ({report.withheld} withheld: leaf hash only, the body is private)"
 
 
-def _check_receipt(path: str, entry_path: str, vkey: str) -> int:
+def _check_receipt(path: str, entry_path: str, vkey: str, witnesses: Sequence[str]) -> int:
     with open(path, encoding="utf-8", errors="replace") as handle:
         receipt = handle.read()
     with open(entry_path, "rb") as handle:
         entry = handle.read()
     try:
-        checkpoint = verify_receipt(receipt, entry, vkey)
+        checkpoint = verify_receipt(receipt, entry, vkey, witnesses)
     except notes.NoteError as exc:
         print(f"FAIL: {exc}", file=sys.stderr)
         return 1

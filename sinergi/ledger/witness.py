@@ -21,18 +21,58 @@ from pathlib import Path
 
 from sinergi.ledger import merkle, notes
 
-TIMEOUT = 15
+TIMEOUT = 15  # seconds the log may stay silent
+DEADLINE = 60  # seconds for a whole answer, however it trickles in
+MAX_ANSWER = 1 << 20  # bytes: a checkpoint is under 10 kB, the longest proof about 6 kB
 
 
 class WitnessRefusal(Exception):
     """The witness will not cosign: the log forked, rolled back or sent bad data."""
 
 
+class _SameSiteRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to http(s) on the host the witness was pointed at (say,
+    from http to https): `--url` names the log, and no answer may send it elsewhere."""
+
+    def redirect_request(  # type: ignore[override]
+        self,
+        req: urllib.request.Request,
+        fp: object,
+        code: int,
+        msg: str,
+        headers: object,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        old, new = urllib.parse.urlparse(req.full_url), urllib.parse.urlparse(newurl)
+        if new.scheme not in ("http", "https") or new.hostname != old.hostname:
+            raise urllib.error.URLError(f"redirected away from {old.hostname}: {newurl[:200]}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_opener = urllib.request.build_opener(_SameSiteRedirects)
+
+
+def _read(response: object) -> bytes:
+    """The whole answer, refused past MAX_ANSWER bytes or DEADLINE seconds: a log that
+    sends without end, or a byte now and then, must not hold a witness run forever."""
+    deadline = time.monotonic() + DEADLINE
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.read1(65536):  # type: ignore[attr-defined]
+        size += len(chunk)
+        if size > MAX_ANSWER:
+            raise OSError(f"the answer is larger than {MAX_ANSWER} bytes")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the answer took more than {DEADLINE} seconds")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _get(url: str) -> bytes:
     if urllib.parse.urlparse(url).scheme not in ("http", "https"):
         raise WitnessRefusal(f"not an http(s) URL: {url}")
-    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 - checked above
-        return response.read()
+    with _opener.open(url, timeout=TIMEOUT) as response:
+        return _read(response)
 
 
 def _post_json(url: str, payload: dict) -> tuple[int, bytes]:
@@ -43,10 +83,20 @@ def _post_json(url: str, payload: dict) -> tuple[int, bytes]:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            return response.status, response.read()
+        with _opener.open(request, timeout=TIMEOUT) as response:
+            return response.status, _read(response)
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+        with exc:
+            return exc.code, _read(exc)
+
+
+def printable(text: str, limit: int = 2000) -> str:
+    """`text` safe for a terminal: control characters (an escape sequence from the log
+    could clear the screen and print a fake OK) shown as escapes, cut at `limit`."""
+    safe = "".join(
+        c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode() for c in text
+    )
+    return safe if len(safe) <= limit else safe[:limit] + " …"
 
 
 def load_or_create_key(path: Path, name: str) -> notes.Signer:
@@ -96,9 +146,12 @@ def run_once(
     note = _get(base + "/ledger/checkpoint").decode()
     try:
         text = notes.verify_note(note, verifier)
-        checkpoint = notes.parse_checkpoint_text(text)
     except notes.NoteError as exc:
         raise WitnessRefusal(f"the checkpoint is not signed by the log: {exc}") from exc
+    try:
+        checkpoint = notes.parse_checkpoint_text(text)
+    except notes.NoteError as exc:
+        raise WitnessRefusal(f"the log signed a malformed checkpoint: {exc}") from exc
     if checkpoint.origin != verifier.name:
         raise WitnessRefusal("the checkpoint is for another log")
 
@@ -116,7 +169,7 @@ def run_once(
         if checkpoint.size > previous.size:
             query = urllib.parse.urlencode({"first": previous.size, "second": checkpoint.size})
             proof = json.loads(_get(f"{base}/api/v1/ledger/proof/consistency?{query}"))
-            hashes = [base64.b64decode(h) for h in proof["hashes"]]
+            hashes = _proof_hashes(proof)
             try:
                 merkle.verify_consistency(
                     previous.size, checkpoint.size, hashes, previous.root, checkpoint.root
@@ -144,6 +197,18 @@ def run_once(
     )
 
 
+def _proof_hashes(proof: object) -> list[bytes]:
+    """The hashes of a consistency proof answer, each strict base64; anything else is
+    no proof, and the witness refuses rather than guess."""
+    hashes = proof.get("hashes") if isinstance(proof, dict) else None
+    if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes):
+        raise WitnessRefusal("the log's consistency proof is not a list of hashes")
+    try:
+        return [base64.b64decode(h, validate=True) for h in hashes]
+    except ValueError as exc:
+        raise WitnessRefusal("a hash in the log's consistency proof is not base64") from exc
+
+
 def default_name(key_path: Path) -> str:
     """The name a new witness key gets without --name: a placeholder host and the file's
     stem. Names identify witnesses, so partners should choose their own (--name)."""
@@ -166,14 +231,15 @@ def run_command(
         key = load_or_create_key(key_path, name or default_name(key_path))
         outcome = run_once(url, key, state_dir, log_vkey)
     except WitnessRefusal as exc:  # a fork, a rollback, a rewrite, a foreign signature
-        return 2, f"REFUSED: {exc}"
+        return 2, printable(f"REFUSED: {exc}")
     except (OSError, ValueError, KeyError, TypeError, notes.NoteError) as exc:
         # Unreachable, or an answer that is not this API (a proxy's error page, say):
         # nothing was judged, so this is not a refusal.
-        return 1, f"cannot use the log at {url}: {exc}"
+        return 1, printable(f"cannot use the log at {url}: {exc}")
     if not outcome.posted:
         return 1, (
-            f"cosigned size {outcome.size} but the log did not accept it: {outcome.message}\n"
+            f"cosigned size {outcome.size} but the log did not accept it: "
+            f"{printable(outcome.message, 500)}\n"
             f"If this witness is new, send its key to the platform's staff to register:\n"
             f"  sinergi ledger add-witness {key.vkey()}"
         )

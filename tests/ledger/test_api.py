@@ -510,6 +510,7 @@ def test_a_receipt_downloads_and_verifies_offline(client, ledger_log):
 # Bad input ------------------------------------------------------------------------------
 
 HUGE = str(10**30)
+VAST = str(10**1000)  # more bits than Python's recursion limit
 NOT_BASE64 = "not base64!"
 SHORT_HASH = base64.b64encode(bytes(31)).decode()
 UNKNOWN_HASH = base64.b64encode(bytes(32)).decode()
@@ -534,6 +535,8 @@ UNKNOWN_HASH = base64.b64encode(bytes(32)).decode()
         (INCLUSION, {"index": 0, "tree_size": 0}),
         (INCLUSION, {"index": 0, "tree_size": SIZE + 1}),
         (INCLUSION, {"index": 0, "tree_size": HUGE}),
+        (INCLUSION, {"index": 0, "tree_size": VAST}),
+        (INCLUSION, {"index": 1, "tree_size": VAST}),
         (INCLUSION, {"index": 6, "tree_size": 5}),
         (INCLUSION, {"index": 0, "tree_size": "abc"}),
         (INCLUSION, {"leaf_hash": NOT_BASE64}),
@@ -550,6 +553,8 @@ UNKNOWN_HASH = base64.b64encode(bytes(32)).decode()
         (CONSISTENCY, {"first": 6, "second": 5}),
         (CONSISTENCY, {"first": 1, "second": SIZE + 1}),
         (CONSISTENCY, {"first": HUGE, "second": HUGE}),
+        (CONSISTENCY, {"first": 1, "second": VAST}),
+        (CONSISTENCY, {"first": 3, "second": VAST}),
         (f"{ENTRIES}/-1/receipt", {}),
         (f"{ENTRIES}/{SIZE}/receipt", {}),
         (f"{ENTRIES}/{HUGE}/receipt", {}),
@@ -696,15 +701,20 @@ def test_a_registered_witness_cosigns_and_the_cosignature_is_published(client, w
 
 def test_a_witness_cosigning_again_replaces_its_cosignature(client, witness):
     """Given a second cosignature by the same witness on the same checkpoint, then it is
-    accepted and only the newer one is kept."""
+    accepted and only the newer one is kept; an older one sent again (anyone can replay
+    a line the log published) is refused and changes nothing."""
     note = current_note(client)
-    post_cosignature(client, note, notes.cosign(body_of(note), witness, 1000))
+    older = notes.cosign(body_of(note), witness, 1000)
+    post_cosignature(client, note, older)
 
     response = post_cosignature(client, note, notes.cosign(body_of(note), witness, 2000))
 
     assert response.status_code == 201
     assert Cosignature.objects.get().timestamp == 2000
     assert current_note(client).count(WITNESS_NAME) == 1
+    error = assert_error(post_cosignature(client, note, older), 422)
+    assert "later cosignature" in error["fields"]["cosignature"][0]
+    assert Cosignature.objects.get().timestamp == 2000
 
 
 def test_an_older_checkpoint_can_be_cosigned(client, witness, ledger_log):
@@ -739,6 +749,7 @@ def test_refused_cosignatures(client, witness, ledger_log):
     forged_root = notes.checkpoint_text(checkpoints.origin(), SIZE, os.urandom(32))
     never_size = notes.checkpoint_text(checkpoints.origin(), 7, support.mth(ledger_log.leaves[:7]))
     other_log = notes.checkpoint_text("other.example/log", SIZE, support.mth(ledger_log.leaves))
+    squared = body.replace(f"\n{SIZE}\n", "\n\u00b2\n")  # "²": str.isdigit, but int() fails
     cases = [
         (note, flip_last_signature_byte(good), "does not verify"),
         (note, notes.cosign(body_of(older), witness, 1234), "does not verify"),
@@ -753,6 +764,7 @@ def test_refused_cosignatures(client, witness, ledger_log):
         (never_size, notes.cosign(never_size, witness, 1), "never issued"),
         (other_log, notes.cosign(other_log, witness, 1), "another log"),
         ("not a checkpoint", good, "checkpoint"),
+        (support.sign_as_log(squared), notes.cosign(squared, witness, 1), "decimal"),
     ]
 
     for checkpoint_note, line, reason in cases:
@@ -774,3 +786,23 @@ def test_a_cosignature_body_that_is_not_json_is_400(client, witness):
     assert {"checkpoint", "cosignature"} <= set(error["fields"])
     assert not Cosignature.objects.exists()
     assert Entry.objects.count() == SIZE
+
+
+def test_a_receipt_can_require_a_witness_cosignature(client, witness, ledger_log):
+    """Given a witness key the auditor trusts, then a receipt verifies only once that
+    witness has cosigned its checkpoint: before, the refusal says to download it again;
+    after, the receipt carries the cosignature and verifies."""
+    body = base64.b64decode(get_entries(client)[6]["body"])
+    trusted = [witness.vkey()]
+    before = client.get(f"{ENTRIES}/6/receipt").content.decode()
+    with pytest.raises(notes.NoteError, match=r"no cosignature by .* download the receipt again"):
+        offline.verify_receipt(before, body, ledger_log.vkey, trusted)
+
+    note = current_note(client)
+    post_cosignature(client, note, notes.cosign(body_of(note), witness, 1_767_225_600))
+    after = client.get(f"{ENTRIES}/6/receipt").content.decode()
+
+    assert offline.verify_receipt(after, body, ledger_log.vkey, trusted).size == SIZE
+    stranger = notes.generate_signer(WITNESS_NAME, notes.ALG_COSIGNATURE_V1).vkey()
+    with pytest.raises(notes.NoteError):  # the same name, another key: not its cosignature
+        offline.verify_receipt(after, body, ledger_log.vkey, [stranger])

@@ -27,6 +27,8 @@ from tests.ledger import support
 
 REPO = Path(__file__).resolve().parents[2]
 SIZE = 20
+WITNESS = "witness.example.org/audit"
+WITNESSED = f"; cosigned by {WITNESS} up to size {SIZE}"
 
 
 def offline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -58,7 +60,7 @@ def bundle(ledger, tmp_path) -> Path:
     for n in range(SIZE):
         support.append_events(1, first=n)  # distinct bytes, however fast the clock
         checkpoints.issue_checkpoint()
-    key = notes.generate_signer("witness.example.org/audit", notes.ALG_COSIGNATURE_V1)
+    key = notes.generate_signer(WITNESS, notes.ALG_COSIGNATURE_V1)
     Witness.objects.create(name=key.name, vkey=key.vkey())
     latest = checkpoints.latest_checkpoint()
     checkpoints.record_cosignature(latest.note, notes.cosign(latest.body, key, 1_700_000_000))
@@ -104,7 +106,7 @@ def test_export_then_verify_bundle_passes(bundle):
     reports every entry and checkpoint verified."""
     out = io.StringIO()
     call_command("ledger", "verify-bundle", str(bundle), stdout=out)
-    assert out.getvalue().strip() == f"OK: {SIZE} entries, {SIZE} checkpoints verified"
+    assert out.getvalue().strip() == f"OK: {SIZE} entries, {SIZE} checkpoints verified{WITNESSED}"
 
     out = io.StringIO()
     call_command(
@@ -143,7 +145,7 @@ def test_the_offline_verifier_passes_a_fresh_bundle(bundle, auditor_dir):
     result = offline("bundle", str(bundle), "--vkey", checkpoints.verifier_key(), cwd=auditor_dir)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"OK: {SIZE} entries, {SIZE} checkpoints verified"
+    assert result.stdout.strip() == f"OK: {SIZE} entries, {SIZE} checkpoints verified{WITNESSED}"
 
 
 @pytest.mark.parametrize("index", [0, 13, SIZE - 1])
@@ -181,6 +183,106 @@ def test_with_sparse_checkpoints_the_index_is_the_last_checkpoint_before_the_cha
     assert result.returncode == 1
     assert "first bad index: 10\n" in result.stderr
     assert "the change lies at or after index 10" in result.stderr
+
+
+def test_entries_under_no_checkpoint_fail(bundle, auditor_dir):
+    """Given made-up entries appended after the last checkpoint, then the bundle fails:
+    every other check passes (nothing signed covers them), so before this it said OK."""
+    made_up = [support.b64(support.changed_body(support.stored_bodies()[0], n=n)) for n in "ab"]
+    edited = edit(bundle, lambda data: data["entries"].extend(made_up))
+
+    result = offline("bundle", str(edited), cwd=auditor_dir)
+
+    assert result.returncode == 1, result.stdout
+    assert f"entries {SIZE} to {SIZE + 1} are under no checkpoint" in result.stderr
+    assert f"first bad index: {SIZE}\n" in result.stderr
+    with pytest.raises(CommandError, match=rf"first bad index: {SIZE}$"):
+        call_command("ledger", "verify-bundle", str(edited), stderr=io.StringIO())
+
+
+def test_the_export_signs_the_head_so_every_entry_it_holds_is_covered(ledger, tmp_path):
+    """Given entries appended after the last checkpoint, then the export signs the head
+    first and holds them all, under a checkpoint of their number."""
+    support.append_events(3)
+    checkpoints.issue_checkpoint()
+    support.append_events(4)
+    Checkpoint.objects.filter(size=7).delete()  # as if the batching had not signed yet
+    path = tmp_path / "ledger.json"
+
+    call_command("ledger", "export", str(path), stdout=io.StringIO())
+
+    data = json.loads(path.read_text())
+    assert len(data["entries"]) == 7
+    last = notes.parse_checkpoint_text(notes.split_note(data["checkpoints"][-1])[0])
+    assert last.size == 7
+    out = io.StringIO()
+    call_command("ledger", "verify-bundle", str(path), stdout=out)
+    assert out.getvalue().startswith("OK: 7 entries")
+
+
+def operator_rewrite(data: dict) -> None:
+    """What the holder of the log's key can do alone: change entry 3, sign every
+    checkpoint again over the new tree, and drop the cosignatures it cannot forge."""
+    from sinergi.ledger.offline import build_levels, prefix_root
+
+    body = base64.b64decode(data["entries"][3])
+    data["entries"][3] = support.b64(support.changed_body(body, n="rewritten"))
+    levels = build_levels([support.leaf(base64.b64decode(e)) for e in data["entries"]])
+    key = checkpoints.signer()
+    resigned = []
+    for note in data["checkpoints"]:
+        size = notes.parse_checkpoint_text(notes.split_note(note)[0]).size
+        text = notes.checkpoint_text(key.name, size, prefix_root(levels, size))
+        resigned.append(notes.sign_note(text, key))
+    data["checkpoints"] = resigned
+
+
+def test_a_trusted_witness_catches_a_history_rewritten_with_the_log_key(bundle, auditor_dir):
+    """Given the log's key holder's rewrite of entry 3, then the log key alone cannot
+    tell (every checkpoint is validly signed), and the witness's key, given by the
+    auditor, can: no checkpoint carries its cosignature any more. The untouched bundle
+    passes with the same witness key; a key of no witness in it, or a log key, fails."""
+    witness_vkey = Witness.objects.get(name=WITNESS).vkey
+    rewritten = edit(bundle, operator_rewrite)
+    vkey = checkpoints.verifier_key()
+
+    assert offline("bundle", str(rewritten), "--vkey", vkey, cwd=auditor_dir).returncode == 0
+    result = offline(
+        "bundle", str(rewritten), "--vkey", vkey, "--witness", witness_vkey, cwd=auditor_dir
+    )
+    assert result.returncode == 1, result.stdout
+    assert f"no checkpoint in the bundle carries a valid cosignature by {WITNESS}" in result.stderr
+
+    result = offline("bundle", str(bundle), "--witness", witness_vkey, cwd=auditor_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(WITNESSED)
+    out = io.StringIO()
+    call_command("ledger", "verify-bundle", str(bundle), "--witness", witness_vkey, stdout=out)
+    assert out.getvalue().strip() == result.stdout.strip()
+
+    other = notes.generate_signer("witness.other.example", notes.ALG_COSIGNATURE_V1).vkey()
+    result = offline("bundle", str(bundle), "--witness", other, cwd=auditor_dir)
+    assert result.returncode == 1
+    assert "cosignature by witness.other.example" in result.stderr
+    result = offline("bundle", str(bundle), "--witness", vkey, cwd=auditor_dir)
+    assert result.returncode == 1
+    assert "is not a cosignature/v1 key" in result.stderr
+
+
+def test_a_key_given_twice_fails(bundle, auditor_dir):
+    """Given a bundle whose "entries" appear twice (made-up first, the real ones last),
+    then it is refused: a reader keeping the first and one keeping the last would check
+    different entries."""
+    text = bundle.read_text()
+    edited = bundle.with_name("twice.json")
+    edited.write_text(text.replace('"entries": [', '"entries": ["e30="], "entries": [', 1))
+
+    result = offline("bundle", str(edited), cwd=auditor_dir)
+
+    assert result.returncode == 1
+    assert "'entries' appears twice" in result.stderr
+    with pytest.raises(CommandError, match="appears twice"):
+        call_command("ledger", "verify-bundle", str(edited), stderr=io.StringIO())
 
 
 def test_a_dropped_entry_fails(bundle, auditor_dir):
@@ -280,7 +382,7 @@ def mixed_log(ledger, private_cast):
     support.append_events(1, kind="test.system")
     support.append_events(2, partnership=private_cast.partnership, kind="test.private", first=3)
     checkpoints.issue_checkpoint()
-    key = notes.generate_signer("witness.example.org/audit", notes.ALG_COSIGNATURE_V1)
+    key = notes.generate_signer(WITNESS, notes.ALG_COSIGNATURE_V1)
     Witness.objects.create(name=key.name, vkey=key.vkey())
     latest = checkpoints.latest_checkpoint()
     checkpoints.record_cosignature(latest.note, notes.cosign(latest.body, key, 1_700_000_000))
@@ -316,7 +418,8 @@ def test_a_public_bundle_withholds_private_bodies_and_still_verifies(
     result = offline("bundle", str(path), "--vkey", checkpoints.verifier_key(), cwd=auditor_dir)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "OK: 8 entries (5 withheld: leaf hash only, the body is private), 1 checkpoints verified"
+        "OK: 8 entries (5 withheld: leaf hash only, the body is private), 1 checkpoints "
+        f"verified; cosigned by {WITNESS} up to size 8"
     )
     out = io.StringIO()
     call_command("ledger", "verify-bundle", str(path), stdout=out)

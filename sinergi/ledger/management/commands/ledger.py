@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from sinergi.ledger.offline import WITNESS_HELP
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         bundle = sub.add_parser("verify-bundle", help="verify a bundle with no database")
         bundle.add_argument("file")
         bundle.add_argument("--vkey", help="the log verifier key you trust")
+        bundle.add_argument("--witness", action="append", default=[], help=WITNESS_HELP)
         sub.add_parser("checkpoint", help="sign a checkpoint of the current log now")
         sub.add_parser("vkey", help="print the log's verifier key")
         add = sub.add_parser("add-witness", help="register a partner's witness key")
@@ -76,25 +78,21 @@ class Command(BaseCommand):
             )
 
     def do_verify_bundle(self, options: dict) -> None:
-        from sinergi.ledger.offline import verify_bundle, withheld_text
+        from sinergi.ledger.offline import load_bundle, ok_text, verify_bundle
 
         try:
-            with open(options["file"], encoding="utf-8") as handle:
-                bundle = json.load(handle)
+            bundle = load_bundle(options["file"])
         except (OSError, ValueError, RecursionError, MemoryError) as exc:
             message = f"cannot read {options['file']} as a bundle: {exc!r}"[:500]
             raise CommandError(message) from exc
-        report = verify_bundle(bundle, options.get("vkey"))
+        report = verify_bundle(bundle, options.get("vkey"), options["witness"])
         for problem in report.problems:
             self.stderr.write(f"FAIL: {problem}")
         if not report.ok:
             raise CommandError(
                 f"the bundle does not verify; first bad index: {report.first_bad_index}"
             )
-        held = withheld_text(report)
-        self.stdout.write(
-            f"OK: {report.size} entries{held}, {report.checkpoints} checkpoints verified"
-        )
+        self.stdout.write(ok_text(report))
 
     def do_checkpoint(self, options: dict) -> None:
         from sinergi.ledger.checkpoints import issue_checkpoint

@@ -1,0 +1,96 @@
+"""Checkpoints are batched: at most one a second under load, whoever asks.
+
+Appends and readers (the public checkpoint, proofs, receipts and ledger pages, anonymous
+ones included) sign the head when it has grown, but not within
+SINERGI_LEDGER_CHECKPOINT_INTERVAL of the newest checkpoint, whatever process signed
+it. The rest of the suite runs with the interval at 0; these tests use the real one.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from sinergi.ledger import checkpoints, notes
+from sinergi.ledger.models import Checkpoint
+from tests.ledger import support
+
+READERS = ["/ledger/checkpoint", "/en/ledger/", "/api/v1/ledger/proof/inclusion?index=0"]
+
+
+@pytest.fixture
+def batched(ledger, settings):
+    settings.SINERGI_LEDGER_CHECKPOINT_INTERVAL = 1.0
+    support.append_events(1)
+    checkpoints.issue_checkpoint()  # just signed: the interval starts now
+    checkpoints._last_attempt = 0.0
+
+
+def age_checkpoints(seconds: float) -> None:
+    Checkpoint.objects.update(created_at=timezone.now() - timedelta(seconds=seconds))
+
+
+def served_size(client: Client) -> int:
+    note = client.get("/ledger/checkpoint").content.decode()
+    return notes.parse_checkpoint_text(notes.split_note(note)[0]).size
+
+
+def test_readers_and_appends_within_the_interval_sign_nothing_new(
+    batched, django_capture_on_commit_callbacks
+):
+    """Given a checkpoint signed just now, when 20 appends each come with an anonymous
+    read of every page that signs a grown head, then no new checkpoint is signed (before,
+    each read signed one: up to 36 a second were seen) and readers get the one there is."""
+    client = Client()
+    for n in range(20):
+        checkpoints._last_attempt = 0.0  # as if each append ran in another process
+        with django_capture_on_commit_callbacks(execute=True):
+            support.append_events(1, first=n + 1)
+        for path in READERS:
+            assert client.get(path).status_code == 200
+
+    assert Checkpoint.objects.count() == 1
+    assert served_size(client) == 1
+
+
+def test_a_read_after_the_interval_signs_the_grown_head(batched):
+    """Given the newest checkpoint a second and more old and 5 entries since, then the
+    next anonymous read of the checkpoint signs one covering them all."""
+    support.append_events(5, first=1)
+    age_checkpoints(1.5)
+
+    assert served_size(Client()) == 6
+    assert Checkpoint.objects.count() == 2
+
+
+def test_an_append_after_the_interval_signs_the_grown_head(
+    batched, django_capture_on_commit_callbacks
+):
+    """Given the newest checkpoint over a second old, then an append signs its head once
+    committed."""
+    age_checkpoints(1.5)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        support.append_events(1, first=1)
+
+    assert Checkpoint.objects.order_by("-size").first().size == 2
+
+
+def test_a_clock_that_went_back_does_not_stop_signing(batched):
+    """Given a newest checkpoint dated an hour ahead (the clock was set back since), then
+    a read still signs the grown head rather than wait an hour."""
+    Checkpoint.objects.update(created_at=timezone.now() + timedelta(hours=1))
+    support.append_events(1, first=1)
+
+    assert served_size(Client()) == 2
+
+
+def test_the_checkpoint_command_signs_at_once(batched):
+    """Given a checkpoint signed just now, then `sinergi ledger checkpoint` (an operator's
+    explicit request) and the export sign the grown head all the same."""
+    support.append_events(2, first=1)
+
+    assert checkpoints.issue_checkpoint().size == 3
