@@ -159,6 +159,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # What was typed as the username, cut to the length axes stores (sinergi/access/backends.py).
 AXES_USERNAME_CALLABLE = "sinergi.access.backends.axes_username"
+# Behind N proxies that append to X-Forwarded-For, the client's address is the Nth from the
+# right; 0: REMOTE_ADDR (a header a client can write is not trusted).
+SINERGI_TRUSTED_PROXIES = env_int("SINERGI_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "sinergi.access.backends.client_ip"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("id", _("Indonesian"))]

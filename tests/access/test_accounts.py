@@ -151,6 +151,56 @@ def test_lock_out_is_per_account(person):
     assert response.status_code == 302
 
 
+def fail_five_times(forwarded_for: str) -> None:
+    client = Client()
+    for _attempt in range(5):
+        client.post(
+            LOGIN, {"username": "ana", "password": "wrong"}, HTTP_X_FORWARDED_FOR=forwarded_for
+        )
+
+
+def test_behind_a_trusted_proxy_the_lock_out_is_per_client_not_per_proxy(person, settings):
+    """Given one trusted proxy (every request's REMOTE_ADDR is the proxy's), five wrong
+    passwords from one client lock the account for that client only: another client
+    behind the same proxy still signs in. Before, all clients shared the proxy's address,
+    so anyone could lock anyone out."""
+    settings.SINERGI_TRUSTED_PROXIES = 1
+    fail_five_times("203.0.113.7")
+
+    locked = Client().post(
+        LOGIN, {"username": "ana", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.7"
+    )
+    other = Client().post(
+        LOGIN, {"username": "ana", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.2"
+    )
+
+    assert locked.status_code == 429
+    assert other.status_code == 302
+
+
+def test_what_a_client_writes_to_the_left_of_the_proxy_is_not_trusted(person, settings):
+    """Given one trusted proxy, a client that sends its own X-Forwarded-For (which the
+    proxy extends with the address it saw) is still known by that last address: a forged
+    first address does not lift its lock-out. Without trusted proxies the header counts
+    for nothing."""
+    settings.SINERGI_TRUSTED_PROXIES = 1
+    fail_five_times("203.0.113.7")
+
+    forged = Client().post(
+        LOGIN,
+        {"username": "ana", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.2, 203.0.113.7",
+    )
+    assert forged.status_code == 429
+
+    settings.SINERGI_TRUSTED_PROXIES = 0
+    fail_five_times("192.0.2.1")  # from REMOTE_ADDR, whatever the header says
+    spoofed = Client().post(
+        LOGIN, {"username": "ana", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="192.0.2.99"
+    )
+    assert spoofed.status_code == 429
+
+
 def test_a_username_longer_than_any_account_is_a_wrong_sign_in_not_a_server_error(person):
     """Given a username of 10,000 characters (axes records attempts in a 255-character
     column; PostgreSQL refused the insert and the page answered 500), when it is used to
