@@ -85,9 +85,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return render(request, "access/invitation_invalid.html", status=404)
     form = None
-    if not request.user.is_authenticated:
+    # An address that has an account already signs in to accept: a second account for
+    # the same person would split their partnerships and their password resets.
+    has_account = (
+        not request.user.is_authenticated
+        and Person.objects.filter(email__iexact=invitation.email).exists()
+    )
+    if not request.user.is_authenticated and not has_account:
         form = SignUpForm(request.POST or None)
-    if request.method == "POST" and (form is None or form.is_valid()):
+    if request.method == "POST" and not has_account and (form is None or form.is_valid()):
         try:
             with transaction.atomic():
                 if form is None:
@@ -118,7 +124,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "access/invitation_accept.html",
-        {"invitation": invitation, "form": form},
+        {"invitation": invitation, "form": form, "has_account": has_account},
         status=422 if form is not None and form.errors else 200,
     )
 

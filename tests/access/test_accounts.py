@@ -442,6 +442,31 @@ def test_signed_in_person_accepts_invitation(invited):
     assert Person.objects.count() == people
 
 
+def test_an_address_with_an_account_signs_in_to_accept(invited):
+    """Given an invitation to an address that has an account already (in other letter
+    case too), an anonymous visitor is asked to sign in to it, with a link back to the
+    invitation, and a sign-up posted anyway creates no second account; signed in, the
+    person accepts."""
+    cast, path = invited
+    dewi = PersonFactory(username="dewi-lama", email="Dewi@Example.org", organisation=None)
+    people = Person.objects.count()
+    visitor = Client()
+
+    page = visitor.get(path)
+    response = sign_up(visitor, path, username="dewi-baru")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "An account for dewi@example.org exists already" in text
+    assert f'href="/en/accounts/login/?next={path}"' in text
+    assert 'name="password1"' not in text
+    assert response.status_code == 200
+    assert Person.objects.count() == people
+    visitor.force_login(dewi)
+    assert visitor.post(path).status_code == 302
+    assert Membership.objects.get(partnership=cast.partnership, person=dewi).role == "member"
+
+
 def test_partner_admin_cannot_invite_a_coordinator(
     private_cast, django_capture_on_commit_callbacks
 ):
