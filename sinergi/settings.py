@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sinergi.core.middleware.ContentSecurityPolicyMiddleware",
     # Outermost but one: work a view defers runs after the response has been sent.
     "sinergi.core.after_response.AfterResponseMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -232,6 +233,18 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

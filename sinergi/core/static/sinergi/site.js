@@ -46,6 +46,28 @@
     scrollables.timer = window.setTimeout(scrollables, 200);
   });
   document.addEventListener("htmx:afterSettle", scrollables);
+  // A datalist with data-lookup fills itself from that address as its input is typed
+  // in (the partner form's organisation), through HTMX.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("datalist[data-lookup]").forEach(function (list) {
+      var input = document.querySelector('input[list="' + list.id + '"]');
+      if (!input || !window.htmx) return;
+      input.setAttribute("hx-get", list.dataset.lookup);
+      input.setAttribute("hx-trigger", "input changed delay:200ms");
+      input.setAttribute("hx-target", "#" + list.id);
+      input.setAttribute("hx-swap", "innerHTML");
+      window.htmx.process(input);
+    });
+  });
+  // A row removed by HTMX (an empty answer replacing it) would take the keyboard's place
+  // with it: the focus goes to the heading its data-focus-when-removed names.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var row = event.target.closest && event.target.closest("[data-focus-when-removed]");
+    var detail = event.detail;
+    if (!row || detail.xhr.status >= 300 || detail.serverResponse) return;
+    var heading = document.getElementById(row.dataset.focusWhenRemoved);
+    if (heading) heading.focus();
+  });
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-sending]").forEach(function (form) {
       delete form.dataset.sending;
