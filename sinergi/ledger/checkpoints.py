@@ -30,24 +30,53 @@ def key_path() -> Path:
     return Path(settings.SINERGI_LEDGER_KEY)
 
 
+class LedgerKeyError(LedgerError):
+    """The log's signing key is missing or cannot be used: nothing can be signed."""
+
+
 @cache
 def _signer_for(path: str, name: str) -> notes.Signer:
     file = Path(path)
-    if file.exists():
-        signer = notes.parse_skey(file.read_text())
-        if signer.name != name:
-            raise LedgerError(f"the ledger key at {path} is for {signer.name}, not {name}")
-        return signer
-    return notes.parse_skey(write_once(file, notes.generate_signer(name).skey() + "\n"))
+    try:
+        if file.exists() or file.is_symlink():
+            text = file.read_text()
+        elif Checkpoint.objects.exists():
+            # A new key would sign checkpoints that no one can check against the old ones,
+            # and the log would look forged from then on.
+            raise LedgerKeyError(
+                f"the ledger key at {path} is missing, and the log's checkpoints were signed "
+                "with it: restore it from your backup (SINERGI_LEDGER_KEY)"
+            )
+        else:
+            text = write_once(file, notes.generate_signer(name).skey() + "\n")
+        signer = notes.parse_skey(text)
+    except (OSError, UnicodeError) as exc:
+        raise LedgerKeyError(f"the ledger key at {path} cannot be read: {exc}") from exc
+    except ValueError as exc:  # notes.NoteError, or base64 that is not
+        raise LedgerKeyError(f"the ledger key at {path} is not a signing key: {exc}") from exc
+    if signer.name != name:
+        raise LedgerKeyError(f"the ledger key at {path} is for {signer.name}, not {name}")
+    return signer
 
 
 def signer() -> notes.Signer:
-    """The log's Ed25519 key, created on first use, kept outside the database."""
+    """The log's Ed25519 key, created on first use (while no checkpoint exists), kept
+    outside the database. LedgerKeyError when it is missing later, or unusable."""
     return _signer_for(str(key_path()), origin())
 
 
 def verifier_key() -> str:
     return signer().vkey()
+
+
+def verifier_key_or_none() -> str | None:
+    """The verifier key, or None (logged for the operators) when the key is unusable:
+    for pages that show it among other things."""
+    try:
+        return verifier_key()
+    except LedgerKeyError:
+        logger.critical("the ledger's signing key cannot be used", exc_info=True)
+        return None
 
 
 def _consistent_with(previous: Checkpoint, size: int, root: bytes, tree: StoredTree) -> bool:
@@ -122,10 +151,11 @@ def maybe_issue_checkpoint() -> Checkpoint | None:
         return issue_checkpoint(batched=True)
     except IntegrityError:
         return None  # another process signed the same size first
-    except LedgerError:
-        # Runs after the caller's commit: their change stands, so do not fail their
-        # request. The refusal is an alarm for operators; `ledger verify` says more.
-        logger.critical("the ledger refused to sign a checkpoint", exc_info=True)
+    except Exception:  # after the caller's commit, nothing may fail it
+        # Their change stands, so their request must not answer an error (people retry,
+        # and record it twice). A refusal, an unusable key or a busy database is an alarm
+        # for operators instead; the next append or reader signs the head.
+        logger.critical("the ledger did not sign a checkpoint", exc_info=True)
         return None
 
 
@@ -141,8 +171,8 @@ def latest_checkpoint(*, refresh: bool = True) -> Checkpoint | None:
                 return issue_checkpoint(batched=True)
             except IntegrityError:
                 pass
-            except LedgerError:
-                logger.critical("the ledger refused to sign a checkpoint", exc_info=True)
+            except LedgerError:  # a refusal, or an unusable key: the newest one stands
+                logger.critical("the ledger did not sign a checkpoint", exc_info=True)
     return Checkpoint.objects.order_by("-size").first()
 
 

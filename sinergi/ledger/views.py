@@ -30,7 +30,10 @@ def checkpoint_text(request: HttpRequest) -> HttpResponse:
 @require_GET
 def vkey_text(request: HttpRequest) -> HttpResponse:
     """GET /ledger/vkey: the log's verifier key, name+keyid+base64."""
-    return _text(checkpoints.verifier_key() + "\n")
+    vkey = checkpoints.verifier_key_or_none()
+    if vkey is None:
+        return _text("the log's signing key cannot be used; its operators are told\n", 503)
+    return _text(vkey + "\n")
 
 
 @require_GET
@@ -52,7 +55,7 @@ def about(request: HttpRequest) -> HttpResponse:
         {
             "checkpoint": latest,
             "note": checkpoints.full_note(latest) if latest else "",
-            "vkey": checkpoints.verifier_key(),
+            "vkey": checkpoints.verifier_key_or_none() or "VKEY",
             "witnesses": queries.witness_progress(),
             "base": base,
             "tool": verifier.FILENAME,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 import urllib.error
 import urllib.parse
@@ -28,6 +29,22 @@ MAX_ANSWER = 1 << 20  # bytes: a checkpoint is under 10 kB, the longest proof ab
 
 class WitnessRefusal(Exception):
     """The witness will not cosign: the log forked, rolled back or sent bad data."""
+
+
+class WitnessStateError(Exception):
+    """The witness cannot read or keep its own state: a local problem, not the log's."""
+
+
+def _keep(path: Path, text: str) -> None:
+    """Write `text` to `path` whole or not at all: a temporary file renamed into place, so
+    a full or failing disk never leaves half a checkpoint as the witness's memory."""
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise WitnessStateError(f"cannot keep the witness state in {path.parent}: {exc}") from exc
 
 
 class _SameSiteRedirects(urllib.request.HTTPRedirectHandler):
@@ -106,9 +123,13 @@ def load_or_create_key(path: Path, name: str) -> notes.Signer:
             raise WitnessRefusal("the witness key is not a cosignature/v1 key")
         return signer
     signer = notes.generate_signer(name, notes.ALG_COSIGNATURE_V1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(signer.skey() + "\n")
-    path.chmod(0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created private (0600), never readable by others even for a moment.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(signer.skey() + "\n")
+    except OSError as exc:
+        raise WitnessStateError(f"cannot create the witness key {path}: {exc}") from exc
     return signer
 
 
@@ -129,19 +150,17 @@ def run_once(
 ) -> Outcome:
     """Check the log's latest checkpoint and cosign it. Raises WitnessRefusal."""
     base = base_url.rstrip("/")
-    state_dir.mkdir(parents=True, exist_ok=True)
     pinned = state_dir / "log.vkey"
     if log_vkey:
         vkey = log_vkey.strip()
-        if pinned.exists() and pinned.read_text().strip() != vkey:
+        if pinned.exists() and _read_state(pinned).strip() != vkey:
             raise WitnessRefusal("the log key differs from the one pinned earlier")
-        pinned.write_text(vkey + "\n")
     elif pinned.exists():
-        vkey = pinned.read_text().strip()
+        vkey = _read_state(pinned).strip()
     else:
         vkey = _get(base + "/ledger/vkey").decode().strip()
-        pinned.write_text(vkey + "\n")
     verifier = notes.parse_vkey(vkey)
+    _keep(pinned, vkey + "\n")
 
     note = _get(base + "/ledger/checkpoint").decode()
     try:
@@ -158,7 +177,13 @@ def run_once(
     state_file = state_dir / "checkpoint"
     previous: notes.Checkpoint | None = None
     if state_file.exists():
-        previous = notes.parse_checkpoint_text(state_file.read_text())
+        try:
+            previous = notes.parse_checkpoint_text(_read_state(state_file))
+        except notes.NoteError as exc:
+            raise WitnessStateError(
+                f"{state_file} is not the checkpoint this witness last cosigned ({exc}): "
+                "restore it from a backup; without it, a fork could go unseen"
+            ) from exc
     if previous is not None:
         if checkpoint.size < previous.size:
             raise WitnessRefusal(
@@ -182,11 +207,12 @@ def run_once(
 
     timestamp = int(now if now is not None else time.time())
     line = notes.cosign(text, key, timestamp)
+    # Remember what we sign before anyone sees the signature (and whether or not the log
+    # accepts it: we vouched for it). A state that cannot be kept stops the run here.
+    _keep(state_file, text)
     status, body = _post_json(
         base + "/api/v1/ledger/cosignatures", {"checkpoint": note, "cosignature": line}
     )
-    # Remember what we signed even if the log did not accept it: we vouched for it.
-    state_file.write_text(text)
     if status >= 300:
         return Outcome(checkpoint.size, previous.size if previous else None, False, body.decode())
     return Outcome(
@@ -195,6 +221,13 @@ def run_once(
         True,
         "first checkpoint accepted on trust" if previous is None else "consistent",
     )
+
+
+def _read_state(path: Path) -> str:
+    try:
+        return path.read_text()
+    except (OSError, UnicodeError) as exc:
+        raise WitnessStateError(f"cannot read the witness state {path}: {exc}") from exc
 
 
 def _proof_hashes(proof: object) -> list[bytes]:
@@ -232,6 +265,8 @@ def run_command(
         outcome = run_once(url, key, state_dir, log_vkey)
     except WitnessRefusal as exc:  # a fork, a rollback, a rewrite, a foreign signature
         return 2, printable(f"REFUSED: {exc}")
+    except WitnessStateError as exc:  # the witness's own disk: nothing was posted
+        return 1, printable(str(exc))
     except (OSError, ValueError, KeyError, TypeError, notes.NoteError) as exc:
         # Unreachable, or an answer that is not this API (a proxy's error page, say):
         # nothing was judged, so this is not a refusal.

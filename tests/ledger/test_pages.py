@@ -254,7 +254,7 @@ def test_the_details_name_what_they_refer_to_and_leave_out_empty_fields(ledger, 
     assert '<span class="meta" title="final">Final:</span> yes' in text
     assert '<span class="meta" title="sites">Sites:</span> (lat: -6.2, lon: 106.8)' in text
     for empty in ("text:", "evidence:", "values:", "None", "[]", "{}"):
-        assert empty not in text.split('<table class="list">')[1].split("</table>")[0]
+        assert empty not in text.split('<table class="list ledger">')[1].split("</table>")[0]
     assert "Value approved" in text
 
 

@@ -245,7 +245,8 @@ def test_a_refused_checkpoint_does_not_fail_the_change_that_triggered_it(log40, 
         assert checkpoints.latest_checkpoint().size == 40
     assert Partnership.objects.filter(title="After the rewrite").exists()
     assert list(Checkpoint.objects.values_list("size", flat=True)) == list(CHECKPOINT_SIZES)
-    assert "refused to sign" in caplog.text
+    assert "did not sign a checkpoint" in caplog.text
+    assert "refusing to sign size 41" in caplog.text
 
 
 def test_outside_a_transaction_the_stored_hashes_are_read_beside_the_hashing(

@@ -33,6 +33,7 @@ class FakeLog:
     size: int = 5
     overrides: dict[str, Answer] = field(default_factory=dict)
     url: str = ""
+    cosignatures: int = 0  # cosignatures posted and accepted
 
     def leaves(self) -> list[bytes]:
         return [merkle.leaf_hash(b"entry %d" % i) for i in range(self.size)]
@@ -77,6 +78,7 @@ def log() -> Iterator[FakeLog]:
                 send(self, 200, json.dumps(fake.consistency(first)).encode())
             elif path == "/api/v1/ledger/cosignatures":
                 self.rfile.read(int(self.headers["Content-Length"]))
+                fake.cosignatures += 1
                 send(self, 201, b"{}")
             else:
                 send(self, 404, b"no")
@@ -282,3 +284,42 @@ def test_a_log_key_name_with_control_characters_is_not_a_key(log, key_path, stat
     assert status == 1
     assert "\x1b" not in message
     assert seen(state) is None
+
+
+def test_a_state_that_cannot_be_kept_stops_the_run_before_it_cosigns(log, key_path, tmp_path):
+    """Given a state folder that cannot be written (here, under a file), then the witness
+    says the problem is its own folder, not the log, and posts nothing: a cosignature it
+    could not remember would leave it unable to see a fork from it later."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+
+    status, message = run(log, key_path, blocker / "state")
+
+    assert status == 1
+    assert message.startswith("cannot keep the witness state in ")
+    assert "cannot use the log" not in message
+    assert log.cosignatures == 0
+
+
+def test_a_damaged_state_is_named_as_such(log, key_path, state):
+    """Given the remembered checkpoint cut short, then the witness says which file is
+    damaged and what to do, and does not cosign on trust again."""
+    assert run(log, key_path, state)[0] == 0
+    (state / "checkpoint").write_text("log.example.org/hostile\n")
+    log.size = 9
+
+    status, message = run(log, key_path, state)
+
+    assert status == 1
+    assert "is not the checkpoint this witness last cosigned" in message
+    assert log.cosignatures == 1
+
+
+def test_the_state_is_written_whole_and_the_key_private(log, key_path, state):
+    """Given a run, then the state holds the cosigned checkpoint with no temporary file
+    left beside it, and the new witness key was created readable by its owner only."""
+    assert run(log, key_path, state)[0] == 0
+
+    assert sorted(p.name for p in state.iterdir()) == ["checkpoint", "log.vkey"]
+    assert seen(state) == 5
+    assert key_path.stat().st_mode & 0o777 == 0o600

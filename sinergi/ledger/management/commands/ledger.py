@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sinergi.ledger.offline import WITNESS_HELP
+from sinergi.ledger.offline import WITNESS_HELP, Report
+
+
+def _first_bad(report: Report) -> str:
+    if report.first_bad_index is None:
+        return "no entry is at fault: see the failures above"
+    return f"first bad index: {report.first_bad_index}"
 
 
 class Command(BaseCommand):
@@ -46,8 +53,13 @@ class Command(BaseCommand):
         witness.add_argument("--log-vkey", help="pin the log's verifier key")
 
     def handle(self, *args: object, **options: object) -> None:
+        from sinergi.ledger.log import LedgerError
+
         action = options["action"]
-        getattr(self, "do_" + str(action).replace("-", "_"))(options)
+        try:
+            getattr(self, "do_" + str(action).replace("-", "_"))(options)
+        except LedgerError as exc:  # an unusable signing key, an empty log, a refusal
+            raise CommandError(str(exc)) from exc
 
     def do_verify(self, options: dict) -> None:
         from sinergi.ledger.audit import verify_log
@@ -56,9 +68,7 @@ class Command(BaseCommand):
         for problem in report.problems:
             self.stderr.write(f"FAIL: {problem}")
         if not report.ok:
-            raise CommandError(
-                f"the ledger does not verify; first bad index: {report.first_bad_index}"
-            )
+            raise CommandError(f"the ledger does not verify; {_first_bad(report)}")
         self.stdout.write(
             f"OK: {report.size} entries, {report.checkpoints} checkpoints, "
             f"{report.cosignatures} cosignatures verified"
@@ -67,8 +77,20 @@ class Command(BaseCommand):
     def do_export(self, options: dict) -> None:
         from sinergi.ledger.audit import export_bundle
 
-        with open(options["file"], "w", encoding="utf-8") as handle:
-            size, withheld, unsalted = export_bundle(handle, public=bool(options.get("public")))
+        # Written beside the file and renamed into place once complete: a failure (a full
+        # disk, an unusable key) leaves no truncated bundle behind.
+        target = Path(options["file"])
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            with open(partial, "w", encoding="utf-8") as handle:
+                size, withheld, unsalted = export_bundle(handle, public=bool(options.get("public")))
+            os.replace(partial, target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise CommandError(f"cannot write {target}: {exc}") from exc
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         held = f" ({withheld} withheld: leaf hash only)" if options.get("public") else ""
         self.stdout.write(f"wrote {size} entries{held} to {options['file']}")
         if unsalted:
@@ -89,9 +111,7 @@ class Command(BaseCommand):
         for problem in report.problems:
             self.stderr.write(f"FAIL: {problem}")
         if not report.ok:
-            raise CommandError(
-                f"the bundle does not verify; first bad index: {report.first_bad_index}"
-            )
+            raise CommandError(f"the bundle does not verify; {_first_bad(report)}")
         self.stdout.write(ok_text(report))
 
     def do_checkpoint(self, options: dict) -> None:
