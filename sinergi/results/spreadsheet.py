@@ -51,10 +51,12 @@ from sinergi.core.errors import Conflict
 from sinergi.core.spreadsheets import neutralise, prune_stash
 from sinergi.core.xlsx import (  # noqa: F401  MAX_CELL_CHARS, fast_rows: used by the tests
     MAX_CELL_CHARS,
+    MAX_SHEET,
     Beyond,
     Percent,
     Uncalculated,
     fast_rows,
+    open_workbook,
     sheet_rows,
 )
 from sinergi.core.xlsx import cell_text as _text
@@ -106,9 +108,7 @@ MAX_STRINGS = 2 * MAX_ROWS
 MAX_SHARED_STRINGS = 20 * 1024 * 1024
 MAX_PART = 20 * 1024 * 1024
 MAX_MANIFEST = 1024 * 1024
-# A sheet's XML (streamed): MAX_ROWS rows written with inline strings (as openpyxl
-# writes them) take 200 to 300 MB.
-MAX_SHEET = 512 * 1024 * 1024
+# A sheet's XML (streamed): MAX_SHEET (sinergi.core.xlsx), shared with the finance import.
 # The years a period label may name.
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 MAX_NARRATIVE = 10000
@@ -599,8 +599,8 @@ def _count_strings(source: IO[bytes], too_many: str) -> None:
 
 
 def _open_workbook(fileobj: IO[bytes]) -> Any:
-    from openpyxl import load_workbook
-
+    """The workbook opened read-only, its parts checked first; no sheet is read yet, so
+    the `meta` sheet is checked before a row of the data sheet is."""
     fileobj.seek(0)
     not_xlsx = _("The file is not an Excel workbook (.xlsx) that can be read.")
     if fileobj.read(4) != b"PK\x03\x04":
@@ -615,7 +615,7 @@ def _open_workbook(fileobj: IO[bytes]) -> Any:
         raise _file_error(not_xlsx) from None
     fileobj.seek(0)
     try:
-        return load_workbook(fileobj, read_only=True, data_only=True)
+        return open_workbook(fileobj, data_only=True)
     except Exception:  # openpyxl raises many kinds on a damaged or foreign file
         raise _file_error(not_xlsx) from None
 

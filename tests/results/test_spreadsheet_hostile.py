@@ -456,3 +456,53 @@ def test_given_a_sheet_or_part_over_its_limit_unpacked_then_refused_unread(monit
     monkeypatch.setattr(ss, "MAX_SHEET", 512 * 1024 * 1024)
     monkeypatch.setattr(ss, "MAX_PART", 1000)
     assert _quick_file_error(m, filled) == "The workbook is too large once unpacked; split it."
+
+
+def _preview_file_error(m, data: bytes) -> str:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_for(m.ngo_admin).post(
+        f"{_api(m)}/preview", {"file": SimpleUploadedFile("filled.xlsx", data)}
+    )
+    assert response.status_code == 422, response.content[:300]
+    return " ".join(response.json()["error"]["fields"]["file"])
+
+
+def _without_dimension(xml: bytes, rows: bytes) -> bytes:
+    """The sheet's XML with `rows` added and no <dimension> (openpyxl's read-only opening
+    then reads the whole sheet looking for one); the XML is cut short after the rows, so
+    a reader that reaches their end fails."""
+    import re
+
+    xml = re.sub(rb"<dimension [^>]*/>", b"", xml)
+    return xml[: xml.index(b"</sheetData>")] + rows + b"<row><c"
+
+
+def test_given_no_meta_sheet_then_refused_before_the_data_sheet_is_read(monitored):
+    import io
+
+    from openpyxl import Workbook
+
+    m = monitored
+    workbook = Workbook()
+    workbook.active.title = "Data"
+    plain = io.BytesIO()
+    workbook.save(plain)
+    # The review's file had two million one-cell rows (44 MB of XML, 111 KB zipped).
+    rows = b'<row><c r="A1"/></row>' * 200_000
+    crafted = _repack(plain, {SHEET: _without_dimension(_sheet(plain), rows)})
+
+    assert _preview_file_error(m, crafted.getvalue()).startswith(
+        "This is not a Sinergi results template (it has no “meta” sheet)."
+    )
+
+
+def test_given_blank_rows_past_the_limit_in_a_sheet_without_dimension_then_counted(monitored):
+    m = monitored
+    filled = fill(_template(m), GOOD)
+    rows = b"<row/>" * (ss.MAX_ROWS + 1)
+    crafted = _repack(filled, {SHEET: _without_dimension(_sheet(filled), rows)})
+
+    assert _preview_file_error(m, crafted.getvalue()) == (
+        "The file has more than 500,000 rows; split it into smaller files."
+    )
