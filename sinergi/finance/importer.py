@@ -8,15 +8,17 @@ the column can be named), totals per currency and per IATI type. Nothing is writ
 With `commit=True` the same file is read and validated again and, only when no row has
 an error, every transaction goes in with its ledger entry and totals in ONE database
 transaction (written in chunks with `services.save_built`, so memory stays bounded);
-any bad row or a failing write rolls all of it back. A ledger entry
+any bad row or a failing write rolls all of it back. The file is read (`_parse`: the
+header, the row limit, every cell) before that transaction and the ledger's lock, so a
+file that cannot be read never holds up another writer. A ledger entry
 `finance.import.recorded` then names the file by its SHA-256, so the same file is never
 imported twice into a partnership (a second confirm is a Conflict).
 
 File-level problems (too large, not a spreadsheet, not UTF-8, wrong header row, empty,
-too many rows) raise `ValidationError({"file": [message]})`; row problems are listed in
-the result. Spreadsheet cells are data, never code: formulas in XLSX are read as their
-text and never computed, and text such as `=cmd|' /C calc'!A0` is stored as text (the
-exports neutralise it).
+too many rows, blank ones included) raise `ValidationError({"file": [message]})`; row
+problems are listed in the result. Spreadsheet cells are data, never code: formulas in
+XLSX are read as their text and never computed, and text such as `=cmd|' /C calc'!A0` is
+stored as text (the exports neutralise it).
 
 The columns are documented in docs/finance/import.md (and in the downloadable template).
 """
@@ -28,9 +30,12 @@ import csv
 import hashlib
 import io
 import logging
+import pickle
 import re
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -50,7 +55,7 @@ from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
 from sinergi.core.spreadsheets import csv_unreadable, neutralise, prune_stash, unneutralise
-from sinergi.core.xlsx import Percent, sheet_rows
+from sinergi.core.xlsx import MAX_SHEET, Beyond, Percent, open_workbook, sheet_rows
 from sinergi.finance import services
 from sinergi.finance.models import INCOMING_TYPES, ResourceKind, Transaction, TransactionType
 from sinergi.finance.money import check_currency, minor_unit, parse_amount
@@ -79,6 +84,7 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("type", "value_date", "amount", "provider", "receiver")
 
 MAX_BYTES = 50 * 1024 * 1024
+# Rows after the header, blank ones included (reading them costs the same).
 MAX_ROWS = 200_000
 # Errors kept for display; `error_count` counts them all.
 MAX_ERRORS = 1000
@@ -87,6 +93,9 @@ CHUNK = 5000
 # An XLSX is a zip: refuse archives that would unpack to more than this (zip bombs).
 MAX_UNZIPPED = 1024 * 1024 * 1024
 MAX_SHARED_STRINGS = 200 * 1024 * 1024
+# The sheet's XML: MAX_SHEET (sinergi.core.xlsx), the results import's limit.
+# Rows read and checked, kept in memory up to this size, then in a temporary file.
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 IMPORT_KIND = "finance.import.recorded"
 STASH_DIR = "finance-imports"
@@ -352,8 +361,8 @@ def _chain(first: str, rest: Iterable[str]) -> Iterator[str]:
 
 
 def _xlsx_rows(fileobj: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
+    """The transactions sheet's rows, the template's columns only (a `Beyond` after them
+    names a filled cell further right), from a sheet of at most MAX_SHEET unpacked."""
     fileobj.seek(0)
     if fileobj.read(4) != b"PK\x03\x04":
         raise _file_error(_("The file is not an Excel workbook (.xlsx)."))
@@ -370,7 +379,7 @@ def _xlsx_rows(fileobj: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         raise _file_error(_("The workbook is too large once unpacked; split it."))
     fileobj.seek(0)
     try:
-        workbook = load_workbook(fileobj, read_only=True, data_only=False)
+        workbook = open_workbook(fileobj, data_only=False)
     except Exception:  # openpyxl raises many kinds on a damaged or foreign file
         raise _file_error(not_xlsx) from None
     try:
@@ -383,7 +392,7 @@ def _xlsx_rows(fileobj: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
         try:
             # Formulas as their text ("=SUM(...)"), never a result: a formula is not an
             # amount, and a formula-like description is kept (and neutralised on export).
-            yield from sheet_rows(workbook, sheet, formulas=True)
+            yield from sheet_rows(workbook, sheet, len(COLUMNS), formulas=True, max_bytes=MAX_SHEET)
         except ValidationError:
             raise
         except Exception:
@@ -633,35 +642,101 @@ def _books_column(fields: dict[str, Any]) -> str:
     return "receiver" if fields.get("transaction_type") in INCOMING_TYPES else "provider"
 
 
+class _Parsed:
+    """A file read and checked as a whole, before any database work: the header's
+    columns, and each row with something in it as (row number, its cells up to the
+    header's last column, whether a cell right of that is filled). The rows wait in a
+    temporary file (in memory while small), pickled in chunks, so memory stays flat."""
+
+    def __init__(self, positions: dict[str, int], spool: IO[bytes]) -> None:
+        self.positions = positions
+        self.spool = spool
+
+    def rows(self) -> Iterator[tuple[int, list[Any], bool]]:
+        self.spool.seek(0)
+        while True:
+            try:
+                # Written by _parse, in this call, into a file no one else can open.
+                chunk = pickle.load(self.spool)  # noqa: S301
+            except EOFError:
+                return
+            yield from chunk
+
+    def close(self) -> None:
+        self.spool.close()
+
+
+def _parse(fileobj: IO[bytes], kind: str) -> _Parsed:
+    """Read the whole file: the header row, every row counted toward MAX_ROWS (blank or
+    not: a sheet of empty rows costs as much to read), every cell read. File errors are
+    raised here, before the import looks anything up or takes a lock."""
+    positions: dict[str, int] | None = None
+    width = 0
+    read = 0
+    kept: list[tuple[int, list[Any], bool]] = []
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+    try:
+        with closing(_csv_rows(fileobj) if kind == "csv" else _xlsx_rows(fileobj)) as rows:
+            for number, cells in rows:
+                blank = _blank(cells)
+                if positions is None and not blank:
+                    positions = _header(cells)
+                    width = max(i for i, cell in enumerate(cells) if _text(cell)) + 1
+                    continue
+                read += 1
+                if read > MAX_ROWS:
+                    raise _file_error(
+                        _("The file has more than %(n)s rows; split it into smaller files.")
+                        % {"n": f"{MAX_ROWS:,}"}
+                    )
+                if blank:
+                    continue
+                kept.append((number, cells[:width], any(_text(c) for c in cells[width:])))
+                if len(kept) >= 1000:
+                    pickle.dump(kept, spool, pickle.HIGHEST_PROTOCOL)
+                    kept = []
+        if positions is None:
+            raise _file_error(_("The file is empty."))
+        if kept:
+            pickle.dump(kept, spool, pickle.HIGHEST_PROTOCOL)
+        elif not spool.tell():
+            raise _file_error(_("The file has a header row but no transactions."))
+    except BaseException:
+        spool.close()
+        raise
+    return _Parsed(positions, spool)
+
+
+def _header(cells: list[Any]) -> dict[str, int]:
+    """`read_header`; in a workbook, of which only the template's number of columns is
+    read, a column named right of them (after empty columns) is refused."""
+    positions = read_header(cells)
+    for index in positions.values():
+        cell = cells[index]
+        if isinstance(cell, Beyond):
+            raise _file_error(
+                _(
+                    "The first row names “%(name)s” in cell %(cell)s, right of the "
+                    "template's %(n)d columns; remove the empty columns before it."
+                )
+                % {"name": _text(cell)[:40], "cell": cell.cell, "n": len(COLUMNS)}
+            )
+    return positions
+
+
 def _validated(
     actor: User,
     partnership: Partnership,
-    fileobj: IO[bytes],
-    kind: str,
+    parsed: _Parsed,
     result: ImportResult,
 ) -> Iterator[Transaction]:
     """Every valid row as an unsaved Transaction; every problem into `result`."""
-    rows = _csv_rows(fileobj) if kind == "csv" else _xlsx_rows(fileobj)
-    positions: dict[str, int] | None = None
-    width = 0
-    resolver: _Resolver | None = None
-    for number, cells in rows:
-        if _blank(cells):
-            continue
-        if positions is None:
-            positions = read_header(cells)
-            width = max(i for i, cell in enumerate(cells) if _text(cell)) + 1
-            lookups = _CachedLookups.load(partnership)
-            resolver = _Resolver(partnership, lookups)
-            continue
+    positions = parsed.positions
+    lookups = _CachedLookups.load(partnership)
+    resolver = _Resolver(partnership, lookups)
+    for number, cells, beyond in parsed.rows():
         result.rows += 1
-        if result.rows > MAX_ROWS:
-            raise _file_error(
-                _("The file has more than %(n)s rows; split it into smaller files.")
-                % {"n": f"{MAX_ROWS:,}"}
-            )
-        assert resolver is not None
-        if any(_text(cell) for cell in cells[width:]):
+        if beyond:
             result.add_error(
                 number,
                 None,
@@ -691,10 +766,6 @@ def _validated(
         if tx.outside_budget_period:
             result.add_warning(number, FIELD_COLUMN["value_date"], tx.budget_period_note())
         yield tx
-    if positions is None:
-        raise _file_error(_("The file is empty."))
-    if result.rows == 0:
-        raise _file_error(_("The file has a header row but no transactions."))
 
 
 # ---------------------------------------------------------------- import
@@ -777,41 +848,44 @@ def import_transactions(
     found = previous_import(partnership, result.sha256)
     if found is not None:
         raise _duplicate(found)
-    if not commit:
-        for _tx in _validated(actor, partnership, fileobj, kind, result):
-            pass
-        return result
-    try:
-        with transaction.atomic():
-            # The ledger's lock first, as every finance write takes it, and before the rates
-            # are read (a rate replaced meanwhile would otherwise be half used).
-            hold()
-            # One import at a time per partnership, and the duplicate check inside the lock.
-            Partnership.objects.select_for_update(no_key=True, of=("self",)).filter(
-                pk=partnership.pk
-            ).exists()
-            found = previous_import(partnership, result.sha256)
-            if found is not None:
-                raise _duplicate(found)
-            _write(actor, partnership, fileobj, kind, result)
-    except _Rollback:
-        result.imported = 0
-        result.ledger_index = None
-    except (IntegrityError, DataError):
-        logger.exception("finance import of %s failed while writing", result.sha256)
-        raise _file_error(
-            _("The transactions could not be saved, so none was imported. Try again.")
-        ) from None
+    # Read the whole file first, outside any transaction: only the lookups, the checks
+    # against them and the writes happen under the ledger's lock.
+    with closing(_parse(fileobj, kind)) as parsed:
+        if not commit:
+            for _tx in _validated(actor, partnership, parsed, result):
+                pass
+            return result
+        try:
+            with transaction.atomic():
+                # The ledger's lock first, as every finance write takes it, and before the
+                # rates are read (a rate replaced meanwhile would otherwise be half used).
+                hold()
+                # One import at a time per partnership, and the duplicate check in the lock.
+                Partnership.objects.select_for_update(no_key=True, of=("self",)).filter(
+                    pk=partnership.pk
+                ).exists()
+                found = previous_import(partnership, result.sha256)
+                if found is not None:
+                    raise _duplicate(found)
+                _write(actor, partnership, parsed, kind, result)
+        except _Rollback:
+            result.imported = 0
+            result.ledger_index = None
+        except (IntegrityError, DataError):
+            logger.exception("finance import of %s failed while writing", result.sha256)
+            raise _file_error(
+                _("The transactions could not be saved, so none was imported. Try again.")
+            ) from None
     return result
 
 
 def _write(
-    actor: User, partnership: Partnership, fileobj: IO[bytes], kind: str, result: ImportResult
+    actor: User, partnership: Partnership, parsed: _Parsed, kind: str, result: ImportResult
 ) -> None:
     """Validate and write in chunks inside the caller's transaction; _Rollback on errors."""
     chunk: list[Transaction] = []
     first: int | None = None
-    for tx in _validated(actor, partnership, fileobj, kind, result):
+    for tx in _validated(actor, partnership, parsed, result):
         if result.error_count:
             continue  # keep validating to report every error; nothing more is written
         chunk.append(tx)

@@ -1,0 +1,202 @@
+"""Spreadsheet import bounds: a sheet of empty rows, a row reaching column XFD or a sheet
+too large unpacked costs no more than a real file, and the commit refuses such a file
+before it takes the ledger's lock.
+
+The files are real workbooks (openpyxl's, with the sheet's XML replaced) sent through the
+API as a browser or a script would.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from sinergi.finance import importer
+from sinergi.finance.models import Transaction
+from sinergi.ledger import log
+from tests.conftest import client_for
+from tests.finance.import_helpers import HEADER, csv_bytes, expenditure_row, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def post(person, funded, data: bytes, name: str = "books.xlsx", commit: bool = False):
+    path = f"/api/v1/partnerships/{funded.partnership.slug}/finance/transactions/import"
+    if commit:
+        path += "?commit=true"
+    return client_for(person).post(path, {"file": SimpleUploadedFile(name, data)})
+
+
+def file_message(response) -> str:
+    assert response.status_code == 422, response.content[:300]
+    return " ".join(response.json()["error"]["fields"]["file"])
+
+
+def edit_sheet(data: bytes, change) -> bytes:
+    """The workbook `data` with its sheet's XML passed through `change`."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for name in source.namelist():
+            part = source.read(name)
+            target.writestr(name, change(part) if name == SHEET else part)
+    return out.getvalue()
+
+
+def with_rows(data: bytes, rows: bytes, dimension: bool = True) -> bytes:
+    """The workbook `data` with `rows` (SpreadsheetML) added at the end of its sheet; without
+    its <dimension> when `dimension` is False, as some programs write."""
+
+    def change(xml: bytes) -> bytes:
+        at = xml.index(b"</sheetData>")
+        xml = xml[:at] + rows + xml[at:]
+        return xml if dimension else re.sub(rb"<dimension [^>]*/>", b"", xml)
+
+    return edit_sheet(data, change)
+
+
+def good_xlsx(funded) -> bytes:
+    return xlsx_bytes([[expenditure_row(funded)[name] for name in HEADER]])
+
+
+def test_given_more_empty_rows_than_the_row_limit_then_refused_naming_the_limit(funded):
+    # The review's file: <row><c r="XFD1"/></row> over and over, a 20 KB upload.
+    rows = b'<row><c r="XFD1"/></row>' * (importer.MAX_ROWS + 1)
+    data = with_rows(good_xlsx(funded), rows)
+    assert len(data) < 50_000
+
+    message = file_message(post(funded.ngo_admin, funded, data))
+
+    assert message == "The file has more than 200,000 rows; split it into smaller files."
+
+
+def test_given_empty_csv_lines_past_the_row_limit_then_refused_naming_the_limit(funded):
+    header = ",".join(HEADER).encode()
+    data = header + b"\r\n" + b",,,\r\n" * (importer.MAX_ROWS + 1)
+
+    message = file_message(post(funded.ngo_admin, funded, data, "books.csv"))
+
+    assert message == "The file has more than 200,000 rows; split it into smaller files."
+
+
+def test_given_empty_rows_up_to_the_limit_then_the_transactions_are_read(funded):
+    rows = b"<row/>" * (importer.MAX_ROWS - 1)
+    response = post(funded.ngo_admin, funded, with_rows(good_xlsx(funded), rows))
+
+    assert response.status_code == 200
+    assert response.json()["rows"] == 1 and response.json()["errors"] == []
+
+
+def test_given_cells_out_to_column_xfd_then_only_the_template_columns_are_read(funded):
+    rows = b"".join(b'<row r="%d"><c r="XFD%d" s="0"/></row>' % (n, n) for n in range(3, 1003))
+    data = with_rows(good_xlsx(funded), rows)
+
+    read = [cells for _number, cells in importer._xlsx_rows(io.BytesIO(data))]
+
+    assert len(read) == 1002
+    assert max(len(cells) for cells in read) <= len(importer.COLUMNS)
+    response = post(funded.ngo_admin, funded, data)
+    assert response.status_code == 200 and response.json()["rows"] == 1
+
+
+def test_given_a_filled_cell_at_column_xfd_then_the_row_is_refused_as_shifted(funded):
+    cell = b'<row r="3"><c r="XFD3" t="inlineStr"><is><t>stray</t></is></c></row>'
+    data = with_rows(good_xlsx(funded), cell)
+
+    read = [cells for _number, cells in importer._xlsx_rows(io.BytesIO(data))]
+    body = post(funded.ngo_admin, funded, data).json()
+
+    assert len(read[-1]) == len(importer.COLUMNS) + 1 and read[-1][-1] == "stray"
+    assert body["errors"] == [
+        {
+            "row": 3,
+            "column": None,
+            "message": "This row has more cells than the header row has columns; "
+            "a column may be shifted.",
+        }
+    ]
+
+
+def test_given_a_header_reaching_past_the_template_columns_then_it_names_the_cell(funded):
+    def change(xml: bytes) -> bytes:
+        at = xml.index(b"</row>")  # the end of the header row
+        return xml[:at] + b'<c r="XFD1" t="inlineStr"><is><t>notes</t></is></c>' + xml[at:]
+
+    message = file_message(post(funded.ngo_admin, funded, edit_sheet(good_xlsx(funded), change)))
+
+    assert "unknown: notes" in message
+
+
+def test_given_a_column_named_right_of_the_template_columns_then_refused_naming_its_cell(funded):
+    header = [*HEADER, "", "", "", "", "kind"]  # "kind" in column M, after empty columns
+    row = [*(expenditure_row(funded)[name] for name in HEADER), "", "", "", "", "cash"]
+
+    xlsx = post(funded.ngo_admin, funded, xlsx_bytes([row], header=header))
+    csv = post(
+        funded.ngo_admin, funded, csv_bytes([dict(zip(header, row, strict=True))], header), "b.csv"
+    )
+
+    assert file_message(xlsx) == (
+        "The first row names “kind” in cell M1, right of the template's 12 columns; "
+        "remove the empty columns before it."
+    )
+    assert csv.status_code == 200 and csv.json()["rows"] == 1  # CSV is read whole
+
+
+def test_given_a_sheet_larger_unpacked_than_allowed_then_refused_before_a_row_is_read(
+    funded, monkeypatch
+):
+    monkeypatch.setattr(importer, "MAX_SHEET", 1024 * 1024)
+    rows = b"<row/>" * (1024 * 1024 // 6 + 1)
+    data = with_rows(good_xlsx(funded), rows)
+
+    message = file_message(post(funded.ngo_admin, funded, data))
+
+    assert message == "The sheet is larger than 1 MB once unpacked; split it."
+    assert importer.MAX_SHEET == 1024 * 1024  # the constant the results import uses too
+
+
+def test_the_sheet_limit_is_the_results_imports(funded):
+    from sinergi.core import xlsx
+    from sinergi.results import spreadsheet
+
+    assert importer.MAX_SHEET is xlsx.MAX_SHEET is spreadsheet.MAX_SHEET
+
+
+@pytest.mark.parametrize(
+    ("rows", "words"),
+    [
+        (b"<row/>" * (importer.MAX_ROWS + 1), "more than 200,000 rows"),
+        (b'<row><c r="A3" t="s"><v>99</v></c></row>', "Cell A3 points to text"),
+    ],
+)
+def test_given_a_commit_of_a_file_that_cannot_be_read_then_refused_without_the_ledger_lock(
+    funded, rows, words
+):
+    data = with_rows(good_xlsx(funded), rows, dimension=False)
+    writes = log.writes()
+
+    message = file_message(post(funded.ngo_admin, funded, data, commit=True))
+
+    assert words in message
+    assert log.writes() == writes  # neither the ledger's lock nor a write was taken
+    assert not Transaction.objects.exists()
+
+
+def test_given_a_good_file_without_a_dimension_when_committed_then_imported(funded):
+    data = with_rows(good_xlsx(funded), b"<row/>" * 10, dimension=False)
+    writes = log.writes()
+
+    response = post(funded.ngo_admin, funded, data, commit=True)
+
+    assert response.status_code == 200 and response.json()["imported"] == 1
+    assert log.writes() > writes
+    assert Transaction.objects.count() == 1
