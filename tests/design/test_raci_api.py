@@ -281,11 +281,42 @@ def test_the_xlsx_export_opens_with_the_letters_in_their_cells():
     header = [c.value for c in sheet[1]]
     assert header == ["Code", "Work package", "Goal", "Bio Farma", "Kemenkes", "UGM", "Problems"]
     assert sheet["A2"].value == "WP1"
-    assert sheet["B2"].value == "=SUM(1,1)" and sheet["B2"].data_type == "s"
+    # neutralised as in the CSV and the other exports: text, never a formula
+    assert sheet["B2"].value == "'=SUM(1,1)" and sheet["B2"].data_type == "s"
     assert sheet["F2"].value == "R"
     assert sheet["E2"].value is None
     assert sheet["A4"].value == "Legend"
     assert sheet["A6"].value == "A"
+
+
+def test_the_xlsx_export_holds_the_csv_cells_formula_like_text_neutralised_alike():
+    import csv
+
+    s = raci_setup("public")
+    goal = Goal.objects.create(partnership=s.partnership, title="@SUM(A1)")
+    wp = add_wp(s, "+WP1", '=HYPERLINK("http://evil.example","Click")', goal=goal)
+    services.set_responsibility(
+        actor=s.coordinator, work_package=wp, organisation=s.ugm, letter="R"
+    )
+    s.ugm.name = "-2+3"
+    s.ugm.save()
+    text = ApiClient().get(path(s, "/raci.csv")).content.decode("utf-8-sig")
+    workbook = load_workbook(io.BytesIO(ApiClient().get(path(s, "/raci.xlsx")).content))
+
+    from_csv = [row for row in csv.reader(io.StringIO(text)) if row]
+    from_xlsx = [
+        ["" if v is None else v for v in row]
+        for row in workbook.active.iter_rows(values_only=True)
+        if any(v is not None for v in row)
+    ]
+    assert [row[: len(line)] for row, line in zip(from_xlsx, from_csv, strict=True)] == from_csv
+    assert from_xlsx[1][:3] == [
+        "'+WP1",
+        '\'=HYPERLINK("http://evil.example","Click")',
+        "'@SUM(A1)",
+    ]
+    assert "'-2+3" in from_xlsx[-1]
+    assert not any(cell.data_type == "f" for row in workbook.active.iter_rows() for cell in row)
 
 
 # ---------------------------------------------------------------- permissions

@@ -87,14 +87,10 @@ def xlsx_bytes(found: RaciMatrix) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "RACI"
-    table = rows(found)
-    for line in table:
-        sheet.append(line)
-    # openpyxl writes text that starts with "=" as a formula; keep every cell plain text.
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
+    # Neutralised as in the CSV: text starting with = + - @ gets an apostrophe, so no
+    # cell is a formula (openpyxl would also write "=…" text as one).
+    for line in rows(found):
+        sheet.append([neutralise(str(value)) for value in line])
     bold = Font(bold=True)
     for cell in sheet[1]:
         cell.font = bold
