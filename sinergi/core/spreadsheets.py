@@ -3,11 +3,13 @@ neutralisation, sending a workbook, and clearing uploads kept for a preview."""
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from typing import IO
 
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.utils import timezone
@@ -43,6 +45,49 @@ def xlsx_file_response(write: Callable[[IO[bytes]], None], filename: str) -> Fil
     write(target)
     target.seek(0)
     return FileResponse(target, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+
+
+def sha256_of(fileobj: IO[bytes]) -> str:
+    """The file's SHA-256 (hex), read in chunks; the file is rewound."""
+    digest = hashlib.sha256()
+    fileobj.seek(0)
+    while chunk := fileobj.read(1024 * 1024):
+        digest.update(chunk)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+def keep_stash(name: str, fileobj: IO[bytes], sha256: str) -> None:
+    """Keep a previewed upload as `name` in the default storage until it is confirmed.
+
+    A file already there is kept only when it is whole (its hash is `sha256`): one left
+    half-written by a full disk or a stopped server is replaced, or confirming would say
+    "upload it again" until the prune removed it a day later. A failed save leaves
+    nothing behind."""
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as handle:
+            if sha256_of(handle) == sha256:
+                fileobj.seek(0)
+                return
+        default_storage.delete(name)
+    fileobj.seek(0)
+    try:
+        default_storage.save(name, File(fileobj))
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    fileobj.seek(0)
+
+
+def open_stash(name: str, sha256: str) -> IO[bytes] | None:
+    """The kept upload `name` if it is whole (its hash is `sha256`), else None."""
+    if not default_storage.exists(name):
+        return None
+    handle = default_storage.open(name, "rb")
+    if sha256_of(handle) != sha256:  # changed or cut short on disk: do not trust it
+        handle.close()
+        return None
+    return handle
 
 
 def prune_stash(folder: str, max_age: timedelta) -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
 import logging
 import pickle
@@ -54,7 +53,15 @@ from django.utils.translation import override
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
-from sinergi.core.spreadsheets import csv_unreadable, neutralise, prune_stash, unneutralise
+from sinergi.core.spreadsheets import (
+    csv_unreadable,
+    keep_stash,
+    neutralise,
+    prune_stash,
+    sha256_of,
+    unneutralise,
+)
+from sinergi.core.spreadsheets import open_stash as open_kept
 from sinergi.core.xlsx import MAX_SHEET, Beyond, Percent, open_workbook, sheet_rows
 from sinergi.finance import services
 from sinergi.finance.models import INCOMING_TYPES, ResourceKind, Transaction, TransactionType
@@ -293,16 +300,6 @@ def _check_size(fileobj: IO[bytes]) -> None:
             _("The file is larger than %(mb)d MB; split it into smaller files.")
             % {"mb": MAX_BYTES // (1024 * 1024)}
         )
-
-
-def sha256_of(fileobj: IO[bytes]) -> str:
-    """The file's SHA-256 (hex), read in chunks; the file is rewound."""
-    digest = hashlib.sha256()
-    fileobj.seek(0)
-    while chunk := fileobj.read(1024 * 1024):
-        digest.update(chunk)
-    fileobj.seek(0)
-    return digest.hexdigest()
 
 
 def _binary_lines(fileobj: IO[bytes]) -> Iterator[bytes]:
@@ -931,26 +928,15 @@ def _stash_name(user: User, sha256: str, kind: str) -> str:
 
 def stash(user: User, fileobj: IO[bytes], sha256: str, kind: str) -> None:
     """Keep a previewed file (by its hash, in the user's own folder) until it is confirmed."""
-    name = _stash_name(user, sha256, kind)
     _prune(user)
-    if not default_storage.exists(name):
-        fileobj.seek(0)
-        default_storage.save(name, File(fileobj))
-    fileobj.seek(0)
+    keep_stash(_stash_name(user, sha256, kind), fileobj, sha256)
 
 
 def open_stash(user: User, sha256: str, kind: str) -> IO[bytes] | None:
     """The user's previewed file with this hash, or None (never another user's)."""
     if not user.is_authenticated or not SHA256.match(sha256 or "") or kind not in FORMATS:
         return None
-    name = _stash_name(user, sha256, kind)
-    if not default_storage.exists(name):
-        return None
-    handle = default_storage.open(name, "rb")
-    if sha256_of(handle) != sha256:  # changed on disk: do not trust it
-        handle.close()
-        return None
-    return handle
+    return open_kept(_stash_name(user, sha256, kind), sha256)
 
 
 def discard_stash(user: User, sha256: str, kind: str) -> None:

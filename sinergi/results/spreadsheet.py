@@ -26,7 +26,6 @@ See docs/results/spreadsheet.md.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import re
@@ -39,7 +38,6 @@ from pathlib import PurePath
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone, translation
@@ -48,7 +46,8 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
-from sinergi.core.spreadsheets import neutralise, prune_stash
+from sinergi.core.spreadsheets import keep_stash, neutralise, prune_stash, sha256_of
+from sinergi.core.spreadsheets import open_stash as open_kept
 from sinergi.core.xlsx import (  # noqa: F401  MAX_CELL_CHARS, fast_rows: used by the tests
     MAX_CELL_CHARS,
     MAX_SHEET,
@@ -507,15 +506,6 @@ class SheetResult:
 
 
 # ---------------------------------------------------------------- reading
-
-
-def sha256_of(fileobj: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    fileobj.seek(0)
-    while chunk := fileobj.read(1024 * 1024):
-        digest.update(chunk)
-    fileobj.seek(0)
-    return digest.hexdigest()
 
 
 def check_size(fileobj: IO[bytes]) -> None:
@@ -1355,26 +1345,15 @@ def _stash_name(user: User, sha256: str) -> str:
 
 def stash(user: User, fileobj: IO[bytes], sha256: str) -> None:
     """Keep a previewed file (by its hash, in the user's own folder) until it is confirmed."""
-    name = _stash_name(user, sha256)
     _prune(user)
-    if not default_storage.exists(name):
-        fileobj.seek(0)
-        default_storage.save(name, File(fileobj))
-    fileobj.seek(0)
+    keep_stash(_stash_name(user, sha256), fileobj, sha256)
 
 
 def open_stash(user: User, sha256: str) -> IO[bytes] | None:
     """The user's previewed file with this hash, or None (never another user's)."""
     if not user.is_authenticated or not SHA256.match(sha256 or ""):
         return None
-    name = _stash_name(user, sha256)
-    if not default_storage.exists(name):
-        return None
-    handle = default_storage.open(name, "rb")
-    if sha256_of(handle) != sha256:
-        handle.close()
-        return None
-    return handle
+    return open_kept(_stash_name(user, sha256), sha256)
 
 
 def discard_stash(user: User, sha256: str) -> None:

@@ -99,6 +99,27 @@ def test_given_a_previewed_file_when_confirmed_then_imported_once(funded):
     assert Transaction.objects.count() == 2
 
 
+def test_a_kept_file_left_half_written_is_replaced_by_the_next_preview(funded):
+    """Given a previewed file whose kept copy was cut short (a full disk, a stopped
+    server), when the same file is previewed again, then the copy is written anew and
+    confirming imports it (before, the broken copy stayed, and confirming said "upload it
+    again" until the day-old prune)."""
+    from django.core.files.storage import default_storage
+
+    client = client_for(funded.ngo_admin)
+    data = csv_bytes([incoming_row(funded), expenditure_row(funded)])
+    fields = confirm_fields(upload(client, funded, data))
+    kept = importer._stash_name(funded.ngo_admin, fields["sha256"], fields["format"])
+    with default_storage.open(kept, "wb") as handle:
+        handle.write(data[: len(data) // 2])
+
+    upload(client, funded, data)
+    response = client.post(url(funded, "finance-import-confirm"), fields)
+
+    assert response.status_code == 302
+    assert Transaction.objects.count() == 2
+
+
 def test_given_an_xlsx_when_previewed_and_confirmed_then_imported(funded):
     client = client_for(funded.coordinator)
     data = xlsx_bytes([list(expenditure_row(funded).values())])
