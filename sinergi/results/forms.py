@@ -155,12 +155,23 @@ class ValueForm(forms.Form):
                 self.fields[name] = NumberField(label=label, required=False)
                 self.category_fields[key] = name
                 group = groups.setdefault(
-                    dimension.pk, {"dimension": dimension, "names": [], "errors": []}
+                    dimension.pk,
+                    {
+                        "dimension": dimension,
+                        "names": [],
+                        "errors": [],
+                        "label": dimension.name,
+                        "errors_id": f"dimension-{dimension.code}-errors",
+                    },
                 )
                 group["names"].append(name)
             self.dimensions = list(groups.values())
+            # In the order the page draws them: the categories follow the total.
+            self.order_fields(["value", *self.category_fields.values()])
             for group in self.dimensions:
                 group["fields"] = [self[name] for name in group["names"]]
+        # A dimension's own errors ("does not add up") in the error summary
+        self.error_groups = self.dimensions
 
     def category_values(self) -> dict[str, str]:
         return {

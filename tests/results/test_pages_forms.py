@@ -100,6 +100,33 @@ def test_given_a_breakdown_that_does_not_add_up_when_saving_then_error_under_dim
     assert counts() == before
 
 
+def test_given_a_breakdown_that_does_not_add_up_then_the_summary_links_it_and_it_has_focus(
+    monitored,
+) -> None:
+    m = monitored
+    page = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+    data = trained_form(**{"cat:sex:female": "10", "cat:sex:male": "20"})
+    response = client_for(m.ngo_admin).post(page, data)
+    assert response.status_code == 422
+    body = response.content.decode()
+    # The summary every form has names the dimension and links its first input …
+    summary = body.split('<div class="form-errors" role="alert" id="form-errors">')[1]
+    summary = summary.split("</div>")[0]
+    assert "Nothing was saved. Check:" in summary
+    assert '<a href="#id_cat:sex:female">Sex</a>' in summary
+    # … which has the focus; each input of the dimension is invalid, described by its errors.
+    inputs = {
+        name: re.findall(rf'<input[^>]*id="id_cat:sex:{name}"[^>]*>', body)[0]
+        for name in ("female", "male")
+    }
+    assert " autofocus" in inputs["female"] and " autofocus" not in inputs["male"]
+    for tag in inputs.values():
+        assert 'aria-invalid="true"' in tag
+        assert 'aria-describedby="dimension-sex-errors"' in tag
+    province = re.findall(r'<input[^>]*id="id_cat:province:ID-JB"[^>]*>', body)[0]
+    assert "aria-invalid" not in province
+
+
 @pytest.mark.parametrize(
     ("sites", "name"),
     [

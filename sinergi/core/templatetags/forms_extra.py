@@ -9,22 +9,59 @@ from django import template
 register = template.Library()
 
 
+def error_groups(form: Any) -> list[dict[str, Any]]:
+    """The groups of fields (a form's `error_groups`, e.g. a breakdown's dimension drawn
+    as a fieldset) that have an error of their own, such as "does not add up". Each is a
+    dict with `label`, `fields` (bound fields), `errors` and `errors_id` (the id of the
+    element showing the errors)."""
+    return [group for group in getattr(form, "error_groups", None) or () if group["errors"]]
+
+
 @register.filter
-def fields_with_errors(form: Any) -> list[Any]:
-    """The visible bound fields of `form` that have errors, in form order (every field
-    of the form, also those a form draws apart from `visible_fields`)."""
-    return [field for field in form if not field.is_hidden and field.errors]
+def has_errors(form: Any) -> bool:
+    """Whether the form comes back with any error: its own or one of its groups'."""
+    return bool(form.errors) or bool(error_groups(form))
+
+
+@register.filter
+def error_links(form: Any) -> list[tuple[str, str, Any]]:
+    """What the error summary links, in form order, as (anchor id, label, bound field):
+    each visible field with an error, and each group with an error at its first field
+    (the group's label, linking its first input)."""
+    groups = {id(group["fields"][0].field): group for group in error_groups(form)}
+    links = []
+    for field in form:
+        if field.is_hidden:
+            continue
+        group = groups.get(id(field.field))
+        if group is not None:
+            links.append((anchor_id(field), group["label"], field))
+        if field.errors:
+            links.append((anchor_id(field), field.label, field))
+    return links
 
 
 @register.simple_tag
 def focus_first_error(form: Any) -> str:
-    """Give the first field with an error the focus when the page loads (so a phone
-    scrolls to it), unless the form already chose a field to focus. Renders nothing."""
+    """Give the first input the error summary links the focus when the page loads (so a
+    phone scrolls to it), unless the form already chose a field to focus; and mark the
+    inputs of a group with an error invalid, described by the group's errors. Renders
+    nothing."""
+    for group in error_groups(form):
+        for field in group["fields"]:
+            described = [group["errors_id"]]
+            if field.help_text:
+                described.append(f"{field.auto_id}_helptext")
+            if field.errors:
+                described.append(f"{field.auto_id}_error")
+            attrs = field.field.widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = " ".join(described)
     if any(field.field.widget.attrs.get("autofocus") for field in form if not field.is_hidden):
         return ""
-    wrong = fields_with_errors(form)  # the fields the summary links, the first focused
-    if wrong:
-        wrong[0].field.widget.attrs["autofocus"] = True
+    links = error_links(form)  # the fields the summary links, the first focused
+    if links:
+        links[0][2].field.widget.attrs["autofocus"] = True
     return ""
 
 
