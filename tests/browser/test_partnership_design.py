@@ -96,6 +96,8 @@ def test_a_coordinator_designs_the_partnership_and_the_checklist_follows(scoping
     expect(item(page, "sdg_goal")).to_have_class(re.compile(r"\bdone\b"))
     page.get_by_role("button", name="Move to Building").click()
     expect(page.locator("#lifecycle")).to_contain_text("Now: Building")
+    # The section is replaced: the keyboard goes to the notice saying so, not to the body.
+    expect(page.get_by_role("status").filter(has_text="moved to “Building”")).to_be_focused()
     expect(item(page, "raci_work_packages")).to_have_class(re.compile(r"\bmissing\b"))
     expect(item(page, "raci_partners")).to_have_class(re.compile(r"\bmissing\b"))
     scoping.refresh_from_db()

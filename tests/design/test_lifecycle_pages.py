@@ -115,7 +115,12 @@ def test_htmx_advance_re_renders_the_checklist(design):
     body = response.content.decode()
     assert "<html" not in body
     assert body.startswith('<section id="lifecycle"')
-    assert "The partnership moved to “Building”." in body
+    # The section is replaced, so the keyboard would be lost and a new status region
+    # is often not announced: the notice takes the focus.
+    assert (
+        '<p class="notice" role="status" tabindex="-1" autofocus>'
+        "The partnership moved to “Building”.</p>"
+    ) in body
     assert 'aria-current="step">Building' in body
     assert "Every goal is measurable" in body
     assert "Move to Implementing" in body
@@ -131,7 +136,7 @@ def test_htmx_advance_blocked_shows_the_error_in_the_partial(design):
     assert response.status_code == 200  # so that HTMX swaps it in
     body = response.content.decode()
     assert "<html" not in body
-    assert 'role="alert" id="advance-errors"' in body
+    assert 'role="alert" id="advance-errors" tabindex="-1" autofocus' in body
 
 
 def test_moving_back_needs_a_reason(design):
