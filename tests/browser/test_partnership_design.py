@@ -112,6 +112,8 @@ def test_a_coordinator_designs_the_partnership_and_the_checklist_follows(scoping
     bio_farma_cell = page.locator('td[data-wp="WP1"][data-org="bio-farma"]')
     expect(page.locator('tr[data-wp="WP1"] [data-problem="no_accountable"]')).to_be_visible()
 
+    # The problems above the matrix are a live region: it stays while its content changes.
+    page.locator("#raci-problems").evaluate("node => { node.dataset.kept = 'yes' }")
     kemenkes_cell.focus()
     page.keyboard.press("a")
     expect(kemenkes_cell).to_have_attribute("data-letter", "A")
@@ -121,6 +123,9 @@ def test_a_coordinator_designs_the_partnership_and_the_checklist_follows(scoping
     page.keyboard.press("r")
     expect(bio_farma_cell).to_have_attribute("data-letter", "R")
     expect(page.locator('tr[data-wp="WP1"] .raci-status')).to_contain_text("complete")
+    expect(page.locator("#raci-problems[data-kept=yes][aria-live=polite]")).to_contain_text(
+        "Complete: every work package"
+    )
     letters = dict(
         RaciAssignment.objects.values_list("organisation__slug", "letter").order_by("pk")
     )

@@ -272,6 +272,13 @@ def test_the_preview_renders_markdown_without_saving(ag):
     assert "<h4>Title</h4>" in partial.text
     assert "<script>" not in partial.text
     assert "<html" not in partial.text
+    # The content of the live region #preview, which the button swaps in place (the
+    # region stays in the page, so its new text is announced).
+    assert 'id="preview"' not in partial.text
+    form = client.get(url(ag, "draft/")).text
+    assert '<div id="preview" class="agreement-text preview" aria-live="polite">' in form
+    (button,) = re.findall(r'<button[^>]*hx-target="#preview"[^>]*>', form)
+    assert 'hx-swap="innerHTML"' in button
     page = client.post(url(ag, "draft/"), data)  # without JavaScript: the whole page
     assert "<h4>Title</h4>" in page.text
     assert not AgreementVersion.objects.exists()

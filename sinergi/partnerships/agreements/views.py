@@ -97,7 +97,10 @@ def draft(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("preview"):
         preview = render_markdown(request.POST.get("text", ""))
         if request.htmx:
-            return render(request, "partnerships/agreements/_preview.html", {"preview": preview})
+            # Into the live region #preview, which stays so that the text is announced
+            return render(
+                request, "partnerships/agreements/_preview_body.html", {"preview": preview}
+            )
     elif request.method == "POST" and form.is_valid():
         try:
             if current is not None:

@@ -120,13 +120,14 @@ def raci_cell(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if request.htmx:
         if not at_cell:
-            # No such cell on the page to show the error at: show it above the matrix.
+            # No such cell on the page to show the error at: show it above the matrix,
+            # inside the live region (which stays, so the change is announced).
             response = render(
                 request,
-                "partnerships/raci/_problems.html",
+                "partnerships/raci/_problems_body.html",
                 {"matrix": found, "problems_error": error},
             )
-            return retarget(reswap(response, "outerHTML"), "#raci-problems")
+            return retarget(reswap(response, "innerHTML"), "#raci-problems")
         return render(
             request,
             "partnerships/raci/_cell_response.html",
