@@ -48,3 +48,17 @@ def test_a_refused_page_elsewhere_links_home(private_cast):
 
     assert response.status_code == 403
     assert '<a href="/en/">Go to the home page</a>' in response.content.decode()
+
+
+def test_the_server_error_page_says_its_languages_and_fits_a_phone():
+    """The 500 page is plain HTML (no template language, no database): English with its
+    Indonesian parts marked as such, and sized for a phone's screen."""
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    page = server_error(RequestFactory().get("/")).content.decode()
+
+    assert '<html lang="en">' in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert '<span lang="id">Kesalahan server</span>' in page
+    assert '<p lang="id">Terjadi kesalahan di sisi kami.</p>' in page
