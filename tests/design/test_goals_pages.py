@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from django.test import Client
@@ -195,6 +196,24 @@ def test_the_edit_form_replaces_the_goal_in_place_with_its_values(private_cast):
     assert f'id="goal-{goal.pk}-title"' in response.text
     cancel = client.get(design(private_cast, f"goals/{goal.pk}/?cancel=1"), headers=HTMX)
     assert cancel.text.startswith(f'<li id="goal-{goal.pk}">') and "<form" in cancel.text
+
+
+def heading_levels(html: str) -> list[int]:
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+
+
+def test_the_edit_page_without_javascript_has_no_gap_in_its_headings(private_cast):
+    """The standalone edit page puts the form's heading right under the page's h1 (an h2),
+    while the form swapped in place on the tab keeps the goals' level (h3, under h2)."""
+    goal = add_goal(private_cast)
+    client = client_for(private_cast.people["coordinator"])
+    page = client.get(design(private_cast, f"goals/{goal.pk}/")).text
+    levels = heading_levels(page.split("<main", 1)[1])
+    assert levels[0] == 1
+    assert all(b - a <= 1 for a, b in pairwise(levels)), levels
+    assert f'<h2 id="goal-{goal.pk}-edit-title">' in page
+    inline = client.get(design(private_cast, f"goals/{goal.pk}/"), headers=HTMX).text
+    assert f'<h3 id="goal-{goal.pk}-edit-title">' in inline
 
 
 def test_the_keyboard_follows_an_inline_edit_and_its_cancel(private_cast):
