@@ -103,3 +103,18 @@ def test_the_sdg_pages_need_no_database_queries(django_assert_max_num_queries):
     with django_assert_max_num_queries(0):
         client.get("/en/sdg/", {"q": "water"})
         client.get("/en/sdg/6/")
+
+
+def test_hovering_an_sdg_tile_keeps_its_colours():
+    """An SDG tile's colours are chosen to hold 4.5:1 against its text (Goal 5 only just:
+    4.87); hovering shows an underline and outline instead of darkening the tile, which
+    dropped it below (4.19)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    css = (Path(settings.BASE_DIR) / "sinergi/core/static/sinergi/app.css").read_text()
+    (tile,) = re.findall(r"\.sdg-tile:hover\s*\{([^}]*)\}", css)
+    for darkening in ("filter", "opacity", "background"):
+        assert darkening not in tile
+    assert "text-decoration: underline" in tile
