@@ -496,7 +496,7 @@ def result_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
         if done is not None:
             messages.success(request, _("Saved."))
             return redirect("results-framework", slug=slug)
-    title = _("Edit result") if result else _("Add a result")
+    title = _("Edit result: %(title)s") % {"title": result.title} if result else _("Add a result")
     return _render(
         request,
         "form.html",
@@ -542,7 +542,11 @@ def indicator_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Ht
         if done is not None:
             messages.success(request, _("Saved."))
             return redirect("results-framework", slug=slug)
-    title = _("Edit indicator") if item else _("Add an indicator")
+    title = (
+        _("Edit indicator: %(code)s %(title)s") % {"code": item.code, "title": item.title}
+        if item
+        else _("Add an indicator")
+    )
     return _render(
         request,
         "form.html",

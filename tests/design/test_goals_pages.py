@@ -216,6 +216,17 @@ def test_the_edit_page_without_javascript_has_no_gap_in_its_headings(private_cas
     assert f'<h3 id="goal-{goal.pk}-edit-title">' in inline
 
 
+def test_the_edit_page_is_titled_by_its_goal_and_says_when_it_comes_back_wrong(private_cast):
+    goal = add_goal(private_cast)
+    client = client_for(private_cast.people["coordinator"])
+    expected = f"Edit goal: {goal.title} · {private_cast.partnership.title} · Sinergi"
+    page = client.get(design(private_cast, f"goals/{goal.pk}/")).text
+    assert f"<title>{expected}</title>" in page
+    wrong = client.post(design(private_cast, f"goals/{goal.pk}/"), goal_form(sdg_targets="3.z"))
+    assert wrong.status_code == 422
+    assert f"<title>Error: {expected}</title>" in wrong.text
+
+
 def test_the_keyboard_follows_an_inline_edit_and_its_cancel(private_cast):
     """Given goals edited in place, then opening the form puts the keyboard on its first
     field (title), and Cancel puts it back on the goal's Edit link; the goal that comes

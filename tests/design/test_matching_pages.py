@@ -142,9 +142,13 @@ def test_a_need_is_edited_in_its_row(cast, coordinator):
 
 def test_without_javascript_a_need_is_edited_on_its_own_page(cast, coordinator):
     existing = need(cast.partnership, "finance")
-    assert coordinator.get(edit_url(cast, existing.pk)).status_code == 200
+    page = coordinator.get(edit_url(cast, existing.pk))
+    assert page.status_code == 200
+    title = f"Edit need: Finance · {cast.partnership.title} · Sinergi"  # which need
+    assert f"<title>{title}</title>" in page.content.decode()
     bad = coordinator.post(edit_url(cast, existing.pk), GOOD | {"weight": "0"})
     assert bad.status_code == 422
+    assert f"<title>Error: {title}</title>" in bad.content.decode()
     good = coordinator.post(edit_url(cast, existing.pk), GOOD)
     assert good.status_code == 302
 

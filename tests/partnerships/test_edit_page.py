@@ -29,6 +29,10 @@ def test_a_taken_short_name_is_an_inline_error_and_the_heading_keeps_the_saved_t
     assert response.status_code == 422
     assert "already exists" in response.text
     assert f"Edit {partnership.title}" in response.text
+    # The title names the partnership (and says the form came back with errors).
+    assert f"<title>Error: Edit partnership: {partnership.title} · Sinergi</title>" in (
+        response.text
+    )
     assert f'href="/en/partnerships/{partnership.slug}/"' in response.text
     partnership.refresh_from_db()
     assert partnership.title != "Renamed"

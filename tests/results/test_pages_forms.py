@@ -408,3 +408,28 @@ def test_a_second_approve_says_why_at_the_top_of_the_queue(monitored, htmx) -> N
     assert messages[-1] == "Only a submitted value can be approved or returned."
     submission.refresh_from_db()
     assert submission.status == Status.APPROVED
+
+
+def page_title(body: str) -> str:
+    return re.search(r"<title>(.*?)</title>", body, re.S).group(1)
+
+
+def test_the_value_form_and_the_framework_forms_are_titled_by_what_they_edit(monitored) -> None:
+    """Each form's title says it is a form and which item it edits (the value form's was
+    "1.1 2025-Q1", every indicator's "Edit indicator"); one coming back with errors says
+    "Error:" first."""
+    m = monitored
+    value = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+    client = client_for(m.ngo_admin)
+    expected = f"Enter value: 1.1 Health workers trained, 2025-Q1 · {m.partnership.title}"
+    assert page_title(client.get(value).content.decode()) == f"{expected} · Sinergi"
+    wrong = client.post(value, trained_form(**{"cat:sex:male": "30"})).content.decode()
+    assert page_title(wrong) == f"Error: {expected} · Sinergi"
+
+    coordinator = client_for(m.coordinator)
+    indicator = coordinator.get(url(m, "results-indicator-edit", pk=m.trained.pk))
+    assert page_title(indicator.content.decode()).startswith(
+        "Edit indicator: 1.1 Health workers trained · "
+    )
+    result = coordinator.get(url(m, "results-result-edit", pk=m.trained.result_id))
+    assert page_title(result.content.decode()).startswith("Edit result: Health workers trained")

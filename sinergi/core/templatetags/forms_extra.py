@@ -19,7 +19,10 @@ def error_groups(form: Any) -> list[dict[str, Any]]:
 
 @register.filter
 def has_errors(form: Any) -> bool:
-    """Whether the form comes back with any error: its own or one of its groups'."""
+    """Whether the form comes back with any error: its own or one of its groups'. False
+    for anything that is no form (e.g. a page without one, whose `form` is "")."""
+    if not hasattr(form, "errors"):
+        return False
     return bool(form.errors) or bool(error_groups(form))
 
 
