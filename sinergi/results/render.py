@@ -437,7 +437,9 @@ def _filters(
             label,
             name,
             name,
-            mark_safe(f' aria-describedby="filter-{name}-error"') if errors else "",  # noqa: S308
+            mark_safe(f' aria-invalid="true" aria-describedby="filter-{name}-error"')  # noqa: S308
+            if errors
+            else "",
             format_html_join(
                 "",
                 '<option value="{}"{}>{}</option>',

@@ -138,7 +138,10 @@ def test_given_bad_filters_when_reading_then_an_inline_error_and_every_indicator
     html = response.content.decode()
     assert f'id="filter-{field}-error"' in html
     if field != "page":  # the page has no control; its error stands beside the others
-        assert f'aria-describedby="filter-{field}-error"' in html
+        (select,) = re.findall(rf'<select id="filter-{field}"[^>]*>', html)
+        assert 'aria-invalid="true"' in select  # as the transactions filter marks it
+        assert f'aria-describedby="filter-{field}-error"' in select
+        assert html.count('aria-invalid="true"') == 1
     assert table_codes(html) == ["2.1", "1.1"]
 
 
