@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
@@ -31,6 +31,21 @@ from sinergi.core.forms import apply_domain_errors
 from sinergi.partners.models import Person
 
 logger = logging.getLogger(__name__)
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, whose refusal is about both fields: they are marked invalid
+    and described by the error summary. The refusal's text is Sinergi's own msgid, so its
+    Indonesian comes from Sinergi's catalogue (Django's says "nama pengguna" twice)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy(
+            "Please enter a correct %(username)s and password. Note that both "
+            "fields may be case-sensitive."
+        ),
+    }
+    non_field_error_fields = ("username", "password")
 
 
 class TokenForm(forms.Form):

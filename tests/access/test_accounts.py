@@ -85,6 +85,30 @@ def test_wrong_password_is_refused(person):
     assert signed_in_as(client) is None
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Please enter a correct username and password. Note that both fields may be"),
+        # Sinergi's own words: Django's Indonesian catalogue says "nama pengguna" twice
+        ("id", "Masukkan nama pengguna dan kata sandi yang benar. Perhatikan bahwa kedua"),
+    ],
+)
+def test_a_wrong_sign_in_marks_both_fields_and_says_so_once(person, language, words):
+    """Given a wrong password, the summary says what is wrong (in the page's language,
+    once), and both inputs are marked invalid, described by it; the first has the focus."""
+    response = Client().post(f"/{language}/accounts/login/", {"username": "ana", "password": "x"})
+
+    page = response.content.decode()
+    summary = page.split('<div class="form-errors" role="alert" id="form-errors">')[1]
+    assert words in summary.split("</div>")[0]
+    assert "nama pengguna nama pengguna" not in page
+    for name in ("username", "password"):
+        (tag,) = re.findall(rf'<input[^>]*name="{name}"[^>]*>', page)
+        assert 'aria-invalid="true"' in tag
+        assert 'aria-describedby="form-errors"' in tag
+        assert (" autofocus" in tag) == (name == "username")
+
+
 def test_production_hashes_passwords_with_argon2():
     """Given the production settings module, Argon2 is the first (default) hasher, and it
     works in this installation (argon2-cffi present)."""

@@ -49,23 +49,40 @@ def focus_first_error(form: Any) -> str:
     """Give the first input the error summary links the focus when the page loads (so a
     phone scrolls to it), unless the form already chose a field to focus; and mark the
     inputs of a group with an error invalid, described by the group's errors. Renders
-    nothing."""
+    nothing.
+
+    A form whose error of its own is about some of its fields (sign-in's wrong username
+    or password) names them in `non_field_error_fields`: they are marked invalid too,
+    described by the summary, and the first gets the focus when no field has an error."""
     for group in error_groups(form):
         for field in group["fields"]:
-            described = [group["errors_id"]]
-            if field.help_text:
-                described.append(f"{field.auto_id}_helptext")
-            if field.errors:
-                described.append(f"{field.auto_id}_error")
-            attrs = field.field.widget.attrs
-            attrs["aria-invalid"] = "true"
-            attrs["aria-describedby"] = " ".join(described)
+            _mark_invalid(field, group["errors_id"])
+    blamed = []
+    if form.non_field_errors():
+        summary = f"{form.prefix or 'form'}-errors"  # the id form_errors.html gives it
+        for name in getattr(form, "non_field_error_fields", ()):
+            blamed.append(form[name])
+            _mark_invalid(form[name], summary)
     if any(field.field.widget.attrs.get("autofocus") for field in form if not field.is_hidden):
         return ""
-    links = error_links(form)  # the fields the summary links, the first focused
-    if links:
-        links[0][2].field.widget.attrs["autofocus"] = True
+    # The fields the summary links, the first focused; else the fields an error blames.
+    first = [field for _anchor, _label, field in error_links(form)] or blamed
+    if first:
+        first[0].field.widget.attrs["autofocus"] = True
     return ""
+
+
+def _mark_invalid(field: Any, described_by: str) -> None:
+    """Mark a bound field's input invalid, described by the element `described_by` (and
+    by its own help and error, as Django would describe it)."""
+    described = [described_by]
+    if field.help_text:
+        described.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+    attrs = field.field.widget.attrs
+    attrs["aria-invalid"] = "true"
+    attrs["aria-describedby"] = " ".join(described)
 
 
 @register.filter
