@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from sinergi.finance import queries, services
 from sinergi.finance.models import BudgetLine, Transaction
@@ -170,6 +171,12 @@ def test_given_a_flagged_transaction_then_its_page_and_the_list_say_so_in_both_l
 
     listing = client.get(reverse("finance-transactions", args=[slug])).content.decode()
     assert listing.count('class="badge warn outside-period"') == 1
+    # The badge's explanation is text too, not only its title; each date link says which
+    # transaction it opens.
+    badge = listing.split('class="badge warn outside-period"')[1].split("</td>")[0]
+    note = escape(outside.budget_period_note())
+    assert f'<span class="visually-hidden">: {note}</span>' in badge
+    assert f'<span class="visually-hidden">, transaction #{outside.pk}</span></a>' in listing
     assert f'id="tx-{outside.pk}"' in listing and f'id="tx-{inside.pk}"' in listing
 
 

@@ -215,8 +215,10 @@ def test_given_disaggregated_values_when_reading_the_history_then_labels_not_key
     body = client_for(m.observer).get(url(m, "results-indicator", pk=m.trained.pk)).content
     body = body.decode()
 
-    assert '<span class="meta" title="Sex">Female: 50</span>' in body
-    assert '<span class="meta" title="Sex">Male: 40</span>' in body
+    # The dimension's name is text as well, not only a title (which most readers miss).
+    hidden = '<span class="visually-hidden">Sex, </span>'
+    assert f'<span class="meta" title="Sex">{hidden}Female: 50</span>' in body
+    assert f'<span class="meta" title="Sex">{hidden}Male: 40</span>' in body
     assert "sex:female" not in body.replace('"sex:female"', "")  # JSON keys aside
 
 
@@ -260,7 +262,7 @@ def test_given_a_value_to_review_then_its_breakdown_shows_labels_and_grouped_num
         address = url(m, "results-review")
     indonesian = client_for(m.coordinator).get(address).content.decode()
 
-    assert '<li title="Sex">Female: 660</li>' in english
+    assert '<li title="Sex"><span class="visually-hidden">Sex, </span>Female: 660</li>' in english
     assert "sex:female" not in english
     assert "1,100" in english
     assert "1.100" in indonesian
