@@ -29,7 +29,7 @@ from ninja.utils import check_csrf
 from pydantic import BaseModel
 
 from sinergi.access.services import person_for_token
-from sinergi.core.errors import Conflict, LikelyDuplicate
+from sinergi.core.errors import Conflict, LikelyDuplicate, RetryLater
 from sinergi.core.middleware import BUSY_RETRY_SECONDS, busy_message, is_database_busy
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -251,6 +251,13 @@ def _domain_error(request: HttpRequest, exc: DjangoValidationError) -> HttpRespo
     else:
         fields = {"non_field": exc.messages}
     return error_response(request, 422, "invalid", _("Some fields are not valid."), fields)
+
+
+@api.exception_handler(RetryLater)
+def _retry_later(request: HttpRequest, exc: RetryLater) -> HttpResponse:
+    response = _domain_error(request, exc.error)
+    response["Retry-After"] = str(exc.seconds)
+    return response
 
 
 @api.exception_handler(LikelyDuplicate)

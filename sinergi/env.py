@@ -31,6 +31,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return items or default
 
 
+def env_float(name: str, default: float) -> float:
+    """A number variable; a malformed value is a configuration error."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {value!r}") from exc
+
+
 def env_int(name: str, default: int) -> int:
     """An integer variable; a malformed value is a configuration error."""
     value = os.environ.get(name, "").strip()

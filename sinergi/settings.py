@@ -13,7 +13,15 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.env import code_fingerprint, env_bool, env_int, env_list, env_str, local_secret_key
+from sinergi.env import (
+    code_fingerprint,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    local_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("SINERGI_DATA_DIR", str(BASE_DIR / "var")))
@@ -274,4 +282,4 @@ SITE_URL = env_str("SINERGI_SITE_URL")
 SINERGI_LEDGER_KEY = env_str("SINERGI_LEDGER_KEY", str(DATA_DIR / "ledger.key"))
 # Seconds between two checkpoints signed after appends or on a reader's request: under
 # load, at most one a second whatever the number of processes (the test suite uses 0).
-SINERGI_LEDGER_CHECKPOINT_INTERVAL = 1.0
+SINERGI_LEDGER_CHECKPOINT_INTERVAL = env_float("SINERGI_LEDGER_CHECKPOINT_INTERVAL", 1.0)

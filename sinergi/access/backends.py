@@ -10,6 +10,7 @@ SELECT of the same columns, made once (prepared on PostgreSQL), turned into a `P
 from __future__ import annotations
 
 import ipaddress
+import logging
 from functools import cache
 from typing import Any
 
@@ -19,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 from sinergi.core import sql
+
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -64,9 +67,14 @@ def client_ip(request: Any) -> str | None:
     if len(forwarded) < proxies:
         return remote
     candidate = forwarded[-proxies]
+    if candidate.startswith("["):  # [2001:db8::1]:443
+        candidate = candidate[1:].partition("]")[0]
+    elif candidate.count(":") == 1:  # 203.0.113.7:5555 (some proxies add the port)
+        candidate = candidate.partition(":")[0]
     try:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
+        logger.warning("X-Forwarded-For has no address where one was expected: %r", candidate)
         return remote
 
 

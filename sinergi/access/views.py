@@ -104,7 +104,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     # the same person would split their partnerships and their password resets.
     has_account = (
         not request.user.is_authenticated
-        and Person.objects.filter(email__iexact=invitation.email).exists()
+        and Person.objects.filter(email__iexact=invitation.email, is_active=True).exists()
     )
     if not request.user.is_authenticated and not has_account:
         form = SignUpForm(request.POST or None)

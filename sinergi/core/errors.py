@@ -21,3 +21,13 @@ class Conflict(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class RetryLater(Exception):
+    """A refusal that will not be one shortly: answered as its 422 with `Retry-After`
+    (the API's `sinergi.api` handler). `error` is the ValidationError it stands for."""
+
+    def __init__(self, error: Exception, seconds: int = 1) -> None:
+        super().__init__(error)
+        self.error = error
+        self.seconds = seconds

@@ -74,7 +74,11 @@ def keep_stash(name: str, fileobj: IO[bytes], sha256: str) -> None:
     try:
         default_storage.save(name, File(fileobj))
     except BaseException:
-        default_storage.delete(name)
+        kept = open_stash(name, sha256)  # a whole copy another preview just kept stays
+        if kept is None:
+            default_storage.delete(name)
+        else:
+            kept.close()
         raise
     fileobj.seek(0)
 

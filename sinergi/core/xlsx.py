@@ -68,6 +68,9 @@ class Beyond(str):
         made.cell = cell
         return made
 
+    def __reduce__(self) -> tuple[type[Beyond], tuple[str, str]]:
+        return (Beyond, (str(self), self.cell))  # rows are spooled with pickle
+
 
 _DIGITS = "0123456789"
 _COLUMNS_SEEN: dict[str, int] = {}

@@ -683,7 +683,10 @@ def _parse(fileobj: IO[bytes], kind: str) -> _Parsed:
                 read += 1
                 if read > MAX_ROWS:
                     raise _file_error(
-                        _("The file has more than %(n)s rows; split it into smaller files.")
+                        _(
+                            "The file has more than %(n)s rows, empty ones included; delete "
+                            "empty rows, or split it into smaller files."
+                        )
                         % {"n": f"{MAX_ROWS:,}"}
                     )
                 if blank:

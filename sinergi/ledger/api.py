@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from sinergi.access import policy
+from sinergi.core.errors import RetryLater
 from sinergi.core.pagination import Pagination
 from sinergi.ledger import checkpoints, log, notes, queries
 from sinergi.ledger.models import Checkpoint
@@ -204,7 +205,10 @@ def inclusion_proof(request: HttpRequest, params: Query[InclusionQuery]) -> dict
         field = exc.field or "tree_size"
         if field == "index" and params.index is None:
             field = "leaf_hash"  # the entry it names is not in a tree of that size
-        raise _invalid(field, str(exc)) from exc
+        error = _invalid(field, str(exc))
+        if params.tree_size is None and index < log.current_head().size:
+            raise RetryLater(error) from exc  # appended; signed within a second
+        raise error from exc
     return {
         "index": proof.index,
         "tree_size": proof.tree_size,
@@ -262,7 +266,10 @@ def receipt(request: HttpRequest, index: int) -> HttpResponse:
         raise _invalid("index", _("Must be at least 0."))
     latest = checkpoints.latest_checkpoint()
     if latest is None or not index < latest.size:
-        raise _invalid("index", _("No checkpoint covers this index yet."))
+        error = _invalid("index", _("No checkpoint covers this index yet."))
+        if index < log.current_head().size:  # appended; signed within a second
+            raise RetryLater(error)
+        raise error
     text = queries.receipt_text(index, latest)
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="sinergi-entry-{index}.tlog-proof"'

@@ -349,12 +349,13 @@ def export_bundle(handle: IO[str], *, public: bool = False) -> tuple[int, int, i
     refuses it. Everything is read from one snapshot of the database (`consistent_reads`,
     as `verify` does), so a checkpoint signed or an entry appended while the export runs
     cannot make the bundle disagree with itself."""
-    try:
-        issue_checkpoint()
-    except LedgerError:
-        # An empty log, or a head the log refuses to sign (`ledger verify` says why):
-        # the bundle still holds everything that the kept checkpoints cover.
-        logger.warning("export: the head was not signed", exc_info=True)
+    if Head.objects.current().size:
+        try:
+            issue_checkpoint()
+        except LedgerError as exc:
+            # A head the log refuses to sign (`ledger verify` says why), or a key it
+            # cannot use: the bundle still holds everything the kept checkpoints cover.
+            logger.critical("export: the head was not signed: %s", exc)
     with consistent_reads():
         return _export_bundle(handle, public)
 

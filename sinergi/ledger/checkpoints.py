@@ -30,6 +30,9 @@ def key_path() -> Path:
     return Path(settings.SINERGI_LEDGER_KEY)
 
 
+CLOCK_SKEW = 60.0  # seconds app servers' clocks may differ
+
+
 class LedgerKeyError(LedgerError):
     """The log's signing key is missing or cannot be used: nothing can be signed."""
 
@@ -96,13 +99,14 @@ def interval() -> float:
 
 
 def _recent(checkpoint: Checkpoint | None) -> bool:
-    """Whether `checkpoint` was signed less than `interval()` seconds ago, by any process. A
-    clock that went back makes no checkpoint recent, or none would be signed until it
-    caught up."""
+    """Whether `checkpoint` was signed less than `interval()` seconds ago, by any process.
+    A checkpoint up to a minute in the future counts as recent (app servers' clocks
+    differ a little; otherwise a server behind the signer's would sign on every append).
+    One further ahead does not: a clock set back would stop all signing until it caught up."""
     if checkpoint is None:
         return False
     age = (timezone.now() - checkpoint.created_at).total_seconds()
-    return 0 <= age < interval()
+    return -CLOCK_SKEW < age < interval()
 
 
 def issue_checkpoint(*, batched: bool = False) -> Checkpoint:

@@ -217,9 +217,20 @@ def verify_bundle(
             bound=True,
         )
     for witness in required:
-        if witness.name not in report.witnessed:
+        witnessed = report.witnessed.get(witness.name)
+        if witnessed is None:
             report.fail(
                 f"no checkpoint in the bundle carries a valid cosignature by {witness.name}"
+            )
+        elif witnessed < len(leaves):
+            # Past the witness's size only the log's key vouches, and its holder could
+            # have rewritten and signed again everything there.
+            report.fail(
+                f"entries {witnessed} to {len(leaves) - 1} are not cosigned by "
+                f"{witness.name}: only the log's key vouches for them (export again after "
+                "the witness's next run)",
+                witnessed,
+                bound=True,
             )
     return report
 

@@ -202,6 +202,28 @@ def test_behind_a_trusted_proxy_the_lock_out_is_per_client_not_per_proxy(person,
     assert other.status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("forwarded", "client"),
+    [("203.0.113.7:5555", "203.0.113.7"), ("[2001:db8::7]:443", "2001:db8::7")],
+)
+def test_a_forwarded_address_with_a_port_is_still_the_client(person, settings, forwarded, client):
+    """Given a proxy that appends the client's port (some do), then the lock-out is still
+    per client: five failures from it pause only it (before, the address with its port
+    was not one, and everyone fell back to the proxy's address)."""
+    settings.SINERGI_TRUSTED_PROXIES = 1
+    fail_five_times(forwarded)
+
+    locked = Client().post(
+        LOGIN, {"username": "ana", "password": PASSWORD}, HTTP_X_FORWARDED_FOR=client
+    )
+    other = Client().post(
+        LOGIN, {"username": "ana", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.2"
+    )
+
+    assert locked.status_code == 429
+    assert other.status_code == 302
+
+
 def test_what_a_client_writes_to_the_left_of_the_proxy_is_not_trusted(person, settings):
     """Given one trusted proxy, a client that sends its own X-Forwarded-For (which the
     proxy extends with the address it saw) is still known by that last address: a forged
@@ -489,6 +511,17 @@ def test_an_address_with_an_account_signs_in_to_accept(invited):
     visitor.force_login(dewi)
     assert visitor.post(path).status_code == 302
     assert Membership.objects.get(partnership=cast.partnership, person=dewi).role == "member"
+
+
+def test_an_address_whose_account_is_deactivated_can_sign_up(invited):
+    """Given an invitation to an address whose only account is deactivated (it cannot
+    sign in), then the page offers the sign-up form, as before, not a dead end."""
+    _cast, path = invited
+    PersonFactory(username="dewi-lama", email="dewi@example.org", is_active=False)
+
+    page = Client().get(path)
+
+    assert 'name="password1"' in page.content.decode()
 
 
 def test_partner_admin_cannot_invite_a_coordinator(

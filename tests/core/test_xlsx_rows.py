@@ -234,3 +234,18 @@ def test_a_number_cell_reads_as_a_number_only_in_spreadsheetml_s_own_form(raw, v
 def test_a_cell_with_two_values_keeps_the_last_rather_than_gluing_them():
     rows = sheet_xml('<row r="1"><c r="A1"><v>5</v><v>6</v></c></row>')
     assert list(fast_rows(io.BytesIO(rows), [])) == [(1, [6])]
+
+
+def test_a_cell_beyond_the_columns_read_survives_a_pickle_round_trip():
+    """The finance import keeps parsed rows in a pickled spool: a Beyond cell (the text of
+    a filled cell right of the columns read, and its reference) comes back the same."""
+    import pickle
+
+    from sinergi.core.xlsx import Beyond
+
+    cell = Beyond("stray note", "M2")
+
+    again = pickle.loads(pickle.dumps(cell, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes
+
+    assert isinstance(again, Beyond)
+    assert (str(again), again.cell) == ("stray note", "M2")

@@ -75,7 +75,10 @@ def test_given_more_empty_rows_than_the_row_limit_then_refused_naming_the_limit(
 
     message = file_message(post(funded.ngo_admin, funded, data))
 
-    assert message == "The file has more than 200,000 rows; split it into smaller files."
+    assert message == (
+        "The file has more than 200,000 rows, empty ones included; delete empty rows, or "
+        "split it into smaller files."
+    )
 
 
 def test_given_empty_csv_lines_past_the_row_limit_then_refused_naming_the_limit(funded):
@@ -84,7 +87,10 @@ def test_given_empty_csv_lines_past_the_row_limit_then_refused_naming_the_limit(
 
     message = file_message(post(funded.ngo_admin, funded, data, "books.csv"))
 
-    assert message == "The file has more than 200,000 rows; split it into smaller files."
+    assert message == (
+        "The file has more than 200,000 rows, empty ones included; delete empty rows, or "
+        "split it into smaller files."
+    )
 
 
 def test_given_empty_rows_up_to_the_limit_then_the_transactions_are_read(funded):

@@ -39,11 +39,13 @@ def served_size(client: Client) -> int:
 
 
 def test_readers_and_appends_within_the_interval_sign_nothing_new(
-    batched, django_capture_on_commit_callbacks
+    batched, django_capture_on_commit_callbacks, settings
 ):
     """Given a checkpoint signed just now, when 20 appends each come with an anonymous
     read of every page that signs a grown head, then no new checkpoint is signed (before,
-    each read signed one: up to 36 a second were seen) and readers get the one there is."""
+    each read signed one: up to 36 a second were seen) and readers get the one there is.
+    (An hour's interval, so that a slow machine's minute still falls within it.)"""
+    settings.SINERGI_LEDGER_CHECKPOINT_INTERVAL = 3600.0
     client = Client()
     for n in range(20):
         checkpoints._last_attempt = 0.0  # as if each append ran in another process
@@ -86,6 +88,25 @@ def test_a_clock_that_went_back_does_not_stop_signing(batched):
     support.append_events(1, first=1)
 
     assert served_size(Client()) == 2
+
+
+def test_an_entry_waiting_for_its_checkpoint_is_asked_for_again_a_second_later(batched):
+    """Given an entry appended within the interval (no checkpoint covers it yet), then its
+    receipt and its inclusion proof against the latest checkpoint answer 422 with
+    Retry-After: 1 (a script that writes and fetches the receipt at once knows to wait);
+    an index nobody appended is a plain 422; a second later the receipt is there."""
+    support.append_events(1, first=1)
+    client = Client()
+
+    for path in ("/api/v1/ledger/entries/1/receipt", "/api/v1/ledger/proof/inclusion?index=1"):
+        waiting = client.get(path)
+        assert waiting.status_code == 422, path
+        assert waiting["Retry-After"] == "1"
+    never = client.get("/api/v1/ledger/entries/7/receipt")
+    assert never.status_code == 422
+    assert "Retry-After" not in never
+    age_checkpoints(1.5)
+    assert client.get("/api/v1/ledger/entries/1/receipt").status_code == 200
 
 
 def test_the_checkpoint_command_signs_at_once(batched):

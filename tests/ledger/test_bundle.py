@@ -269,6 +269,31 @@ def test_a_trusted_witness_catches_a_history_rewritten_with_the_log_key(bundle, 
     assert "is not a cosignature/v1 key" in result.stderr
 
 
+def test_entries_past_what_a_trusted_witness_cosigned_fail(ledger, tmp_path, auditor_dir):
+    """Given a witness that cosigned checkpoint 10 of a log of 20, then with its key the
+    bundle fails from index 10: past the witness's size only the log's key vouches, and
+    its holder could have rewritten and signed again entries 10 to 19 (a review showed
+    such a rewrite passing). Without --witness the bundle verifies, saying up to where
+    the witness cosigned."""
+    key = notes.generate_signer(WITNESS, notes.ALG_COSIGNATURE_V1)
+    Witness.objects.create(name=key.name, vkey=key.vkey())
+    support.append_events(10)
+    ten = checkpoints.issue_checkpoint()
+    checkpoints.record_cosignature(ten.note, notes.cosign(ten.body, key, 1_700_000_000))
+    support.append_events(10, first=10)
+    path = tmp_path / "ledger.json"
+    call_command("ledger", "export", str(path), stdout=io.StringIO())
+
+    result = offline("bundle", str(path), "--witness", key.vkey(), cwd=auditor_dir)
+
+    assert result.returncode == 1, result.stdout
+    assert f"entries 10 to 19 are not cosigned by {WITNESS}" in result.stderr
+    assert "first bad index: 10" in result.stderr
+    plain = offline("bundle", str(path), cwd=auditor_dir)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.strip().endswith(f"cosigned by {WITNESS} up to size 10")
+
+
 def test_a_key_given_twice_fails(bundle, auditor_dir):
     """Given a bundle whose "entries" appear twice (made-up first, the real ones last),
     then it is refused: a reader keeping the first and one keeping the last would check
