@@ -204,6 +204,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sinergi <noreply@sinergi.localhost>")
+# Seconds a mail server may take to answer (connecting, then each reply) before the send
+# fails: mail is sent from the server's few threads, and a silent server must not hold
+# them (Django's default is to wait for ever).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

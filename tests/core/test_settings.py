@@ -124,3 +124,14 @@ def test_sqlite_file_connection_uses_wal_and_foreign_keys(sqlite, tmp_path):
         assert pragma(probe, "busy_timeout") == 20000
     finally:
         probe.close()
+
+
+def test_a_silent_mail_server_is_given_up_on_after_email_timeout(tmp_path):
+    """Given no EMAIL_TIMEOUT, a send waits 10 seconds for the mail server at most (Django
+    would wait for ever); EMAIL_TIMEOUT sets it."""
+    show = ["shell", "-c", "from django.conf import settings; print(settings.EMAIL_TIMEOUT)"]
+    default = run_django(show, tmp_path)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.splitlines()[-1] == "10"
+    chosen = run_django(show, tmp_path, EMAIL_TIMEOUT="3")
+    assert chosen.stdout.splitlines()[-1] == "3", chosen.stderr
