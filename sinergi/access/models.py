@@ -95,6 +95,12 @@ class Invitation(models.Model):
         related_name="+",
     )
 
+    # Set on the instance `services.invite_person` returns, never stored: whether its
+    # e-mail went out (None: not known, e.g. queued for a worker) and its link, which
+    # only the inviter may see, once, when the e-mail could not be sent.
+    email_sent: bool | None = None
+    link: str = ""
+
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks import TaskResultStatus
 
 from sinergi.access import policy
 from sinergi.access.models import ApiToken, Invitation, hash_secret, new_secret
@@ -107,7 +108,12 @@ def invite_person(
 ) -> Invitation:
     """E-mail `email` a link to join `organisation` (and `partnership` in `role`).
 
-    `accept_url_template` is an absolute URL with `{token}` where the secret goes.
+    `accept_url_template` is an absolute URL with `{token}` where the secret goes. The
+    mail is sent once the invitation is saved (committed); on the invitation returned,
+    `email_sent` says whether it went out (False: the mail server refused it or could not
+    be reached within EMAIL_TIMEOUT; None: not known yet, as when a task queue sends it
+    or the caller's transaction is still open), and `link` is the link it carries, for
+    the inviter to pass on when the mail failed.
     """
     try:
         validate_email(email)
@@ -159,18 +165,24 @@ def invite_person(
             invited_by=actor,
             expires_at=now() + INVITATION_LIFETIME,
         )
+        invitation.link = accept_url_template.format(token=secret)
         body = render_to_string(
             "access/invitation_email.txt",
-            {
-                "invitation": invitation,
-                "inviter": actor,
-                "url": accept_url_template.format(token=secret),
-            },
+            {"invitation": invitation, "inviter": actor, "url": invitation.link},
         )
         subject = _("You are invited to %(organisation)s on Sinergi") % {
             "organisation": organisation
         }
-        transaction.on_commit(lambda: send_email.enqueue(to=email, subject=subject, body=body))
+
+        def send() -> None:
+            result = send_email.enqueue(to=email, subject=subject, body=body)
+            # The immediate backend has sent it (or failed) by now; a queue has not.
+            invitation.email_sent = {
+                TaskResultStatus.SUCCESSFUL: True,
+                TaskResultStatus.FAILED: False,
+            }.get(result.status)
+
+        transaction.on_commit(send)
     return invitation
 
 

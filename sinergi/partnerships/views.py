@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sinergi.access import policy
 from sinergi.access import services as access_services
+from sinergi.access.models import Invitation
 from sinergi.access.policy import Action
 from sinergi.codelists import ACTIVITY_STATUSES, ORGANISATION_ROLES
 from sinergi.core.errors import Conflict
@@ -373,6 +374,30 @@ def _partner_organisations(user: Person, partnership: object):
     ).order_by("name")
 
 
+def _say_how_the_invitation_went(request: HttpRequest, invitation: Invitation) -> None:
+    """Sent, or saved with a mail that failed: then the inviter gets the link, this once
+    (it is stored only as a hash), to pass on some other way."""
+    if invitation.email_sent is not False:
+        messages.success(
+            request, _("An invitation was sent to %(email)s.") % {"email": invitation.email}
+        )
+        return
+    messages.warning(
+        request,
+        _(
+            "The invitation to %(email)s was saved, but the e-mail could not be sent. "
+            "Send them this link yourself; it is shown only now, works once, for %(days)d "
+            "days, and only for that address: %(link)s — or invite them again later to "
+            "send a new e-mail."
+        )
+        % {
+            "email": invitation.email,
+            "days": access_services.INVITATION_LIFETIME.days,
+            "link": invitation.link,
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
@@ -400,7 +425,7 @@ def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
             raise PermissionDenied
         if request.POST.get("form") == "invite" and invite_form.is_valid():
             try:
-                access_services.invite_person(
+                invitation = access_services.invite_person(
                     actor=request.user,
                     email=invite_form.cleaned_data["email"],
                     organisation=invite_form.cleaned_data["organisation"],
@@ -413,11 +438,7 @@ def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 apply_domain_errors(invite_form, exc)
             else:
-                messages.success(
-                    request,
-                    _("An invitation was sent to %(email)s.")
-                    % {"email": invite_form.cleaned_data["email"]},
-                )
+                _say_how_the_invitation_went(request, invitation)
                 return redirect("partnership-members", slug=slug)
         elif request.POST.get("form") == "grant" and grant_form.is_valid():
             try:
