@@ -672,3 +672,27 @@ def as_key(dimension_code: str, category_code: str) -> str:
 def split_key(key: str) -> tuple[str, str]:
     dimension, _sep, category = key.partition(":")
     return dimension, category
+
+
+class ReminderSent(models.Model):
+    """A reminder digest e-mailed to one person for one day (`sinergi results remind`):
+    running it again that day, after a failure, sends only to those not reminded yet."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "person"], name="reminder_sent_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.day}"

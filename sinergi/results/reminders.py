@@ -15,6 +15,11 @@ across partnerships. `send_reminders(today)` e-mails them through Django's mail 
 message per person; `send_reminders_task` runs it from the tasks framework, and
 `sinergi results remind` from the command line (or cron).
 
+Each digest sent is recorded for its day (`ReminderSent`), and a person already reminded
+that day is left out: a run repeated after a failure sends only what failed. An address
+the mail server refuses fails its own digest only (`Digest.error`, sent again on the next
+run); a mail server that cannot be reached stops the run (`MailServerUnavailable`).
+
 The e-mail is written in the person's language when the model records one; Person has no
 language yet, so it is written in every language of the settings (English, then
 Indonesian), the default language first.
@@ -22,6 +27,8 @@ Indonesian), the default language first.
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,7 +46,9 @@ from django.utils.translation import ngettext
 from sinergi.access import policy
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import MemberRole, Membership, Partnership
-from sinergi.results.models import Indicator, Period, Status, Submission, Target
+from sinergi.results.models import Indicator, Period, ReminderSent, Status, Submission, Target
+
+logger = logging.getLogger(__name__)
 
 DAYS_AHEAD = 7
 REPORTING_ROLES = (MemberRole.COORDINATOR, MemberRole.PARTNER_ADMIN, MemberRole.MEMBER)
@@ -86,6 +95,8 @@ class Digest:
 
     person: Person
     items: list[DueValue] = field(default_factory=list)
+    # Why the mail server did not take it ("": sent, or not sent yet).
+    error: str = ""
 
     @property
     def overdue(self) -> list[DueValue]:
@@ -255,6 +266,21 @@ def render(digest: Digest, base: str | None = None) -> tuple[str, str]:
     return " / ".join(subjects), "\n\n----------\n\n".join(bodies) + "\n"
 
 
+class MailServerUnavailable(Exception):
+    """The mail server could not be reached, or dropped the connection: the digests not
+    sent yet are sent by the next run."""
+
+    def __init__(self, reason: str, sent: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.sent = sent
+
+
+def reminded(today: date) -> set[int]:
+    """The people a digest was sent to for `today`."""
+    return set(ReminderSent.objects.filter(day=today).values_list("person_id", flat=True))
+
+
 def send_reminders(
     today: date | None = None,
     days_ahead: int = DAYS_AHEAD,
@@ -262,15 +288,55 @@ def send_reminders(
     dry_run: bool = False,
     base: str | None = None,
 ) -> list[Digest]:
-    """E-mail each person their digest (one message each); returns the digests. With
-    `dry_run`, nothing is sent."""
-    found = digests(today, days_ahead)
+    """E-mail each person their digest (one message each), except those already reminded
+    for `today`; returns the digests tried (with `dry_run`, that would be: nothing is
+    sent). A digest whose address the mail server refused keeps the reason in `error`
+    and is tried again by the next run; the others are recorded as sent. Raises
+    MailServerUnavailable when the server cannot be reached (or drops the connection)."""
+    today = today or timezone.localdate()
+    done = reminded(today)
+    found = [digest for digest in digests(today, days_ahead) if digest.person.pk not in done]
     if dry_run or not found:
         return found
-    messages = []
-    for digest in found:
-        subject, body = render(digest, base)
-        messages.append(EmailMessage(subject, body, None, [digest.person.email]))
-    with get_connection() as connection:
-        connection.send_messages(messages)
+    sent = 0
+    try:
+        connection = get_connection()
+        connection.open()
+    except OSError as exc:  # smtplib's errors are OSErrors too
+        raise MailServerUnavailable(_describe(exc), sent) from exc
+    try:
+        for digest in found:
+            subject, body = render(digest, base)
+            message = EmailMessage(subject, body, None, [digest.person.email])
+            try:
+                connection.send_messages([message])
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+                # This message refused (its address, most often): the others may go.
+                digest.error = _describe(exc)
+                logger.warning("reminder to %s not sent: %s", digest.person.email, digest.error)
+                continue
+            except OSError as exc:
+                raise MailServerUnavailable(_describe(exc), sent) from exc
+            ReminderSent.objects.get_or_create(person=digest.person, day=today)
+            sent += 1
+    finally:
+        try:
+            connection.close()
+        except OSError:
+            logger.warning("closing the mail connection failed", exc_info=True)
     return found
+
+
+def _describe(error: BaseException) -> str:
+    """The mail server's words for an SMTP refusal, else the error itself."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [
+            f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
+            for code, text in error.recipients.values()
+        ]
+        return "; ".join(codes) or str(error)
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error
+        text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+        return f"{error.smtp_code} {text}"
+    return str(error) or type(error).__name__

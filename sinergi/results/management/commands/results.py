@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 
 class Command(BaseCommand):
@@ -50,7 +52,19 @@ class Command(BaseCommand):
         if days < 0:
             raise CommandError("--days: give 0 or more days")
         dry_run = bool(options.get("dry_run"))
-        found = reminders.send_reminders(today, days, dry_run=dry_run, base=options.get("base_url"))
+        day = today or timezone.localdate()
+        already = len(reminders.reminded(day))
+        try:
+            found = reminders.send_reminders(
+                day, days, dry_run=dry_run, base=options.get("base_url")
+            )
+        except reminders.MailServerUnavailable as exc:
+            host = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+            raise CommandError(
+                f"cannot reach the mail server ({host}): {exc.reason}. "
+                f"{exc.sent} digests were sent before; run the command again once the mail "
+                "server works, and it sends the others."
+            ) from None
         for digest in found:
             person = digest.person
             self.stdout.write(
@@ -64,8 +78,19 @@ class Command(BaseCommand):
                     f"due {item.period.due.isoformat()} {state}"
                     + (f" ({item.status})" if item.status else "")
                 )
+            if digest.error:
+                self.stdout.write(f"  NOT SENT: {digest.error}")
+        failed = [digest for digest in found if digest.error]
         verb = "would e-mail" if dry_run else "e-mailed"
-        self.stdout.write(f"{verb} {len(found)} people")
+        self.stdout.write(f"{verb} {len(found) - len(failed)} people")
+        if already:
+            self.stdout.write(f"{already} people already reminded for {day.isoformat()}: not again")
+        if failed:
+            addresses = ", ".join(f"{digest.person.email} ({digest.error})" for digest in failed)
+            raise CommandError(
+                f"{len(failed)} digests not sent, the mail server refused them: {addresses}. "
+                "The next run tries them again (and not those sent)."
+            )
 
     def do_rebuild(self, options: dict) -> None:
         from sinergi.ledger.log import hold
