@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -26,6 +29,7 @@ from sinergi.partnerships.models import MemberRole, Membership, Partnership
 from sinergi.partnerships.services import check_partner_admin
 
 INVITATION_LIFETIME = timedelta(days=14)
+logger = logging.getLogger(__name__)
 
 
 def now():
@@ -80,8 +84,43 @@ def person_for_token(secret: str) -> Person | None:
     moment = now()
     if last_used is None or moment - last_used > timedelta(minutes=5):
         # Written at most every few minutes so that reads stay reads.
-        ApiToken.objects.filter(pk=token_id).update(last_used_at=moment)
+        _note_use(token_id, moment)
     return person
+
+
+LAST_USE_WAIT_MS = 100
+
+
+def _note_use(token_id: int, moment: datetime) -> None:
+    """Record a token's last use, if the database takes it at once: a read never waits
+    for, or fails with, this write. While another write holds the database (an import
+    on SQLite, a locked row on PostgreSQL) it is skipped, and the next request within
+    five minutes writes it; so is a failure to write at all (a full or read-only disk)."""
+    try:
+        with _waiting_briefly(), transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = {LAST_USE_WAIT_MS}")
+            ApiToken.objects.filter(pk=token_id).update(last_used_at=moment)
+    except DatabaseError as exc:
+        logger.info("a token's last use was not recorded: %s", exc)
+
+
+@contextmanager
+def _waiting_briefly() -> Iterator[None]:
+    """SQLite waits LAST_USE_WAIT_MS, not its 20-second busy timeout, for the write lock."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (usual,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {LAST_USE_WAIT_MS}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(usual)}")
 
 
 @cache

@@ -281,3 +281,32 @@ def test_token_page_needs_sign_in(db):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/en/accounts/login/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_read_while_another_write_holds_the_database_is_answered(person, monkeypatch):
+    """Given another connection holding SQLite's write lock (as a long import does), a GET
+    with a token due to have its last use written is answered 200 at once, the write
+    skipped; once the lock is gone, the next use writes it."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's single write lock; PostgreSQL writers do not block this row")
+    import sqlite3
+
+    token, secret = services.create_api_token(actor=person, name="ci")
+    start = timezone.now()
+    monkeypatch.setattr(services, "now", lambda: start)
+    other = sqlite3.connect(connection.settings_dict["NAME"], uri=True, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        response = Client().get("/api/v1/me", **bearer(secret))
+        assert response.status_code == 200, response.content
+        assert response.json()["username"] == "ana"
+        token.refresh_from_db()
+        assert token.last_used_at is None
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    assert Client().get("/api/v1/me", **bearer(secret)).status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at == start
