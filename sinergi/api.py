@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from sinergi.access.services import person_for_token
 from sinergi.core.errors import Conflict, LikelyDuplicate, RetryLater
-from sinergi.core.middleware import BUSY_RETRY_SECONDS, busy_message, is_database_busy
+from sinergi.core.middleware import BUSY_RETRY_SECONDS, database_problem, problem_message
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -316,10 +316,17 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     """Anything no handler above expects: the error envelope (JSON, as docs/api.md
     promises) instead of Django's HTML page; 503 when SQLite stayed busy with another
-    write. The error is logged and signalled as Django does for a 500."""
-    if is_database_busy(exc):
-        response = error_response(request, 503, "busy", busy_message())
-        response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    write or the database cannot store anything (a full or read-only disk). The error is
+    logged and signalled as Django does for a 500."""
+    problem = database_problem(exc)
+    if problem == "storage":
+        logging.getLogger("django.request").error(
+            "The database cannot store anything: %s", request.path, exc_info=exc
+        )
+    if problem is not None:
+        response = error_response(request, 503, problem, problem_message(problem))
+        if problem == "busy":
+            response["Retry-After"] = str(BUSY_RETRY_SECONDS)
         return response
     logging.getLogger("django.request").error(
         "Internal Server Error: %s", request.path, exc_info=exc

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
+logger = logging.getLogger("django.request")
 
 
 class ContentSecurityPolicyMiddleware:
@@ -158,20 +160,49 @@ class RefuseForeignCharsetsMiddleware:
         return self.get_response(request)
 
 
-def is_database_busy(error: BaseException) -> bool:
-    """Whether `error` is SQLite giving up on its write lock after the busy timeout (a long
-    write, such as a large import, holds it): the request may be sent again shortly."""
+# What SQLite and PostgreSQL say when the database cannot store anything: a full disk
+# (or PRAGMA max_page_count reached), a read-only file or standby, a failing disk.
+STORAGE_WORDS = (
+    "database or disk is full",
+    "readonly database",
+    "disk i/o error",
+    "no space left on device",
+    "read-only transaction",
+)
+STORAGE_SQLSTATES = ("53100", "25006")  # PostgreSQL: disk_full, read_only_sql_transaction
+
+
+def database_problem(error: BaseException) -> str | None:
+    """ "busy" when SQLite gave up waiting for its write lock after the busy timeout (a
+    long write, such as a large import, holds it: the request may be sent again
+    shortly); "storage" when the database cannot write at all (a full disk, a read-only
+    file): nothing can be saved until the operator frees space or makes it writable.
+    None for any other error. Either way the request's transaction was rolled back."""
+    if not isinstance(error, DatabaseError):
+        return None
     text = str(error).lower()
-    return isinstance(error, OperationalError) and ("locked" in text or "busy" in text)
+    if isinstance(error, OperationalError) and ("locked" in text or "busy" in text):
+        return "busy"
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    if sqlstate in STORAGE_SQLSTATES or any(words in text for words in STORAGE_WORDS):
+        return "storage"
+    return None
+
+
+def is_database_busy(error: BaseException) -> bool:
+    """Whether `error` is SQLite giving up on its write lock after the busy timeout."""
+    return database_problem(error) == "busy"
 
 
 BUSY_RETRY_SECONDS = 10
 
 
 class DatabaseBusyMiddleware:
-    """Answer 503 with Retry-After, not 500, when the database stayed busy with another
-    write for longer than the busy timeout. The request's own transaction was rolled
-    back, so nothing of it was saved and it can simply be sent again."""
+    """Answer 503, not 500, when the database could not take the request's writes: busy
+    with another write for longer than the busy timeout (with Retry-After: send it again
+    shortly), or unable to store anything (a full or read-only disk; logged, since the
+    operator has to act). The request's own transaction was rolled back, so nothing of it
+    was saved, and the answer says so."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -180,19 +211,38 @@ class DatabaseBusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not is_database_busy(exception):
+        problem = database_problem(exception)
+        if problem is None:
             return None
-        return busy_response(request)
+        return unavailable_response(request, problem, exception)
 
 
-def busy_response(request: HttpRequest) -> HttpResponse:
+def unavailable_response(
+    request: HttpRequest, problem: str, exception: BaseException | None = None
+) -> HttpResponse:
+    """The 503 page, or the API's error envelope, for a `database_problem`."""
+    if problem == "storage":
+        logger.error("The database cannot store anything: %s", request.path, exc_info=exception)
     if request.path.startswith(API_PREFIX):
-        body = {"status": 503, "code": "busy", "message": busy_message()}
+        body = {"status": 503, "code": problem, "message": problem_message(problem)}
         response: HttpResponse = JsonResponse({"error": body}, status=503)
-    else:
+    elif problem == "busy":
         response = render(request, "503.html", status=503)
-    response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    else:
+        context = {"title": _("Cannot save now"), "message": problem_message(problem)}
+        response = render(request, "503.html", context, status=503)
+    if problem == "busy":
+        response["Retry-After"] = str(BUSY_RETRY_SECONDS)
     return response
+
+
+def problem_message(problem: str) -> str:
+    if problem == "busy":
+        return busy_message()
+    return _(
+        "The server cannot store anything right now: its storage is full or read-only. "
+        "Nothing was saved. Try again later, and tell the site's operator if this lasts."
+    )
 
 
 def busy_message() -> str:
