@@ -52,6 +52,18 @@ class PageCache(FileBasedCache):
 
     CHECK_EVERY = 200
 
+    def __init__(self, dir: str, params: dict[str, Any]) -> None:
+        # Django creates the directory here, when the cache is first used (by the system
+        # checks, before any command runs). One that cannot be made (a read-only mount, a
+        # file in its place) leaves the pages unshared: `reuse` then only keeps them in
+        # memory, and the check `unusable_pages_dir` says why.
+        self.problem: OSError | None = None
+        try:
+            super().__init__(dir, params)
+        except OSError as exc:
+            self.problem = exc
+            logger.warning("pages cache: cannot use %s: %s", self._dir, exc)
+
     def _cull(self) -> None:
         if random.randrange(self.CHECK_EVERY) == 0:
             super()._cull()
