@@ -375,8 +375,8 @@ def _partner_organisations(user: Person, partnership: object):
 
 
 def _say_how_the_invitation_went(request: HttpRequest, invitation: Invitation) -> None:
-    """Sent, or saved with a mail that failed: then the inviter gets the link, this once
-    (it is stored only as a hash), to pass on some other way."""
+    """Sent, or saved with a mail that failed. The inviter is not given the link: whoever
+    opens it makes the account of that address, and only its owner should."""
     if invitation.email_sent is not False:
         messages.success(
             request, _("An invitation was sent to %(email)s.") % {"email": invitation.email}
@@ -386,15 +386,9 @@ def _say_how_the_invitation_went(request: HttpRequest, invitation: Invitation) -
         request,
         _(
             "The invitation to %(email)s was saved, but the e-mail could not be sent. "
-            "Send them this link yourself; it is shown only now, works once, for %(days)d "
-            "days, and only for that address: %(link)s — or invite them again later to "
-            "send a new e-mail."
+            "Check the address, or invite them again later to send a new e-mail."
         )
-        % {
-            "email": invitation.email,
-            "days": access_services.INVITATION_LIFETIME.days,
-            "link": invitation.link,
-        },
+        % {"email": invitation.email},
     )
 
 
