@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from sinergi.api import api
 from sinergi.core import views as core_views
@@ -16,7 +15,7 @@ admin.site.site_title = "Sinergi"
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
     # For clients that ask for the icon without reading the page's <link rel="icon">.
     path("favicon.ico", core_views.favicon, name="favicon"),

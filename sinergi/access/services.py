@@ -96,12 +96,23 @@ def _note_use(token_id: int, moment: datetime) -> None:
     for, or fails with, this write. While another write holds the database (an import
     on SQLite, a locked row on PostgreSQL) it is skipped, and the next request within
     five minutes writes it; so is a failure to write at all (a full or read-only disk)."""
+    tokens = ApiToken.objects.filter(pk=token_id)
+    if connection.in_atomic_block:  # a caller's transaction: a failure is theirs to see
+        tokens.update(last_used_at=moment)
+        return
     try:
-        with _waiting_briefly(), transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL lock_timeout = {LAST_USE_WAIT_MS}")
-            ApiToken.objects.filter(pk=token_id).update(last_used_at=moment)
+        if connection.vendor == "postgresql":
+            # One statement that skips a row another transaction holds, never waits.
+            table = connection.ops.quote_name(ApiToken._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET last_used_at = %s WHERE id IN "  # noqa: S608
+                    f"(SELECT id FROM {table} WHERE id = %s FOR UPDATE SKIP LOCKED)",
+                    [moment, token_id],
+                )
+        else:
+            with _waiting_briefly():
+                tokens.update(last_used_at=moment)
     except DatabaseError as exc:
         logger.info("a token's last use was not recorded: %s", exc)
 

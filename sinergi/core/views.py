@@ -1,11 +1,17 @@
-"""The home page, the health check and the icon's old address."""
+"""The home page, the health check, the icon's old address, the 403 page and the
+language switch."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
+from django.views.i18n import set_language as django_set_language
 
 from sinergi.access import policy
 from sinergi.partnerships.models import Partnership
@@ -33,7 +39,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The 403 page, with a way on: back to the partnership whose page was refused (the
-    reader can see it, or they would have had a 404), else home."""
+    reader can see it, or they would have had a 404), else home. Someone signed out is
+    sent to sign in first, and back here after (a reminder's link to a value form)."""
+    if not request.user.is_authenticated and request.method in ("GET", "HEAD"):
+        return redirect_to_login(request.get_full_path())
     back = None
     try:
         match = resolve(request.path_info)
@@ -43,6 +52,19 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     if slug and "/partnerships/" in request.path_info:
         back = reverse("partnership-detail", args=[slug])
     return render(request, "403.html", {"back": back}, status=403)
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, reading the page to return to in that page's own language.
+
+    Django translates `next` (/id/…) under the language of the request, which for this
+    address outside the language prefixes comes from the cookie or the browser: an
+    English browser on an Indonesian page could not resolve /id/…, and the switch to
+    English landed on the same Indonesian page."""
+    next_url = request.POST.get("next", request.GET.get("next")) or ""
+    page_language = translation.get_language_from_path(urlsplit(next_url).path)
+    with translation.override(page_language or translation.get_language()):
+        return django_set_language(request)
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

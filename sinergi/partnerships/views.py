@@ -455,12 +455,19 @@ def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
         (grant_form is not None and grant_form.errors)
         or (invite_form is not None and invite_form.errors)
     )
+    memberships = list(queries.memberships_of(partnership))
+    for m in memberships:
+        # A partner admin manages its own organisation's people only: no controls that
+        # the server would refuse (they failed silently in the page).
+        m.manageable = can_manage and policy.can_grant_role(
+            request.user, partnership, m.person, m.role
+        )
     return render(
         request,
         "partnerships/members.html",
         {
             "partnership": partnership,
-            "memberships": queries.memberships_of(partnership),
+            "memberships": memberships,
             "grant_form": grant_form,
             "invite_form": invite_form,
             "can_manage": can_manage,
@@ -497,6 +504,9 @@ def membership_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             membership.refresh_from_db()
     else:
         error = " ".join(form.errors.get("role", []))
+    membership.manageable = policy.can_grant_role(
+        request.user, partnership, membership.person, membership.role
+    )
     context = {
         "partnership": partnership,
         "m": membership,
@@ -523,6 +533,7 @@ def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         services.revoke_membership(actor=request.user, membership=membership)
     except Conflict as exc:
+        membership.manageable = True
         if request.htmx:
             context = {
                 "partnership": partnership,

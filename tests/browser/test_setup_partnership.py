@@ -262,3 +262,22 @@ def test_the_signing_step_takes_the_keyboard_to_what_is_signed(demo, page):
     statement = page.locator(".sign-confirm p").first
     expect(statement).to_be_focused()
     expect(statement).to_contain_text("You sign version 2")
+
+
+def test_a_change_refused_in_place_is_said_so(demo, page):
+    """Given the members page open while the coordinator loses the role (another
+    coordinator's change), when a role is changed in place, then the page says that it
+    was not saved (HTMX swaps nothing on a 403: the choice looked saved before)."""
+    from sinergi.partnerships.models import Membership
+
+    sign_in(page, "sari")
+    page.goto("/en/partnerships/immunisation-indonesia/members/")
+    Membership.objects.filter(
+        person__username="sari", partnership__slug="immunisation-indonesia"
+    ).update(role="member")
+    row = page.locator("tr[id^=membership-]").filter(has=page.locator("select")).last
+    row.locator("select").select_option(index=0)
+    row.get_by_role("button", name=re.compile(r"^Save")).click()
+
+    expect(page.locator("#request-error")).to_be_visible()
+    expect(page.locator("#request-error")).to_contain_text("That was not saved: you may not")

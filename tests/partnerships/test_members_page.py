@@ -48,3 +48,38 @@ def test_a_role_changed_in_place_says_it_was_saved_in_the_reader_s_language(priv
     assert '<span class="meta" role="status">Disimpan: Pengamat.</span>' in row.content.decode()
     member.refresh_from_db()
     assert member.role == "observer"
+
+
+def test_a_partner_admin_gets_controls_only_for_people_it_may_manage(private_cast):
+    """Given a partner admin, then the members page offers a role choice and Remove only
+    on the rows of its own organisation's people with roles it may give, not on the
+    coordinator's nor another organisation's (the server refused those changes, and the
+    page showed nothing: the change looked saved)."""
+    from tests.factories import MembershipFactory, OrganisationFactory, ParticipationFactory
+
+    cast = private_cast
+    other_org = OrganisationFactory()
+    ParticipationFactory(partnership=cast.partnership, organisation=other_org, role="1")
+    stranger = MembershipFactory(
+        partnership=cast.partnership, person=PersonFactory(organisation=other_org), role="member"
+    )
+    rows = {
+        m.pk: m
+        for m in Membership.objects.filter(partnership=cast.partnership).select_related("person")
+    }
+
+    html = (
+        client_for(cast.people["partner_admin"])
+        .get(f"/en/partnerships/{cast.partnership.slug}/members/")
+        .content.decode()
+    )
+
+    def row(membership: Membership) -> str:
+        return html.split(f'id="membership-{membership.pk}"')[1].split("</tr>")[0]
+
+    coordinator = next(m for m in rows.values() if m.role == "coordinator")
+    own_member = next(m for m in rows.values() if m.person == cast.people["member"])
+    assert 'name="role"' in row(own_member) and "Remove" in row(own_member)
+    for refused in (coordinator, stranger):
+        assert 'name="role"' not in row(refused)
+        assert "Remove" not in row(refused)

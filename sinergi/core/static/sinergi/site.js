@@ -68,6 +68,26 @@
     var heading = document.getElementById(row.dataset.focusWhenRemoved);
     if (heading) heading.focus();
   });
+  // A request made in place (HTMX) that fails is said so: HTMX swaps nothing on an
+  // error answer, so a refused change looked saved. The words are the page's own
+  // (#request-error's data attributes, translated); the region is announced (role=alert).
+  function sayRequestFailed(kind) {
+    var region = document.getElementById("request-error");
+    if (!region) return;
+    region.textContent = region.dataset[kind] || "";
+    region.hidden = false;
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    sayRequestFailed(status === 403 || status === 404 ? "refused" : "failed");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    sayRequestFailed("offline");
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var region = document.getElementById("request-error");
+    if (region) region.hidden = true;
+  });
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-sending]").forEach(function (form) {
       delete form.dataset.sending;
