@@ -171,10 +171,10 @@ def test_schema_error_on_partnership_date(client, auth):
         (
             "id",
             {
-                "name": "Bidang ini tidak boleh kosong.",
-                "org_type": "Bidang ini tidak boleh kosong.",
-                "country": "Bidang ini tidak boleh kosong.",
-                "limit": "Masukkan keseluruhan angka bilangan.",
+                "name": "Isian ini tidak boleh kosong.",
+                "org_type": "Isian ini tidak boleh kosong.",
+                "country": "Isian ini tidak boleh kosong.",
+                "limit": "Masukkan bilangan bulat.",
                 "start": "Minimal 0.",
                 "title": "Paling banyak 200 karakter.",
                 "start_date": "Masukkan tanggal dalam format YYYY-MM-DD.",
@@ -230,7 +230,7 @@ def test_rarer_schema_errors_are_worded_in_the_reader_s_language_too(client, aut
     (message,) = kind["fields"]["kind"]
     assert message.startswith("Tidak sesuai bentuk yang diharapkan")
     assert assert_error(huge, 422, "invalid")["fields"]["limit"] == [
-        "Masukkan keseluruhan angka bilangan."
+        "Masukkan bilangan bulat."
     ]
     assert assert_error(surrogate, 422, "invalid")["fields"]["title"] == ["Masukkan teks."]
 

@@ -625,12 +625,12 @@ def test_refused_proof_requests_speak_the_reader_s_language(client, ledger_log):
 
     error = assert_error(client.get(INCLUSION, {"index": SIZE}, **indonesian), 422)
     assert error["fields"] == {
-        "index": ["index harus paling kecil 0 dan lebih kecil daripada tree_size."]
+        "index": ["index minimal 0 dan harus lebih kecil daripada tree_size."]
     }
     error = assert_error(client.get(INCLUSION, {"index": 0, "tree_size": SIZE + 1}, **indonesian))
     assert error["fields"] == {"tree_size": [f"tree_size harus antara 1 dan ukuran log, {SIZE}."]}
     error = assert_error(client.get(CONSISTENCY, {"first": 6, "second": 5}, **indonesian))
-    assert error["fields"] == {"first": ["first harus paling kecil 1 dan paling besar second."]}
+    assert error["fields"] == {"first": ["first minimal 1 dan paling besar sama dengan second."]}
     error = assert_error(client.get(CONSISTENCY, {"first": 1, "second": SIZE + 1}, **indonesian))
     assert list(error["fields"]) == ["second"]
     leaf = base64.b64encode(ledger_log.leaves[9]).decode()
