@@ -78,7 +78,10 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
             candidates = exc.candidates
             form.add_error(
                 "name",
-                _("This looks like an organisation that is already registered; see below."),
+                _(
+                    "This looks like an organisation that is already registered: "
+                    "see the list above."
+                ),
             )
         except ValidationError as exc:
             apply_domain_errors(form, exc)

@@ -62,6 +62,9 @@ class PartnershipForm(forms.ModelForm):
         )
         self.fields["countries"].choices = country_choices()
         self.fields["base_currency"].choices = currency_choices()
+        # The model's default (IDR): the declared field would otherwise start at the first
+        # currency of the list, AED, which is easy to miss and cannot be changed later.
+        self.fields["base_currency"].initial = Partnership._meta.get_field("base_currency").default
         if self.is_bound:
             countries = self.data.getlist("countries")
         else:

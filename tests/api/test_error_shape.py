@@ -229,9 +229,7 @@ def test_rarer_schema_errors_are_worded_in_the_reader_s_language_too(client, aut
 
     (message,) = kind["fields"]["kind"]
     assert message.startswith("Tidak sesuai bentuk yang diharapkan")
-    assert assert_error(huge, 422, "invalid")["fields"]["limit"] == [
-        "Masukkan bilangan bulat."
-    ]
+    assert assert_error(huge, 422, "invalid")["fields"]["limit"] == ["Masukkan bilangan bulat."]
     assert assert_error(surrogate, 422, "invalid")["fields"]["title"] == ["Masukkan teks."]
 
 

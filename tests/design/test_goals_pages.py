@@ -158,6 +158,21 @@ def test_an_unknown_sdg_code_shows_inline_and_saves_nothing_with_htmx(private_ca
     assert not Goal.objects.exists()
 
 
+def test_targets_written_with_an_sdg_prefix_are_read_as_their_codes(private_cast):
+    """Given "SDG 13.1, SDG 3.B" (as the guide writes them), then the goal links 13.1 and
+    3.b (before, "SDG" was split off as a code of its own: '“” is not an SDG target
+    code')."""
+    client = client_for(private_cast.people["coordinator"])
+
+    response = client.post(
+        design(private_cast, "goals/"), goal_form(sdg_targets="SDG 13.1, SDG 3.B"), headers=HTMX
+    )
+
+    assert response.status_code == 200
+    assert "is not an SDG target code" not in response.text
+    assert Goal.objects.get().sdg_targets == ["13.1", "3.b"]
+
+
 def test_without_javascript_a_rejected_goal_is_the_whole_page_with_422(private_cast):
     client = client_for(private_cast.people["coordinator"])
     stranger = OrganisationFactory()

@@ -64,3 +64,22 @@ def test_saving_an_edit_form_opened_earlier_keeps_what_others_changed_meanwhile(
     partnership.refresh_from_db()
     assert partnership.summary == "A new summary"
     assert partnership.title == "Renamed by someone else"
+
+
+def test_a_new_partnership_starts_in_rupiah(db):
+    """Given the new-partnership form, then the base currency offered is IDR, the
+    model's default (the form started at AED, the first of the list, and the base
+    currency cannot be changed once money is recorded)."""
+    import re
+
+    from django.test import Client
+
+    from tests.factories import PersonFactory
+
+    client = Client()
+    client.force_login(PersonFactory())
+
+    html = client.get("/en/partnerships/new/").content.decode()
+
+    select = html.split('name="base_currency"')[1].split("</select>")[0]
+    assert re.search(r'<option value="IDR"[^>]*selected', select)

@@ -198,6 +198,24 @@ def test_given_a_bad_file_when_submitting_then_the_draft_is_not_saved_either(mon
     assert counts() == before
 
 
+def test_a_form_that_comes_back_asks_for_its_file_again(monitored) -> None:
+    """Given a value with a file and an error elsewhere (sites that cannot be read), then
+    the page that comes back says to choose the file again (a browser does not keep it:
+    before, it came back empty and unremarked, and the value went in without its
+    evidence); with no error, or on the file's own error, no such note."""
+    m = monitored
+    page = url(m, "results-value-edit", pk=m.trained.pk, period="2025-Q1")
+    evidence = SimpleUploadedFile("list.pdf", b"attendance", "application/pdf")
+
+    response = client_for(m.ngo_admin).post(
+        page, trained_form(evidence=evidence, sites="Puskesmas, north, east")
+    )
+
+    assert response.status_code == 422
+    assert "Choose the file again" in response.content.decode()
+    assert "Choose the file again" not in client_for(m.ngo_admin).get(page).content.decode()
+
+
 def test_given_a_submitted_value_when_editing_then_refused(monitored) -> None:
     m = monitored
     draft = services.save_draft(actor=m.ngo_admin, indicator=m.trained, period=m.q1, value="5")

@@ -94,6 +94,8 @@ class GoalForm(forms.Form):
     def clean_sdg_targets(self) -> list[str]:
         """ "3.b, 3.8" → ["3.b", "3.8"]; whether they exist is the service's check."""
         text = self.cleaned_data.get("sdg_targets") or ""
+        # "SDG 13.1, SDG 11.5" as well as "13.1 11.5": a prefix is not a code of its own.
+        text = re.sub(r"(?i)\bSDGs?\s+(?=\d)", "", text)
         return [code for code in re.split(r"[\s,;]+", text) if code]
 
     @staticmethod
