@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.codelists import ORGANISATION_ROLES
@@ -93,13 +94,28 @@ class AddPartnerForm(forms.Form):
     contribution = forms.CharField(label=_("Contribution"), max_length=300, required=False)
 
     def clean_organisation(self) -> Organisation:
-        value = self.cleaned_data["organisation"].strip()
-        organisation = Organisation.objects.filter(slug=value).first()
-        if organisation is None:
-            organisation = Organisation.objects.filter(name__iexact=value).first()
-        if organisation is None:
-            raise forms.ValidationError(_("Pick an organisation from the registry."))
-        return organisation
+        """The organisation by its short name, its name, its acronym, or the "Name
+        (ACRONYM)" the suggestions show, letter case aside; an acronym that several
+        organisations share is refused with a request to pick one."""
+        value = " ".join(self.cleaned_data["organisation"].split())
+        name, _sep, acronym = value.removesuffix(")").rpartition(" (")
+        for query in (
+            Q(slug__iexact=value),
+            Q(name__iexact=value),
+            Q(name__iexact=name, acronym__iexact=acronym) if name else None,
+            Q(acronym__iexact=value),
+        ):
+            if query is None:
+                continue
+            found = list(Organisation.objects.filter(query)[:2])
+            if len(found) == 1:
+                return found[0]
+            if found:
+                raise forms.ValidationError(
+                    _("Several organisations in the registry are called “%(name)s”: pick one.")
+                    % {"name": value[:80]}
+                )
+        raise forms.ValidationError(_("Pick an organisation from the registry."))
 
 
 class GrantMembershipForm(forms.Form):

@@ -319,6 +319,8 @@ def test_the_coordinator_approves_an_expenditure_and_the_author_sees_no_decision
     assert tx.status == "approved"
     html = client.get(url(funded, "finance-transaction", pk=tx.pk)).text
     assert "Quotes checked" in html and 'id="decide-form"' not in html
+    # The decision taken, not the button's verb ("Approve").
+    assert re.search(r'id="approvals".*?<tbody>\s*<tr><td>Approved</td>', html, re.S)
     overview = client.get(url(funded, "finance-overview")).text
     assert 'data-testid="finance-spent">IDR5,000,000<' in overview
 

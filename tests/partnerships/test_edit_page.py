@@ -83,3 +83,32 @@ def test_a_new_partnership_starts_in_rupiah(db):
 
     select = html.split('name="base_currency"')[1].split("</select>")[0]
     assert re.search(r'<option value="IDR"[^>]*selected', select)
+
+
+def test_a_partner_is_found_by_its_name_acronym_or_the_suggestion_as_shown(db):
+    """Given the add-partner form, then an organisation is found by its short name, its
+    name, its acronym or the "Name (ACRONYM)" the suggestions show, in any letter case
+    (only the short name and the exact name worked: typing what the list showed was
+    refused); an acronym two organisations share asks to pick one."""
+    from sinergi.partnerships.forms import AddPartnerForm
+    from tests.factories import OrganisationFactory
+
+    health = OrganisationFactory(
+        name="Ministry of Health of the Republic of Indonesia", acronym="Kemenkes"
+    )
+    OrganisationFactory(name="Yayasan Satu", acronym="YS")
+    OrganisationFactory(name="Yayasan Sehat", acronym="YS")
+
+    def pick(text: str) -> object:
+        form = AddPartnerForm({"organisation": text, "role": "4"})
+        return form.cleaned_data["organisation"] if form.is_valid() else form.errors
+
+    for text in (
+        health.slug,
+        "ministry of health of the republic of indonesia",
+        "KEMENKES",
+        "Ministry of Health of the Republic of Indonesia (Kemenkes)",
+    ):
+        assert pick(text) == health, text
+    assert "pick one" in str(pick("ys"))
+    assert "Pick an organisation from the registry." in str(pick("Kementerian Lain"))
