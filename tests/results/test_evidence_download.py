@@ -126,7 +126,10 @@ def test_given_a_public_partnership_then_visitors_see_the_hash_but_may_not_fetch
     visitor = Client()
     listed = visitor.get(indicator).content.decode()
     assert evidence.sha256[:10] in listed and page(m, evidence) not in listed
-    assert visitor.get(page(m, evidence)).status_code == 403
+    # Signed out: not the file, but the way to sign in (and back) where a role may allow it.
+    refused = visitor.get(page(m, evidence))
+    assert refused.status_code == 302
+    assert refused["Location"] == f"/en/accounts/login/?next={page(m, evidence)}"
     assert client_for(m.outsider).get(page(m, evidence)).status_code == 403
     member = client_for(m.observer)
     assert page(m, evidence) in member.get(indicator).content.decode()
