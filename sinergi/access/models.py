@@ -96,10 +96,8 @@ class Invitation(models.Model):
     )
 
     # Set on the instance `services.invite_person` returns, never stored: whether its
-    # e-mail went out (None: not known, e.g. queued for a worker) and its link, which
-    # only the inviter may see, once, when the e-mail could not be sent.
+    # e-mail went out (None: not known, e.g. queued for a worker).
     email_sent: bool | None = None
-    link: str = ""
 
     class Meta:
         verbose_name = _("invitation")

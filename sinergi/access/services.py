@@ -120,7 +120,7 @@ def _note_use(token_id: int, moment: datetime) -> None:
 @contextmanager
 def _waiting_briefly() -> Iterator[None]:
     """SQLite waits LAST_USE_WAIT_MS, not its 20-second busy timeout, for the write lock."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
+    if connection.vendor != "sqlite":
         yield
         return
     with connection.cursor() as cursor:
@@ -162,8 +162,7 @@ def invite_person(
     mail is sent once the invitation is saved (committed); on the invitation returned,
     `email_sent` says whether it went out (False: the mail server refused it or could not
     be reached within EMAIL_TIMEOUT; None: not known yet, as when a task queue sends it
-    or the caller's transaction is still open), and `link` is the link it carries, for
-    the inviter to pass on when the mail failed.
+    or the caller's transaction is still open). The link itself goes only by mail.
     """
     try:
         validate_email(email)
@@ -215,10 +214,13 @@ def invite_person(
             invited_by=actor,
             expires_at=now() + INVITATION_LIFETIME,
         )
-        invitation.link = accept_url_template.format(token=secret)
         body = render_to_string(
             "access/invitation_email.txt",
-            {"invitation": invitation, "inviter": actor, "url": invitation.link},
+            {
+                "invitation": invitation,
+                "inviter": actor,
+                "url": accept_url_template.format(token=secret),
+            },
         )
         subject = _("You are invited to %(organisation)s on Sinergi") % {
             "organisation": organisation

@@ -189,11 +189,6 @@ def database_problem(error: BaseException) -> str | None:
     return None
 
 
-def is_database_busy(error: BaseException) -> bool:
-    """Whether `error` is SQLite giving up on its write lock after the busy timeout."""
-    return database_problem(error) == "busy"
-
-
 BUSY_RETRY_SECONDS = 10
 
 
