@@ -26,6 +26,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", core_views.home, name="home"),
+    path("waiting/", core_views.waiting, name="waiting"),
     path("admin/", admin.site.urls),
     path("accounts/", include("sinergi.access.urls")),
     path("organisations/", include("sinergi.partners.urls")),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -24,6 +24,23 @@ class MeOut(Schema):
     organisation: str | None
     is_staff: bool
     roles: dict[str, str] = Field(description="partnership slug → your role")
+
+
+class WaitingOut(Schema):
+    partnership: str = Field(description="the partnership's slug")
+    partnership_title: str
+    kind: str = Field(
+        description="agreement (sign it), approval (expenditures to approve), "
+        "review (submitted values to review) or report (values to report)"
+    )
+    count: int
+    overdue: int = Field(description="report: how many of `count` are past their due date")
+    due: date | None = Field(
+        description="report: the earliest due date; approval: the oldest value date"
+    )
+    version: int | None = Field(description="agreement: the version to sign")
+    organisation: str = Field(description="agreement: the partner you sign for")
+    url: str = Field(description="the page where this is done")
 
 
 class TokenOut(Schema):
@@ -64,6 +81,28 @@ def me(request: HttpRequest) -> dict:
         "is_staff": person.is_staff,
         "roles": roles,
     }
+
+
+@router.get("/me/waiting", response=list[WaitingOut], summary="What is waiting for you")
+def waiting(request: HttpRequest) -> list[dict]:
+    """Agreements to sign, expenditures to approve, values to review and values to report
+    (due within a week or overdue) in your partnerships, by partnership title."""
+    from sinergi.core.waiting import waiting_for
+
+    return [
+        {
+            "partnership": item.partnership.slug,
+            "partnership_title": item.partnership.title,
+            "kind": item.kind,
+            "count": item.count,
+            "overdue": item.overdue,
+            "due": item.due,
+            "version": item.version,
+            "organisation": item.organisation,
+            "url": item.url,
+        }
+        for item in waiting_for(_signed_in(request))
+    ]
 
 
 @router.get("/tokens", response=list[TokenOut], summary="Your API tokens")

@@ -1,19 +1,22 @@
-"""The home page, the health check, the icon's old address, the 403 page and the
-language switch."""
+"""The home page, what is waiting for the reader, the health check, the icon's old address,
+the 403 page and the language switch."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.views.decorators.http import require_GET
 from django.views.i18n import set_language as django_set_language
 
 from sinergi.access import policy
+from sinergi.core.waiting import waiting_for
 from sinergi.partnerships.models import Partnership
 from sinergi.partnerships.queries import with_counts
 
@@ -30,6 +33,23 @@ def home(request: HttpRequest) -> HttpResponse:
         "core/home.html",
         {"mine": mine, "public": public, "roles": roles, "visible_count": visible.count()},
     )
+
+
+@require_GET
+@login_required
+def waiting(request: HttpRequest) -> HttpResponse:
+    """GET /waiting/: signatures, approvals, reviews and reports waiting for the reader,
+    by partnership. The home page loads the list alone (an HTMX request) after the page,
+    so that the page itself stays as quick as before."""
+    items = waiting_for(request.user)
+    groups: dict[int, dict] = {}
+    for item in items:
+        groups.setdefault(item.partnership.pk, {"partnership": item.partnership, "items": []})
+        groups[item.partnership.pk]["items"].append(item)
+    context = {"groups": list(groups.values()), "count": len(items)}
+    if request.htmx:  # the home page's panel, under its h2
+        return render(request, "core/includes/waiting_list.html", {**context, "level": 3})
+    return render(request, "core/waiting.html", {**context, "level": 2})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
