@@ -31,6 +31,7 @@ PAGES = [
     "/en/results/",
     "/en/sdg/",
     "/en/ledger/",
+    "/en/waiting/",
     "/api/v1/docs",
 ]
 RECORD = """
