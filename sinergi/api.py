@@ -28,7 +28,7 @@ from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 from pydantic import BaseModel
 
-from sinergi.access.services import person_for_token
+from sinergi.access.services import person_for_token, token_refusal
 from sinergi.core.errors import Conflict, LikelyDuplicate, RetryLater
 from sinergi.core.middleware import BUSY_RETRY_SECONDS, database_problem, problem_message
 
@@ -53,7 +53,12 @@ class Reader(AuthBase):
                 raise AuthenticationError(message=_("Use “Authorization: Bearer <token>”."))
             person = person_for_token(secret.strip())
             if person is None:
-                raise AuthenticationError(message=_("The API token is invalid or revoked."))
+                raise AuthenticationError(message=token_refusal(secret.strip()))
+            if person.token_read_only and request.method not in SAFE_METHODS:
+                raise HttpError(
+                    403,
+                    _("This API token may only read. Use a read and write token to change data."),
+                )
             request.user = person
             return person
         user = request.user

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from pydantic import StrictBool, StrictInt
 
 from sinergi.access import services
 from sinergi.access.models import ApiToken
@@ -50,6 +51,8 @@ class TokenOut(Schema):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(description="none: the token does not expire")
+    read_only: bool = Field(description="a read-only token is refused every change (403)")
 
 
 class TokenCreated(TokenOut):
@@ -58,6 +61,12 @@ class TokenCreated(TokenOut):
 
 class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=100)
+    expires_in_days: StrictInt | None = Field(
+        default=services.DEFAULT_TOKEN_DAYS,
+        description=f"days until it stops working, 1 to {services.MAX_TOKEN_DAYS}; "
+        "null: it never expires",
+    )
+    read_only: StrictBool = Field(default=False, description="true: it may read but change nothing")
 
 
 def _signed_in(request: HttpRequest):
@@ -116,7 +125,12 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     if request.headers.get("Authorization"):
         # Else a stolen token could mint its successor, and revoking it would end nothing.
         raise PermissionDenied(_("Create API tokens while signed in, not with another token."))
-    token, secret = services.create_api_token(actor=person, name=payload.name)
+    token, secret = services.create_api_token(
+        actor=person,
+        name=payload.name,
+        expires_in_days=payload.expires_in_days,
+        read_only=payload.read_only,
+    )
     return Status(201, {**TokenOut.from_orm(token).dict(), "secret": secret})
 
 

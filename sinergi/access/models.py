@@ -40,6 +40,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # None: never expires (tokens made before expiry existed, or chosen so).
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # A read-only token may read whatever its person may read, and change nothing.
+    read_only = models.BooleanField(_("read only"), default=False)
 
     class Meta:
         verbose_name = _("API token")
@@ -50,8 +54,12 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.hint}…)"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
 
 
 class Invitation(models.Model):

@@ -36,8 +36,23 @@ def now():
     return timezone.now()
 
 
-def create_api_token(*, actor: Person, name: str) -> tuple[ApiToken, str]:
-    """A new personal API token for `actor`; returns it with its secret, shown only once."""
+# Lifetimes offered for a new token, in days; None is "no expiry".
+TOKEN_LIFETIMES = (7, 30, 90, 365)
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 366
+
+
+def create_api_token(
+    *,
+    actor: Person,
+    name: str,
+    expires_in_days: int | None = DEFAULT_TOKEN_DAYS,
+    read_only: bool = False,
+) -> tuple[ApiToken, str]:
+    """A new personal API token for `actor`; returns it with its secret, shown only once.
+
+    It stops working after `expires_in_days` days (1 to MAX_TOKEN_DAYS; None: never), and
+    a `read_only` one is refused every request that would change something."""
     if not actor.is_authenticated:
         raise PermissionDenied
     name = name.strip()
@@ -45,9 +60,28 @@ def create_api_token(*, actor: Person, name: str) -> tuple[ApiToken, str]:
         raise ValidationError({"name": [_("Give the token a name.")]})
     if len(name) > 100:
         raise ValidationError({"name": [_("Use at most 100 characters.")]})
+    if expires_in_days is not None and (
+        isinstance(expires_in_days, bool)
+        or not isinstance(expires_in_days, int)
+        or not 1 <= expires_in_days <= MAX_TOKEN_DAYS
+    ):
+        raise ValidationError(
+            {
+                "expires_in_days": [
+                    _("Choose from 1 to %(days)d days, or no expiry.") % {"days": MAX_TOKEN_DAYS}
+                ]
+            }
+        )
+    if not isinstance(read_only, bool):
+        raise ValidationError({"read_only": [_("Say true or false.")]})
     secret = new_secret()
     token = ApiToken.objects.create(
-        person=actor, name=name, key_hash=hash_secret(secret), hint=secret[:8]
+        person=actor,
+        name=name,
+        key_hash=hash_secret(secret),
+        hint=secret[:8],
+        expires_at=None if expires_in_days is None else now() + timedelta(days=expires_in_days),
+        read_only=read_only,
     )
     return token, secret
 
@@ -68,24 +102,47 @@ def revoke_all_api_tokens(person: Person) -> int:
 
 
 def person_for_token(secret: str) -> Person | None:
-    """The active person a valid, unrevoked token belongs to, or None."""
+    """The active person a valid, unrevoked, unexpired token belongs to, or None.
+
+    The person carries `token_read_only`: whether the token may only read."""
     if not secret.startswith("sng_") or len(secret) > 100:
         return None
-    # Every API request runs this: one raw query (the person with its token's id and last
-    # use, prepared on PostgreSQL) costs a fraction of the ORM's select_related.
-    found = next(sql.rows(Person, connection, _token_sql(), [hash_secret(secret)]), None)
+    moment = now()
+    # Every API request runs this: one raw query (the person with its token's id, last
+    # use and scope, prepared on PostgreSQL) costs a fraction of the ORM's select_related.
+    parameters = [hash_secret(secret), connection.ops.adapt_datetimefield_value(moment)]
+    found = next(sql.rows(Person, connection, _token_sql(), parameters), None)
     if found is None:
         return None
-    person, (token_id, last_used) = found
+    person, (token_id, last_used, read_only) = found
+    person.token_read_only = bool(read_only)
     if isinstance(last_used, str):  # SQLite hands back the text of an extra column
         last_used = parse_datetime(last_used)
     if last_used is not None and timezone.is_naive(last_used):
         last_used = timezone.make_aware(last_used, UTC)
-    moment = now()
     if last_used is None or moment - last_used > timedelta(minutes=5):
         # Written at most every few minutes so that reads stay reads.
         _note_use(token_id, moment)
     return person
+
+
+def token_refusal(secret: str) -> str:
+    """Why `secret` is not a working token, for the 401 answer: an expired token says when
+    it expired (its owner then knows to make a new one); anything else is just invalid."""
+    expired = None
+    if secret.startswith("sng_") and len(secret) <= 100:
+        expired = (
+            ApiToken.objects.filter(
+                key_hash=hash_secret(secret), revoked_at__isnull=True, expires_at__lte=now()
+            )
+            .values_list("expires_at", flat=True)
+            .first()
+        )
+    if expired is None:
+        return _("The API token is invalid or revoked.")
+    return _("The API token expired on %(date)s; create a new one.") % {
+        "date": timezone.localtime(expired).strftime("%Y-%m-%d %H:%M %Z")
+    }
 
 
 LAST_USE_WAIT_MS = 100
@@ -140,10 +197,11 @@ def _token_sql() -> str:
     columns = ", ".join(f"p.{q(f.column)}" for f in Person._meta.concrete_fields)
     # Table and column names come from the models, never from input.
     return (
-        f"SELECT {columns}, t.{q('id')}, t.{q('last_used_at')}"  # noqa: S608
+        f"SELECT {columns}, t.{q('id')}, t.{q('last_used_at')}, t.{q('read_only')}"  # noqa: S608
         f" FROM {q(Person._meta.db_table)} p JOIN {q(ApiToken._meta.db_table)} t"
         f" ON t.{q('person_id')} = p.{q('id')}"
         f" WHERE t.{q('key_hash')} = %s AND t.{q('revoked_at')} IS NULL AND p.{q('is_active')}"
+        f" AND (t.{q('expires_at')} IS NULL OR t.{q('expires_at')} > %s)"
     )
 
 

@@ -20,8 +20,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sinergi.access import services
@@ -48,11 +49,34 @@ class SignInForm(AuthenticationForm):
     non_field_error_fields = ("username", "password")
 
 
+def _days(days: int) -> object:
+    return format_lazy(
+        "{}", ngettext_lazy("%(count)d day", "%(count)d days", days) % {"count": days}
+    )
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Token name"),
         max_length=100,
         help_text=gettext_lazy("What the token is for, e.g. “monthly report script”."),
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label=gettext_lazy("Expires"),
+        choices=[
+            *[(str(days), _days(days)) for days in services.TOKEN_LIFETIMES],
+            ("", gettext_lazy("Never")),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial=str(services.DEFAULT_TOKEN_DAYS),
+        help_text=gettext_lazy("A token that expires is harmless once it has."),
+    )
+    read_only = forms.BooleanField(
+        label=gettext_lazy("Read only"),
+        required=False,
+        help_text=gettext_lazy("It may read what you may read, and change nothing."),
     )
 
 
@@ -70,7 +94,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             _token, secret = services.create_api_token(
-                actor=request.user, name=form.cleaned_data["name"]
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                expires_in_days=form.cleaned_data["expires_in_days"],
+                read_only=form.cleaned_data["read_only"],
             )
         except ValidationError as exc:
             apply_domain_errors(form, exc)
