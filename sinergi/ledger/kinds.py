@@ -64,6 +64,7 @@ LABELS = {
     "raci.replaced": gettext_lazy("Responsibilities replaced"),
     "results.indicator.changed": gettext_lazy("Indicator changed"),
     "results.indicator.created": gettext_lazy("Indicator created"),
+    "results.indicator.deleted": gettext_lazy("Indicator deleted"),
     "results.period.closed": gettext_lazy("Reporting period closed"),
     "results.period.reopened": gettext_lazy("Reporting period reopened"),
     "results.targets.set": gettext_lazy("Targets set"),

@@ -764,9 +764,15 @@ def delete_indicator(*, actor: User, indicator: Indicator) -> None:
             hold()
             if indicator.submissions.exists():
                 raise in_use
-            pid = indicator.partnership_id
+            partnership = indicator.partnership
+            _log(
+                "results.indicator.deleted",
+                {"indicator": indicator.pk, "code": indicator.code, "title": indicator.title},
+                partnership,
+                actor,
+            )
             indicator.delete()
-            rollups.refresh_sdg(pid)
+            rollups.refresh_sdg(partnership.pk)
     except ProtectedError:
         raise in_use from None
 

@@ -21,8 +21,16 @@ urlpatterns: list = [
     path("framework/", views.framework, name="results-framework"),
     path("framework/results/new/", views.result_edit, name="results-result-new"),
     path("framework/results/<int:pk>/", views.result_edit, name="results-result-edit"),
+    path(
+        "framework/results/<int:pk>/delete/", views.result_delete, name="results-result-delete"
+    ),
     path("framework/indicators/new/", views.indicator_edit, name="results-indicator-new"),
     path("framework/indicators/<int:pk>/", views.indicator_edit, name="results-indicator-edit"),
+    path(
+        "framework/indicators/<int:pk>/delete/",
+        views.indicator_delete,
+        name="results-indicator-delete",
+    ),
     path("framework/indicators/<int:pk>/targets/", views.targets, name="results-targets"),
     path("framework/dimensions/new/", views.dimension_new, name="results-dimension-new"),
     path("framework/periods/<int:pk>/closed/", views.period_closed, name="results-period-closed"),

@@ -507,6 +507,61 @@ def result_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpR
     )
 
 
+@require_http_methods(["GET", "POST"])
+def result_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    partnership = _manager(request, slug)
+    result = get_object_or_404(Result, partnership=partnership, pk=pk)
+    return _confirm_delete(
+        request,
+        partnership,
+        result,
+        lambda: services.delete_result(actor=request.user, result=result),
+        _("The result was deleted."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    partnership = _manager(request, slug)
+    item = _indicator(partnership, pk)
+    return _confirm_delete(
+        request,
+        partnership,
+        item,
+        lambda: services.delete_indicator(actor=request.user, indicator=item),
+        _("The indicator was deleted."),
+    )
+
+
+def _confirm_delete(
+    request: HttpRequest,
+    partnership: Partnership,
+    item: object,
+    delete: Callable[[], None],
+    done: str,
+) -> HttpResponse:
+    """Ask first; on POST delete, or say on the same page why it cannot be (409)."""
+    error = ""
+    if request.method == "POST":
+        try:
+            delete()
+        except Conflict as refusal:
+            error = refusal.message
+        else:
+            messages.success(request, done)
+            return redirect("results-framework", slug=partnership.slug)
+    return render(
+        request,
+        "core/confirm_delete.html",
+        {
+            "object": item,
+            "error": error,
+            "cancel_url": reverse("results-framework", args=[partnership.slug]),
+        },
+        status=409 if error else 200,
+    )
+
+
 def _indicator_initial(item: Indicator) -> dict[str, Any]:
     initial = {name: getattr(item, name) for name in services.INDICATOR_FIELDS}
     initial["result"] = item.result_id
