@@ -470,13 +470,21 @@ class _Resolver:
         self.partnership = partnership
         self.lookups = lookups
         self.by_identifier: dict[str, int] = {}
+        # A partner as people write it, case aside: its name, acronym, short name (slug)
+        # or "Name (ACRONYM)" as the partner pickers show it. Two partners that one of
+        # these could mean: it cannot say which (None).
         self.by_name: dict[str, int | None] = {}
         for organisation in lookups.partners.values():
             if organisation.iati_identifier:
                 self.by_identifier[organisation.iati_identifier.strip()] = organisation.pk
             name = organisation.name.strip()
-            # Two partners of one name: the name alone cannot say which (None).
-            self.by_name[name] = None if name in self.by_name else organisation.pk
+            acronym = (organisation.acronym or "").strip()
+            spellings = {name, organisation.slug, acronym}
+            if acronym:
+                spellings.add(f"{name} ({acronym})")
+            for spelling in {s.casefold() for s in spellings if s}:
+                known = self.by_name.get(spelling, organisation.pk)
+                self.by_name[spelling] = organisation.pk if known == organisation.pk else None
         self.lines_by_title: dict[str, int | None] = {}
         for line in lookups.budget_lines.values():
             title = line.title.strip()
@@ -498,8 +506,9 @@ class _Resolver:
         if text in self.by_identifier:
             fields[f"{side}_organisation"] = self.by_identifier[text]
             return
-        if text in self.by_name:
-            pk = self.by_name[text]
+        folded = text.casefold()
+        if folded in self.by_name:
+            pk = self.by_name[folded]
             if pk is None:
                 errors.append(
                     (side, _("Several partners have this name; give its IATI identifier."))

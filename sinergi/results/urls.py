@@ -21,9 +21,7 @@ urlpatterns: list = [
     path("framework/", views.framework, name="results-framework"),
     path("framework/results/new/", views.result_edit, name="results-result-new"),
     path("framework/results/<int:pk>/", views.result_edit, name="results-result-edit"),
-    path(
-        "framework/results/<int:pk>/delete/", views.result_delete, name="results-result-delete"
-    ),
+    path("framework/results/<int:pk>/delete/", views.result_delete, name="results-result-delete"),
     path("framework/indicators/new/", views.indicator_edit, name="results-indicator-new"),
     path("framework/indicators/<int:pk>/", views.indicator_edit, name="results-indicator-edit"),
     path(

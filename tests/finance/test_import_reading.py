@@ -557,3 +557,36 @@ def test_given_an_import_record_that_overstates_when_checked_then_a_mismatch(fun
     problems = [m.problem for m in reconcile.reconcile(funded.partnership)]
 
     assert any("names 2 transactions; 1 were written" in p for p in problems)
+
+
+def test_given_partners_written_as_people_write_them_when_read_then_each_is_the_partner(funded):
+    """A partner is found by its acronym, its short name, "Name (ACRONYM)" as the pickers
+    show it, or its name in other case; a spelling two partners share is a cell error
+    naming the way out, and nothing else about the row changes."""
+    funded.funder.acronym = "YDS"
+    funded.funder.save()
+    funded.ngo.acronym = "LVN"
+    funded.ngo.save()
+    spellings = [
+        ("YDS", "LVN"),
+        (funded.funder.slug, funded.ngo.slug),
+        (f"{funded.funder.name} (YDS)", f"{funded.ngo.name} (LVN)"),
+        (funded.funder.name.upper(), funded.ngo.name.lower()),
+    ]
+    rows = [incoming_row(funded, provider=p, receiver=r) for p, r in spellings]
+
+    result = run(funded, csv_bytes(rows), commit=True)
+
+    assert result.errors == []
+    assert result.imported == len(spellings)
+    for tx in Transaction.objects.order_by("pk"):
+        assert (tx.provider_organisation, tx.receiver_organisation) == (funded.funder, funded.ngo)
+        assert (tx.provider_name, tx.receiver_name) == ("", "")
+
+    funded.company.acronym = "YDS"  # now two partners answer to YDS
+    funded.company.save()
+    before = counts()
+    shared = run(funded, csv_bytes([incoming_row(funded, provider="yds")]), commit=True)
+    assert [(e.row, e.column) for e in shared.errors] == [(2, "provider")]
+    assert "IATI identifier" in shared.errors[0].message
+    assert counts() == before
