@@ -63,7 +63,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     sent to sign in first, and back here after (a reminder's link to a value form)."""
     if not request.user.is_authenticated and request.method in ("GET", "HEAD"):
         return redirect_to_login(request.get_full_path())
-    back = None
+    back = role = None
     try:
         match = resolve(request.path_info)
     except Resolver404:
@@ -71,7 +71,20 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     slug = match.kwargs.get("slug") if match is not None else None
     if slug and "/partnerships/" in request.path_info:
         back = reverse("partnership-detail", args=[slug])
-    return render(request, "403.html", {"back": back}, status=403)
+        # The reader's role in it, to say why: they could see the partnership (or they
+        # would have had a 404), so naming their own role tells them nothing new.
+        partnership = Partnership.objects.filter(slug=slug).only("pk").first()
+        if partnership is not None:
+            role = policy.role_in(request.user, partnership)
+    # The services' refusals say what was refused ("You cannot decide on an expenditure
+    # you recorded."); Django's own carry no message.
+    reason = str(exception) if exception is not None else ""
+    return render(
+        request,
+        "403.html",
+        {"back": back, "reason": reason, "role": role, "in_partnership": back is not None},
+        status=403,
+    )
 
 
 def set_language(request: HttpRequest) -> HttpResponse:

@@ -62,3 +62,44 @@ def test_the_server_error_page_says_its_languages_and_fits_a_phone():
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert '<span lang="id">Kesalahan server</span>' in page
     assert '<p lang="id">Terjadi kesalahan di sisi kami.</p>' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "says"),
+    [
+        ("member", "You are a member of this partnership."),
+        ("observer", "You are an observer in this partnership"),
+    ],
+)
+def test_a_refused_partnership_page_names_the_readers_role(private_cast, role, says):
+    """Given someone refused a coordinators' page, the 403 page says what their role is and
+    whom to ask, instead of the same sentence for everyone."""
+    from tests.conftest import client_for
+
+    slug = private_cast.partnership.slug
+    response = client_for(private_cast.people[role]).post(
+        f"/en/partnerships/{slug}/members/", {"form": "invite"}
+    )
+    assert response.status_code == 403
+    assert says in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refusal_with_a_reason_says_it_and_one_without_falls_back(private_cast):
+    """The 403 handler shows the reason a service gave, escaped; Django's own refusals
+    (no reason) keep the general sentence."""
+    from django.core.exceptions import PermissionDenied
+    from django.test import RequestFactory
+
+    from sinergi.core.views import permission_denied
+
+    request = RequestFactory().get("/en/organisations/x/edit/")
+    request.user = private_cast.people["outsider"]
+    reason = PermissionDenied("You cannot decide on an expenditure you <b>recorded</b>.")
+    page = permission_denied(request, reason).content.decode()
+    assert "You cannot decide on an expenditure you &lt;b&gt;recorded&lt;/b&gt;." in page
+    assert "Your role does not allow this" not in page
+
+    plain = permission_denied(request, PermissionDenied()).content.decode()
+    assert "Your role does not allow this. Ask the partnership's coordinator." in plain
