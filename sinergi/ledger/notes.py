@@ -18,7 +18,12 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 
 ALG_ED25519 = 0x01
 ALG_COSIGNATURE_V1 = 0x04
@@ -64,7 +69,9 @@ class Signer:
 
     def skey(self) -> str:
         """The private key in the Go note package's `PRIVATE+KEY+…` text form."""
-        seed = self.private.private_bytes_raw()
+        # Not private_bytes_raw(): that is cryptography 40 or later, and the ledger tool
+        # must run on older ones (Debian 12's python3-cryptography is 38).
+        seed = self.private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
         encoded = base64.b64encode(bytes([self.alg]) + seed).decode()
         return f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{encoded}"
 

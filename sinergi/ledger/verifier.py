@@ -3,7 +3,8 @@
 `sinergi-ledger.pyz` is a Python zip application (PEP 441) holding exactly the modules
 that check receipts and audit bundles and run a witness (merkle, notes, offline,
 witness). It needs Python 3 and the `cryptography` package, no Django and no database,
-so a partner or auditor can verify the log without installing Sinergi:
+so a partner or auditor can verify the log without installing Sinergi. Any cryptography
+from MIN_CRYPTOGRAPHY on will do, such as the one Debian's python3 has:
 
     python3 sinergi-ledger.pyz receipt entry.tlog-proof --vkey VKEY --entry entry.bin
 
@@ -22,17 +23,34 @@ from pathlib import Path
 
 FILENAME = "sinergi-ledger.pyz"
 MODULES = ("merkle.py", "notes.py", "offline.py", "witness.py")
-_MAIN = f"""import sys
+# The oldest cryptography the tool is tested with (Debian 11's python3-cryptography is
+# 3.3.2, Debian 12's 38.0.4). Ed25519 and Encoding.Raw are all it uses; private_bytes_raw
+# and public_bytes_raw (cryptography 40) are not (tests/ledger/test_tool.py checks).
+MIN_CRYPTOGRAPHY = "3.3"
+_MAIN = """import sys
 
 try:
-    import cryptography  # noqa: F401 - Ed25519 signatures
-except ImportError:
-    sys.exit("{FILENAME} needs the cryptography package: pip install cryptography")
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat
+
+    Ed25519PrivateKey, Encoding.Raw, PrivateFormat.Raw  # noqa: B018 - what the tool uses
+except (ImportError, AttributeError) as exc:
+    try:
+        import cryptography
+
+        found = "cryptography %s: %s" % (getattr(cryptography, "__version__", "?"), exc)
+    except ImportError:
+        found = "no cryptography package"
+    sys.exit(
+        "FILENAME needs the cryptography package, version MINIMUM or later (found: %s).\\n"
+        "On Debian or Ubuntu: sudo apt install python3-cryptography\\n"
+        "Elsewhere: pip install cryptography (in a venv if pip is refused)" % found
+    )
 
 from sinergi.ledger.offline import main
 
-sys.exit(main(prog="python3 {FILENAME}"))
-"""
+sys.exit(main(prog="python3 FILENAME"))
+""".replace("FILENAME", FILENAME).replace("MINIMUM", MIN_CRYPTOGRAPHY)
 _PACKAGE = '"""Sinergi\'s ledger tool: offline verification and a witness."""\n'
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
 

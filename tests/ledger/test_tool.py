@@ -9,6 +9,7 @@ run by bash, exactly as the page shows them, against a live server.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import html
 import io
@@ -247,16 +248,14 @@ def test_verify_bundle_names_a_bad_file_or_key_instead_of_failing_with_a_traceba
     assert "not a verifier key" in err.getvalue()
 
 
-def test_without_cryptography_the_tool_says_what_to_install(ledger, tmp_path):
-    """Given a Python without the cryptography package, then the tool says to install it
-    (exit 1), not a traceback."""
-    tool = tmp_path / "sinergi-ledger.pyz"
-    tool.write_bytes(Client().get("/ledger/sinergi-ledger.pyz").content)
+def run_tool_without_site(tool: Path, cwd: Path, path: str | None = None):
+    """The tool under this interpreter with no site-packages, `path` alone on sys.path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTHON"))}
-
-    done = subprocess.run(
+    if path is not None:
+        env["PYTHONPATH"] = path
+    return subprocess.run(
         [sys.executable, "-S", str(tool), "bundle", "ledger.json"],
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -264,7 +263,163 @@ def test_without_cryptography_the_tool_says_what_to_install(ledger, tmp_path):
         check=False,
     )
 
+
+def test_without_cryptography_the_tool_says_what_to_install(ledger, tmp_path):
+    """Given a Python without the cryptography package, then the tool says which version
+    it needs and how to install it on Debian and elsewhere (exit 1), not a traceback."""
+    tool = tmp_path / "sinergi-ledger.pyz"
+    tool.write_bytes(Client().get("/ledger/sinergi-ledger.pyz").content)
+
+    done = run_tool_without_site(tool, tmp_path)
+
     assert done.returncode == 1
     assert done.stderr.strip() == (
-        "sinergi-ledger.pyz needs the cryptography package: pip install cryptography"
+        f"sinergi-ledger.pyz needs the cryptography package, version "
+        f"{verifier.MIN_CRYPTOGRAPHY} or later (found: no cryptography package).\n"
+        "On Debian or Ubuntu: sudo apt install python3-cryptography\n"
+        "Elsewhere: pip install cryptography (in a venv if pip is refused)"
     )
+
+
+def test_with_a_cryptography_too_old_for_ed25519_the_tool_states_the_minimum(ledger, tmp_path):
+    """Given a Python whose cryptography has no Ed25519 (here a package that says it is
+    2.0 and has nothing else), then the tool names the version it found and the minimum
+    it needs, not an ImportError traceback."""
+    tool = tmp_path / "sinergi-ledger.pyz"
+    tool.write_bytes(Client().get("/ledger/sinergi-ledger.pyz").content)
+    old = tmp_path / "old-site" / "cryptography"
+    old.mkdir(parents=True)
+    (old / "__init__.py").write_text('__version__ = "2.0"\n')
+
+    done = run_tool_without_site(tool, tmp_path, str(old.parent))
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    first = done.stderr.splitlines()[0]
+    assert first.startswith(
+        f"sinergi-ledger.pyz needs the cryptography package, version "
+        f"{verifier.MIN_CRYPTOGRAPHY} or later (found: cryptography 2.0: "
+    ), done.stderr
+    assert "sudo apt install python3-cryptography" in done.stderr
+
+
+# Methods that cryptography added in version 40: the tool must not use them (Debian 12's
+# python3-cryptography is 38.0.4, and pip is refused there as externally managed).
+CRYPTOGRAPHY_40_ONLY = {"private_bytes_raw", "public_bytes_raw"}
+
+
+def test_the_tool_calls_no_method_that_needs_cryptography_40():
+    """Given every module in the tool and its __main__, then none uses an attribute that
+    only cryptography 40 or later has (private_bytes_raw crashed the witness on Debian 12)."""
+    sources = {"__main__.py": verifier._MAIN}
+    source_dir = Path(verifier.__file__).parent
+    sources.update({m: (source_dir / m).read_text("utf-8") for m in verifier.MODULES})
+
+    used = {
+        (name, node.attr)
+        for name, text in sources.items()
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Attribute) and node.attr in CRYPTOGRAPHY_40_ONLY
+    }
+
+    assert used == set()
+
+
+OLD_CRYPTOGRAPHY_PYTHON = "SINERGI_TEST_OLD_CRYPTOGRAPHY_PYTHON"
+
+
+def cryptography_version(python: str) -> str | None:
+    """The cryptography version `python` imports (with its own site-packages), or None."""
+    try:
+        done = subprocess.run(
+            [python, "-c", "import cryptography; print(cryptography.__version__)"],
+            env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def old_cryptography_pythons() -> list[str]:
+    """Interpreters whose cryptography is older than 40: those named (os.pathsep between
+    them) by SINERGI_TEST_OLD_CRYPTOGRAPHY_PYTHON, else Debian 12's own /usr/bin/python3
+    when it has python3-cryptography 38."""
+    named = os.environ.get(OLD_CRYPTOGRAPHY_PYTHON)
+    if named:
+        return [p for p in named.split(os.pathsep) if p]
+    version = cryptography_version("/usr/bin/python3")
+    if version and int(version.split(".")[0]) < 40:
+        return ["/usr/bin/python3"]
+    return []
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the commands use curl")
+@pytest.mark.parametrize(
+    "python",
+    old_cryptography_pythons()
+    or [
+        pytest.param(
+            None,
+            marks=pytest.mark.skip(
+                reason=f"no Python with cryptography older than 40: set {OLD_CRYPTOGRAPHY_PYTHON}"
+                " to one, e.g. Debian 12's /usr/bin/python3 with python3-cryptography, or a venv"
+                " made with pip install cryptography==38.0.4"
+            ),
+        )
+    ],
+)
+def test_the_tool_runs_with_a_cryptography_older_than_40(
+    live_server, ledger, tmp_path, settings, python
+):
+    """Given a partner's python3 with an older cryptography (Debian 12's 38.0.4, which
+    `apt install python3-cryptography` gives), then the downloaded tool creates a witness
+    key and cosigns once registered (it crashed on private_bytes_raw), and verifies a
+    receipt and an audit bundle."""
+    version = cryptography_version(python)
+    assert version is not None, f"{python} cannot import cryptography"
+    assert int(version.split(".")[0]) < 40, f"{python} has cryptography {version}, not older"
+    settings.SINERGI_LEDGER_CHECKPOINT_INTERVAL = 3600
+    work = tmp_path / "partner"
+    work.mkdir()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(python)
+    support.append_events(3)
+    checkpoints.issue_checkpoint()
+    url = live_server.url
+    vkey = checkpoints.verifier_key()
+    download = f"curl -sf -o sinergi-ledger.pyz {url}/ledger/sinergi-ledger.pyz"
+    witness = (
+        f"python3 sinergi-ledger.pyz witness --url {url} --key witness.key --state state/ "
+        "--name witness.debian.example/sinergi"
+    )
+
+    done = run(f"{download} && {witness}", work, bin_dir)
+
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    register = re.search(r"sinergi ledger add-witness (\S+)", done.stderr)
+    assert register, done.stderr
+    assert (work / "witness.key").read_text().startswith("PRIVATE+KEY+witness.debian.example/")
+    call_command("ledger", "add-witness", register.group(1), stdout=io.StringIO())
+    done = run(witness, work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "cosigned size 3 (consistent)"
+
+    (work / "entry.bin").write_bytes(support.stored_bodies()[1])
+    receipt = (
+        f"curl -sf -o entry.tlog-proof {url}/api/v1/ledger/entries/1/receipt && "
+        f'python3 sinergi-ledger.pyz receipt entry.tlog-proof --vkey "{vkey}" --entry entry.bin '
+        f'--witness "{register.group(1)}"'
+    )
+    done = run(receipt, work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("OK: the entry is in")
+    call_command("ledger", "export", str(work / "ledger.json"), stdout=io.StringIO())
+    done = run(f'python3 sinergi-ledger.pyz bundle ledger.json --vkey "{vkey}"', work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("OK: 3 entries")
