@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -117,19 +118,63 @@ def printable(text: str, limit: int = 2000) -> str:
 
 
 def load_or_create_key(path: Path, name: str) -> notes.Signer:
+    """The witness's key from `path`, made and written there first if there is none.
+
+    A key file that cannot be read or is not a witness key is a WitnessStateError naming
+    that file: it is the witness's own problem, never the log's."""
     if path.exists():
-        signer = notes.parse_skey(path.read_text())
-        if signer.alg != notes.ALG_COSIGNATURE_V1:
-            raise WitnessRefusal("the witness key is not a cosignature/v1 key")
-        return signer
-    signer = notes.generate_signer(name, notes.ALG_COSIGNATURE_V1)
+        return _load_key(path)
+    try:
+        signer = notes.generate_signer(name, notes.ALG_COSIGNATURE_V1)
+    except notes.NoteError as exc:
+        raise WitnessStateError(f"cannot create the witness key {path}: {exc} ({name!r})") from exc
+    text = signer.skey() + "\n"  # before any file exists: a failure here leaves none
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Created private (0600), never readable by others even for a moment.
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
-            f.write(signer.skey() + "\n")
+        # Private (0600) from the start, never readable by others even for a moment, and
+        # complete before it is renamed into place: never an empty or half-written key.
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(handle, "w") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(temporary, path)  # unlike a rename, never replaces a key made meanwhile
+            except FileExistsError:
+                return _load_key(path)  # another run made it first: use that one
+            except OSError:
+                os.replace(temporary, path)  # a file system without hard links
+        finally:
+            Path(temporary).unlink(missing_ok=True)
     except OSError as exc:
         raise WitnessStateError(f"cannot create the witness key {path}: {exc}") from exc
+    return signer
+
+
+def _load_key(path: Path) -> notes.Signer:
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeError) as exc:
+        raise WitnessStateError(f"cannot read the witness key {path}: {exc}") from exc
+    advice = (
+        "restore it from a backup, or move it away so that a new key is created (which the "
+        "platform's staff then register)"
+    )
+    if not text.strip():
+        raise WitnessStateError(f"the witness key file {path} is empty: {advice}")
+    try:
+        signer = notes.parse_skey(text)
+    except ValueError as exc:  # NoteError, or base64 that is not
+        raise WitnessStateError(
+            f"the witness key file {path} does not hold a witness key "
+            f"(PRIVATE+KEY+name+id+key): {exc}; {advice}"
+        ) from exc
+    if signer.alg != notes.ALG_COSIGNATURE_V1:
+        raise WitnessStateError(
+            f"the key in {path} is not a witness (cosignature/v1) key: it may be a log's "
+            "signing key; give the witness its own key file"
+        )
     return signer
 
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import resource
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -323,3 +327,99 @@ def test_the_state_is_written_whole_and_the_key_private(log, key_path, state):
     assert sorted(p.name for p in state.iterdir()) == ["checkpoint", "log.vkey"]
     assert seen(state) == 5
     assert key_path.stat().st_mode & 0o777 == 0o600
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def witness_process(
+    log: FakeLog,
+    key_path: Path,
+    state: Path,
+    *,
+    max_file_size: int | None = None,
+    name: str = "witness.example.org/w",
+) -> subprocess.CompletedProcess[str]:
+    """`python -m sinergi.ledger.offline witness` in a process of its own, optionally
+    unable to write more than `max_file_size` bytes to any file (RLIMIT_FSIZE: a full
+    disk or a quota, as the operating system reports it)."""
+
+    def limit() -> None:
+        if max_file_size is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_size, max_file_size))
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTHON"))}
+    env["PYTHONPATH"] = str(REPO)
+    command = [sys.executable, "-m", "sinergi.ledger.offline", "witness", "--url", log.url]
+    command += ["--key", str(key_path), "--state", str(state), "--name", name]
+    return subprocess.run(
+        command,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=limit,  # only setrlimit, before exec
+    )
+
+
+def test_a_key_that_cannot_be_written_leaves_no_key_file(log, key_path, state):
+    """Given a witness that cannot write files (a full disk), then its first run says it
+    cannot create the key, and leaves no key file at all (it used to leave an empty one,
+    0600, which every later run blamed on the log) nor a temporary one; the next run,
+    with room, makes the key and cosigns."""
+    done = witness_process(log, key_path, state, max_file_size=0)
+
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"cannot create the witness key {key_path}: "), done.stderr
+    assert list(key_path.parent.iterdir()) == []
+    assert log.cosignatures == 0
+
+    done = witness_process(log, key_path, state)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "cosigned size 5 (first checkpoint accepted on trust)"
+    assert notes.parse_skey(key_path.read_text()).name == "witness.example.org/w"
+    assert key_path.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in key_path.parent.iterdir()) == ["state", "witness.key"]
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("", "is empty"),
+        ("garbage\n", "does not hold a witness key"),
+        ("PRIVATE+KEY+witness.example.org/w+0000+not base64!\n", "does not hold a witness key"),
+        (None, "is not a witness (cosignature/v1) key"),  # the log's own kind of key
+    ],
+)
+def test_a_bad_key_file_is_named_as_the_problem_not_the_log(log, key_path, state, content, problem):
+    """Given a key file that is empty (as the failure above used to leave), garbage, not
+    base64, or a log's signing key, then the witness names that file and what is wrong
+    with it (exit 1), says nothing against the log, posts nothing, and leaves it as it was."""
+    if content is None:
+        content = notes.generate_signer("witness.example.org/w").skey() + "\n"
+    key_path.write_text(content)
+    key_path.chmod(0o600)
+
+    done = witness_process(log, key_path, state)
+
+    assert done.returncode == 1, done.stderr
+    assert str(key_path) in done.stderr, done.stderr
+    assert problem in done.stderr, done.stderr
+    assert "cannot use the log" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert log.cosignatures == 0
+    assert key_path.read_text() == content
+
+
+def test_a_bad_name_for_a_new_key_is_not_blamed_on_the_log(log, key_path, state):
+    """Given no key file and a --name that cannot name a key, then the witness says it
+    cannot create its key and why, not that it cannot use the log, and writes nothing."""
+    done = witness_process(log, key_path, state, name="my witness")
+
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"cannot create the witness key {key_path}: "), done.stderr
+    assert "'my witness'" in done.stderr
+    assert "cannot use the log" not in done.stderr
+    assert list(key_path.parent.iterdir()) == []
