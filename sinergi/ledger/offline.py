@@ -78,8 +78,13 @@ class Report:
     checkpoints: int = 0
     cosignatures: int = 0
     withheld: int = 0  # entries a public bundle gives as their leaf hash only
-    # Witness name -> the largest checkpoint size it validly cosigned.
+    # Witness name -> the largest checkpoint size it validly cosigned (under a key the
+    # caller trusts: one the auditor gave, or the database's registered witnesses).
     witnessed: dict[str, int] = field(default_factory=dict)
+    # Names on cosignature lines no trusted key checked: what they claim proves nothing.
+    unchecked: set[str] = field(default_factory=set)
+    # Whether the log's key was taken from the very file (or server) being checked.
+    log_key_from: str | None = None
     problems: list[str] = field(default_factory=list)
     first_bad_index: int | None = None
     # Whether first_bad_index names an entry found bad, not only a lower bound on one.
@@ -149,16 +154,22 @@ def check_checkpoints(
                     bound=True,
                 )
         _text, lines = notes.split_note(note)
-        for witness in witnesses:
-            for line in lines:
-                if line.name == witness.name and line.key_id == witness.key_id:
-                    try:
-                        notes.verify_cosignature(text, line, witness)
-                        report.cosignatures += 1
-                        size_seen = report.witnessed.get(witness.name, 0)
-                        report.witnessed[witness.name] = max(size_seen, checkpoint.size)
-                    except notes.NoteError as exc:
-                        report.fail(f"{witness.name}'s cosignature on {checkpoint.size}: {exc}")
+        for line in lines:
+            if line.name == verifier.name and line.key_id == verifier.key_id:
+                continue  # the log's own signature
+            witness = next(
+                (w for w in witnesses if (w.name, w.key_id) == (line.name, line.key_id)), None
+            )
+            if witness is None:
+                report.unchecked.add(line.name)
+                continue
+            try:
+                notes.verify_cosignature(text, line, witness)
+                report.cosignatures += 1
+                size_seen = report.witnessed.get(witness.name, 0)
+                report.witnessed[witness.name] = max(size_seen, checkpoint.size)
+            except notes.NoteError as exc:
+                report.fail(f"{witness.name}'s cosignature on {checkpoint.size}: {exc}")
         previous = checkpoint
 
 
@@ -171,7 +182,9 @@ def verify_bundle(
     for by nothing, so they fail the bundle. With `trusted_witnesses` (verifier keys the
     auditor got from the witnesses themselves), each of them must have cosigned one of
     the checkpoints: the log's own key alone cannot show that history was not rewritten
-    by whoever holds it. Without them the bundle's own witness keys are checked.
+    by whoever holds it. The bundle's own witness keys are never used: whoever wrote the
+    bundle chose them, so a cosignature checked against them proves nothing. Without
+    `pinned_vkey` the log's key is the bundle's, and the report says so.
 
     A bundle that is not one, or a key that is not a verifier key, is a failed report
     saying so, never an exception."""
@@ -192,12 +205,13 @@ def verify_bundle(
         return report
     if pinned_vkey and pinned_vkey.strip() != str(bundle.get("vkey", "")).strip():
         report.fail("the bundle's verifier key is not the one you pinned")
+    if not pinned_vkey:
+        report.log_key_from = "the bundle"
     try:
         entries, listed = bundle["entries"], bundle["checkpoints"]
         if not isinstance(entries, list) or not isinstance(listed, list):
             raise TypeError("entries and checkpoints must be lists")
         leaves = [_bundle_leaf(item, report) for item in entries]
-        witnesses = required or [notes.parse_vkey(w) for w in bundle.get("witnesses", [])]
         checkpoint_notes = [str(note) for note in listed]
     except (KeyError, TypeError, ValueError, AttributeError, notes.NoteError) as exc:
         report.fail(f"the bundle is malformed: {exc!r}")
@@ -207,7 +221,7 @@ def verify_bundle(
         report.fail("the bundle has entries but no checkpoint: nothing signed vouches for them")
         return report
     levels = build_levels(leaves)
-    check_checkpoints(report, levels, len(leaves), checkpoint_notes, verifier, witnesses)
+    check_checkpoints(report, levels, len(leaves), checkpoint_notes, verifier, required)
     covered = _largest_size(checkpoint_notes)
     if covered < len(leaves):
         report.fail(
@@ -275,14 +289,41 @@ def load_bundle(path: str) -> object:
 
 
 def ok_text(report: Report) -> str:
-    """The line a verified bundle gets, the same from both commands."""
-    witnessed = "".join(
-        f"; cosigned by {name} up to size {size}" for name, size in sorted(report.witnessed.items())
-    )
+    """What a verified bundle gets, the same from both commands: the OK line, then what
+    it does not vouch for (a log key from the bundle, cosignatures no given key checked).
+    "cosigned by" names only witnesses whose key the auditor gave (--witness)."""
     return (
         f"OK: {report.size} entries{withheld_text(report)}, "
-        f"{report.checkpoints} checkpoints verified{witnessed}"
+        f"{report.checkpoints} checkpoints verified{witnessed_text(report)}"
+        + caveats_text(report, "--vkey")
     )
+
+
+def witnessed_text(report: Report) -> str:
+    return "".join(
+        f"; cosigned by {name} up to size {size}" for name, size in sorted(report.witnessed.items())
+    )
+
+
+def caveats_text(report: Report, vkey_option: str) -> str:
+    """Lines (each after a newline) saying what an OK did not check."""
+    lines = ""
+    if report.log_key_from:
+        lines += (
+            f"\nnote: the log's key was taken from {report.log_key_from}, not given by you: "
+            f"give {vkey_option} VKEY to check against a key you obtained yourself"
+        )
+    if report.unchecked:
+        names = sorted(report.unchecked)
+        listed = ", ".join(name[:100] for name in names[:5])
+        if len(names) > 5:
+            listed += f" and {len(names) - 5} more"
+        lines += (
+            f"\nnote: cosignatures by {listed} were NOT checked (a witness key written in "
+            "what is being checked proves nothing): give --witness VKEY to check a witness "
+            "you trust"
+        )
+    return lines
 
 
 def _bundle_leaf(item: object, report: Report) -> bytes:
@@ -353,7 +394,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m sinergi.ledger.of
     sub = parser.add_subparsers(dest="what", required=True)
     b = sub.add_parser("bundle", help="verify an audit bundle exported by `sinergi ledger export`")
     b.add_argument("file")
-    b.add_argument("--vkey", help="the log's verifier key you trust (else the bundle's own)")
+    b.add_argument(
+        "--vkey", help="the log's verifier key you trust (else the bundle's own, said so)"
+    )
     b.add_argument("--witness", action="append", default=[], help=WITNESS_HELP)
     r = sub.add_parser("receipt", help="verify a receipt (C2SP tlog-proof) for one entry")
     r.add_argument("file")

@@ -29,6 +29,15 @@ REPO = Path(__file__).resolve().parents[2]
 SIZE = 20
 WITNESS = "witness.example.org/audit"
 WITNESSED = f"; cosigned by {WITNESS} up to size {SIZE}"
+# What an OK says when the log's key, or a witness's, was not given by the auditor.
+FROM_BUNDLE = (
+    "note: the log's key was taken from the bundle, not given by you: give --vkey VKEY to "
+    "check against a key you obtained yourself"
+)
+NOT_CHECKED = (
+    f"note: cosignatures by {WITNESS} were NOT checked (a witness key written in what is "
+    "being checked proves nothing): give --witness VKEY to check a witness you trust"
+)
 
 
 def offline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -103,16 +112,25 @@ def test_the_export_holds_the_log(bundle):
 
 def test_export_then_verify_bundle_passes(bundle):
     """Given a fresh export, then `sinergi ledger verify-bundle` (pinned key or not)
-    reports every entry and checkpoint verified."""
+    reports every entry and checkpoint verified; without --vkey it says the log's key came
+    from the bundle, and without --witness that the cosignatures were not checked (the
+    witness keys in the bundle are not used)."""
     out = io.StringIO()
     call_command("ledger", "verify-bundle", str(bundle), stdout=out)
-    assert out.getvalue().strip() == f"OK: {SIZE} entries, {SIZE} checkpoints verified{WITNESSED}"
+    assert out.getvalue().strip().split("\n") == [
+        f"OK: {SIZE} entries, {SIZE} checkpoints verified",
+        FROM_BUNDLE,
+        NOT_CHECKED,
+    ]
 
     out = io.StringIO()
     call_command(
         "ledger", "verify-bundle", str(bundle), "--vkey", checkpoints.verifier_key(), stdout=out
     )
-    assert out.getvalue().startswith("OK:")
+    assert out.getvalue().strip().split("\n") == [
+        f"OK: {SIZE} entries, {SIZE} checkpoints verified",
+        NOT_CHECKED,
+    ]
 
 
 def test_the_offline_verifier_needs_no_django(auditor_dir):
@@ -141,11 +159,14 @@ def test_the_offline_verifier_needs_no_django(auditor_dir):
 
 def test_the_offline_verifier_passes_a_fresh_bundle(bundle, auditor_dir):
     """Given the export and the log key, then `python -m sinergi.ledger.offline bundle`
-    run without Django exits 0 and says what it verified."""
+    run without Django exits 0 and says what it verified, and what not: the witness's
+    cosignature, whose key the auditor did not give."""
     result = offline("bundle", str(bundle), "--vkey", checkpoints.verifier_key(), cwd=auditor_dir)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"OK: {SIZE} entries, {SIZE} checkpoints verified{WITNESSED}"
+    assert result.stdout.strip() == (
+        f"OK: {SIZE} entries, {SIZE} checkpoints verified\n{NOT_CHECKED}"
+    )
 
 
 @pytest.mark.parametrize("index", [0, 13, SIZE - 1])
@@ -255,7 +276,9 @@ def test_a_trusted_witness_catches_a_history_rewritten_with_the_log_key(bundle, 
 
     result = offline("bundle", str(bundle), "--witness", witness_vkey, cwd=auditor_dir)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith(WITNESSED)
+    assert result.stdout.strip() == (
+        f"OK: {SIZE} entries, {SIZE} checkpoints verified{WITNESSED}\n{FROM_BUNDLE}"
+    )
     out = io.StringIO()
     call_command("ledger", "verify-bundle", str(bundle), "--witness", witness_vkey, stdout=out)
     assert out.getvalue().strip() == result.stdout.strip()
@@ -273,8 +296,8 @@ def test_entries_past_what_a_trusted_witness_cosigned_fail(ledger, tmp_path, aud
     """Given a witness that cosigned checkpoint 10 of a log of 20, then with its key the
     bundle fails from index 10: past the witness's size only the log's key vouches, and
     its holder could have rewritten and signed again entries 10 to 19 (a review showed
-    such a rewrite passing). Without --witness the bundle verifies, saying up to where
-    the witness cosigned."""
+    such a rewrite passing). Without --witness the bundle verifies, and says that the
+    cosignatures it lists were not checked."""
     key = notes.generate_signer(WITNESS, notes.ALG_COSIGNATURE_V1)
     Witness.objects.create(name=key.name, vkey=key.vkey())
     support.append_events(10)
@@ -291,7 +314,8 @@ def test_entries_past_what_a_trusted_witness_cosigned_fail(ledger, tmp_path, aud
     assert "first bad index: 10" in result.stderr
     plain = offline("bundle", str(path), cwd=auditor_dir)
     assert plain.returncode == 0, plain.stderr
-    assert plain.stdout.strip().endswith(f"cosigned by {WITNESS} up to size 10")
+    assert "cosigned by" not in plain.stdout
+    assert plain.stdout.strip().endswith(NOT_CHECKED)
 
 
 def test_a_key_given_twice_fails(bundle, auditor_dir):
@@ -358,6 +382,83 @@ def test_a_bundle_re_signed_with_another_key_fails_against_the_pinned_key(bundle
     pinned = offline("bundle", str(edited), "--vkey", checkpoints.verifier_key(), cwd=auditor_dir)
     assert pinned.returncode == 1
     assert "not the one you pinned" in pinned.stderr
+
+
+UGM = "witness.ugm.example/sinergi"
+
+
+def test_a_forged_bundle_never_reads_as_cosigned_by_a_witness(ledger, tmp_path, auditor_dir):
+    """Given a log of 601 entries cosigned by UGM's witness, and a forgery of its export:
+    entry 3 rewritten, every checkpoint signed again with the forger's log key under the
+    log's name, and the forger's witness key put under UGM's name with its own
+    cosignature lines. Then without --vkey and --witness both checks pass (nothing the
+    auditor trusts is involved) but never say "cosigned by": they say the log's key came
+    from the bundle and that UGM's cosignatures were not checked. With the log's real key
+    or UGM's real key it fails; the genuine export passes with both and is "cosigned by"."""
+    ugm = notes.generate_signer(UGM, notes.ALG_COSIGNATURE_V1)
+    Witness.objects.create(name=ugm.name, vkey=ugm.vkey())
+    support.append_events(601)
+    latest = checkpoints.issue_checkpoint()
+    checkpoints.record_cosignature(latest.note, notes.cosign(latest.body, ugm, 1_700_000_000))
+    genuine = tmp_path / "ledger.json"
+    call_command("ledger", "export", str(genuine), stdout=io.StringIO())
+    forger_log = notes.generate_signer(checkpoints.origin())
+    forger_witness = notes.generate_signer(UGM, notes.ALG_COSIGNATURE_V1)
+
+    def forge(data: dict) -> None:
+        from sinergi.ledger.offline import build_levels, prefix_root
+
+        body = base64.b64decode(data["entries"][3])
+        data["entries"][3] = support.b64(support.changed_body(body, n="forged"))
+        levels = build_levels([support.leaf(base64.b64decode(e)) for e in data["entries"]])
+        data["vkey"] = forger_log.vkey()
+        data["witnesses"] = [forger_witness.vkey()]
+        forged = []
+        for note in data["checkpoints"]:
+            size = notes.parse_checkpoint_text(notes.split_note(note)[0]).size
+            text = notes.checkpoint_text(forger_log.name, size, prefix_root(levels, size))
+            line = notes.cosign(text, forger_witness, 1_700_000_000)
+            forged.append(notes.sign_note(text, forger_log) + line)
+        data["checkpoints"] = forged
+
+    forgery = edit(genuine, forge)
+
+    for done in (
+        offline("bundle", str(forgery), cwd=auditor_dir),
+        offline("bundle", str(forgery), "--vkey", "", cwd=auditor_dir),
+    ):
+        assert done.returncode == 0, done.stderr
+        assert "cosigned by" not in done.stdout
+        assert done.stdout.strip().split("\n") == [
+            f"OK: 601 entries, {Checkpoint.objects.count()} checkpoints verified",
+            FROM_BUNDLE,
+            NOT_CHECKED.replace(WITNESS, UGM),
+        ]
+    out = io.StringIO()
+    call_command("ledger", "verify-bundle", str(forgery), stdout=out)
+    assert "cosigned by" not in out.getvalue()
+    assert out.getvalue().strip() == done.stdout.strip()
+
+    vkey = checkpoints.verifier_key()
+    refused = offline("bundle", str(forgery), "--vkey", vkey, cwd=auditor_dir)
+    assert refused.returncode == 1
+    assert "cosigned by" not in refused.stdout + refused.stderr
+    refused = offline("bundle", str(forgery), "--witness", ugm.vkey(), cwd=auditor_dir)
+    assert refused.returncode == 1
+    assert f"no checkpoint in the bundle carries a valid cosignature by {UGM}" in refused.stderr
+    with pytest.raises(CommandError):
+        call_command(
+            "ledger", "verify-bundle", str(forgery), "--witness", ugm.vkey(), stderr=io.StringIO()
+        )
+
+    trusted = offline(
+        "bundle", str(genuine), "--vkey", vkey, "--witness", ugm.vkey(), cwd=auditor_dir
+    )
+    assert trusted.returncode == 0, trusted.stderr
+    assert trusted.stdout.strip() == (
+        f"OK: 601 entries, {Checkpoint.objects.count()} checkpoints verified; "
+        f"cosigned by {UGM} up to size 601"
+    )
 
 
 def test_a_receipt_verifies_offline_in_a_subprocess(bundle, auditor_dir):
@@ -440,14 +541,20 @@ def test_a_public_bundle_withholds_private_bodies_and_still_verifies(
             assert item == {"leaf_hash": support.b64(support.leaf(bodies[index]))}
         else:
             assert base64.b64decode(item) == bodies[index]
-    result = offline("bundle", str(path), "--vkey", checkpoints.verifier_key(), cwd=auditor_dir)
+    witness_vkey = Witness.objects.get(name=WITNESS).vkey
+    vkey = checkpoints.verifier_key()
+    result = offline(
+        "bundle", str(path), "--vkey", vkey, "--witness", witness_vkey, cwd=auditor_dir
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         "OK: 8 entries (5 withheld: leaf hash only, the body is private), 1 checkpoints "
         f"verified; cosigned by {WITNESS} up to size 8"
     )
     out = io.StringIO()
-    call_command("ledger", "verify-bundle", str(path), stdout=out)
+    call_command(
+        "ledger", "verify-bundle", str(path), "--vkey", vkey, "--witness", witness_vkey, stdout=out
+    )
     assert out.getvalue().strip() == result.stdout.strip()  # the same words as the tool
 
 
