@@ -174,10 +174,27 @@ def _parse_hash(value: str, field: str) -> bytes:
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
+        if " " in value and _is_base64(value.replace(" ", "+")):
+            # base64's '+' sent raw, which a query string reads as a space
+            raise _invalid(
+                field,
+                _(
+                    "Give a base64-encoded hash, percent-encoded: in a query string a raw "
+                    "'+' reads as a space, so write '+' as %2B."
+                ),
+            ) from exc
         raise _invalid(field, _("Give a base64-encoded hash.")) from exc
     if len(raw) != 32:
         raise _invalid(field, _("A hash is 32 bytes."))
     return raw
+
+
+def _is_base64(value: str) -> bool:
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
 
 
 def _default_size() -> int:

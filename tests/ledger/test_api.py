@@ -617,6 +617,39 @@ def test_a_refused_proof_request_signs_no_checkpoint(client, ledger_log, path, p
     assert Checkpoint.objects.count() == len(before) + 1
 
 
+def test_a_leaf_hash_with_a_raw_plus_is_told_to_percent_encode_it(client, ledger_log):
+    """Given a leaf hash holding '+' put in the URL as it is (curl "…?leaf_hash=ab+c…"),
+    which the query string reads as a space, then the 422 says to percent-encode it,
+    '+' as %2B, on the leaf_hash field (in Indonesian too); the same hash encoded is
+    found."""
+    plus = next(
+        (b64 for b64 in map(support.b64, ledger_log.leaves) if "+" in b64),
+        None,
+    )
+    if plus is None:  # no leaf of this run happens to hold a '+': one that is not in the log
+        plus = support.b64(b"\xfb" * 32)
+
+    error = assert_error(client.get(f"{INCLUSION}?leaf_hash={plus}"), 422)
+    assert list(error["fields"]) == ["leaf_hash"]
+    (message,) = error["fields"]["leaf_hash"]
+    assert "percent-encoded" in message
+    assert "'+' as %2B" in message
+    error = assert_error(
+        client.get(f"{INCLUSION}?leaf_hash={plus}", HTTP_ACCEPT_LANGUAGE="id"), 422
+    )
+    assert "tulis '+' sebagai %2B" in error["fields"]["leaf_hash"][0]
+
+    encoded = client.get(INCLUSION, {"leaf_hash": plus})  # the client writes %2B
+    if plus in map(support.b64, ledger_log.leaves):
+        assert encoded.status_code == 200
+    else:
+        assert assert_error(encoded, 422)["fields"] == {
+            "leaf_hash": ["No entry has this leaf hash."]
+        }
+    error = assert_error(client.get(INCLUSION, {"leaf_hash": NOT_BASE64}), 422)
+    assert error["fields"] == {"leaf_hash": ["Give a base64-encoded hash."]}
+
+
 def test_refused_proof_requests_speak_the_reader_s_language(client, ledger_log):
     """Given out-of-range proof requests with Accept-Language id, then the field messages
     are in Indonesian and name the right parameter (leaf_hash when the entry it names is
