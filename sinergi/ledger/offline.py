@@ -5,6 +5,7 @@ Runs with only the Python standard library and `cryptography`:
     python -m sinergi.ledger.offline bundle FILE [--vkey VKEY] [--witness WITNESS_VKEY ...]
     python -m sinergi.ledger.offline receipt FILE --vkey VKEY --entry ENTRY_FILE [--witness …]
     python -m sinergi.ledger.offline witness --url URL --key FILE --state DIR [--name NAME]
+    python -m sinergi.ledger.offline log URL [--vkey VKEY] [--witness VKEY ...] [--token T]
 
 The same tools are served as one self-contained file, /ledger/sinergi-ledger.pyz
 (sinergi.ledger.verifier builds it from these modules): `python3 sinergi-ledger.pyz …`.
@@ -17,10 +18,13 @@ import base64
 import hashlib
 import json
 import sys
+import urllib.error
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sinergi.ledger import merkle, notes
+from sinergi.ledger import witness as net  # its HTTP reads, limits and escaping
 
 BUNDLE_FORMAT = "sinergi-ledger-bundle/v1"
 WITNESS_HELP = (
@@ -319,9 +323,8 @@ def caveats_text(report: Report, vkey_option: str) -> str:
         if len(names) > 5:
             listed += f" and {len(names) - 5} more"
         lines += (
-            f"\nnote: cosignatures by {listed} were NOT checked (a witness key written in "
-            "what is being checked proves nothing): give --witness VKEY to check a witness "
-            "you trust"
+            f"\nnote: the cosignatures by {listed} were NOT checked (no key you gave): give "
+            "--witness VKEY to check a witness you trust, with the key you got from it"
         )
     return lines
 
@@ -388,6 +391,244 @@ def verify_receipt(
     return checkpoint
 
 
+# The whole log over HTTP ------------------------------------------------------------
+
+ENTRIES_PAGE = 1000  # the entries API's largest page
+CHECKPOINTS_PAGE = 100
+# Bytes per answer of a list (entries, checkpoints). A page of 1000 entries carries each
+# body twice (base64 and decoded), about 2.5 times its bytes: 16 MiB holds 1000 entries
+# of 6 kB, several times a large one; a page that is larger anyway is asked for again in
+# halves, down to one entry (up to about 6 MB). The vkey and the checkpoint, a few kB,
+# keep the witness's 1 MiB; every answer keeps its 60 s.
+LIST_ANSWER = 16 << 20
+MISMATCHES_LISTED = 10  # bodies that do not hash to their leaf named one by one
+
+
+@dataclass
+class RemoteReport(Report):
+    """What `log URL` found: the Report's checks, plus what was read over HTTP."""
+
+    bodies: int = 0  # entries whose body the reader may see, each hashed to its leaf
+    mismatched: int = 0  # bodies that do not hash to their leaf
+    covered: int = 0  # the size of the latest checkpoint
+
+    @property
+    def hidden(self) -> int:
+        return self.size - self.bodies
+
+
+class _Remote:
+    """GET requests to one Sinergi site, JSON read strictly, within the tool's limits."""
+
+    def __init__(self, base_url: str, token: str | None) -> None:
+        self.base = base_url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(
+        self, path: str, query: dict[str, int] | None = None, max_bytes: int | None = None
+    ) -> bytes:
+        url = self.base + path + ("?" + urllib.parse.urlencode(query) if query else "")
+        try:
+            return net._get(url, self.headers, max_bytes)
+        except urllib.error.HTTPError as exc:
+            with exc:
+                try:
+                    said = net._read(exc).decode("utf-8", "replace")
+                except OSError:
+                    said = ""
+            raise OSError(f"{path} answered {exc.code}: {said[:300]}") from exc
+
+    def json(self, path: str, query: dict[str, int]) -> dict:
+        answer = json.loads(self.get(path, query, LIST_ANSWER), parse_constant=_no_constant)
+        if not isinstance(answer, dict):
+            raise ValueError(f"{path} did not answer a JSON object")
+        return answer
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _count(value: object, what: str) -> int:
+    """A JSON whole number in a size's range; not a float, a bool or a string."""
+    if type(value) is not int or not 0 <= value < notes.MAX_SIZE:
+        raise ValueError(f"{what} is not a whole number of entries: {str(value)[:40]!r}")
+    return value
+
+
+def _strict_b64(value: object, what: str) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is not a base64 string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError as exc:
+        raise ValueError(f"{what} is not base64") from exc
+
+
+def _kept_checkpoints(remote: _Remote) -> list[str]:
+    """Every kept checkpoint's note, from all pages of the list (newest first)."""
+    found: dict[str, None] = {}
+    offset = 0
+    while True:
+        query = {"limit": CHECKPOINTS_PAGE, "offset": offset}
+        page = remote.json("/api/v1/ledger/checkpoints", query)
+        items, count = page.get("items"), _count(page.get("count"), "the checkpoint count")
+        if not isinstance(items, list):
+            raise ValueError("the checkpoints answer has no list of items")
+        new = 0
+        for item in items:
+            note = item.get("note") if isinstance(item, dict) else None
+            if not isinstance(note, str):
+                raise ValueError("a kept checkpoint has no note")
+            new += note not in found
+            found[note] = None
+        offset += len(items)
+        # Newest first: a checkpoint issued meanwhile shifts the pages by one, so a page
+        # may repeat one; a page with nothing new, or the count reached, is the end.
+        if not items or not new or offset >= count:
+            return list(found)
+
+
+def _fetch_leaves(remote: _Remote, report: RemoteReport, at_least: int) -> list[bytes]:
+    """Every entry's leaf hash, index 0 up, each visible body hashed and compared."""
+    leaves: list[bytes] = []
+    page = ENTRIES_PAGE
+    target = at_least
+    while True:
+        start = len(leaves)
+        try:
+            query = {"start": start, "end": start + page}
+            answer = remote.json("/api/v1/ledger/entries", query)
+        except net.AnswerTooLarge:
+            if page == 1:
+                raise
+            page //= 2  # large entries: ask for fewer at a time
+            continue
+        if start == 0:
+            target = max(target, _count(answer.get("tree_size"), "the log's size"))
+        items = answer.get("items")
+        if not isinstance(items, list):
+            raise ValueError("the entries answer has no list of items")
+        if not items:
+            if start < target:
+                report.fail(f"the log gives no entry at index {start} (it has {target})", start)
+            return leaves
+        for item in items:
+            index = len(leaves)
+            if not isinstance(item, dict):
+                raise ValueError(f"entry {index} is not an object")
+            given = _count(item.get("index"), f"the index after {index - 1}")
+            if given != index:
+                report.fail(
+                    f"entry {index} is missing: the log's entries go from {index - 1} to {given}",
+                    index,
+                )
+                return leaves
+            leaf = _strict_b64(item.get("leaf_hash"), f"entry {index}'s leaf hash")
+            if len(leaf) != 32:
+                report.fail(f"entry {index}'s leaf hash is {len(leaf)} bytes, not 32", index)
+                return leaves
+            body = item.get("body")
+            if body is not None:
+                if merkle.leaf_hash(_strict_b64(body, f"entry {index}'s body")) != leaf:
+                    report.mismatched += 1
+                    if report.mismatched <= MISMATCHES_LISTED:
+                        report.fail(f"entry {index}'s body does not hash to its leaf hash", index)
+                report.bodies += 1
+            leaves.append(leaf)
+        page = min(ENTRIES_PAGE, page * 2)
+        if len(leaves) >= target:
+            return leaves
+
+
+def verify_remote(
+    base_url: str,
+    pinned_vkey: str | None = None,
+    trusted_witnesses: Sequence[str] = (),
+    token: str | None = None,
+) -> RemoteReport:
+    """Check a live Sinergi log in full over HTTP, as `verify-bundle` checks a bundle.
+
+    Reads the log's key (unless `pinned_vkey`), the latest checkpoint, every kept
+    checkpoint and every entry's leaf hash, with the bodies the reader may see (`token`:
+    a member's API token). Every visible body must hash to its leaf, the indices run
+    from 0 without a gap, every checkpoint is signed by the log and has the root of the
+    leaves up to its size, and each of `trusted_witnesses` has validly cosigned one of
+    them. Entries appended after the latest checkpoint are read and counted, not judged.
+    Anything unreachable or malformed is a failed report, never an exception."""
+    report = RemoteReport()
+    remote = _Remote(base_url, token)
+    try:
+        required = [witness_key(w) for w in trusted_witnesses]
+    except notes.NoteError as exc:
+        report.fail(str(exc))
+        return report
+    try:
+        if pinned_vkey:
+            vkey = pinned_vkey
+        else:
+            vkey = remote.get("/ledger/vkey").decode("utf-8").strip()
+            report.log_key_from = f"the server ({remote.base}/ledger/vkey)"
+        try:
+            verifier = notes.parse_vkey(vkey)
+        except notes.NoteError as exc:
+            given = "the verifier key you gave" if pinned_vkey else "the server's verifier key"
+            report.fail(f"{given} is not a verifier key (name+keyid+base64): {exc}")
+            return report
+        latest = remote.get("/ledger/checkpoint").decode("utf-8")
+        kept = _kept_checkpoints(remote)
+        sizes = [_note_size(note) for note in [latest, *kept]]
+        leaves = _fetch_leaves(remote, report, max(sizes))
+    except (OSError, ValueError, notes.NoteError, net.WitnessRefusal) as exc:
+        report.fail(f"cannot use the log at {remote.base}: {exc}")
+        return report
+    report.size = len(leaves)
+    if report.mismatched > MISMATCHES_LISTED:
+        report.fail(
+            f"and {report.mismatched - MISMATCHES_LISTED} more entries whose body does not "
+            "hash to its leaf hash"
+        )
+    if _checkpoint_text(latest) not in {_checkpoint_text(note) for note in kept}:
+        report.fail(
+            f"the latest checkpoint (size {sizes[0]}, /ledger/checkpoint) is not among the "
+            "kept ones: every checkpoint the log issues must be kept"
+        )
+    # One note per checkpoint: the same one may come twice, once with a cosignature
+    # that a witness added meanwhile; the fuller note is checked.
+    by_text: dict[str, str] = {}
+    for note in [*kept, latest]:
+        text = _checkpoint_text(note)
+        if len(note) > len(by_text.get(text, "")):
+            by_text[text] = note
+    notes_by_size = sorted(by_text.values(), key=_note_size)
+    check_checkpoints(report, build_levels(leaves), len(leaves), notes_by_size, verifier, required)
+    report.covered = max(sizes)
+    for trusted in required:
+        if trusted.name not in report.witnessed:
+            report.fail(f"no kept checkpoint carries a valid cosignature by {trusted.name}")
+    return report
+
+
+def _note_size(note: str) -> int:
+    return notes.parse_checkpoint_text(notes.split_note(note)[0]).size
+
+
+def _checkpoint_text(note: str) -> str:
+    return notes.split_note(note)[0]
+
+
+def remote_ok_text(report: RemoteReport) -> str:
+    """The OK line of `log URL` (and `sinergi ledger verify-remote`), then its caveats."""
+    hidden = f", {report.hidden} hidden: leaf hash only" if report.hidden else ""
+    later = report.size - report.covered
+    pending = f"; {later} entries appended since, not yet covered by a checkpoint" if later else ""
+    return (
+        f"OK: {report.size} entries ({report.bodies} bodies read{hidden}), "
+        f"{report.checkpoints} checkpoints verified up to size {report.covered}"
+        f"{witnessed_text(report)}{pending}" + caveats_text(report, "--vkey")
+    )
+
+
 def main(argv: list[str] | None = None, prog: str = "python -m sinergi.ledger.offline") -> int:
     """The offline tools on the command line (also the downloadable sinergi-ledger.pyz)."""
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
@@ -411,6 +652,15 @@ def main(argv: list[str] | None = None, prog: str = "python -m sinergi.ledger.of
         "--name", help="witness name for a new key, e.g. witness.your-organisation.example/sinergi"
     )
     w.add_argument("--log-vkey", help="pin the log's verifier key")
+    g = sub.add_parser("log", help="verify a live log in full: every entry and checkpoint")
+    g.add_argument("url", help="the Sinergi site, e.g. https://sinergi.example.org")
+    g.add_argument(
+        "--vkey", help="the log's verifier key you trust (else the server's own, said so)"
+    )
+    g.add_argument("--witness", action="append", default=[], help=WITNESS_HELP)
+    g.add_argument(
+        "--token", help="your API token (Authorization: Bearer), to read the bodies you may see"
+    )
     args = parser.parse_args(argv)
     try:
         if args.what == "witness":
@@ -425,6 +675,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m sinergi.ledger.of
             return status
         if args.what == "bundle":
             return _check_bundle(args.file, args.vkey, args.witness)
+        if args.what == "log":
+            return _check_remote(args.url, args.vkey, args.witness, args.token)
         return _check_receipt(args.file, args.entry, args.vkey, args.witness)
     except OSError as exc:
         print(f"FAIL: {exc}", file=sys.stderr)
@@ -442,6 +694,18 @@ def _check_bundle(path: str, vkey: str | None, witnesses: Sequence[str]) -> int:
         print(f"FAIL: {problem}", file=sys.stderr)
     if report.ok:
         print(ok_text(report))
+        return 0
+    if report.first_bad_index is not None:
+        print(f"first bad index: {report.first_bad_index}", file=sys.stderr)
+    return 1
+
+
+def _check_remote(url: str, vkey: str | None, witnesses: Sequence[str], token: str | None) -> int:
+    report = verify_remote(url, vkey, witnesses, token)
+    for problem in report.problems:
+        print(net.printable(f"FAIL: {problem}", 1000), file=sys.stderr)
+    if report.ok:
+        print(net.printable(remote_ok_text(report)))
         return 0
     if report.first_bad_index is not None:
         print(f"first bad index: {report.first_bad_index}", file=sys.stderr)

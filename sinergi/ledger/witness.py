@@ -70,27 +70,35 @@ class _SameSiteRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_SameSiteRedirects)
 
 
-def _read(response: object) -> bytes:
-    """The whole answer, refused past MAX_ANSWER bytes or DEADLINE seconds: a log that
-    sends without end, or a byte now and then, must not hold a witness run forever."""
+class AnswerTooLarge(OSError):
+    """An answer longer than the reader's limit (the log may be hostile)."""
+
+
+def _read(response: object, limit: int | None = None) -> bytes:
+    """The whole answer, refused past `limit` bytes (MAX_ANSWER unless given) or DEADLINE
+    seconds: a log that sends without end, or a byte now and then, must not hold a
+    witness run forever."""
+    limit = MAX_ANSWER if limit is None else limit
     deadline = time.monotonic() + DEADLINE
     chunks: list[bytes] = []
     size = 0
     while chunk := response.read1(65536):  # type: ignore[attr-defined]
         size += len(chunk)
-        if size > MAX_ANSWER:
-            raise OSError(f"the answer is larger than {MAX_ANSWER} bytes")
+        if size > limit:
+            raise AnswerTooLarge(f"the answer is larger than {limit} bytes")
         if time.monotonic() > deadline:
             raise TimeoutError(f"the answer took more than {DEADLINE} seconds")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _get(url: str) -> bytes:
+def _get(url: str, headers: dict[str, str] | None = None, limit: int | None = None) -> bytes:
+    """GET `url` (http or https only, redirects only on its host) within `limit` bytes."""
     if urllib.parse.urlparse(url).scheme not in ("http", "https"):
         raise WitnessRefusal(f"not an http(s) URL: {url}")
-    with _opener.open(url, timeout=TIMEOUT) as response:
-        return _read(response)
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - checked
+    with _opener.open(request, timeout=TIMEOUT) as response:
+        return _read(response, limit)
 
 
 def _post_json(url: str, payload: dict) -> tuple[int, bytes]:

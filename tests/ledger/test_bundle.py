@@ -35,8 +35,8 @@ FROM_BUNDLE = (
     "check against a key you obtained yourself"
 )
 NOT_CHECKED = (
-    f"note: cosignatures by {WITNESS} were NOT checked (a witness key written in what is "
-    "being checked proves nothing): give --witness VKEY to check a witness you trust"
+    f"note: the cosignatures by {WITNESS} were NOT checked (no key you gave): give --witness "
+    "VKEY to check a witness you trust, with the key you got from it"
 )
 
 

@@ -378,7 +378,7 @@ def test_the_tool_runs_with_a_cryptography_older_than_40(
     """Given a partner's python3 with an older cryptography (Debian 12's 38.0.4, which
     `apt install python3-cryptography` gives), then the downloaded tool creates a witness
     key and cosigns once registered (it crashed on private_bytes_raw), and verifies a
-    receipt and an audit bundle."""
+    receipt, an audit bundle and the whole log over HTTP."""
     version = cryptography_version(python)
     assert version is not None, f"{python} cannot import cryptography"
     assert int(version.split(".")[0]) < 40, f"{python} has cryptography {version}, not older"
@@ -423,3 +423,6 @@ def test_the_tool_runs_with_a_cryptography_older_than_40(
     done = run(f'python3 sinergi-ledger.pyz bundle ledger.json --vkey "{vkey}"', work, bin_dir)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("OK: 3 entries")
+    done = run(f'python3 sinergi-ledger.pyz log {url} --vkey "{vkey}"', work, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("OK: 3 entries (3 bodies read), ")

@@ -18,7 +18,10 @@ def _first_bad(report: Report) -> str:
 
 
 class Command(BaseCommand):
-    help = "Transparency ledger tools: verify, export, verify-bundle, checkpoint, witness."
+    help = (
+        "Transparency ledger tools: verify, export, verify-bundle, verify-remote, checkpoint, "
+        "witness."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -34,6 +37,14 @@ class Command(BaseCommand):
         bundle.add_argument("file")
         bundle.add_argument("--vkey", help="the log verifier key you trust")
         bundle.add_argument("--witness", action="append", default=[], help=WITNESS_HELP)
+        remote = sub.add_parser(
+            "verify-remote",
+            help="verify another site's log in full over HTTP (as sinergi-ledger.pyz log)",
+        )
+        remote.add_argument("url", help="the Sinergi site, e.g. https://sinergi.example.org")
+        remote.add_argument("--vkey", help="the log verifier key you trust (else the server's)")
+        remote.add_argument("--witness", action="append", default=[], help=WITNESS_HELP)
+        remote.add_argument("--token", help="your API token there, to read the bodies you may see")
         sub.add_parser("checkpoint", help="sign a checkpoint of the current log now")
         sub.add_parser("vkey", help="print the log's verifier key")
         add = sub.add_parser("add-witness", help="register a partner's witness key")
@@ -113,6 +124,19 @@ class Command(BaseCommand):
         if not report.ok:
             raise CommandError(f"the bundle does not verify; {_first_bad(report)}")
         self.stdout.write(ok_text(report))
+
+    def do_verify_remote(self, options: dict) -> None:
+        from sinergi.ledger.offline import remote_ok_text, verify_remote
+        from sinergi.ledger.witness import printable
+
+        report = verify_remote(
+            options["url"], options.get("vkey"), options["witness"], options.get("token")
+        )
+        for problem in report.problems:
+            self.stderr.write(printable(f"FAIL: {problem}", 1000))
+        if not report.ok:
+            raise CommandError(f"the log does not verify; {_first_bad(report)}")
+        self.stdout.write(printable(remote_ok_text(report)))
 
     def do_checkpoint(self, options: dict) -> None:
         from sinergi.ledger.checkpoints import issue_checkpoint
