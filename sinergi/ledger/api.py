@@ -115,7 +115,7 @@ class CheckpointOut(Schema):
 
     @staticmethod
     def resolve_note(obj: Checkpoint) -> str:
-        return obj.note + "".join(c.line for c in obj.cosignatures.all())
+        return checkpoints.full_note(obj, obj.cosignatures.all())
 
 
 class CosignatureIn(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -180,12 +181,39 @@ def latest_checkpoint(*, refresh: bool = True) -> Checkpoint | None:
     return Checkpoint.objects.order_by("-size").first()
 
 
-def full_note(checkpoint: Checkpoint) -> str:
-    """The checkpoint note with every cosignature line appended."""
-    lines = "".join(
-        c.line for c in checkpoint.cosignatures.select_related("witness").order_by("witness__name")
-    )
-    return checkpoint.note + lines
+def full_note(checkpoint: Checkpoint, cosignatures: Iterable[Cosignature] | None = None) -> str:
+    """The checkpoint note with every cosignature line appended (its `cosignatures`, when
+    the caller has read them already, in witness name order).
+
+    A stored line that is not exactly one signature line is left out (and logged): the
+    lines are appended after the log's own signature, so a blank line among them would
+    make readers take what follows it for the whole signature block, and the published
+    checkpoint would no longer verify."""
+    if cosignatures is None:
+        cosignatures = checkpoint.cosignatures.select_related("witness").order_by("witness__name")
+    lines = []
+    for cosignature in cosignatures:
+        try:
+            signature_line(cosignature.line)
+        except notes.NoteError:
+            logger.error(
+                "checkpoint %s: a stored cosignature line is not one signature line; left out",
+                checkpoint.size,
+            )
+            continue
+        lines.append(cosignature.line)
+    return checkpoint.note + "".join(lines)
+
+
+def signature_line(line: str) -> notes.SignatureLine:
+    """The one signed-note signature line `line` is: `— <name> <base64>`, ending in its
+    newline (or with none) and holding no other. NoteError otherwise."""
+    if line.endswith("\n"):
+        line = line[:-1]
+    if "\n" in line:
+        raise notes.NoteError("send exactly one cosignature line")
+    _text, lines = notes.split_note("x\n\n" + line + "\n")
+    return lines[0]
 
 
 def record_cosignature(checkpoint_note: str, cosignature_line: str) -> Cosignature:
@@ -201,11 +229,8 @@ def record_cosignature(checkpoint_note: str, cosignature_line: str) -> Cosignatu
     checkpoint = Checkpoint.objects.filter(size=parsed.size).first()
     if checkpoint is None or checkpoint.body != text:
         raise notes.NoteError("this log never issued that checkpoint")
+    sig = signature_line(cosignature_line)
     line = cosignature_line if cosignature_line.endswith("\n") else cosignature_line + "\n"
-    _text, lines = notes.split_note("x\n\n" + line)
-    if len(lines) != 1:
-        raise notes.NoteError("send exactly one cosignature line")
-    sig = lines[0]
     for witness in Witness.objects.filter(name=sig.name):
         verifier = notes.parse_vkey(witness.vkey)
         if verifier.key_id != sig.key_id:

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.test import Client
 
 from sinergi.access.services import create_api_token
-from sinergi.ledger import checkpoints, log, merkle, notes, offline
+from sinergi.ledger import audit, checkpoints, log, merkle, notes, offline
 from sinergi.ledger.models import Checkpoint, Cosignature, Entry, Node, Witness, node_key
 from sinergi.partnerships.models import Partnership
 from tests.conftest import Cast
@@ -807,6 +807,68 @@ def test_refused_cosignatures(client, witness, ledger_log):
 
     assert not Cosignature.objects.exists()
     assert WITNESS_NAME not in current_note(client)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda line: line + "\n\n" + line,
+        lambda line: line + "\n" + line,
+        lambda line: line + "\n\n",
+        lambda line: "\n" + line,
+        lambda line: line + "\n\n\u2014 anyone AAAAAAAA",
+    ],
+    ids=["twice-blank-line-between", "twice", "blank-line-after", "newline-before", "then-more"],
+)
+def test_a_published_cosignature_sent_again_with_extra_lines_is_refused(
+    client, witness, ledger_log, shape
+):
+    """Given a witness's published cosignature line (anyone can read it) sent again by an
+    anonymous client with a blank line or another line around it, then it is refused
+    (422, "exactly one"), nothing is stored, and the served checkpoint still verifies
+    under the log's key, as does the whole log: were the text stored as sent, readers
+    would take what follows its blank line for the signatures and find none by the log."""
+    note = current_note(client)
+    line = notes.cosign(body_of(note), witness, 1_767_225_600).rstrip("\n")
+    assert post_cosignature(client, note, line).status_code == 201  # published
+
+    error = assert_error(post_cosignature(client, note, shape(line)), 422)
+
+    assert "exactly one" in field_messages(error)
+    assert Cosignature.objects.get().line == line + "\n"
+    served = current_note(client)
+    assert notes.verify_note(served, notes.parse_vkey(ledger_log.vkey)) == body_of(note)
+    assert served.count(WITNESS_NAME) == 1
+    assert audit.verify_log().ok
+
+
+def test_a_stored_cosignature_that_is_not_one_line_is_left_out_of_the_note(
+    client, witness, ledger_log, caplog
+):
+    """Given a cosignature row whose line holds a blank line (written before lines were
+    checked, or by an SQL edit), then the served checkpoint, the checkpoints list and the
+    receipts leave that line out and verify; a well-formed cosignature stays in."""
+    note = current_note(client)
+    line = notes.cosign(body_of(note), witness, 1_767_225_600)
+    checkpoint = Checkpoint.objects.get(size=SIZE)
+    other = notes.generate_signer("witness.example.org/other", notes.ALG_COSIGNATURE_V1)
+    Cosignature.objects.create(
+        checkpoint=checkpoint,
+        witness=Witness.objects.create(name=other.name, vkey=other.vkey()),
+        timestamp=1,
+        line=line + "\n" + notes.cosign(body_of(note), other, 1),
+    )
+    assert post_cosignature(client, note, line).status_code == 201
+
+    with caplog.at_level("ERROR", logger="sinergi.ledger.checkpoints"):
+        served = current_note(client)
+        listed = client.get(CHECKPOINTS).json()["items"][0]["note"]
+        receipt = client.get(f"{ENTRIES}/6/receipt").content.decode()
+
+    assert served == listed == note + line
+    assert notes.verify_note(served, notes.parse_vkey(ledger_log.vkey)) == body_of(note)
+    assert receipt.endswith("\n\n" + served)
+    assert "not one signature line" in caplog.text
 
 
 def test_a_cosignature_body_that_is_not_json_is_400(client, witness):
