@@ -83,12 +83,12 @@ def verifier_key_or_none() -> str | None:
         return None
 
 
-def _consistent_with(previous: Checkpoint, size: int, root: bytes, tree: StoredTree) -> bool:
+def _consistent_with(previous: notes.Checkpoint, size: int, root: bytes, tree: StoredTree) -> bool:
     if previous.size == size:
-        return bytes(previous.root) == root
+        return previous.root == root
     proof = merkle.consistency_proof(previous.size, size, tree.hash_range)
     try:
-        merkle.verify_consistency(previous.size, size, proof, bytes(previous.root), root)
+        merkle.verify_consistency(previous.size, size, proof, previous.root, root)
     except merkle.ProofError:
         return False
     return True
@@ -116,32 +116,61 @@ def issue_checkpoint(*, batched: bool = False) -> Checkpoint:
     is what keeps checkpoints to one a second under load, across app servers).
 
     Refuses (LedgerError) to sign a tree that is not consistent with the last signed
-    checkpoint, which is what a rewritten history looks like.
+    checkpoint, which is what a rewritten history looks like. The last size and root are
+    taken from that checkpoint's signed note (`signed_head`), never from the unsigned
+    columns beside it.
     """
     with transaction.atomic():
         head = Head.objects.locked()
         latest = Checkpoint.objects.order_by("-size").first()
         if latest is not None and (latest.size == head.size or (batched and _recent(latest))):
             return latest
+        # What the log signed, not the unsigned size and root columns beside it.
+        signed = signed_head(latest) if latest is not None else None
         if head.size == 0:
             raise LedgerError("the log is empty")
         root = root_from_frontier(split_frontier(head.frontier))
-        if latest is not None:
+        if signed is not None:
             tree = StoredTree()
             ranges: list[tuple[int, int]] = []
             merkle.consistency_proof(
-                latest.size, head.size, lambda lo, hi: ranges.append((lo, hi)) or bytes(32)
+                signed.size, head.size, lambda lo, hi: ranges.append((lo, hi)) or bytes(32)
             )
             tree.load([*ranges, (0, head.size)])
             if tree.hash_range(0, head.size) != root or not _consistent_with(
-                latest, head.size, root, tree
+                signed, head.size, root, tree
             ):
                 raise LedgerError(
                     f"refusing to sign size {head.size}: not consistent with checkpoint "
-                    f"{latest.size}"
+                    f"{signed.size}"
                 )
         note = notes.sign_note(notes.checkpoint_text(origin(), head.size, root), signer())
         return Checkpoint.objects.create(size=head.size, root=root, note=note)
+
+
+def signed_head(checkpoint: Checkpoint) -> notes.Checkpoint:
+    """The size and root `checkpoint`'s note says, verified under the log's key.
+
+    LedgerError when the note does not verify, or its size and root columns (which no
+    signature covers) say otherwise: the database was edited, and signing on top of
+    what the columns claim could vouch for a rewritten history. Logged for operators."""
+    try:
+        text = notes.verify_note(checkpoint.note, notes.parse_vkey(verifier_key()))
+        signed = notes.parse_checkpoint_text(text)
+    except notes.NoteError as exc:
+        problem = f"checkpoint {checkpoint.size}'s note is not validly signed by the log: {exc}"
+    else:
+        if signed.origin != origin():
+            problem = f"checkpoint {checkpoint.size}'s note names another log: {signed.origin}"
+        elif (signed.size, signed.root) != (checkpoint.size, bytes(checkpoint.root)):
+            problem = (
+                f"checkpoint {checkpoint.size}'s size and root columns differ from its signed "
+                f"note (size {signed.size}): the database was edited"
+            )
+        else:
+            return signed
+    logger.critical("refusing to sign a checkpoint: %s", problem)
+    raise LedgerError(f"refusing to sign: {problem}")
 
 
 def maybe_issue_checkpoint() -> Checkpoint | None:

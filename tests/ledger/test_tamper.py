@@ -213,6 +213,60 @@ def test_the_log_refuses_to_sign_a_rewritten_history(log40):
     assert checkpoints.latest_checkpoint(refresh=False).size == 40
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"root": "forged"},  # the root of the rewritten 40 entries
+        {"root": "random"},
+        {"size": 1000},
+        {"size": 30},  # then checkpoint 25 would be taken for the latest
+    ],
+    ids=["root-as-rewritten", "root-random", "size-raised", "size-lowered"],
+)
+def test_the_log_refuses_to_sign_when_a_checkpoint_column_was_edited(log40, caplog, edit):
+    """Given entry 5 rewritten with nodes and head rebuilt, one entry appended on top, and
+    the unsigned size or root column of checkpoint 40 edited (to the rewritten tree's
+    root, or anything), when a checkpoint is requested, then the log takes the last size
+    and root from the signed note, finds the columns disagree, and refuses (LedgerError,
+    logged as critical), signing nothing: no receipt for the forged entry can verify."""
+    bodies = list(log40)
+    bodies[5] = support.changed_body(bodies[5], n="rewritten")
+    support.rewrite_history(bodies)
+    if edit.get("root") == "forged":
+        edit = {"root": support.mth([support.leaf(b) for b in bodies])}
+    elif edit.get("root") == "random":
+        edit = {"root": os.urandom(32)}
+    Checkpoint.objects.filter(size=SIZE).update(**edit)
+    with transaction.atomic():
+        log.append("test.event", {"n": "after the rewrite"})
+
+    with caplog.at_level("CRITICAL", logger="sinergi.ledger.checkpoints"):
+        with pytest.raises(log.LedgerError, match="columns differ from its signed note"):
+            checkpoints.issue_checkpoint()
+        with pytest.raises(CommandError, match="columns differ from its signed note"):
+            call_command("ledger", "checkpoint", stdout=io.StringIO())
+
+    assert "refusing to sign a checkpoint" in caplog.text
+    assert Checkpoint.objects.count() == len(CHECKPOINT_SIZES)
+    assert not Checkpoint.objects.filter(size=SIZE + 1).exists()
+
+
+def test_the_log_refuses_to_sign_over_a_checkpoint_whose_note_was_replaced(log40):
+    """Given checkpoint 40's note replaced by one a stranger signed in the log's name,
+    then the log refuses to take its size and root for the last ones it signed."""
+    stranger = notes.generate_signer(checkpoints.origin())
+    checkpoint = Checkpoint.objects.get(size=SIZE)
+    Checkpoint.objects.filter(pk=checkpoint.pk).update(
+        note=notes.sign_note(checkpoint.body, stranger)
+    )
+    with transaction.atomic():
+        log.append("test.event", {"n": "honest"})
+
+    with pytest.raises(log.LedgerError, match="not validly signed by the log"):
+        checkpoints.issue_checkpoint()
+    assert Checkpoint.objects.count() == len(CHECKPOINT_SIZES)
+
+
 def test_the_log_signs_an_honest_extension(log40):
     """Given the same log grown honestly by one entry, then the next checkpoint is signed
     (the refusal above is about the rewrite, not about growth)."""
