@@ -177,6 +177,33 @@ def test_a_checkpoint_signed_by_another_key_is_found(log40):
     assert any("not validly signed by the log" in p for p in report.problems)
 
 
+@pytest.mark.parametrize(
+    ("size", "edit"),
+    [(25, {"root": "random"}), (10, {"root": "of-40"}), (40, {"size": 1000}), (25, {"size": 5})],
+    ids=["root-random", "root-of-another", "size-raised", "size-lowered"],
+)
+def test_a_checkpoint_column_that_differs_from_its_note_is_found(log40, size, edit):
+    """Given a checkpoint's size or root column edited (the note, which the signature
+    covers, left alone), then verification fails and names the checkpoint: pages, the
+    API and the log itself read those columns. No entry is at fault."""
+    if edit.get("root") == "random":
+        edit = {"root": os.urandom(32)}
+    elif edit.get("root") == "of-40":
+        edit = {"root": Checkpoint.objects.get(size=40).root}
+    Checkpoint.objects.filter(size=size).update(**edit)
+
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="no entry is at fault"):
+        call_command("ledger", "verify", stdout=io.StringIO(), stderr=err)
+    report = audit.verify_log()
+    assert not report.ok
+    assert any(
+        p.startswith(f"checkpoint {size}'s size and root columns") for p in report.problems
+    ), report.problems
+    assert f"FAIL: checkpoint {size}'s size and root columns" in err.getvalue()
+    assert report.first_bad_index is None
+
+
 def test_a_consistently_rewritten_history_is_caught_by_the_checkpoints(log40):
     """Given entry 5 changed and every node and the head rebuilt to match (no internal
     trace), then verification still fails: the signed checkpoints hold the old roots,
