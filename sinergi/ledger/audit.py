@@ -294,6 +294,9 @@ def _verify_log() -> Report:
     bad_leaves: list[int] = []  # level 0 comes first in key order
     for key, stored, as_bytes in node_rows:
         level, index = key >> LEVEL_SHIFT, key & mask
+        if key < 0:  # no subtree has such a key (`key >> 56` would count levels from the end)
+            report.fail(f"an extra tree node with the negative key {key} is stored")
+            continue
         if level >= len(levels) or index >= len(levels[level]):
             # A node over entries that are missing is bad from the first missing one on.
             report.fail(

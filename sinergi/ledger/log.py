@@ -624,7 +624,7 @@ def index_of_leaf(leaf: bytes) -> int | None:
 
 def leaf_keys(leaf: bytes) -> QuerySet[Node]:
     """The level-0 nodes whose hash is `leaf`, in no order (see `index_of_leaf`)."""
-    return Node.objects.filter(hash=leaf, key__lt=1 << LEVEL_SHIFT).order_by()
+    return Node.objects.filter(hash=leaf, key__gte=0, key__lt=1 << LEVEL_SHIFT).order_by()
 
 
 @dataclass(frozen=True)

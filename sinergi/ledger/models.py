@@ -49,6 +49,11 @@ class Entry(models.Model):
         verbose_name_plural = _("ledger entries")
         ordering = ["index"]
         indexes = [models.Index(fields=["partnership_ref", "index"], name="entry_partnership_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(index__gte=0), name="entry_index_not_negative"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"#{self.index} {self.kind}"
@@ -74,6 +79,10 @@ class Node(models.Model):
                 condition=models.Q(key__lt=1 << LEVEL_SHIFT),
                 name="ledger_node_leaf_hash",
             ),
+        ]
+        # A negative key names no subtree (`key >> 56` would be a negative level).
+        constraints = [
+            models.CheckConstraint(condition=models.Q(key__gte=0), name="node_key_not_negative")
         ]
 
     def __str__(self) -> str:

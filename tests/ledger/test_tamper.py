@@ -8,19 +8,22 @@ first bad index; and that the log refuses to sign a checkpoint of a rewritten hi
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test import Client
 
-from sinergi.ledger import audit, checkpoints, log, notes
-from sinergi.ledger.models import Checkpoint, Entry, Node, node_key
+from sinergi.ledger import audit, checkpoints, log, merkle, notes
+from sinergi.ledger.models import LEVEL_SHIFT, Checkpoint, Entry, Node, node_key
 from tests.ledger import support
 
 SIZE = 40
 CHECKPOINT_SIZES = (10, 25, 40)
+INCLUSION = "/api/v1/ledger/proof/inclusion"
 
 
 @pytest.fixture
@@ -142,6 +145,85 @@ def test_a_deleted_tree_node_is_found(log40):
     with pytest.raises(CommandError):
         call_command("ledger", "verify", stdout=io.StringIO(), stderr=io.StringIO())
     assert not audit.verify_log().ok
+
+
+def test_negative_entry_indices_and_node_keys_are_refused_by_the_database(log40):
+    """Given an insert of an entry or a tree node with a negative index or key, then the
+    database refuses it (CHECK constraints): a negative key names no subtree."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Node.objects.create(key=-1, hash=os.urandom(32))
+    body = log.canonical_entry("test.event", None, None, "2025-01-01T00:00:00.000Z", {})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.create(index=-1, kind="test.event", time=log.now(), body=body)
+    assert audit.verify_log().ok
+
+
+@pytest.fixture
+def unchecked_keys(log40):
+    """The CHECK constraints lifted for this test, as an operator with database access
+    could: verification must not rely on them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA ignore_check_constraints = ON")
+        else:  # undone with the test's transaction
+            cursor.execute("ALTER TABLE ledger_node DROP CONSTRAINT node_key_not_negative")
+    yield log40
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA ignore_check_constraints = OFF")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [(-1 << LEVEL_SHIFT) | 0, (-6 << LEVEL_SHIFT) | 7, -1, -(100 << LEVEL_SHIFT), -(2**63)],
+    ids=["level-minus-one", "level-minus-six", "minus-one", "far-negative", "smallest"],
+)
+def test_a_tree_node_with_a_negative_key_is_found(unchecked_keys, key):
+    """Given a tree node inserted with a negative key (holding a real node's hash, which
+    `key >> 56` as a list index would have compared with the top levels), then
+    verification reports it as an extra node, and never crashes."""
+    top = Node.objects.get(key=node_key(5, 0)).hash
+    Node.objects.create(key=key, hash=top)
+
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="the ledger does not verify"):
+        call_command("ledger", "verify", stdout=io.StringIO(), stderr=err)
+    report = audit.verify_log()
+    assert not report.ok
+    assert f"an extra tree node with the negative key {key} is stored" in report.problems
+    assert f"FAIL: an extra tree node with the negative key {key}" in err.getvalue()
+
+
+def test_a_deleted_tree_node_is_not_masked_by_a_negative_key(unchecked_keys):
+    """Given node (1, 3) deleted and a row added whose key >> 56 is -6 (the list index of
+    level 1 among 6 levels), then verification still finds level 1 short, and the extra
+    row; a proof of entry 4 fails as it must."""
+    leaves = [support.leaf(b) for b in unchecked_keys]
+    Node.objects.filter(key=node_key(1, 3)).delete()
+    Node.objects.create(key=(-6 << LEVEL_SHIFT) | 7, hash=leaves[7])
+
+    report = audit.verify_log()
+
+    assert not report.ok
+    assert "tree nodes are missing at level 1" in report.problems
+    assert any("negative key" in p for p in report.problems)
+    response = Client().get(INCLUSION, {"index": 4, "tree_size": SIZE})
+    assert response.status_code == 422
+
+
+def test_a_leaf_hash_lookup_ignores_negative_keys(unchecked_keys):
+    """Given a row with a negative key holding entry 7's leaf hash, then the public
+    `?leaf_hash=` lookup still answers index 7 with a proof that verifies."""
+    leaves = [support.leaf(b) for b in unchecked_keys]
+    Node.objects.create(key=(-6 << LEVEL_SHIFT) | 7, hash=leaves[7])
+
+    response = Client().get(INCLUSION, {"leaf_hash": support.b64(leaves[7]), "tree_size": SIZE})
+
+    assert response.status_code == 200, response.content
+    proof = response.json()
+    assert proof["index"] == 7
+    hashes = [base64.b64decode(h) for h in proof["hashes"]]
+    merkle.verify_inclusion(7, SIZE, leaves[7], hashes, support.mth(leaves))
 
 
 def test_an_altered_checkpoint_note_is_found(log40):
