@@ -292,6 +292,9 @@ def _verify_log() -> Report:
         )
         node_rows = _stream(f"SELECT key, {as_stored} FROM {node_table} ORDER BY key")  # noqa: S608
     bad_leaves: list[int] = []  # level 0 comes first in key order
+    # Per level, the index the next stored node should have, and the first one missing.
+    following = [0] * len(levels)
+    first_missing: dict[int, int] = {}
     for key, stored, as_bytes in node_rows:
         level, index = key >> LEVEL_SHIFT, key & mask
         if key < 0:  # no subtree has such a key (`key >> 56` would count levels from the end)
@@ -305,6 +308,9 @@ def _verify_log() -> Report:
             )
             continue
         counts[level] += 1
+        if index != following[level]:
+            first_missing.setdefault(level, following[level])
+        following[level] = index + 1
         if not as_bytes or bytes(stored) != levels[level][index]:
             if level == 0:
                 bad_leaves.append(index)
@@ -321,7 +327,9 @@ def _verify_log() -> Report:
             )
     for level, hashes in enumerate(levels):
         if counts[level] != len(hashes) and len(leaves) == size:
-            report.fail(f"tree nodes are missing at level {level}", 0)
+            # Named by the first entry under the first missing one.
+            missing = first_missing.get(level, following[level])
+            report.fail(f"tree nodes are missing at level {level}", missing << level)
 
     frontier = split_frontier(bytes(head.frontier))
     start, expected_frontier = 0, []

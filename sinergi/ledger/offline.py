@@ -124,7 +124,7 @@ def check_checkpoints(
     """Each checkpoint is signed by the log, matches the entries, and extends the one before."""
     previous: notes.Checkpoint | None = None
     hasher = levels_hasher(levels)
-    for note in checkpoint_notes:
+    for note in sorted(checkpoint_notes, key=_note_size):  # each bounded by the one below
         try:
             text = notes.verify_note(note, verifier)
             checkpoint = notes.parse_checkpoint_text(text)
@@ -262,6 +262,14 @@ def _largest_size(checkpoint_notes: Iterable[str]) -> int:
         except notes.NoteError:
             continue
     return largest
+
+
+def _note_size(note: str) -> int:
+    """The size a checkpoint note says (its signature unchecked), or -1 if none."""
+    try:
+        return notes.parse_checkpoint_text(notes.split_note(note)[0]).size
+    except notes.NoteError:
+        return -1
 
 
 def witness_key(vkey: str) -> notes.Verifier:

@@ -206,6 +206,34 @@ def test_with_sparse_checkpoints_the_index_is_the_last_checkpoint_before_the_cha
     assert "the change lies at or after index 10" in result.stderr
 
 
+@pytest.mark.parametrize("order", ["newest-first", "shuffled"])
+def test_the_checkpoints_listed_in_another_order_bound_the_change_the_same(
+    ledger, tmp_path, auditor_dir, order
+):
+    """Given checkpoints at 10, 15 and 20 listed newest first (or out of order) and entry
+    13 altered, then each checkpoint is still checked against the one below it in size,
+    not before it in the file: the first bad index stays 10, as in order."""
+    for count in (10, 5, 5):
+        support.append_events(count, first=log.current_head().size)
+        checkpoints.issue_checkpoint()
+    path = tmp_path / "reordered.json"
+    call_command("ledger", "export", str(path), stdout=io.StringIO())
+
+    def reorder(data: dict) -> None:
+        replace_entry(13, n="forged")(data)
+        listed = data["checkpoints"]
+        data["checkpoints"] = listed[::-1] if order == "newest-first" else [listed[2], *listed[:2]]
+
+    edited = edit(path, reorder)
+
+    result = offline("bundle", str(edited), cwd=auditor_dir)
+
+    assert result.returncode == 1
+    assert "first bad index: 10\n" in result.stderr, result.stderr
+    with pytest.raises(CommandError, match=r"first bad index: 10$"):
+        call_command("ledger", "verify-bundle", str(edited), stderr=io.StringIO())
+
+
 def test_entries_under_no_checkpoint_fail(bundle, auditor_dir):
     """Given made-up entries appended after the last checkpoint, then the bundle fails:
     every other check passes (nothing signed covers them), so before this it said OK."""

@@ -138,13 +138,15 @@ def test_two_tree_nodes_trading_a_byte_are_found(log40):
     verify_fails_at(8)
 
 
-def test_a_deleted_tree_node_is_found(log40):
-    """Given one stored subtree hash deleted, then verification fails."""
-    Node.objects.filter(key=node_key(3, 2)).delete()
+@pytest.mark.parametrize(("level", "index", "first"), [(3, 2, 16), (0, 33, 33), (1, 15, 30)])
+def test_a_deleted_tree_node_is_found_at_its_first_entry(log40, level, index, first):
+    """Given one stored subtree hash deleted, then verification fails and names the
+    first entry under it, as for an altered one."""
+    assert Node.objects.filter(key=node_key(level, index)).delete()[0] == 1
 
-    with pytest.raises(CommandError):
-        call_command("ledger", "verify", stdout=io.StringIO(), stderr=io.StringIO())
-    assert not audit.verify_log().ok
+    report = verify_fails_at(first)
+
+    assert f"tree nodes are missing at level {level}" in report.problems
 
 
 def test_negative_entry_indices_and_node_keys_are_refused_by_the_database(log40):
