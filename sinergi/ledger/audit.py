@@ -10,15 +10,16 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import IO
 
 from django.db import connection
 from django.db.models import Prefetch
 
 from sinergi.core.snapshot import consistent_reads
-from sinergi.ledger import merkle, notes
+from sinergi.ledger import jcs, merkle, notes
 from sinergi.ledger.checkpoints import full_note, issue_checkpoint, verifier_key
-from sinergi.ledger.log import LedgerError, split_frontier
+from sinergi.ledger.log import LedgerError, names_partnership, rfc3339, split_frontier
 from sinergi.ledger.models import (
     LEVEL_SHIFT,
     Checkpoint,
@@ -194,6 +195,232 @@ def _joined_nodes_sql() -> str:
     )
 
 
+# Entry columns against the logged bytes --------------------------------------------
+#
+# Entry.kind, .partnership_ref and .time are signed by nothing, yet readers rely on them:
+# partnership_ref decides who may read a body. Each must say what the body says. Decoding
+# every body as JSON would cost `verify` more than hashing it, so the bytes are checked
+# first as `log.canonical_entry` writes them (RFC 8785: keys sorted, so the body starts
+# with "actor", a string or null, then "kind" and "partnership", and ends with "time");
+# only an entry that does not pass is decoded and compared field by field.
+
+_ACTOR = (b'{"actor":"', b'{"actor":null,')
+_KIND_KEY = b',"kind":'
+_NO_PARTNERSHIP = b',"partnership":null,'
+_A_PARTNERSHIP = b',"partnership":"'
+_TIME_KEY = b',"time":"'
+_markers: dict[tuple[str, bool], bytes | None] = {}
+
+
+def _marker(kind: str, no_partnership: bool) -> bytes | None:
+    """The bytes from the top-level "kind" to the start of the partnership's value for an
+    entry whose columns are `kind` and (not) a partnership; None when the body needs a
+    closer look: an admin entry about a partnership names its id, which must be the
+    entry's partnership_ref."""
+    key = (kind, no_partnership)
+    if key not in _markers:
+        try:
+            kind_json = jcs.dumps(kind) if not kind.startswith("admin.") else None
+        except (TypeError, ValueError, AttributeError):
+            kind_json = None
+        _markers[key] = (
+            None
+            if kind_json is None
+            else _KIND_KEY + kind_json + (_NO_PARTNERSHIP if no_partnership else _A_PARTNERSHIP)
+        )
+    return _markers[key]
+
+
+def _rfc3339_of(stored: object) -> str | None:
+    """Entry.time as an entry's body writes it, from what the database gave (SQLite's
+    text in the connection's time zone, or a datetime); None if it is neither."""
+    if isinstance(stored, str):
+        if (
+            len(stored) == 26
+            and stored[10] == " "
+            and stored[19] == "."
+            and connection.timezone_name == "UTC"
+        ):  # the usual case, without parsing: "2026-01-02 03:04:05.678901"
+            return f"{stored[:10]}T{stored[11:23]}Z"
+        try:
+            stored = datetime.fromisoformat(stored)
+        except ValueError:
+            return None
+    if not isinstance(stored, datetime):
+        return None
+    if stored.utcoffset() is None:
+        stored = stored.replace(tzinfo=connection.timezone)
+    return rfc3339(stored)
+
+
+def _disagreeing(rows: Iterable[Sequence], first: int) -> list[int]:
+    """The indices among `rows` (body, kind, no partnership, time; the first at index
+    `first`) whose columns the quick check on the bytes does not find in the body. This
+    runs once per entry: the usual time text is turned into the body's form inline."""
+    found = []
+    utc = connection.timezone_name == "UTC"
+    markers, actor, kind_key, time_key = _markers, _ACTOR, _KIND_KEY, _TIME_KEY
+    for n, (body, kind, no_partnership, stored) in enumerate(rows):
+        marker = markers.get((kind, no_partnership)) or _marker(kind, bool(no_partnership))
+        if utc and type(stored) is str and len(stored) == 26 and stored[10] == " ":
+            # SQLite's "2026-01-02 03:04:05.678901" as "2026-01-02T03:04:05.678Z"
+            time = f"{stored[:10]}T{stored[11:23]}Z"
+        else:
+            time = _rfc3339_of(stored)
+        if (
+            marker is None
+            or time is None
+            or type(body) is not bytes
+            or not body.startswith(actor)
+            or not body.startswith(marker, body.find(kind_key))
+            or not body.endswith(time_key + time.encode() + b'"}')
+        ):
+            found.append(first + n)
+    return found
+
+
+def _columns_differing(
+    body: object, kind: str, partnership_ref: int | None, stored_time: object
+) -> list[str]:
+    """The names of the columns that say something other than the entry's body."""
+    try:
+        entry = json.loads(body if isinstance(body, str) else bytes(body))
+    except (TypeError, ValueError):
+        return []  # not an entry at all: its hash, which `append` logged, says so
+    if not isinstance(entry, dict):
+        return []
+    differing = []
+    if entry.get("kind") != kind:
+        differing.append("kind")
+    payload = entry.get("payload")
+    if (entry.get("partnership") is None) != (partnership_ref is None) or (
+        kind.startswith("admin.")
+        and isinstance(payload, dict)
+        and payload.get("model") == "partnership"
+        and "id" in payload
+        and payload["id"] != partnership_ref
+    ):
+        differing.append("partnership")
+    if entry.get("time") != _rfc3339_of(stored_time):
+        differing.append("time")
+    return differing
+
+
+def _suspects() -> list[int]:
+    """The indices of the entries whose columns the quick check does not find in their
+    bodies: in the database's SQL, or in Python for times SQLite keeps in another zone."""
+    entry_table = connection.ops.quote_name(Entry._meta.db_table)
+    index_column = connection.ops.quote_name("index")
+    if connection.vendor == "postgresql" or connection.timezone_name == "UTC":
+        postgresql = connection.vendor == "postgresql"
+        agree = _PG_COLUMNS_AGREE if postgresql else _SQLITE_COLUMNS_AGREE
+        sql = (
+            f"SELECT {index_column} FROM {entry_table}"  # noqa: S608
+            f" WHERE ({agree}) IS NOT TRUE ORDER BY 1"
+        )
+        params = _PG_COLUMNS_PARAMS if postgresql else _SQLITE_COLUMNS_PARAMS
+        return [index for rows in _batches(sql, params) for (index,) in rows]
+    time_column = connection.ops.quote_name("time")
+    sql = (
+        f"SELECT {index_column}, body, kind, partnership_ref IS NULL,"  # noqa: S608
+        f" CAST({time_column} AS TEXT) FROM {entry_table} ORDER BY 1"
+    )
+    found = []
+    for rows in _batches(sql):
+        for index, *row in rows:
+            found += _disagreeing([row], index)
+    return found
+
+
+def _suspects_apart() -> list[int]:
+    """`_suspects` on a connection of its own (run in another thread), closed after."""
+    try:
+        return _suspects()
+    finally:
+        connection.close()
+
+
+def _check_suspects(report: Report, suspects: list[int]) -> None:
+    """Decode the bodies of `suspects` and report each column that differs from its body."""
+    entry_table = connection.ops.quote_name(Entry._meta.db_table)
+    index_column = connection.ops.quote_name("index")
+    time_column = connection.ops.quote_name("time")
+    as_stored = f"CAST({time_column} AS TEXT)" if connection.vendor == "sqlite" else time_column
+    for start in range(0, len(suspects), 500):
+        chunk = suspects[start : start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {index_column}, body, kind, partnership_ref, {as_stored}"  # noqa: S608
+                f" FROM {entry_table} WHERE {index_column} IN ({marks}) ORDER BY 1",
+                chunk,
+            )
+            rows = cursor.fetchall()
+        for index, body, kind, partnership_ref, stored_time in rows:
+            differing = _columns_differing(body, kind, partnership_ref, stored_time)
+            if differing:
+                names, many = " and ".join(differing), len(differing) > 1
+                report.fail(
+                    f"entry {index}'s {names} column{'s differ' if many else ' differs'} "
+                    "from its logged body",
+                    index,
+                )
+
+
+#: The same quick check on the server (PostgreSQL), each function and operator
+#: pg_catalog's: true when the body's "kind" is the kind column, its "partnership" is null
+#: exactly when partnership_ref is, and it ends with the time column as
+#: `log.rfc3339` writes it (to_char's MS truncates, as isoformat does).
+_PG_COLUMNS_AGREE = (
+    "(NOT pg_catalog.starts_with(kind, 'admin.')"
+    " AND (pg_catalog.substring(body, 1, 10) OPERATOR(pg_catalog.=) %s"
+    " OR pg_catalog.substring(body, 1, 14) OPERATOR(pg_catalog.=) %s)"
+    " AND pg_catalog.position(body, %s) OPERATOR(pg_catalog.>) 0"
+    " AND pg_catalog.position(body, %s) OPERATOR(pg_catalog.=) pg_catalog.position(body,"
+    " %s OPERATOR(pg_catalog.||) pg_catalog.convert_to(pg_catalog.to_json(kind)::text, 'UTF8')"
+    " OPERATOR(pg_catalog.||) CASE WHEN partnership_ref IS NULL THEN %s ELSE %s END)"
+    " AND pg_catalog.substring(body, pg_catalog.length(body) OPERATOR(pg_catalog.-) 34)"
+    " OPERATOR(pg_catalog.=) (%s OPERATOR(pg_catalog.||) pg_catalog.convert_to(pg_catalog.to_char("
+    "pg_catalog.timezone('UTC', \"time\"), 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), 'UTF8')"
+    " OPERATOR(pg_catalog.||) %s))"
+)
+_PG_COLUMNS_PARAMS = [
+    *_ACTOR,
+    _KIND_KEY,
+    _KIND_KEY,
+    _KIND_KEY,
+    _NO_PARTNERSHIP,
+    _A_PARTNERSHIP,
+    _TIME_KEY,
+    b'"}',
+]
+
+
+#: The quick check in SQLite's SQL, for times stored in UTC ("2026-01-02 03:04:05.678901",
+#: the body's "2026-01-02T03:04:05.678Z"; a time stored otherwise is looked at closely).
+#: Blobs compare byte for byte; the text pieces are joined and cast to a blob.
+_SQLITE_COLUMNS_AGREE = (
+    "(substr(kind, 1, 6) <> 'admin.'"
+    " AND (substr(body, 1, 10) = %s OR substr(body, 1, 14) = %s)"
+    " AND instr(body, %s) > 0"
+    " AND instr(body, %s) = instr(body, CAST(%s || json_quote(kind)"
+    " || CASE WHEN partnership_ref IS NULL THEN %s ELSE %s END AS BLOB))"
+    ' AND length("time") = 26'
+    " AND substr(body, -35) = CAST(%s || substr(\"time\", 1, 10) || 'T'"
+    ' || substr("time", 12, 12) || %s AS BLOB))'
+)
+_SQLITE_COLUMNS_PARAMS = [
+    *_ACTOR,
+    _KIND_KEY,
+    _KIND_KEY,
+    _KIND_KEY.decode(),
+    _NO_PARTNERSHIP.decode(),
+    _A_PARTNERSHIP.decode(),
+    _TIME_KEY.decode(),
+    'Z"}',
+]
+
+
 def verify_log() -> Report:
     """`_verify_log` on one snapshot of the database (see sinergi.core.snapshot): appends
     committed while it runs are neither seen nor taken for rows beyond the log."""
@@ -219,11 +446,15 @@ def _verify_log() -> Report:
     # own, so only outside the caller's transaction (the command's case), where another
     # connection sees the same committed log; and only for a log whose entries and size
     # agree (the reading is sized by them).
-    reading = None
+    # The entries' columns are checked against their bodies there too, after (entries
+    # below the size never change either): the database does that work on another core
+    # while this process hashes.
+    reading = checking = None
     if not connection.in_atomic_block and contiguous and stored == size:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-verify")
         reading = pool.submit(_read_runs_apart, _level_sizes(size))
-        pool.shutdown(wait=False)  # the thread ends with its one task
+        checking = pool.submit(_suspects_apart)
+        pool.shutdown(wait=False)  # the thread ends with its two tasks
     entry_table = connection.ops.quote_name(Entry._meta.db_table)
     node_table = connection.ops.quote_name(Node._meta.db_table)
     sha256 = hashlib.sha256  # merkle.leaf_hash, inlined: this runs once per entry
@@ -260,6 +491,17 @@ def _verify_log() -> Report:
                 break
             leaves.append(_leaf(body, expected, report))
             expected += 1
+    # The entries whose kind, partnership or time column may differ from their body,
+    # found apart (above) or here; then each is looked at closely.
+    suspects = None
+    if checking is not None:
+        try:
+            suspects = checking.result()
+        except Exception:  # checked again in line below, where an error is the command's
+            logger.warning("ledger verify: checking the columns apart failed", exc_info=True)
+    if suspects is None:
+        suspects = _suspects()
+    _check_suspects(report, suspects)
     if expected > size:
         report.fail(f"there are entries beyond the log size {size}", size)
         leaves = leaves[:size]
@@ -423,7 +665,9 @@ def _export_bundle(handle: IO[str], public: bool) -> tuple[int, int, int]:
     for rows in _batches(sql, [size]):  # on PostgreSQL never the whole log in memory
         for body, ref in rows:
             body = bytes(body)
-            if ref in withheld_refs:
+            # A body that names a partnership is withheld when its partnership_ref (signed
+            # by nothing) was nulled too.
+            if ref in withheld_refs or (public and ref is None and names_partnership(body)):
                 leaf = merkle.leaf_hash(body)
                 item = '{"leaf_hash": "' + base64.b64encode(leaf).decode() + '"}'
                 withheld += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -71,6 +72,26 @@ def canonical_entry(
     if salt is not None:
         entry["salt"] = salt
     return jcs.dumps(entry)
+
+
+def names_partnership(body: bytes) -> bool:
+    """Whether an entry's logged bytes name a partnership (their `partnership` is not
+    null). Readers outside a partnership are given its bodies only by what this says
+    too, never by the unsigned Entry.partnership_ref column alone. Unsure (not an entry
+    as `canonical_entry` writes them): True, so the body is withheld."""
+    body = bytes(body)
+    # In RFC 8785 bytes the keys come sorted: "actor" (a string or null, where a quote
+    # is escaped), then "kind" (a string), then "partnership". So the first
+    # `,"partnership":` is the top-level one.
+    if body.startswith((b'{"actor":"', b'{"actor":null,')):
+        at = body.find(b',"partnership":')
+        if at >= 0:
+            return not body.startswith(b"null,", at + len(b',"partnership":'))
+    try:
+        entry = json.loads(body)
+    except ValueError:
+        return True
+    return not isinstance(entry, dict) or entry.get("partnership") is not None
 
 
 def new_salt() -> str:

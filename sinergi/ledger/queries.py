@@ -27,7 +27,12 @@ def entries_for(user: User, start: int, end: int) -> list[dict[str, Any]]:
         user, {e.partnership_ref for e in entries if e.partnership_ref is not None}
     )
     return [
-        _item(entry, leaves, entry.partnership_ref is None or entry.partnership_ref in readable)
+        _item(
+            entry,
+            leaves,
+            entry.partnership_ref in readable
+            or (entry.partnership_ref is None and not log.names_partnership(entry.body)),
+        )
         for entry in entries
     ]
 
