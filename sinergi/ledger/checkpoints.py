@@ -38,6 +38,10 @@ class LedgerKeyError(LedgerError):
     """The log's signing key is missing or cannot be used: nothing can be signed."""
 
 
+class LogBehindCheckpoint(LedgerError):
+    """The log holds fewer entries than a checkpoint it signed: entries were removed."""
+
+
 @cache
 def _signer_for(path: str, name: str) -> notes.Signer:
     file = Path(path)
@@ -118,7 +122,7 @@ def issue_checkpoint(*, batched: bool = False) -> Checkpoint:
     Refuses (LedgerError) to sign a tree that is not consistent with the last signed
     checkpoint, which is what a rewritten history looks like. The last size and root are
     taken from that checkpoint's signed note (`signed_head`), never from the unsigned
-    columns beside it.
+    columns beside it; a log smaller than it is refused too (LogBehindCheckpoint).
     """
     with transaction.atomic():
         head = Head.objects.locked()
@@ -127,6 +131,11 @@ def issue_checkpoint(*, batched: bool = False) -> Checkpoint:
             return latest
         # What the log signed, not the unsigned size and root columns beside it.
         signed = signed_head(latest) if latest is not None else None
+        if signed is not None and head.size < signed.size:
+            raise LogBehindCheckpoint(
+                f"refusing to sign size {head.size}: the log is smaller than its latest "
+                f"signed checkpoint ({signed.size}); entries were removed (ledger verify)"
+            )
         if head.size == 0:
             raise LedgerError("the log is empty")
         root = root_from_frontier(split_frontier(head.frontier))

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import base64
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
+
+from sinergi.ledger import notes
 
 LEVEL_SHIFT = 56  # Node.key = level << 56 | index: one integer key per subtree
 
@@ -174,6 +177,32 @@ class Witness(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The key must be a cosignature/v1 verifier key under this witness's name: the
+        log matches cosignatures to witnesses by both, and `ledger verify` and every
+        export read every registered key."""
+        super().clean()
+        try:
+            verifier = notes.parse_vkey(self.vkey)
+        except notes.NoteError as exc:
+            raise ValidationError(
+                {
+                    "vkey": _("This is not a verifier key (name+key ID+base64 key): %(problem)s.")
+                    % {"problem": exc}
+                }
+            ) from exc
+        if verifier.alg != notes.ALG_COSIGNATURE_V1:
+            raise ValidationError(
+                {"vkey": _("A witness's key must be a cosignature/v1 key (type 0x04).")}
+            )
+        if self.name and verifier.name != self.name:
+            raise ValidationError(
+                {
+                    "name": _("The name must be the one in the verifier key: %(name)s.")
+                    % {"name": verifier.name}
+                }
+            )
 
 
 class Cosignature(models.Model):

@@ -378,6 +378,27 @@ def test_the_log_refuses_to_sign_over_a_checkpoint_whose_note_was_replaced(log40
     assert Checkpoint.objects.count() == len(CHECKPOINT_SIZES)
 
 
+def test_a_log_cut_below_its_latest_checkpoint_is_refused_with_a_clear_error(log40, tmp_path):
+    """Given the head and the entries rolled back to 30, below signed checkpoint 40,
+    then signing refuses with LedgerError (not a proof error deep in the tree code), and
+    `ledger checkpoint` and `ledger export` end with that message and write no bundle;
+    `verify` names the first entry missing."""
+    support.rewrite_history(log40[:30])
+    Entry.objects.filter(index__gte=30).delete()
+
+    with pytest.raises(log.LedgerError, match=r"smaller than its latest signed checkpoint \(40\)"):
+        checkpoints.issue_checkpoint()
+    with pytest.raises(CommandError, match="smaller than its latest signed checkpoint"):
+        call_command("ledger", "checkpoint", stdout=io.StringIO())
+    target = tmp_path / "bundle.json"
+    with pytest.raises(CommandError, match="smaller than its latest signed checkpoint"):
+        call_command("ledger", "export", str(target), stdout=io.StringIO())
+    assert list(tmp_path.iterdir()) == []
+    report = audit.verify_log()
+    assert "checkpoint 40 is larger than the log (30)" in report.problems
+    assert report.first_bad_index == 30
+
+
 def test_the_log_signs_an_honest_extension(log40):
     """Given the same log grown honestly by one entry, then the next checkpoint is signed
     (the refusal above is about the rewrite, not about growth)."""
