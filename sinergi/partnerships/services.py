@@ -6,6 +6,7 @@ and writes in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +21,7 @@ from sinergi.access.policy import Action
 from sinergi.core.errors import Conflict
 from sinergi.core.slugs import unguessable_slug, unique_slug
 from sinergi.ledger.log import append as record
+from sinergi.ledger.log import hold
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import (
     AgreementSignature,
@@ -457,3 +459,52 @@ def revoke_membership(*, actor: Person, membership: Membership) -> None:
         )
         current.delete()
     policy.forget_roles(membership.person)
+
+
+def leaving_without_coordinator(people: Iterable[Person]) -> list[Membership]:
+    """The coordinator memberships of `people` in partnerships that would have no
+    coordinator left were they all removed: a partnership always keeps one."""
+    ids = {person.pk for person in people}
+    coordinators = Membership.objects.filter(role=MemberRole.COORDINATOR)
+    held = coordinators.filter(person_id__in=ids).select_related("person", "partnership")
+    kept = set(
+        coordinators.filter(partnership_id__in={m.partnership_id for m in held})
+        .exclude(person_id__in=ids)
+        .values_list("partnership_id", flat=True)
+    )
+    return [membership for membership in held if membership.partnership_id not in kept]
+
+
+def revoke_all_memberships(*, actor: Person, person: Person, reason: str) -> int:
+    """Revoke every membership `person` holds, before their account is deleted: each one
+    goes on the ledger (`membership.revoked`, with `reason`) in the caller's transaction,
+    as `revoke_membership` does. Conflict if they are a partnership's last coordinator.
+    Returns how many were revoked."""
+    with transaction.atomic():
+        hold()  # the ledger's lock first, then the rows, as every append takes them
+        memberships = (
+            Membership.objects.select_for_update(no_key=True, of=("self",))
+            .filter(person=person)
+            .select_related("partnership")
+            .order_by("pk")
+        )
+        revoked = 0
+        for membership in memberships:
+            partnership = membership.partnership
+            policy.require(actor, Action.MANAGE_MEMBERS, partnership)
+            if _is_last_coordinator(membership):
+                raise Conflict(
+                    _("%(person)s is the last coordinator of %(partnership)s.")
+                    % {"person": person.username, "partnership": partnership.title},
+                    field="role",
+                )
+            record(
+                "membership.revoked",
+                {"person": person.username, "role": membership.role, "reason": reason},
+                partnership,
+                actor,
+            )
+            membership.delete()
+            revoked += 1
+    policy.forget_roles(person)
+    return revoked
