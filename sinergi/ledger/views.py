@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from sinergi.access import policy
 from sinergi.ledger import checkpoints, kinds, queries, verifier
+from sinergi.ledger.forms import EntryForm
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -45,14 +48,31 @@ def tool(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _hidden_from_the_public(index: int) -> bool:
+    """Whether the entries API gives entry `index` to an anonymous reader without its
+    bytes (a private partnership's entry): then its commands must send a member's token."""
+    items = queries.entries_for(AnonymousUser(), index, index + 1)
+    return bool(items) and "body" not in items[0]
+
+
 @require_GET
 def about(request: HttpRequest) -> HttpResponse:
+    """GET /ledger/: how to verify an entry (?index=N, the first by default) and the log,
+    with the commands written out for this site, its key, checkpoint and witnesses."""
     latest = checkpoints.latest_checkpoint()
+    size = latest.size if latest else 0
+    form = EntryForm(request.GET if "index" in request.GET else None, size=size)
+    index = form.entry_index()
     base = request.build_absolute_uri("/").rstrip("/")
+    api = f"{base}/api/v1/ledger"
+    earlier = queries.earlier_checkpoint_size(latest)
     return render(
         request,
         "ledger/about.html",
         {
+            "form": form,
+            "index": index,
+            "private": size > 0 and _hidden_from_the_public(index),
             "checkpoint": latest,
             "note": checkpoints.full_note(latest) if latest else "",
             "vkey": checkpoints.verifier_key_or_none() or "VKEY",
@@ -60,7 +80,24 @@ def about(request: HttpRequest) -> HttpResponse:
             "base": base,
             "tool": verifier.FILENAME,
             "tool_sha256": verifier.tool_sha256(),
-            "earlier": queries.earlier_checkpoint_size(latest),
+            "earlier": earlier,
+            "urls": {
+                "checkpoint": f"{base}/ledger/checkpoint",
+                "vkey": f"{base}/ledger/vkey",
+                "tool": f"{base}/ledger/{verifier.FILENAME}",
+                "entry": f"{api}/entries?start={index}&end={index + 1}",
+                # Pinned to the checkpoint shown: on a live log the latest one may be newer.
+                "inclusion": f"{api}/proof/inclusion?index={index}"
+                + (f"&tree_size={size}" if size else ""),
+                "receipt": f"{api}/entries/{index}/receipt",
+                "consistency": f"{api}/proof/consistency?first={earlier or 1}&second={size or 1}",
+            },
+            "hidden_body_message": _(
+                "FAIL: the log gave no bytes for entry %(index)s: they are given only to the "
+                "members of its private partnership. Set SINERGI_TOKEN to the API token of a "
+                "member and send it with the header the verification page shows."
+            )
+            % {"index": index},
         },
     )
 

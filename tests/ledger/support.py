@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
+import re
 from typing import Any
 
 from django.db import transaction
@@ -118,3 +120,12 @@ def forge_checkpoint(size: int, root: bytes) -> Checkpoint:
 
 def b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
+
+
+COMMAND_BLOCK = re.compile(r'<pre class="command" id="([^"]+)"[^>]*><code>(.*?)</code></pre>', re.S)
+
+
+def page_commands(page: str) -> dict[str, str]:
+    """The verification page's command blocks by id ("cmd-fetch", "cmd-receipt", …), as
+    a browser shows and copies them: the text of each block, entities decoded."""
+    return {name: html.unescape(text) for name, text in COMMAND_BLOCK.findall(page)}

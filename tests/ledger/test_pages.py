@@ -163,9 +163,11 @@ def test_the_about_page_explains_verification_and_shows_key_and_checkpoint(event
     assert "RFC 9162" in content
     assert "http://testserver/ledger/checkpoint" in content
     assert "http://testserver/ledger/vkey" in content
-    assert "curl -s -o sinergi-ledger.pyz http://testserver/ledger/sinergi-ledger.pyz" in content
-    assert "python3 sinergi-ledger.pyz receipt entry.tlog-proof" in content
-    assert "python3 sinergi-ledger.pyz witness --url http://testserver" in content
+    assert (
+        "curl -s -o sinergi-ledger.pyz \\\n  http://testserver/ledger/sinergi-ledger.pyz" in content
+    )
+    assert "python3 sinergi-ledger.pyz receipt \\\n  entry.tlog-proof" in content
+    assert "python3 sinergi-ledger.pyz witness \\\n  --url http://testserver" in content
     assert "An export made with --public can be published" in content
     assert "leaf hash of a private partnership's entry" in content  # the salt, explained
     assert checkpoints.verifier_key() in content

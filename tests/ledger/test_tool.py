@@ -15,6 +15,7 @@ import html
 import io
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,8 +27,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from sinergi.access.services import create_api_token
 from sinergi.ledger import checkpoints, notes, verifier
 from sinergi.ledger.models import Checkpoint, Cosignature, Witness
+from tests.factories import MembershipFactory, PartnershipFactory
 from tests.ledger import support
 
 # The directory that holds `cryptography` (and cffi): all a partner's Python needs.
@@ -45,8 +48,13 @@ def partner_python(directory: Path) -> Path:
     return bin_dir
 
 
-def run(command: str, cwd: Path, bin_dir: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    command: str, cwd: Path, bin_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTHON"))}
+    env.pop("SINERGI_TOKEN", None)
+    env.update(extra)
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}"
     return subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", command],
@@ -94,14 +102,24 @@ def test_the_tool_is_the_same_bytes_every_build_and_holds_only_the_offline_modul
     assert hashlib.sha256(body).hexdigest() in page
 
 
+def page_commands(live_server, query: str = "") -> dict[str, str]:
+    """The command blocks of /en/ledger/ as served to an anonymous reader of the live
+    server, by id, as a browser copies them."""
+    host = live_server.url.removeprefix("http://")
+    page = Client().get(f"/en/ledger/{query}", HTTP_HOST=host)
+    assert page.status_code == 200
+    return support.page_commands(page.content.decode())
+
+
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the page's commands use curl")
 def test_every_command_on_the_verification_page_works_as_written(
     live_server, ledger, partner, settings
 ):
     """Given a live log with checkpoints and an operator's export, when a partner runs each
-    command block of /en/ledger/ with bash as shown, then each succeeds and says so: the
-    checkpoint and key, an entry and its proof, the tool whose hash matches the page, a
-    receipt that verifies, a consistency proof, a witness that first asks to be
+    command block of /en/ledger/?index=5 with bash as shown, then each
+    succeeds and says so: the checkpoint and key, entry 5 and its proof in the tree of
+    the checkpoint shown, the tool whose hash matches the page, a receipt that verifies
+    with the entry's exact bytes, a consistency proof, a witness that first asks to be
     registered and then cosigns, and the audit bundle."""
     work, bin_dir = partner
     settings.SINERGI_LEDGER_CHECKPOINT_INTERVAL = 3600  # the checkpoints are the two below
@@ -111,55 +129,87 @@ def test_every_command_on_the_verification_page_works_as_written(
     checkpoint = checkpoints.issue_checkpoint()
     call_command("ledger", "export", str(work / "ledger.json"), stdout=io.StringIO())
     exported = Checkpoint.objects.count()  # 4 and 7, and any issued after an append
-    page = Client().get("/en/ledger/", HTTP_HOST=live_server.url.removeprefix("http://"))
-    blocks = [
-        html.unescape(b)
-        for b in re.findall(r"<pre[^>]*><code>(.*?)</code></pre>", page.content.decode(), re.S)
-    ]
-    commands = [b for b in blocks if b.startswith(("curl", "python3"))]
-    assert len(commands) == 7, commands
-    checkpoint_block, entry_block, tool_block, receipt_block, grew_block = commands[:5]
-    witness_block, bundle_block = commands[5:]
+    commands = page_commands(live_server, "?index=5")
+    for name, text in commands.items():
+        done = run(f"bash -n -c {shlex.quote(text)}", work, bin_dir)
+        assert done.returncode == 0, (name, done.stderr)
 
-    done = run(checkpoint_block, work, bin_dir)
+    done = run(commands["cmd-fetch"], work, bin_dir)
     assert done.returncode == 0, done.stderr
     assert checkpoint.note in done.stdout
     assert checkpoints.verifier_key() in done.stdout
 
-    done = run(entry_block, work, bin_dir)
+    done = run(commands["cmd-entry"], work, bin_dir)
     assert done.returncode == 0, done.stderr
-    assert '"index":0' in done.stdout.replace(" ", "")
+    assert '"index":5' in done.stdout.replace(" ", "")
     assert '"tree_size":7' in done.stdout.replace(" ", "")
+    assert f'"body":"{support.b64(support.stored_bodies()[5])}"' in done.stdout.replace(" ", "")
 
-    done = run(tool_block, work, bin_dir)
+    done = run(commands["cmd-tool"], work, bin_dir)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0] == verifier.tool_sha256()
 
-    done = run(receipt_block, work, bin_dir)
+    done = run(commands["cmd-receipt"], work, bin_dir)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "OK: the entry is in" in done.stdout
     assert "checkpoint size 7" in done.stdout
+    assert (work / "entry.bin").read_bytes() == support.stored_bodies()[5]
 
-    done = run(grew_block, work, bin_dir)
+    done = run(commands["cmd-grew"], work, bin_dir)
     assert done.returncode == 0, done.stderr
     assert '"first":4' in done.stdout.replace(" ", "")
     assert '"second":7' in done.stdout.replace(" ", "")
 
-    done = run(witness_block, work, bin_dir)
+    done = run(commands["cmd-witness"], work, bin_dir)
     assert done.returncode == 1
     register = re.search(r"sinergi ledger add-witness (\S+)", done.stderr)
     assert register, done.stderr
     assert register.group(1).startswith("witness.your-organisation.example/sinergi+")
     call_command("ledger", "add-witness", register.group(1), stdout=io.StringIO())
-    done = run(witness_block, work, bin_dir)
+    done = run(commands["cmd-witness"], work, bin_dir)
     assert done.returncode == 0, done.stderr
     # The first run already checked and remembered checkpoint 7 (on trust).
     assert done.stdout.strip() == "cosigned size 7 (consistent)"
-    assert Cosignature.objects.get().witness.name == "witness.your-organisation.example/sinergi"
+    cosignature = Cosignature.objects.get()
+    assert cosignature.witness.name == "witness.your-organisation.example/sinergi"
 
-    done = run(bundle_block, work, bin_dir)
+    done = run(commands["cmd-bundle"], work, bin_dir)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"OK: 7 entries, {exported} checkpoints verified"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the page's commands use curl")
+def test_a_private_entry_s_commands_work_with_a_member_s_token_and_fail_clearly_without(
+    live_server, ledger, partner
+):
+    """Given /en/ledger/?index=2 for an entry of a private partnership, when its receipt
+    commands run without a token, then they stop with a message saying a member's token
+    is needed, and leave no entry.bin (an empty one would fail later as "does not
+    verify"); with a member's API token in SINERGI_TOKEN they verify the entry."""
+    work, bin_dir = partner
+    partnership = PartnershipFactory(visibility="private")
+    member = MembershipFactory(partnership=partnership).person
+    _token, secret = create_api_token(actor=member, name="ledger")
+    support.append_events(2)
+    support.append_events(1, partnership=partnership, first=2)
+    checkpoints.issue_checkpoint()
+    commands = page_commands(live_server, "?index=2")
+    assert run(commands["cmd-tool"], work, bin_dir).returncode == 0
+
+    done = run(commands["cmd-receipt"], work, bin_dir)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL: the log gave no bytes for entry 2" in done.stderr
+    assert "SINERGI_TOKEN" in done.stderr and "Traceback" not in done.stderr
+    assert not (work / "entry.bin").exists()
+
+    done = run(commands["cmd-entry"], work, bin_dir, env={"SINERGI_TOKEN": secret})
+    assert done.returncode == 0, done.stderr
+    assert f'"body":"{support.b64(support.stored_bodies()[2])}"' in done.stdout.replace(" ", "")
+
+    done = run(commands["cmd-receipt"], work, bin_dir, env={"SINERGI_TOKEN": secret})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK: the entry is in" in done.stdout
+    assert (work / "entry.bin").read_bytes() == support.stored_bodies()[2]
 
 
 @pytest.fixture
