@@ -66,6 +66,11 @@ def about(request: HttpRequest) -> HttpResponse:
     base = request.build_absolute_uri("/").rstrip("/")
     api = f"{base}/api/v1/ledger"
     earlier = queries.earlier_checkpoint_size(latest)
+    witnesses = queries.witness_progress()
+    # The example demands the witness that cosigned the most: the likeliest to pass.
+    example = max(witnesses, key=lambda w: w.largest or 0, default=None)
+    user = request.user
+    organisation = getattr(user, "organisation", None) if user.is_authenticated else None
     return render(
         request,
         "ledger/about.html",
@@ -76,7 +81,9 @@ def about(request: HttpRequest) -> HttpResponse:
             "checkpoint": latest,
             "note": checkpoints.full_note(latest) if latest else "",
             "vkey": checkpoints.verifier_key_or_none() or "VKEY",
-            "witnesses": queries.witness_progress(),
+            "witnesses": witnesses,
+            "example_witness": example,
+            "organisation_slug": organisation.slug if organisation else "SLUG",
             "base": base,
             "tool": verifier.FILENAME,
             "tool_sha256": verifier.tool_sha256(),

@@ -8,22 +8,25 @@ against a live server in tests/ledger/test_tool.py.
 from __future__ import annotations
 
 import html
+import io
 import itertools
 import shlex
 import shutil
 import subprocess
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from sinergi.ledger import checkpoints, notes
 from sinergi.ledger.models import Witness
+from sinergi.partners.models import Organisation
 from sinergi.partnerships import services
-from tests.conftest import Cast
+from tests.conftest import Cast, client_for
 from tests.core.conftest import compiled_translations  # noqa: F401 - the session fixture
-from tests.factories import PersonFactory
+from tests.factories import OrganisationFactory, PersonFactory
 from tests.ledger import support
 
 pytestmark = pytest.mark.usefixtures("compiled_translations")
@@ -219,6 +222,116 @@ def test_the_page_says_how_to_install_cryptography_where_pip_is_refused(ledger):
     assert "(pip install cryptography)" not in text
 
 
+def test_the_whole_log_is_checked_from_this_site_and_a_bundle_offline(mixed):
+    """Given the page, then verifying the whole log is the tool's `log` command on this
+    site's address with the log's key; an auditor's export is the offline alternative."""
+    _response, page = about()
+    commands = support.page_commands(page)
+    vkey = checkpoints.verifier_key()
+
+    assert argv(commands["cmd-log"]) == [
+        "python3",
+        "sinergi-ledger.pyz",
+        "log",
+        "http://testserver",
+        "--vkey",
+        vkey,
+    ]
+    assert argv(commands["cmd-bundle"]) == [
+        "python3",
+        "sinergi-ledger.pyz",
+        "bundle",
+        "ledger.json",
+        "--vkey",
+        vkey,
+    ]
+    assert "--token" in html.unescape(page)
+    assert "from an export the platform's operator makes" not in html.unescape(page)
+
+
+def test_each_witness_is_listed_with_its_key_and_one_is_demanded_in_an_example(mixed):
+    """Given registered witnesses, then the page lists each one's verifier key, and the
+    receipt and whole-log steps each give a full command demanding the cosignature of the
+    witness that cosigned the most."""
+    first = notes.generate_signer("witness.ugm.example/sinergi", notes.ALG_COSIGNATURE_V1)
+    second = notes.generate_signer("witness.wwf.example/sinergi", notes.ALG_COSIGNATURE_V1)
+    Witness.objects.create(name="witness.ugm.example/sinergi", vkey=first.vkey())
+    Witness.objects.create(name="witness.wwf.example/sinergi", vkey=second.vkey())
+    _response, page = about()
+    commands = support.page_commands(page)
+    vkey = checkpoints.verifier_key()
+
+    listed = page.split('id="witnesses"', 1)[1]
+    assert first.vkey() in html.unescape(listed) and second.vkey() in html.unescape(listed)
+    assert argv(commands["cmd-receipt-witness"]) == [
+        "python3",
+        "sinergi-ledger.pyz",
+        "receipt",
+        "entry.tlog-proof",
+        "--vkey",
+        vkey,
+        "--entry",
+        "entry.bin",
+        "--witness",
+        first.vkey(),
+    ]
+    assert argv(commands["cmd-log-witness"]) == [
+        "python3",
+        "sinergi-ledger.pyz",
+        "log",
+        "http://testserver",
+        "--vkey",
+        vkey,
+        "--witness",
+        first.vkey(),
+    ]
+
+
+def test_without_witnesses_there_is_no_witness_example(mixed):
+    _response, page = about()
+    commands = support.page_commands(page)
+
+    assert "cmd-receipt-witness" not in commands and "cmd-log-witness" not in commands
+    assert "No partner runs a witness yet." in page
+
+
+def test_a_key_is_quoted_so_the_shell_takes_it_as_it_is(mixed):
+    """A witness's name is any text without spaces or "+": a registered key holding shell
+    syntax reaches the command as one word, never run."""
+    signer = notes.generate_signer("witness.example/$(touch${IFS}x)`id`", notes.ALG_COSIGNATURE_V1)
+    Witness.objects.create(name=signer.name, vkey=signer.vkey())
+    _response, page = about()
+
+    assert argv(support.page_commands(page)["cmd-log-witness"])[-1] == signer.vkey()
+
+
+def test_the_register_line_gives_the_organisation(ledger, monkeypatch):
+    """Given the line staff run to register a new witness, then it names the organisation
+    (`--organisation SLUG`, as `sinergi ledger add-witness --help` has it); run with a
+    witness's key and an organisation's slug, it registers the witness for that
+    organisation."""
+    _response, page = about()
+    line = support.page_commands(page)["cmd-register"]
+    words = argv(line)
+    organisation = OrganisationFactory(slug="ugm")
+    key = notes.generate_signer("witness.ugm.example/sinergi", notes.ALG_COSIGNATURE_V1).vkey()
+
+    assert words[:3] == ["sinergi", "ledger", "add-witness"]
+    assert "--organisation" in words
+    filled = [key if w == "WITNESS_VKEY" else "ugm" if w == "SLUG" else w for w in words]
+    call_command(*filled[1:], stdout=io.StringIO())
+    assert Witness.objects.get(vkey=key).organisation == organisation
+
+
+def test_the_register_line_gives_a_signed_in_reader_s_own_organisation(mixed):
+    member = mixed.people["member"]
+    _response, page = about(client=client_for(member))
+    words = argv(support.page_commands(page)["cmd-register"])
+
+    assert words[-2:] == ["--organisation", member.organisation.slug]
+    assert Organisation.objects.filter(slug=words[-1]).exists()
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="the commands are bash")
 @pytest.mark.parametrize("language", ["en", "id"])
 @pytest.mark.parametrize("query", ["", "?index=2", "?index=nope"])
@@ -234,7 +347,7 @@ def test_every_command_block_is_bash_and_its_lines_are_short(mixed, language, qu
     _response, page = about(query, language)
     commands = support.page_commands(page)
 
-    assert len(commands) >= 9
+    assert len(commands) >= 12
     for name, text in commands.items():
         done = subprocess.run(["bash", "-n", "-c", text], capture_output=True, text=True)
         assert done.returncode == 0, (name, done.stderr)

@@ -168,6 +168,7 @@ def test_the_about_page_explains_verification_and_shows_key_and_checkpoint(event
     )
     assert "python3 sinergi-ledger.pyz receipt \\\n  entry.tlog-proof" in content
     assert "python3 sinergi-ledger.pyz witness \\\n  --url http://testserver" in content
+    assert "python3 sinergi-ledger.pyz log \\\n  http://testserver" in content
     assert "An export made with --public can be published" in content
     assert "leaf hash of a private partnership's entry" in content  # the salt, explained
     assert checkpoints.verifier_key() in content

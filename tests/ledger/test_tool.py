@@ -9,6 +9,7 @@ run by bash, exactly as the page shows them, against a live server.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import hashlib
 import html
@@ -30,7 +31,7 @@ from django.test import Client
 from sinergi.access.services import create_api_token
 from sinergi.ledger import checkpoints, notes, verifier
 from sinergi.ledger.models import Checkpoint, Cosignature, Witness
-from tests.factories import MembershipFactory, PartnershipFactory
+from tests.factories import MembershipFactory, OrganisationFactory, PartnershipFactory
 from tests.ledger import support
 
 # The directory that holds `cryptography` (and cffi): all a partner's Python needs.
@@ -111,6 +112,26 @@ def page_commands(live_server, query: str = "") -> dict[str, str]:
     return support.page_commands(page.content.decode())
 
 
+def tool_has_log_command(work: Path, bin_dir: Path) -> bool:
+    """Whether the downloaded tool has `log` (checks the whole log from a site's URL)."""
+    return run("python3 sinergi-ledger.pyz log --help", work, bin_dir).returncode == 0
+
+
+def log_command_argv(command: str) -> list[str]:
+    """`python3 sinergi-ledger.pyz log URL [--vkey VKEY] [--witness VKEY ...] [--token
+    TOKEN]`, the interface of the tool's whole-log check, read from the page's block:
+    its words past the tool's name, checked against that interface."""
+    words = shlex.split(command.replace("\\\n", " "))
+    assert words[:3] == ["python3", "sinergi-ledger.pyz", "log"], words
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    parser.add_argument("url")
+    parser.add_argument("--vkey")
+    parser.add_argument("--witness", action="append", default=[])
+    parser.add_argument("--token")
+    parser.parse_args(words[3:])
+    return words[3:]
+
+
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the page's commands use curl")
 def test_every_command_on_the_verification_page_works_as_written(
     live_server, ledger, partner, settings
@@ -120,7 +141,9 @@ def test_every_command_on_the_verification_page_works_as_written(
     succeeds and says so: the checkpoint and key, entry 5 and its proof in the tree of
     the checkpoint shown, the tool whose hash matches the page, a receipt that verifies
     with the entry's exact bytes, a consistency proof, a witness that first asks to be
-    registered and then cosigns, and the audit bundle."""
+    registered and then cosigns, registered by the page's line for staff with its
+    organisation, the receipt again demanding that witness, the audit bundle and the
+    whole log from the site."""
     work, bin_dir = partner
     settings.SINERGI_LEDGER_CHECKPOINT_INTERVAL = 3600  # the checkpoints are the two below
     support.append_events(4)
@@ -165,17 +188,46 @@ def test_every_command_on_the_verification_page_works_as_written(
     register = re.search(r"sinergi ledger add-witness (\S+)", done.stderr)
     assert register, done.stderr
     assert register.group(1).startswith("witness.your-organisation.example/sinergi+")
-    call_command("ledger", "add-witness", register.group(1), stdout=io.StringIO())
+    organisation = OrganisationFactory(slug="yayasan-saksi")
+    words = shlex.split(commands["cmd-register"].replace("\\\n", " "))
+    words = [register.group(1) if w == "WITNESS_VKEY" else w for w in words]
+    words = [organisation.slug if w == "SLUG" else w for w in words]
+    call_command(*words[1:], stdout=io.StringIO())
     done = run(commands["cmd-witness"], work, bin_dir)
     assert done.returncode == 0, done.stderr
     # The first run already checked and remembered checkpoint 7 (on trust).
     assert done.stdout.strip() == "cosigned size 7 (consistent)"
     cosignature = Cosignature.objects.get()
     assert cosignature.witness.name == "witness.your-organisation.example/sinergi"
+    assert cosignature.witness.organisation == organisation
 
     done = run(commands["cmd-bundle"], work, bin_dir)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"OK: 7 entries, {exported} checkpoints verified"
+
+    # The page now lists the witness and demands its cosignature in an example.
+    commands = page_commands(live_server, "?index=5")
+    witness_key = register.group(1)
+    assert shlex.split(commands["cmd-receipt-witness"])[-2:] == ["--witness", witness_key]
+    done = run(commands["cmd-receipt"], work, bin_dir)  # a receipt carrying the cosignature
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = run(commands["cmd-receipt-witness"], work, bin_dir)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK: the entry is in" in done.stdout
+
+    vkey = checkpoints.verifier_key()
+    assert log_command_argv(commands["cmd-log"]) == [live_server.url, "--vkey", vkey]
+    assert log_command_argv(commands["cmd-log-witness"]) == [
+        live_server.url,
+        "--vkey",
+        vkey,
+        "--witness",
+        witness_key,
+    ]
+    if tool_has_log_command(work, bin_dir):  # the tool's `log`, from the same release
+        for name in ("cmd-log", "cmd-log-witness"):
+            done = run(commands[name], work, bin_dir)
+            assert done.returncode == 0, (name, done.stdout + done.stderr)
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the page's commands use curl")
