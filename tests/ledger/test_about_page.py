@@ -2,7 +2,8 @@
 
 The page's command blocks are what a partner copies into a terminal: they are read here
 by id, as a browser copies them (tests/ledger/support.py `page_commands`). They are run
-against a live server in tests/ledger/test_tool.py.
+against a live server in tests/ledger/test_tool.py, and copied with the page's buttons in
+tests/browser/test_ledger_page.py.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import itertools
+import re
 import shlex
 import shutil
 import subprocess
@@ -366,6 +368,18 @@ def test_every_command_block_is_bash_and_its_lines_are_short(mixed, language, qu
                 continue
             words = sorted(shlex.split(line), key=len)
             assert len(" ".join(words[:-1])) <= 12, (name, line)
+
+
+def test_every_command_block_has_a_copy_button_after_the_script_loads(mixed):
+    """The copy buttons come from site.js (the CSP allows no inline script): each block is
+    marked for it, and the page gives the script its words in the page's language."""
+    for language, copy, copied in (("en", "Copy", "Copied"), ("id", "Salin", "Tersalin")):
+        _response, page = about(language=language)
+        blocks = re.findall(r'<pre class="command" id="[^"]+" data-copy>', page)
+        assert len(blocks) == len(support.page_commands(page))
+        assert f'data-copy-label="{copy}"' in page
+        assert f'data-copied="{copied}"' in page
+        assert "onclick" not in page and "<script>" not in page
 
 
 def test_the_indonesian_page_is_in_indonesian_with_the_same_commands(mixed):

@@ -4,7 +4,8 @@
 but not Sinergi: the tool runs here with `python -S` (no site-packages processing, so the
 checkout's editable install is invisible) and only the directory holding `cryptography`
 on its path, from an empty directory. The verification page's command blocks are then
-run by bash, exactly as the page shows them, against a live server.
+run by bash, exactly as the page shows them (and its copy buttons copy them), against a
+live server.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def test_every_command_on_the_verification_page_works_as_written(
     live_server, ledger, partner, settings
 ):
     """Given a live log with checkpoints and an operator's export, when a partner runs each
-    command block of /en/ledger/?index=5 with bash as shown, then each
+    command block of /en/ledger/?index=5 with bash as shown (and as copied), then each
     succeeds and says so: the checkpoint and key, entry 5 and its proof in the tree of
     the checkpoint shown, the tool whose hash matches the page, a receipt that verifies
     with the entry's exact bytes, a consistency proof, a witness that first asks to be

@@ -88,6 +88,70 @@
     var region = document.getElementById("request-error");
     if (region) region.hidden = true;
   });
+  // A command block (the ledger's verification page: pre[data-copy]) gets a button that
+  // copies its text as shown, \ continuations and all, and a status beside it that says
+  // so (role=status: announced). The words are the page's own, translated: the
+  // data-copy-label, data-copied and data-copy-failed of the block's list. Where the
+  // clipboard cannot be written (a page not served over https), the block's text is
+  // selected and copied as the browser's own Copy would; failing that, left selected.
+  function selectContents(element) {
+    var range = document.createRange();
+    range.selectNodeContents(element);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+  function copyBlock(pre, words, status) {
+    var text = pre.textContent;
+    function copied() {
+      status.textContent = words.dataset.copied || "";
+    }
+    function byTheBrowser() {
+      selectContents(pre);
+      var done = false;
+      try {
+        done = document.execCommand("copy");
+      } catch (error) {
+        done = false;
+      }
+      if (done) copied();
+      else status.textContent = words.dataset.copyFailed || "";
+    }
+    status.textContent = "";
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(copied, byTheBrowser);
+    } else {
+      byTheBrowser();
+    }
+    window.clearTimeout(status.timer);
+    status.timer = window.setTimeout(function () {
+      status.textContent = "";
+    }, 5000);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("pre[data-copy]").forEach(function (pre) {
+      var words = pre.closest("[data-copy-label]");
+      if (!words) return;
+      var row = document.createElement("div");
+      row.className = "copy-row";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "copy secondary";
+      button.textContent = words.dataset.copyLabel;
+      // "Copy", described by the sentence that introduces the block.
+      var lead = pre.previousElementSibling;
+      if (lead && lead.id) button.setAttribute("aria-describedby", lead.id);
+      var status = document.createElement("span");
+      status.className = "copy-status";
+      status.setAttribute("role", "status");
+      row.appendChild(button);
+      row.appendChild(status);
+      pre.insertAdjacentElement("afterend", row);
+      button.addEventListener("click", function () {
+        copyBlock(pre, words, status);
+      });
+    });
+  });
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-sending]").forEach(function (form) {
       delete form.dataset.sending;
