@@ -328,7 +328,8 @@ def run_command(
         return 1, (
             f"cosigned size {outcome.size} but the log did not accept it: "
             f"{printable(outcome.message, 500)}\n"
-            f"If this witness is new, send its key to the platform's staff to register:\n"
-            f"  sinergi ledger add-witness {key.vkey()}"
+            f"If this witness is new, send its key to the platform's staff to register, "
+            f"with the short name of the organisation that runs it:\n"
+            f"  sinergi ledger add-witness {key.vkey()} --organisation SLUG"
         )
     return 0, f"cosigned size {outcome.size} ({outcome.message})"

@@ -189,6 +189,7 @@ def test_every_command_on_the_verification_page_works_as_written(
     register = re.search(r"sinergi ledger add-witness (\S+)", done.stderr)
     assert register, done.stderr
     assert register.group(1).startswith("witness.your-organisation.example/sinergi+")
+    assert f"add-witness {register.group(1)} --organisation SLUG" in done.stderr
     organisation = OrganisationFactory(slug="yayasan-saksi")
     words = shlex.split(commands["cmd-register"].replace("\\\n", " "))
     words = [register.group(1) if w == "WITNESS_VKEY" else w for w in words]
