@@ -8,7 +8,8 @@ shows as its code.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, localcontext
 from functools import cache
@@ -184,6 +185,45 @@ FIELDS = {
 }
 
 
+# Payload fields that name a person by username, as the log signs them.
+PERSON_FIELDS = frozenset({"coordinator", "invited_by", "person", "signed_by"})
+
+
+@dataclass(frozen=True)
+class References:
+    """What a page's entries refer to, in words, looked up in bulk once for the page and
+    only where the reader may see it (`queries.page_references`); whatever is missing
+    shows as the entry signed it."""
+
+    # username → "Full name (Organisation)", for readers who may see the members
+    people: Mapping[str, str] = field(default_factory=dict)
+
+
+NO_REFERENCES = References()
+
+
+def usernames_in(bodies: Iterable[dict[str, Any]]) -> set[str]:
+    """The usernames that decoded entry bodies name: their actors and person fields."""
+    found: set[str] = set()
+    for data in bodies:
+        if isinstance(data.get("actor"), str):
+            found.add(data["actor"])
+        payload = data.get("payload")
+        if isinstance(payload, dict):
+            found.update(
+                value
+                for key, value in payload.items()
+                if key in PERSON_FIELDS and isinstance(value, str)
+            )
+    return found
+
+
+def person_text(full_name: str, username: str, organisation: str | None) -> str:
+    """A person as the partnership's own pages name them: "Full name (Organisation)"."""
+    name = full_name.strip() or username
+    return f"{name} ({organisation})" if organisation else name
+
+
 def label(kind: str) -> str:
     """The kind in words, in the active language; the code itself for an unknown kind."""
     found = LABELS.get(kind)
@@ -269,10 +309,12 @@ NUMBER_FIELDS = frozenset(
 _DECIMAL = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?")
 
 
-def field_value_text(kind: str, key: str, value: Any) -> str:
-    """A payload field's value as a reader sees it: a coded value (a status, a role, an
-    IATI type) in words in the reader's language, a figure as the language writes numbers,
-    anything else as `value_text`."""
+def field_value_text(kind: str, key: str, value: Any, refs: References = NO_REFERENCES) -> str:
+    """A payload field's value as a reader sees it: a person by name where `refs` has it,
+    a coded value (a status, a role, an IATI type) in words in the reader's language, a
+    figure as the language writes numbers, anything else as `value_text`."""
+    if key in PERSON_FIELDS and isinstance(value, str) and value in refs.people:
+        return refs.people[value]
     if isinstance(value, str):
         found = _coded_values().get((kind.split(".", 1)[0], key), {}).get(value)
         if found is not None:
@@ -344,8 +386,9 @@ class Row:
     time_text: str
     kind: str
     label: str | None  # None for a kind without words: the page shows its code alone
-    actor: str | None
+    actor: str | None  # the username the entry signs
     details: list[tuple[str, str, str]]  # (the field in words, its signed name, its value)
+    actor_name: str | None = None  # "Full name (Organisation)" for readers who may see it
 
     @property
     def kind_parts(self) -> list[str]:
@@ -353,9 +396,10 @@ class Row:
         return self.kind.split(".")
 
 
-def row(entry: Entry, data: dict[str, Any]) -> Row:
+def row(entry: Entry, data: dict[str, Any], refs: References = NO_REFERENCES) -> Row:
     """`entry` with its decoded body `data`: the time as a date (and as recorded), the
-    kind in words, and the payload's fields that hold something, as text."""
+    kind in words, who acted and the payload's fields that hold something, as text, with
+    what they refer to named from `refs`."""
     try:
         moment: datetime | None = datetime.fromisoformat(data.get("time").replace("Z", "+00:00"))
     except (AttributeError, TypeError, ValueError):
@@ -363,7 +407,7 @@ def row(entry: Entry, data: dict[str, Any]) -> Row:
     payload = data.get("payload")
     if isinstance(payload, dict):
         details = [
-            (field_label(key), key, field_value_text(data["kind"], key, value))
+            (field_label(key), key, field_value_text(data["kind"], key, value, refs))
             for key, value in payload.items()
             if not _empty(value)
         ]
@@ -377,4 +421,5 @@ def row(entry: Entry, data: dict[str, Any]) -> Row:
         label=str(LABELS[data["kind"]]) if data["kind"] in LABELS else None,
         actor=data.get("actor"),
         details=details,
+        actor_name=refs.people.get(data["actor"]) if isinstance(data.get("actor"), str) else None,
     )

@@ -9,8 +9,10 @@ from django.db.models import Max, Prefetch, QuerySet
 
 from sinergi.access import policy
 from sinergi.access.policy import User
-from sinergi.ledger import checkpoints, log, offline
+from sinergi.ledger import checkpoints, kinds, log, offline
 from sinergi.ledger.models import Checkpoint, Cosignature, Entry, Node, Witness, node_key
+from sinergi.partners.models import Person
+from sinergi.partnerships.models import Partnership
 
 
 def entries_for(user: User, start: int, end: int) -> list[dict[str, Any]]:
@@ -86,6 +88,38 @@ def partnership_entries(partnership_id: int) -> QuerySet[Entry]:
 
 def decode(entry: Entry) -> dict[str, Any]:
     return json.loads(bytes(entry.body))
+
+
+def page_references(
+    reader: User, partnership: Partnership, bodies: list[dict[str, Any]]
+) -> kinds.References:
+    """What the decoded entries `bodies` of one page refer to, named for `reader`: a query
+    per kind of record, whatever the number of entries, and only what the policy lets
+    `reader` see. Who holds which role is for the partnership's own people and staff
+    (`policy.can_see_members`); others see the usernames the public entries sign, and
+    nothing more."""
+    people: dict[str, str] = {}
+    usernames = kinds.usernames_in(bodies)
+    if usernames and policy.can_see_members(reader, partnership):
+        found = (
+            Person.objects.filter(username__in=usernames)
+            .select_related("organisation")
+            .only(
+                "username", "first_name", "last_name", "organisation__name", "organisation__acronym"
+            )
+            .order_by()
+        )
+        people = {
+            person.username: kinds.person_text(
+                person.get_full_name(),
+                person.username,
+                (person.organisation.acronym or person.organisation.name)
+                if person.organisation
+                else None,
+            )
+            for person in found
+        }
+    return kinds.References(people=people)
 
 
 def checkpoints_with_cosignatures() -> QuerySet[Checkpoint]:

@@ -115,7 +115,10 @@ def partnership_ledger(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(queries.partnership_entries(partnership.pk), 50).get_page(
         request.GET.get("page")
     )
-    rows = [kinds.row(e, queries.decode(e)) for e in page]
+    entries = list(page)
+    bodies = [queries.decode(e) for e in entries]
+    refs = queries.page_references(request.user, partnership, bodies)
+    rows = [kinds.row(e, body, refs) for e, body in zip(entries, bodies, strict=True)]
     latest = checkpoints.latest_checkpoint()
     return render(
         request,

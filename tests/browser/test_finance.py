@@ -37,7 +37,9 @@ def books(transactional_db):
     gavi = OrganisationFactory(name="Gavi, the Vaccine Alliance", slug="gavi")
     ParticipationFactory(partnership=partnership, organisation=kemenkes, role="2")
     ParticipationFactory(partnership=partnership, organisation=gavi, role="1")
-    sari = PersonFactory(username="sari", organisation=kemenkes)
+    sari = PersonFactory(
+        username="sari", first_name="Sari", last_name="Wulandari", organisation=kemenkes
+    )
     MembershipFactory(partnership=partnership, person=sari, role="coordinator")
     maria = PersonFactory(username="maria", organisation=gavi)
     MembershipFactory(partnership=partnership, person=maria, role="partner_admin")
@@ -147,7 +149,7 @@ def test_a_pledge_and_an_approval_move_the_funding_gap_chart_and_reach_the_ledge
     expect(ledger.get_by_text("finance.pledge.recorded")).to_be_visible()
     expect(ledger.get_by_text("finance.expenditure.approved")).to_be_visible()
     approved_row = ledger.locator("tr", has_text="finance.expenditure.approved")
-    expect(approved_row).to_contain_text("sari")
+    expect(approved_row).to_contain_text("Sari Wulandari (Kementerian Kesehatan)")
     expect(approved_row).to_contain_text("Quotation checked")
 
 

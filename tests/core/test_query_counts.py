@@ -236,6 +236,51 @@ def test_organisation_detail_page(private_cast: Cast, constant_queries):
     assert len(large.context["participations"]) == 3 * N + 1
 
 
+@pytest.fixture
+def signing_key(settings, tmp_path):
+    """A throw-away key for the ledger's checkpoints (never the developer's own)."""
+    from sinergi.ledger import checkpoints
+
+    settings.SINERGI_LEDGER_KEY = str(tmp_path / "ledger.key")
+    checkpoints._signer_for.cache_clear()
+    yield
+    checkpoints._signer_for.cache_clear()
+
+
+@pytest.mark.parametrize("role", ["coordinator", "observer", "anonymous"])
+def test_partnership_ledger_page(public_cast: Cast, constant_queries, signing_key, role):
+    """Given a partnership whose ledger grows with entries by ever more people that name
+    ever more people, the ledger tab (which names them for its own people) costs the same
+    number of queries for N and 3N entries."""
+    from django.db import transaction
+
+    from sinergi.ledger import checkpoints, log
+
+    client = client_for(public_cast.people[role])
+    partnership = public_cast.partnership
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            actor = partner_with_person(partnership, role="coordinator")
+            with transaction.atomic():
+                log.append(
+                    "membership.granted",
+                    {"person": PersonFactory().username, "role": "observer"},
+                    partnership,
+                    actor,
+                )
+        checkpoints.issue_checkpoint()  # the page would sign one otherwise
+
+    url = f"/en/partnerships/{partnership.slug}/ledger/"
+    small, large = constant_queries(lambda: client.get(url), grow)
+
+    assert_ok(small)
+    assert len(small.context["rows"]) == N
+    assert len(large.context["rows"]) == 3 * N
+    named = large.content.count(b" (ORG)</span>")
+    assert named == (0 if role == "anonymous" else 3 * N)
+
+
 # API ----------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ and the latest checkpoint. Both exist in English and Indonesian.
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from sinergi.ledger import checkpoints, kinds, log
+from sinergi.partners.models import Person
 from sinergi.partnerships import services
 from tests.conftest import Cast, client_for
 from tests.core.conftest import compiled_translations  # noqa: F401 - the session fixture
@@ -65,12 +67,64 @@ def test_those_who_see_the_partnership_see_its_ledger(events, who):
     content = response.content.decode()
     assert "membership.<wbr>granted" in content and "Membership granted" in content
     assert "partner.<wbr>joined" in content and "Partner joined" in content
-    assert "gita" in content
+    assert Person.objects.get(username="gita").get_full_name() in content
     assert "yayasan-hijau" in content
-    assert events.people["coordinator"].username in content
+    assert events.people["coordinator"].get_full_name() in content
     assert "test.elsewhere" not in content
     assert 'href="/api/v1/ledger/entries/0/receipt"' in content
     assert 'href="/api/v1/ledger/entries/2/receipt"' not in content
+
+
+def by_cells(content: str) -> list[str]:
+    """The text of the page's "By" cells, row by row, without markup."""
+    return [
+        re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r'<td class="by">(.*?)</td>', content)
+    ]
+
+
+@pytest.mark.parametrize("who", ["coordinator", "observer", "staff"])
+def test_the_partnership_s_own_people_see_who_acted_by_name_and_organisation(events, who):
+    """Given a reader who may see the partnership's members (its people, staff), then "By"
+    and the person an entry names read "Full name (Organisation)", not a login name."""
+    coordinator = events.people["coordinator"]
+    coordinator.first_name, coordinator.last_name = "Sari", "Wulandari"
+    coordinator.save()
+    organisation = coordinator.organisation.name
+
+    content = html.unescape(client_for(events.people[who]).get(ledger_page(events)).text)
+
+    assert by_cells(content) == [f"Sari Wulandari ({organisation})"] * 2
+    newcomer = Person.objects.get(username="gita")
+    assert f"Person:</span> {newcomer.get_full_name()} ({organisation})" in content
+    assert "Person:</span> gita" not in content
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider"])
+def test_others_see_only_the_account_names_the_public_entries_sign(ledger, public_cast, who):
+    """Given a public partnership and a reader who may not see its members, then "By" and
+    the person an entry names show what its public entry (the entries API) says, the
+    username, and neither the person's name nor their organisation."""
+    coordinator = public_cast.people["coordinator"]
+    newcomer = PersonFactory(first_name="Gita", last_name="Pratiwi", username="gita")
+    services.grant_membership(
+        actor=coordinator, partnership=public_cast.partnership, person=newcomer, role="observer"
+    )
+    client = client_for(public_cast.people[who])
+    api = client.get(f"/api/v1/ledger/partnerships/{public_cast.partnership.slug}/entries")
+    (item,) = api.json()["items"]
+
+    content = html.unescape(client.get(ledger_page(public_cast)).text)
+
+    assert by_cells(content) == [item["actor"]] == [coordinator.username]
+    assert f"Person:</span> {item['payload']['person']};" in content
+    table = content.split('<table class="list ledger">')[1].split("</table>")[0]
+    for private in (
+        coordinator.first_name,
+        coordinator.organisation.name,
+        "Pratiwi",
+        newcomer.organisation.name,
+    ):
+        assert private not in table
 
 
 def test_a_receipt_linked_from_the_page_downloads(events):
