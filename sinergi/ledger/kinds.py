@@ -15,7 +15,9 @@ from decimal import Decimal, localcontext
 from functools import cache
 from typing import Any
 
-from django.utils.translation import gettext_lazy, pgettext
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from sinergi.core.numbers import grouped
 from sinergi.ledger.models import Entry
@@ -189,32 +191,92 @@ FIELDS = {
 PERSON_FIELDS = frozenset({"coordinator", "invited_by", "person", "signed_by"})
 
 
+# Payload fields that name an organisation: by its id in finance entries ("books": 11,
+# "approvers": [1, 2]), by its slug in the others ("organisation": "gavi").
+ORGANISATION_FIELDS = frozenset({"approvers", "books", "organisation", "owner", "signatories"})
+BUDGET_LINE_FIELDS = frozenset({"budget_line", "line"})
+# Payload fields that hold a record's number (its id): shown as "no. 12", so that it does
+# not read as a count or as a position in the log; the transaction and pledge linked.
+RECORD_FIELDS = frozenset(
+    {
+        "approval",
+        "corrects",
+        "document",
+        "expectation",
+        "goal",
+        "indicator",
+        "need",
+        "participation",
+        "pledge",
+        "result",
+        "reverses",
+        "submission",
+        "transaction",
+    }
+)
+# Fields whose word does not say which kind of record they number.
+TRANSACTION_FIELDS = frozenset({"corrects", "reverses"})
+
+
 @dataclass(frozen=True)
 class References:
     """What a page's entries refer to, in words, looked up in bulk once for the page and
     only where the reader may see it (`queries.page_references`); whatever is missing
-    shows as the entry signed it."""
+    shows as the entry signed it, record numbers as "no. 12"."""
 
     # username → "Full name (Organisation)", for readers who may see the members
     people: Mapping[str, str] = field(default_factory=dict)
+    organisations: Mapping[int, str] = field(default_factory=dict)  # by id
+    organisation_slugs: Mapping[str, str] = field(default_factory=dict)  # slug → name
+    budget_lines: Mapping[int, str] = field(default_factory=dict)  # id → title
+    indicators: Mapping[int, str] = field(default_factory=dict)  # id → "code title"
+    # The partnership's slug where the reader may see its finance / results pages, for
+    # links to the transactions, pledges, budget lines and indicators entries name.
+    finance_slug: str | None = None
+    results_slug: str | None = None
 
 
 NO_REFERENCES = References()
 
 
-def usernames_in(bodies: Iterable[dict[str, Any]]) -> set[str]:
-    """The usernames that decoded entry bodies name: their actors and person fields."""
-    found: set[str] = set()
+@dataclass
+class Wanted:
+    """What a page's entries refer to by id, slug or username, to be looked up in bulk."""
+
+    usernames: set[str] = field(default_factory=set)
+    organisations: set[int] = field(default_factory=set)
+    organisation_slugs: set[str] = field(default_factory=set)
+    budget_lines: set[int] = field(default_factory=set)
+    indicators: set[int] = field(default_factory=set)
+
+
+def _is_id(value: Any) -> bool:
+    return type(value) is int
+
+
+def wanted(bodies: Iterable[dict[str, Any]]) -> Wanted:
+    """What the decoded entry bodies name: their actors, the people, organisations,
+    budget lines and indicators of their payloads."""
+    found = Wanted()
     for data in bodies:
         if isinstance(data.get("actor"), str):
-            found.add(data["actor"])
+            found.usernames.add(data["actor"])
         payload = data.get("payload")
-        if isinstance(payload, dict):
-            found.update(
-                value
-                for key, value in payload.items()
-                if key in PERSON_FIELDS and isinstance(value, str)
-            )
+        if not isinstance(payload, dict):
+            continue
+        for key, value in payload.items():
+            if key in PERSON_FIELDS and isinstance(value, str):
+                found.usernames.add(value)
+            elif key in ORGANISATION_FIELDS:
+                for item in value if isinstance(value, list) else [value]:
+                    if _is_id(item):
+                        found.organisations.add(item)
+                    elif isinstance(item, str):
+                        found.organisation_slugs.add(item)
+            elif key in BUDGET_LINE_FIELDS and _is_id(value):
+                found.budget_lines.add(value)
+            elif key == "indicator" and _is_id(value):
+                found.indicators.add(value)
     return found
 
 
@@ -315,6 +377,9 @@ def field_value_text(kind: str, key: str, value: Any, refs: References = NO_REFE
     figure as the language writes numbers, anything else as `value_text`."""
     if key in PERSON_FIELDS and isinstance(value, str) and value in refs.people:
         return refs.people[value]
+    referred = _reference(key, value, refs)
+    if referred is not None:
+        return referred
     if isinstance(value, str):
         found = _coded_values().get((kind.split(".", 1)[0], key), {}).get(value)
         if found is not None:
@@ -322,6 +387,65 @@ def field_value_text(kind: str, key: str, value: Any, refs: References = NO_REFE
     if key in NUMBER_FIELDS:
         return value_text(_figures(key, value))
     return value_text(value)
+
+
+def _reference(key: str, value: Any, refs: References) -> str | None:
+    """The record a payload field refers to, named or numbered; None for a field that
+    refers to none. A link is given where the reader may see the record's page."""
+    if key in ORGANISATION_FIELDS:
+        if (
+            isinstance(value, list)
+            and value
+            and all(_is_id(v) or isinstance(v, str) for v in value)
+        ):
+            return ", ".join(_organisation(item, refs) for item in value)
+        if _is_id(value) or isinstance(value, str):
+            return _organisation(value, refs)
+        return None
+    if not _is_id(value):
+        return None
+    if key in BUDGET_LINE_FIELDS:
+        title = refs.budget_lines.get(value)
+        if title is None:
+            return _number(value)
+        if refs.finance_slug is None:
+            return title
+        url = reverse("finance-budget", args=[refs.finance_slug]) + f"#line-{value}"
+        return format_html('<a href="{}">{}</a>', url, title)
+    if key == "indicator":
+        name = refs.indicators.get(value)
+        if name is None:
+            return _number(value)
+        if refs.results_slug is None:
+            return name
+        url = reverse("results-indicator", args=[refs.results_slug, value])
+        return format_html('<a href="{}">{}</a>', url, name)
+    if key not in RECORD_FIELDS:
+        return None
+    text = (
+        gettext("transaction no. %(number)s") % {"number": value}
+        if key in TRANSACTION_FIELDS
+        else _number(value)
+    )
+    if refs.finance_slug is not None and key in TRANSACTION_FIELDS | {"transaction"}:
+        url = reverse("finance-transaction", args=[refs.finance_slug, value])
+        return format_html('<a href="{}">{}</a>', url, text)
+    if refs.finance_slug is not None and key == "pledge":
+        url = reverse("finance-pledges", args=[refs.finance_slug]) + f"#pledge-{value}"
+        return format_html('<a href="{}">{}</a>', url, text)
+    return text
+
+
+def _number(value: int) -> str:
+    """A record's number, told apart from a count and from a position in the log."""
+    return gettext("no. %(number)s") % {"number": value}
+
+
+def _organisation(value: int | str, refs: References) -> str:
+    """An organisation an entry names by id or slug, by its name where it is known."""
+    if _is_id(value):
+        return refs.organisations.get(value) or _number(value)
+    return refs.organisation_slugs.get(value) or value
 
 
 def _figures(key: str, value: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
 from sinergi.access import policy
 from sinergi.access.policy import User
@@ -97,15 +97,26 @@ def page_references(
     per kind of record, whatever the number of entries, and only what the policy lets
     `reader` see. Who holds which role is for the partnership's own people and staff
     (`policy.can_see_members`); others see the usernames the public entries sign, and
-    nothing more."""
+    nothing more. Organisations are named for everyone, as the organisation pages do;
+    budget lines and indicators only from the partnership itself."""
+    from sinergi.finance.models import BudgetLine
+    from sinergi.partners.models import Organisation
+    from sinergi.results.models import Indicator
+
+    wanted = kinds.wanted(bodies)
+    finance = policy.can_view_finance(reader, partnership)
+    results = policy.can_view_results(reader, partnership)
     people: dict[str, str] = {}
-    usernames = kinds.usernames_in(bodies)
-    if usernames and policy.can_see_members(reader, partnership):
+    if wanted.usernames and policy.can_see_members(reader, partnership):
         found = (
-            Person.objects.filter(username__in=usernames)
+            Person.objects.filter(username__in=wanted.usernames)
             .select_related("organisation")
             .only(
-                "username", "first_name", "last_name", "organisation__name", "organisation__acronym"
+                "username",
+                "first_name",
+                "last_name",
+                "organisation__name",
+                "organisation__acronym",
             )
             .order_by()
         )
@@ -119,7 +130,45 @@ def page_references(
             )
             for person in found
         }
-    return kinds.References(people=people)
+    organisations: dict[int, str] = {}
+    slugs: dict[str, str] = {}
+    if wanted.organisations or wanted.organisation_slugs:
+        rows = (
+            Organisation.objects.filter(
+                Q(pk__in=wanted.organisations) | Q(slug__in=wanted.organisation_slugs)
+            )
+            .order_by()
+            .values_list("pk", "slug", "name")
+        )
+        for pk, slug, name in rows:
+            organisations[pk] = name
+            slugs[slug] = name
+    budget_lines: dict[int, str] = {}
+    if wanted.budget_lines and finance:
+        budget_lines = dict(
+            BudgetLine.objects.filter(partnership=partnership, pk__in=wanted.budget_lines)
+            .order_by()
+            .values_list("pk", "title")
+        )
+    indicators: dict[int, str] = {}
+    if wanted.indicators and results:
+        indicators = {
+            pk: f"{code} {title}"
+            for pk, code, title in Indicator.objects.filter(
+                partnership=partnership, pk__in=wanted.indicators
+            )
+            .order_by()
+            .values_list("pk", "code", "title")
+        }
+    return kinds.References(
+        people=people,
+        organisations=organisations,
+        organisation_slugs=slugs,
+        budget_lines=budget_lines,
+        indicators=indicators,
+        finance_slug=partnership.slug if finance else None,
+        results_slug=partnership.slug if results else None,
+    )
 
 
 def checkpoints_with_cosignatures() -> QuerySet[Checkpoint]:

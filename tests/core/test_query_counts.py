@@ -40,10 +40,10 @@ def constant_queries(django_assert_max_num_queries, django_assert_num_queries):
     Returns the two responses so that each test can check they really had N and 3N rows.
     """
 
-    def run(fetch: Callable[[], object], grow: Callable[[int], None]) -> tuple:
+    def run(fetch: Callable[[], object], grow: Callable[[int], None], bound: int = BOUND) -> tuple:
         grow(N)
         fetch()  # warm up one-off caches (content types, translations, ...)
-        with django_assert_max_num_queries(BOUND) as few_rows:
+        with django_assert_max_num_queries(bound) as few_rows:
             small = fetch()
         grow(2 * N)
         with django_assert_num_queries(len(few_rows)):
@@ -250,8 +250,8 @@ def signing_key(settings, tmp_path):
 @pytest.mark.parametrize("role", ["coordinator", "observer", "anonymous"])
 def test_partnership_ledger_page(public_cast: Cast, constant_queries, signing_key, role):
     """Given a partnership whose ledger grows with entries by ever more people that name
-    ever more people, the ledger tab (which names them for its own people) costs the same
-    number of queries for N and 3N entries."""
+    ever more people, organisations, budget lines and indicators, the ledger tab (which
+    names them) costs the same number of queries for N and 3N groups of entries."""
     from django.db import transaction
 
     from sinergi.ledger import checkpoints, log
@@ -269,16 +269,32 @@ def test_partnership_ledger_page(public_cast: Cast, constant_queries, signing_ke
                     partnership,
                     actor,
                 )
+                log.append(
+                    "finance.transaction.recorded",
+                    {"books": actor.organisation_id, "budget_line": 1, "transaction": 1},
+                    partnership,
+                    actor,
+                )
+                log.append(
+                    "results.targets.set",
+                    {"indicator": 1, "organisation": actor.organisation.slug},
+                    partnership,
+                    actor,
+                )
         checkpoints.issue_checkpoint()  # the page would sign one otherwise
 
     url = f"/en/partnerships/{partnership.slug}/ledger/"
-    small, large = constant_queries(lambda: client.get(url), grow)
+    # Besides the session, the reader and the partnership: the page of entries and their
+    # count, one query per kind of record they name (people, organisations, budget lines,
+    # indicators, categories), the checkpoint (and whether to sign one) and the witnesses.
+    small, large = constant_queries(lambda: client.get(url), grow, bound=16)
 
     assert_ok(small)
-    assert len(small.context["rows"]) == N
-    assert len(large.context["rows"]) == 3 * N
+    assert len(small.context["rows"]) == 3 * N
+    assert len(large.context["rows"]) == 9 * N
+    assert large.content.count(b"Books of:</span> Organisation ") == 3 * N
     named = large.content.count(b" (ORG)</span>")
-    assert named == (0 if role == "anonymous" else 3 * N)
+    assert named == (0 if role == "anonymous" else 9 * N)  # "By", on every entry
 
 
 # API ----------------------------------------------------------------------------------

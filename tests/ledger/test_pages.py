@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from sinergi.ledger import checkpoints, kinds, log
-from sinergi.partners.models import Person
+from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import services
 from tests.conftest import Cast, client_for
 from tests.core.conftest import compiled_translations  # noqa: F401 - the session fixture
@@ -68,7 +68,7 @@ def test_those_who_see_the_partnership_see_its_ledger(events, who):
     assert "membership.<wbr>granted" in content and "Membership granted" in content
     assert "partner.<wbr>joined" in content and "Partner joined" in content
     assert Person.objects.get(username="gita").get_full_name() in content
-    assert "yayasan-hijau" in content
+    assert f"Organisation:</span> {Organisation.objects.get(slug='yayasan-hijau').name};" in content
     assert events.people["coordinator"].get_full_name() in content
     assert "test.elsewhere" not in content
     assert 'href="/api/v1/ledger/entries/0/receipt"' in content

@@ -1,0 +1,152 @@
+"""The records a partnership's ledger entries refer to, as its Ledger tab shows them.
+
+The entries sign database ids ("books": 11, "budget_line": 18, "reverses": 34); the tab
+names them (the organisation, the budget line's title, the indicator's code and title)
+where the reader may see them, looked up once for the page, and numbers the rest as
+records ("no. 12", "transaction no. 34") so that none reads as a count or as a position
+in the log.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pytest
+
+from sinergi.finance import services as finance
+from sinergi.ledger import checkpoints
+from tests.conftest import client_for
+from tests.core.conftest import compiled_translations  # noqa: F401 - the session fixture
+from tests.finance.conftest import build_funded, usd_pledge
+from tests.results.conftest import build_monitored
+
+pytestmark = pytest.mark.usefixtures("compiled_translations")
+
+
+def details(content: str, kind: str) -> list[str]:
+    """The details cell of each row of `kind`, unescaped, with its links kept."""
+    rows = re.findall(r"<tr[ >].*?</tr>", content, re.S)
+    return [
+        html.unescape(re.search(r'<td class="details">(.*?)</td>', row, re.S).group(1))
+        for row in rows
+        if kind.replace(".", ".<wbr>") + "</code>" in row
+    ]
+
+
+def field(cell: str, key: str) -> str:
+    """The value shown for the signed field `key` in a details cell, markup kept."""
+    found = re.search(rf'title="{key}">[^<]*</span> (.*?)(?:; <span|$)', cell, re.S)
+    assert found, (key, cell)
+    return found.group(1)
+
+
+@pytest.fixture
+def books(ledger):
+    """A funded partnership: an approval rule naming two partners, a pledge, a delivery
+    of it on the implementing partner's books, an expenditure on a budget line, reversed."""
+    f = build_funded()
+    finance.set_approval_rule(
+        actor=f.coordinator,
+        partnership=f.partnership,
+        threshold="900000000",
+        required=1,
+        approver_organisations=[f.funder, f.company],
+    )
+    pledge = usd_pledge(f)
+    delivery = finance.record_transaction(
+        actor=f.ngo_admin,
+        partnership=f.partnership,
+        transaction_type="1",
+        amount="20000",
+        currency="USD",
+        value_date=date(2026, 1, 20),
+        provider_organisation=f.funder,
+        receiver_organisation=f.ngo,
+        pledge=pledge,
+    )
+    spent = finance.record_transaction(
+        actor=f.ngo_admin,
+        partnership=f.partnership,
+        transaction_type="4",
+        amount="48500000",
+        currency="IDR",
+        value_date=date(2026, 2, 3),
+        provider_organisation=f.ngo,
+        receiver_name="PT Dingin Sejahtera",
+        budget_line=f.line,
+    )
+    reversal = finance.reverse_transaction(
+        actor=f.coordinator, transaction=spent, reason="Digits swapped when typing."
+    )
+    checkpoints.issue_checkpoint()
+    f.pledge, f.delivery, f.spent, f.reversal = pledge, delivery, spent, reversal
+    return f
+
+
+def page(reader, partnership, language="en") -> str:
+    return client_for(reader).get(f"/{language}/partnerships/{partnership.slug}/ledger/").text
+
+
+def test_finance_entries_name_organisations_and_budget_lines_and_link_their_records(books):
+    """Given the funded partnership's people, then the organisations finance entries sign
+    by id read as names, the budget line by its title (linked to the budget), the pledge
+    and the transactions as numbered records linked to their pages, and "reverses" as
+    "transaction no. N", never as a bare number that reads like a ledger position."""
+    f = books
+    slug = f.partnership.slug
+    content = page(f.observer, f.partnership)
+
+    (rule,) = details(content, "finance.approval_rule.set")
+    assert field(rule, "approvers") == f"{f.funder.name}, {f.company.name}"
+    (pledged,) = details(content, "finance.pledge.recorded")
+    assert field(pledged, "organisation") == f.funder.name
+    assert field(pledged, "pledge") == (
+        f'<a href="/en/partnerships/{slug}/finance/pledges/#pledge-{f.pledge.pk}">'
+        f"no. {f.pledge.pk}</a>"
+    )
+    spent, delivered = details(content, "finance.transaction.recorded")  # newest first
+    assert field(delivered, "books") == f.ngo.name
+    assert field(delivered, "transaction") == (
+        f'<a href="/en/partnerships/{slug}/finance/transactions/{f.delivery.pk}/">'
+        f"no. {f.delivery.pk}</a>"
+    )
+    assert field(spent, "budget_line") == (
+        f'<a href="/en/partnerships/{slug}/finance/budget/#line-{f.line.pk}">'
+        "Cold-chain equipment</a>"
+    )
+    (reversal,) = details(content, "finance.transaction.reversed")
+    assert field(reversal, "reverses") == (
+        f'<a href="/en/partnerships/{slug}/finance/transactions/{f.spent.pk}/">'
+        f"transaction no. {f.spent.pk}</a>"
+    )
+
+
+def test_record_numbers_read_as_numbers_in_indonesian(books):
+    f = books
+    content = page(f.coordinator, f.partnership, "id")
+
+    (reversal,) = details(content, "finance.transaction.reversed")
+    assert f">transaksi no. {f.spent.pk}</a>" in field(reversal, "reverses")
+    (pledged,) = details(content, "finance.pledge.recorded")
+    assert f">no. {f.pledge.pk}</a>" in field(pledged, "pledge")
+
+
+def test_results_entries_name_their_indicator_by_code_and_title(ledger):
+    """Given a results framework, then an entry's indicator reads as its code and title,
+    linked to the indicator's page, and not as its id."""
+    m = build_monitored()
+    checkpoints.issue_checkpoint()
+
+    content = page(m.observer, m.partnership)
+
+    targets = details(content, "results.targets.set")
+    url = f"/en/partnerships/{m.partnership.slug}/results/indicators"
+    assert (
+        field(targets[0], "indicator")
+        == f'<a href="{url}/{m.trained.pk}/">1.1 Health workers trained</a>'
+    )
+    assert (
+        field(targets[1], "indicator") == f'<a href="{url}/{m.coverage.pk}/">2.1 DTP3 coverage</a>'
+    )
