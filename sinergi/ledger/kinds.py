@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal, localcontext
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import cache
 from typing import Any
 
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, gettext_lazy, pgettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 
 from sinergi.core.numbers import grouped
 from sinergi.ledger.models import Entry
@@ -371,12 +372,33 @@ NUMBER_FIELDS = frozenset(
 _DECIMAL = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?")
 
 
-def field_value_text(kind: str, key: str, value: Any, refs: References = NO_REFERENCES) -> str:
+# Payload fields that hold an amount, with the field that holds its currency.
+MONEY_FIELDS = {
+    "amount": "currency",
+    "base_amount": "base_currency",
+    "threshold": "currency",
+    "unit_rate": "currency",
+}
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def field_value_text(
+    kind: str,
+    key: str,
+    value: Any,
+    refs: References = NO_REFERENCES,
+    payload: Mapping[str, Any] | None = None,
+) -> str:
     """A payload field's value as a reader sees it: a person by name where `refs` has it,
-    a coded value (a status, a role, an IATI type) in words in the reader's language, a
-    figure as the language writes numbers, anything else as `value_text`."""
+    an amount with its currency (from the entry's `payload`) as the finance pages write
+    it, a coded value (a status, a role, an IATI type) in words in the reader's language,
+    a figure as the language writes numbers, anything else as `value_text`."""
     if key in PERSON_FIELDS and isinstance(value, str) and value in refs.people:
         return refs.people[value]
+    if key in MONEY_FIELDS and payload is not None:
+        money = money_text(value, payload.get(MONEY_FIELDS[key]))
+        if money is not None:
+            return money
     referred = _reference(key, value, refs)
     if referred is not None:
         return referred
@@ -387,6 +409,128 @@ def field_value_text(kind: str, key: str, value: Any, refs: References = NO_REFE
     if key in NUMBER_FIELDS:
         return value_text(_figures(key, value))
     return value_text(value)
+
+
+def money_text(amount: Any, currency: Any) -> str | None:
+    """A signed amount ("1150000.00") in `currency` as the finance pages write it
+    ("US$1,150,000.00", "Rp18.216.000.000"); with every signed digit and the currency's
+    code when it has more decimals than the currency uses. None when either is not what
+    an amount and a currency look like."""
+    from sinergi.finance.money import format_money, quantize
+
+    if not (isinstance(amount, str) and _DECIMAL.fullmatch(amount)):
+        return None
+    if not (isinstance(currency, str) and _CURRENCY.fullmatch(currency)):
+        return None
+    number = Decimal(amount)
+    try:
+        if len(number.as_tuple().digits) <= 20 and quantize(number, currency) == number:
+            return format_money(number, currency)
+    except (InvalidOperation, ValueError):
+        pass
+    return f"{currency} {_figure(amount)}"
+
+
+def _day(text: Any) -> str | None:
+    """An ISO date ("2026-01-08") as the pages write a day ("8 Jan 2026", "8 Jan 2026")."""
+    try:
+        return date_filter(date.fromisoformat(text), "j M Y")
+    except (TypeError, ValueError):
+        return None
+
+
+def _words(kind: str, key: str, value: Any) -> str:
+    """A coded value in words, its first letter made small to sit inside a sentence
+    (unless the word is an acronym)."""
+    text = field_value_text(kind, key, value)
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def summary(kind: str, payload: Mapping[str, Any], refs: References = NO_REFERENCES) -> str | None:
+    """A finance entry in one line, money with its currency first ("US$1,150,000.00
+    (IDR18,216,000,000.00), incoming commitment, value date 8 Jan 2026"); None for other
+    kinds, and for an entry that lacks what its line needs."""
+    if not kind.startswith("finance."):
+        return None
+    amount = money_text(payload.get("amount"), payload.get("currency"))
+    if amount is not None and payload.get("currency") != payload.get("base_currency"):
+        base = money_text(payload.get("base_amount"), payload.get("base_currency"))
+        if base is not None:
+            amount = gettext("%(amount)s (%(base_amount)s)") % {
+                "amount": amount,
+                "base_amount": base,
+            }
+    if kind in ("finance.transaction.recorded", "finance.transaction.reversed"):
+        day = _day(payload.get("value_date"))
+        if amount is None or day is None:
+            return None
+        return gettext("%(amount)s, %(type)s, value date %(date)s") % {
+            "amount": amount,
+            "type": _words(kind, "type", payload.get("type")),
+            "date": day,
+        }
+    if kind == "finance.pledge.recorded":
+        day = _day(payload.get("pledged_on"))
+        if amount is None or day is None:
+            return None
+        return gettext("%(organisation)s: %(amount)s, %(kind)s, pledged on %(date)s") % {
+            "organisation": _organisation(payload.get("organisation"), refs),
+            "amount": amount,
+            "kind": _words(kind, "kind", payload.get("kind")),
+            "date": day,
+        }
+    if kind in ("finance.budget.created", "finance.budget.revised"):
+        start, end = _day(payload.get("period_start")), _day(payload.get("period_end"))
+        if amount is None or start is None or end is None:
+            return None
+        return gettext("%(title)s: %(amount)s from %(start)s to %(end)s") % {
+            "title": value_text(payload.get("title")),
+            "amount": amount,
+            "start": start,
+            "end": end,
+        }
+    if kind == "finance.rate.set":
+        day = _day(payload.get("date"))
+        rate = payload.get("rate")
+        if day is None or not (isinstance(rate, str) and _DECIMAL.fullmatch(rate)):
+            return None
+        return gettext("1 %(currency)s = %(rate)s %(base_currency)s, the rate of %(date)s") % {
+            "currency": value_text(payload.get("currency")),
+            "rate": _figure(rate),
+            "base_currency": value_text(payload.get("base_currency")),
+            "date": day,
+        }
+    if kind == "finance.approval_rule.set":
+        threshold = money_text(payload.get("threshold"), payload.get("currency"))
+        required = payload.get("required")
+        if threshold is None or not _is_id(required):
+            return None
+        return ngettext(
+            "Expenditures above %(threshold)s need %(required)s approval",
+            "Expenditures above %(threshold)s need %(required)s approvals",
+            required,
+        ) % {"threshold": threshold, "required": required}
+    if kind in ("finance.expenditure.approved", "finance.expenditure.rejected"):
+        approvals, required = payload.get("approvals"), payload.get("required")
+        if not (_is_id(approvals) and _is_id(required)):
+            return None
+        return ngettext(
+            "%(approvals)s of %(required)s approval given; status: %(status)s",
+            "%(approvals)s of %(required)s approvals given; status: %(status)s",
+            required,
+        ) % {
+            "approvals": approvals,
+            "required": required,
+            "status": _words(kind, "status", payload.get("status")),
+        }
+    if kind == "finance.pledge.status_changed":
+        if not (isinstance(payload.get("from"), str) and isinstance(payload.get("to"), str)):
+            return None
+        before = field_value_text(kind, "from", payload["from"])
+        return f"{before} → {field_value_text(kind, 'to', payload['to'])}"
+    return None
 
 
 def _reference(key: str, value: Any, refs: References) -> str | None:
@@ -513,6 +657,7 @@ class Row:
     actor: str | None  # the username the entry signs
     details: list[tuple[str, str, str]]  # (the field in words, its signed name, its value)
     actor_name: str | None = None  # "Full name (Organisation)" for readers who may see it
+    summary: str | None = None  # a finance entry in one line; its fields then folded away
 
     @property
     def kind_parts(self) -> list[str]:
@@ -531,7 +676,7 @@ def row(entry: Entry, data: dict[str, Any], refs: References = NO_REFERENCES) ->
     payload = data.get("payload")
     if isinstance(payload, dict):
         details = [
-            (field_label(key), key, field_value_text(data["kind"], key, value, refs))
+            (field_label(key), key, field_value_text(data["kind"], key, value, refs, payload))
             for key, value in payload.items()
             if not _empty(value)
         ]
@@ -546,4 +691,5 @@ def row(entry: Entry, data: dict[str, Any], refs: References = NO_REFERENCES) ->
         actor=data.get("actor"),
         details=details,
         actor_name=refs.people.get(data["actor"]) if isinstance(data.get("actor"), str) else None,
+        summary=summary(data["kind"], payload, refs) if isinstance(payload, dict) else None,
     )

@@ -150,3 +150,66 @@ def test_results_entries_name_their_indicator_by_code_and_title(ledger):
     assert (
         field(targets[1], "indicator") == f'<a href="{url}/{m.coverage.pk}/">2.1 DTP3 coverage</a>'
     )
+
+
+def summary_of(cell: str) -> str:
+    found = re.match(r'<p class="summary">(.*?)</p><details><summary>', cell, re.S)
+    assert found, cell
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("language", "delivery", "pledge", "rule", "rate"),
+    [
+        (
+            "en",
+            "$20,000.00 (IDR316,000,000), incoming funds, value date 20 Jan 2026",
+            ": $20,000.00 (IDR316,000,000), cash, pledged on 10 Jan 2026",
+            "Expenditures above IDR900,000,000 need 1 approval",
+            "1 USD = 15,800 IDR, the rate of 1 Jan 2026",
+        ),
+        (
+            "id",
+            "US$20.000,00 (Rp316.000.000), dana masuk, tanggal valuta 20 Jan 2026",
+            ": US$20.000,00 (Rp316.000.000), tunai, dijanjikan pada 10 Jan 2026",
+            "Pengeluaran di atas Rp900.000.000 memerlukan 1 persetujuan",
+            "1 USD = 15.800 IDR, kurs tanggal 1 Jan 2026",
+        ),
+    ],
+)
+def test_finance_entries_open_with_a_line_that_gives_money_with_its_currency(
+    books, language, delivery, pledge, rule, rate
+):
+    """Given finance entries, then each opens with one line in the reader's language:
+    the amount with its currency and, in another currency, its value in the base
+    currency, what it was and when; the recorded fields follow, folded away, with every
+    amount beside its currency."""
+    f = books
+    content = page(f.coordinator, f.partnership, language)
+
+    _spent, delivered = details(content, "finance.transaction.recorded")
+    assert summary_of(delivered) == delivery
+    (pledged,) = details(content, "finance.pledge.recorded")
+    assert summary_of(pledged) == f.funder.name + pledge
+    (approval_rule,) = details(content, "finance.approval_rule.set")
+    assert summary_of(approval_rule) == rule
+    (rate_set,) = details(content, "finance.rate.set")
+    assert summary_of(rate_set) == rate
+    fields = delivered.split("</summary>", 1)[1]
+    money = {"en": ("$20,000.00", "IDR316,000,000"), "id": ("US$20.000,00", "Rp316.000.000")}
+    assert field(fields, "amount") == money[language][0]
+    assert field(fields, "base_amount") == money[language][1]
+    assert fields.endswith("</details>")
+
+
+def test_an_amount_with_more_decimals_than_its_currency_keeps_every_digit():
+    from django.utils import translation
+
+    from sinergi.ledger import kinds
+
+    with translation.override("en"):
+        assert kinds.money_text("1150000.00", "USD") == "$1,150,000.00"
+        assert kinds.money_text("12.3456", "USD") == "USD 12.3456"
+        assert kinds.money_text("1" + "0" * 29, "IDR") == "IDR 100" + ",000" * 9
+        assert kinds.money_text("12", "usd") is None
+        assert kinds.money_text("twelve", "USD") is None
