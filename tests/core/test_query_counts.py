@@ -292,7 +292,7 @@ def test_partnership_ledger_page(public_cast: Cast, constant_queries, signing_ke
     assert_ok(small)
     assert len(small.context["rows"]) == 3 * N
     assert len(large.context["rows"]) == 9 * N
-    assert large.content.count(b"Books of:</span> Organisation ") == 3 * N
+    assert large.content.count(b'<dt title="books">Books of</dt><dd>Organisation ') == 3 * N
     named = large.content.count(b" (ORG)</span>")
     assert named == (0 if role == "anonymous" else 9 * N)  # "By", on every entry
 

@@ -37,7 +37,7 @@ def details(content: str, kind: str) -> list[str]:
 
 def field(cell: str, key: str) -> str:
     """The value shown for the signed field `key` in a details cell, markup kept."""
-    found = re.search(rf'title="{key}">[^<]*</span> (.*?)(?:; <span|$)', cell, re.S)
+    found = re.search(rf'<dt title="{key}">[^<]*</dt><dd>(.*?)</dd>', cell, re.S)
     assert found, (key, cell)
     return found.group(1)
 
