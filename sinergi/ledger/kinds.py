@@ -18,7 +18,7 @@ from typing import Any
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from sinergi.core.numbers import grouped
 from sinergi.ledger.models import Entry
@@ -86,8 +86,8 @@ LABELS = {
 FIELDS = {
     "accumulation": gettext_lazy("Accumulation"),
     "amount": gettext_lazy("Amount"),
-    "approval": gettext_lazy("Approval"),
-    "approvals": gettext_lazy("Approvals"),
+    "approval": gettext_lazy("Decision"),  # the decision's record: "no. 7"
+    "approvals": gettext_lazy("Approvals given"),  # how many so far
     "approvers": gettext_lazy("Approvers"),
     "ascending": gettext_lazy("Higher is better"),
     "base_amount": gettext_lazy("Amount in base currency"),
@@ -121,7 +121,7 @@ FIELDS = {
     "horizon": gettext_lazy("Horizon"),
     "importance": gettext_lazy("Importance"),
     "indicator": gettext_lazy("Indicator"),
-    "kind": gettext_lazy("Kind"),
+    "kind": pgettext_lazy("ledger field", "Kind"),
     "line": gettext_lazy("Budget line"),
     "matrix": gettext_lazy("Matrix"),
     "measure": gettext_lazy("Measure"),
@@ -159,10 +159,11 @@ FIELDS = {
     "sdg_targets": gettext_lazy("SDG targets"),
     "sector_code": gettext_lazy("Sector code"),
     "sector_vocabulary": gettext_lazy("Sector vocabulary"),
+    "sha256": gettext_lazy("SHA-256"),
     "signatories": gettext_lazy("Signatories"),
     "signed_by": gettext_lazy("Signed by"),
     "sites": gettext_lazy("Sites"),
-    "size": gettext_lazy("Size"),
+    "size": gettext_lazy("Size in bytes"),
     "source": gettext_lazy("Source"),
     "status": gettext_lazy("Status"),
     "submission": gettext_lazy("Submission"),
@@ -231,6 +232,9 @@ class References:
     organisation_slugs: Mapping[str, str] = field(default_factory=dict)  # slug → name
     budget_lines: Mapping[int, str] = field(default_factory=dict)  # id → title
     indicators: Mapping[int, str] = field(default_factory=dict)  # id → "code title"
+    # A results breakdown's categories ("sex:female" → "Female") and dimensions by code
+    categories: Mapping[str, str] = field(default_factory=dict)
+    dimensions: Mapping[str, str] = field(default_factory=dict)
     # The partnership's slug where the reader may see its finance / results pages, for
     # links to the transactions, pledges, budget lines and indicators entries name.
     finance_slug: str | None = None
@@ -249,6 +253,7 @@ class Wanted:
     organisation_slugs: set[str] = field(default_factory=set)
     budget_lines: set[int] = field(default_factory=set)
     indicators: set[int] = field(default_factory=set)
+    dimensions: bool = False  # whether any entry breaks a figure down by category
 
 
 def _is_id(value: Any) -> bool:
@@ -278,6 +283,12 @@ def wanted(bodies: Iterable[dict[str, Any]]) -> Wanted:
                 found.budget_lines.add(value)
             elif key == "indicator" and _is_id(value):
                 found.indicators.add(value)
+            elif key in ("dimensions", "targets", "values") and value:
+                found.dimensions = True
+            elif key == "matrix" and isinstance(value, dict):
+                found.organisation_slugs.update(
+                    slug for row in value.values() if isinstance(row, dict) for slug in row
+                )
     return found
 
 
@@ -287,15 +298,31 @@ def person_text(full_name: str, username: str, organisation: str | None) -> str:
     return f"{name} ({organisation})" if organisation else name
 
 
+# Fields whose meaning depends on the kind's first part ("kind" is a resource in finance,
+# a capability in a need), so that no two fields of one entry read alike.
+AREA_FIELDS = {
+    ("finance", "kind"): gettext_lazy("Resource"),
+    ("finance", "type"): gettext_lazy("Transaction type"),
+    ("need", "kind"): gettext_lazy("Capability needed"),
+    ("results", "type"): gettext_lazy("Result type"),
+}
+# The parts of a lifecycle checklist an entry records.
+CHECKLIST_PARTS = {
+    "done": gettext_lazy("Done"),
+    "open": gettext_lazy("Still open"),
+}
+
+
 def label(kind: str) -> str:
     """The kind in words, in the active language; the code itself for an unknown kind."""
     found = LABELS.get(kind)
     return str(found) if found is not None else kind
 
 
-def field_label(key: str) -> str:
-    """A payload field in words, in the active language; its name for an unknown field."""
-    found = FIELDS.get(key)
+def field_label(key: str, kind: str = "") -> str:
+    """A payload field (of an entry of `kind`) in words, in the active language; its name
+    for an unknown field."""
+    found = AREA_FIELDS.get((kind.split(".", 1)[0], key)) or FIELDS.get(key)
     return str(found) if found is not None else key
 
 
@@ -402,6 +429,9 @@ def field_value_text(
     referred = _reference(key, value, refs)
     if referred is not None:
         return referred
+    nested = _nested(kind, key, value, refs)
+    if nested is not None:
+        return nested
     if isinstance(value, str):
         found = _coded_values().get((kind.split(".", 1)[0], key), {}).get(value)
         if found is not None:
@@ -580,6 +610,74 @@ def _reference(key: str, value: Any, refs: References) -> str | None:
     return text
 
 
+def _nested(kind: str, key: str, value: Any, refs: References) -> str | None:
+    """A payload value that holds objects, spelled out in the reader's language: the
+    capabilities a partner brings, a breakdown by category, targets per period, the RACI
+    matrix, a lifecycle checklist. None for any other value, or one not of that shape."""
+    if key == "capabilities" and _all(value, list, dict):
+        words = _coded_values()[("need", "kind")]
+        return ", ".join(
+            f"{words.get(item.get('kind'), value_text(item.get('kind')))}"
+            + (f" ({_number(item['id'])})" if _is_id(item.get("id")) else "")
+            for item in value
+        )
+    if key == "values" and isinstance(value, dict) and _all(list(value.values()), list, str):
+        return "; ".join(
+            f"{_category(name, refs)}: {_figure(figure)}" for name, figure in value.items()
+        )
+    if key == "targets" and _all(value, list, dict):
+        return "; ".join(_target(item, refs) for item in value)
+    if key == "dimensions" and _all(value, list, str):
+        return ", ".join(refs.dimensions.get(code, code) for code in value)
+    if key == "matrix" and isinstance(value, dict) and _all(list(value.values()), list, dict):
+        return "; ".join(
+            f"{package}: "
+            + ", ".join(
+                f"{refs.organisation_slugs.get(slug, slug)} {value_text(letter)}"
+                for slug, letter in row.items()
+            )
+            for package, row in value.items()
+        )
+    if key == "checklist" and isinstance(value, dict):
+        from sinergi.partnerships.lifecycle.checklist import REGISTRY
+
+        items = {rule.id: rule.label for rules in REGISTRY.values() for rule in rules}
+        parts = [
+            f"{word}: "
+            + (", ".join(str(items.get(i, i)) for i in value[part]) if value[part] else "—")
+            for part, word in CHECKLIST_PARTS.items()
+            if _all(value.get(part), list, str)
+        ]
+        return "; ".join(parts) or None
+    if isinstance(value, dict) and not (isinstance(value.get("name"), str) and value["name"]):
+        shown = [
+            f"{field_label(name, kind)}: {field_value_text(kind, name, item, refs)}"
+            for name, item in value.items()
+            if not _empty(item)
+        ]
+        return "(" + ", ".join(shown) + ")" if shown else "—"
+    return None
+
+
+def _all(value: Any, container: type, item: type) -> bool:
+    """Whether `value` is a `container` whose items are all of type `item`."""
+    return isinstance(value, container) and all(isinstance(i, item) for i in value)
+
+
+def _category(name: str, refs: References) -> str:
+    """A breakdown's category ("province:ID-MA") by its label ("Maluku") where known."""
+    return refs.categories.get(name, name)
+
+
+def _target(item: dict[str, Any], refs: References) -> str:
+    """One target: "2025-Q1: 70", or "2025-Q1, Maluku: 74.3" for a category."""
+    where = value_text(item.get("period"))
+    if isinstance(item.get("category"), str) and item["category"]:
+        where += f", {_category(item['category'], refs)}"
+    figure = item.get("value")
+    return f"{where}: {_figure(figure) if isinstance(figure, str) else value_text(figure)}"
+
+
 def _number(value: int) -> str:
     """A record's number, told apart from a count and from a position in the log."""
     return gettext("no. %(number)s") % {"number": value}
@@ -676,7 +774,11 @@ def row(entry: Entry, data: dict[str, Any], refs: References = NO_REFERENCES) ->
     payload = data.get("payload")
     if isinstance(payload, dict):
         details = [
-            (field_label(key), key, field_value_text(data["kind"], key, value, refs, payload))
+            (
+                field_label(key, data["kind"]),
+                key,
+                field_value_text(data["kind"], key, value, refs, payload),
+            )
             for key, value in payload.items()
             if not _empty(value)
         ]

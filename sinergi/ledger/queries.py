@@ -101,7 +101,8 @@ def page_references(
     budget lines and indicators only from the partnership itself."""
     from sinergi.finance.models import BudgetLine
     from sinergi.partners.models import Organisation
-    from sinergi.results.models import Indicator
+    from sinergi.results.models import Dimension, DimensionKind, Indicator, as_key
+    from sinergi.results.services import SEX_CATEGORIES
 
     wanted = kinds.wanted(bodies)
     finance = policy.can_view_finance(reader, partnership)
@@ -160,12 +161,26 @@ def page_references(
             .order_by()
             .values_list("pk", "code", "title")
         }
+    categories: dict[str, str] = {}
+    dimensions: dict[str, str] = {}
+    if wanted.dimensions and results:
+        sexes = dict(SEX_CATEGORIES)
+        found = Dimension.objects.filter(partnership=partnership).order_by()
+        for code, name, kind, items in found.values_list("code", "name", "kind", "categories"):
+            dimensions[code] = name
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict) and isinstance(item.get("code"), str):
+                    words = sexes.get(item["code"]) if kind == DimensionKind.SEX else None
+                    label = str(words) if words is not None else item.get("label")
+                    categories[as_key(code, item["code"])] = str(label or item["code"])
     return kinds.References(
         people=people,
         organisations=organisations,
         organisation_slugs=slugs,
         budget_lines=budget_lines,
         indicators=indicators,
+        categories=categories,
+        dimensions=dimensions,
         finance_slug=partnership.slug if finance else None,
         results_slug=partnership.slug if results else None,
     )

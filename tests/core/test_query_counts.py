@@ -277,7 +277,11 @@ def test_partnership_ledger_page(public_cast: Cast, constant_queries, signing_ke
                 )
                 log.append(
                     "results.targets.set",
-                    {"indicator": 1, "organisation": actor.organisation.slug},
+                    {
+                        "indicator": 1,
+                        "organisation": actor.organisation.slug,
+                        "targets": [{"period": "2026", "category": "sex:female", "value": "1"}],
+                    },
                     partnership,
                     actor,
                 )

@@ -213,3 +213,126 @@ def test_an_amount_with_more_decimals_than_its_currency_keeps_every_digit():
         assert kinds.money_text("1" + "0" * 29, "IDR") == "IDR 100" + ",000" * 9
         assert kinds.money_text("12", "usd") is None
         assert kinds.money_text("twelve", "USD") is None
+
+
+@pytest.fixture
+def framework(ledger):
+    """A results framework with targets per province and an approved value broken down by
+    sex and province; a partner's capabilities, a document and an approval on the log."""
+    from django.db import transaction
+
+    from sinergi.ledger import log
+    from sinergi.results import services as results
+    from tests.results.conftest import approve
+
+    m = build_monitored()
+    results.set_targets(
+        actor=m.coordinator,
+        indicator=m.trained,
+        targets={"2025-Q2": "120"},
+        by_category={"2025-Q2": {"province:ID-JB": "70.5"}},
+    )
+    approve(
+        m,
+        m.trained,
+        m.q1,
+        "90",
+        values={
+            "sex:female": "50",
+            "sex:male": "40",
+            "province:ID-JB": "60",
+            "province:ID-JT": "30",
+        },
+    )
+    with transaction.atomic():
+        log.append(
+            "participation.commitment_changed",
+            {"capabilities": [{"id": 1, "kind": "finance"}, {"id": 2, "kind": "technical"}]},
+            m.partnership,
+            m.coordinator,
+        )
+        log.append(
+            "finance.document.attached",
+            {"document": 1, "sha256": "ab" * 32, "size": 2340, "transaction": 1},
+            m.partnership,
+            m.coordinator,
+        )
+        log.append(
+            "finance.expenditure.approved",
+            {"approval": 7, "approvals": 1, "required": 2, "status": "pending"},
+            m.partnership,
+            m.coordinator,
+        )
+    checkpoints.issue_checkpoint()
+    return m
+
+
+def labels(cell: str) -> list[str]:
+    return re.findall(r"<dt [^>]*>([^<]*)</dt>", cell)
+
+
+def test_nested_values_read_in_indonesian(framework):
+    """Given the Indonesian page, then what entries hold in objects reads in Indonesian:
+    a breakdown by its categories' names (Perempuan, Jawa Barat), targets as "period:
+    value" and "period, category: value", capabilities by their words; no English field
+    name ("period:", "value:", "kind:") is left inside a value."""
+    m = framework
+    content = page(m.observer, m.partnership, "id")
+
+    (approved,) = details(content, "results.value.approved")
+    assert field(approved, "values") == (
+        "Jawa Barat: 60; Jawa Tengah: 30; Perempuan: 50; Laki-laki: 40"
+    )
+    targets = details(content, "results.targets.set")
+    assert field(targets[0], "targets") == "2025-Q2: 120; 2025-Q2, Jawa Barat: 70,5"
+    created = details(content, "results.indicator.created")
+    assert field(created[0], "dimensions") == "Sex, Province"  # as the partners named them
+    (committed,) = details(content, "participation.commitment_changed")
+    assert field(committed, "capabilities") == "Keuangan (no. 1), Keahlian teknis (no. 2)"
+    table = content.split('<table class="list ledger">')[1].split("</table>")[0]
+    for english in ("period:", "value:", "kind:", "category:", "id:", "(id"):
+        assert english not in table
+
+
+def test_every_field_has_a_label_and_no_two_read_alike(framework):
+    """Given the Indonesian page, then a document's hash is labelled "SHA-256", and an
+    expenditure's decision (a record) and the approvals given so far (a count) do not
+    share a word."""
+    m = framework
+    content = page(m.coordinator, m.partnership, "id")
+
+    (document,) = details(content, "finance.document.attached")
+    assert '<dt title="sha256">SHA-256</dt>' in document
+    (approved,) = details(content, "finance.expenditure.approved")
+    assert labels(approved.split("</summary>", 1)[1]) == [
+        "Keputusan",
+        "Persetujuan diberikan",
+        "Diperlukan",
+        "Status",
+    ]
+    assert field(approved, "approval") == "no. 7"
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_no_two_fields_of_an_area_read_alike(language):
+    """Given every field the pages know, then within each kind of entry (finance, need,
+    results, …) no two fields that differ in English read alike in the reader's language
+    ("Persetujuan" for both the approval and the approvals given; "Jenis" for both the
+    resource and the transaction type)."""
+    from collections import defaultdict
+
+    from django.utils import translation
+
+    from sinergi.ledger import kinds
+
+    areas = {kind.split(".")[0] for kind in kinds.LABELS}
+    for area in sorted(areas):
+        english: dict[str, str] = {}
+        with translation.override("en"):
+            for key in kinds.FIELDS:
+                english[key] = kinds.field_label(key, f"{area}.x")
+        words: defaultdict[str, set[str]] = defaultdict(set)
+        with translation.override(language):
+            for key in kinds.FIELDS:
+                words[kinds.field_label(key, f"{area}.x")].add(english[key])
+        assert {word: meant for word, meant in words.items() if len(meant) > 1} == {}, area
