@@ -289,7 +289,7 @@ def test_nested_values_read_in_indonesian(framework):
     assert field(created[0], "dimensions") == "Sex, Province"  # as the partners named them
     (committed,) = details(content, "participation.commitment_changed")
     assert field(committed, "capabilities") == "Keuangan (no. 1), Keahlian teknis (no. 2)"
-    table = content.split('<table class="list ledger">')[1].split("</table>")[0]
+    table = content.split('<table class="list ledger"')[1].split("</table>")[0]
     for english in ("period:", "value:", "kind:", "category:", "id:", "(id"):
         assert english not in table
 

@@ -119,7 +119,7 @@ def test_others_see_only_the_account_names_the_public_entries_sign(ledger, publi
 
     assert by_cells(content) == [item["actor"]] == [coordinator.username]
     assert f"Person</dt><dd>{item['payload']['person']}</dd>" in content
-    table = content.split('<table class="list ledger">')[1].split("</table>")[0]
+    table = content.split('<table class="list ledger"')[1].split("</table>")[0]
     for private in (
         coordinator.first_name,
         coordinator.organisation.name,
@@ -127,6 +127,28 @@ def test_others_see_only_the_account_names_the_public_entries_sign(ledger, publi
         newcomer.organisation.name,
     ):
         assert private not in table
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_positions_are_said_to_be_in_the_platform_log_once_above_the_table(events, language):
+    """Given a partnership whose entries are positions 0 and 1 of a log that another
+    partnership also writes to, then the column says these are positions in the log, and
+    one note above the table says that the missing positions hold other partnerships'
+    entries and that checkpoints sign the whole platform log: gaps are not deletions."""
+    content = client_for(events.people["member"]).get(ledger_page(events, language)).text
+    heading = {"en": "Log position", "id": "Posisi di log"}[language]
+
+    header = content.split("<thead>")[1].split("</thead>")[0]
+    assert f'<th scope="col">{heading}</th>' in header
+    assert content.count(f'<td class="index" data-label="{heading}">') == 2
+    note = re.search(r'<p class="meta" id="ledger-positions">(.*?)</p>', content, re.S)
+    assert note and content.count('id="ledger-positions"') == 1
+    assert content.index('id="ledger-positions"') < content.index("<table")
+    words = {
+        "en": ("other partnerships' entries", "not deleted", "whole platform log"),
+        "id": ("entri kemitraan lain", "bukan entri yang dihapus", "seluruh log platform"),
+    }[language]
+    assert all(word in html.unescape(note.group(1)) for word in words)
 
 
 def test_a_receipt_linked_from_the_page_downloads(events):
@@ -311,7 +333,7 @@ def test_the_details_name_what_they_refer_to_and_leave_out_empty_fields(ledger, 
     assert '<dt title="final">Final</dt><dd>yes</dd>' in text
     assert '<dt title="sites">Sites</dt><dd>(lat: -6.2, lon: 106.8)</dd>' in text
     for empty in ("text:", "evidence:", "values:", "None", "[]", "{}"):
-        assert empty not in text.split('<table class="list ledger">')[1].split("</table>")[0]
+        assert empty not in text.split('<table class="list ledger"')[1].split("</table>")[0]
     assert "Value approved" in text
 
 
