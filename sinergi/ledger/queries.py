@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from sinergi.access import policy
 from sinergi.access.policy import User
@@ -198,11 +198,17 @@ def receipt_text(index: int, checkpoint: Checkpoint) -> str:
     return offline.format_receipt(index, proof.hashes, checkpoints.full_note(checkpoint))
 
 
-def witness_progress() -> list[dict[str, Any]]:
-    """Each registered witness with the largest checkpoint size it has cosigned."""
+def witness_progress() -> list[Witness]:
+    """Each registered witness with the largest checkpoint size it has cosigned
+    (`largest`) and when it signed that cosignature (`last_timestamp`, POSIX seconds as
+    the witness wrote it), in one query."""
+    last = Cosignature.objects.filter(witness=OuterRef("pk")).order_by("-checkpoint__size")
     return list(
         Witness.objects.select_related("organisation")
-        .annotate(largest=Max("cosignatures__checkpoint__size"))
+        .annotate(
+            largest=Subquery(last.values("checkpoint__size")[:1]),
+            last_timestamp=Subquery(last.values("timestamp")[:1]),
+        )
         .order_by("name")
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_GET
 from sinergi.access import policy
 from sinergi.ledger import checkpoints, kinds, queries, verifier
 from sinergi.ledger.forms import EntryForm
+from sinergi.ledger.models import Checkpoint, Witness
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -128,6 +131,22 @@ def partnership_ledger(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "rows": rows,
             "checkpoint": latest,
-            "witnesses": queries.witness_progress(),
+            "witnesses": [_witness_status(w, latest) for w in queries.witness_progress()],
         },
     )
+
+
+def _witness_status(witness: Witness, latest: Checkpoint | None) -> Witness:
+    """`witness` with `cosigned_at` (when it signed its latest cosignature, as an aware
+    time) and `behind` (how many entries the latest checkpoint has beyond the largest
+    one it cosigned; 0 when it cosigned the latest)."""
+    stamp = witness.last_timestamp
+    witness.cosigned_at = (
+        datetime.fromtimestamp(stamp, tz=UTC) if isinstance(stamp, int) and stamp >= 0 else None
+    )
+    witness.behind = (
+        max(latest.size - witness.largest, 0)
+        if latest is not None and witness.largest is not None
+        else None
+    )
+    return witness

@@ -151,6 +151,51 @@ def test_positions_are_said_to_be_in_the_platform_log_once_above_the_table(event
     assert all(word in html.unescape(note.group(1)) for word in words)
 
 
+def test_each_witness_says_whether_it_cosigned_the_latest_checkpoint_and_when(events):
+    """Given three witnesses (one a checkpoint behind, one on the latest, one that never
+    cosigned), then each says which, with when it cosigned in the site's time zone, as
+    the checkpoint's own time is; a witness's organisation reads without doubled
+    parentheses."""
+    from datetime import UTC, datetime
+
+    from sinergi.ledger.models import Checkpoint, Cosignature, Witness
+
+    first = Checkpoint.objects.get()
+    services.grant_membership(
+        actor=events.people["coordinator"],
+        partnership=events.partnership,
+        person=PersonFactory(organisation=events.people["member"].organisation),
+        role="observer",
+    )
+    latest = checkpoints.issue_checkpoint()
+    ugm = OrganisationFactory(name="Universitas Gadjah Mada", acronym="UGM")
+    behind = Witness.objects.create(name="witness.ugm.example/sinergi", vkey="a", organisation=ugm)
+    current = Witness.objects.create(name="witness.gavi.example/sinergi", vkey="b")
+    Witness.objects.create(name="witness.new.example/sinergi", vkey="c")
+    moment = int(datetime(2026, 12, 1, 4, 47, tzinfo=UTC).timestamp())  # 11:47 in Jakarta
+    Cosignature.objects.create(checkpoint=first, witness=behind, timestamp=moment, line="x")
+    Cosignature.objects.create(checkpoint=latest, witness=current, timestamp=moment, line="y")
+
+    content = html.unescape(client_for(events.people["member"]).get(ledger_page(events)).text)
+
+    witnesses = re.findall(r"<li>(witness\.[^<]*)</li>", content)
+    assert witnesses == [
+        "witness.gavi.example/sinergi: has cosigned the latest checkpoint, on 1 Dec 2026 11:47 WIB",
+        "witness.new.example/sinergi: has not cosigned a checkpoint yet",
+        "witness.ugm.example/sinergi, run by Universitas Gadjah Mada (UGM): is 1 entry behind "
+        "the latest checkpoint: it last cosigned the one of 3 entries, on 1 Dec 2026 11:47 WIB",
+    ]
+    assert "((" not in content and "))" not in content
+    checkpoint_line = re.search(r"Latest signed checkpoint: [^<]*", content).group(0)
+    assert checkpoint_line.startswith("Latest signed checkpoint: the platform log's first 4 ")
+    assert checkpoint_line.endswith(" WIB.")
+    indonesian = client_for(events.people["member"]).get(ledger_page(events, "id")).text
+    assert "witness.ugm.example/sinergi, dijalankan oleh Universitas Gadjah Mada (UGM): " in (
+        html.unescape(indonesian)
+    )
+    assert "tertinggal 1 entri dari titik periksa terbaru" in indonesian
+
+
 def test_a_receipt_linked_from_the_page_downloads(events):
     """Given the receipt link on a member's ledger page, then it downloads a receipt."""
     client = client_for(events.people["member"])
