@@ -81,6 +81,25 @@ LABELS = {
 }
 
 
+# The areas a partnership's entries fall in, for the Ledger tab's filter: finance and
+# results by their kinds' first part, governance (the partnership, its partners, members,
+# agreement, goals, design and lifecycle, and staff's changes in the admin) all others.
+AREAS = {
+    "governance": gettext_lazy("Governance"),
+    "finance": gettext_lazy("Finance"),
+    "results": gettext_lazy("Results"),
+}
+AREA_PREFIXES = {"finance": "finance.", "results": "results."}
+
+
+def area_of(kind: str) -> str:
+    """The area an entry of `kind` falls in."""
+    for area, prefix in AREA_PREFIXES.items():
+        if kind.startswith(prefix):
+            return area
+    return "governance"
+
+
 # Payload fields in words. The page shows the word, with the signed field name as its
 # title; a field without a word here shows as its name.
 FIELDS = {

@@ -82,8 +82,16 @@ def _item(entry: Entry, leaves: dict[int, Any], readable: bool) -> dict[str, Any
     return item
 
 
-def partnership_entries(partnership_id: int) -> QuerySet[Entry]:
-    return Entry.objects.filter(partnership_ref=partnership_id).order_by("-index")
+def partnership_entries(partnership_id: int, area: str | None = None) -> QuerySet[Entry]:
+    """A partnership's entries, newest first: all of them, or those of one area
+    (`kinds.AREAS`: governance, finance, results)."""
+    entries = Entry.objects.filter(partnership_ref=partnership_id)
+    if area in kinds.AREA_PREFIXES:
+        entries = entries.filter(kind__startswith=kinds.AREA_PREFIXES[area])
+    elif area == "governance":
+        for prefix in kinds.AREA_PREFIXES.values():
+            entries = entries.exclude(kind__startswith=prefix)
+    return entries.order_by("-index")
 
 
 def decode(entry: Entry) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
@@ -115,7 +116,9 @@ def about(request: HttpRequest) -> HttpResponse:
 @require_GET
 def partnership_ledger(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug)
-    page = Paginator(queries.partnership_entries(partnership.pk), 50).get_page(
+    area = request.GET.get("area")
+    area = area if area in kinds.AREAS else None  # anything else: every entry
+    page = Paginator(queries.partnership_entries(partnership.pk, area), 50).get_page(
         request.GET.get("page")
     )
     entries = list(page)
@@ -132,6 +135,9 @@ def partnership_ledger(request: HttpRequest, slug: str) -> HttpResponse:
             "rows": rows,
             "checkpoint": latest,
             "witnesses": [_witness_status(w, latest) for w in queries.witness_progress()],
+            "areas": kinds.AREAS.items(),
+            "area": area,
+            "query": urlencode({"area": area}) if area else "",
         },
     )
 

@@ -196,6 +196,70 @@ def test_each_witness_says_whether_it_cosigned_the_latest_checkpoint_and_when(ev
     assert "tertinggal 1 entri dari titik periksa terbaru" in indonesian
 
 
+@pytest.fixture
+def areas(ledger, private_cast) -> Cast:
+    """A partnership with 52 finance entries, 3 results entries and 2 governance ones
+    (an admin change and a grant), interleaved."""
+    cast = private_cast
+    support.append_events(30, partnership=cast.partnership, kind="finance.transaction.recorded")
+    support.append_events(3, partnership=cast.partnership, kind="results.value.approved")
+    support.append_events(1, partnership=cast.partnership, kind="admin.changed")
+    support.append_events(22, partnership=cast.partnership, kind="finance.rate.set", first=30)
+    services.grant_membership(
+        actor=cast.people["coordinator"],
+        partnership=cast.partnership,
+        person=PersonFactory(organisation=cast.people["member"].organisation),
+        role="observer",
+    )
+    checkpoints.issue_checkpoint()
+    return cast
+
+
+@pytest.mark.parametrize(
+    ("area", "shown"),
+    [
+        (None, 57),
+        ("finance", 52),
+        ("results", 3),
+        ("governance", 2),
+        ("elsewhere", 57),  # an area the page does not know: every entry
+    ],
+)
+def test_entries_are_filtered_by_area(areas, area, shown):
+    """Given a partnership's governance, finance and results entries, then the query
+    gives those of one area, kinds told apart by their first part."""
+    from sinergi.ledger import queries
+
+    entries = list(queries.partnership_entries(areas.partnership.pk, area))
+
+    assert len(entries) == shown
+    if area in ("finance", "results"):
+        assert {e.kind.split(".")[0] for e in entries} == {area}
+    if area == "governance":
+        assert not {e.kind.split(".")[0] for e in entries} & {"finance", "results"}
+
+
+def test_the_page_filters_by_area_and_its_pages_keep_the_filter(areas):
+    """Given the finance filter on the Ledger tab, then it lists finance entries only, says
+    which filter is on, and its next page keeps the filter (no stray "&" in the link)."""
+    client = client_for(areas.people["member"])
+    url = ledger_page(areas)
+
+    first = client.get(url + "?area=finance")
+    second = client.get(url + "?area=finance&page=2")
+
+    assert {row.kind.split(".")[0] for row in first.context["rows"]} == {"finance"}
+    assert len(first.context["rows"]) == 50 and len(second.context["rows"]) == 2
+    assert '<a href="?area=finance" aria-current="page">Finance</a>' in first.text
+    assert '<a href="?area=finance&amp;page=2" rel="next">' in first.text
+    assert '<a href="?area=finance&amp;page=1" rel="prev">' in second.text
+    everything = client.get(url).text
+    assert '<a href="?" aria-current="page">All</a>' in everything
+    assert '<a href="?page=2" rel="next">' in everything and "?&" not in everything
+    results = client.get(url + "?area=results").context["rows"]
+    assert [row.kind for row in results] == ["results.value.approved"] * 3
+
+
 def test_a_receipt_linked_from_the_page_downloads(events):
     """Given the receipt link on a member's ledger page, then it downloads a receipt."""
     client = client_for(events.people["member"])
