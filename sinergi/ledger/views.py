@@ -137,6 +137,7 @@ def partnership_ledger(request: HttpRequest, slug: str) -> HttpResponse:
             "witnesses": [_witness_status(w, latest) for w in queries.witness_progress()],
             "areas": kinds.AREAS.items(),
             "area": area,
+            "area_name": kinds.AREAS[area] if area else None,
             "query": urlencode({"area": area}) if area else "",
         },
     )

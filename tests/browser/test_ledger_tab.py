@@ -107,5 +107,9 @@ def test_on_a_desktop_the_entries_are_a_table(books, page):
     layout = page.evaluate(LAYOUT)
     assert layout["width"] <= 1280
     assert layout["cutting"] == 0
+    table = page.get_by_role("table", name=re.compile(r"^\d+ entries, newest first$"))
+    receipts = table.get_by_role("link", name=re.compile(r"^Download the receipt for entry \d+$"))
+    expect(receipts).to_have_count(table.locator("tbody tr").count())
+    expect(table.get_by_role("columnheader", name="Log position")).to_be_visible()
     row = page.locator("table.ledger tbody tr", has_text="finance.rate.set")
     expect(row.locator(".summary")).to_have_text("1 USD = 15,800 IDR, the rate of 1 Jan 2026")

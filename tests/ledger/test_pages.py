@@ -260,6 +260,34 @@ def test_the_page_filters_by_area_and_its_pages_keep_the_filter(areas):
     assert [row.kind for row in results] == ["results.value.approved"] * 3
 
 
+@pytest.mark.parametrize(
+    ("language", "caption", "recorded", "receipt"),
+    [
+        ("en", "2 entries, newest first", "Recorded", "Download{}the receipt for entry {}"),
+        ("id", "2 entri, terbaru di atas", "Tercatat", "Unduh{}tanda terima entri {}"),
+    ],
+)
+def test_the_table_reads_well_to_a_screen_reader(events, language, caption, recorded, receipt):
+    """Given a screen reader, then the table has a caption, every column header has
+    words (the log position, "Recorded" for the time the log recorded), and each receipt
+    link names its entry instead of fifty links all called "Download"."""
+    content = client_for(events.people["member"]).get(ledger_page(events, language)).text
+
+    assert f"<caption>{caption}</caption>" in content
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', content)
+    assert all(header.strip() and header != "#" for header in headers) and len(headers) == 6
+    assert headers[1] == recorded
+    hidden = '<span class="visually-hidden"> '
+    links = re.findall(r'<a href="/api/v1/ledger/entries/\d+/receipt">(.*?)</a>', content)
+    assert links == [receipt.format(hidden, 1) + "</span>", receipt.format(hidden, 0) + "</span>"]
+
+
+def test_a_filtered_table_says_which_area_it_shows(areas):
+    content = client_for(areas.people["member"]).get(ledger_page(areas) + "?area=finance").text
+
+    assert "<caption>Finance: 52 entries, newest first</caption>" in content
+
+
 def test_a_receipt_linked_from_the_page_downloads(events):
     """Given the receipt link on a member's ledger page, then it downloads a receipt."""
     client = client_for(events.people["member"])
