@@ -17,7 +17,7 @@ from typing import Any
 
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from sinergi.core.numbers import grouped
@@ -481,7 +481,8 @@ def money_text(amount: Any, currency: Any) -> str | None:
 
 
 def _day(text: Any) -> str | None:
-    """An ISO date ("2026-01-08") as the pages write a day ("8 Jan 2026", "8 Jan 2026")."""
+    """An ISO date ("2026-01-08") as the pages write a day ("8 Jan 2026"), month names in
+    the reader's language."""
     try:
         return date_filter(date.fromisoformat(text), "j M Y")
     except (TypeError, ValueError):
@@ -498,8 +499,8 @@ def _words(kind: str, key: str, value: Any) -> str:
 
 
 def summary(kind: str, payload: Mapping[str, Any], refs: References = NO_REFERENCES) -> str | None:
-    """A finance entry in one line, money with its currency first ("US$1,150,000.00
-    (IDR18,216,000,000.00), incoming commitment, value date 8 Jan 2026"); None for other
+    """A finance entry in one line, money with its currency first ("$1,150,000.00
+    (IDR18,216,000,000), incoming commitment, value date 8 Jan 2026"); None for other
     kinds, and for an entry that lacks what its line needs."""
     if not kind.startswith("finance."):
         return None
@@ -669,12 +670,17 @@ def _nested(kind: str, key: str, value: Any, refs: References) -> str | None:
         ]
         return "; ".join(parts) or None
     if isinstance(value, dict) and not (isinstance(value.get("name"), str) and value["name"]):
-        shown = [
-            f"{field_label(name, kind)}: {field_value_text(kind, name, item, refs)}"
-            for name, item in value.items()
-            if not _empty(item)
-        ]
-        return "(" + ", ".join(shown) + ")" if shown else "—"
+        # Escaped here, for a field inside may be a link (a transaction, an indicator).
+        shown = format_html_join(
+            ", ",
+            "{}: {}",
+            (
+                (field_label(name, kind), field_value_text(kind, name, item, refs))
+                for name, item in value.items()
+                if not _empty(item)
+            ),
+        )
+        return format_html("({})", shown) if shown else "—"
     return None
 
 

@@ -336,3 +336,22 @@ def test_no_two_fields_of_an_area_read_alike(language):
             for key in kinds.FIELDS:
                 words[kinds.field_label(key, f"{area}.x")].add(english[key])
         assert {word: meant for word, meant in words.items() if len(meant) > 1} == {}, area
+
+
+def test_a_link_inside_an_object_stays_a_link_and_its_neighbours_stay_text():
+    """An object in a payload may hold a record the page links (a transaction) beside
+    text from a partner: the link is markup, the text is escaped."""
+    from django.utils.safestring import SafeString
+
+    from sinergi.ledger import kinds
+
+    refs = kinds.References(finance_slug="p")
+    shown = kinds.field_value_text(
+        "test.event", "thing", {"transaction": 5, "note": "<b>bold</b>"}, refs
+    )
+
+    assert isinstance(shown, SafeString)
+    assert shown == (
+        '(Transaction: <a href="/en/partnerships/p/finance/transactions/5/">no. 5</a>, '
+        "Note: &lt;b&gt;bold&lt;/b&gt;)"
+    )
