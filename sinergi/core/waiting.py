@@ -32,7 +32,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sinergi.access import policy
-from sinergi.partnerships.models import MemberRole, Partnership
+from sinergi.partnerships.agreements.queries import SIGNING_ROLES
+from sinergi.partnerships.models import Partnership
 
 KINDS = ("agreement", "approval", "review", "report")
 
@@ -68,6 +69,11 @@ def waiting_for(user: object, today: date | None = None) -> list[Waiting]:
     return found
 
 
+def _where(roles: dict[int, str], wanted: tuple[str, ...]) -> list[int]:
+    """The partnerships in which the person holds one of the `wanted` roles."""
+    return [pk for pk, role in roles.items() if role in wanted]
+
+
 def _agreements(
     user: object, roles: dict[int, str], partnerships: dict[int, Partnership]
 ) -> list[Waiting]:
@@ -79,11 +85,7 @@ def _agreements(
     )
 
     organisation_id = getattr(user, "organisation_id", None)
-    signing = [
-        pk
-        for pk, role in roles.items()
-        if role in (MemberRole.COORDINATOR, MemberRole.PARTNER_ADMIN)
-    ]
+    signing = _where(roles, SIGNING_ROLES)
     if not organisation_id or not signing:
         return []
     taking_part = set(
@@ -134,11 +136,8 @@ def _approvals(
 ) -> list[Waiting]:
     from sinergi.finance.models import Approval, ApprovalRule, Transaction, TransactionStatus
 
-    deciding = [
-        pk
-        for pk, role in roles.items()
-        if role in (MemberRole.COORDINATOR, MemberRole.PARTNER_ADMIN)
-    ]
+    # The roles policy.can_approve_for lets decide under some rule; it says which below.
+    deciding = _where(roles, SIGNING_ROLES)
     if not deciding:
         return []
     approvers: dict[int, set[int]] = defaultdict(set)
@@ -219,7 +218,7 @@ def _reports(
     from sinergi.results import reminders
 
     organisation_id = getattr(user, "organisation_id", None)
-    reporting = [pk for pk, role in roles.items() if role in reminders.REPORTING_ROLES]
+    reporting = _where(roles, reminders.REPORTING_ROLES)
     if not organisation_id or not reporting:
         return []
     due: dict[int, list] = defaultdict(list)
