@@ -20,9 +20,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.text import format_lazy
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sinergi.access import services
@@ -49,10 +49,12 @@ class SignInForm(AuthenticationForm):
     non_field_error_fields = ("username", "password")
 
 
-def _days(days: int) -> object:
-    return format_lazy(
-        "{}", ngettext_lazy("%(count)d day", "%(count)d days", days) % {"count": days}
-    )
+def _days_text(days: int) -> str:
+    return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+
+
+# Translated when shown: the form's choices are made once, at import.
+_days = lazy(_days_text, str)
 
 
 class TokenForm(forms.Form):

@@ -149,4 +149,6 @@ def test_the_account_page_makes_a_read_only_token_for_a_chosen_time_in_both_lang
     indonesian = client.get("/id/accounts/tokens/").content.decode()
     assert "Kedaluwarsa" in indonesian
     assert "Tanpa batas waktu" in indonesian
+    assert "30 hari" in indonesian and "30 days" not in indonesian
+    assert "30 days" in client.get("/en/accounts/tokens/").content.decode()
     assert "Berlaku sampai" in indonesian
