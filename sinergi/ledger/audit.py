@@ -96,11 +96,11 @@ def _entry_count() -> tuple[int, bool]:
 NODES_PER_READ = 1 << 20
 
 
-#: What the database holds for one run of stored hashes: the number of rows, the
-#: shortest and longest hash, how many are not blobs (SQLite; 0 elsewhere), and the
+#: What the database holds for one run of stored hashes: the number of rows, how many of
+#: them are not 32-byte blobs (SQLite may hold text; PostgreSQL only bytea), and the
 #: SHA-256 of the hashes joined in key order (a digest: all of them would take 64 bytes
 #: of memory per entry).
-Joined = tuple[int, int | None, int | None, int, bytes]
+Joined = tuple[int, int, bytes]
 
 
 def _level_sizes(size: int) -> list[int]:
@@ -131,13 +131,15 @@ def _read_runs(sizes: list[int]) -> list[Joined]:
         for level, count in enumerate(sizes):
             for start in range(0, count, NODES_PER_READ):
                 low = (level << LEVEL_SHIFT) + start
-                cursor.execute(_joined_nodes_sql(), [low, low + min(NODES_PER_READ, count - start)])
-                found, shortest, longest, not_blobs, joined = cursor.fetchone()
+                high = low + min(NODES_PER_READ, count - start)
+                bounds = [low, high] * (1 if connection.vendor == "postgresql" else 2)
+                cursor.execute(_joined_nodes_sql(), bounds)
+                found, misshapen, joined = cursor.fetchone()
                 if connection.vendor == "postgresql":  # the server's digest of the run
                     digest = bytes(joined)
                 else:
                     digest = hashlib.sha256(bytes(joined or b"")).digest()
-                runs.append((found, shortest, longest, not_blobs or 0, digest))
+                runs.append((found, misshapen or 0, digest))
     return runs
 
 
@@ -165,9 +167,9 @@ def _nodes_match(levels: list[list[bytes]], total: int, runs: list[Joined]) -> b
     if len(expected) != len(runs):
         return False
     for (level, start), found in zip(expected, runs, strict=True):
-        count, shortest, longest, not_blobs, digest = found
+        count, misshapen, digest = found
         run = levels[level][start : start + NODES_PER_READ]
-        if (count, shortest, longest, not_blobs) != (len(run), 32, 32, 0):
+        if (count, misshapen) != (len(run), 0):
             return False
         if digest != hashlib.sha256(b"".join(run)).digest():
             return False
@@ -175,6 +177,8 @@ def _nodes_match(levels: list[list[bytes]], total: int, runs: list[Joined]) -> b
 
 
 def _joined_nodes_sql() -> str:
+    """One run's count, its hashes that are not 32-byte blobs, and its joined hashes, for
+    keys low to high - 1: the parameters (low, high), twice over on SQLite."""
     node_table = connection.ops.quote_name(Node._meta.db_table)
     if connection.vendor == "postgresql":
         # The server joins and digests the run (pg_catalog's SHA-256, never a function of
@@ -185,16 +189,20 @@ def _joined_nodes_sql() -> str:
         # different, the digest would not match and `verify_log` would compare every
         # node one by one: slower, never a wrong verdict.
         return (
-            "SELECT COUNT(*), MIN(LENGTH(hash)), MAX(LENGTH(hash)), 0,"  # noqa: S608
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE LENGTH(hash) <> 32),"  # noqa: S608
             " pg_catalog.sha256(COALESCE(STRING_AGG(hash, ''::bytea), ''::bytea)) FROM"
             f" (SELECT hash FROM {node_table} WHERE key >= %s AND key < %s"
             f" ORDER BY key LIMIT {NODES_PER_READ}) AS run"
         )
     # SQLite's group_concat keeps a blob's bytes as they are (NULs included) and follows
     # the ordered subquery; the cast hands them back as a blob, not text to decode. A
-    # hash stored as text of the same bytes would join the same: counted apart.
+    # hash of another length, or stored as text of the same bytes, would join the same:
+    # those are counted apart, by a scan of their own (SQLite's aggregates cost more per
+    # row than a second pass over the same pages).
     return (
-        "SELECT COUNT(*), MIN(LENGTH(hash)), MAX(LENGTH(hash)), SUM(typeof(hash) <> 'blob'),"  # noqa: S608
+        "SELECT COUNT(*), (SELECT COUNT(*) FROM"  # noqa: S608
+        f" {node_table} WHERE key >= %s AND key < %s"
+        " AND (LENGTH(hash) <> 32 OR typeof(hash) <> 'blob')),"
         " CAST(GROUP_CONCAT(hash, x'') AS BLOB) FROM"
         f" (SELECT hash FROM {node_table} WHERE key >= %s AND key < %s ORDER BY key)"
     )
@@ -403,26 +411,35 @@ _PG_COLUMNS_PARAMS = [
 
 #: The quick check in SQLite's SQL, for times stored in UTC ("2026-01-02 03:04:05.678901",
 #: the body's "2026-01-02T03:04:05.678Z"; a time stored otherwise is looked at closely).
-#: Blobs compare byte for byte; the text pieces are joined and cast to a blob.
+#: Each piece is compared where it lies, a slice of the body against the column, rather
+#: than against the expected bytes joined together first: SQLite's concatenations cost
+#: more than its slices. The body's "kind" is the JSON string right after the first
+#: ',"kind":' (the actor before it is null or a string, which holds no bare quote);
+#: a kind whose JSON differs in length from its text is looked at closely.
 _SQLITE_COLUMNS_AGREE = (
     "(substr(kind, 1, 6) <> 'admin.'"
     " AND (substr(body, 1, 10) = %s OR substr(body, 1, 14) = %s)"
-    " AND instr(body, %s) > 0"
-    " AND instr(body, %s) = instr(body, CAST(%s || json_quote(kind)"
-    " || CASE WHEN partnership_ref IS NULL THEN %s ELSE %s END AS BLOB))"
+    " AND CAST(substr(body, instr(body, %s) + %s, length(kind) + 2) AS TEXT) = json_quote(kind)"
+    " AND substr(body, instr(body, %s) + %s + length(kind),"
+    " CASE WHEN partnership_ref IS NULL THEN %s ELSE %s END)"
+    " = CASE WHEN partnership_ref IS NULL THEN %s ELSE %s END"
     ' AND length("time") = 26'
-    " AND substr(body, -35) = CAST(%s || substr(\"time\", 1, 10) || 'T'"
-    ' || substr("time", 12, 12) || %s AS BLOB))'
+    " AND CAST(substr(body, -26, 23) AS TEXT) = replace(substr(\"time\", 1, 23), ' ', 'T')"
+    " AND substr(body, -35, %s) = %s AND substr(body, -3) = %s)"
 )
 _SQLITE_COLUMNS_PARAMS = [
     *_ACTOR,
     _KIND_KEY,
+    len(_KIND_KEY),
     _KIND_KEY,
-    _KIND_KEY.decode(),
-    _NO_PARTNERSHIP.decode(),
-    _A_PARTNERSHIP.decode(),
-    _TIME_KEY.decode(),
-    'Z"}',
+    len(_KIND_KEY) + 2,  # past the kind's quotes
+    len(_NO_PARTNERSHIP),
+    len(_A_PARTNERSHIP),
+    _NO_PARTNERSHIP,
+    _A_PARTNERSHIP,
+    len(_TIME_KEY),  # the last 35 bytes: the key, 23 for the time, 3 for 'Z"}'
+    _TIME_KEY,
+    b'Z"}',
 ]
 
 
@@ -451,15 +468,17 @@ def _verify_log() -> Report:
     # own, so only outside the caller's transaction (the command's case), where another
     # connection sees the same committed log; and only for a log whose entries and size
     # agree (the reading is sized by them).
-    # The entries' columns are checked against their bodies there too, after (entries
-    # below the size never change either): the database does that work on another core
-    # while this process hashes.
+    # The entries' columns are checked against their bodies likewise, at the same time
+    # on a third connection (entries below the size never change either). Both are the
+    # database's work, which holds no lock of Python's: with one thread for both, the
+    # two queries one after the other took longer than the hashing (10^6 entries on two
+    # cores, docs/benchmarks.md).
     reading = checking = None
     if not connection.in_atomic_block and contiguous and stored == size:
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-verify")
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ledger-verify")
         reading = pool.submit(_read_runs_apart, _level_sizes(size))
         checking = pool.submit(_suspects_apart)
-        pool.shutdown(wait=False)  # the thread ends with its two tasks
+        pool.shutdown(wait=False)  # the threads end with their tasks
     entry_table = connection.ops.quote_name(Entry._meta.db_table)
     node_table = connection.ops.quote_name(Node._meta.db_table)
     sha256 = hashlib.sha256  # merkle.leaf_hash, inlined: this runs once per entry

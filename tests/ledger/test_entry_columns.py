@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -92,8 +92,29 @@ def test_times_of_every_shape_verify(ledger, monkeypatch, moment):
         (1, {"partnership_ref": None}, "partnership"),
         (5, {"partnership_ref": "public"}, "partnership"),  # the system entry given one
         (6, {"partnership_ref": "public"}, "partnership"),  # the admin entry names its id
+        # Edits that leave most of the bytes the quick check compares alike:
+        (0, {"kind": "finance.transaction.recorde"}, "kind"),  # its prefix
+        (1, {"kind": "finance.transaction.recordedx"}, "kind"),  # one longer
+        (2, {"kind": "finance.transaction.recordex"}, "kind"),  # as long
+        (3, {"kind": "partner.joined\u00e9"}, "kind"),  # one longer in bytes than in text
+        (3, {"time": "one-ms-later"}, "time"),
+        (4, {"time": "next-day"}, "time"),
     ],
-    ids=["kind", "kind-public", "time", "time-ms", "partnership-nulled", "system", "admin-id"],
+    ids=[
+        "kind",
+        "kind-public",
+        "time",
+        "time-ms",
+        "partnership-nulled",
+        "system",
+        "admin-id",
+        "kind-prefix",
+        "kind-longer",
+        "kind-as-long",
+        "kind-non-ascii",
+        "time-one-ms",
+        "time-next-day",
+    ],
 )
 def test_a_column_edited_apart_from_its_body_is_found_at_its_index(mixed, index, change, column):
     """Given one entry's kind, time or partnership_ref column edited in the database (its
@@ -101,6 +122,10 @@ def test_a_column_edited_apart_from_its_body_is_found_at_its_index(mixed, index,
     _private, public = mixed
     if change.get("partnership_ref") == "public":
         change = {"partnership_ref": public.pk}
+    if change.get("time") in ("one-ms-later", "next-day"):
+        logged = Entry.objects.get(index=index).time
+        later = timedelta(milliseconds=1) if change["time"] == "one-ms-later" else timedelta(days=1)
+        change = {"time": logged + later}
     Entry.objects.filter(index=index).update(**change)
 
     verify_fails_at(index, f"entry {index}'s {column} column differs from its logged body")
