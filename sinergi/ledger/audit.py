@@ -380,6 +380,123 @@ def _check_suspects(report: Report, suspects: list[int]) -> None:
                 )
 
 
+# An entry's partnership_ref against its body's partnership ---------------------------
+#
+# The body names its partnership by the short name (slug) it had then; partnership_ref by
+# the row's id. `_suspects` finds a column nulled or set where the body says otherwise; an
+# entry moved to another partnership's column (a private body served to a public
+# partnership's readers) is found here. A partnership's entries, in log order, name it by
+# one short name at a time, from its current one back: each earlier name ends where an
+# entry that changed the short name begins (`partnership.updated`, or the admin's change
+# of the row). The database hands over only where the name changes along a partnership's
+# entries, not every entry.
+
+_NAMED = b',"partnership":"'
+
+
+def _slug_runs_sql() -> str:
+    """Each partnership's entries whose body names it otherwise than its entry before (its
+    first entry included): index, partnership_ref, short name.
+    The short name is the JSON string after the first ',"partnership":"' (a slug holds
+    no quote or escape). Parameters: `_NAMED` and its length."""
+    entry_table = connection.ops.quote_name(Entry._meta.db_table)
+    index_column = connection.ops.quote_name("index")
+    if connection.vendor == "postgresql":  # pg_catalog's, as in _PG_COLUMNS_AGREE
+        rest = "pg_catalog.substring(body, pg_catalog.position(body, %s) OPERATOR(pg_catalog.+) %s)"
+        slug = (
+            "pg_catalog.substring(rest, 1, pg_catalog.position(rest,"
+            " pg_catalog.decode('22', 'hex')) OPERATOR(pg_catalog.-) 1)"
+        )
+        differs = "slug OPERATOR(pg_catalog.<>) previous"
+    else:
+        rest = "substr(body, instr(body, %s) + %s)"
+        slug = "substr(rest, 1, instr(rest, x'22') - 1)"
+        differs = "slug <> previous"
+    return (
+        f"SELECT {index_column}, partnership_ref, slug FROM"  # noqa: S608
+        f" (SELECT {index_column}, partnership_ref, slug, LAG(slug) OVER"
+        f" (PARTITION BY partnership_ref ORDER BY {index_column}) AS previous FROM"
+        f" (SELECT {index_column}, partnership_ref, {slug} AS slug FROM"
+        f" (SELECT {index_column}, partnership_ref, {rest} AS rest FROM {entry_table}"
+        " WHERE partnership_ref IS NOT NULL) AS tails) AS named) AS runs"
+        f" WHERE previous IS NULL OR {differs} ORDER BY 2, 1"
+    )
+
+
+def _renames(entry: object, partnership_ref: int, slug: str) -> bool:
+    """Whether a decoded entry is the change of partnership `partnership_ref`'s short name
+    to `slug`: the product's `partnership.updated` or the admin's change of the row."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("payload"), dict):
+        return False
+    payload = entry["payload"]
+    if entry.get("kind") == "partnership.updated":
+        changed = payload.get("changed")
+        return isinstance(changed, dict) and changed.get("slug") == slug
+    return (
+        entry.get("kind") == "admin.changed"
+        and payload.get("model") == "partnership"
+        and payload.get("id") == partnership_ref
+        and "slug" in (payload.get("fields") or ())
+    )
+
+
+def _check_partnership_names(report: Report) -> None:
+    """Report each entry whose partnership_ref names a partnership its body does not.
+
+    Per partnership, the runs of entries naming it alike are walked from the last: the
+    last run must name it by its current short name (a deleted partnership's, by its own),
+    and each run before by the name its successor's first entry changed from. A run that
+    names it otherwise is reported from its first entry."""
+    from sinergi.partnerships.models import Partnership
+
+    with connection.cursor() as cursor:
+        cursor.execute(_slug_runs_sql(), [_NAMED, len(_NAMED)])
+        rows = cursor.fetchall()
+    if not rows:
+        return
+    runs: dict[int, list[tuple[int, str | None]]] = {}
+    for index, partnership_ref, slug in rows:
+        try:
+            name = bytes(slug).decode() if slug is not None else None
+        except UnicodeDecodeError:
+            name = None
+        runs.setdefault(partnership_ref, []).append((index, name))
+    current = dict(Partnership._base_manager.filter(pk__in=list(runs)).values_list("pk", "slug"))
+    starts = [index for found in runs.values() for index, _name in found[1:]]
+    renames: set[int] = set()
+    entry_table = connection.ops.quote_name(Entry._meta.db_table)
+    index_column = connection.ops.quote_name("index")
+    for start in range(0, len(starts), 500):
+        chunk = starts[start : start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {index_column}, partnership_ref, body FROM {entry_table}"  # noqa: S608
+                f" WHERE {index_column} IN ({marks})",
+                chunk,
+            )
+            for index, partnership_ref, body in cursor.fetchall():
+                try:
+                    entry = json.loads(bytes(body))
+                except (TypeError, ValueError):
+                    continue  # not an entry: its leaf hash says so
+                name = entry.get("partnership") if isinstance(entry, dict) else None
+                if isinstance(name, str) and _renames(entry, partnership_ref, name):
+                    renames.add(index)
+    for partnership_ref, found in runs.items():
+        expected = current.get(partnership_ref, found[-1][1])
+        for position in range(len(found) - 1, -1, -1):
+            index, name = found[position]
+            if name != expected:
+                report.fail(
+                    f"entry {index}'s partnership column names a partnership its logged body"
+                    " does not",
+                    index,
+                )
+            elif position and index in renames:
+                expected = found[position - 1][1]  # the name it was changed from
+
+
 #: The same quick check on the server (PostgreSQL), each function and operator
 #: pg_catalog's: true when the body's "kind" is the kind column, its "partnership" is null
 #: exactly when partnership_ref is, and it ends with the time column as
@@ -526,6 +643,7 @@ def _verify_log() -> Report:
     if suspects is None:
         suspects = _suspects()
     _check_suspects(report, suspects)
+    _check_partnership_names(report)
     if expected > size:
         report.fail(f"there are entries beyond the log size {size}", size)
         leaves = leaves[:size]

@@ -207,3 +207,92 @@ def test_outside_a_transaction_the_columns_are_checked_beside_the_hashing(
     report = audit.verify_log()
     assert report.first_bad_index == 7, report.problems
     assert "entry 7's partnership column differs from its logged body" in report.problems
+
+
+# An entry moved to another partnership's column -------------------------------------
+
+
+@pytest.fixture
+def two_partnerships(ledger):
+    """A private partnership's entries 0-2 and a public one's 3-5, then 6-7 the private
+    one's again, each logged as the services log them."""
+    private = PartnershipFactory(visibility="private", slug="secret-one")
+    public = PartnershipFactory(visibility="public", slug="open-one")
+    support.append_events(3, partnership=private, kind="finance.transaction.recorded")
+    support.append_events(3, partnership=public, kind="partner.joined")
+    support.append_events(2, partnership=private, kind="finance.transaction.recorded", first=3)
+    checkpoints.issue_checkpoint()
+    return private, public
+
+
+@pytest.mark.parametrize("index", [0, 2, 7], ids=["before-its-entries", "between", "after"])
+def test_an_entry_moved_to_another_partnership_is_found(two_partnerships, index):
+    """Given one of the private partnership's entries whose partnership_ref is set to the
+    public partnership's (before, among or after the public one's entries), then verify
+    fails at that entry; before the check, anonymous readers were served its body."""
+    _private, public = two_partnerships
+    assert audit.verify_log().ok
+    Entry.objects.filter(index=index).update(partnership_ref=public.pk)
+
+    verify_fails_at(
+        index, f"entry {index}'s partnership column names a partnership its logged body does not"
+    )
+
+
+def test_entries_moved_between_two_partnerships_are_each_found(two_partnerships):
+    """Given a private entry and a public entry swapped between the two partnerships'
+    columns, then verify names both."""
+    private, public = two_partnerships
+    Entry.objects.filter(index=1).update(partnership_ref=public.pk)
+    Entry.objects.filter(index=4).update(partnership_ref=private.pk)
+
+    report = audit.verify_log()
+
+    assert report.first_bad_index == 1, report.problems
+    for index in (1, 4):
+        assert (
+            f"entry {index}'s partnership column names a partnership its logged body does not"
+            in report.problems
+        )
+
+
+def test_a_renamed_partnership_still_verifies(two_partnerships):
+    """Given the public partnership's short name changed by its coordinator and then in
+    the admin (each change logged), with entries before and after each, then verify
+    passes: the earlier entries name it by the names it had."""
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    from sinergi.partnerships import services
+    from sinergi.partnerships.models import Partnership
+
+    _private, public = two_partnerships
+    staff = PersonFactory(is_staff=True, is_superuser=True)
+    services.update_partnership(actor=staff, partnership=public, slug="open-two")
+    support.append_events(2, partnership=public, kind="partner.joined", first=10)
+    model_admin = site._registry[Partnership]
+    request = RequestFactory().post("/")
+    request.user = staff
+    public.refresh_from_db()
+    public.slug = "open-three"
+    form = type("Changed", (), {"changed_data": ["slug"]})()
+    with transaction.atomic():
+        model_admin.save_model(request, public, form, change=True)
+    support.append_events(1, partnership=public, kind="partner.joined", first=20)
+
+    report = audit.verify_log()
+
+    assert report.ok, report.problems
+    assert Entry.objects.filter(partnership_ref=public.pk).count() == 3 + 1 + 2 + 1 + 1
+
+
+def test_a_short_name_changed_without_a_logged_change_is_found(two_partnerships):
+    """Given the public partnership's short name changed in the database alone (no entry
+    records it), then its entries no longer name it: verify reports them from the first."""
+    _private, public = two_partnerships
+    type(public).objects.filter(pk=public.pk).update(slug="someone-elses")
+
+    report = audit.verify_log()
+
+    assert not report.ok
+    assert report.first_bad_index == 3, report.problems
