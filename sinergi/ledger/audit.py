@@ -353,22 +353,29 @@ def _suspects_apart() -> list[int]:
         connection.close()
 
 
-def _check_suspects(report: Report, suspects: list[int]) -> None:
-    """Decode the bodies of `suspects` and report each column that differs from its body."""
+def _entries_at(indices: list[int], columns: str) -> Iterator[list[tuple]]:
+    """The entries at `indices` (a few: those a quick check singled out), 500 at a time,
+    in index order: each row its index, then `columns` (SQL)."""
     entry_table = connection.ops.quote_name(Entry._meta.db_table)
     index_column = connection.ops.quote_name("index")
-    time_column = connection.ops.quote_name("time")
-    as_stored = f"CAST({time_column} AS TEXT)" if connection.vendor == "sqlite" else time_column
-    for start in range(0, len(suspects), 500):
-        chunk = suspects[start : start + 500]
+    for start in range(0, len(indices), 500):
+        chunk = indices[start : start + 500]
         marks = ", ".join(["%s"] * len(chunk))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {index_column}, body, kind, partnership_ref, {as_stored}"  # noqa: S608
-                f" FROM {entry_table} WHERE {index_column} IN ({marks}) ORDER BY 1",
+                f"SELECT {index_column}, {columns} FROM {entry_table}"  # noqa: S608
+                f" WHERE {index_column} IN ({marks}) ORDER BY 1",
                 chunk,
             )
-            rows = cursor.fetchall()
+            yield cursor.fetchall()
+
+
+def _check_suspects(report: Report, suspects: list[int]) -> None:
+    """Decode the bodies of `suspects` and report each column that differs from its body."""
+    time_column = connection.ops.quote_name("time")
+    as_stored = f"CAST({time_column} AS TEXT)" if connection.vendor == "sqlite" else time_column
+    columns = f"body, kind, partnership_ref, {as_stored}"
+    for rows in _entries_at(suspects, columns):
         for index, body, kind, partnership_ref, stored_time in rows:
             differing = _columns_differing(body, kind, partnership_ref, stored_time)
             if differing:
@@ -464,25 +471,15 @@ def _check_partnership_names(report: Report) -> None:
     current = dict(Partnership._base_manager.filter(pk__in=list(runs)).values_list("pk", "slug"))
     starts = [index for found in runs.values() for index, _name in found[1:]]
     renames: set[int] = set()
-    entry_table = connection.ops.quote_name(Entry._meta.db_table)
-    index_column = connection.ops.quote_name("index")
-    for start in range(0, len(starts), 500):
-        chunk = starts[start : start + 500]
-        marks = ", ".join(["%s"] * len(chunk))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {index_column}, partnership_ref, body FROM {entry_table}"  # noqa: S608
-                f" WHERE {index_column} IN ({marks})",
-                chunk,
-            )
-            for index, partnership_ref, body in cursor.fetchall():
-                try:
-                    entry = json.loads(bytes(body))
-                except (TypeError, ValueError):
-                    continue  # not an entry: its leaf hash says so
-                name = entry.get("partnership") if isinstance(entry, dict) else None
-                if isinstance(name, str) and _renames(entry, partnership_ref, name):
-                    renames.add(index)
+    for rows in _entries_at(starts, "partnership_ref, body"):
+        for index, partnership_ref, body in rows:
+            try:
+                entry = json.loads(bytes(body))
+            except (TypeError, ValueError):
+                continue  # not an entry: its leaf hash says so
+            name = entry.get("partnership") if isinstance(entry, dict) else None
+            if isinstance(name, str) and _renames(entry, partnership_ref, name):
+                renames.add(index)
     for partnership_ref, found in runs.items():
         expected = current.get(partnership_ref, found[-1][1])
         for position in range(len(found) - 1, -1, -1):
