@@ -87,6 +87,8 @@ def _base(request: HttpRequest, partnership: Partnership, section: str) -> dict[
         "section": section,
         "currency": partnership.base_currency,
         "can_manage": policy.can_manage_finance(request.user, partnership),
+        # The tab bar's Members link (kept pages differ by it: sinergi.core.pages).
+        "sees_members": policy.can_see_members(request.user, partnership),
     }
 
 

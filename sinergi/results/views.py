@@ -88,6 +88,8 @@ def _render(
         "can_manage": policy.can_manage_results(user, partnership),
         "can_approve": policy.can_approve_results(user, partnership),
         "can_report": policy.reporting_organisations(user, partnership) != set(),
+        # The tab bar's Members link (kept pages differ by it: sinergi.core.pages).
+        "sees_members": policy.can_see_members(user, partnership),
     }
     if parts is not None:
         return render_kept(
