@@ -252,6 +252,7 @@ def _rfc3339_of(stored: object) -> str | None:
             len(stored) == 26
             and stored[10] == " "
             and stored[19] == "."
+            and stored[20:].isdigit()  # microseconds, not an offset of the same length
             and connection.timezone_name == "UTC"
         ):  # the usual case, without parsing: "2026-01-02 03:04:05.678901"
             return f"{stored[:10]}T{stored[11:23]}Z"
@@ -275,7 +276,13 @@ def _disagreeing(rows: Iterable[Sequence], first: int) -> list[int]:
     markers, actor, kind_key, time_key = _markers, _ACTOR, _KIND_KEY, _TIME_KEY
     for n, (body, kind, no_partnership, stored) in enumerate(rows):
         marker = markers.get((kind, no_partnership)) or _marker(kind, bool(no_partnership))
-        if utc and type(stored) is str and len(stored) == 26 and stored[10] == " ":
+        if (
+            utc
+            and type(stored) is str
+            and len(stored) == 26
+            and stored[10] == " "
+            and stored[20:].isdigit()
+        ):
             # SQLite's "2026-01-02 03:04:05.678901" as "2026-01-02T03:04:05.678Z"
             time = f"{stored[:10]}T{stored[11:23]}Z"
         else:
@@ -392,20 +399,22 @@ def _check_suspects(report: Report, suspects: list[int]) -> None:
 # The body names its partnership by the short name (slug) it had then; partnership_ref by
 # the row's id. `_suspects` finds a column nulled or set where the body says otherwise; an
 # entry moved to another partnership's column (a private body served to a public
-# partnership's readers) is found here. A partnership's entries, in log order, name it by
-# one short name at a time, from its current one back: each earlier name ends where an
-# entry that changed the short name begins (`partnership.updated`, or the admin's change
-# of the row). The database hands over only where the name changes along a partnership's
-# entries, not every entry.
+# partnership's readers) is found here, by what the log itself says of each partnership:
+# its entries, in log order, begin with its creation (where the log holds one: test data
+# and rows made before the ledger may have none), name it by its current short name back
+# to the last logged rename, each rename's own entry carrying the new name, and a
+# partnership that no longer exists has its deletion logged. The database hands over
+# only the entries where the name changes along a partnership's entries, its first, and
+# those of the kinds that create or delete one.
 
 _NAMED = b',"partnership":"'
+_BIRTH_AND_DEATH = ("partnership.created", "admin.added", "partnership.deleted", "admin.deleted")
+#: index, partnership_ref, the body's short name (bytes; None if not found), kind.
+NameRun = tuple[int, int, object, str]
 
 
 def _slug_runs_sql() -> str:
-    """Each partnership's entries whose body names it otherwise than its entry before (its
-    first entry included): index, partnership_ref, short name.
-    The short name is the JSON string after the first ',"partnership":"' (a slug holds
-    no quote or escape). Parameters: `_NAMED` and its length."""
+    """See `_slug_runs`. Parameters: `_NAMED`, its length, then `_BIRTH_AND_DEATH`."""
     entry_table = connection.ops.quote_name(Entry._meta.db_table)
     index_column = connection.ops.quote_name("index")
     if connection.vendor == "postgresql":  # pg_catalog's, as in _PG_COLUMNS_AGREE
@@ -419,18 +428,61 @@ def _slug_runs_sql() -> str:
         rest = "substr(body, instr(body, %s) + %s)"
         slug = "substr(rest, 1, instr(rest, x'22') - 1)"
         differs = "slug <> previous"
+    kinds = ", ".join(["%s"] * len(_BIRTH_AND_DEATH))
     return (
-        f"SELECT {index_column}, partnership_ref, slug FROM"  # noqa: S608
-        f" (SELECT {index_column}, partnership_ref, slug, LAG(slug) OVER"
+        f"SELECT {index_column}, partnership_ref, slug, kind FROM"  # noqa: S608
+        f" (SELECT {index_column}, partnership_ref, slug, kind, LAG(slug) OVER"
         f" (PARTITION BY partnership_ref ORDER BY {index_column}) AS previous FROM"
-        f" (SELECT {index_column}, partnership_ref, {slug} AS slug FROM"
-        f" (SELECT {index_column}, partnership_ref, {rest} AS rest FROM {entry_table}"
+        f" (SELECT {index_column}, partnership_ref, kind, {slug} AS slug FROM"
+        f" (SELECT {index_column}, partnership_ref, kind, {rest} AS rest FROM {entry_table}"
         " WHERE partnership_ref IS NOT NULL) AS tails) AS named) AS runs"
-        f" WHERE previous IS NULL OR {differs} ORDER BY 2, 1"
+        f" WHERE previous IS NULL OR {differs} OR kind IN ({kinds}) ORDER BY 2, 1"
     )
 
 
-def _renames(entry: object, partnership_ref: int, slug: str) -> bool:
+def _slug_runs() -> list[NameRun]:
+    """Each partnership's entries whose body names it otherwise than its entry before,
+    its first entry, and its entries of the kinds in `_BIRTH_AND_DEATH`, by partnership
+    then index. The short name is the JSON string after the first ',"partnership":"' (a
+    slug holds no quote or escape)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_slug_runs_sql(), [_NAMED, len(_NAMED), *_BIRTH_AND_DEATH])
+        return cursor.fetchall()
+
+
+def _slug_runs_apart() -> list[NameRun]:
+    """`_slug_runs` on a connection of its own (run in another thread), closed after."""
+    try:
+        return _slug_runs()
+    finally:
+        connection.close()
+
+
+def _name_of(slug: object) -> str | None:
+    if isinstance(slug, bytes | bytearray | memoryview):
+        try:
+            return bytes(slug).decode()
+        except UnicodeDecodeError:
+            return None
+    return slug if isinstance(slug, str) else None  # a body stored as text (SQLite)
+
+
+def _about_partnership(entry: object, kind: str, partnership_ref: int) -> bool:
+    """Whether a decoded entry is `kind` done to partnership `partnership_ref` itself: the
+    product's `partnership.<kind>`, or the admin's `admin.<kind>` of that row."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("payload"), dict):
+        return False
+    payload = entry["payload"]
+    if entry.get("kind") == f"partnership.{kind}":
+        return True
+    return (
+        entry.get("kind") == f"admin.{kind}"
+        and payload.get("model") == "partnership"
+        and payload.get("id") == partnership_ref
+    )
+
+
+def _renames(entry: object, partnership_ref: int, slug: str | None) -> bool:
     """Whether a decoded entry is the change of partnership `partnership_ref`'s short name
     to `slug`: the product's `partnership.updated` or the admin's change of the row."""
     if not isinstance(entry, dict) or not isinstance(entry.get("payload"), dict):
@@ -438,60 +490,95 @@ def _renames(entry: object, partnership_ref: int, slug: str) -> bool:
     payload = entry["payload"]
     if entry.get("kind") == "partnership.updated":
         changed = payload.get("changed")
-        return isinstance(changed, dict) and changed.get("slug") == slug
-    return (
-        entry.get("kind") == "admin.changed"
-        and payload.get("model") == "partnership"
-        and payload.get("id") == partnership_ref
-        and "slug" in (payload.get("fields") or ())
+        return isinstance(changed, dict) and slug is not None and changed.get("slug") == slug
+    return _about_partnership(entry, "changed", partnership_ref) and "slug" in (
+        payload.get("fields") or ()
     )
 
 
-def _check_partnership_names(report: Report) -> None:
-    """Report each entry whose partnership_ref names a partnership its body does not.
+def _check_partnership_names(report: Report, rows: list[NameRun] | None = None) -> None:
+    """Report each entry whose partnership_ref names a partnership its body does not
+    (`rows`: `_slug_runs()`, read apart while the log was hashed, else read here).
 
-    Per partnership, the runs of entries naming it alike are walked from the last: the
-    last run must name it by its current short name (a deleted partnership's, by its own),
-    and each run before by the name its successor's first entry changed from. A run that
-    names it otherwise is reported from its first entry."""
+    Per partnership: where its column holds a creation, that is its first entry and the
+    only one; a partnership that no longer exists has its deletion in its column; and
+    its runs of entries naming it alike, walked from the last, name it by its current
+    short name (a deleted one's: its last entries' name) back to each logged rename,
+    before which the run must be the one the rename began from. A run that names it
+    otherwise is reported from its first entry."""
     from sinergi.partnerships.models import Partnership
 
-    with connection.cursor() as cursor:
-        cursor.execute(_slug_runs_sql(), [_NAMED, len(_NAMED)])
-        rows = cursor.fetchall()
+    if rows is None:
+        rows = _slug_runs()
     if not rows:
         return
-    runs: dict[int, list[tuple[int, str | None]]] = {}
-    for index, partnership_ref, slug in rows:
-        try:
-            name = bytes(slug).decode() if slug is not None else None
-        except UnicodeDecodeError:
-            name = None
-        runs.setdefault(partnership_ref, []).append((index, name))
-    current = dict(Partnership._base_manager.filter(pk__in=list(runs)).values_list("pk", "slug"))
-    starts = [index for found in runs.values() for index, _name in found[1:]]
-    renames: set[int] = set()
-    for rows in _entries_at(starts, "partnership_ref, body"):
-        for index, partnership_ref, body in rows:
+    runs: dict[int, list[tuple[int, str | None, str]]] = {}
+    for index, partnership_ref, slug, kind in rows:
+        runs.setdefault(partnership_ref, []).append((index, _name_of(slug), kind))
+    current: dict[int, str] = {}
+    refs = list(runs)
+    for start in range(0, len(refs), 500):
+        found = Partnership._base_manager.filter(pk__in=refs[start : start + 500])
+        current.update(found.values_list("pk", "slug"))
+    # The entries to read closely: where the name changes, and births and deaths.
+    closely = [
+        index
+        for found in runs.values()
+        for position, (index, _name, kind) in enumerate(found)
+        if position or kind in _BIRTH_AND_DEATH
+    ]
+    decoded: dict[int, object] = {}
+    for batch in _entries_at(sorted(closely), "body"):
+        for index, body in batch:
             try:
-                entry = json.loads(bytes(body))
+                decoded[index] = json.loads(bytes(body))
             except (TypeError, ValueError):
-                continue  # not an entry: its leaf hash says so
-            name = entry.get("partnership") if isinstance(entry, dict) else None
-            if isinstance(name, str) and _renames(entry, partnership_ref, name):
-                renames.add(index)
+                decoded[index] = None  # not an entry: its leaf hash says so
     for partnership_ref, found in runs.items():
-        expected = current.get(partnership_ref, found[-1][1])
-        for position in range(len(found) - 1, -1, -1):
-            index, name = found[position]
-            if name != expected:
-                report.fail(
-                    f"entry {index}'s partnership column names a partnership its logged body"
-                    " does not",
-                    index,
-                )
-            elif position and index in renames:
-                expected = found[position - 1][1]  # the name it was changed from
+        _check_one_partnership(report, partnership_ref, found, current, decoded)
+
+
+def _check_one_partnership(
+    report: Report,
+    partnership_ref: int,
+    found: list[tuple[int, str | None, str]],
+    current: dict[int, str],
+    decoded: dict[int, object],
+) -> None:
+    def moved(index: int) -> None:
+        report.fail(
+            f"entry {index}'s partnership column names a partnership its logged body does not",
+            index,
+        )
+
+    births = [
+        index
+        for index, _name, _kind in found
+        if _about_partnership(decoded.get(index), "created", partnership_ref)
+        or _about_partnership(decoded.get(index), "added", partnership_ref)
+    ]
+    own = found
+    if births:  # a partnership is created once: what comes before its creation is not its
+        if births[-1] != found[0][0]:
+            moved(found[0][0])
+        own = [row for row in found if row[0] >= births[-1]]
+    if partnership_ref not in current and not any(
+        _about_partnership(decoded.get(index), "deleted", partnership_ref)
+        for index, _name, _kind in found
+    ):
+        moved(found[0][0])  # a partnership that never was, or left without a trace
+    # Forward from its first entry: a run of another name is a logged rename (which the
+    # name goes on from) or does not belong here (and the name before it goes on).
+    expected = own[0][1]
+    for position, (index, name, _kind) in enumerate(own):
+        if position == 0 or name == own[position - 1][1] or name == expected:
+            continue
+        if _renames(decoded.get(index), partnership_ref, name):
+            expected = name
+        else:
+            moved(index)
+    if partnership_ref in current and current[partnership_ref] != expected:
+        moved(own[0][0])  # its short name changed without an entry saying so
 
 
 #: The same quick check on the server (PostgreSQL), each function and operator
@@ -537,7 +624,7 @@ _SQLITE_COLUMNS_AGREE = (
     " AND substr(body, instr(body, %s) + %s + length(kind),"
     " CASE WHEN partnership_ref IS NULL THEN %s ELSE %s END)"
     " = CASE WHEN partnership_ref IS NULL THEN %s ELSE %s END"
-    ' AND length("time") = 26'
+    ' AND length("time") = 26 AND substr("time", 24) GLOB \'[0-9][0-9][0-9]\''
     " AND CAST(substr(body, -26, 23) AS TEXT) = replace(substr(\"time\", 1, 23), ' ', 'T')"
     " AND substr(body, -35, %s) = %s AND substr(body, -3) = %s)"
 )
@@ -587,11 +674,12 @@ def _verify_log() -> Report:
     # database's work, which holds no lock of Python's: with one thread for both, the
     # two queries one after the other took longer than the hashing (10^6 entries on two
     # cores, docs/benchmarks.md).
-    reading = checking = None
+    reading = checking = naming = None
     if not connection.in_atomic_block and contiguous and stored == size:
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ledger-verify")
         reading = pool.submit(_read_runs_apart, _level_sizes(size))
         checking = pool.submit(_suspects_apart)
+        naming = pool.submit(_slug_runs_apart)
         pool.shutdown(wait=False)  # the threads end with their tasks
     entry_table = connection.ops.quote_name(Entry._meta.db_table)
     node_table = connection.ops.quote_name(Node._meta.db_table)
@@ -640,7 +728,15 @@ def _verify_log() -> Report:
     if suspects is None:
         suspects = _suspects()
     _check_suspects(report, suspects)
-    _check_partnership_names(report)
+    name_runs = None
+    if naming is not None:
+        try:
+            name_runs = naming.result()
+        except Exception:  # read again in line below, where an error is the command's
+            logger.warning(
+                "ledger verify: reading the partnership names apart failed", exc_info=True
+            )
+    _check_partnership_names(report, name_runs)
     if expected > size:
         report.fail(f"there are entries beyond the log size {size}", size)
         leaves = leaves[:size]

@@ -151,13 +151,20 @@ def append(
     _check_kind(kind)
     partnership_ref = getattr(partnership, "pk", None)
     if connection.vendor == "postgresql":
+        slug = None
+        if partnership_ref is not None:
+            # The head first, then the short name in a statement of its own: it sees
+            # every rename committed before this append's place in the log.
+            _lock_head()
+            slug = _slugs_now({partnership_ref: partnership}).get(partnership_ref)
         moment = now()
-        body = _entry_body(kind, payload, partnership, actor, moment)
+        body = _entry_body(kind, payload, partnership, actor, moment, slug)
         index = _append_on_server(kind, partnership_ref, moment, body)
         return _appended(index, kind, partnership_ref, moment, body)
     index, frontier = _lock_head()
     moment = now()
-    body = _entry_body(kind, payload, partnership, actor, moment)
+    slug = _slugs_now({partnership_ref: partnership}).get(partnership_ref)
+    body = _entry_body(kind, payload, partnership, actor, moment, slug)
     leaf = merkle.leaf_hash(body)
     nodes = [(node_key(0, index), leaf)]
     current, level, position = leaf, 0, index
@@ -220,12 +227,37 @@ def _check_kind(kind: str) -> None:
         raise LedgerError("an entry kind is 1 to 60 characters")
 
 
+def _slugs_now(partnerships: dict[Any, Any]) -> dict[int, str]:
+    """The short names the partnerships (by id) have in the database now, inside the
+    appending transaction with the head locked. An entry names its partnership by this,
+    not by a copy read earlier in the request: a rename committed meanwhile (a finance
+    import parses its file between the two) comes before the entry in the log, so the
+    entry must carry the new name (`sinergi ledger verify` checks that entries name
+    their partnership as its logged renames say)."""
+    wanted = [pk for pk in partnerships if pk is not None]
+    if not wanted:
+        return {}
+    from sinergi.partnerships.models import Partnership
+
+    table = connection.ops.quote_name(Partnership._meta.db_table)
+    marks = ", ".join(["%s"] * len(wanted))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, slug FROM {table} WHERE id IN ({marks})", wanted)  # noqa: S608
+        return dict(cursor.fetchall())
+
+
 def _entry_body(
-    kind: str, payload: dict[str, Any], partnership: Any, actor: Any, moment: datetime
+    kind: str,
+    payload: dict[str, Any],
+    partnership: Any,
+    actor: Any,
+    moment: datetime,
+    slug: str | None = None,
 ) -> bytes:
     """The logged bytes of one event: who (by username) did what, where, when; salted
-    when it belongs to a partnership (see `canonical_entry`)."""
-    slug = getattr(partnership, "slug", None)
+    when it belongs to a partnership (see `canonical_entry`). `slug`: the partnership's
+    short name now (`_slugs_now`), else the one `partnership` holds."""
+    slug = slug or getattr(partnership, "slug", None)
     return canonical_entry(
         kind,
         slug,
@@ -364,11 +396,15 @@ def append_many(entries: Iterable[Sequence[Any]], *, batch_size: int = 20_000) -
         index = first
         entry_rows: list[tuple] = []
         node_rows: list[tuple[int, bytes]] = []
+        slugs: dict[int, str] = {}  # each partnership's short name now, read once
         for item in entries:
             kind, payload, partnership, actor = _arguments(*item)
             _check_kind(kind)
             moment = now()
-            body = _entry_body(kind, payload, partnership, actor, moment)
+            pk = getattr(partnership, "pk", None)
+            if pk is not None and pk not in slugs:
+                slugs[pk] = _slugs_now({pk: partnership}).get(pk) or partnership.slug
+            body = _entry_body(kind, payload, partnership, actor, moment, slugs.get(pk))
             # merkle.leaf_hash and merkle.node_hash, inlined for speed.
             current = sha256(b"\x00" + body).digest()
             node_rows.append((index, current))  # node_key(0, index) == index

@@ -155,8 +155,11 @@ def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any
     partnership.full_clean()
     try:
         with transaction.atomic():
-            partnership.save()
+            # Only the fields that changed are written, and nothing when none did: a form
+            # read before someone else's change (of the short name, say) must not write
+            # the old values back unlogged.
             if changed:
+                partnership.save(update_fields=[*changed, "updated_at"])
                 record("partnership.updated", {"changed": changed}, partnership, actor)
     except IntegrityError as exc:
         raise _slug_taken() from exc

@@ -39,6 +39,17 @@ def clock(monkeypatch: pytest.MonkeyPatch):
 
 
 PARTNERSHIP = SimpleNamespace(pk=42, slug="clean-water")
+
+
+@pytest.fixture(autouse=True)
+def _the_partnership(db) -> None:
+    """PARTNERSHIP's row: `verify` checks that an entry's partnership exists (or has its
+    deletion logged) and is named as the log says."""
+    from tests.factories import PartnershipFactory
+
+    PartnershipFactory(pk=PARTNERSHIP.pk, slug=PARTNERSHIP.slug)
+
+
 ACTOR = SimpleNamespace(username="ana")
 
 
