@@ -405,16 +405,26 @@ def _check_suspects(report: Report, suspects: list[int]) -> None:
 # to the last logged rename, each rename's own entry carrying the new name, and a
 # partnership that no longer exists has its deletion logged. The database hands over
 # only the entries where the name changes along a partnership's entries, its first, and
-# those of the kinds that create or delete one.
+# those of the kinds that create, edit or delete one. Its visibility, which decides who
+# reads its entries, must be the one its last logged change of it says.
 
 _NAMED = b',"partnership":"'
-_BIRTH_AND_DEATH = ("partnership.created", "admin.added", "partnership.deleted", "admin.deleted")
+#: The kinds of entry that create, edit or delete a partnership (the admin's also any of
+#: its rows: told apart by their payload).
+_ABOUT_ITSELF = (
+    "partnership.created",
+    "partnership.updated",
+    "partnership.deleted",
+    "admin.added",
+    "admin.changed",
+    "admin.deleted",
+)
 #: index, partnership_ref, the body's short name (bytes; None if not found), kind.
 NameRun = tuple[int, int, object, str]
 
 
 def _slug_runs_sql() -> str:
-    """See `_slug_runs`. Parameters: `_NAMED`, its length, then `_BIRTH_AND_DEATH`."""
+    """See `_slug_runs`. Parameters: `_NAMED`, its length, then `_ABOUT_ITSELF`."""
     entry_table = connection.ops.quote_name(Entry._meta.db_table)
     index_column = connection.ops.quote_name("index")
     if connection.vendor == "postgresql":  # pg_catalog's, as in _PG_COLUMNS_AGREE
@@ -428,7 +438,7 @@ def _slug_runs_sql() -> str:
         rest = "substr(body, instr(body, %s) + %s)"
         slug = "substr(rest, 1, instr(rest, x'22') - 1)"
         differs = "slug <> previous"
-    kinds = ", ".join(["%s"] * len(_BIRTH_AND_DEATH))
+    kinds = ", ".join(["%s"] * len(_ABOUT_ITSELF))
     return (
         f"SELECT {index_column}, partnership_ref, slug, kind FROM"  # noqa: S608
         f" (SELECT {index_column}, partnership_ref, slug, kind, LAG(slug) OVER"
@@ -442,11 +452,11 @@ def _slug_runs_sql() -> str:
 
 def _slug_runs() -> list[NameRun]:
     """Each partnership's entries whose body names it otherwise than its entry before,
-    its first entry, and its entries of the kinds in `_BIRTH_AND_DEATH`, by partnership
+    its first entry, and its entries of the kinds in `_ABOUT_ITSELF`, by partnership
     then index. The short name is the JSON string after the first ',"partnership":"' (a
     slug holds no quote or escape)."""
     with connection.cursor() as cursor:
-        cursor.execute(_slug_runs_sql(), [_NAMED, len(_NAMED), *_BIRTH_AND_DEATH])
+        cursor.execute(_slug_runs_sql(), [_NAMED, len(_NAMED), *_ABOUT_ITSELF])
         return cursor.fetchall()
 
 
@@ -516,16 +526,18 @@ def _check_partnership_names(report: Report, rows: list[NameRun] | None = None) 
     for index, partnership_ref, slug, kind in rows:
         runs.setdefault(partnership_ref, []).append((index, _name_of(slug), kind))
     current: dict[int, str] = {}
+    visibility: dict[int, str] = {}
     refs = list(runs)
     for start in range(0, len(refs), 500):
         found = Partnership._base_manager.filter(pk__in=refs[start : start + 500])
-        current.update(found.values_list("pk", "slug"))
+        for pk, slug, seen_by in found.values_list("pk", "slug", "visibility"):
+            current[pk], visibility[pk] = slug, seen_by
     # The entries to read closely: where the name changes, and births and deaths.
     closely = [
         index
         for found in runs.values()
         for position, (index, _name, kind) in enumerate(found)
-        if position or kind in _BIRTH_AND_DEATH
+        if position or kind in _ABOUT_ITSELF
     ]
     decoded: dict[int, object] = {}
     for batch in _entries_at(sorted(closely), "body"):
@@ -536,6 +548,38 @@ def _check_partnership_names(report: Report, rows: list[NameRun] | None = None) 
                 decoded[index] = None  # not an entry: its leaf hash says so
     for partnership_ref, found in runs.items():
         _check_one_partnership(report, partnership_ref, found, current, decoded)
+        logged = _logged_visibility(partnership_ref, found, decoded)
+        if partnership_ref in visibility and logged not in (None, visibility[partnership_ref]):
+            report.fail(
+                f"partnership {current[partnership_ref]} is {visibility[partnership_ref]} in"
+                f" the database, but its entries last made it {logged}"
+            )
+
+
+def _logged_visibility(
+    partnership_ref: int, found: list[tuple[int, str | None, str]], decoded: dict[int, object]
+) -> str | None:
+    """The visibility a partnership's entries last gave it: at its creation, or by its
+    coordinators' last change of it; None when unknown (never logged, or last changed in
+    the admin, whose entries name the fields changed, not their values)."""
+    logged = None
+    for index, _name, kind in found:
+        entry = decoded.get(index)
+        if not isinstance(entry, dict) or not isinstance(entry.get("payload"), dict):
+            continue
+        payload = entry["payload"]
+        if kind == "partnership.created" and entry.get("kind") == kind:
+            logged = payload.get("visibility")
+        elif kind == "partnership.updated" and entry.get("kind") == kind:
+            changed = payload.get("changed")
+            if isinstance(changed, dict) and "visibility" in changed:
+                logged = changed["visibility"]
+        elif _about_partnership(entry, "added", partnership_ref) or (
+            _about_partnership(entry, "changed", partnership_ref)
+            and "visibility" in (payload.get("fields") or ())
+        ):
+            logged = None
+    return logged if isinstance(logged, str) else None
 
 
 def _check_one_partnership(

@@ -7,7 +7,7 @@ import base64
 import json
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from sinergi.ledger import audit, checkpoints
@@ -150,3 +150,48 @@ def test_a_body_stored_as_text_is_still_reported_not_a_crash(ledger):
         cursor.execute('UPDATE ledger_entry SET body = CAST(body AS TEXT) WHERE "index" = 1')
     report = audit.verify_log()
     assert "entry 1 is not stored as bytes" in report.problems, report.problems
+
+
+def test_a_private_partnership_made_public_in_the_database_alone_is_found(ledger):
+    """Given a private partnership's visibility set to public by a database edit (no entry
+    records it; its entries would then be served to anyone), then verify fails; changed
+    back, it passes again."""
+    sari = PersonFactory()
+    private = _create(sari, slug="quiet", visibility="private", title="Secret merger")
+    support.append_events(2, partnership=private, kind="partner.joined")
+    checkpoints.issue_checkpoint()
+    assert audit.verify_log().ok
+
+    Partnership.objects.filter(pk=private.pk).update(visibility="public")
+
+    assert 0 in _anonymous_bodies()
+    report = audit.verify_log()
+    assert not report.ok
+    assert (
+        "partnership quiet is public in the database, but its entries last made it private"
+        in report.problems
+    )
+    Partnership.objects.filter(pk=private.pk).update(visibility="private")
+    assert audit.verify_log().ok
+
+
+def test_visibility_changed_by_the_coordinator_or_in_the_admin_verifies(ledger):
+    """Given a partnership made public by its coordinator (logged with its new value) and
+    then private again in the admin (logged by field name only), then verify passes."""
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    sari = PersonFactory(is_staff=True, is_superuser=True)
+    partnership = _create(sari, slug="open-soon", visibility="private")
+    services.update_partnership(actor=sari, partnership=partnership, visibility="public")
+    assert audit.verify_log().ok
+    partnership.refresh_from_db()
+    partnership.visibility = "private"
+    request = RequestFactory().post("/")
+    request.user = sari
+    form = type("Changed", (), {"changed_data": ["visibility"]})()
+    with transaction.atomic():
+        site._registry[Partnership].save_model(request, partnership, form, change=True)
+
+    report = audit.verify_log()
+    assert report.ok, report.problems
