@@ -6,6 +6,7 @@ Runs with only the Python standard library and `cryptography`:
     python -m sinergi.ledger.offline receipt FILE --vkey VKEY --entry ENTRY_FILE [--witness …]
     python -m sinergi.ledger.offline witness --url URL --key FILE --state DIR [--name NAME]
     python -m sinergi.ledger.offline log URL [--vkey VKEY] [--witness VKEY ...] [--token T]
+        [--state DIR]
 
 The same tools are served as one self-contained file, /ledger/sinergi-ledger.pyz
 (sinergi.ledger.verifier builds it from these modules): `python3 sinergi-ledger.pyz …`.
@@ -32,6 +33,10 @@ WITNESS_HELP = (
     "a history rewritten by whoever holds the log's key fails"
 )
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+STATE_HELP = (
+    "a directory where the log's key and every checkpoint verified are remembered: later "
+    "runs fail if one is gone or contradicted (a rewrite between two runs)"
+)
 
 
 def build_levels(leaves: list[bytes]) -> list[list[bytes]]:
@@ -264,6 +269,78 @@ def _largest_size(checkpoint_notes: Iterable[str]) -> int:
     return largest
 
 
+MEMORY_FORMAT = "sinergi-ledger-log-memory/v1"
+MEMORY_FILE = "log.json"
+
+
+@dataclass
+class LogMemory:
+    """What `log URL --state DIR` remembers between runs: the log's key and every
+    checkpoint it verified (signed notes). A later run takes the key from here (trust on
+    first use, as a witness does) and requires each remembered checkpoint to be still
+    kept and still the root of the log's first entries: a history rewritten, cut back
+    or stripped of a checkpoint in between fails, though each run alone would pass."""
+
+    vkey: str | None = None
+    checkpoints: list[str] = field(default_factory=list)
+    first_run: bool = True
+
+    @classmethod
+    def load(cls, directory: str) -> LogMemory:
+        """The memory kept in `directory`; an empty one on the first run. Raises OSError
+        when it exists but cannot be read as one (never taken for a first run)."""
+        from pathlib import Path
+
+        path = Path(directory) / MEMORY_FILE
+        if not path.exists():
+            return cls()
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeError, ValueError) as exc:
+            raise OSError(f"cannot read the remembered log in {path}: {exc}") from exc
+        if (
+            not isinstance(kept, dict)
+            or kept.get("format") != MEMORY_FORMAT
+            or not isinstance(kept.get("vkey"), str)
+            or not isinstance(kept.get("checkpoints"), list)
+            or not all(isinstance(note, str) for note in kept["checkpoints"])
+        ):
+            raise OSError(f"{path} is not a remembered log ({MEMORY_FORMAT})")
+        return cls(kept["vkey"], kept["checkpoints"], first_run=False)
+
+    def keep(self, directory: str, report: RemoteReport) -> None:
+        """Remember the key and the checkpoints of a run that passed (written whole)."""
+        from pathlib import Path
+
+        known = {_checkpoint_text(note): note for note in self.checkpoints}
+        for note in report.verified_notes:
+            known[_checkpoint_text(note)] = note  # the fuller note, with later cosignatures
+        self.vkey = report.vkey
+        self.checkpoints = sorted(known.values(), key=_note_size)
+        text = json.dumps(
+            {"format": MEMORY_FORMAT, "vkey": self.vkey, "checkpoints": self.checkpoints},
+            indent=1,
+        )
+        try:
+            net._keep(Path(directory) / MEMORY_FILE, text + "\n")
+        except net.WitnessStateError as exc:
+            raise OSError(str(exc).replace("witness state", "remembered log")) from exc
+
+
+def memory_text(memory: LogMemory, directory: str) -> str:
+    """The line after an OK of `log --state`: what is remembered, and since when."""
+    count = len(memory.checkpoints)
+    if memory.first_run:
+        return (
+            f"\nremembered the log's key and {count} checkpoints in {directory}: later runs "
+            "with --state fail if any of them is gone or contradicted"
+        )
+    return (
+        f"\nchecked against, and remembering, {count} checkpoints in {directory}, with the "
+        "log's key remembered there since the first run"
+    )
+
+
 def _note_size(note: str) -> int:
     """The size a checkpoint note says (its signature unchecked), or -1 if none."""
     try:
@@ -419,6 +496,8 @@ class RemoteReport(Report):
     bodies: int = 0  # entries whose body the reader may see, each hashed to its leaf
     mismatched: int = 0  # bodies that do not hash to their leaf
     covered: int = 0  # the size of the latest checkpoint
+    vkey: str = ""  # the log's key the checkpoints were checked with
+    verified_notes: list[str] = field(default_factory=list)  # every checkpoint checked
 
     @property
     def hidden(self) -> int:
@@ -554,6 +633,7 @@ def verify_remote(
     pinned_vkey: str | None = None,
     trusted_witnesses: Sequence[str] = (),
     token: str | None = None,
+    remembered: Sequence[str] = (),
 ) -> RemoteReport:
     """Check a live Sinergi log in full over HTTP, as `verify-bundle` checks a bundle.
 
@@ -563,7 +643,11 @@ def verify_remote(
     from 0 without a gap, every checkpoint is signed by the log and has the root of the
     leaves up to its size, and each of `trusted_witnesses` has validly cosigned one of
     them. Entries appended after the latest checkpoint are read and counted, not judged.
-    Anything unreachable or malformed is a failed report, never an exception."""
+    `remembered`: checkpoints this auditor verified on earlier runs (`LogMemory`); each
+    must still be kept, and is checked like the kept ones, so a history rewritten, cut
+    back or stripped of a checkpoint since then fails. The notes verified are left in
+    `report.verified_notes`. Anything unreachable or malformed is a failed report,
+    never an exception."""
     report = RemoteReport()
     remote = _Remote(base_url, token)
     try:
@@ -585,7 +669,7 @@ def verify_remote(
             return report
         latest = remote.get("/ledger/checkpoint").decode("utf-8")
         kept = _kept_checkpoints(remote)
-        sizes = [_note_size(note) for note in [latest, *kept]]
+        sizes = [_note_size(note) for note in [latest, *kept, *remembered]]
         leaves = _fetch_leaves(remote, report, max(sizes))
     except (OSError, ValueError, notes.NoteError, net.WitnessRefusal) as exc:
         report.fail(f"cannot use the log at {remote.base}: {exc}")
@@ -601,16 +685,25 @@ def verify_remote(
             f"the latest checkpoint (size {sizes[0]}, /ledger/checkpoint) is not among the "
             "kept ones: every checkpoint the log issues must be kept"
         )
+    kept_texts = {_checkpoint_text(note) for note in kept}
+    for note in remembered:
+        if _checkpoint_text(note) not in kept_texts:
+            report.fail(
+                f"checkpoint {_note_size(note)}, which you verified on an earlier run, is no "
+                "longer among the kept ones: every checkpoint the log issues must be kept"
+            )
     # One note per checkpoint: the same one may come twice, once with a cosignature
     # that a witness added meanwhile; the fuller note is checked.
     by_text: dict[str, str] = {}
-    for note in [*kept, latest]:
+    for note in [*kept, latest, *remembered]:
         text = _checkpoint_text(note)
         if len(note) > len(by_text.get(text, "")):
             by_text[text] = note
     notes_by_size = sorted(by_text.values(), key=_note_size)
     check_checkpoints(report, build_levels(leaves), len(leaves), notes_by_size, verifier, required)
     report.covered = max(sizes)
+    report.verified_notes = notes_by_size
+    report.vkey = vkey
     for trusted in required:
         if trusted.name not in report.witnessed:
             report.fail(f"no kept checkpoint carries a valid cosignature by {trusted.name}")
@@ -669,6 +762,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m sinergi.ledger.of
     g.add_argument(
         "--token", help="your API token (Authorization: Bearer), to read the bodies you may see"
     )
+    g.add_argument("--state", help=STATE_HELP)
     args = parser.parse_args(argv)
     try:
         if args.what == "witness":
@@ -684,7 +778,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m sinergi.ledger.of
         if args.what == "bundle":
             return _check_bundle(args.file, args.vkey, args.witness)
         if args.what == "log":
-            return _check_remote(args.url, args.vkey, args.witness, args.token)
+            return _check_remote(args.url, args.vkey, args.witness, args.token, args.state)
         return _check_receipt(args.file, args.entry, args.vkey, args.witness)
     except OSError as exc:
         print(f"FAIL: {exc}", file=sys.stderr)
@@ -708,12 +802,29 @@ def _check_bundle(path: str, vkey: str | None, witnesses: Sequence[str]) -> int:
     return 1
 
 
-def _check_remote(url: str, vkey: str | None, witnesses: Sequence[str], token: str | None) -> int:
-    report = verify_remote(url, vkey, witnesses, token)
+def _check_remote(
+    url: str,
+    vkey: str | None,
+    witnesses: Sequence[str],
+    token: str | None,
+    state: str | None = None,
+) -> int:
+    memory = LogMemory.load(state) if state else None  # OSError: FAIL in main
+    report = verify_remote(
+        url,
+        vkey or (memory.vkey if memory else None),
+        witnesses,
+        token,
+        memory.checkpoints if memory else (),
+    )
     for problem in report.problems:
         print(net.printable(f"FAIL: {problem}", 1000), file=sys.stderr)
     if report.ok:
-        print(net.printable(remote_ok_text(report)))
+        remembered = ""
+        if memory is not None and state:
+            memory.keep(state, report)
+            remembered = memory_text(memory, state)
+        print(net.printable(remote_ok_text(report) + remembered))
         return 0
     if report.first_bad_index is not None:
         print(f"first bad index: {report.first_bad_index}", file=sys.stderr)

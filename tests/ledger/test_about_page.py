@@ -238,6 +238,8 @@ def test_the_whole_log_is_checked_from_this_site_and_a_bundle_offline(mixed):
         "http://testserver",
         "--vkey",
         vkey,
+        "--state",
+        "sinergi-log",
     ]
     assert argv(commands["cmd-bundle"]) == [
         "python3",

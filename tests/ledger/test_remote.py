@@ -380,3 +380,116 @@ def test_a_latest_checkpoint_that_is_not_kept_fails(fake):
 
     assert not report.ok
     assert "is not among the kept ones" in report.problems[0]
+
+
+# Remembering the log between runs: `log URL --state DIR` -------------------------------
+
+
+def remembering(fake: FakeSite, state, *args: str) -> tuple[int, str, str]:
+    """Run `log URL --state DIR` in this process (the same code as the .pyz); returns the
+    exit status, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = offline.main(["log", fake.url, "--state", str(state), *args])
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_a_history_rewritten_between_two_runs_fails_the_second(fake, tmp_path):
+    """Given a first run that passed and remembered the log, when the site rewrites entry
+    2 and signs a new checkpoint over the new history with its own key (each run alone
+    would pass), then the next run fails against the remembered checkpoint; the memory
+    is not overwritten by the failed run."""
+    status, out, _err = remembering(fake, tmp_path)
+    assert status == 0
+    assert "remembered the log's key and 1 checkpoints in" in out
+    memory = json.loads((tmp_path / offline.MEMORY_FILE).read_text())
+    assert memory["format"] == offline.MEMORY_FORMAT
+    assert memory["vkey"] == fake.key.vkey()
+
+    fake.bodies[2] = b"entry 2, rewritten"
+    assert offline.verify_remote(fake.url).ok  # alone, the rewritten log verifies
+    status, _out, err = remembering(fake, tmp_path)
+
+    assert status == 1
+    assert "do not match checkpoint 5" in err
+    assert json.loads((tmp_path / offline.MEMORY_FILE).read_text()) == memory
+
+
+def test_a_log_cut_back_or_a_checkpoint_dropped_since_the_last_run_fails(fake, tmp_path):
+    """Given two runs that passed (the log grew from 5 to 7 entries in between: both
+    checkpoints remembered), when the site then serves only its first 5 entries, or keeps
+    only its latest checkpoint, then the next run fails, saying why."""
+    fake.kept = [fake.checkpoint()]
+    assert remembering(fake, tmp_path)[0] == 0
+    fake.bodies += [b"entry 5", b"entry 6"]
+    fake.kept = [fake.kept[0], fake.checkpoint()]
+    status, out, _err = remembering(fake, tmp_path)
+    assert status == 0, out
+    assert "checked against, and remembering, 2 checkpoints" in out
+
+    fake.kept = [fake.checkpoint()]
+    status, _out, err = remembering(fake, tmp_path)
+    assert status == 1
+    assert "checkpoint 5, which you verified on an earlier run, is no longer among" in err
+
+    fake.bodies = fake.bodies[:5]
+    fake.kept = None
+    status, _out, err = remembering(fake, tmp_path)
+    assert status == 1
+    assert "the log gives no entry at index 5" in err
+
+
+def test_a_new_log_key_fails_against_the_remembered_one(fake, tmp_path):
+    """Given a first run that remembered the log's key, when the site signs with another
+    key under the same name, then the next run fails: the key is the remembered one."""
+    assert remembering(fake, tmp_path)[0] == 0
+    fake.key = notes.generate_signer(ORIGIN)
+
+    status, _out, err = remembering(fake, tmp_path)
+
+    assert status == 1
+    assert "not validly signed by the log" in err
+
+
+def test_a_state_that_is_not_a_remembered_log_is_a_fail_not_a_first_run(fake, tmp_path):
+    (tmp_path / offline.MEMORY_FILE).write_text('{"format": "something else"}')
+
+    status, out, err = remembering(fake, tmp_path)
+
+    assert status == 1
+    assert out == ""
+    assert "is not a remembered log" in err
+
+
+def test_the_tool_remembers_a_live_log_and_notices_a_deleted_checkpoint(site, tool, mixed):
+    """Given the downloaded tool run twice with `--state` against a live log (both OK, the
+    second against what the first remembered), when the operator deletes the older kept
+    checkpoint from the database, then the third run fails saying so."""
+    vkey = mixed["vkey"]
+    first = tool(f'log {site} --vkey "{vkey}" --state remembered')
+    assert first.returncode == 0, first.stderr
+    assert "remembered the log's key and" in first.stdout
+    second = tool(f"log {site} --state remembered")
+    assert second.returncode == 0, second.stderr
+    assert "checked against, and remembering," in second.stdout
+
+    Checkpoint.objects.filter(size=3).delete()
+    third = tool(f"log {site} --state remembered")
+
+    assert third.returncode == 1
+    assert "checkpoint 3, which you verified on an earlier run, is no longer among" in third.stderr
+
+
+def test_sinergi_verify_remote_remembers_too(site, mixed, tmp_path):
+    """`sinergi ledger verify-remote URL --state DIR` keeps the same memory as the tool:
+    a checkpoint deleted after a run that remembered it fails the next run."""
+    out = io.StringIO()
+    call_command("ledger", "verify-remote", site, "--state", str(tmp_path), stdout=out)
+    assert "remembered the log's key and" in out.getvalue()
+
+    Checkpoint.objects.filter(size=3).delete()
+
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="the log does not verify"):
+        call_command("ledger", "verify-remote", site, "--state", str(tmp_path), stderr=err)
+    assert "checkpoint 3, which you verified on an earlier run" in err.getvalue()

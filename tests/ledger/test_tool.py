@@ -120,7 +120,7 @@ def tool_has_log_command(work: Path, bin_dir: Path) -> bool:
 
 def log_command_argv(command: str) -> list[str]:
     """`python3 sinergi-ledger.pyz log URL [--vkey VKEY] [--witness VKEY ...] [--token
-    TOKEN]`, the interface of the tool's whole-log check, read from the page's block:
+    TOKEN] [--state DIR]`, the interface of the tool's whole-log check, read from the page's block:
     its words past the tool's name, checked against that interface."""
     words = shlex.split(command.replace("\\\n", " "))
     assert words[:3] == ["python3", "sinergi-ledger.pyz", "log"], words
@@ -129,6 +129,7 @@ def log_command_argv(command: str) -> list[str]:
     parser.add_argument("--vkey")
     parser.add_argument("--witness", action="append", default=[])
     parser.add_argument("--token")
+    parser.add_argument("--state")
     parser.parse_args(words[3:])
     return words[3:]
 
@@ -218,7 +219,13 @@ def test_every_command_on_the_verification_page_works_as_written(
     assert "OK: the entry is in" in done.stdout
 
     vkey = checkpoints.verifier_key()
-    assert log_command_argv(commands["cmd-log"]) == [live_server.url, "--vkey", vkey]
+    assert log_command_argv(commands["cmd-log"]) == [
+        live_server.url,
+        "--vkey",
+        vkey,
+        "--state",
+        "sinergi-log",
+    ]
     assert log_command_argv(commands["cmd-log-witness"]) == [
         live_server.url,
         "--vkey",
@@ -227,9 +234,10 @@ def test_every_command_on_the_verification_page_works_as_written(
         witness_key,
     ]
     if tool_has_log_command(work, bin_dir):  # the tool's `log`, from the same release
-        for name in ("cmd-log", "cmd-log-witness"):
+        for name in ("cmd-log", "cmd-log-witness", "cmd-log"):
             done = run(commands[name], work, bin_dir)
             assert done.returncode == 0, (name, done.stdout + done.stderr)
+        assert "checked against, and remembering," in done.stdout  # the second run of cmd-log
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the page's commands use curl")

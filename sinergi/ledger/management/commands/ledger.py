@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sinergi.ledger.offline import WITNESS_HELP, Report
+from sinergi.ledger.offline import STATE_HELP, WITNESS_HELP, Report
 
 
 def _first_bad(report: Report) -> str:
@@ -45,6 +45,7 @@ class Command(BaseCommand):
         remote.add_argument("--vkey", help="the log verifier key you trust (else the server's)")
         remote.add_argument("--witness", action="append", default=[], help=WITNESS_HELP)
         remote.add_argument("--token", help="your API token there, to read the bodies you may see")
+        remote.add_argument("--state", help=STATE_HELP)
         sub.add_parser("checkpoint", help="sign a checkpoint of the current log now")
         sub.add_parser("vkey", help="print the log's verifier key")
         add = sub.add_parser("add-witness", help="register a partner's witness key")
@@ -126,17 +127,33 @@ class Command(BaseCommand):
         self.stdout.write(ok_text(report))
 
     def do_verify_remote(self, options: dict) -> None:
-        from sinergi.ledger.offline import remote_ok_text, verify_remote
+        from sinergi.ledger.offline import LogMemory, memory_text, remote_ok_text, verify_remote
         from sinergi.ledger.witness import printable
 
+        state = options.get("state")
+        try:
+            memory = LogMemory.load(state) if state else None
+        except OSError as exc:
+            raise CommandError(str(exc)) from exc
         report = verify_remote(
-            options["url"], options.get("vkey"), options["witness"], options.get("token")
+            options["url"],
+            options.get("vkey") or (memory.vkey if memory else None),
+            options["witness"],
+            options.get("token"),
+            memory.checkpoints if memory else (),
         )
         for problem in report.problems:
             self.stderr.write(printable(f"FAIL: {problem}", 1000))
         if not report.ok:
             raise CommandError(f"the log does not verify; {_first_bad(report)}")
-        self.stdout.write(printable(remote_ok_text(report)))
+        remembered = ""
+        if memory is not None and state:
+            try:
+                memory.keep(state, report)
+            except OSError as exc:
+                raise CommandError(str(exc)) from exc
+            remembered = memory_text(memory, state)
+        self.stdout.write(printable(remote_ok_text(report) + remembered))
 
     def do_checkpoint(self, options: dict) -> None:
         from sinergi.ledger.checkpoints import issue_checkpoint
