@@ -227,6 +227,18 @@ def can_invite_to_organisation(user: User, organisation: Organisation) -> bool:
     return can_edit_organisation(user, organisation)
 
 
+def can_answer_for(user: User, organisation: Organisation | int) -> bool:
+    """Whether `user` may confirm or decline, for `organisation` (or its id), that it takes
+    part in a partnership that lists it: its own organisation admins only. Staff do not
+    answer on an organisation's behalf: the consent must come from the organisation."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if not user.is_organisation_admin:
+        return False
+    organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+    return user.organisation_id == organisation_id
+
+
 def readable_partnership_ids(user: User, ids: set[int]) -> set[int]:
     """Which of the partnership ids `ids` the user may see (for ledger entry bodies)."""
     if not ids:

@@ -58,6 +58,8 @@ LABELS = {
     "need.removed": gettext_lazy("Need removed"),
     "need.updated": gettext_lazy("Need updated"),
     "participation.commitment_changed": gettext_lazy("Partner's commitment changed"),
+    "partner.confirmed": gettext_lazy("Partner confirmed taking part"),
+    "partner.declined": gettext_lazy("Partner declined taking part"),
     "partner.joined": gettext_lazy("Partner joined"),
     "partner.left": gettext_lazy("Partner left"),
     "partner.role_changed": gettext_lazy("Partner's role changed"),
@@ -381,6 +383,8 @@ def _coded_values() -> dict[tuple[str, str], dict[str, Any]]:
         ("finance", "reason"): PledgeStatusChange.AUTOMATIC_REASONS,
         ("finance", "type"): words(TransactionType),
         ("membership", "role"): words(MemberRole),
+        # A role revoked with its partner: the partner's entry's own words.
+        ("membership", "reason"): {k: LABELS[k] for k in ("partner.left", "partner.declined")},
         ("need", "kind"): words(CapabilityKind),
         ("need", "sector_vocabulary"): words(SectorVocabulary),
         ("participation", "role"): words(ORGANISATION_ROLES),

@@ -173,6 +173,17 @@ class Participation(models.Model):
         help_text=_("Which of the organisation's capabilities the contribution draws on."),
     )
     joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    # The organisation's own answer: set when one of its admins confirms that it takes
+    # part (a coordinator may list any registered organisation). Empty: not yet confirmed.
+    confirmed_at = models.DateTimeField(_("confirmed by the organisation"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("participation")

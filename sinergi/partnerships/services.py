@@ -246,6 +246,10 @@ def add_partner(
     participation = Participation(
         partnership=partnership, organisation=organisation, role=role, contribution=contribution
     )
+    # A coordinator who is an admin of the organisation they add answers for it at once.
+    answered = policy.can_answer_for(actor, organisation)
+    if answered:
+        participation.confirmed_at, participation.confirmed_by = timezone.now(), actor
     participation.full_clean()
     try:
         with transaction.atomic():
@@ -261,6 +265,8 @@ def add_partner(
                 partnership,
                 actor,
             )
+            if answered:
+                record("partner.confirmed", _answer_payload(participation), partnership, actor)
     except IntegrityError as exc:
         raise ValidationError(
             {"role": [_("This organisation already takes part in this role.")]}
@@ -326,42 +332,95 @@ def remove_partner(*, actor: Person, participation: Participation) -> None:
     Coordinators keep theirs: a coordinator runs the whole partnership, and a partnership
     is never left without one. Open invitations into the partnership for that
     organisation's people end too."""
-    partnership = participation.partnership
-    policy.require(actor, Action.MANAGE_PARTNERS, partnership)
+    policy.require(actor, Action.MANAGE_PARTNERS, participation.partnership)
     with transaction.atomic():
+        _take_out(actor, participation, "partner.left")
+
+
+def _take_out(actor: Person, participation: Participation, kind: str) -> None:
+    """Delete `participation`, logged as `kind`, with its people's roles (but
+    coordinators') and the open invitations for its organisation's people; inside the
+    caller's transaction."""
+    partnership = participation.partnership
+    record(
+        kind,
+        {"organisation": participation.organisation.slug, "role": participation.role},
+        partnership,
+        actor,
+    )
+    participation.delete()
+    leaving = (
+        Membership.objects.select_for_update(no_key=True, of=("self",))
+        .filter(partnership=partnership, person__organisation_id=participation.organisation_id)
+        .exclude(role=MemberRole.COORDINATOR)
+        .select_related("person")
+        .order_by("pk")
+    )
+    for membership in leaving:
         record(
-            "partner.left",
-            {"organisation": participation.organisation.slug, "role": participation.role},
+            "membership.revoked",
+            {"person": membership.person.username, "role": membership.role, "reason": kind},
             partnership,
             actor,
         )
-        participation.delete()
-        leaving = (
-            Membership.objects.select_for_update(no_key=True, of=("self",))
-            .filter(partnership=partnership, person__organisation_id=participation.organisation_id)
-            .exclude(role=MemberRole.COORDINATOR)
-            .select_related("person")
-            .order_by("pk")
-        )
-        for membership in leaving:
-            record(
-                "membership.revoked",
-                {
-                    "person": membership.person.username,
-                    "role": membership.role,
-                    "reason": "partner.left",
-                },
-                partnership,
-                actor,
-            )
-            membership.delete()
-        # Nor may anyone join it as one of that organisation's people any more.
-        Invitation.objects.filter(
-            partnership=partnership,
-            organisation_id=participation.organisation_id,
-            accepted_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        ).update(expires_at=timezone.now())
+        membership.delete()
+    # Nor may anyone join it as one of that organisation's people any more.
+    Invitation.objects.filter(
+        partnership=partnership,
+        organisation_id=participation.organisation_id,
+        accepted_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).update(expires_at=timezone.now())
+
+
+def _answer_payload(participation: Participation) -> dict[str, Any]:
+    """What a `partner.confirmed` or `partner.declined` entry says."""
+    return {"organisation": participation.organisation.slug, "role": participation.role}
+
+
+def _locked_answerable(actor: Person, participation: Participation) -> Participation:
+    """The participation re-read and locked for the organisation's answer, inside the
+    caller's transaction: refused unless `actor` answers for its organisation, and a
+    Conflict once it is confirmed or gone."""
+    if not policy.can_answer_for(actor, participation.organisation_id):
+        raise PermissionDenied(_("Only an admin of the organisation may answer for it."))
+    current = (
+        Participation.objects.select_for_update(of=("self",))
+        .select_related("partnership", "organisation")
+        .filter(pk=participation.pk)
+        .first()
+    )
+    if current is None:
+        raise Conflict(_("This partnership no longer lists the organisation in this role."))
+    if current.confirmed_at is not None:
+        raise Conflict(_("The organisation has already confirmed that it takes part."))
+    return current
+
+
+def confirm_participation(*, actor: Person, participation: Participation) -> Participation:
+    """The organisation confirms that it takes part in the partnership in this role.
+
+    Only its own admins answer for it (`policy.can_answer_for`); a participation already
+    confirmed is a Conflict. Logged as `partner.confirmed` in the same transaction."""
+    with transaction.atomic():
+        current = _locked_answerable(actor, participation)
+        current.confirmed_at, current.confirmed_by = timezone.now(), actor
+        current.save(update_fields=["confirmed_at", "confirmed_by"])
+        record("partner.confirmed", _answer_payload(current), current.partnership, actor)
+    participation.confirmed_at, participation.confirmed_by = current.confirmed_at, actor
+    return participation
+
+
+def decline_participation(*, actor: Person, participation: Participation) -> None:
+    """The organisation declines a partnership that lists it without its consent: the
+    participation goes exactly as `remove_partner` takes it out (its people's roles, but
+    coordinators', and open invitations with it), logged as `partner.declined`.
+
+    Only its own admins answer for it, and only while it is unconfirmed (Conflict after:
+    the coordinators then remove it)."""
+    with transaction.atomic():
+        current = _locked_answerable(actor, participation)
+        _take_out(actor, current, "partner.declined")
 
 
 def check_partner_admin(partnership: Partnership, person: Person, role: str) -> None:
