@@ -31,7 +31,8 @@ class WaitingOut(Schema):
     partnership: str = Field(description="the partnership's slug")
     partnership_title: str
     kind: str = Field(
-        description="agreement (sign it), approval (expenditures to approve), "
+        description="confirmation (confirm or decline that your organisation takes part), "
+        "agreement (sign it), approval (expenditures to approve), "
         "review (submitted values to review) or report (values to report)"
     )
     count: int
@@ -40,7 +41,10 @@ class WaitingOut(Schema):
         description="report: the earliest due date; approval: the oldest value date"
     )
     version: int | None = Field(description="agreement: the version to sign")
-    organisation: str = Field(description="agreement: the partner you sign for")
+    organisation: str = Field(
+        description="agreement: the partner you sign for; confirmation: the one asked"
+    )
+    role: str = Field(description="confirmation: the role the partnership lists it in")
     url: str = Field(description="the page where this is done")
 
 
@@ -94,8 +98,9 @@ def me(request: HttpRequest) -> dict:
 
 @router.get("/me/waiting", response=list[WaitingOut], summary="What is waiting for you")
 def waiting(request: HttpRequest) -> list[dict]:
-    """Agreements to sign, expenditures to approve, values to review and values to report
-    (due within a week or overdue) in your partnerships, by partnership title."""
+    """Partnerships listing your organisation to confirm (for its admins), agreements to
+    sign, expenditures to approve, values to review and values to report (due within a
+    week or overdue) in your partnerships, by partnership title."""
     from sinergi.core.waiting import waiting_for
 
     return [
@@ -108,6 +113,7 @@ def waiting(request: HttpRequest) -> list[dict]:
             "due": item.due,
             "version": item.version,
             "organisation": item.organisation,
+            "role": item.role,
             "url": item.url,
         }
         for item in waiting_for(_signed_in(request))

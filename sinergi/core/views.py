@@ -38,14 +38,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def waiting(request: HttpRequest) -> HttpResponse:
-    """GET /waiting/: signatures, approvals, reviews and reports waiting for the reader,
-    by partnership. The home page loads the list alone (an HTMX request) after the page,
-    so that the page itself stays as quick as before."""
+    """GET /waiting/: confirmations, signatures, approvals, reviews and reports waiting for
+    the reader, by partnership. The home page loads the list alone (an HTMX request) after
+    the page, so that the page itself stays as quick as before."""
     items = waiting_for(request.user)
     groups: dict[int, dict] = {}
     for item in items:
-        groups.setdefault(item.partnership.pk, {"partnership": item.partnership, "items": []})
-        groups[item.partnership.pk]["items"].append(item)
+        partnership = item.partnership
+        group = groups.setdefault(partnership.pk, {"partnership": partnership, "items": []})
+        group["items"].append(item)
+        # A partnership that only asks the reader's organisation to confirm may be a
+        # private one they cannot open: its title, but no link.
+        group["linked"] = policy.can(request.user, policy.Action.VIEW, partnership)
     context = {"groups": list(groups.values()), "count": len(items)}
     if request.htmx:  # the home page's panel, under its h2
         return render(request, "core/includes/waiting_list.html", {**context, "level": 3})

@@ -14,11 +14,16 @@ page that does the work decides it:
   leaving out those they entered, changed or submitted, which another coordinator decides;
 - `report`: values the person's organisation still has to report that are due within
   `reminders.DAYS_AHEAD` days or overdue, for those who may report them — the same rule
-  as the reminder e-mails.
+  as the reminder e-mails;
+- `confirmation`: for an admin of an organisation (`policy.can_answer_for`), each
+  partnership listing it as a partner that it has not confirmed yet, linking to the
+  organisation page where they confirm or decline.
 
 Only partnerships the person is a member of are read, so nothing of a partnership they
-cannot see is ever counted. The whole list takes a fixed number of queries however many
-partnerships the person belongs to.
+cannot see is ever counted, with one exception: a partnership that lists the admin's
+organisation asks that organisation, so its admins see its title even when it is private.
+The whole list takes a fixed number of queries however many partnerships the person
+belongs to.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from sinergi.access import policy
 from sinergi.partnerships.agreements.queries import SIGNING_ROLES
 from sinergi.partnerships.models import Partnership
 
-KINDS = ("agreement", "approval", "review", "report")
+KINDS = ("confirmation", "agreement", "approval", "review", "report")
 
 
 @dataclass
@@ -49,22 +54,23 @@ class Waiting:
     overdue: int = 0  # `report` only: how many of `count` are past their due date
     due: date | None = None  # `report`: the earliest due date; `approval`: the oldest value date
     version: int | None = None  # `agreement`: the version number to sign
-    organisation: str = ""  # `agreement`: the partner signed for
+    organisation: str = ""  # `agreement`: the partner signed for; `confirmation`: asked
+    role: str = ""  # `confirmation`: the IATI role it is listed in
 
 
 def waiting_for(user: object, today: date | None = None) -> list[Waiting]:
     """Everything waiting for `user`, by partnership title, then in the order of KINDS."""
+    found = _confirmations(user)
     roles = policy.roles_of(user)
-    if not roles:
-        return []
-    today = today or timezone.localdate()
-    partnerships = {p.pk: p for p in Partnership.objects.filter(pk__in=roles).order_by()}
-    found = [
-        *_agreements(user, roles, partnerships),
-        *_approvals(user, roles, partnerships),
-        *_reviews(user, roles, partnerships),
-        *_reports(user, roles, partnerships, today),
-    ]
+    if roles:
+        today = today or timezone.localdate()
+        partnerships = {p.pk: p for p in Partnership.objects.filter(pk__in=roles).order_by()}
+        found += [
+            *_agreements(user, roles, partnerships),
+            *_approvals(user, roles, partnerships),
+            *_reviews(user, roles, partnerships),
+            *_reports(user, roles, partnerships, today),
+        ]
     found.sort(key=lambda w: (w.partnership.title.lower(), w.partnership.pk, KINDS.index(w.kind)))
     return found
 
@@ -72,6 +78,28 @@ def waiting_for(user: object, today: date | None = None) -> list[Waiting]:
 def _where(roles: dict[int, str], wanted: tuple[str, ...]) -> list[int]:
     """The partnerships in which the person holds one of the `wanted` roles."""
     return [pk for pk, role in roles.items() if role in wanted]
+
+
+def _confirmations(user: object) -> list[Waiting]:
+    """One item per partnership listing of the organisation `user` answers for that it
+    has not confirmed yet (one query, only for organisation admins)."""
+    from sinergi.partnerships.queries import unconfirmed_of
+
+    organisation_id = getattr(user, "organisation_id", None)
+    if not organisation_id or not policy.can_answer_for(user, organisation_id):
+        return []
+    rows = unconfirmed_of(organisation_id).select_related("organisation")
+    return [
+        Waiting(
+            partnership=p.partnership,
+            kind="confirmation",
+            count=1,
+            url=reverse("organisation-detail", args=[p.organisation.slug]) + "#consent",
+            organisation=p.organisation.name,
+            role=str(p.get_role_display()),
+        )
+        for p in rows
+    ]
 
 
 def _agreements(

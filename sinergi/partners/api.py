@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -12,6 +13,9 @@ from ninja.pagination import paginate
 from sinergi.core.pagination import Pagination
 from sinergi.partners import queries, services
 from sinergi.partners.models import Organisation
+from sinergi.partnerships import queries as partnership_queries
+from sinergi.partnerships import services as partnership_services
+from sinergi.partnerships.models import Participation
 
 router = Router(tags=["organisations"])
 
@@ -64,6 +68,31 @@ class OrganisationPatch(Schema):
     description_id: str | None = Field(None, max_length=10000)
 
 
+class AnsweredOut(Schema):
+    """A partnership's listing of the organisation, as its admins answer it."""
+
+    id: int
+    partnership: str = Field(description="the partnership's slug")
+    partnership_title: str
+    role: str = Field(description="IATI OrganisationRole code")
+    role_name: str
+    contribution: str
+    joined_at: datetime
+    confirmed_at: datetime | None
+
+    @staticmethod
+    def resolve_partnership(obj: Participation) -> str:
+        return obj.partnership.slug
+
+    @staticmethod
+    def resolve_partnership_title(obj: Participation) -> str:
+        return obj.partnership.title
+
+    @staticmethod
+    def resolve_role_name(obj: Participation) -> str:
+        return str(obj.get_role_display())
+
+
 @router.get("", response=list[OrganisationOut], summary="List organisations")
 @paginate(Pagination)
 def list_organisations(
@@ -100,4 +129,38 @@ def patch_organisation(request: HttpRequest, slug: str, payload: OrganisationPat
 def delete_organisation(request: HttpRequest, slug: str) -> Status:
     organisation = get_object_or_404(Organisation, slug=slug)
     services.delete_organisation(actor=request.auth, organisation=organisation)
+    return Status(204, None)
+
+
+def _answerable(request: HttpRequest, slug: str, pk: int) -> Participation:
+    if not request.auth.is_authenticated:
+        raise PermissionDenied  # 401
+    return partnership_queries.answerable(request.auth, slug, pk)
+
+
+@router.post(
+    "/{slug}/participations/{pk}/confirm",
+    response=AnsweredOut,
+    summary="Confirm that the organisation takes part in a partnership that lists it",
+)
+def confirm_participation(request: HttpRequest, slug: str, pk: int) -> Participation:
+    """For the organisation's own admins: 404 for anyone else (whether it exists is
+    theirs to know), 409 once confirmed."""
+    participation = _answerable(request, slug, pk)
+    return partnership_services.confirm_participation(
+        actor=request.auth, participation=participation
+    )
+
+
+@router.post(
+    "/{slug}/participations/{pk}/decline",
+    response={204: None},
+    summary="Decline taking part in a partnership that lists the organisation",
+)
+def decline_participation(request: HttpRequest, slug: str, pk: int) -> Status:
+    """For the organisation's own admins, while it is unconfirmed: the partnership no
+    longer lists the organisation, and its people's roles in it end (as when a
+    coordinator removes a partner). 404 for anyone else, 409 once confirmed."""
+    participation = _answerable(request, slug, pk)
+    partnership_services.decline_participation(actor=request.auth, participation=participation)
     return Status(204, None)

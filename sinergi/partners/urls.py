@@ -9,5 +9,15 @@ urlpatterns = [
     path("<slug:slug>/", views.organisation_detail, name="organisation-detail"),
     path("<slug:slug>/edit/", views.organisation_edit, name="organisation-edit"),
     path("<slug:slug>/delete/", views.organisation_delete, name="organisation-delete"),
+    path(
+        "<slug:slug>/participations/<int:pk>/confirm/",
+        views.participation_confirm,
+        name="participation-confirm",
+    ),
+    path(
+        "<slug:slug>/participations/<int:pk>/decline/",
+        views.participation_decline,
+        name="participation-decline",
+    ),
     path("<slug:slug>/", include("sinergi.partners.capabilities.urls")),
 ]

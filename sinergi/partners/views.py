@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sinergi.access import policy
 from sinergi.codelists import ORGANISATION_TYPES
@@ -23,6 +24,9 @@ from sinergi.partners import queries, services
 from sinergi.partners.capabilities import queries as capability_queries
 from sinergi.partners.forms import OrganisationForm
 from sinergi.partners.models import CapabilityKind, Organisation
+from sinergi.partnerships import queries as partnership_queries
+from sinergi.partnerships import services as partnership_services
+from sinergi.partnerships.models import Participation
 
 PAGE_SIZE = 25
 
@@ -107,6 +111,12 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     people = organisation.people.filter(is_active=True).order_by("first_name", "last_name")
     can_edit = policy.can_edit_organisation(request.user, organisation)
+    # Its admins are asked to confirm or decline the partnerships that list it.
+    answerable = (
+        list(partnership_queries.unconfirmed_of(organisation.pk))
+        if policy.can_answer_for(request.user, organisation)
+        else []
+    )
     return render(
         request,
         "partners/organisation_detail.html",
@@ -117,7 +127,59 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "can_edit": can_edit,
             "can_delete": policy.can_delete_organisation(request.user, organisation),
             "capabilities": capability_queries.capability_panel(request.user, organisation),
+            "answerable": answerable,
         },
+    )
+
+
+def _answer(
+    request: HttpRequest, participation: Participation, service: Callable[..., object], done: str
+) -> HttpResponse:
+    """Give the organisation's answer through `service`, say so (`done`, with the
+    organisation and partnership) or why not, and go back to the remaining questions."""
+    try:
+        service(actor=request.user, participation=participation)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        names = {
+            "organisation": participation.organisation,
+            "partnership": participation.partnership.title,
+        }
+        messages.success(request, done % names)
+    slug = participation.organisation.slug
+    return redirect(reverse("organisation-detail", args=[slug]) + "#consent")
+
+
+@login_required
+@require_POST
+def participation_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The organisation's admin confirms that it takes part in a partnership that lists it."""
+    participation = partnership_queries.answerable(request.user, slug, pk)
+    return _answer(
+        request,
+        participation,
+        partnership_services.confirm_participation,
+        _("%(organisation)s confirmed that it takes part in %(partnership)s."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participation_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Asks first (GET), then takes the organisation out of the partnership (POST)."""
+    participation = partnership_queries.answerable(request.user, slug, pk)
+    if request.method == "POST":
+        return _answer(
+            request,
+            participation,
+            partnership_services.decline_participation,
+            _("%(organisation)s declined to take part in %(partnership)s."),
+        )
+    return render(
+        request,
+        "partners/decline_participation.html",
+        {"p": participation, "organisation": participation.organisation},
     )
 
 

@@ -97,6 +97,9 @@ class ParticipationOut(Schema):
     role_name: str
     contribution: str
     joined_at: datetime
+    confirmed_at: datetime | None = Field(
+        description="when the organisation confirmed that it takes part; null: not yet"
+    )
 
     @staticmethod
     def resolve_role_name(obj: Participation) -> str:

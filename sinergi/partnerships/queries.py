@@ -9,6 +9,7 @@ from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from sinergi.access import policy
 from sinergi.access.policy import User
@@ -174,6 +175,31 @@ def participations_of(partnership: Partnership) -> QuerySet[Participation]:
         .select_related("organisation")
         .order_by("role", "organisation__name", "pk")
     )
+
+
+def unconfirmed_of(organisation_id: int) -> QuerySet[Participation]:
+    """The participations of an organisation it has not yet confirmed, with their
+    partnerships, oldest first: what its admins are asked to answer (whatever the
+    partnership's visibility: they are the ones asked)."""
+    return (
+        Participation.objects.filter(organisation_id=organisation_id, confirmed_at__isnull=True)
+        .select_related("partnership")
+        .order_by("joined_at", "pk")
+    )
+
+
+def answerable(user: User, organisation_slug: str, pk: int) -> Participation:
+    """The participation `pk` of the organisation `organisation_slug` if `user` answers
+    for that organisation (`policy.can_answer_for`); else Http404, so that nobody else
+    learns whether it exists."""
+    found = (
+        Participation.objects.select_related("partnership", "organisation")
+        .filter(pk=pk, organisation__slug=organisation_slug)
+        .first()
+    )
+    if found is None or not policy.can_answer_for(user, found.organisation):
+        raise Http404("No such participation.")
+    return found
 
 
 def memberships_of(partnership: Partnership) -> QuerySet[Membership]:

@@ -354,6 +354,7 @@ PAGE_IDS = {
     ("partnerships", "slug"): "partnership",
     ("organisations", "slug"): "organisation",
     ("partners", "pk"): "participation",
+    ("participations", "pk"): "participation",  # the organisation's own, to confirm
     ("members", "pk"): "membership",
     ("transactions", "pk"): "transaction",
     ("documents", "pk"): "document",

@@ -325,6 +325,7 @@ def test_the_api_lists_it_for_the_signed_in_and_refuses_the_signed_out():
             "due": "2026-04-02",
             "version": None,
             "organisation": "",
+            "role": "",
             "url": f"/en/partnerships/{f.partnership.slug}/finance/transactions/?status=pending",
         }
     ]
@@ -373,3 +374,76 @@ def test_the_list_takes_the_same_number_of_queries_for_more_partnerships(
     kinds = {w.kind for w in large}
     assert {"agreement", "review", "report"} <= kinds
     assert len({w.partnership.pk for w in large}) > len({w.partnership.pk for w in small})
+
+
+# Partnerships that list one's organisation ---------------------------------------------------
+
+
+def listing(title: str = "Quiet Harbour Talks") -> tuple:
+    """A private partnership whose coordinator listed an organisation, an admin of that
+    organisation (in no partnership) and a colleague who is not its admin."""
+    from sinergi.partnerships.services import add_partner
+
+    partnership = PartnershipFactory(title=title, visibility="private")
+    coordinator = PersonFactory()
+    MembershipFactory(partnership=partnership, person=coordinator, role="coordinator")
+    admin = PersonFactory(is_organisation_admin=True)
+    participation = add_partner(
+        actor=coordinator, partnership=partnership, organisation=admin.organisation, role="1"
+    )
+    return partnership, participation, admin, PersonFactory(organisation=admin.organisation)
+
+
+@pytest.mark.django_db
+def test_an_organisation_admin_in_no_partnership_is_asked_to_confirm_until_they_answer():
+    from sinergi.partnerships.services import confirm_participation
+
+    partnership, participation, admin, colleague = listing()
+    [item] = waiting_for(admin, TODAY)
+    assert (item.kind, item.partnership, item.role) == ("confirmation", partnership, "Funding")
+    assert item.url == f"/en/organisations/{admin.organisation.slug}/#consent"
+    for other in (colleague, PersonFactory(is_organisation_admin=True), PersonFactory()):
+        assert waiting_for(other, TODAY) == []
+    assert waiting_for(PersonFactory(is_staff=True), TODAY) == []
+
+    page = client_for(admin).get("/en/waiting/").content.decode()
+    assert "Quiet Harbour Talks" in page
+    assert f"Confirm or decline that {admin.organisation.name} takes part (Funding)" in page
+    assert f'href="/en/partnerships/{partnership.slug}/"' not in page  # they cannot open it
+    indonesian = client_for(admin).get("/id/waiting/").content.decode()
+    assert "Konfirmasi atau tolak" in indonesian
+    [answer] = client_for(admin).get("/api/v1/me/waiting").json()
+    assert answer["kind"] == "confirmation"
+    assert answer["partnership_title"] == "Quiet Harbour Talks"
+    assert answer["organisation"] == admin.organisation.name
+    assert answer["role"] == "Funding"
+    assert "Quiet Harbour Talks" not in client_for(colleague).get("/en/waiting/").content.decode()
+
+    confirm_participation(actor=admin, participation=participation)
+    assert waiting_for(Person.objects.get(pk=admin.pk), TODAY) == []
+
+
+@pytest.mark.django_db
+def test_confirmations_add_one_query_however_many_partnerships_list_the_organisation(
+    django_assert_num_queries,
+):
+    from sinergi.access import policy
+    from sinergi.partnerships.services import add_partner
+
+    partnership, _participation, admin, _colleague = listing()
+    coordinator = partnership.memberships.get().person
+
+    def fresh() -> Person:
+        return Person.objects.select_related("organisation").get(pk=admin.pk)
+
+    reader = fresh()
+    with django_assert_num_queries(2):  # the roles (none) and the listings
+        assert len(waiting_for(reader, TODAY)) == 1
+    for _ in range(4):
+        other = PartnershipFactory()
+        MembershipFactory(partnership=other, person=coordinator, role="coordinator")
+        policy.forget_roles(coordinator)
+        add_partner(actor=coordinator, partnership=other, organisation=admin.organisation, role="4")
+    reader = fresh()
+    with django_assert_num_queries(2):
+        assert len(waiting_for(reader, TODAY)) == 5
