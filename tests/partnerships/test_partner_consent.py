@@ -330,3 +330,30 @@ def test_the_api_decline_removes_the_participation():
     assert not Participation.objects.filter(pk=s.participation.pk).exists()
     assert admin.post(base + "/decline").status_code == 404
 
+
+# Demo -------------------------------------------------------------------------------------
+
+
+def test_the_demo_s_admins_confirm_all_but_one_listing_on_the_ledger():
+    from django.core.management import call_command
+
+    from sinergi.core.waiting import waiting_for
+
+    call_command("demo", "--quiet")
+    unconfirmed = Participation.objects.filter(confirmed_at__isnull=True)
+    assert list(unconfirmed.values_list("organisation__slug", "partnership__slug")) == [
+        ("bsn", "sustainable-textiles-indonesia")
+    ]
+    confirmed = Participation.objects.exclude(confirmed_at=None)
+    assert all(p.confirmed_by.organisation_id == p.organisation_id for p in confirmed)
+    kinds = [k for k, _p in entries_since(0)]
+    assert kinds.count("partner.confirmed") == confirmed.count()
+    [item] = [
+        w for w in waiting_for(Person.objects.get(username="eko")) if w.kind == "confirmation"
+    ]
+    assert item.partnership.slug == "sustainable-textiles-indonesia"
+
+    entries = Entry.objects.count()
+    call_command("demo", "--quiet")
+    assert Entry.objects.count() == entries
+    assert unconfirmed.count() == 1

@@ -21,7 +21,7 @@ from sinergi.ledger.models import Witness
 from sinergi.ledger.witness import load_or_create_key
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import services as partnership_services
-from sinergi.partnerships.models import Partnership
+from sinergi.partnerships.models import Participation, Partnership
 
 DEMO_PASSWORD = "sinergi-demo"  # noqa: S105 - the published demo password
 
@@ -227,6 +227,8 @@ class Command(BaseCommand):
             shutil.rmtree(demo_witness_state(), ignore_errors=True)
         with transaction.atomic():
             ensure_signatories()
+        with transaction.atomic():
+            confirm_partners()
         for module in DESIGN_SEEDS:
             with transaction.atomic():
                 import_module(module).seed()
@@ -260,6 +262,31 @@ def ensure_signatories() -> None:
         partnership_services.grant_membership(
             actor=coordinator, partnership=partnership, person=person, role="partner_admin"
         )
+
+
+# The one listing its organisation has not answered yet, so that the request to confirm
+# shows (to eko, BSN's admin: on BSN's page and under "Waiting for you").
+LEFT_UNCONFIRMED = ("bsn", TEXTILES["slug"])
+
+
+def confirm_partners() -> None:
+    """Each partner's admin confirms that it takes part, through the service so that the
+    ledger records it, but for LEFT_UNCONFIRMED (idempotent)."""
+    unconfirmed = Participation.objects.filter(
+        partnership__slug__in=(IMMUNISATION["slug"], TEXTILES["slug"]), confirmed_at__isnull=True
+    ).select_related("organisation", "partnership")
+    for participation in unconfirmed.order_by("pk"):
+        if (participation.organisation.slug, participation.partnership.slug) == LEFT_UNCONFIRMED:
+            continue
+        admin = (
+            Person.objects.filter(
+                organisation=participation.organisation, is_organisation_admin=True, is_active=True
+            )
+            .order_by("pk")
+            .first()
+        )
+        if admin is not None:
+            partnership_services.confirm_participation(actor=admin, participation=participation)
 
 
 def demo_witness_state() -> Path:
