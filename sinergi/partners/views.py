@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -117,6 +117,18 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if policy.can_answer_for(request.user, organisation)
         else []
     )
+    # Linked where the admin may open the partnership (public, or theirs too).
+    opens = (
+        set(
+            visible.filter(pk__in={p.partnership_id for p in answerable}).values_list(
+                "pk", flat=True
+            )
+        )
+        if answerable
+        else set()
+    )
+    for listing in answerable:
+        listing.opens = listing.partnership_id in opens
     return render(
         request,
         "partners/organisation_detail.html",
@@ -151,11 +163,25 @@ def _answer(
     return redirect(reverse("organisation-detail", args=[slug]) + "#consent")
 
 
+def _gone(request: HttpRequest, slug: str) -> HttpResponse:
+    """A POST answering for a participation that is no longer there (a second click on
+    Decline, say): said on the organisation's page to its admins; a 404 to anyone else,
+    as for a participation that never was."""
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None or not policy.can_answer_for(request.user, organisation):
+        raise Http404("No such participation.")
+    messages.error(request, _("This partnership no longer lists the organisation in this role."))
+    return redirect(reverse("organisation-detail", args=[slug]) + "#consent")
+
+
 @login_required
 @require_POST
 def participation_confirm(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The organisation's admin confirms that it takes part in a partnership that lists it."""
-    participation = partnership_queries.answerable(request.user, slug, pk)
+    try:
+        participation = partnership_queries.answerable(request.user, slug, pk)
+    except Http404:
+        return _gone(request, slug)
     return _answer(
         request,
         participation,
@@ -168,7 +194,12 @@ def participation_confirm(request: HttpRequest, slug: str, pk: int) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def participation_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Asks first (GET), then takes the organisation out of the partnership (POST)."""
-    participation = partnership_queries.answerable(request.user, slug, pk)
+    try:
+        participation = partnership_queries.answerable(request.user, slug, pk)
+    except Http404:
+        if request.method != "POST":
+            raise
+        return _gone(request, slug)
     if request.method == "POST":
         return _answer(
             request,

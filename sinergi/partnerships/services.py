@@ -277,40 +277,69 @@ def add_partner(
 def change_partner_role(
     *, actor: Person, participation: Participation, role: str, contribution: str | None = None
 ) -> Participation:
-    """Change the IATI role (and optionally the contribution) of a participation."""
+    """Change the IATI role (and optionally the contribution) of a participation.
+
+    The row is re-read and locked, and only what changed is written: a request that read
+    it before the organisation confirmed or declined must neither undo the confirmation
+    nor bring a declined listing back. Changed terms are terms the organisation has not
+    agreed to: its confirmation is withdrawn (`withdraw_confirmation`)."""
     policy.require(actor, Action.MANAGE_PARTNERS, participation.partnership)
-    previous, previous_contribution = participation.role, participation.contribution
-    participation.role = role
-    if contribution is not None:
-        participation.contribution = contribution
-    participation.full_clean()
     try:
         with transaction.atomic():
-            participation.save()
+            current = (
+                Participation.objects.select_for_update(of=("self",))
+                .select_related("partnership", "organisation")
+                .filter(pk=participation.pk)
+                .first()
+            )
+            if current is None:
+                raise Conflict(_("This partnership no longer lists the organisation in this role."))
+            previous, previous_contribution = current.role, current.contribution
+            current.role = role
+            if contribution is not None:
+                current.contribution = contribution
+            current.full_clean()
+            fields = ["role", "contribution"]
+            changed = previous != role or current.contribution != previous_contribution
+            if changed:
+                fields += withdraw_confirmation(actor, current)
+            current.save(update_fields=fields)
             if previous != role:
                 record(
                     "partner.role_changed",
                     {
-                        "organisation": participation.organisation.slug,
+                        "organisation": current.organisation.slug,
                         "from": previous,
                         "to": role,
                     },
-                    participation.partnership,
+                    current.partnership,
                     actor,
                 )
-            if participation.contribution != previous_contribution:
+            if current.contribution != previous_contribution:
                 # As the expectations page records a changed commitment.
                 record(
                     "participation.commitment_changed",
-                    commitment_payload(participation),
-                    participation.partnership,
+                    commitment_payload(current),
+                    current.partnership,
                     actor,
                 )
     except IntegrityError as exc:
         raise ValidationError(
             {"role": [_("This organisation already takes part in this role.")]}
         ) from exc
+    for name in ("role", "contribution", "confirmed_at", "confirmed_by"):
+        setattr(participation, name, getattr(current, name))
     return participation
+
+
+def withdraw_confirmation(actor: Person, participation: Participation) -> list[str]:
+    """After someone other than the organisation's own admins changed the terms of its
+    participation (its role or contribution): it no longer stands confirmed, and its
+    admins are asked again. Returns the fields to save."""
+    if policy.can_answer_for(actor, participation.organisation_id):
+        return []  # the organisation's own change
+    participation.confirmed_at = participation.confirmed_by = None
+    return ["confirmed_at", "confirmed_by"]
 
 
 def commitment_payload(participation: Participation) -> dict[str, Any]:
@@ -349,6 +378,10 @@ def _take_out(actor: Person, participation: Participation, kind: str) -> None:
         actor,
     )
     participation.delete()
+    if Participation.objects.filter(
+        partnership=partnership, organisation_id=participation.organisation_id
+    ).exists():
+        return  # it takes part in another role still: its people keep their roles
     leaving = (
         Membership.objects.select_for_update(no_key=True, of=("self",))
         .filter(partnership=partnership, person__organisation_id=participation.organisation_id)
@@ -420,7 +453,41 @@ def decline_participation(*, actor: Person, participation: Participation) -> Non
     the coordinators then remove it)."""
     with transaction.atomic():
         current = _locked_answerable(actor, participation)
+        kept = _records_of(current)
+        if kept:
+            raise Conflict(
+                _(
+                    "The partnership already holds %(records)s of the organisation: it cannot "
+                    "decline a part it has acted in. Ask the coordinators to change or end it."
+                )
+                % {"records": ", ".join(sorted(kept))}
+            )
         _take_out(actor, current, "partner.declined")
+
+
+def _records_of(participation: Participation) -> set[str]:
+    """The kinds of record (plural names) the partnership holds of the organisation: its
+    pledges, the transactions on its books or with it as provider or receiver, its
+    signatures on the agreement and its reported values."""
+    from django.db.models import Q
+
+    from sinergi.finance.models import Pledge, Transaction
+    from sinergi.results.models import Submission
+
+    partnership, organisation = participation.partnership_id, participation.organisation_id
+    queries = [
+        Pledge.objects.filter(partnership_id=partnership, organisation_id=organisation),
+        Transaction.objects.filter(partnership_id=partnership).filter(
+            Q(organisation_id=organisation)
+            | Q(provider_organisation_id=organisation)
+            | Q(receiver_organisation_id=organisation)
+        ),
+        AgreementSignature.objects.filter(
+            version__partnership_id=partnership, organisation_id=organisation
+        ),
+        Submission.objects.filter(partnership_id=partnership, organisation_id=organisation),
+    ]
+    return {str(query.model._meta.verbose_name_plural) for query in queries if query.exists()}
 
 
 def check_partner_admin(partnership: Partnership, person: Person, role: str) -> None:

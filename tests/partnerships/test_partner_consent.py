@@ -269,7 +269,9 @@ def test_others_cannot_answer_from_the_pages_nor_learn_that_it_exists(who):
 
 def test_an_admin_answers_only_for_participations_of_their_own_organisation():
     """A participation of another organisation under the admin's organisation's address
-    is not found."""
+    is answered exactly as one that does not exist (its own listings' page, saying it is
+    not listed: a second click on Decline gets the same), and changes nothing; under the
+    other organisation's address it is not found."""
     s = listed()
     other = services.add_partner(
         actor=s.coordinator,
@@ -278,8 +280,13 @@ def test_an_admin_answers_only_for_participations_of_their_own_organisation():
         role="4",
     )
     client = client_for(s.ministry_admin)
-    address = f"/en/organisations/ministry-of-water/participations/{other.pk}/confirm/"
-    assert client.post(address).status_code == 404
+    base = "/en/organisations/ministry-of-water/participations"
+    theirs = client.post(f"{base}/{other.pk}/confirm/", follow=True)
+    missing = client.post(f"{base}/999999/confirm/", follow=True)
+    assert theirs.status_code == missing.status_code == 200
+    assert theirs.redirect_chain == missing.redirect_chain
+    assert "no longer lists the organisation" in theirs.content.decode()
+    assert client.get(f"{base}/{other.pk}/decline/").status_code == 404
     address = f"/en/organisations/{other.organisation.slug}/participations/{other.pk}/confirm/"
     assert client.post(address).status_code == 404
     assert Participation.objects.get(pk=other.pk).confirmed_at is None
@@ -357,3 +364,140 @@ def test_the_demo_s_admins_confirm_all_but_one_listing_on_the_ledger():
     call_command("demo", "--quiet")
     assert Entry.objects.count() == entries
     assert unconfirmed.count() == 1
+
+
+# After the second review ----------------------------------------------------------------
+
+
+def test_a_decline_is_refused_once_the_partnership_holds_the_organisation_s_pledges():
+    """Given a pledge recorded for the listed ministry, then its admin's decline is a 409
+    (web: the reason on the page; API: 409) and nothing changes: no orphaned pledge."""
+    from datetime import date
+
+    from sinergi.finance.services import record_pledge
+
+    s = listed()
+    record_pledge(
+        actor=s.coordinator,
+        partnership=s.partnership,
+        organisation=s.ministry,
+        amount="1000.00",
+        currency=s.partnership.base_currency,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+    )
+    start = Entry.objects.count()
+
+    with pytest.raises(Conflict, match="pledges"):
+        services.decline_participation(actor=s.ministry_admin, participation=s.participation)
+    page = client_for(s.ministry_admin).post(
+        f"/en/organisations/ministry-of-water/participations/{s.participation.pk}/decline/",
+        follow=True,
+    )
+
+    assert page.status_code == 200
+    assert "cannot decline a part it has acted in" in page.content.decode()
+    assert Participation.objects.filter(pk=s.participation.pk).exists()
+    assert Entry.objects.count() == start
+
+
+def test_changed_terms_withdraw_the_confirmation_unless_the_organisation_changed_them():
+    """Given a confirmed listing, when the coordinator changes its role or contribution,
+    then it stands unconfirmed again (the organisation agreed to other terms); when the
+    organisation's own admin changes its contribution, it stays confirmed."""
+    from sinergi.partnerships.expectations.services import update_commitment
+
+    s = listed()
+    MembershipFactory(partnership=s.partnership, person=s.ministry_admin, role="partner_admin")
+    services.confirm_participation(actor=s.ministry_admin, participation=s.participation)
+
+    services.change_partner_role(actor=s.coordinator, participation=s.participation, role="1")
+    s.participation.refresh_from_db()
+    assert (s.participation.role, s.participation.confirmed_at) == ("1", None)
+
+    services.confirm_participation(actor=s.ministry_admin, participation=s.participation)
+    update_commitment(
+        actor=s.ministry_admin,
+        participation=s.participation,
+        contribution="Policy and permits",
+        capabilities=[],
+    )
+    s.participation.refresh_from_db()
+    assert s.participation.confirmed_at is not None
+    update_commitment(
+        actor=s.coordinator,
+        participation=s.participation,
+        contribution="Pays for everything",
+        capabilities=[],
+    )
+    s.participation.refresh_from_db()
+    assert s.participation.confirmed_at is None
+
+
+def test_a_role_change_read_before_an_answer_neither_undoes_nor_revives_it():
+    """Given the coordinator's copy of the listing read before the ministry confirmed (or
+    declined), when the coordinator's role change is saved after, then the confirmation
+    stands withdrawn by the changed terms, never silently lost; and a declined listing
+    is not written back (a Conflict, nothing revived)."""
+    s = listed()
+    stale = Participation.objects.get(pk=s.participation.pk)
+    services.confirm_participation(actor=s.ministry_admin, participation=s.participation)
+    services.change_partner_role(actor=s.coordinator, participation=stale, role="2")
+    s.participation.refresh_from_db()
+    assert s.participation.confirmed_at is not None  # nothing changed: the answer stands
+
+    t = listed_again(s)
+    stale = Participation.objects.get(pk=t.pk)
+    services.decline_participation(actor=s.ministry_admin, participation=t)
+    with pytest.raises(Conflict):
+        services.change_partner_role(actor=s.coordinator, participation=stale, role="1")
+    assert not Participation.objects.filter(pk=t.pk).exists()
+
+
+def listed_again(s: Listed) -> Participation:
+    """The ministry listed a second time, in role 3, unconfirmed."""
+    return services.add_partner(
+        actor=s.coordinator, partnership=s.partnership, organisation=s.ministry, role="3"
+    )
+
+
+def test_declining_one_role_keeps_roles_held_through_another():
+    """Given the ministry confirmed in role 2, one of its people a partner admin, and the
+    coordinator listing it again in role 3, when its admin declines role 3, then that
+    person keeps their role: the ministry still takes part."""
+    s = listed()
+    services.confirm_participation(actor=s.ministry_admin, participation=s.participation)
+    MembershipFactory(partnership=s.partnership, person=s.ministry_staffer, role="partner_admin")
+    second = listed_again(s)
+
+    services.decline_participation(actor=s.ministry_admin, participation=second)
+
+    assert Membership.objects.filter(person=s.ministry_staffer, partnership=s.partnership).exists()
+
+
+def test_a_second_click_on_decline_says_it_is_gone_not_404():
+    s = listed()
+    address = f"/en/organisations/ministry-of-water/participations/{s.participation.pk}/decline/"
+    client = client_for(s.ministry_admin)
+    assert client.post(address).status_code == 302
+
+    again = client.post(address, follow=True)
+
+    assert again.status_code == 200
+    assert "no longer lists the organisation" in again.content.decode()
+    assert client_for(s.other_admin).post(address).status_code == 404
+
+
+def test_a_private_partnership_is_linked_for_an_admin_who_is_one_of_its_people():
+    """The consent section links a private partnership's title only for an admin who may
+    open it (a member of it); for one who is not, the title is plain text."""
+    s = listed()
+    page = client_for(s.ministry_admin).get("/en/organisations/ministry-of-water/")
+    link = f'href="{s.partnership.get_absolute_url()}"'
+    assert "Secret Water Talks" in page.content.decode()
+    assert link not in page.content.decode()
+
+    MembershipFactory(partnership=s.partnership, person=s.ministry_admin, role="observer")
+    page = client_for(s.ministry_admin).get("/en/organisations/ministry-of-water/")
+
+    assert link in page.content.decode()

@@ -21,7 +21,7 @@ from sinergi.access.policy import Action
 from sinergi.ledger.log import append as record
 from sinergi.partners.models import Capability, Person
 from sinergi.partnerships.models import Expectation, Participation
-from sinergi.partnerships.services import commitment_payload
+from sinergi.partnerships.services import commitment_payload, withdraw_confirmation
 
 EXPECTATION_FIELDS = ("topic", "horizon", "importance", "description")
 # A commitment draws on a handful of capabilities; the bound keeps the look-up one query.
@@ -103,7 +103,10 @@ def update_commitment(
         after = {c.pk for c in chosen}
         if participation.contribution == previous_contribution and before == after:
             return participation
-        participation.save(update_fields=["contribution"])
+        fields = ["contribution"]
+        if participation.contribution != previous_contribution:
+            fields += withdraw_confirmation(actor, participation)
+        participation.save(update_fields=fields)
         participation.capabilities.set(chosen)
         record(
             "participation.commitment_changed",
