@@ -286,14 +286,7 @@ def change_partner_role(
     policy.require(actor, Action.MANAGE_PARTNERS, participation.partnership)
     try:
         with transaction.atomic():
-            current = (
-                Participation.objects.select_for_update(of=("self",))
-                .select_related("partnership", "organisation")
-                .filter(pk=participation.pk)
-                .first()
-            )
-            if current is None:
-                raise Conflict(_("This partnership no longer lists the organisation in this role."))
+            current = _locked_listing(participation)
             previous, previous_contribution = current.role, current.contribution
             current.role = role
             if contribution is not None:
@@ -411,12 +404,9 @@ def _answer_payload(participation: Participation) -> dict[str, Any]:
     return {"organisation": participation.organisation.slug, "role": participation.role}
 
 
-def _locked_answerable(actor: Person, participation: Participation) -> Participation:
-    """The participation re-read and locked for the organisation's answer, inside the
-    caller's transaction: refused unless `actor` answers for its organisation, and a
-    Conflict once it is confirmed or gone."""
-    if not policy.can_answer_for(actor, participation.organisation_id):
-        raise PermissionDenied(_("Only an admin of the organisation may answer for it."))
+def _locked_listing(participation: Participation) -> Participation:
+    """`participation` read again and locked until the caller's transaction ends; a
+    Conflict when it is gone (declined or removed meanwhile)."""
     current = (
         Participation.objects.select_for_update(of=("self",))
         .select_related("partnership", "organisation")
@@ -425,6 +415,16 @@ def _locked_answerable(actor: Person, participation: Participation) -> Participa
     )
     if current is None:
         raise Conflict(_("This partnership no longer lists the organisation in this role."))
+    return current
+
+
+def _locked_answerable(actor: Person, participation: Participation) -> Participation:
+    """The participation re-read and locked for the organisation's answer, inside the
+    caller's transaction: refused unless `actor` answers for its organisation, and a
+    Conflict once it is confirmed or gone."""
+    if not policy.can_answer_for(actor, participation.organisation_id):
+        raise PermissionDenied(_("Only an admin of the organisation may answer for it."))
+    current = _locked_listing(participation)
     if current.confirmed_at is not None:
         raise Conflict(_("The organisation has already confirmed that it takes part."))
     return current
