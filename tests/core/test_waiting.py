@@ -418,6 +418,9 @@ def test_an_organisation_admin_in_no_partnership_is_asked_to_confirm_until_they_
     assert answer["organisation"] == admin.organisation.name
     assert answer["role"] == "Funding"
     assert "Quiet Harbour Talks" not in client_for(colleague).get("/en/waiting/").content.decode()
+    # The home page loads the list for them too, though they hold no role anywhere.
+    assert 'hx-get="/en/waiting/"' in client_for(admin).get("/en/").content.decode()
+    assert 'hx-get="/en/waiting/"' not in client_for(colleague).get("/en/").content.decode()
 
     confirm_participation(actor=admin, participation=participation)
     assert waiting_for(Person.objects.get(pk=admin.pk), TODAY) == []
