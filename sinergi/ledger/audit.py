@@ -8,10 +8,10 @@ import hashlib
 import itertools
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import IO
+from typing import IO, TypeVar
 
 from django.db import connection
 from django.db.models import Prefetch
@@ -37,6 +37,7 @@ from sinergi.ledger.models import (
 from sinergi.ledger.offline import BUNDLE_FORMAT, Report, build_levels, check_checkpoints
 
 BATCH = 20_000
+T = TypeVar("T")
 logger = logging.getLogger(__name__)
 _cursor_ids = itertools.count()
 
@@ -141,15 +142,6 @@ def _read_runs(sizes: list[int]) -> list[Joined]:
                     digest = hashlib.sha256(bytes(joined or b"")).digest()
                 runs.append((found, misshapen or 0, digest))
     return runs
-
-
-def _read_runs_apart(sizes: list[int]) -> list[Joined]:
-    """`_read_runs` on a connection of its own (run in another thread), closed after: the
-    database's work on it overlaps the hashing in the caller's thread."""
-    try:
-        return _read_runs(sizes)
-    finally:
-        connection.close()
 
 
 def _nodes_match(levels: list[list[bytes]], total: int, runs: list[Joined]) -> bool:
@@ -352,14 +344,6 @@ def _suspects() -> list[int]:
     return found
 
 
-def _suspects_apart() -> list[int]:
-    """`_suspects` on a connection of its own (run in another thread), closed after."""
-    try:
-        return _suspects()
-    finally:
-        connection.close()
-
-
 def _entries_at(indices: list[int], columns: str) -> Iterator[list[tuple]]:
     """The entries at `indices` (a few: those a quick check singled out), 500 at a time,
     in index order: each row its index, then `columns` (SQL)."""
@@ -458,14 +442,6 @@ def _slug_runs() -> list[NameRun]:
     with connection.cursor() as cursor:
         cursor.execute(_slug_runs_sql(), [_NAMED, len(_NAMED), *_ABOUT_ITSELF])
         return cursor.fetchall()
-
-
-def _slug_runs_apart() -> list[NameRun]:
-    """`_slug_runs` on a connection of its own (run in another thread), closed after."""
-    try:
-        return _slug_runs()
-    finally:
-        connection.close()
 
 
 def _name_of(slug: object) -> str | None:
@@ -688,6 +664,16 @@ _SQLITE_COLUMNS_PARAMS = [
 ]
 
 
+def _apart(read: Callable[..., T], *args: object) -> T:
+    """`read(*args)` in a worker thread, on that thread's own connection (Django's are per
+    thread), closed after: the database's work on it overlaps the hashing in the caller's
+    thread."""
+    try:
+        return read(*args)
+    finally:
+        connection.close()
+
+
 def verify_log() -> Report:
     """`_verify_log` on one snapshot of the database (see sinergi.core.snapshot): appends
     committed while it runs are neither seen nor taken for rows beyond the log."""
@@ -721,9 +707,9 @@ def _verify_log() -> Report:
     reading = checking = naming = None
     if not connection.in_atomic_block and contiguous and stored == size:
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ledger-verify")
-        reading = pool.submit(_read_runs_apart, _level_sizes(size))
-        checking = pool.submit(_suspects_apart)
-        naming = pool.submit(_slug_runs_apart)
+        reading = pool.submit(_apart, _read_runs, _level_sizes(size))
+        checking = pool.submit(_apart, _suspects)
+        naming = pool.submit(_apart, _slug_runs)
         pool.shutdown(wait=False)  # the threads end with their tasks
     entry_table = connection.ops.quote_name(Entry._meta.db_table)
     node_table = connection.ops.quote_name(Node._meta.db_table)
