@@ -83,7 +83,7 @@ def _where(roles: dict[int, str], wanted: tuple[str, ...]) -> list[int]:
 def _confirmations(user: object) -> list[Waiting]:
     """One item per partnership listing of the organisation `user` answers for that it
     has not confirmed yet (one query, only for organisation admins)."""
-    from sinergi.partnerships.queries import unconfirmed_of
+    from sinergi.partnerships.queries import consent_url, unconfirmed_of
 
     organisation_id = getattr(user, "organisation_id", None)
     if not organisation_id or not policy.can_answer_for(user, organisation_id):
@@ -94,7 +94,7 @@ def _confirmations(user: object) -> list[Waiting]:
             partnership=p.partnership,
             kind="confirmation",
             count=1,
-            url=reverse("organisation-detail", args=[p.organisation.slug]) + "#consent",
+            url=consent_url(p.organisation.slug),
             organisation=p.organisation.name,
             role=str(p.get_role_display()),
         )

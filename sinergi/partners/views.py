@@ -159,8 +159,7 @@ def _answer(
             "partnership": participation.partnership.title,
         }
         messages.success(request, done % names)
-    slug = participation.organisation.slug
-    return redirect(reverse("organisation-detail", args=[slug]) + "#consent")
+    return redirect(partnership_queries.consent_url(participation.organisation.slug))
 
 
 def _gone(request: HttpRequest, slug: str) -> HttpResponse:
@@ -171,7 +170,7 @@ def _gone(request: HttpRequest, slug: str) -> HttpResponse:
     if organisation is None or not policy.can_answer_for(request.user, organisation):
         raise Http404("No such participation.")
     messages.error(request, _("This partnership no longer lists the organisation in this role."))
-    return redirect(reverse("organisation-detail", args=[slug]) + "#consent")
+    return redirect(partnership_queries.consent_url(slug))
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.urls import reverse
 
 from sinergi.access import policy
 from sinergi.access.policy import User
@@ -186,6 +187,12 @@ def unconfirmed_of(organisation_id: int) -> QuerySet[Participation]:
         .select_related("partnership")
         .order_by("joined_at", "pk")
     )
+
+
+def consent_url(organisation_slug: str) -> str:
+    """Where an organisation's admins answer the partnerships that list it: the consent
+    section of its page."""
+    return reverse("organisation-detail", args=[organisation_slug]) + "#consent"
 
 
 def answerable(user: User, organisation_slug: str, pk: int) -> Participation:
