@@ -27,6 +27,7 @@ from sinergi.ledger.checkpoints import (
 from sinergi.ledger.log import LedgerError, names_partnership, rfc3339, split_frontier
 from sinergi.ledger.models import (
     LEVEL_SHIFT,
+    LOWEST_STORED_LEVEL,
     Checkpoint,
     Cosignature,
     Entry,
@@ -105,8 +106,28 @@ Joined = tuple[int, int, bytes]
 
 
 def _level_sizes(size: int) -> list[int]:
-    """How many complete subtrees a log of `size` entries has at each level."""
-    return [size >> level for level in range(size.bit_length())] or [0]
+    """How many subtree hashes a log of `size` entries stores at each level: one per
+    complete subtree from LOWEST_STORED_LEVEL up, none below (the leaves are stored with
+    their entries)."""
+    return [
+        size >> level if level >= LOWEST_STORED_LEVEL else 0 for level in range(size.bit_length())
+    ] or [0]
+
+
+def _stored_levels(levels: list[list[bytes]]) -> list[list[bytes]]:
+    """Of the hashes of every complete subtree, level by level, those stored as nodes."""
+    return [hashes if level >= LOWEST_STORED_LEVEL else [] for level, hashes in enumerate(levels)]
+
+
+def _leaves_differing(
+    report: Report, computed: list[bytes], stored: Sequence[object], first: int
+) -> list[int]:
+    """Report each entry (indices from `first`) whose stored leaf hash is not the hash of
+    its body; return their indices."""
+    bad = [first + n for n, (a, b) in enumerate(zip(computed, stored, strict=True)) if a != b]
+    for index in bad:
+        report.fail(f"entry {index} does not match its logged hash", index)
+    return bad
 
 
 def _node_count() -> int:
@@ -715,8 +736,17 @@ def _verify_log() -> Report:
     node_table = connection.ops.quote_name(Node._meta.db_table)
     sha256 = hashlib.sha256  # merkle.leaf_hash, inlined: this runs once per entry
     leaves: list[bytes] = []
+    # The entries whose stored leaf hash is not their body's, in index order.
+    bad_leaves: list[int] = []
     expected = 0
     index_column = connection.ops.quote_name("index")
+    # The stored leaf hashes, as bytes; NULL for one SQLite holds as text (which would
+    # not decode, and which no proof could serve), so that it differs from the hash.
+    leaf = (
+        "leaf_hash"
+        if connection.vendor == "postgresql"
+        else "CASE WHEN typeof(leaf_hash) = 'blob' THEN leaf_hash END"
+    )
     if contiguous and connection.vendor == "postgresql":
         # Indices are exactly 0..count-1 (they are unique): the bodies in order suffice.
         # PostgreSQL hashes each body where it lies (pg_catalog's SHA-256 of 0x00 ‖ body,
@@ -726,26 +756,38 @@ def _verify_log() -> Report:
         # the search path. (The server was already trusted to send the stored bodies.)
         leaves_sql = (
             "SELECT pg_catalog.sha256(pg_catalog.decode('00', 'hex')"  # noqa: S608
-            f" OPERATOR(pg_catalog.||) body) FROM {entry_table} ORDER BY {index_column}"
+            f" OPERATOR(pg_catalog.||) body), leaf_hash FROM {entry_table}"
+            f" ORDER BY {index_column}"
         )
         for rows in _batches(leaves_sql):
-            leaves += [leaf for (leaf,) in rows]
+            computed, stored_leaves = [leaf for leaf, _ in rows], [leaf for _, leaf in rows]
+            if computed != stored_leaves:
+                bad_leaves += _leaves_differing(report, computed, stored_leaves, len(leaves))
+            leaves += computed
         expected = len(leaves)
     elif contiguous:
-        bodies_sql = f"SELECT body FROM {entry_table} ORDER BY {index_column}"  # noqa: S608
+        bodies_sql = f"SELECT body, {leaf} FROM {entry_table} ORDER BY {index_column}"  # noqa: S608
         for rows in _batches(bodies_sql):
             try:
-                leaves += [sha256(b"\x00" + body).digest() for (body,) in rows]
+                computed = [sha256(b"\x00" + body).digest() for body, _ in rows]
             except TypeError:  # a body that is not bytes (SQLite holds any type): row by row
-                leaves += [_leaf(body, len(leaves) + n, report) for n, (body,) in enumerate(rows)]
+                computed = [
+                    _leaf(body, len(leaves) + n, report) for n, (body, _) in enumerate(rows)
+                ]
+            stored_leaves = [leaf for _, leaf in rows]
+            if computed != stored_leaves:
+                bad_leaves += _leaves_differing(report, computed, stored_leaves, len(leaves))
+            leaves += computed
         expected = len(leaves)
     else:  # find the first missing index
-        entries_sql = f"SELECT {index_column}, body FROM {entry_table} ORDER BY 1"  # noqa: S608
-        for index, body in _stream(entries_sql):
+        entries_sql = f"SELECT {index_column}, body, {leaf} FROM {entry_table} ORDER BY 1"  # noqa: S608
+        for index, body, stored_leaf in _stream(entries_sql):
             if index != expected:
                 report.fail(f"entry {expected} is missing", expected)
                 break
             leaves.append(_leaf(body, expected, report))
+            if leaves[-1] != stored_leaf:
+                bad_leaves += _leaves_differing(report, leaves[-1:], [stored_leaf], expected)
             expected += 1
     # The entries whose kind, partnership or time column may differ from their body,
     # found apart (above) or here; then each is looked at closely.
@@ -774,10 +816,11 @@ def _verify_log() -> Report:
         report.fail(f"entry {expected} is missing", expected)
 
     levels = build_levels(leaves)
+    stored_levels = _stored_levels(levels)
     counts = [0] * (len(levels) + 1)
     mask = (1 << LEVEL_SHIFT) - 1
     node_rows: Iterable[tuple] = ()
-    sizes = [len(hashes) for hashes in levels]
+    sizes = [len(hashes) for hashes in stored_levels]
     read = None
     if reading is not None:
         try:
@@ -788,8 +831,8 @@ def _verify_log() -> Report:
         total, runs = _node_count(), read  # the count in this connection's snapshot
     else:  # the log's size and its entries differ (a fault to report), or in a transaction
         total, runs = _read_joined_nodes(sizes)
-    if _nodes_match(levels, total, runs):
-        counts = [len(hashes) for hashes in levels]  # and none extra: nothing to report
+    if _nodes_match(stored_levels, total, runs):
+        counts = sizes  # and none extra: nothing to report
     else:  # look at every stored node, to say what is wrong where
         # As bytes, and whether they were stored as bytes (SQLite may hold text).
         as_stored = (
@@ -798,7 +841,6 @@ def _verify_log() -> Report:
             else "hash, TRUE"
         )
         node_rows = _stream(f"SELECT key, {as_stored} FROM {node_table} ORDER BY key")  # noqa: S608
-    bad_leaves: list[int] = []  # level 0 comes first in key order
     # Per level, the index the next stored node should have, and the first one missing.
     following = [0] * len(levels)
     first_missing: dict[int, int] = {}
@@ -806,6 +848,9 @@ def _verify_log() -> Report:
         level, index = key >> LEVEL_SHIFT, key & mask
         if key < 0:  # no subtree has such a key (`key >> 56` would count levels from the end)
             report.fail(f"an extra tree node with the negative key {key} is stored")
+            continue
+        if level < LOWEST_STORED_LEVEL:  # never read: it changes no proof
+            report.fail(f"an extra tree node ({level}, {index}) is stored below level 4")
             continue
         if level >= len(levels) or index >= len(levels[level]):
             # A node over entries that are missing is bad from the first missing one on.
@@ -819,10 +864,6 @@ def _verify_log() -> Report:
             first_missing.setdefault(level, following[level])
         following[level] = index + 1
         if not as_bytes or bytes(stored) != levels[level][index]:
-            if level == 0:
-                bad_leaves.append(index)
-                report.fail(f"entry {index} does not match its logged hash", index)
-                continue
             lo, hi = index << level, (index + 1) << level
             # Above a bad entry every stored hash differs too; that says nothing new.
             covers_bad_leaf = bisect.bisect_left(bad_leaves, lo) < bisect.bisect_left(
@@ -832,7 +873,7 @@ def _verify_log() -> Report:
                 f"the stored hash of entries {lo} to {hi - 1} does not match them",
                 None if covers_bad_leaf else lo,
             )
-    for level, hashes in enumerate(levels):
+    for level, hashes in enumerate(stored_levels):
         if counts[level] != len(hashes) and len(leaves) == size:
             # Named by the first entry under the first missing one.
             missing = first_missing.get(level, following[level])

@@ -1,7 +1,9 @@
 """Appending to the log and reading proofs from it.
 
-The tree is stored as the hashes of its complete subtrees (Node), so an append writes
-one entry and at most log2(n)+1 nodes, and a proof reads O(log n) nodes in one query.
+The tree is stored as its leaf hashes (with the entries) and the hashes of its complete
+subtrees of 16 leaves or more (Node), so an append writes one entry and, once in 16
+appends, at most log2(n) nodes; a proof reads O(log n) nodes and at most 16 leaves per
+edge of the ranges it covers, in one query.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from sinergi.core import sql
 from sinergi.ledger import jcs, merkle, notes
-from sinergi.ledger.models import LEVEL_SHIFT, Entry, Head, Node, node_key
+from sinergi.ledger.models import LEVEL_SHIFT, LOWEST_STORED_LEVEL, Entry, Head, Node, node_key
 
 
 class LedgerError(Exception):
@@ -160,34 +162,47 @@ def append(
         moment = now()
         body = _entry_body(kind, payload, partnership, actor, moment, slug)
         index = _append_on_server(kind, partnership_ref, moment, body)
-        return _appended(index, kind, partnership_ref, moment, body)
+        return _appended(index, kind, partnership_ref, moment, body, merkle.leaf_hash(body))
     index, frontier = _lock_head()
     moment = now()
     slug = _slugs_now({partnership_ref: partnership}).get(partnership_ref)
     body = _entry_body(kind, payload, partnership, actor, moment, slug)
     leaf = merkle.leaf_hash(body)
-    nodes = [(node_key(0, index), leaf)]
+    nodes = []
     current, level, position = leaf, 0, index
     while position & 1:
         current = merkle.node_hash(frontier.pop(), current)
         level += 1
         position >>= 1
-        nodes.append((node_key(level, position), current))
+        if level >= LOWEST_STORED_LEVEL:
+            nodes.append((node_key(level, position), current))
     frontier.append(current)
     _write_append(
-        (index, kind, partnership_ref, _time_adapter(connection.vendor)(moment), body),
+        (index, kind, partnership_ref, _time_adapter(connection.vendor)(moment), body, leaf),
         nodes,
         frontier,
     )
-    return _appended(index, kind, partnership_ref, moment, body)
+    return _appended(index, kind, partnership_ref, moment, body, leaf)
 
 
 def _appended(
-    index: int, kind: str, partnership_ref: int | None, moment: datetime, body: bytes
+    index: int,
+    kind: str,
+    partnership_ref: int | None,
+    moment: datetime,
+    body: bytes,
+    leaf: bytes,
 ) -> Entry:
     """After an append: the checkpoint attempt on commit, and the entry as a saved row."""
     transaction.on_commit(_after_append)
-    entry = Entry(index=index, kind=kind, partnership_ref=partnership_ref, time=moment, body=body)
+    entry = Entry(
+        index=index,
+        kind=kind,
+        partnership_ref=partnership_ref,
+        time=moment,
+        body=body,
+        leaf_hash=leaf,
+    )
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry
@@ -200,9 +215,9 @@ DAMAGED_HEAD_SQLSTATE = "SL001"  # raised by ledger_append_entry
 
 def _append_on_server(kind: str, partnership_ref: int | None, moment: datetime, body: bytes) -> int:
     """Append on PostgreSQL with one call of `ledger_append_entry`, which locks the head,
-    hashes the leaf and the subtrees it completes, writes the entry, its nodes and the
-    new head, and returns the entry's index. The statement is prepared once per
-    connection (`sinergi.core.sql`)."""
+    hashes the leaf and the subtrees it completes, writes the entry with its leaf hash,
+    the nodes it completes from level 4 up and the new head, and returns the entry's
+    index. The statement is prepared once per connection (`sinergi.core.sql`)."""
     _count_write()
     params = [kind, partnership_ref, _time_adapter("postgresql")(moment), body]
     with sql.cursor(connection) as cursor:
@@ -268,7 +283,7 @@ def _entry_body(
     )
 
 
-_ENTRY_COLUMNS = ["index", "kind", "partnership_ref", "time", "body"]
+_ENTRY_COLUMNS = ["index", "kind", "partnership_ref", "time", "body", "leaf_hash"]
 _NODE_COLUMNS = ["key", "hash"]
 
 
@@ -331,17 +346,19 @@ def _lock_head() -> tuple[int, list[bytes]]:
 
 
 def _write_append(entry: tuple, nodes: list[tuple[int, bytes]], frontier: list[bytes]) -> None:
-    """Write one entry, its nodes and the new head (PostgreSQL appends on the server,
-    `_append_on_server`). On SQLite straight on the driver's connection, inside the
-    caller's transaction all the same: Django's cursor wrapper (placeholder rewriting,
-    query logging) cost more than the three statements, which the driver keeps prepared.
+    """Write one entry, the nodes it completes (often none) and the new head (PostgreSQL
+    appends on the server, `_append_on_server`). On SQLite straight on the driver's
+    connection, inside the caller's transaction all the same: Django's cursor wrapper
+    (placeholder rewriting, query logging) cost more than the statements themselves,
+    which the driver keeps prepared.
     Errors come out as Django's, and the statements do not show in Django's query log."""
     if connection.vendor == "sqlite":
         raw = connection.connection
         entry_sql, node_sql, head_sql = _sqlite_append_sql()
         with connection.wrap_database_errors:  # Django's exceptions, as from its cursor
             raw.execute(entry_sql, entry)
-            raw.executemany(node_sql, nodes)
+            if nodes:
+                raw.executemany(node_sql, nodes)
             raw.execute(head_sql, (entry[0] + 1, b"".join(frontier)))
         return
     _insert_rows(Entry._meta.db_table, _ENTRY_COLUMNS, [entry])
@@ -377,7 +394,7 @@ def append_many(entries: Iterable[Sequence[Any]], *, batch_size: int = 20_000) -
     Each item holds the arguments of `append`: `(kind, payload)` or
     `(kind, payload, partnership, actor)`. The result is exactly what calling `append` for
     each item in turn would store: the same entries (each stamped by its own `now()`), the
-    same subtree hashes and the same head. But the leaves, subtree hashes and frontier are
+    same subtree hashes and the same head. But the leaf hashes, subtree hashes and frontier are
     computed in memory and written `batch_size` entries at a time (COPY on PostgreSQL,
     `executemany` elsewhere), so a million entries take seconds rather than a million
     round trips. The head row is locked as in `append`, and the whole batch runs in a
@@ -406,24 +423,16 @@ def append_many(entries: Iterable[Sequence[Any]], *, batch_size: int = 20_000) -
                 slugs[pk] = _slugs_now({pk: partnership}).get(pk) or partnership.slug
             body = _entry_body(kind, payload, partnership, actor, moment, slugs.get(pk))
             # merkle.leaf_hash and merkle.node_hash, inlined for speed.
-            current = sha256(b"\x00" + body).digest()
-            node_rows.append((index, current))  # node_key(0, index) == index
+            leaf = current = sha256(b"\x00" + body).digest()
             level, position = 0, index
             while position & 1:
                 current = sha256(b"\x01" + frontier.pop() + current).digest()
                 level += 1
                 position >>= 1
-                node_rows.append(((level << LEVEL_SHIFT) | position, current))
+                if level >= LOWEST_STORED_LEVEL:
+                    node_rows.append(((level << LEVEL_SHIFT) | position, current))
             frontier.append(current)
-            entry_rows.append(
-                (
-                    index,
-                    kind,
-                    getattr(partnership, "pk", None),
-                    prep_time(moment),
-                    body,
-                )
-            )
+            entry_rows.append((index, kind, pk, prep_time(moment), body, leaf))
             index += 1
             if len(entry_rows) >= batch_size:
                 _insert_rows(entry_table, _ENTRY_COLUMNS, entry_rows)
@@ -497,7 +506,7 @@ def _insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
             cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES {marks}", rows)  # noqa: S608
 
 
-_FEW_ROWS = 64  # at most 5 * 64 parameters: within SQLite's oldest limit of 999
+_FEW_ROWS = 64  # at most 6 * 64 parameters: within SQLite's oldest limit of 999
 
 
 def _after_append() -> None:
@@ -509,11 +518,23 @@ def _after_append() -> None:
 # Proofs ---------------------------------------------------------------------------
 
 
-def _blocks(lo: int, hi: int, found: set[int]) -> None:
+def _stored(lo: int, hi: int) -> int | None:
+    """The key of the stored hash of entries lo..hi-1, if one is stored: a leaf, or a
+    complete subtree from LOWEST_STORED_LEVEL up."""
     n = hi - lo
     if n & (n - 1) == 0 and lo % n == 0:
-        found.add(node_key(n.bit_length() - 1, lo // n))
+        level = n.bit_length() - 1
+        if level == 0 or level >= LOWEST_STORED_LEVEL:
+            return node_key(level, lo >> level)
+    return None
+
+
+def _blocks(lo: int, hi: int, found: set[int]) -> None:
+    key = _stored(lo, hi)
+    if key is not None:
+        found.add(key)
         return
+    n = hi - lo
     k = merkle.split_point(n)
     _blocks(lo, lo + k, found)
     _blocks(lo + k, hi, found)
@@ -530,11 +551,45 @@ def _keys_in(column: str, keys: set[int]) -> tuple[str, list[Any]]:
 
 
 def _keys_of(ranges: Iterable[tuple[int, int]]) -> set[int]:
-    """The keys of the stored (perfect) subtrees that make up `ranges`."""
+    """The keys of the stored hashes that make up `ranges`: leaves (key = index) and
+    complete subtrees from LOWEST_STORED_LEVEL up."""
     keys: set[int] = set()
     for lo, hi in ranges:
         _blocks(lo, hi, keys)
     return keys
+
+
+def _stored_hashes_sql(keys: set[int], head: bool) -> tuple[str, list[Any]]:
+    """One query for the stored hashes of `keys`: the subtree hashes from Node, the leaf
+    hashes from their entries; rows (key, hash), or with `head` (size, key, hash), where
+    the head row's size comes once, beside the nodes (or alone), and is NULL elsewhere."""
+    quote = connection.ops.quote_name
+    leaves = {key for key in keys if key < 1 << LEVEL_SHIFT}
+    nodes = keys - leaves
+    node_table, entry_table = quote(Node._meta.db_table), quote(Entry._meta.db_table)
+    parts, params = [], []
+    if head:
+        head_table = quote(Head._meta.db_table)
+        if nodes:
+            where, node_params = _keys_in("n.key", nodes)
+            parts.append(
+                f"SELECT h.size, n.key, n.hash FROM {head_table} h"  # noqa: S608
+                f" LEFT JOIN {node_table} n ON {where} WHERE h.id = 1"
+            )
+            params += node_params
+        else:
+            parts.append(f"SELECT h.size, NULL, NULL FROM {head_table} h WHERE h.id = 1")  # noqa: S608
+    elif nodes:
+        where, node_params = _keys_in("key", nodes)
+        parts.append(f"SELECT key, hash FROM {node_table} WHERE {where}")  # noqa: S608
+        params += node_params
+    if leaves:
+        index = quote("index")
+        where, leaf_params = _keys_in(index, leaves)
+        size = "NULL, " if head else ""
+        parts.append(f"SELECT {size}{index}, leaf_hash FROM {entry_table} WHERE {where}")  # noqa: S608
+        params += leaf_params
+    return " UNION ALL ".join(parts), params
 
 
 class StoredTree:
@@ -549,11 +604,12 @@ class StoredTree:
         missing = keys - self.hashes.keys()
         if missing:
             # Plain SQL: the ORM's query building would cost more than the query itself.
-            table = connection.ops.quote_name(Node._meta.db_table)
-            where, params = _keys_in("key", missing)
+            query, params = _stored_hashes_sql(missing, head=False)
             with sql.cursor(connection) as cursor:
-                cursor.execute(f"SELECT key, hash FROM {table} WHERE {where}", params)  # noqa: S608
-                self.hashes.update((key, bytes(value)) for key, value in cursor.fetchall())
+                cursor.execute(query, params)
+                self.hashes.update(
+                    (key, bytes(value)) for key, value in cursor.fetchall() if value is not None
+                )
         if not keys <= self.hashes.keys():
             raise LedgerError("the stored tree is missing nodes")
 
@@ -564,20 +620,15 @@ class StoredTree:
         keys = self._keys = _keys_of(ranges)
         if max(keys, default=0) >= 1 << 63:  # no such key can be stored (nor such a size)
             return _head_size()
-        quote = connection.ops.quote_name
-        head, node = quote(Head._meta.db_table), quote(Node._meta.db_table)
-        where, params = _keys_in("n.key", keys)
+        query, params = _stored_hashes_sql(keys, head=True)
         with sql.cursor(connection) as cursor:
-            cursor.execute(
-                f"SELECT h.size, n.key, n.hash FROM {head} h"  # noqa: S608
-                f" LEFT JOIN {node} n ON {where} WHERE h.id = 1",
-                params,
-            )
+            cursor.execute(query, params)
             rows = cursor.fetchall()
-        if not rows:  # no head row: _head_size re-creates it
+        self.hashes.update((key, bytes(value)) for _size, key, value in rows if value is not None)
+        size = next((size for size, _key, _value in rows if size is not None), None)
+        if size is None:  # no head row: _head_size re-creates it
             return _head_size()
-        self.hashes.update((key, bytes(value)) for _size, key, value in rows if key is not None)
-        return rows[0][0]
+        return size
 
     def require(self) -> None:
         """After `load_with_size`: every node its ranges need was there."""
@@ -587,10 +638,10 @@ class StoredTree:
             raise LedgerError("the stored tree is missing nodes")
 
     def hash_range(self, lo: int, hi: int) -> bytes:
-        n = hi - lo
-        if n & (n - 1) == 0 and lo % n == 0:
-            return self.hashes[node_key(n.bit_length() - 1, lo // n)]
-        k = merkle.split_point(n)
+        key = _stored(lo, hi)
+        if key is not None:
+            return self.hashes[key]
+        k = merkle.split_point(hi - lo)
         return merkle.node_hash(self.hash_range(lo, lo + k), self.hash_range(lo + k, hi))
 
 
@@ -672,16 +723,16 @@ def inclusion(index: int, tree_size: int) -> InclusionProof:
 
 
 def index_of_leaf(leaf: bytes) -> int | None:
-    """The first index whose leaf hash is `leaf`, through the partial index on level 0
-    (`ledger_node_leaf_hash`). The keys come unordered and the least is taken here: with
-    ORDER BY key LIMIT 1 a planner may walk the primary key instead, reading every leaf
-    until one matches (all of them when none does)."""
-    return min(leaf_keys(leaf).values_list("key", flat=True), default=None)
+    """The first index whose leaf hash is `leaf`, through the index on the entries' leaf
+    hashes (`ledger_entry_leaf_hash`). The indices come unordered and the least is taken
+    here: with ORDER BY index LIMIT 1 a planner may walk the primary key instead, reading
+    every entry until one matches (all of them when none does)."""
+    return min(leaf_entries(leaf).values_list("index", flat=True), default=None)
 
 
-def leaf_keys(leaf: bytes) -> QuerySet[Node]:
-    """The level-0 nodes whose hash is `leaf`, in no order (see `index_of_leaf`)."""
-    return Node.objects.filter(hash=leaf, key__gte=0, key__lt=1 << LEVEL_SHIFT).order_by()
+def leaf_entries(leaf: bytes) -> QuerySet[Entry]:
+    """The entries whose leaf hash is `leaf`, in no order (see `index_of_leaf`)."""
+    return Entry.objects.filter(leaf_hash=leaf).order_by()
 
 
 @dataclass(frozen=True)

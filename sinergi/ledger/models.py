@@ -15,6 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from sinergi.ledger import notes
 
 LEVEL_SHIFT = 56  # Node.key = level << 56 | index: one integer key per subtree
+#: The lowest level of the tree whose subtree hashes are stored as Node rows: those of 16
+#: entries or more. The leaf hashes are stored with their entries (Entry.leaf_hash), and
+#: a subtree of 2, 4 or 8 entries is hashed again from its leaves when a proof needs it
+#: (at most 16 leaves per proof edge): an append then writes one row and, once in 16
+#: appends, the nodes it completes, instead of three rows each.
+LOWEST_STORED_LEVEL = 4
 
 
 def node_key(level: int, index: int) -> int:
@@ -38,7 +44,8 @@ class RowKeyField(models.BigIntegerField):
 
 
 class Entry(models.Model):
-    """One logged event. `body` holds the exact RFC 8785 bytes whose hash is the leaf."""
+    """One logged event. `body` holds the exact RFC 8785 bytes whose hash is the leaf,
+    `leaf_hash` that hash, SHA-256(0x00 ‖ body) (RFC 9162 §2.1.1)."""
 
     index = RowKeyField(_("index"), primary_key=True)
     kind = models.CharField(_("kind"), max_length=60)
@@ -46,12 +53,18 @@ class Entry(models.Model):
     partnership_ref = models.BigIntegerField(_("partnership"), null=True, blank=True)
     time = models.DateTimeField(_("time"))
     body = models.BinaryField(_("body"))
+    leaf_hash = models.BinaryField(_("leaf hash"), max_length=32)
 
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["index"]
-        indexes = [models.Index(fields=["partnership_ref", "index"], name="entry_partnership_idx")]
+        indexes = [
+            models.Index(fields=["partnership_ref", "index"], name="entry_partnership_idx"),
+            # Finding an entry by its leaf hash (`?leaf_hash=` on the public proof API)
+            # without reading every entry.
+            models.Index(fields=["leaf_hash"], name="ledger_entry_leaf_hash"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(index__gte=0), name="entry_index_not_negative"
@@ -65,7 +78,7 @@ class Entry(models.Model):
 class Node(models.Model):
     """The hash of one complete subtree: 2**level leaves starting at index << level.
 
-    Level 0 holds the leaf hashes, SHA-256(0x00 ‖ body).
+    Only levels from LOWEST_STORED_LEVEL up are stored; the leaves are Entry.leaf_hash.
     """
 
     key = RowKeyField(primary_key=True)
@@ -74,15 +87,6 @@ class Node(models.Model):
     class Meta:
         verbose_name = _("tree node")
         verbose_name_plural = _("tree nodes")
-        indexes = [
-            # Finding an entry by its leaf hash (`?leaf_hash=` on the public proof API)
-            # without reading every leaf: level 0 only, the keys below 1 << LEVEL_SHIFT.
-            models.Index(
-                fields=["hash"],
-                condition=models.Q(key__lt=1 << LEVEL_SHIFT),
-                name="ledger_node_leaf_hash",
-            ),
-        ]
         # A negative key names no subtree (`key >> 56` would be a negative level).
         constraints = [
             models.CheckConstraint(condition=models.Q(key__gte=0), name="node_key_not_negative")

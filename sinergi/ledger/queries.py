@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.ledger import checkpoints, kinds, log, offline
-from sinergi.ledger.models import Checkpoint, Cosignature, Entry, Node, Witness, node_key
+from sinergi.ledger.models import Checkpoint, Cosignature, Entry, Witness
 from sinergi.partners.models import Person
 from sinergi.partnerships.models import Partnership
 
@@ -20,18 +20,12 @@ def entries_for(user: User, start: int, end: int) -> list[dict[str, Any]]:
     if end <= start:
         return []
     entries = list(Entry.objects.filter(index__gte=start, index__lt=end).order_by("index"))
-    leaves = dict(
-        Node.objects.filter(key__gte=node_key(0, start), key__lt=node_key(0, end)).values_list(
-            "key", "hash"
-        )
-    )
     readable = policy.readable_partnership_ids(
         user, {e.partnership_ref for e in entries if e.partnership_ref is not None}
     )
     return [
         _item(
             entry,
-            leaves,
             entry.partnership_ref in readable
             or (entry.partnership_ref is None and not log.names_partnership(entry.body)),
         )
@@ -53,19 +47,15 @@ def partnership_page(
             if kind.endswith(".")
             else entries.filter(kind=kind)
         )
-    page = list(entries.order_by("-index")[:limit])
-    leaves = dict(
-        Node.objects.filter(key__in=[node_key(0, e.index) for e in page]).values_list("key", "hash")
-    )
-    return [_item(entry, leaves, True) for entry in page]
+    return [_item(entry, True) for entry in entries.order_by("-index")[:limit]]
 
 
-def _item(entry: Entry, leaves: dict[int, Any], readable: bool) -> dict[str, Any]:
+def _item(entry: Entry, readable: bool) -> dict[str, Any]:
     """One entry as the API gives it: its index and leaf hash, and where the reader may
     see it, the exact bytes that were hashed (base64) with their decoded fields."""
     item: dict[str, Any] = {
         "index": entry.index,
-        "leaf_hash": log.b64(bytes(leaves.get(node_key(0, entry.index), b""))),
+        "leaf_hash": log.b64(bytes(entry.leaf_hash or b"")),
     }
     if readable:
         body = bytes(entry.body)

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from sinergi.ledger import checkpoints, log, notes
-from sinergi.ledger.models import Checkpoint, Entry, Head, Node, node_key
+from sinergi.ledger.models import LOWEST_STORED_LEVEL, Checkpoint, Entry, Head, Node, node_key
 
 
 def append_events(
@@ -68,6 +68,16 @@ def complete_subtrees(leaves: list[bytes]) -> dict[tuple[int, int], bytes]:
     return hashes
 
 
+def stored_subtrees(leaves: list[bytes]) -> dict[int, bytes]:
+    """Node.key → hash of every complete subtree the log stores as a node: those from
+    LOWEST_STORED_LEVEL (16 leaves) up; the leaf hashes are stored with the entries."""
+    return {
+        node_key(level, index): value
+        for (level, index), value in complete_subtrees(leaves).items()
+        if level >= LOWEST_STORED_LEVEL
+    }
+
+
 def frontier(leaves: list[bytes]) -> bytes:
     """The roots of the complete subtrees making up the tree, largest first, concatenated."""
     hashes = complete_subtrees(leaves)
@@ -88,12 +98,11 @@ def rewrite_history(bodies: list[bytes]) -> None:
     without leaving an internal trace: new bodies, every tree node and the head all
     recomputed to agree with each other."""
     for index, body in enumerate(bodies):
-        Entry.objects.filter(index=index).update(body=body)
+        Entry.objects.filter(index=index).update(body=body, leaf_hash=leaf(body))
     leaves = [leaf(b) for b in bodies]
     Node.objects.all().delete()
     Node.objects.bulk_create(
-        Node(key=node_key(level, index), hash=value)
-        for (level, index), value in complete_subtrees(leaves).items()
+        Node(key=key, hash=value) for key, value in stored_subtrees(leaves).items()
     )
     Head.objects.filter(pk=1).update(size=len(bodies), frontier=frontier(leaves))
 

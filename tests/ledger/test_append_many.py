@@ -72,10 +72,10 @@ def snapshot() -> tuple[list, list, tuple]:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {quote('index')}, kind, partnership_ref, time, body"  # noqa: S608
+            f"SELECT {quote('index')}, kind, partnership_ref, time, body, leaf_hash"  # noqa: S608
             f" FROM {Entry._meta.db_table} ORDER BY 1"
         )
-        entries = [(*row[:4], bytes(row[4])) for row in cursor.fetchall()]
+        entries = [(*row[:4], bytes(row[4]), bytes(row[5])) for row in cursor.fetchall()]
         cursor.execute(f"SELECT key, hash FROM {Node._meta.db_table} ORDER BY key")  # noqa: S608
         nodes = [(key, bytes(h)) for key, h in cursor.fetchall()]
     head = Head.objects.get(pk=1)
@@ -110,7 +110,8 @@ def test_same_entries_nodes_and_head_as_one_by_one(clock, before, count, batch_s
     assert appended == range(before, before + count)
     assert snapshot() == expected
     size = before + count
-    leaves = [merkle.leaf_hash(body) for _i, _k, _p, _t, body in expected[0]]
+    leaves = [merkle.leaf_hash(body) for _i, _k, _p, _t, body, _leaf in expected[0]]
+    assert [leaf for *_columns, leaf in expected[0]] == leaves
     assert log.current_head() == log.TreeHead(size=size, root=merkle.root_of(leaves))
     report = audit.verify_log()
     assert report.ok, report.problems

@@ -8,7 +8,6 @@ first bad index; and that the log refuses to sign a checkpoint of a rewritten hi
 
 from __future__ import annotations
 
-import base64
 import io
 import os
 
@@ -17,7 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
-from sinergi.ledger import audit, checkpoints, log, merkle, notes
+from sinergi.ledger import audit, checkpoints, log, notes
 from sinergi.ledger.models import LEVEL_SHIFT, Checkpoint, Entry, Node, node_key
 from tests.ledger import support
 
@@ -99,7 +98,13 @@ def test_an_extra_entry_at_the_end_is_found_at_the_old_size(log40):
     """Given a row inserted after the last entry without going through append, then the
     index reported is the log's size."""
     extra = log.canonical_entry("partnership.created", None, None, "2025-01-01T00:00:00.000Z", {})
-    Entry.objects.create(index=SIZE, kind="partnership.created", time=log.now(), body=extra)
+    Entry.objects.create(
+        index=SIZE,
+        kind="partnership.created",
+        time=log.now(),
+        body=extra,
+        leaf_hash=support.leaf(extra),
+    )
 
     report = verify_fails_at(SIZE)
 
@@ -117,7 +122,18 @@ def test_two_swapped_bodies_are_found_at_the_earlier_index(log40):
     assert "entry 20 does not match its logged hash" in report.problems
 
 
-@pytest.mark.parametrize(("level", "index", "first"), [(0, 5, 5), (2, 3, 12), (5, 0, 0)])
+@pytest.mark.parametrize("index", [0, 5, 39])
+def test_an_altered_leaf_hash_is_found(log40, index):
+    """Given one entry's stored leaf hash overwritten (its body unchanged), then
+    verification fails at that entry: proofs would give the stored hash."""
+    assert Entry.objects.filter(index=index).update(leaf_hash=os.urandom(32)) == 1
+
+    report = verify_fails_at(index)
+
+    assert f"entry {index} does not match its logged hash" in report.problems
+
+
+@pytest.mark.parametrize(("level", "index", "first"), [(4, 1, 16), (4, 0, 0), (5, 0, 0)])
 def test_an_altered_tree_node_is_found(log40, level, index, first):
     """Given one stored subtree hash overwritten, then verification fails and points at
     the first entry under that subtree."""
@@ -130,15 +146,28 @@ def test_two_tree_nodes_trading_a_byte_are_found(log40):
     """Given two neighbouring stored hashes rewritten as 31 and 33 bytes whose
     concatenation is unchanged, then verification still fails at the first of them (the
     stored hashes are compared joined, so their lengths are checked too)."""
-    first, second = (Node.objects.get(key=node_key(1, i)) for i in (4, 5))
+    first, second = (Node.objects.get(key=node_key(4, i)) for i in (0, 1))
     joined = bytes(first.hash) + bytes(second.hash)
     Node.objects.filter(pk=first.pk).update(hash=joined[:31])
     Node.objects.filter(pk=second.pk).update(hash=joined[31:])
 
-    verify_fails_at(8)
+    verify_fails_at(0)
 
 
-@pytest.mark.parametrize(("level", "index", "first"), [(3, 2, 16), (0, 33, 33), (1, 15, 30)])
+def test_a_node_stored_below_the_stored_levels_is_found(log40):
+    """Given a row added at level 1 (subtrees of 2 entries are hashed from their leaves,
+    never stored), holding the true hash of entries 8 and 9, then verification reports
+    it as extra; no proof reads it, so it names no entry."""
+    leaves = [support.leaf(b) for b in log40]
+    Node.objects.create(key=node_key(1, 4), hash=support.node(leaves[8], leaves[9]))
+
+    report = audit.verify_log()
+
+    assert not report.ok
+    assert "an extra tree node (1, 4) is stored below level 4" in report.problems
+
+
+@pytest.mark.parametrize(("level", "index", "first"), [(4, 1, 16), (4, 0, 0), (5, 0, 0)])
 def test_a_deleted_tree_node_is_found_at_its_first_entry(log40, level, index, first):
     """Given one stored subtree hash deleted, then verification fails and names the
     first entry under it, as for an altered one."""
@@ -156,7 +185,9 @@ def test_negative_entry_indices_and_node_keys_are_refused_by_the_database(log40)
         Node.objects.create(key=-1, hash=os.urandom(32))
     body = log.canonical_entry("test.event", None, None, "2025-01-01T00:00:00.000Z", {})
     with pytest.raises(IntegrityError), transaction.atomic():
-        Entry.objects.create(index=-1, kind="test.event", time=log.now(), body=body)
+        Entry.objects.create(
+            index=-1, kind="test.event", time=log.now(), body=body, leaf_hash=support.leaf(body)
+        )
     assert audit.verify_log().ok
 
 
@@ -200,32 +231,17 @@ def test_a_deleted_tree_node_is_not_masked_by_a_negative_key(unchecked_keys):
     """Given node (1, 3) deleted and a row added whose key >> 56 is -6 (the list index of
     level 1 among 6 levels), then verification still finds level 1 short, and the extra
     row; a proof of entry 4 fails as it must."""
-    leaves = [support.leaf(b) for b in unchecked_keys]
-    Node.objects.filter(key=node_key(1, 3)).delete()
-    Node.objects.create(key=(-6 << LEVEL_SHIFT) | 7, hash=leaves[7])
+    top = Node.objects.get(key=node_key(4, 1)).hash
+    Node.objects.filter(key=node_key(4, 1)).delete()
+    Node.objects.create(key=(-2 << LEVEL_SHIFT) | 1, hash=top)
 
     report = audit.verify_log()
 
     assert not report.ok
-    assert "tree nodes are missing at level 1" in report.problems
+    assert "tree nodes are missing at level 4" in report.problems
     assert any("negative key" in p for p in report.problems)
     response = Client().get(INCLUSION, {"index": 4, "tree_size": SIZE})
     assert response.status_code == 422
-
-
-def test_a_leaf_hash_lookup_ignores_negative_keys(unchecked_keys):
-    """Given a row with a negative key holding entry 7's leaf hash, then the public
-    `?leaf_hash=` lookup still answers index 7 with a proof that verifies."""
-    leaves = [support.leaf(b) for b in unchecked_keys]
-    Node.objects.create(key=(-6 << LEVEL_SHIFT) | 7, hash=leaves[7])
-
-    response = Client().get(INCLUSION, {"leaf_hash": support.b64(leaves[7]), "tree_size": SIZE})
-
-    assert response.status_code == 200, response.content
-    proof = response.json()
-    assert proof["index"] == 7
-    hashes = [base64.b64decode(h) for h in proof["hashes"]]
-    merkle.verify_inclusion(7, SIZE, leaves[7], hashes, support.mth(leaves))
 
 
 def test_an_altered_checkpoint_note_is_found(log40):
@@ -452,26 +468,30 @@ def test_outside_a_transaction_the_stored_hashes_are_read_beside_the_hashing(
     assert report.ok, report.problems
     assert report.size == 40
 
-    assert Node.objects.filter(key=node_key(2, 3)).update(hash=os.urandom(32)) == 1
+    assert Node.objects.filter(key=node_key(4, 1)).update(hash=os.urandom(32)) == 1
 
     report = audit.verify_log()
     assert not report.ok
-    assert report.first_bad_index == 12, report.problems
+    assert report.first_bad_index == 16, report.problems
 
 
 @pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="only SQLite can hold a hash's bytes as text (PostgreSQL's bytea cannot)",
 )
-@pytest.mark.parametrize(("level", "index", "first"), [(0, 5, 5), (2, 3, 12)])
-def test_a_tree_node_stored_as_text_is_found(log40, level, index, first):
+@pytest.mark.parametrize(
+    ("update", "key", "first"),
+    [
+        ("UPDATE ledger_node SET hash = CAST(hash AS TEXT) WHERE key = %s", node_key(4, 1), 16),
+        ('UPDATE ledger_entry SET leaf_hash = CAST(leaf_hash AS TEXT) WHERE "index" = %s', 5, 5),
+    ],
+    ids=["node", "leaf"],
+)
+def test_a_hash_stored_as_text_is_found(log40, update, key, first):
     """Given one stored hash turned into text of the same bytes (joined, the hashes are
     unchanged), then verification fails at the first entry under it."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE ledger_node SET hash = CAST(hash AS TEXT) WHERE key = %s",
-            [node_key(level, index)],
-        )
+        cursor.execute(update, [key])
 
     verify_fails_at(first)
 

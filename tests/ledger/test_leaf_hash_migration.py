@@ -1,0 +1,94 @@
+"""Migration 0007 converts a log stored the earlier way (a leaf node per entry and a node
+for every complete subtree) to leaf hashes with the entries and nodes from level 4 up,
+and back, on the real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from sinergi.ledger import audit, log, merkle
+from sinergi.ledger.models import Entry, Head, Node, node_key
+from tests.ledger import support
+
+BEFORE = [("ledger", "0006_keys_not_negative")]
+AFTER = [("ledger", "0007_leaf_hash_with_entry")]
+SIZE = 40
+
+
+def migrate(target: list[tuple[str, str]]):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target)
+    return executor.loader.project_state(target).apps
+
+
+@pytest.fixture
+def old_layout(transactional_db, ledger_key):
+    """A 40-entry log written as the code before 0007 wrote it; the database is
+    migrated forward again afterwards, whatever the test did."""
+    old = migrate(BEFORE)
+    bodies = [
+        log.canonical_entry("test.event", None, None, "2026-12-01T00:00:00.000Z", {"n": n})
+        for n in range(SIZE)
+    ]
+    leaves = [support.leaf(body) for body in bodies]
+    moment = datetime(2026, 12, 1, tzinfo=UTC)  # the time the bodies say
+    old.get_model("ledger", "Entry").objects.bulk_create(
+        old.get_model("ledger", "Entry")(index=i, kind="test.event", time=moment, body=body)
+        for i, body in enumerate(bodies)
+    )
+    old.get_model("ledger", "Node").objects.bulk_create(
+        old.get_model("ledger", "Node")(key=node_key(level, index), hash=value)
+        for (level, index), value in support.complete_subtrees(leaves).items()
+    )
+    old.get_model("ledger", "Head").objects.update_or_create(
+        pk=1, defaults={"size": SIZE, "frontier": support.frontier(leaves)}
+    )
+    yield leaves
+    migrate(AFTER)
+
+
+def test_an_earlier_log_moves_its_leaves_into_the_entries_and_verifies(old_layout):
+    """Given a log in the earlier layout, when 0007 runs, then each entry holds its leaf
+    hash, only the nodes from level 4 up remain, the whole log verifies, and a proof
+    that needs subtrees of 2, 4 and 8 entries verifies against the root."""
+    leaves = old_layout
+
+    migrate(AFTER)
+
+    stored_leaves = Entry.objects.order_by("index").values_list("leaf_hash", flat=True)
+    assert [bytes(value) for value in stored_leaves] == leaves
+    nodes = {key: bytes(value) for key, value in Node.objects.values_list("key", "hash")}
+    assert nodes == support.stored_subtrees(leaves)
+    assert sorted(nodes) == [node_key(4, 0), node_key(4, 1), node_key(5, 0)]
+    report = audit.verify_log()
+    assert report.ok, report.problems
+    assert report.size == SIZE
+    proof = log.inclusion(21, SIZE)
+    assert proof.leaf_hash == leaves[21]
+
+    merkle.verify_inclusion(21, SIZE, leaves[21], proof.hashes, support.mth(leaves))
+
+
+def test_going_back_restores_every_node(old_layout):
+    """Given 0007 applied and then reversed, then the earlier layout is back: a node for
+    every complete subtree, the leaves among them, equal to an independent computation."""
+    leaves = old_layout
+    migrate(AFTER)
+
+    old = migrate(BEFORE)
+
+    restored = {
+        key: bytes(value)
+        for key, value in old.get_model("ledger", "Node").objects.values_list("key", "hash")
+    }
+    expected = {
+        node_key(level, index): value
+        for (level, index), value in support.complete_subtrees(leaves).items()
+    }
+    assert restored == expected
+    assert Head.objects.get(pk=1).size == SIZE
