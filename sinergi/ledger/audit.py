@@ -880,13 +880,23 @@ def _verify_log() -> Report:
             report.fail(f"tree nodes are missing at level {level}", missing << level)
 
     frontier = split_frontier(bytes(head.frontier))
-    start, expected_frontier = 0, []
+    start, expected_frontier, starts = 0, [], []
     for level in range(size.bit_length() - 1, -1, -1):
         if size >> level & 1 and level < len(levels) and (start >> level) < len(levels[level]):
             expected_frontier.append(levels[level][start >> level])
+            starts.append(start)
             start += 1 << level
     if frontier != expected_frontier:
-        report.fail("the log head does not match the entries", size)
+        # Named, as a stored subtree hash is, by the first entry of the first differing
+        # right-edge subtree, unless that subtree holds an entry already found bad.
+        first = size
+        for lo, a, b in zip(starts, frontier, expected_frontier, strict=False):
+            if a != b:
+                hi = lo + (1 << ((size - lo).bit_length() - 1))
+                bad = bisect.bisect_left(bad_leaves, lo) < bisect.bisect_left(bad_leaves, hi)
+                first = None if bad or len(leaves) != size else lo
+                break
+        report.fail("the log head does not match the entries", first)
 
     verifier = notes.parse_vkey(verifier_key())
     witnesses = []

@@ -71,6 +71,35 @@ def test_an_altered_body_is_found_at_its_index(log40, index):
     assert f"entry {index} does not match its logged hash" in report.problems
 
 
+@pytest.mark.parametrize(("index", "first"), [(33, 32), (39, 32), (17, 0), (5, 0)])
+def test_a_body_altered_with_its_leaf_hash_is_found_under_the_right_edge(log40, index, first):
+    """Given a body and its stored leaf hash rewritten to agree (what an operator would
+    do), then the entry itself looks whole, and verification names the first entry of
+    the smallest subtree whose stored hash no longer matches: a node from level 4 up, or
+    for the last entries (32 to 39, under no stored node) the head's right edge. Never
+    the log size, which would say every entry before it is sound."""
+    forged = support.changed_body(log40[index], n="forged")
+    Entry.objects.filter(index=index).update(body=forged, leaf_hash=support.leaf(forged))
+
+    report = verify_fails_at(first)
+
+    assert f"entry {index} does not match its logged hash" not in report.problems
+
+
+def test_a_short_log_altered_with_its_leaf_hash_is_found_from_its_first_entry(ledger):
+    """Given a log of 10 entries (no stored node at all) with entry 3's body and leaf
+    hash rewritten together, then verification names entry 0, the first under the
+    head's first right-edge subtree (entries 0 to 7), not the log size."""
+    support.append_events(10)
+    checkpoints.issue_checkpoint()
+    forged = support.changed_body(support.stored_bodies()[3], n="forged")
+    Entry.objects.filter(index=3).update(body=forged, leaf_hash=support.leaf(forged))
+
+    report = verify_fails_at(0)
+
+    assert "the log head does not match the entries" in report.problems
+
+
 def test_a_body_altered_with_raw_sql_is_found(log40):
     """Given a body changed by a raw SQL UPDATE, then index 30 is reported."""
     table = connection.ops.quote_name(Entry._meta.db_table)
