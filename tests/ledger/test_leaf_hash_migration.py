@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
 
 from sinergi.ledger import audit, log, merkle
 from sinergi.ledger.models import Entry, Head, Node, node_key
@@ -49,7 +50,54 @@ def old_layout(transactional_db, ledger_key):
         pk=1, defaults={"size": SIZE, "frontier": support.frontier(leaves)}
     )
     yield leaves
+    with connection.cursor() as cursor:  # whatever the test left, in either layout
+        cursor.execute("DELETE FROM ledger_entry")
+        cursor.execute("DELETE FROM ledger_node")
     migrate(AFTER)
+
+
+def old_nodes(old) -> dict[int, bytes]:
+    return {
+        key: bytes(value)
+        for key, value in old.get_model("ledger", "Node").objects.values_list("key", "hash")
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "first"),
+    [
+        ("altered level-1 node", 8),
+        ("altered level-3 node", 32),
+        ("altered leaf node", 0),  # every subtree above it differs: 0 to 7 first
+        ("leaf node for no entry", 45),
+        ("missing leaf node", 6),
+    ],
+)
+def test_a_tree_that_disagrees_with_itself_is_not_converted(old_layout, change, first):
+    """Given a log in the earlier layout whose nodes below level 4 were changed (the rows
+    0007 would delete), when 0007 runs, then it stops with a message naming the first
+    bad index and changes nothing: the evidence stays for `ledger verify`."""
+    old = migrate(BEFORE)
+    nodes = old.get_model("ledger", "Node").objects
+    if change == "altered level-1 node":
+        nodes.filter(key=node_key(1, 4)).update(hash=bytes(32))
+    elif change == "altered level-3 node":
+        nodes.filter(key=node_key(3, 4)).update(hash=bytes(32))
+    elif change == "altered leaf node":
+        nodes.filter(key=node_key(0, 3)).update(hash=bytes(32))
+    elif change == "leaf node for no entry":
+        nodes.create(key=node_key(0, 45), hash=bytes(32))
+    else:
+        nodes.filter(key=node_key(0, 6)).delete()
+    before = old_nodes(old)
+
+    with pytest.raises(Exception, match=rf"migration 0007 stopped: .*first bad index {first}"):
+        migrate(AFTER)
+
+    old = migrate(BEFORE)  # still there: nothing was applied
+    assert old_nodes(old) == before
+    recorded = MigrationRecorder(connection).applied_migrations()
+    assert AFTER[0] not in recorded
 
 
 def test_an_earlier_log_moves_its_leaves_into_the_entries_and_verifies(old_layout):
@@ -92,3 +140,20 @@ def test_going_back_restores_every_node(old_layout):
     }
     assert restored == expected
     assert Head.objects.get(pk=1).size == SIZE
+
+
+def test_going_back_keys_leaf_nodes_by_entry_index(old_layout):
+    """Given 0007 applied and entry 3 then deleted (a change `verify` reports), when 0007
+    is reversed, then each leaf node is keyed by its entry's index (entry 4's leaf under
+    key 4, nothing under key 3) and no subtree over the gap is made up."""
+    leaves = old_layout
+    migrate(AFTER)
+    Entry.objects.filter(index=3).delete()
+
+    restored = old_nodes(migrate(BEFORE))
+
+    assert node_key(0, 3) not in restored
+    assert restored[node_key(0, 4)] == leaves[4]
+    assert node_key(1, 1) not in restored  # entries 2 and 3
+    assert node_key(2, 0) not in restored and node_key(3, 0) not in restored
+    assert restored[node_key(1, 2)] == support.node(leaves[4], leaves[5])

@@ -3,13 +3,16 @@ longer stored (models.LOWEST_STORED_LEVEL): an append writes one row, and once i
 appends the nodes it completes, where it wrote three rows before.
 
 Existing logs are converted in place: each entry takes its leaf hash from its level-0
-node, and the nodes below level 4 are deleted. `sinergi ledger verify` afterwards
+node, and the nodes below level 4 are deleted, once they are found to be exactly what
+the leaves give (otherwise the migration stops and changes nothing: `move_leaves`). `sinergi ledger verify` afterwards
 recomputes every hash from the bodies as before. The leaf-hash index moves with the
 hashes, and PostgreSQL's append function (migration 0004) writes the new layout.
 
 The conversion rewrites the entry table in one transaction: on a large log, run it in
 a maintenance window (every write of the platform appends to the ledger and waits).
 """
+
+import hashlib
 
 from django.db import migrations, models
 
@@ -79,38 +82,91 @@ $$
 """
 
 
-def move_leaves(apps, schema_editor):
-    connection = schema_editor.connection
+class LogNotConverted(Exception):
+    """The stored tree does not agree with itself; converting would delete the evidence."""
+
+
+def _tables(apps, connection) -> tuple[str, str, str]:
     quote = connection.ops.quote_name
-    entry = quote(apps.get_model("ledger", "Entry")._meta.db_table)
-    node = quote(apps.get_model("ledger", "Node")._meta.db_table)
-    index = quote("index")
+    return (
+        quote(apps.get_model("ledger", "Entry")._meta.db_table),
+        quote(apps.get_model("ledger", "Node")._meta.db_table),
+        quote("index"),
+    )
+
+
+def _low_levels(leaves: dict[int, bytes]) -> dict[int, bytes]:
+    """Node.key → hash of the subtrees of 2, 4 and 8 entries whose leaves are all in
+    `leaves` (index → leaf hash), and the leaves themselves at level 0."""
+    nodes = dict(leaves)
+    below = leaves
+    for level in range(1, 4):
+        above = {}
+        for index, left in below.items():
+            right = below.get(index + 1)
+            if index % 2 == 0 and right is not None:
+                above[index // 2] = hashlib.sha256(b"\x01" + left + right).digest()
+        nodes.update(((level << 56) | index, value) for index, value in above.items())
+        below = above
+    return nodes
+
+
+def _refuse(what: str, first: int | None) -> None:
+    where = f" (first bad index {first})" if first is not None else ""
+    raise LogNotConverted(
+        f"ledger migration 0007 stopped: {what}{where}. Converting would delete the tree "
+        "nodes that show it. Nothing was changed. Run `sinergi ledger verify` (with the "
+        "code before this migration) to see what differs, and restore the log from a "
+        "backup before upgrading."
+    )
+
+
+def move_leaves(apps, schema_editor):
+    """Each entry takes the hash of its level-0 node; then the nodes of levels 0 to 3 are
+    deleted, but only once they are found to be exactly what the leaves give: a node
+    that was altered, or stored for no entry, is evidence of a change to the log, which
+    `sinergi ledger verify` reports and this conversion must not erase."""
+    connection = schema_editor.connection
+    entry, node, index = _tables(apps, connection)
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.{index} FROM {entry} e LEFT JOIN {node} n ON n.key = e.{index}"  # noqa: S608
+            f" WHERE n.key IS NULL ORDER BY 1"
+        )
+        missing = [row[0] for row in cursor.fetchmany(1)]
+        if missing:
+            _refuse("an entry has no leaf hash stored for it", missing[0])
         cursor.execute(
             f"UPDATE {entry} SET leaf_hash = (SELECT n.hash FROM {node} n"  # noqa: S608
             f" WHERE n.key = {entry}.{index})"
         )
-        cursor.execute(f"DELETE FROM {node} WHERE key < {STORED}")  # noqa: S608
+        cursor.execute(f"SELECT {index}, leaf_hash FROM {entry}")  # noqa: S608
+        expected = _low_levels({i: bytes(leaf) for i, leaf in cursor.fetchall()})
+        cursor.execute(f"SELECT key, hash FROM {node} WHERE key >= 0 AND key < {STORED}")  # noqa: S608
+        stored = {key: bytes(value) for key, value in cursor.fetchall()}
+        if stored != expected:
+            differing = {k for k in stored.keys() | expected.keys() if stored.get(k) != expected.get(k)}
+            first = min((key & ((1 << 56) - 1)) << (key >> 56) for key in differing)
+            _refuse("a stored subtree hash of fewer than 16 entries differs from its leaves", first)
+        # Negative keys (none unless 0006's constraint was dropped) stay: verify reports them.
+        cursor.execute(f"DELETE FROM {node} WHERE key >= 0 AND key < {STORED}")  # noqa: S608
 
 
 def restore_leaves(apps, schema_editor):
-    """Back to three rows per entry: the leaf nodes from the entries, and the nodes of
-    levels 1 to 3 hashed again from them (RFC 9162: SHA-256(0x01 ‖ left ‖ right))."""
-    import hashlib
-
-    Entry = apps.get_model("ledger", "Entry")
-    Node = apps.get_model("ledger", "Node")
-    level = [
-        bytes(value) for value in Entry.objects.order_by("index").values_list("leaf_hash", flat=True)
-    ]
-    rows = [Node(key=index, hash=value) for index, value in enumerate(level)]
-    for height in range(1, 4):
-        level = [
-            hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
-            for i in range(0, len(level) - 1, 2)
-        ]
-        rows += [Node(key=(height << 56) | i, hash=value) for i, value in enumerate(level)]
-    Node.objects.bulk_create(rows, batch_size=10_000)
+    """Back to three rows per entry: a leaf node per entry (keyed by its index), and the
+    nodes of levels 1 to 3 hashed again from them (RFC 9162: SHA-256(0x01 ‖ left ‖
+    right)), written in batches."""
+    connection = schema_editor.connection
+    entry, node, index = _tables(apps, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {index}, leaf_hash FROM {entry}")  # noqa: S608
+        rows = sorted(_low_levels({i: bytes(leaf) for i, leaf in cursor.fetchall()}).items())
+        cursor.execute(f"DELETE FROM {node} WHERE key >= 0 AND key < {STORED}")  # noqa: S608
+        for start in range(0, len(rows), 10_000):
+            cursor.executemany(
+                f"INSERT INTO {node} (key, hash) VALUES (%s, %s)",  # noqa: S608
+                rows[start : start + 10_000],
+            )
 
 
 def create_function(apps, schema_editor):
