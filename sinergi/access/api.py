@@ -44,7 +44,11 @@ class WaitingOut(Schema):
     organisation: str = Field(
         description="agreement: the partner you sign for; confirmation: the one asked"
     )
-    role: str = Field(description="confirmation: the role the partnership lists it in")
+    role: str = Field(
+        description="confirmation: the IATI OrganisationRole code the partnership lists it "
+        "in (1 funding … 4 implementing), as on the partnerships API"
+    )
+    role_name: str = Field(description="confirmation: that role's name, in your language")
     url: str = Field(description="the page where this is done")
 
 
@@ -114,6 +118,7 @@ def waiting(request: HttpRequest) -> list[dict]:
             "version": item.version,
             "organisation": item.organisation,
             "role": item.role,
+            "role_name": item.role_name,
             "url": item.url,
         }
         for item in waiting_for(_signed_in(request))

@@ -55,7 +55,8 @@ class Waiting:
     due: date | None = None  # `report`: the earliest due date; `approval`: the oldest value date
     version: int | None = None  # `agreement`: the version number to sign
     organisation: str = ""  # `agreement`: the partner signed for; `confirmation`: asked
-    role: str = ""  # `confirmation`: the IATI role it is listed in
+    role: str = ""  # `confirmation`: the IATI OrganisationRole code it is listed in
+    role_name: str = ""  # `confirmation`: that role's name, in the reader's language
 
 
 def waiting_for(user: object, today: date | None = None) -> list[Waiting]:
@@ -96,7 +97,8 @@ def _confirmations(user: object) -> list[Waiting]:
             count=1,
             url=consent_url(p.organisation.slug),
             organisation=p.organisation.name,
-            role=str(p.get_role_display()),
+            role=p.role,
+            role_name=str(p.get_role_display()),
         )
         for p in rows
     ]

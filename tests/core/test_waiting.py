@@ -326,6 +326,7 @@ def test_the_api_lists_it_for_the_signed_in_and_refuses_the_signed_out():
             "version": None,
             "organisation": "",
             "role": "",
+            "role_name": "",
             "url": f"/en/partnerships/{f.partnership.slug}/finance/transactions/?status=pending",
         }
     ]
@@ -400,7 +401,8 @@ def test_an_organisation_admin_in_no_partnership_is_asked_to_confirm_until_they_
 
     partnership, participation, admin, colleague = listing()
     [item] = waiting_for(admin, TODAY)
-    assert (item.kind, item.partnership, item.role) == ("confirmation", partnership, "Funding")
+    assert (item.kind, item.partnership) == ("confirmation", partnership)
+    assert (item.role, item.role_name) == ("1", "Funding")
     assert item.url == f"/en/organisations/{admin.organisation.slug}/#consent"
     for other in (colleague, PersonFactory(is_organisation_admin=True), PersonFactory()):
         assert waiting_for(other, TODAY) == []
@@ -416,7 +418,12 @@ def test_an_organisation_admin_in_no_partnership_is_asked_to_confirm_until_they_
     assert answer["kind"] == "confirmation"
     assert answer["partnership_title"] == "Quiet Harbour Talks"
     assert answer["organisation"] == admin.organisation.name
-    assert answer["role"] == "Funding"
+    assert (answer["role"], answer["role_name"]) == ("1", "Funding")
+    # The code stays the same in every language; the name is the reader's.
+    [indonesian_answer] = (
+        client_for(admin).get("/api/v1/me/waiting", HTTP_ACCEPT_LANGUAGE="id").json()
+    )
+    assert (indonesian_answer["role"], indonesian_answer["role_name"]) == ("1", "Pendanaan")
     assert "Quiet Harbour Talks" not in client_for(colleague).get("/en/waiting/").content.decode()
     # The home page loads the list for them too, though they hold no role anywhere.
     assert 'hx-get="/en/waiting/"' in client_for(admin).get("/en/").content.decode()
