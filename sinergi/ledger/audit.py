@@ -123,7 +123,9 @@ def _leaves_differing(
     report: Report, computed: list[bytes], stored: Sequence[object], first: int
 ) -> list[int]:
     """Report each entry (indices from `first`) whose stored leaf hash is not the hash of
-    its body; return their indices."""
+    its body; return their indices. One list comparison when all agree (the usual case)."""
+    if computed == stored:
+        return []
     bad = [first + n for n, (a, b) in enumerate(zip(computed, stored, strict=True)) if a != b]
     for index in bad:
         report.fail(f"entry {index} does not match its logged hash", index)
@@ -763,8 +765,7 @@ def _verify_log() -> Report:
         )
         for rows in _batches(leaves_sql):
             computed, stored_leaves = [leaf for leaf, _ in rows], [leaf for _, leaf in rows]
-            if computed != stored_leaves:
-                bad_leaves += _leaves_differing(report, computed, stored_leaves, len(leaves))
+            bad_leaves += _leaves_differing(report, computed, stored_leaves, len(leaves))
             leaves += computed
         expected = len(leaves)
     elif contiguous:
@@ -777,8 +778,7 @@ def _verify_log() -> Report:
                     _leaf(body, len(leaves) + n, report) for n, (body, _) in enumerate(rows)
                 ]
             stored_leaves = [leaf for _, leaf in rows]
-            if computed != stored_leaves:
-                bad_leaves += _leaves_differing(report, computed, stored_leaves, len(leaves))
+            bad_leaves += _leaves_differing(report, computed, stored_leaves, len(leaves))
             leaves += computed
         expected = len(leaves)
     else:  # find the first missing index
@@ -788,8 +788,7 @@ def _verify_log() -> Report:
                 report.fail(f"entry {expected} is missing", expected)
                 break
             leaves.append(_leaf(body, expected, report))
-            if leaves[-1] != stored_leaf:
-                bad_leaves += _leaves_differing(report, leaves[-1:], [stored_leaf], expected)
+            bad_leaves += _leaves_differing(report, leaves[-1:], [stored_leaf], expected)
             expected += 1
     # The entries whose kind, partnership or time column may differ from their body,
     # found apart (above) or here; then each is looked at closely.
