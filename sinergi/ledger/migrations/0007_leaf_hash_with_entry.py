@@ -140,6 +140,14 @@ def move_leaves(apps, schema_editor):
             f"UPDATE {entry} SET leaf_hash = (SELECT n.hash FROM {node} n"  # noqa: S608
             f" WHERE n.key = {entry}.{index})"
         )
+        if connection.vendor == "sqlite":  # any type in any column: a hash edited into text
+            cursor.execute(
+                f"SELECT MIN(key) FROM {node} WHERE key >= 0 AND key < {STORED}"  # noqa: S608
+                " AND typeof(hash) <> 'blob'"
+            )
+            (key,) = cursor.fetchone()
+            if key is not None:
+                _refuse("a stored hash is text, not bytes", (key & ((1 << 56) - 1)) << (key >> 56))
         cursor.execute(f"SELECT {index}, leaf_hash FROM {entry}")  # noqa: S608
         expected = _low_levels({i: bytes(leaf) for i, leaf in cursor.fetchall()})
         cursor.execute(f"SELECT key, hash FROM {node} WHERE key >= 0 AND key < {STORED}")  # noqa: S608
