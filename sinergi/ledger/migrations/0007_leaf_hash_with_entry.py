@@ -111,6 +111,11 @@ def _low_levels(leaves: dict[int, bytes]) -> dict[int, bytes]:
     return nodes
 
 
+def _first_entry(key: int) -> int:
+    """The index of the first entry under the subtree whose Node.key is `key`."""
+    return (key & (LEAVES - 1)) << (key >> 56)
+
+
 def _refuse(what: str, first: int | None) -> None:
     where = f" (first bad index {first})" if first is not None else ""
     raise LogNotConverted(
@@ -147,14 +152,14 @@ def move_leaves(apps, schema_editor):
             )
             (key,) = cursor.fetchone()
             if key is not None:
-                _refuse("a stored hash is text, not bytes", (key & ((1 << 56) - 1)) << (key >> 56))
+                _refuse("a stored hash is text, not bytes", _first_entry(key))
         cursor.execute(f"SELECT {index}, leaf_hash FROM {entry}")  # noqa: S608
         expected = _low_levels({i: bytes(leaf) for i, leaf in cursor.fetchall()})
         cursor.execute(f"SELECT key, hash FROM {node} WHERE key >= 0 AND key < {STORED}")  # noqa: S608
         stored = {key: bytes(value) for key, value in cursor.fetchall()}
         if stored != expected:
             differing = {k for k in stored.keys() | expected.keys() if stored.get(k) != expected.get(k)}
-            first = min((key & ((1 << 56) - 1)) << (key >> 56) for key in differing)
+            first = min(_first_entry(key) for key in differing)
             _refuse("a stored subtree hash of fewer than 16 entries differs from its leaves", first)
         # Negative keys (none unless 0006's constraint was dropped) stay: verify reports them.
         cursor.execute(f"DELETE FROM {node} WHERE key >= 0 AND key < {STORED}")  # noqa: S608
