@@ -245,6 +245,31 @@ def test_the_body_is_exactly_rfc8785_canonical_json(ledger, monkeypatch):
     assert stored.time == moment.astimezone(UTC)
 
 
+def test_the_returned_entry_is_the_stored_row(ledger):
+    """Given an event of a partnership, when it is appended, then what `append` returns
+    is the row as the database has it: every field the same, its primary key, marked as
+    saved, and usable as any row read by the ORM."""
+    partnership = PartnershipFactory()
+
+    with transaction.atomic():
+        entry = log.append("test.event", {"n": 1}, partnership, PersonFactory())
+
+    assert not entry.get_deferred_fields()  # every field set, none left to load
+    stored = Entry.objects.get(index=entry.index)
+
+    def fields(row: Entry) -> dict:
+        values = {f.attname: getattr(row, f.attname) for f in Entry._meta.concrete_fields}
+        return {k: bytes(v) if isinstance(v, bytes | memoryview) else v for k, v in values.items()}
+
+    assert fields(entry) == fields(stored)
+    assert entry == stored
+    assert entry.pk == entry.index
+    assert not entry._state.adding
+    assert entry._state.db == stored._state.db
+    entry.refresh_from_db()
+    assert fields(entry) == fields(stored)
+
+
 def test_an_entry_without_partnership_or_actor_says_null(ledger, monkeypatch):
     """Given a system event, then partnership and actor are JSON null in the body."""
     monkeypatch.setattr(log, "now", lambda: datetime(2025, 1, 1, tzinfo=UTC))
