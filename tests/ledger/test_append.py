@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.db import connection, connections, transaction
+from django.db.models import FileField
+from django.db.models.signals import post_init, pre_init
 from django.test import Client
 
 from sinergi.access import services as access_services
@@ -268,6 +270,17 @@ def test_the_returned_entry_is_the_stored_row(ledger):
     assert entry._state.db == stored._state.db
     entry.refresh_from_db()
     assert fields(entry) == fields(stored)
+
+
+def test_entry_rows_need_nothing_from_model_init():
+    """`append` makes the row it returns without `Model.__init__` (log._appended). That
+    stays right only while nothing listens for Entry's pre_init or post_init and none of
+    its fields needs setting up on assignment (a relation, a file): this fails first."""
+    assert not pre_init.has_listeners(Entry)
+    assert not post_init.has_listeners(Entry)
+    for field in Entry._meta.concrete_fields:
+        assert not field.is_relation, field.name
+        assert not isinstance(field, FileField), field.name
 
 
 def test_an_entry_without_partnership_or_actor_says_null(ledger, monkeypatch):
