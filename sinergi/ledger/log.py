@@ -203,8 +203,9 @@ def _appended(
     """After an append: the checkpoint attempt on commit, and the entry as a saved row.
 
     The row is made as `Model.from_db` would make it, minus `__init__`'s field-by-field
-    work (a sixth of an append's own time on SQLite): Entry has no signal receivers and
-    no field that sets itself up on assignment."""
+    work (1 µs instead of 7): Entry has no pre_init or post_init receivers and no field
+    that sets itself up on assignment (tests/ledger/test_append.py fails first if it
+    gains one)."""
     db.on_commit(_after_append)
     entry = Entry.__new__(Entry)
     state = ModelState()
