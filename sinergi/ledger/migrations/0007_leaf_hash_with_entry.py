@@ -4,9 +4,10 @@ appends the nodes it completes, where it wrote three rows before.
 
 Existing logs are converted in place: each entry takes its leaf hash from its level-0
 node, and the nodes below level 4 are deleted, once they are found to be exactly what
-the leaves give (otherwise the migration stops and changes nothing: `move_leaves`). `sinergi ledger verify` afterwards
-recomputes every hash from the bodies as before. The leaf-hash index moves with the
-hashes, and PostgreSQL's append function (migration 0004) writes the new layout.
+the leaves give (otherwise the migration stops and changes nothing: `move_leaves`).
+`sinergi ledger verify` afterwards recomputes every hash from the bodies as before. The
+leaf-hash index moves with the hashes, and PostgreSQL's append function (migration 0004)
+writes the new layout.
 
 The conversion rewrites the entry table in one transaction: on a large log, run it in
 a maintenance window (every write of the platform appends to the ledger and waits).
