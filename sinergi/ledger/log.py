@@ -166,7 +166,7 @@ def append(
             slug = _slugs_now({partnership_ref: partnership}).get(partnership_ref)
         moment = now()
         body = _entry_body(kind, payload, partnership, actor, moment, slug)
-        index = _append_on_server(kind, partnership_ref, moment, body)
+        index = _append_on_server(db, kind, partnership_ref, moment, body)
         return _appended(db, index, kind, partnership_ref, moment, body, merkle.leaf_hash(body))
     index, frontier = _lock_head(db)
     moment = now()
@@ -227,14 +227,16 @@ DAMAGED_HEAD = "the log head is damaged: its frontier does not match its size"
 DAMAGED_HEAD_SQLSTATE = "SL001"  # raised by ledger_append_entry
 
 
-def _append_on_server(kind: str, partnership_ref: int | None, moment: datetime, body: bytes) -> int:
+def _append_on_server(
+    db: BaseDatabaseWrapper, kind: str, partnership_ref: int | None, moment: datetime, body: bytes
+) -> int:
     """Append on PostgreSQL with one call of `ledger_append_entry`, which locks the head,
     hashes the leaf and the subtrees it completes, writes the entry with its leaf hash,
     the nodes it completes from level 4 up and the new head, and returns the entry's
     index. The statement is prepared once per connection (`sinergi.core.sql`)."""
     _count_write()
     params = [kind, partnership_ref, _time_adapter("postgresql")(moment), body]
-    with sql.cursor(connection) as cursor:
+    with sql.cursor(db) as cursor:
         try:
             cursor.execute(_APPEND_ON_SERVER, params)
             index = cursor.fetchone()[0]
