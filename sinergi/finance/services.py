@@ -625,6 +625,9 @@ def record_pledge(
     with transaction.atomic():
         hold()  # before the rate is read, as in record_transaction
         _still_there(partnership)
+        # Again under the lock, which remove_partner takes too: an organisation taken out
+        # since the check above would otherwise be left with an open pledge.
+        _check_partner(partnership, organisation, "organisation")
         rate, rate_date = rate_for(partnership, code, day)
         pledge = Pledge(
             partnership=partnership,
@@ -1301,8 +1304,6 @@ def set_approval_rule(
     if count < 1:
         raise _field_error("required", _("At least one approval is needed."))
     approvers = list(approver_organisations)
-    for organisation in approvers:
-        _check_partner(partnership, organisation, "approver_organisations")
     if approvers and count > len(approvers):
         raise _field_error(
             "required", _("More approvals are needed than there are approving partners.")
@@ -1310,6 +1311,11 @@ def set_approval_rule(
     if count > 50:
         raise _field_error("required", _("At most 50 approvals can be required."))
     with transaction.atomic():
+        # The ledger's lock before the partners are checked, as remove_partner takes it
+        # before refusing to take out an approving partner.
+        hold()
+        for organisation in approvers:
+            _check_partner(partnership, organisation, "approver_organisations")
         rule, _created = ApprovalRule.objects.update_or_create(
             partnership=partnership, defaults={"threshold": limit, "required": count}
         )

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sinergi.access import policy
 from sinergi.access.models import Invitation
@@ -353,10 +354,63 @@ def remove_partner(*, actor: Person, participation: Participation) -> None:
     organisation that no longer takes part could otherwise still act in the partnership.
     Coordinators keep theirs: a coordinator runs the whole partnership, and a partnership
     is never left without one. Open invitations into the partnership for that
-    organisation's people end too."""
+    organisation's people end too.
+
+    Conflict while the organisation, once out, would leave behind what only a partner
+    can honour: open pledges (the totals count them as resources still to come) or a
+    place among the partners whose approval expenditures need (they could then wait for
+    an approval no one may give). Its history stays: fulfilled and cancelled pledges,
+    transactions, signatures and reported values."""
     policy.require(actor, Action.MANAGE_PARTNERS, participation.partnership)
     with transaction.atomic():
+        # The ledger's lock first, as every finance write takes it: a pledge or an
+        # approval rule recorded meanwhile for this organisation is seen below.
+        hold()
+        _check_nothing_open(participation)
         _take_out(actor, participation, "partner.left")
+
+
+def _check_nothing_open(participation: Participation) -> None:
+    """Conflict, saying what to settle first, if taking `participation` out would leave
+    its organisation with open pledges or among the approving partners of the
+    partnership's approval rule (while it takes part in no other role)."""
+    from sinergi.finance.models import ApprovalRule, Pledge, PledgeStatus
+
+    partnership, organisation = participation.partnership, participation.organisation
+    staying = Participation.objects.filter(
+        partnership=partnership, organisation_id=organisation.pk
+    ).exclude(pk=participation.pk)
+    if staying.exists():
+        return  # it stays a partner in its other role
+    problems = []
+    open_pledges = Pledge.objects.filter(
+        partnership=partnership,
+        organisation_id=organisation.pk,
+        status__in=[PledgeStatus.PLEDGED, PledgeStatus.COMMITTED],
+    ).count()
+    if open_pledges:
+        problems.append(
+            ngettext(
+                "%(organisation)s has %(count)d open pledge in this partnership: cancel it "
+                "or see it fulfilled first.",
+                "%(organisation)s has %(count)d open pledges in this partnership: cancel "
+                "them or see them fulfilled first.",
+                open_pledges,
+            )
+            % {"organisation": organisation.name, "count": open_pledges}
+        )
+    if ApprovalRule.objects.filter(
+        partnership=partnership, approver_organisations=organisation
+    ).exists():
+        problems.append(
+            _(
+                "%(organisation)s is one of the partners whose approval expenditures need: "
+                "change the approval rule first."
+            )
+            % {"organisation": organisation.name}
+        )
+    if problems:
+        raise Conflict(" ".join(problems))
 
 
 def _take_out(actor: Person, participation: Participation, kind: str) -> None:

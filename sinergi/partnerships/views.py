@@ -321,8 +321,23 @@ def participation_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 @require_POST
 def participation_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug, Action.MANAGE_PARTNERS)
-    participation = get_object_or_404(Participation, pk=pk, partnership=partnership)
-    services.remove_partner(actor=request.user, participation=participation)
+    participation = get_object_or_404(
+        Participation.objects.select_related("organisation"), pk=pk, partnership=partnership
+    )
+    try:
+        services.remove_partner(actor=request.user, participation=participation)
+    except Conflict as exc:
+        if request.htmx:
+            context = {
+                "partnership": partnership,
+                "p": participation,
+                "can_manage": True,
+                "roles": ORGANISATION_ROLES,
+                "remove_error": exc.message,
+            }
+            return render(request, "partnerships/_participation_row.html", context)
+        messages.error(request, exc.message)
+        return redirect("partnership-partners", slug=slug)
     if request.htmx:
         return HttpResponse("")
     messages.success(request, _("The partner was removed."))
