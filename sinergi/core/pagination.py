@@ -9,11 +9,15 @@ from ninja.pagination import LimitOffsetPagination
 # Far beyond any list here, and within every database's integer range: a larger limit or
 # offset used to reach the database as it was and fail there (a 500).
 MAX_OFFSET = 2**31 - 1
+# The most items one page may hold: a larger page is one request holding a worker for
+# seconds (the public checkpoint list grows by up to one a second, for ever).
+MAX_LIMIT = 1000
 
 
 class Pagination(LimitOffsetPagination):
-    """`?limit=&offset=` as LimitOffsetPagination, refused with a 422 beyond MAX_OFFSET."""
+    """`?limit=&offset=` as LimitOffsetPagination, refused with a 422 beyond MAX_LIMIT
+    items a page or an offset beyond MAX_OFFSET."""
 
     class Input(Schema):
-        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=MAX_OFFSET)
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=MAX_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)

@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from sinergi.access import policy
 from sinergi.core.errors import RetryLater
 from sinergi.core.pagination import Pagination
-from sinergi.ledger import checkpoints, log, notes, queries
+from sinergi.ledger import checkpoints, log, queries
 from sinergi.ledger.models import Checkpoint
 
 router = Router(tags=["ledger"])
@@ -260,9 +260,8 @@ def list_checkpoints(request: HttpRequest) -> Any:
 def post_cosignature(request: HttpRequest, payload: CosignatureIn) -> Any:
     try:
         cosignature = checkpoints.record_cosignature(payload.checkpoint, payload.cosignature)
-    except notes.NoteError as exc:
-        field = "checkpoint" if "checkpoint" in str(exc) else "cosignature"
-        raise _invalid(field, str(exc)) from exc
+    except checkpoints.CosignatureError as exc:
+        raise _invalid(exc.field, str(exc)) from exc
     return Status(
         201,
         {

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sinergi.env import write_once
 from sinergi.ledger import merkle, notes
@@ -254,37 +255,95 @@ def signature_line(line: str) -> notes.SignatureLine:
     return lines[0]
 
 
+class CosignatureError(notes.NoteError):
+    """A cosignature refused, with the field of the request it is about: `checkpoint`
+    (the note's text) or `cosignature` (the witness's line)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+#: How far ahead of the log's clock a cosignature's timestamp may be (witnesses' clocks
+#: differ a little). A timestamp beyond it is a witness's mistake, such as milliseconds
+#: for seconds, and would stand as that witness's newest cosignature for ever.
+COSIGNATURE_CLOCK_SKEW = 600
+
+
 def record_cosignature(checkpoint_note: str, cosignature_line: str) -> Cosignature:
     """Accept a witness's cosignature on a checkpoint the log issued.
 
-    The checkpoint text must be one the log signed; the line must verify under a
-    registered witness key. Raises notes.NoteError with a reason otherwise.
+    `checkpoint_note` is the checkpoint's text, with or without its signatures after the
+    blank line. It must be one the log signed; the line must verify under a registered
+    witness key, with a timestamp no further than COSIGNATURE_CLOCK_SKEW ahead of the
+    log's clock. Of a witness's cosignatures on one checkpoint the newest is kept, and
+    a line already kept is not written again. Raises CosignatureError otherwise.
     """
-    text = checkpoint_note.split("\n\n", 1)[0] + "\n"
-    parsed = notes.parse_checkpoint_text(text)
+    text = checkpoint_note.split("\n\n", 1)[0]
+    text = text if text.endswith("\n") else text + "\n"
+    try:
+        parsed = notes.parse_checkpoint_text(text)
+    except notes.NoteError as exc:
+        raise CosignatureError(str(exc), "checkpoint") from exc
     if parsed.origin != origin():
-        raise notes.NoteError("the checkpoint is for another log")
+        raise CosignatureError(_("The checkpoint is for another log."), "checkpoint")
     checkpoint = Checkpoint.objects.filter(size=parsed.size).first()
     if checkpoint is None or checkpoint.body != text:
-        raise notes.NoteError("this log never issued that checkpoint")
-    sig = signature_line(cosignature_line)
+        raise CosignatureError(_("This log never issued that checkpoint."), "checkpoint")
+    try:
+        sig = signature_line(cosignature_line)
+    except notes.NoteError as exc:
+        raise CosignatureError(str(exc), "cosignature") from exc
     line = cosignature_line if cosignature_line.endswith("\n") else cosignature_line + "\n"
     for witness in Witness.objects.filter(name=sig.name):
         verifier = notes.parse_vkey(witness.vkey)
         if verifier.key_id != sig.key_id:
             continue
-        timestamp = notes.verify_cosignature(text, sig, verifier)
-        kept = Cosignature.objects.filter(checkpoint=checkpoint, witness=witness).first()
-        if kept is not None and kept.timestamp > timestamp:
-            # Anyone can send again a line the log published: keep the witness's newest.
-            raise notes.NoteError(
-                f"this witness has already given a later cosignature (time {kept.timestamp}), "
-                "which is kept"
+        try:
+            timestamp = notes.verify_cosignature(text, sig, verifier)
+        except notes.NoteError as exc:
+            raise CosignatureError(str(exc), "cosignature") from exc
+        if timestamp > time.time() + COSIGNATURE_CLOCK_SKEW:
+            raise CosignatureError(
+                _(
+                    "The cosignature's time (%(timestamp)d) is ahead of the log's clock: "
+                    "a timestamp is in seconds since 1970, and the witness's clock may be "
+                    "wrong."
+                )
+                % {"timestamp": timestamp},
+                "cosignature",
             )
-        cosignature, _created = Cosignature.objects.update_or_create(
-            checkpoint=checkpoint,
-            witness=witness,
-            defaults={"timestamp": timestamp, "line": line},
-        )
-        return cosignature
-    raise notes.NoteError("no registered witness has this name and key")
+        return _keep_newest(checkpoint, witness, timestamp, line)
+    raise CosignatureError(_("No registered witness has this name and key."), "cosignature")
+
+
+def _keep_newest(
+    checkpoint: Checkpoint, witness: Witness, timestamp: int, line: str
+) -> Cosignature:
+    """Store `line` as the witness's cosignature on `checkpoint` unless a newer one (or
+    this very one) is kept. The replacement is one conditional UPDATE, so of two
+    cosignatures sent at once the newer always stays, on every database."""
+    kept = Cosignature.objects.filter(checkpoint=checkpoint, witness=witness)
+    for _attempt in range(2):
+        if kept.filter(timestamp__lt=timestamp).update(timestamp=timestamp, line=line):
+            return kept.get()
+        current = kept.first()
+        if current is not None:
+            if current.timestamp == timestamp:
+                return current  # sent again (anyone can copy a published line)
+            raise CosignatureError(
+                _(
+                    "This witness has already given a later cosignature (time "
+                    "%(timestamp)d), which is kept."
+                )
+                % {"timestamp": current.timestamp},
+                "cosignature",
+            )
+        try:
+            with transaction.atomic():
+                return Cosignature.objects.create(
+                    checkpoint=checkpoint, witness=witness, timestamp=timestamp, line=line
+                )
+        except IntegrityError:
+            continue  # another request stored one first: compare with it
+    raise CosignatureError(_("Send the cosignature again."), "cosignature")

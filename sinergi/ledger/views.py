@@ -143,14 +143,22 @@ def partnership_ledger(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _moment(stamp: object) -> datetime | None:
+    """The aware time of a POSIX timestamp, or None when it names no calendar date (a
+    cosignature stored before the log bounded their timestamps)."""
+    if not isinstance(stamp, int) or stamp < 0:
+        return None
+    try:
+        return datetime.fromtimestamp(stamp, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def _witness_status(witness: Witness, latest: Checkpoint | None) -> Witness:
     """`witness` with `cosigned_at` (when it signed its latest cosignature, as an aware
-    time) and `behind` (how many entries the latest checkpoint has beyond the largest
+    time, or None) and `behind` (how many entries the latest checkpoint has beyond the largest
     one it cosigned; 0 when it cosigned the latest)."""
-    stamp = witness.last_timestamp
-    witness.cosigned_at = (
-        datetime.fromtimestamp(stamp, tz=UTC) if isinstance(stamp, int) and stamp >= 0 else None
-    )
+    witness.cosigned_at = _moment(witness.last_timestamp)
     witness.behind = (
         max(latest.size - witness.largest, 0)
         if latest is not None and witness.largest is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -470,6 +471,16 @@ def test_consistency_proofs_verify(client, ledger_log, first, second):
             merkle.verify_consistency(first, second, hashes, os.urandom(32), second_root)
 
 
+def test_a_page_of_checkpoints_holds_at_most_a_thousand(client, ledger_log):
+    """Given `limit` of 1000 then 1001 (and 2**31 - 1) on the public checkpoint list, then
+    the first is a page and the others are 422 on `limit`: a list that grows by one a
+    second cannot be asked for whole in one request."""
+    assert client.get(CHECKPOINTS, {"limit": 1000}).status_code == 200
+    for limit in (1001, 2**31 - 1):
+        error = assert_error(client.get(CHECKPOINTS, {"limit": limit}), 422)
+        assert list(error["fields"]) == ["limit"]
+
+
 def test_checkpoints_are_listed_newest_first_and_each_verifies(client, ledger_log):
     """Given checkpoints at 5 and 12, then the list has both, newest first, each note
     signed by the log with the root it states."""
@@ -751,6 +762,27 @@ def test_a_witness_cosigning_again_replaces_its_cosignature(client, witness):
     assert Cosignature.objects.get().timestamp == 2000
 
 
+def test_the_checkpoint_text_alone_or_with_its_signatures_is_accepted(client, witness):
+    """Given the checkpoint's text alone (what the witness signed, no blank line after
+    it) or the whole note, then both are accepted; the kept line sent again is accepted
+    and leaves the stored cosignature as it was."""
+    note = current_note(client)
+    line = notes.cosign(body_of(note), witness, 3000)
+
+    response = post_cosignature(client, body_of(note), line)
+
+    assert response.status_code == 201, response.content
+    kept = list(Cosignature.objects.values())
+    again = post_cosignature(client, note, line)
+    assert again.status_code == 201
+    assert (
+        again.json()
+        == response.json()
+        == {"witness": WITNESS_NAME, "size": SIZE, "timestamp": 3000}
+    )
+    assert list(Cosignature.objects.values()) == kept
+
+
 def test_an_older_checkpoint_can_be_cosigned(client, witness, ledger_log):
     """Given the first checkpoint (size 5) from the list, then its cosignature is
     accepted too."""
@@ -773,7 +805,9 @@ def test_refused_cosignatures(client, witness, ledger_log):
     """Given a cosignature that is wrongly signed, signed over another checkpoint,
     malformed, by an unknown witness, by a known name with another key, or on a
     checkpoint the log never issued, then each is 422 with a message saying why, and
-    nothing is stored."""
+    nothing is stored. Each message is under the field it is about, and a timestamp
+    ahead of the log's clock (milliseconds for seconds, or the largest a line can hold)
+    is refused too."""
     note = current_note(client)
     body = body_of(note)
     good = notes.cosign(body, witness, 1234)
@@ -785,26 +819,39 @@ def test_refused_cosignatures(client, witness, ledger_log):
     other_log = notes.checkpoint_text("other.example/log", SIZE, support.mth(ledger_log.leaves))
     squared = body.replace(f"\n{SIZE}\n", "\n\u00b2\n")  # "²": str.isdigit, but int() fails
     cases = [
-        (note, flip_last_signature_byte(good), "does not verify"),
-        (note, notes.cosign(body_of(older), witness, 1234), "does not verify"),
-        (note, "this is not a signature line", "malformed"),
-        (note, "\u2014 witness.example.org/yayasan ***", "not base64"),
-        (note, "\u2014 witness.example.org/yayasan AAAA", "malformed"),
-        (note, good + good, "exactly one"),
-        (note, good[:-30] + "\n", "base64"),
-        (note, notes.cosign(body, stranger, 1234), "no registered witness"),
-        (note, notes.cosign(body, impostor, 1234), "no registered witness"),
-        (support.sign_as_log(forged_root), notes.cosign(forged_root, witness, 1), "never"),
-        (never_size, notes.cosign(never_size, witness, 1), "never issued"),
-        (other_log, notes.cosign(other_log, witness, 1), "another log"),
-        ("not a checkpoint", good, "checkpoint"),
-        (support.sign_as_log(squared), notes.cosign(squared, witness, 1), "decimal"),
+        (note, flip_last_signature_byte(good), "cosignature", "does not verify"),
+        (note, notes.cosign(body_of(older), witness, 1234), "cosignature", "does not verify"),
+        (note, "this is not a signature line", "cosignature", "malformed"),
+        (note, "\u2014 witness.example.org/yayasan ***", "cosignature", "not base64"),
+        (note, "\u2014 witness.example.org/yayasan AAAA", "cosignature", "malformed"),
+        (note, good + good, "cosignature", "exactly one"),
+        (note, good[:-30] + "\n", "cosignature", "base64"),
+        (note, notes.cosign(body, stranger, 1234), "cosignature", "No registered witness"),
+        (note, notes.cosign(body, impostor, 1234), "cosignature", "No registered witness"),
+        (
+            support.sign_as_log(forged_root),
+            notes.cosign(forged_root, witness, 1),
+            "checkpoint",
+            "never",
+        ),
+        (never_size, notes.cosign(never_size, witness, 1), "checkpoint", "never issued"),
+        (other_log, notes.cosign(other_log, witness, 1), "checkpoint", "another log"),
+        ("not a checkpoint", good, "checkpoint", "checkpoint"),
+        (support.sign_as_log(squared), notes.cosign(squared, witness, 1), "checkpoint", "decimal"),
+        (
+            note,
+            notes.cosign(body, witness, int(time.time() * 1000)),
+            "cosignature",
+            "ahead of the log's clock",
+        ),
+        (note, notes.cosign(body, witness, 2**63 - 1), "cosignature", "ahead of the log's clock"),
     ]
 
-    for checkpoint_note, line, reason in cases:
+    for checkpoint_note, line, field, reason in cases:
         response = post_cosignature(client, checkpoint_note, line)
         error = assert_error(response, 422)
-        assert reason in field_messages(error), (reason, error)
+        assert list(error["fields"]) == [field], (reason, error)
+        assert reason in error["fields"][field][0], (reason, error)
 
     assert not Cosignature.objects.exists()
     assert WITNESS_NAME not in current_note(client)

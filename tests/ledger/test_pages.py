@@ -196,6 +196,29 @@ def test_each_witness_says_whether_it_cosigned_the_latest_checkpoint_and_when(ev
     assert "tertinggal 1 entri dari titik periksa terbaru" in indonesian
 
 
+def test_a_stored_cosignature_time_beyond_the_calendar_does_not_break_the_page(events):
+    """Given a cosignature stored with a timestamp no calendar date has (milliseconds
+    for seconds, or the largest a line can hold: accepted before the log bounded them),
+    then the Ledger page still renders, saying the witness cosigned without a date."""
+    from sinergi.ledger.models import Checkpoint, Cosignature, Witness
+
+    latest = Checkpoint.objects.get()
+    for number, stamp in enumerate((1_796_150_607_970, 2**63 - 1)):
+        witness = Witness.objects.create(
+            name=f"witness.w{number}.example/sinergi", vkey=f"k{number}"
+        )
+        Cosignature.objects.create(checkpoint=latest, witness=witness, timestamp=stamp, line="x")
+
+    response = client_for(events.people["member"]).get(ledger_page(events))
+
+    assert response.status_code == 200
+    witnesses = re.findall(r"<li>(witness\.[^<]*)</li>", html.unescape(response.text))
+    assert witnesses == [
+        "witness.w0.example/sinergi: has cosigned the latest checkpoint",
+        "witness.w1.example/sinergi: has cosigned the latest checkpoint",
+    ]
+
+
 @pytest.fixture
 def areas(ledger, private_cast) -> Cast:
     """A partnership with 52 finance entries, 3 results entries and 2 governance ones

@@ -92,7 +92,7 @@ def test_an_unregistered_witness_checks_but_is_not_accepted(server, key, state):
     outcome = witness.run_once(server, key, state)
 
     assert outcome.posted is False
-    assert "no registered witness" in outcome.message
+    assert "No registered witness" in outcome.message
     assert saw(state).size == 5
     assert not Cosignature.objects.exists()
 
