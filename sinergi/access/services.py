@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -168,27 +166,10 @@ def _note_use(token_id: int, moment: datetime) -> None:
                     [moment, token_id],
                 )
         else:
-            with _waiting_briefly():
+            with sql.waiting_briefly(LAST_USE_WAIT_MS):
                 tokens.update(last_used_at=moment)
     except DatabaseError as exc:
         logger.info("a token's last use was not recorded: %s", exc)
-
-
-@contextmanager
-def _waiting_briefly() -> Iterator[None]:
-    """SQLite waits LAST_USE_WAIT_MS, not its 20-second busy timeout, for the write lock."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout")
-        (usual,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA busy_timeout = {LAST_USE_WAIT_MS}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA busy_timeout = {int(usual)}")
 
 
 @cache

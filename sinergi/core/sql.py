@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
@@ -182,3 +184,23 @@ def _convert_column(
     for convert, column in _converters(field, connection):
         values = [convert(value, column, connection) for value in values]
     return values
+
+
+@contextmanager
+def waiting_briefly(milliseconds: int) -> Iterator[None]:
+    """On SQLite, wait at most `milliseconds` for the write lock (its `busy_timeout`)
+    instead of the usual 20 seconds, for work that had better be skipped than wait: the
+    lock's holder may be an import of many rows. Elsewhere nothing changes (PostgreSQL
+    callers say `NOWAIT` or `SKIP LOCKED` in their own statements)."""
+    if default_connection.vendor != "sqlite":
+        yield
+        return
+    with default_connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (usual,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+    try:
+        yield
+    finally:
+        with default_connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(usual)}")

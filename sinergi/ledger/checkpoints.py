@@ -6,14 +6,16 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import nullcontext
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sinergi.core import sql
 from sinergi.env import write_once
 from sinergi.ledger import merkle, notes
 from sinergi.ledger.log import LedgerError, StoredTree, root_from_frontier, split_frontier
@@ -115,18 +117,21 @@ def _recent(checkpoint: Checkpoint | None) -> bool:
     return -CLOCK_SKEW < age < interval()
 
 
-def issue_checkpoint(*, batched: bool = False) -> Checkpoint:
+def issue_checkpoint(*, batched: bool = False, wait: bool = True) -> Checkpoint:
     """Sign the current tree head, unless the latest checkpoint already covers it, or,
     `batched`, was signed less than `interval()` seconds ago (whatever process signed it: this
     is what keeps checkpoints to one a second under load, across app servers).
+
+    Without `wait`, OperationalError at once (SQLite: within READER_WAIT_MS) when another
+    transaction holds the log's head: a writer, whose commit is followed by a signing.
 
     Refuses (LedgerError) to sign a tree that is not consistent with the last signed
     checkpoint, which is what a rewritten history looks like. The last size and root are
     taken from that checkpoint's signed note (`signed_head`), never from the unsigned
     columns beside it; a log smaller than it is refused too (LogBehindCheckpoint).
     """
-    with transaction.atomic():
-        head = Head.objects.locked()
+    with sql.waiting_briefly(READER_WAIT_MS) if not wait else nullcontext(), transaction.atomic():
+        head = Head.objects.locked(nowait=not wait)
         latest = Checkpoint.objects.order_by("-size").first()
         if latest is not None and (latest.size == head.size or (batched and _recent(latest))):
             return latest
@@ -203,17 +208,24 @@ def maybe_issue_checkpoint() -> Checkpoint | None:
         return None
 
 
+#: How long a reader waits for the log's head before it serves the newest checkpoint
+#: as it is (SQLite; PostgreSQL does not wait at all).
+READER_WAIT_MS = 100
+
+
 def latest_checkpoint(*, refresh: bool = True) -> Checkpoint | None:
     """The newest checkpoint; with `refresh`, first sign the head if it has grown and the
     newest is at least `interval()` seconds old. Readers, anonymous ones included, call this:
-    however many there are, they sign no more than one checkpoint a second."""
+    however many there are, they sign no more than one checkpoint a second. A reader never
+    waits for a writer (an import may hold the head for seconds): while the head is held,
+    the newest checkpoint is served, and the writer's commit is followed by a signing."""
     if refresh:
         latest = Checkpoint.objects.order_by("-size").first()
         size = Head.objects.current().size
         if size and (latest is None or (latest.size < size and not _recent(latest))):
             try:
-                return issue_checkpoint(batched=True)
-            except IntegrityError:
+                return issue_checkpoint(batched=True, wait=False)
+            except (IntegrityError, OperationalError):
                 pass
             except LedgerError:  # a refusal, or an unusable key: the newest one stands
                 logger.critical("the ledger did not sign a checkpoint", exc_info=True)

@@ -108,10 +108,11 @@ class HeadManager(models.Manager["Head"]):
                 head = self.get(pk=1)
         return head
 
-    def locked(self) -> Head:
-        """The head row under `SELECT … FOR UPDATE`; call inside a transaction."""
+    def locked(self, *, nowait: bool = False) -> Head:
+        """The head row under `SELECT … FOR UPDATE` (`NOWAIT`: DatabaseError at once if
+        another transaction holds it); call inside a transaction."""
         self.current()
-        return self.select_for_update().get(pk=1)
+        return self.select_for_update(nowait=nowait).get(pk=1)
 
 
 class Head(models.Model):
