@@ -86,6 +86,13 @@ class SignUpForm(UserCreationForm):
     class Meta:
         model = Person
         fields = ("username", "first_name", "last_name")
+        # Django's own words, as Sinergi's msgid: Django's Indonesian for them says "or
+        # a little" ("atau sedikit") where it means "or fewer".
+        help_texts = {
+            "username": gettext_lazy(
+                "Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."
+            )
+        }
 
 
 @login_required

@@ -29,11 +29,46 @@ def _translator(domain: str, language: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
 
 
+# Names the iso-codes catalogues get wrong, by catalogue, then language ("" for every
+# language), then code. Indonesian: Timor-Leste is "Timor Leste" (the catalogue's "Timor
+# Timur" is the name of the Indonesian province before 1999); the Congolese franc is
+# not the Comorian one; the two bolívares are told apart; a few names left in English.
+# Every language: the province established by Law 16/2022 is Papua Pegunungan (ISO
+# 3166-2 spells it "Pengunungan").
+_NAME_FIXES: dict[str, dict[str, dict[str, str]]] = {
+    "iso3166-1": {
+        "id": {"TL": "Timor Leste", "CZ": "Ceko", "BQ": "Bonaire, Sint Eustatius, dan Saba"}
+    },
+    "iso3166-2": {"": {"ID-PE": "Papua Pegunungan"}},
+    "iso4217": {
+        "id": {
+            "CDF": "Franc Kongo",
+            "VED": "Bolívar Digital Venezuela",
+            "VES": "Bolívar Soberano Venezuela",
+            "AWG": "Florin Aruba",
+            "SAR": "Riyal Saudi",
+            "ILS": "Shekel Baru Israel",
+        }
+    },
+}
+
+
+def _names(domain: str, language: str) -> Any:
+    """name(code, ISO name) in `language`: the catalogue's translation, or its fix."""
+    translate = _translator(domain, language).gettext
+    fixes = {**_NAME_FIXES[domain].get("", {}), **_NAME_FIXES[domain].get(language, {})}
+
+    def name(code: str, iso_name: str) -> str:
+        return fixes.get(code) or translate(iso_name)
+
+    return name
+
+
 @cache
 def _country_choices(language: str) -> list[tuple[str, str]]:
-    names = _translator("iso3166-1", language)
+    name = _names("iso3166-1", language)
     return sorted(
-        ((c.alpha_2, names.gettext(c.name)) for c in pycountry.countries),
+        ((c.alpha_2, name(c.alpha_2, c.name)) for c in pycountry.countries),
         key=lambda item: item[1].casefold(),
     )
 
@@ -54,8 +89,8 @@ def country_names() -> dict[str, str]:
 
 @cache
 def _subdivision_names(language: str) -> dict[str, str]:
-    names = _translator("iso3166-2", language)
-    return {s.code: names.gettext(s.name) for s in pycountry.subdivisions}
+    name = _names("iso3166-2", language)
+    return {s.code: name(s.code, s.name) for s in pycountry.subdivisions}
 
 
 def subdivision_names() -> dict[str, str]:
@@ -105,8 +140,8 @@ def _money() -> list[Any]:
 
 @cache
 def _currency_choices(language: str) -> list[tuple[str, str]]:
-    names = _translator("iso4217", language)
-    return sorted((c.alpha_3, f"{c.alpha_3} — {names.gettext(c.name)}") for c in _money())
+    name = _names("iso4217", language)
+    return sorted((c.alpha_3, f"{c.alpha_3} — {name(c.alpha_3, c.name)}") for c in _money())
 
 
 def currency_choices() -> list[tuple[str, str]]:

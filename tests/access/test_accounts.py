@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -421,6 +422,18 @@ def test_invitation_creates_account_with_organisation_and_role(invited):
     assert invitation.accepted_at is not None
     assert signed_in_as(visitor) == "dewi"
     assert visitor.get(f"/en/partnerships/{cast.partnership.slug}/").status_code == 200
+
+
+def test_the_invitation_page_explains_the_username_in_the_reader_s_language(invited):
+    """Given the invitation page in Indonesian, the username's help says "at most 150
+    characters" (Django's own Indonesian says "or a little"); in English, Django's words."""
+    _cast, path = invited
+    indonesian = html.unescape(Client().get(path.replace("/en/", "/id/", 1)).content.decode())
+    english = html.unescape(Client().get(path).content.decode())
+
+    assert "Paling banyak 150 karakter" in indonesian
+    assert "atau sedikit" not in indonesian
+    assert "Required. 150 characters or fewer." in english
 
 
 def test_invitation_link_works_once(invited):

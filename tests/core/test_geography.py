@@ -60,3 +60,22 @@ def test_every_currency_offered_for_money_is_in_iatis_codelist_or_newer():
     }
     offered = {code for code, _label in geography.currency_choices()}
     assert offered - active == {"XCG", "ZWG"}
+
+
+def test_names_the_catalogues_get_wrong_are_put_right():
+    """Given Indonesian, Timor-Leste reads "Timor Leste" (not "Timor Timur", the name of
+    the Indonesian province before 1999), the Congolese and Comorian francs differ, and
+    the highland province reads Papua Pegunungan in every language (ISO 3166-2 spells
+    it "Pengunungan"); the codes stay the same."""
+    with translation.override("id"):
+        assert geography.country_names()["TL"] == "Timor Leste"
+        currencies = dict(geography.currency_choices())
+        assert currencies["CDF"] == "CDF — Franc Kongo"
+        assert currencies["KMF"] == "KMF — Franc Komoro"
+        assert currencies["VED"] != currencies["VES"].replace("VES", "VED")
+        assert dict(geography.subdivisions_of("ID"))["ID-PE"] == "Papua Pegunungan"
+        assert "Timor Timur" not in dict(geography.country_choices()).values()
+    with translation.override("en"):
+        assert geography.country_names()["TL"] == "Timor-Leste"
+        assert dict(geography.subdivisions_of("ID"))["ID-PE"] == "Papua Pegunungan"
+        geography.validate_country("TL")
