@@ -64,9 +64,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sinergi.core.middleware.HeadAsGetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sinergi.core.middleware.ContentSecurityPolicyMiddleware",
-    # Outermost but one: work a view defers runs after the response has been sent.
+    # Outermost but two: work a view defers runs after the response has been sent.
     "sinergi.core.after_response.AfterResponseMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,7 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
-    "sinergi.core.middleware.ApiErrorEnvelopeMiddleware",
+    "sinergi.core.middleware.ErrorBodyMiddleware",
     "sinergi.core.middleware.DatabaseBusyMiddleware",
 ]
 

@@ -8,7 +8,14 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.db import DatabaseError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -33,11 +40,38 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-class ApiErrorEnvelopeMiddleware:
-    """Give the API's 404 and 405 answers the same JSON error envelope as every other error.
+class HeadAsGetMiddleware:
+    """Answer HEAD as the same GET would be answered, without its body (RFC 9110 §9.3.2):
+    status and headers, Content-Length included. Outermost, so that every view, API
+    route and static file that answers GET answers HEAD too (a link checker, a monitor,
+    `curl -I`), and those that refuse GET refuse HEAD the same way."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method != "HEAD":
+            return self.get_response(request)
+        request.method = request.META["REQUEST_METHOD"] = "GET"
+        response = self.get_response(request)
+        if isinstance(response, StreamingHttpResponse | FileResponse):
+            response.streaming_content = []  # the file is closed with the response
+        else:
+            length = len(response.content)
+            response.content = b""
+            response["Content-Length"] = str(length)
+        return response
+
+
+class ErrorBodyMiddleware:
+    """Give the API's 404 and 405 answers the same JSON error envelope as every other
+    error, and a page's 405 (an address that takes a form's submission, visited) a page
+    that says so in the reader's language.
 
     Django answers unknown API paths, and ninja unsupported methods, before any API
     exception handler runs; this turns those HTML or plain-text replies into the envelope.
+    Django's method decorators answer a page's 405 with no body at all, which a browser
+    shows as its own error page, in its own language.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -45,7 +79,14 @@ class ApiErrorEnvelopeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith(API_PREFIX) or response.status_code not in (404, 405):
+        if response.status_code not in (404, 405):
+            return response
+        if not request.path.startswith(API_PREFIX):
+            if response.status_code == 405 and not response.content:
+                replacement = render(request, "405.html", status=405)
+                if "Allow" in response:
+                    replacement["Allow"] = response["Allow"]
+                return replacement
             return response
         if response.get("Content-Type", "").startswith("application/json"):
             return response

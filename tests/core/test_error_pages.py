@@ -103,3 +103,51 @@ def test_a_refusal_with_a_reason_says_it_and_one_without_falls_back(private_cast
 
     plain = permission_denied(request, PermissionDenied()).content.decode()
     assert "Your role does not allow this. Ask the partnership's coordinator." in plain
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "heading"), [("en", "Not a page to open"), ("id", "Bukan halaman untuk dibuka")]
+)
+def test_visiting_an_address_that_takes_a_form_is_a_page_that_says_so(
+    private_cast, language, heading
+):
+    """Given a visit (GET) to addresses that only take a form's submission, a partner's
+    removal in a private partnership and signing out, then each is 405 with its Allow
+    header and a page in the site's layout and language (Django's was empty, which a
+    browser shows as its own error page); the partnership's address tells an outsider
+    nothing a made-up one does not."""
+    slug = private_cast.partnership.slug
+    for path in (
+        f"/{language}/partnerships/{slug}/partners/1/remove/",
+        f"/{language}/partnerships/no-such-partnership/partners/1/remove/",
+        f"/{language}/accounts/logout/",
+    ):
+        response = Client().get(path)
+        assert response.status_code == 405, path
+        assert response["Allow"] in ("POST", "POST, OPTIONS")
+        assert f"<h1>{heading}</h1>".encode() in response.content
+        assert b'class="menu"' in response.content
+
+
+@pytest.mark.django_db
+def test_head_is_answered_as_get_without_the_body(private_cast, settings, tmp_path):
+    """Given HEAD on a page, the public checkpoint, an API list and a page's form-only
+    address, then each has the GET's status, type and Content-Length (the body's length),
+    and no body; before, every one was 405."""
+    from sinergi.ledger import checkpoints
+    from tests.ledger.support import append_events
+
+    settings.SINERGI_LEDGER_KEY = str(tmp_path / "ledger.key")
+    checkpoints._signer_for.cache_clear()
+    append_events(2)
+    client = Client()
+    for path in ("/en/ledger/", "/ledger/checkpoint", "/api/v1/ledger/checkpoints", "/en/"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head["Content-Type"] == got["Content-Type"]
+        assert head["Content-Length"] == str(len(got.content))
+        assert head.content == b""
+    refused = client.head(f"/en/partnerships/{private_cast.partnership.slug}/partners/1/remove/")
+    assert refused.status_code == 405
+    assert refused["Allow"] == "POST"
