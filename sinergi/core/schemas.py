@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
@@ -21,3 +22,20 @@ def _not_a_flag(value: Any) -> Any:
 
 # A row's id in a request body: a whole number from 1, never a flag.
 Id = Annotated[int, BeforeValidator(_not_a_flag), Field(ge=1, le=MAX_ID)]
+
+
+_DECIMAL = re.compile(r"-?[0-9]+")
+
+
+def _decimal_digits(value: Any) -> Any:
+    """A number given as text (a query or path parameter) is ASCII decimal digits, with a
+    minus sign at most: pydantic would also read "1_0" as 10, "+1", " 1" and "1.0" as 1,
+    where the log's own URLs and forms only ever write digits. A minus sign is left for
+    the field's bound to refuse in its own words."""
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+        raise PydanticCustomError("int_parsing", str(_("Enter a whole number.")))
+    return value
+
+
+# A whole number in a URL: decimal digits only (add the field's bounds with Field).
+WholeNumber = Annotated[int, BeforeValidator(_decimal_digits)]

@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 from sinergi.access import policy
 from sinergi.core.errors import RetryLater
 from sinergi.core.pagination import Pagination
+from sinergi.core.schemas import WholeNumber
 from sinergi.ledger import checkpoints, log, queries
 from sinergi.ledger.models import Checkpoint
 
@@ -49,15 +50,15 @@ class EntriesOut(Schema):
 
 
 class EntriesQuery(Schema):
-    start: int = Field(0, ge=0)
-    end: int | None = Field(None, ge=0, description=f"exclusive; at most start+{MAX_PAGE}")
+    start: WholeNumber = Field(0, ge=0)
+    end: WholeNumber | None = Field(None, ge=0, description=f"exclusive; at most start+{MAX_PAGE}")
 
 
 class PartnershipEntriesQuery(Schema):
-    before: int | None = Field(
+    before: WholeNumber | None = Field(
         None, ge=0, description="only entries with a smaller index (the next page's cursor)"
     )
-    limit: int = Field(100, ge=1, le=MAX_PAGE)
+    limit: WholeNumber = Field(100, ge=1, le=MAX_PAGE)
     kind: str | None = Field(
         None,
         max_length=61,
@@ -77,9 +78,11 @@ class PartnershipEntriesOut(Schema):
 
 
 class InclusionQuery(Schema):
-    index: int | None = Field(None, ge=0)
+    index: WholeNumber | None = Field(None, ge=0)
     leaf_hash: str | None = Field(None, max_length=100, description="base64, instead of index")
-    tree_size: int | None = Field(None, ge=1, description="defaults to the latest checkpoint")
+    tree_size: WholeNumber | None = Field(
+        None, ge=1, description="defaults to the latest checkpoint"
+    )
 
 
 class InclusionOut(Schema):
@@ -91,8 +94,8 @@ class InclusionOut(Schema):
 
 
 class ConsistencyQuery(Schema):
-    first: int = Field(..., ge=1)
-    second: int = Field(..., ge=1)
+    first: WholeNumber = Field(..., ge=1)
+    second: WholeNumber = Field(..., ge=1)
 
 
 class ConsistencyOut(Schema):
@@ -277,7 +280,7 @@ def post_cosignature(request: HttpRequest, payload: CosignatureIn) -> Any:
     summary="A receipt for one entry (C2SP tlog-proof)",
     response={200: str},
 )
-def receipt(request: HttpRequest, index: int) -> HttpResponse:
+def receipt(request: HttpRequest, index: WholeNumber) -> HttpResponse:
     if index < 0:
         raise _invalid("index", _("Must be at least 0."))
     latest = checkpoints.latest_checkpoint()

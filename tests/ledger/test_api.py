@@ -14,6 +14,7 @@ import os
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -581,6 +582,25 @@ def test_bad_input_is_a_4xx_in_the_error_envelope(client, ledger_log, path, para
     response = client.get(path, params)
 
     assert_error(response)
+
+
+@pytest.mark.parametrize("written", ["1_0", "+1", "1.0", " 1", "\u0663", "\uff13", "0x1"])
+def test_a_number_is_decimal_digits_only(client, ledger_log, written):
+    """Given a number written otherwise than in ASCII decimal digits (which pydantic would
+    read: "1_0" as 10, "+1", "1.0" and " 1" as 1), then each ledger parameter refuses it
+    with a 422 on that field, as the verification page's form does; the log's own URLs
+    only ever write digits."""
+    cases = [
+        (ENTRIES, {"start": written}, "start"),
+        (ENTRIES, {"start": 0, "end": written}, "end"),
+        (INCLUSION, {"index": written}, "index"),
+        (INCLUSION, {"index": 0, "tree_size": written}, "tree_size"),
+        (CONSISTENCY, {"first": written, "second": 5}, "first"),
+        (f"{ENTRIES}/{quote(written)}/receipt", {}, "index"),
+    ]
+    for path, params, field in cases:
+        error = assert_error(client.get(path, params), 422)
+        assert error["fields"][field] == ["Enter a whole number."], (path, params, error)
 
 
 def test_bad_input_names_the_field_and_says_why(client, ledger_log):
