@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
 from sinergi.core.errors import RetryLater
@@ -54,15 +57,35 @@ class EntriesQuery(Schema):
     end: WholeNumber | None = Field(None, ge=0, description=f"exclusive; at most start+{MAX_PAGE}")
 
 
+_KIND = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*\.?")
+
+
+def _kind(value: str) -> str:
+    if not _KIND.fullmatch(value):
+        raise PydanticCustomError(
+            "kind",
+            str(
+                _(
+                    "Give an entry kind, such as finance.transaction.recorded, or a family "
+                    "of kinds ending in a dot, such as finance. (lowercase letters, digits "
+                    "and _ between the dots)."
+                )
+            ),
+        )
+    return value
+
+
+Kind = Annotated[str, AfterValidator(_kind)]
+
+
 class PartnershipEntriesQuery(Schema):
     before: WholeNumber | None = Field(
         None, ge=0, description="only entries with a smaller index (the next page's cursor)"
     )
     limit: WholeNumber = Field(100, ge=1, le=MAX_PAGE)
-    kind: str | None = Field(
+    kind: Kind | None = Field(
         None,
         max_length=61,
-        pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*\.?$",
         description="only this kind (finance.transaction.recorded), or a family of kinds "
         "when it ends with a dot (finance.)",
     )

@@ -360,6 +360,19 @@ def test_a_partnership_s_entries_refuse_bad_paging_by_field(client, ledger_log, 
     assert field in assert_error(response, 422)["fields"]
 
 
+def test_a_malformed_kind_is_explained_not_shown_as_a_pattern(client, ledger_log):
+    """Given a kind that is not one, then the message says what a kind looks like, with
+    examples, not the regular expression that checks it; so in Indonesian."""
+    client.force_login(ledger_log.cast.people["member"])
+    url = partnership_entries_url(ledger_log.cast.partnership.slug)
+    (message,) = assert_error(client.get(url, {"kind": "test.%"}), 422)["fields"]["kind"]
+    assert "such as finance.transaction.recorded" in message
+    assert "[a-z" not in message
+    indonesian = client.get(url, {"kind": "test.%"}, HTTP_ACCEPT_LANGUAGE="id")
+    (message,) = assert_error(indonesian, 422)["fields"]["kind"]
+    assert "misalnya finance.transaction.recorded" in message
+
+
 def test_entries_are_paged_within_the_log(client, ledger_log):
     """Given start and end inside the log, then exactly that range is returned; past the
     end the page is cut at the log size, and a start beyond it gives an empty page."""
