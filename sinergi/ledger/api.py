@@ -248,7 +248,14 @@ def inclusion_proof(request: HttpRequest, params: Query[InclusionQuery]) -> dict
         field = exc.field or "tree_size"
         if field == "index" and params.index is None:
             field = "leaf_hash"  # the entry it names is not in a tree of that size
-        error = _invalid(field, str(exc))
+        message = str(exc)
+        if params.tree_size is None and field in ("index", "leaf_hash"):
+            # The size was not given: say what it was, not "smaller than tree_size".
+            message = _(
+                "The entry must be in the latest checkpoint: its index smaller than "
+                "%(size)d, that checkpoint's size."
+            ) % {"size": tree_size}
+        error = _invalid(field, message)
         if params.tree_size is None and index < log.current_head().size:
             raise RetryLater(error) from exc  # appended; signed within a second
         raise error from exc

@@ -701,9 +701,19 @@ def test_refused_proof_requests_speak_the_reader_s_language(client, ledger_log):
     outside the requested tree)."""
     indonesian = {"HTTP_ACCEPT_LANGUAGE": "id"}
 
-    error = assert_error(client.get(INCLUSION, {"index": SIZE}, **indonesian), 422)
+    error = assert_error(client.get(INCLUSION, {"index": 0, "tree_size": 0}, **indonesian), 422)
+    assert error["fields"] == {"tree_size": ["Minimal 1."]}
+    error = assert_error(client.get(INCLUSION, {"index": 3, "tree_size": 2}, **indonesian), 422)
     assert error["fields"] == {
         "index": ["index minimal 0 dan harus lebih kecil daripada tree_size."]
+    }
+    # Without tree_size, the size it defaults to is named instead.
+    error = assert_error(client.get(INCLUSION, {"index": SIZE}, **indonesian), 422)
+    assert error["fields"] == {
+        "index": [
+            f"Entri harus tercakup dalam titik periksa terbaru: indeksnya lebih kecil "
+            f"daripada {SIZE}, ukuran titik periksa itu."
+        ]
     }
     error = assert_error(client.get(INCLUSION, {"index": 0, "tree_size": SIZE + 1}, **indonesian))
     assert error["fields"] == {"tree_size": [f"tree_size harus antara 1 dan ukuran log, {SIZE}."]}
