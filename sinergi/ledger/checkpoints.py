@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sinergi.core import sql
 from sinergi.env import write_once
@@ -262,9 +263,76 @@ def signature_line(line: str) -> notes.SignatureLine:
     if line.endswith("\n"):
         line = line[:-1]
     if "\n" in line:
-        raise notes.NoteError("send exactly one cosignature line")
+        raise notes.NoteError(_("Send exactly one cosignature line."))
     _text, lines = notes.split_note("x\n\n" + line + "\n")
     return lines[0]
+
+
+#: notes.NoteError's messages (notes.py also runs without Django, in the offline
+#: verifier, so it raises them in English), worded for the API in the reader's language.
+#: tests/ledger/test_api.py checks that every message notes.py raises is here.
+NOTE_MESSAGES = {
+    "a key name must be non-empty, without spaces or '+'": gettext_lazy(
+        "A key name is not empty and has no spaces or '+'."
+    ),
+    "not a PRIVATE+KEY+name+id+key string": gettext_lazy(
+        "This is not a private key string (PRIVATE+KEY+name+id+key)."
+    ),
+    "unsupported private key type": gettext_lazy("This type of private key is not supported."),
+    "the private key's ID does not match": gettext_lazy(
+        "The private key's ID does not match the key."
+    ),
+    "the signature does not verify": gettext_lazy("The signature does not verify."),
+    "a verifier key is name+keyid+base64(key)": gettext_lazy(
+        "A verifier key reads name+keyid+base64(key)."
+    ),
+    "the verifier key is not base64": gettext_lazy("The verifier key is not base64."),
+    "unsupported verifier key type": gettext_lazy("This type of verifier key is not supported."),
+    "the verifier key's ID does not match its key": gettext_lazy(
+        "The verifier key's ID does not match its key."
+    ),
+    "a signed note needs a blank line before its signatures": gettext_lazy(
+        "A signed note has a blank line before its signatures."
+    ),
+    "malformed signature line": gettext_lazy(
+        "The signature line is malformed: it reads “— name base64”."
+    ),
+    "a signature is not base64": gettext_lazy("The signature is not base64."),
+    "a signed note ends with at least one signature line": gettext_lazy(
+        "Give one signature line: “— name base64”."
+    ),
+    "a checkpoint has an origin, a size and a root hash line": gettext_lazy(
+        "A checkpoint has three lines: its origin, its tree size and its root hash."
+    ),
+    "the tree size is not a decimal number": gettext_lazy("The tree size is not a decimal number."),
+    "the tree size is out of range": gettext_lazy(
+        "The tree size is out of range: it is below 2^63."
+    ),
+    "the root hash is not base64": gettext_lazy("The root hash is not base64."),
+    "the root hash is not 32 bytes": gettext_lazy("The root hash is not 32 bytes."),
+    "a witness key has type 0x04 (cosignature/v1)": gettext_lazy(
+        "A witness key has type 0x04 (cosignature/v1)."
+    ),
+    "the witness key is not a cosignature/v1 key": gettext_lazy(
+        "The witness key is not a cosignature/v1 key."
+    ),
+    "the cosignature is not by this witness": gettext_lazy(
+        "The cosignature is not by this witness."
+    ),
+    "a cosignature is a timestamp and a 64-byte signature": gettext_lazy(
+        "A cosignature is a timestamp and a 64-byte signature."
+    ),
+    "the cosignature's timestamp is out of range": gettext_lazy(
+        "The cosignature's timestamp is out of range."
+    ),
+}
+
+
+def note_message(error: notes.NoteError) -> str:
+    """`error`'s message in the reader's language (NOTE_MESSAGES), else as raised."""
+    text = str(error)
+    worded = NOTE_MESSAGES.get(text)
+    return str(worded) if worded is not None else text
 
 
 class CosignatureError(notes.NoteError):
@@ -296,7 +364,7 @@ def record_cosignature(checkpoint_note: str, cosignature_line: str) -> Cosignatu
     try:
         parsed = notes.parse_checkpoint_text(text)
     except notes.NoteError as exc:
-        raise CosignatureError(str(exc), "checkpoint") from exc
+        raise CosignatureError(note_message(exc), "checkpoint") from exc
     if parsed.origin != origin():
         raise CosignatureError(_("The checkpoint is for another log."), "checkpoint")
     checkpoint = Checkpoint.objects.filter(size=parsed.size).first()
@@ -305,7 +373,7 @@ def record_cosignature(checkpoint_note: str, cosignature_line: str) -> Cosignatu
     try:
         sig = signature_line(cosignature_line)
     except notes.NoteError as exc:
-        raise CosignatureError(str(exc), "cosignature") from exc
+        raise CosignatureError(note_message(exc), "cosignature") from exc
     line = cosignature_line if cosignature_line.endswith("\n") else cosignature_line + "\n"
     for witness in Witness.objects.filter(name=sig.name):
         verifier = notes.parse_vkey(witness.vkey)
@@ -314,7 +382,7 @@ def record_cosignature(checkpoint_note: str, cosignature_line: str) -> Cosignatu
         try:
             timestamp = notes.verify_cosignature(text, sig, verifier)
         except notes.NoteError as exc:
-            raise CosignatureError(str(exc), "cosignature") from exc
+            raise CosignatureError(note_message(exc), "cosignature") from exc
         if timestamp > time.time() + COSIGNATURE_CLOCK_SKEW:
             raise CosignatureError(
                 _(

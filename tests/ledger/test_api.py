@@ -900,6 +900,50 @@ def test_refused_cosignatures(client, witness, ledger_log):
     assert WITNESS_NAME not in current_note(client)
 
 
+def test_every_message_of_the_note_parser_is_worded_for_the_api():
+    """Given every fixed message notes.py raises (in English: it also runs without
+    Django, in the offline verifier), then each has its wording in the API's language
+    table, so a new one cannot reach a witness untranslated."""
+    import ast
+    import inspect
+
+    raised = {
+        node.args[0].value
+        for node in ast.walk(ast.parse(inspect.getsource(notes)))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "NoteError"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+    assert len(raised) > 20
+    assert raised <= set(checkpoints.NOTE_MESSAGES)
+
+
+def test_a_refused_cosignature_says_why_in_the_reader_s_language(client, witness):
+    """Given cosignatures refused for a malformed line, a bad signature and a checkpoint
+    text that is not one, then in Indonesian each field's message is Indonesian."""
+    note = current_note(client)
+    good = notes.cosign(body_of(note), witness, 1234)
+    indonesian = {"HTTP_ACCEPT_LANGUAGE": "id"}
+    cases = [
+        (note, "this is not a signature line", "cosignature", "Baris tanda tangan"),
+        (note, flip_last_signature_byte(good), "cosignature", "Tanda tangan tidak valid"),
+        (note, "", "cosignature", "Berikan satu baris tanda tangan"),
+        (note, good + good, "cosignature", "tepat satu baris"),
+        ("not a checkpoint", good, "checkpoint", "Titik periksa terdiri atas tiga baris"),
+    ]
+    for checkpoint_note, line, field, words in cases:
+        response = client.post(
+            COSIGNATURES,
+            {"checkpoint": checkpoint_note, "cosignature": line},
+            content_type="application/json",
+            **indonesian,
+        )
+        error = assert_error(response, 422)
+        assert list(error["fields"]) == [field]
+        assert words in error["fields"][field][0], (line, error)
+
+
 @pytest.mark.parametrize(
     "shape",
     [
