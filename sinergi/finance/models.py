@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.choices import display_of
@@ -615,7 +616,11 @@ class ApprovalRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.partnership}: {self.required} above {self.threshold}"
+        return gettext("%(partnership)s: %(required)d approvals above %(threshold)s") % {
+            "partnership": self.partnership,
+            "required": self.required,
+            "threshold": f"{self.threshold.normalize():f}",
+        }
 
 
 class Decision(models.TextChoices):
@@ -667,7 +672,11 @@ class Approval(models.Model):
     get_decision_display = display_of("decision", Decision.choices)
 
     def __str__(self) -> str:
-        return f"{self.transaction_id}: {self.decision} by {self.person_id}"
+        return gettext("transaction %(transaction)s: %(decision)s by person %(person)s") % {
+            "transaction": self.transaction_id,
+            "decision": self.get_decision_display(),
+            "person": self.person_id,
+        }
 
 
 class Rollup(models.Model):

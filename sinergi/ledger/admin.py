@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from sinergi.ledger.models import Checkpoint, Cosignature, Entry, Witness
 
@@ -28,7 +29,11 @@ class EntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Checkpoint)
 class CheckpointAdmin(ReadOnlyAdmin):
-    list_display = ["size", "root_b64", "created_at"]
+    list_display = ["size", "root_hash", "created_at"]
+
+    @admin.display(description=_("root hash (base64)"))
+    def root_hash(self, checkpoint: Checkpoint) -> str:
+        return checkpoint.root_b64
 
 
 @admin.register(Cosignature)

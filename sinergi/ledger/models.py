@@ -10,6 +10,7 @@ import base64
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.ledger import notes
@@ -130,7 +131,7 @@ class Head(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="head_single_row")]
 
     def __str__(self) -> str:
-        return f"size {self.size}"
+        return gettext("log of %(size)d entries") % {"size": self.size}
 
 
 class Checkpoint(models.Model):
@@ -148,7 +149,7 @@ class Checkpoint(models.Model):
         get_latest_by = "size"
 
     def __str__(self) -> str:
-        return f"checkpoint {self.size}"
+        return gettext("checkpoint of %(size)d entries") % {"size": self.size}
 
     @property
     def root_b64(self) -> str:
@@ -231,4 +232,7 @@ class Cosignature(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.witness} on {self.checkpoint}"
+        return gettext("%(witness)s on the %(checkpoint)s") % {
+            "witness": self.witness,
+            "checkpoint": self.checkpoint,
+        }

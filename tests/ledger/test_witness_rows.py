@@ -105,3 +105,23 @@ def test_an_export_leaves_out_a_witness_key_that_is_not_one_and_verifies(
     assert bundle["witnesses"] == [good]
     assert offline.verify_bundle(bundle).ok
     assert f"witness {NAME}'s verifier key is not one" in caplog.text
+
+
+def test_the_admin_lists_of_the_log_read_in_indonesian(staff_client):
+    """Given a checkpoint with a witness's cosignature, then in Indonesian the admin's
+    checkpoint list heads its root column in Indonesian and the cosignature list names the
+    checkpoint in Indonesian (they were English f-strings and a property's name)."""
+    import html
+
+    support.append_events(3)
+    checkpoint = checkpoints.issue_checkpoint()
+    witness = Witness.objects.create(name=NAME, vkey=cosignature_key())
+    witness.cosignatures.create(checkpoint=checkpoint, timestamp=1, line="x")
+
+    listed = html.unescape(staff_client.get("/id/admin/ledger/checkpoint/").text)
+    assert "Hash akar (base64)" in listed
+    assert "Root b64" not in listed
+    cosignatures = html.unescape(staff_client.get("/id/admin/ledger/cosignature/").text)
+    assert "titik periksa berisi 3 entri" in cosignatures
+    english = html.unescape(staff_client.get("/en/admin/ledger/cosignature/").text)
+    assert "checkpoint of 3 entries" in english
