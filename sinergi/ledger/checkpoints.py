@@ -402,28 +402,35 @@ def _keep_newest(
 ) -> Cosignature:
     """Store `line` as the witness's cosignature on `checkpoint` unless a newer one (or
     this very one) is kept. The replacement is one conditional UPDATE, so of two
-    cosignatures sent at once the newer always stays, on every database."""
+    cosignatures sent at once the newer always stays, on every database; in a
+    transaction, so the row returned is the one this call stored."""
     kept = Cosignature.objects.filter(checkpoint=checkpoint, witness=witness)
-    for _attempt in range(2):
-        if kept.filter(timestamp__lt=timestamp).update(timestamp=timestamp, line=line):
-            return kept.get()
-        current = kept.first()
-        if current is not None:
+    with transaction.atomic():
+        # Each statement sees what was committed before it (PostgreSQL's READ COMMITTED):
+        # a row may appear, or grow newer, between the UPDATE and the read after it; the
+        # stored timestamp only ever grows, so a few rounds settle it.
+        for _attempt in range(5):
+            if kept.filter(timestamp__lt=timestamp).update(timestamp=timestamp, line=line):
+                return kept.get()
+            current = kept.first()
+            if current is None:
+                try:
+                    with transaction.atomic():
+                        return Cosignature.objects.create(
+                            checkpoint=checkpoint, witness=witness, timestamp=timestamp, line=line
+                        )
+                except IntegrityError:
+                    continue  # another request stored one first: compare with it
             if current.timestamp == timestamp:
                 return current  # sent again (anyone can copy a published line)
-            raise CosignatureError(
-                _(
-                    "This witness has already given a later cosignature (time "
-                    "%(timestamp)d), which is kept."
+            if current.timestamp > timestamp:
+                raise CosignatureError(
+                    _(
+                        "This witness has already given a later cosignature (time "
+                        "%(timestamp)d), which is kept."
+                    )
+                    % {"timestamp": current.timestamp},
+                    "cosignature",
                 )
-                % {"timestamp": current.timestamp},
-                "cosignature",
-            )
-        try:
-            with transaction.atomic():
-                return Cosignature.objects.create(
-                    checkpoint=checkpoint, witness=witness, timestamp=timestamp, line=line
-                )
-        except IntegrityError:
-            continue  # another request stored one first: compare with it
+            # An older one was stored after the UPDATE looked: replace it in the next round.
     raise CosignatureError(_("Send the cosignature again."), "cosignature")

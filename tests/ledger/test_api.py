@@ -1036,3 +1036,61 @@ def test_a_receipt_can_require_a_witness_cosignature(client, witness, ledger_log
     stranger = notes.generate_signer(WITNESS_NAME, notes.ALG_COSIGNATURE_V1).vkey()
     with pytest.raises(notes.NoteError):  # the same name, another key: not its cosignature
         offline.verify_receipt(after, body, ledger_log.vkey, [stranger])
+
+
+ROUNDS = 8
+
+
+def test_of_cosignatures_sent_at_once_the_newest_is_kept(transactional_db, ledger):
+    """Given one witness's cosignatures on one checkpoint with 12 different timestamps,
+    sent at the same moment from 12 threads (each with its own connection), eight times
+    over, then each time the one kept is the newest, and every call either stored its own
+    or was told a later one is kept. (A read-then-write let an older one win, as did a
+    row stored between the conditional UPDATE and the read after it: each seen in about
+    one run of a dozen.)"""
+    import random
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("the in-memory SQLite test database's table locks are not retried")
+    support.append_events(3)
+    body = checkpoints.issue_checkpoint().body
+    signer = notes.generate_signer(WITNESS_NAME, notes.ALG_COSIGNATURE_V1)
+    Witness.objects.create(name=signer.name, vkey=signer.vkey())
+    now = int(time.time())
+    for round_ in range(ROUNDS):
+        stamps = [now - 100 * (ROUNDS - round_) + k for k in range(12)]
+        random.Random(round_).shuffle(stamps)
+
+        outcomes = send_at_once(body, signer, stamps)
+
+        assert Cosignature.objects.get().timestamp == max(stamps)
+        assert len(outcomes) == len(stamps)
+        assert all(o == "kept" or "later cosignature" in o for _s, o in outcomes), outcomes
+
+
+def send_at_once(body: str, signer: notes.Signer, stamps: list[int]) -> list[tuple[int, str]]:
+    """Each stamp's cosignature recorded from its own thread and connection, all released
+    at once; (stamp, "kept" or the refusal) for each."""
+    import threading
+
+    from django.db import connections
+
+    start = threading.Barrier(len(stamps))
+    outcomes: list[tuple[int, str]] = []
+
+    def send(stamp: int) -> None:
+        try:
+            start.wait()
+            checkpoints.record_cosignature(body, notes.cosign(body, signer, stamp))
+            outcomes.append((stamp, "kept"))
+        except checkpoints.CosignatureError as exc:
+            outcomes.append((stamp, str(exc)))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(stamp,)) for stamp in stamps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
