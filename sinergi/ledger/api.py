@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
@@ -75,7 +75,8 @@ def _kind(value: str) -> str:
     return value
 
 
-Kind = Annotated[str, AfterValidator(_kind)]
+# The length first, so that a long kind is told its limit in characters.
+Kind = Annotated[str, StringConstraints(max_length=61), AfterValidator(_kind)]
 
 
 class PartnershipEntriesQuery(Schema):
@@ -85,7 +86,6 @@ class PartnershipEntriesQuery(Schema):
     limit: WholeNumber = Field(100, ge=1, le=MAX_PAGE)
     kind: Kind | None = Field(
         None,
-        max_length=61,
         description="only this kind (finance.transaction.recorded), or a family of kinds "
         "when it ends with a dot (finance.)",
     )

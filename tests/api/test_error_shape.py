@@ -211,8 +211,8 @@ def test_schema_field_messages_are_worded_in_the_reader_s_language(
 
 
 def test_rarer_schema_errors_are_worded_in_the_reader_s_language_too(client, auth, person):
-    """Given a kind that does not match its pattern, a 7,000-digit id and a lone UTF-16
-    surrogate in JSON text, with Accept-Language id, the messages are Indonesian."""
+    """Given a kind that is not one, a 7,000-digit id and a lone UTF-16 surrogate in JSON
+    text, with Accept-Language id, the messages are Indonesian."""
     header = {"HTTP_ACCEPT_LANGUAGE": "id"}
     public = PartnershipFactory(visibility="public")
     entries = f"/api/v1/ledger/partnerships/{public.slug}/entries"
@@ -228,7 +228,7 @@ def test_rarer_schema_errors_are_worded_in_the_reader_s_language_too(client, aut
     )
 
     (message,) = kind["fields"]["kind"]
-    assert message.startswith("Tidak sesuai bentuk yang diharapkan")
+    assert message.startswith("Berikan jenis entri, misalnya finance.transaction.recorded")
     assert assert_error(huge, 422, "invalid")["fields"]["limit"] == ["Masukkan bilangan bulat."]
     assert assert_error(surrogate, 422, "invalid")["fields"]["title"] == ["Masukkan teks."]
 

@@ -371,6 +371,8 @@ def test_a_malformed_kind_is_explained_not_shown_as_a_pattern(client, ledger_log
     indonesian = client.get(url, {"kind": "test.%"}, HTTP_ACCEPT_LANGUAGE="id")
     (message,) = assert_error(indonesian, 422)["fields"]["kind"]
     assert "misalnya finance.transaction.recorded" in message
+    too_long = assert_error(client.get(url, {"kind": "a" * 62}), 422)["fields"]["kind"]
+    assert too_long == ["Must be at most 61 characters long."]
 
 
 def test_entries_are_paged_within_the_log(client, ledger_log):
@@ -803,6 +805,23 @@ def test_a_witness_cosigning_again_replaces_its_cosignature(client, witness):
     error = assert_error(post_cosignature(client, note, older), 422)
     assert "later cosignature" in error["fields"]["cosignature"][0]
     assert Cosignature.objects.get().timestamp == 2000
+
+
+def test_a_registered_key_that_is_not_one_is_passed_over(client, witness):
+    """Given a witness row whose key does not parse (an SQL edit, or a row older than the
+    admin's check), then a cosignature under its name is a 422 (no registered witness
+    has that name and key), never a 500; the other witnesses still cosign."""
+    broken = "witness.example.org/broken"
+    Witness.objects.create(name=broken, vkey=f"{broken}+zz")
+    note = current_note(client)
+    signer = notes.generate_signer(broken, notes.ALG_COSIGNATURE_V1)
+
+    response = post_cosignature(client, note, notes.cosign(body_of(note), signer, 6))
+
+    error = assert_error(response, 422)
+    assert error["fields"]["cosignature"] == ["No registered witness has this name and key."]
+    good = notes.cosign(body_of(note), witness, 5)
+    assert post_cosignature(client, note, good).status_code == 201
 
 
 def test_the_checkpoint_text_alone_or_with_its_signatures_is_accepted(client, witness):
