@@ -374,13 +374,10 @@ def _check_nothing_open(participation: Participation) -> None:
     """Conflict, saying what to settle first, if taking `participation` out would leave
     its organisation with open pledges or among the approving partners of the
     partnership's approval rule (while it takes part in no other role)."""
-    from sinergi.finance.models import ApprovalRule, Pledge, PledgeStatus
+    from sinergi.finance.models import Pledge, PledgeStatus
 
     partnership, organisation = participation.partnership, participation.organisation
-    staying = Participation.objects.filter(
-        partnership=partnership, organisation_id=organisation.pk
-    ).exclude(pk=participation.pk)
-    if staying.exists():
+    if not _leaves(participation):
         return  # it stays a partner in its other role
     problems = []
     open_pledges = Pledge.objects.filter(
@@ -399,9 +396,7 @@ def _check_nothing_open(participation: Participation) -> None:
             )
             % {"organisation": organisation.name, "count": open_pledges}
         )
-    if ApprovalRule.objects.filter(
-        partnership=partnership, approver_organisations=organisation
-    ).exists():
+    if _approves(participation):
         problems.append(
             _(
                 "%(organisation)s is one of the partners whose approval expenditures need: "
@@ -411,6 +406,30 @@ def _check_nothing_open(participation: Participation) -> None:
         )
     if problems:
         raise Conflict(" ".join(problems))
+
+
+def _leaves(participation: Participation) -> bool:
+    """Whether taking `participation` out leaves its organisation out of the partnership
+    (it takes part in no other role)."""
+    return not (
+        Participation.objects.filter(
+            partnership_id=participation.partnership_id,
+            organisation_id=participation.organisation_id,
+        )
+        .exclude(pk=participation.pk)
+        .exists()
+    )
+
+
+def _approves(participation: Participation) -> bool:
+    """Whether the partnership's approval rule names the participation's organisation
+    among the partners whose approval expenditures need."""
+    from sinergi.finance.models import ApprovalRule
+
+    return ApprovalRule.objects.filter(
+        partnership_id=participation.partnership_id,
+        approver_organisations=participation.organisation_id,
+    ).exists()
 
 
 def _take_out(actor: Person, participation: Participation, kind: str) -> None:
@@ -424,10 +443,9 @@ def _take_out(actor: Person, participation: Participation, kind: str) -> None:
         partnership,
         actor,
     )
+    leaves = _leaves(participation)
     participation.delete()
-    if Participation.objects.filter(
-        partnership=partnership, organisation_id=participation.organisation_id
-    ).exists():
+    if not leaves:
         return  # it takes part in another role still: its people keep their roles
     leaving = (
         Membership.objects.select_for_update(no_key=True, of=("self",))
@@ -490,6 +508,7 @@ def confirm_participation(*, actor: Person, participation: Participation) -> Par
     Only its own admins answer for it (`policy.can_answer_for`); a participation already
     confirmed is a Conflict. Logged as `partner.confirmed` in the same transaction."""
     with transaction.atomic():
+        hold()  # the ledger's lock before the row's, as every other writer takes them
         current = _locked_answerable(actor, participation)
         current.confirmed_at, current.confirmed_by = timezone.now(), actor
         current.save(update_fields=["confirmed_at", "confirmed_by"])
@@ -504,8 +523,13 @@ def decline_participation(*, actor: Person, participation: Participation) -> Non
     coordinators', and open invitations with it), logged as `partner.declined`.
 
     Only its own admins answer for it, and only while it is unconfirmed (Conflict after:
-    the coordinators then remove it)."""
+    the coordinators then remove it). Nor while the partnership holds records of it, or
+    names it among the approving partners of its approval rule (only the coordinators
+    change that)."""
     with transaction.atomic():
+        # The ledger's lock first, then the rows, as remove_partner and every finance
+        # write take them: a pledge or an approval rule recorded meanwhile is seen below.
+        hold()
         current = _locked_answerable(actor, participation)
         kept = _records_of(current)
         if kept:
@@ -515,6 +539,14 @@ def decline_participation(*, actor: Person, participation: Participation) -> Non
                     "decline a part it has acted in. Ask the coordinators to change or end it."
                 )
                 % {"records": ", ".join(sorted(kept))}
+            )
+        if _leaves(current) and _approves(current):
+            raise Conflict(
+                _(
+                    "The partnership's approval rule names the organisation among the "
+                    "partners whose approval expenditures need: ask the coordinators to "
+                    "change the rule first."
+                )
             )
         _take_out(actor, current, "partner.declined")
 

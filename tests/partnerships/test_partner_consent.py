@@ -401,6 +401,40 @@ def test_a_decline_is_refused_once_the_partnership_holds_the_organisation_s_pled
     assert Entry.objects.count() == start
 
 
+def test_a_decline_is_refused_while_the_approval_rule_names_the_organisation():
+    """Given an approval rule that needs the listed ministry's approval, then its admin's
+    decline is a Conflict saying the coordinators must change the rule, and nothing
+    changes; once the rule no longer names it, the decline goes through."""
+    from sinergi.finance.services import set_approval_rule
+
+    s = listed()
+    other = OrganisationFactory(name="Water Utility")
+    services.add_partner(
+        actor=s.coordinator, partnership=s.partnership, organisation=other, role="4"
+    )
+    set_approval_rule(
+        actor=s.coordinator,
+        partnership=s.partnership,
+        threshold="1000",
+        approver_organisations=[s.ministry, other],
+    )
+    start = Entry.objects.count()
+
+    with pytest.raises(Conflict, match="ask the coordinators to change the rule"):
+        services.decline_participation(actor=s.ministry_admin, participation=s.participation)
+    assert Participation.objects.filter(pk=s.participation.pk).exists()
+    assert Entry.objects.count() == start
+
+    set_approval_rule(
+        actor=s.coordinator,
+        partnership=s.partnership,
+        threshold="1000",
+        approver_organisations=[other],
+    )
+    services.decline_participation(actor=s.ministry_admin, participation=s.participation)
+    assert not Participation.objects.filter(pk=s.participation.pk).exists()
+
+
 def test_changed_terms_withdraw_the_confirmation_unless_the_organisation_changed_them():
     """Given a confirmed listing, when the coordinator changes its role or contribution,
     then it stands unconfirmed again (the organisation agreed to other terms); when the
