@@ -86,8 +86,9 @@ class SignUpForm(UserCreationForm):
     class Meta:
         model = Person
         fields = ("username", "first_name", "last_name")
-        # Django's own words, as Sinergi's msgid: Django's Indonesian for them says "or
-        # a little" ("atau sedikit") where it means "or fewer".
+        # Django's own words, written here so that they stay in Sinergi's catalogue, which
+        # comes before Django's (LOCALE_PATHS) wherever they show, the admin included:
+        # Django's Indonesian says "or a little" ("atau sedikit") where it means "or fewer".
         help_texts = {
             "username": gettext_lazy(
                 "Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."

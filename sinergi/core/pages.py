@@ -88,7 +88,7 @@ def _fingerprint(context: Mapping[str, Any]) -> tuple[Any, ...] | None:
 
 
 def _keepable(request: HttpRequest) -> bool:
-    if request.method not in ("GET", "HEAD") or request.META.get("QUERY_STRING"):
+    if request.method != "GET" or request.META.get("QUERY_STRING"):  # HEAD arrives as GET
         return False
     if request.headers.get("HX-Request"):
         return False

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.choices import display_of
@@ -616,7 +616,11 @@ class ApprovalRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("%(partnership)s: %(required)d approvals above %(threshold)s") % {
+        return ngettext(
+            "%(partnership)s: %(required)d approval above %(threshold)s",
+            "%(partnership)s: %(required)d approvals above %(threshold)s",
+            self.required,
+        ) % {
             "partnership": self.partnership,
             "required": self.required,
             "threshold": f"{self.threshold.normalize():f}",

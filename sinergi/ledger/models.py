@@ -10,7 +10,7 @@ import base64
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.ledger import notes
@@ -131,7 +131,9 @@ class Head(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="head_single_row")]
 
     def __str__(self) -> str:
-        return gettext("log of %(size)d entries") % {"size": self.size}
+        return ngettext("log of %(size)d entry", "log of %(size)d entries", self.size) % {
+            "size": self.size
+        }
 
 
 class Checkpoint(models.Model):
@@ -149,7 +151,9 @@ class Checkpoint(models.Model):
         get_latest_by = "size"
 
     def __str__(self) -> str:
-        return gettext("checkpoint of %(size)d entries") % {"size": self.size}
+        return ngettext(
+            "checkpoint of %(size)d entry", "checkpoint of %(size)d entries", self.size
+        ) % {"size": self.size}
 
     @property
     def root_b64(self) -> str:

@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
+from sinergi.core.geography import subdivision_names
 from sinergi.core.numbers import plain_decimal
 from sinergi.ledger.log import append as record
 from sinergi.ledger.log import hold
@@ -320,7 +321,7 @@ def _clean_categories(kind: str, categories: object) -> list[dict[str, str]]:
                     _("“%(code)s” is not an ISO 3166-2 subdivision code (e.g. ID-JB).")
                     % {"code": code[:20]},
                 )
-            label = label if label != code else sub.name
+            label = label if label != code else subdivision_names().get(code, sub.name)
         if not code or len(code) > 40 or ":" in code or "|" in code:
             raise _field_error(
                 "categories", _("A category code is 1 to 40 characters, without : or |.")

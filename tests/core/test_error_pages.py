@@ -131,6 +131,19 @@ def test_visiting_an_address_that_takes_a_form_is_a_page_that_says_so(
 
 
 @pytest.mark.django_db
+def test_sending_a_page_what_it_does_not_take_is_a_405_page_that_says_so(private_cast):
+    """Given a form's submission (POST) to an address that only shows a page, then the 405
+    page says that what was sent was not taken, not that the address takes forms."""
+    from tests.conftest import client_for
+
+    for language, heading in (("en", "Not taken here"), ("id", "Tidak diterima di sini")):
+        response = client_for(private_cast.people["member"]).post(f"/{language}/ledger/")
+        assert response.status_code == 405
+        assert response["Allow"] == "GET"
+        assert f"<h1>{heading}</h1>".encode() in response.content
+
+
+@pytest.mark.django_db
 def test_head_is_answered_as_get_without_the_body(private_cast, settings, tmp_path):
     """Given HEAD on a page, the public checkpoint, an API list and a page's form-only
     address, then each has the GET's status, type and Content-Length (the body's length),

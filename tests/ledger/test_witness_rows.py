@@ -125,3 +125,9 @@ def test_the_admin_lists_of_the_log_read_in_indonesian(staff_client):
     assert "titik periksa berisi 3 entri" in cosignatures
     english = html.unescape(staff_client.get("/en/admin/ledger/cosignature/").text)
     assert "checkpoint of 3 entries" in english
+    from django.utils import translation
+
+    from sinergi.ledger.models import Checkpoint
+
+    with translation.override("en"):
+        assert str(Checkpoint(size=1)) == "checkpoint of 1 entry"
