@@ -366,6 +366,8 @@ def remove_partner(*, actor: Person, participation: Participation) -> None:
         # The ledger's lock first, as every finance write takes it: a pledge or an
         # approval rule recorded meanwhile for this organisation is seen below.
         hold()
+        if not Participation.objects.filter(pk=participation.pk).exists():
+            return  # removed meanwhile (a second click): logged once, by that removal
         _check_nothing_open(participation)
         _take_out(actor, participation, "partner.left")
 

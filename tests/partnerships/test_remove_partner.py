@@ -88,6 +88,18 @@ def test_a_leaving_organisation_takes_its_people_s_roles_but_not_a_coordinator_s
     ]
 
 
+def test_a_second_removal_of_the_same_partner_logs_nothing_more(private_cast):
+    """Given a partner removed, when the same removal comes again (a second click, or two
+    coordinators at once), then it changes nothing and the ledger has one partner.left."""
+    participation = ParticipationFactory(partnership=private_cast.partnership)
+    start = Entry.objects.count()
+
+    services.remove_partner(actor=private_cast.people["coordinator"], participation=participation)
+    services.remove_partner(actor=private_cast.people["coordinator"], participation=participation)
+
+    assert [kind for kind, _payload in kinds_since(start)] == ["partner.left"]
+
+
 # What a leaving partner must settle first --------------------------------------------
 
 
