@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -1089,27 +1090,21 @@ def test_of_cosignatures_sent_at_once_the_newest_is_kept(transactional_db, ledge
 
 def send_at_once(body: str, signer: notes.Signer, stamps: list[int]) -> list[tuple[int, str]]:
     """Each stamp's cosignature recorded from its own thread and connection, all released
-    at once; (stamp, "kept" or the refusal) for each."""
-    import threading
+    at once (`run_together`); (stamp, "kept" or the refusal) for each."""
+    from tests.finance.test_concurrency import run_together
 
-    from django.db import connections
-
-    start = threading.Barrier(len(stamps))
     outcomes: list[tuple[int, str]] = []
 
-    def send(stamp: int) -> None:
-        try:
-            start.wait()
-            checkpoints.record_cosignature(body, notes.cosign(body, signer, stamp))
-            outcomes.append((stamp, "kept"))
-        except checkpoints.CosignatureError as exc:
-            outcomes.append((stamp, str(exc)))
-        finally:
-            connections.close_all()
+    def send(stamp: int) -> Callable[[], None]:
+        def job() -> None:
+            try:
+                checkpoints.record_cosignature(body, notes.cosign(body, signer, stamp))
+                outcomes.append((stamp, "kept"))
+            except checkpoints.CosignatureError as exc:
+                outcomes.append((stamp, str(exc)))
 
-    threads = [threading.Thread(target=send, args=(stamp,)) for stamp in stamps]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+        return job
+
+    errors = run_together(*(send(stamp) for stamp in stamps))
+    assert not errors, errors
     return outcomes
