@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -146,3 +146,22 @@ def test_a_rejected_entry_keeps_none_of_the_batch(clock):
         assert snapshot() == before
     assert snapshot() == before
     assert audit.verify_log().ok
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC),  # a whole second: no fraction
+        datetime(2026, 3, 4, 5, 6, 7, 8, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 3, 4, 12, 6, 7, 250_000, tzinfo=timezone(timedelta(hours=7))),
+        datetime(2026, 3, 4, 5, 6, 7, 8, tzinfo=timezone(timedelta(0))),  # UTC, not the same object
+    ],
+)
+def test_entry_times_are_written_as_the_orm_writes_them(moment):
+    """The column value `append` and `append_many` write for an entry's time (a shortcut,
+    not the ORM's conversion) is the one Django itself would write."""
+    field = Entry._meta.get_field("time")
+    expected = field.get_db_prep_save(moment, connection)
+    assert log._time_adapter(connection.vendor)(moment) == expected
+    assert log._time_adapter(connection.vendor)(moment.astimezone(UTC)) == expected
