@@ -22,6 +22,7 @@ from sinergi.access.policy import Action
 from sinergi.access.tasks import send_email
 from sinergi.core import sql
 from sinergi.ledger.log import append as record
+from sinergi.ledger.log import hold
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import MemberRole, Membership, Partnership
 from sinergi.partnerships.services import check_partner_admin
@@ -328,6 +329,7 @@ def _check_inviter_may_still_grant(invitation: Invitation, person: Person) -> No
 def accept_invitation(*, invitation: Invitation, person: Person) -> Invitation:
     """`person` joins the invitation's organisation and partnership; the link is used up."""
     with transaction.atomic():
+        hold()  # the ledger's lock first, in the order every writer takes them
         locked = Invitation.objects.select_for_update(no_key=True, of=("self",)).get(
             pk=invitation.pk
         )

@@ -17,13 +17,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.base import ModelState
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -313,6 +315,26 @@ def hold() -> int:
     if not connection.in_atomic_block:
         raise LedgerError("ledger.hold must run inside the caller's transaction")
     return _lock_head()[0]
+
+
+M = TypeVar("M", bound=Model)
+
+
+def hold_row(instance: M) -> M:
+    """`hold()`, then reload `instance` from its row as it is now, locked until the
+    caller's transaction ends; returns `instance` (Http404 when the row is gone).
+
+    An update checks and writes the row as it is now, not as its request read it before:
+    another request may have changed or deleted it in between, and a save of that copy
+    would undo their logged change, or bring a deleted row back. Fields the caller had
+    set on `instance` are reloaded too: set them again after this."""
+    hold()
+    manager = type(instance)._default_manager
+    try:
+        instance.refresh_from_db(from_queryset=manager.select_for_update(no_key=True))
+    except ObjectDoesNotExist:
+        raise Http404(_("It was deleted meanwhile.")) from None
+    return instance
 
 
 _WRITES = [0]

@@ -22,7 +22,7 @@ from sinergi.access.policy import Action
 from sinergi.core.errors import Conflict
 from sinergi.core.slugs import unguessable_slug, unique_slug
 from sinergi.ledger.log import append as record
-from sinergi.ledger.log import hold
+from sinergi.ledger.log import hold, hold_row
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import (
     AgreementSignature,
@@ -131,16 +131,8 @@ def _has_finance(partnership: Partnership) -> bool:
     )
 
 
-def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any) -> Partnership:
-    """Change a partnership's description, dates, place or visibility."""
-    policy.require(actor, Action.EDIT, partnership)
-    _check_fields(fields)
-    changed = {
-        name: _jsonable(value)
-        for name, value in fields.items()
-        if getattr(partnership, name) != value
-    }
-    if "base_currency" in changed and _has_finance(partnership):
+def _check_no_finance(partnership: Partnership) -> None:
+    if _has_finance(partnership):
         raise ValidationError(
             {
                 "base_currency": [
@@ -151,11 +143,32 @@ def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any
                 ]
             }
         )
+
+
+def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any) -> Partnership:
+    """Change a partnership's description, dates, place or visibility."""
+    policy.require(actor, Action.EDIT, partnership)
+    _check_fields(fields)
+    changed = {
+        name: _jsonable(value)
+        for name, value in fields.items()
+        if getattr(partnership, name) != value
+    }
+    if "base_currency" in changed:
+        _check_no_finance(partnership)
     for name, value in fields.items():
         setattr(partnership, name, value)
     partnership.full_clean()
     try:
         with transaction.atomic():
+            if changed:
+                # The ledger's lock before the partnership's row, in the order every other
+                # writer takes the two (a finance import, a deletion). Under it the base
+                # currency is checked again: a budget or pledge recorded meanwhile in the
+                # old currency is seen now.
+                hold()
+            if "base_currency" in changed:
+                _check_no_finance(partnership)
             # Only the fields that changed are written, and nothing when none did: a form
             # read before someone else's change (of the short name, say) must not write
             # the old values back unlogged.
@@ -480,7 +493,9 @@ def _answer_payload(participation: Participation) -> dict[str, Any]:
 
 def _locked_listing(participation: Participation) -> Participation:
     """`participation` read again and locked until the caller's transaction ends; a
-    Conflict when it is gone (declined or removed meanwhile)."""
+    Conflict when it is gone (declined or removed meanwhile). The ledger's lock comes
+    first, in the order every writer takes the two."""
+    hold()
     current = (
         Participation.objects.select_for_update(of=("self",))
         .select_related("partnership", "organisation")
@@ -603,6 +618,10 @@ def grant_membership(
     check_partner_admin(partnership, person, role)
     try:
         with transaction.atomic():
+            # Checked again under the ledger's lock, which a partner's removal takes: its
+            # organisation cannot leave between the check and the grant.
+            hold()
+            check_partner_admin(partnership, person, role)
             membership.save()
             record(
                 "membership.granted",
@@ -639,12 +658,11 @@ def change_membership_role(*, actor: Person, membership: Membership, role: str) 
     membership.full_clean(validate_unique=False)
     check_partner_admin(partnership, membership.person, role)
     with transaction.atomic():
-        current = Membership.objects.select_for_update(no_key=True, of=("self",)).get(
-            pk=membership.pk
-        )
+        current = _locked_membership(actor, membership)
+        check_partner_admin(partnership, membership.person, role)
         if role != MemberRole.COORDINATOR and _is_last_coordinator(current):
             raise Conflict(_("A partnership needs at least one coordinator."), field="role")
-        membership.save()
+        membership.save(update_fields=["role"])
         if current.role != role:
             record(
                 "membership.role_changed",
@@ -656,6 +674,17 @@ def change_membership_role(*, actor: Person, membership: Membership, role: str) 
     return membership
 
 
+def _locked_membership(actor: Person, membership: Membership) -> Membership:
+    """The membership's row as it is now, locked after the ledger's lock (the order every
+    writer takes them in); PermissionDenied if `actor` may not change its role as it is
+    now (a member promoted to coordinator meanwhile is out of a partner admin's reach),
+    Http404 if it was revoked meanwhile."""
+    current = hold_row(Membership(pk=membership.pk))
+    if not policy.can_grant_role(actor, membership.partnership, membership.person, current.role):
+        raise PermissionDenied
+    return current
+
+
 def revoke_membership(*, actor: Person, membership: Membership) -> None:
     """Take a person's role in a partnership away."""
     partnership = membership.partnership
@@ -663,9 +692,7 @@ def revoke_membership(*, actor: Person, membership: Membership) -> None:
     if not policy.can_grant_role(actor, partnership, membership.person, membership.role):
         raise PermissionDenied
     with transaction.atomic():
-        current = Membership.objects.select_for_update(no_key=True, of=("self",)).get(
-            pk=membership.pk
-        )
+        current = _locked_membership(actor, membership)
         if _is_last_coordinator(current):
             raise Conflict(_("A partnership needs at least one coordinator."), field="role")
         record(

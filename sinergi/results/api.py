@@ -522,8 +522,9 @@ def dimension_body(dimension: Dimension) -> dict[str, Any]:
 
 def depth_of(result: Result) -> int:
     """How many results lie above `result` (a framework is three levels deep at most)."""
-    depth, parent = 0, result.parent
-    while parent is not None:
+    depth, parent, seen = 0, result.parent, {result.pk}
+    while parent is not None and parent.pk not in seen:  # a loop stored: end the walk
+        seen.add(parent.pk)
         depth, parent = depth + 1, parent.parent
     return depth
 

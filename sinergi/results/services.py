@@ -43,7 +43,7 @@ from sinergi.core.errors import Conflict
 from sinergi.core.geography import subdivision_names
 from sinergi.core.numbers import plain_decimal
 from sinergi.ledger.log import append as record
-from sinergi.ledger.log import hold
+from sinergi.ledger.log import hold, hold_row
 from sinergi.partners.models import Organisation
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Goal, Partnership, WorkPackage
@@ -463,11 +463,15 @@ def _clean_result(
                 },
             )
         if current is not None:
-            node: Result | None = parent
-            while node is not None:
-                if node.pk == current.pk:
+            # Up from the new parent as the tree is stored now (not as the caller's copies
+            # of the results say), ending at the top or at a loop already stored.
+            above: int | None = parent.pk
+            seen: set[int] = set()
+            while above is not None and above not in seen:
+                if above == current.pk:
                     raise _field_error("parent", _("A result cannot sit under itself."))
-                node = node.parent
+                seen.add(above)
+                above = Result.objects.filter(pk=above).values_list("parent_id", flat=True).first()
     goal = data.get("goal")
     if goal is not None and goal.partnership_id != partnership.pk:
         raise _field_error("goal", _("Choose a goal of this partnership."))
@@ -507,27 +511,31 @@ def create_result(*, actor: User, partnership: Partnership, **data: Any) -> Resu
 def update_result(*, actor: User, result: Result, **data: Any) -> Result:
     partnership = result.partnership
     _require(policy.can_manage_results(actor, partnership))
-    merged = {
-        "type": result.type,
-        "title": result.title,
-        "description": result.description,
-        "parent": result.parent,
-        "goal": result.goal,
-        "work_package": result.work_package,
-        "sdg_targets": result.sdg_targets,
-        **data,
-    }
-    fields = _clean_result(partnership, merged, result)
-    if fields.type != result.type:
-        for child in result.children.all():
-            if fields.type not in ALLOWED_PARENTS[child.type]:
-                raise _field_error(
-                    "type", _("Results under this one could no longer sit under it.")
-                )
     with _atomic():
+        # Checked against the result and its place in the tree as they are now, under
+        # the lock every results write takes: two moves at once could otherwise each put
+        # one result under the other.
+        hold_row(result)
+        merged = {
+            "type": result.type,
+            "title": result.title,
+            "description": result.description,
+            "parent": result.parent,
+            "goal": result.goal,
+            "work_package": result.work_package,
+            "sdg_targets": result.sdg_targets,
+            **data,
+        }
+        fields = _clean_result(partnership, merged, result)
+        if fields.type != result.type:
+            for child in result.children.all():
+                if fields.type not in ALLOWED_PARENTS[child.type]:
+                    raise _field_error(
+                        "type", _("Results under this one could no longer sit under it.")
+                    )
         for name, value in vars(fields).items():
             setattr(result, name, value)
-        result.save()
+        result.save(update_fields=list(vars(fields)))
         rollups.refresh_sdg(partnership)
     return result
 
@@ -725,20 +733,23 @@ def update_indicator(
 ) -> Indicator:
     partnership = indicator.partnership
     _require(policy.can_manage_results(actor, partnership))
-    merged = {name: getattr(indicator, name) for name in INDICATOR_FIELDS}
-    merged.update({k: v for k, v in data.items() if k in INDICATOR_FIELDS})
-    fields = _clean_indicator(partnership, merged, indicator)
-    dims = (
-        _clean_dimensions(partnership, dimensions)
-        if dimensions is not None
-        else list(indicator.dimensions.all())
-    )
     try:
         with _atomic():
-            hold()
+            # Checked against the indicator and its reported values as they are now, under
+            # the lock every results write takes (a value submitted meanwhile fixes the
+            # measure, for one).
+            hold_row(indicator)
+            merged = {name: getattr(indicator, name) for name in INDICATOR_FIELDS}
+            merged.update({k: v for k, v in data.items() if k in INDICATOR_FIELDS})
+            fields = _clean_indicator(partnership, merged, indicator)
+            dims = (
+                _clean_dimensions(partnership, dimensions)
+                if dimensions is not None
+                else list(indicator.dimensions.all())
+            )
             for name, value in fields.items():
                 setattr(indicator, name, value)
-            indicator.save()
+            indicator.save(update_fields=list(fields))
             indicator.dimensions.set(dims)
             # Open drafts and returned values pass to the partner now responsible.
             indicator.submissions.filter(status__in=(Status.DRAFT, Status.RETURNED)).exclude(
@@ -1041,6 +1052,25 @@ def save_draft(
 
     Changes the open draft (or returned revision) when there is one; starts a new
     revision when the latest one is approved; refuses while one awaits review."""
+    _require(policy.can_submit_results(actor, indicator.partnership, indicator.responsible_id))
+    with _atomic():
+        # Under the lock `update_indicator` takes: the measure, the responsible partner
+        # and the frequency this value is checked against are the indicator's as they are
+        # now, and stay so until it is saved.
+        hold_row(indicator)
+        return _save_draft(actor, indicator, period, value, text, narrative, values, sites)
+
+
+def _save_draft(
+    actor: User,
+    indicator: Indicator,
+    period: Period,
+    value: Any,
+    text: str,
+    narrative: str,
+    values: Mapping[str, Any] | None,
+    sites: Iterable[Any] | None,
+) -> Submission:
     partnership = indicator.partnership
     _require(policy.can_submit_results(actor, partnership, indicator.responsible_id))
     check_reportable(indicator, period)
@@ -1120,9 +1150,11 @@ def submit(*, actor: User, submission: Submission) -> Submission:
     partnership = submission.partnership
     _require(policy.can_submit_results(actor, partnership, submission.organisation_id))
     with _atomic():
+        hold()  # as `update_indicator` does: the indicator cannot change under the value
         submission = Submission.objects.select_for_update(no_key=True, of=("self",)).get(
             pk=submission.pk
         )
+        _require(policy.can_submit_results(actor, partnership, submission.organisation_id))
         if not submission.editable:
             raise Conflict(_("Only a draft or a returned value can be submitted."), "status")
         check_reportable(submission.indicator, submission.period)
@@ -1260,6 +1292,11 @@ def attach_evidence(
         uploaded_by=actor,
     )
     with _atomic():
+        # Still editable now, under the lock `submit` and approval take: evidence
+        # attached to a value already approved would be missing from its ledger entry.
+        hold_row(submission)
+        if not submission.editable:
+            raise Conflict(_("Evidence is attached before the value is submitted."), "file")
         evidence.file.save(evidence.sha256, uploaded_file, save=False)
         evidence.save()
     return evidence

@@ -23,6 +23,7 @@ from sinergi.access.policy import Action
 from sinergi.core.errors import Conflict
 from sinergi.ledger import jcs
 from sinergi.ledger.log import append as record
+from sinergi.ledger.log import hold
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import (
     AgreementSignature,
@@ -93,7 +94,10 @@ def _apply(version: AgreementVersion, fields: dict[str, Any]) -> list[str]:
 
 
 def _lock_version(version: AgreementVersion) -> AgreementVersion:
-    """The current row of `version`, locked until the end of the caller's transaction."""
+    """The current row of `version`, locked until the end of the caller's transaction,
+    after the ledger's lock (the order every writer takes them in: a partner added or
+    removed meanwhile is then seen by whoever reads the partners next)."""
+    hold()
     current = AgreementVersion.objects.select_for_update(no_key=True, of=("self",)).get(
         pk=version.pk
     )
@@ -110,7 +114,9 @@ def create_draft(*, actor: Person, partnership: Partnership, **fields: Any) -> A
     _check_fields(fields)
     try:
         with transaction.atomic():
-            # The partnership row serialises drafting, so two drafts cannot take one number.
+            # The partnership row serialises drafting, so two drafts cannot take one number
+            # (after the ledger's lock, in the order every writer takes the two).
+            hold()
             Partnership.objects.select_for_update(no_key=True, of=("self",)).filter(
                 pk=partnership.pk
             ).first()

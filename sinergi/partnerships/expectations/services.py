@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.ledger.log import append as record
+from sinergi.ledger.log import hold_row
 from sinergi.partners.models import Capability, Person
 from sinergi.partnerships.models import Expectation, Participation
 from sinergi.partnerships.services import commitment_payload, withdraw_confirmation
@@ -91,14 +92,16 @@ def update_commitment(
     """Set what a partner commits to bring and which of its own capabilities that draws on."""
     _require_edit(actor, participation)
     chosen = _own_capabilities(participation, capabilities)
-    previous_contribution = participation.contribution
-    participation.contribution = (contribution or "").strip()
-    try:
-        participation.full_clean(exclude=["partnership", "organisation"], validate_unique=False)
-    except ValidationError:
-        participation.contribution = previous_contribution
-        raise
+    contribution = (contribution or "").strip()
+    candidate = copy.copy(participation)
+    candidate.contribution = contribution
+    candidate.full_clean(exclude=["partnership", "organisation"], validate_unique=False)
     with transaction.atomic():
+        # Compared with the participation as it is now (another edit may have landed
+        # since the request read it), and locked until this one is written.
+        hold_row(participation)
+        previous_contribution = participation.contribution
+        participation.contribution = contribution
         before = set(participation.capabilities.values_list("pk", flat=True))
         after = {c.pk for c in chosen}
         if participation.contribution == previous_contribution and before == after:
@@ -182,16 +185,17 @@ def update_expectation(*, actor: Person, expectation: Expectation, **fields: Any
     for name, value in fields.items():
         setattr(candidate, name, value)
     candidate.full_clean()
-    changed = {
-        name: getattr(candidate, name)
-        for name in fields
-        if getattr(candidate, name) != getattr(expectation, name)
-    }
-    if not changed:
-        return expectation
-    for name, value in changed.items():
-        setattr(expectation, name, value)
     with transaction.atomic():
+        hold_row(expectation)  # as it is now: changed meanwhile, or gone (404)
+        changed = {
+            name: getattr(candidate, name)
+            for name in fields
+            if getattr(candidate, name) != getattr(expectation, name)
+        }
+        if not changed:
+            return expectation
+        for name, value in changed.items():
+            setattr(expectation, name, value)
         expectation.save(update_fields=list(changed))
         payload = _expectation_payload(expectation)
         payload["changed"] = sorted(changed)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.ledger.log import append as record
+from sinergi.ledger.log import hold_row
 from sinergi.partners.models import Person
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Goal, Partnership
@@ -135,14 +136,18 @@ def update_goal(*, actor: Person, goal: Goal, **fields: Any) -> Goal:
     _check_fields(fields)
     if "sdg_targets" in fields:
         fields["sdg_targets"] = _normalised_targets(fields["sdg_targets"])
-    before = goal_payload(goal)
     for name, value in fields.items():
         setattr(goal, name, value)
-    _validate(goal)
-    after = goal_payload(goal)
-    changed = [name for name in after if after[name] != before[name]]
+    _validate(goal)  # the request's own mistakes, told before any lock is taken
     with transaction.atomic():
-        goal.save()
+        hold_row(goal)
+        before = goal_payload(goal)
+        for name, value in fields.items():
+            setattr(goal, name, value)
+        _validate(goal)
+        after = goal_payload(goal)
+        changed = [name for name in after if after[name] != before[name]]
+        goal.save(update_fields=list(fields))
         if changed:
             record("goal.updated", {**after, "changed": changed}, partnership, actor)
         if "sdg_targets" in changed:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.ledger.log import append as record
+from sinergi.ledger.log import hold
 from sinergi.partners.models import Person
 from sinergi.partnerships.lifecycle.checklist import STAGES, Facts, Item, evaluate
 from sinergi.partnerships.lifecycle.queries import next_stage
@@ -44,6 +45,8 @@ def _snapshot(stage: str, items: list[Item]) -> dict[str, Any]:
 
 def _locked(partnership: Partnership) -> Partnership:
     # The row lock serialises stage changes, so two coordinators cannot both move it on.
+    # The ledger's lock comes first, in the order every writer takes the two.
+    hold()
     return Partnership.objects.select_for_update(no_key=True, of=("self",)).get(pk=partnership.pk)
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.ledger.log import append as record
+from sinergi.ledger.log import hold_row
 from sinergi.partners.models import Person
 from sinergi.partnerships.models import CapabilityNeed, Partnership
 
@@ -100,21 +101,26 @@ def update_need(*, actor: Person, need: CapabilityNeed, **fields: Any) -> Capabi
     partnership = need.partnership
     policy.require(actor, Action.EDIT, partnership)
     _check_fields(fields)
-    before = need_payload(need)
     for name, value in fields.items():
         setattr(need, name, _as_list(value) if name == "regions" else value)
     _tidy(need)
     try:
-        _validate(need)
+        _validate(need)  # the request's own mistakes, told before any lock is taken
     except ValidationError:
         need.refresh_from_db()  # leave the caller's instance as it is stored
         raise
-    after = need_payload(need)
-    changed = {
-        name: [before[name], value] for name, value in after.items() if before[name] != value
-    }
     with transaction.atomic():
-        need.save()
+        hold_row(need)
+        before = need_payload(need)
+        for name, value in fields.items():
+            setattr(need, name, _as_list(value) if name == "regions" else value)
+        _tidy(need)
+        _validate(need)
+        after = need_payload(need)
+        changed = {
+            name: [before[name], value] for name, value in after.items() if before[name] != value
+        }
+        need.save(update_fields=NEED_FIELDS)
         if changed:
             record("need.updated", {"need": need.pk, "changed": changed}, partnership, actor)
     return need

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import Action, User
 from sinergi.ledger.log import append as record
+from sinergi.ledger.log import hold, hold_row
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import (
     Goal,
@@ -155,16 +156,20 @@ def update_work_package(*, actor: User, work_package: WorkPackage, **fields: Any
     for name in ("code", "title"):
         if isinstance(fields.get(name), str):
             fields[name] = fields[name].strip()
-    changed: dict[str, Any] = {}
     for name, value in fields.items():
-        current = work_package.goal if name == "goal" else getattr(work_package, name)
-        if current != value:
-            changed[name] = value.pk if isinstance(value, Goal) else value
         setattr(work_package, name, value)
-    _validate_work_package(work_package)
+    _validate_work_package(work_package)  # the request's own mistakes, before any lock
     try:
         with transaction.atomic():
-            work_package.save()
+            hold_row(work_package)
+            changed: dict[str, Any] = {}
+            for name, value in fields.items():
+                current = work_package.goal if name == "goal" else getattr(work_package, name)
+                if current != value:
+                    changed[name] = value.pk if isinstance(value, Goal) else value
+                setattr(work_package, name, value)
+            _validate_work_package(work_package)
+            work_package.save(update_fields=list(fields))
             if changed:
                 record(
                     "work_package.updated",
@@ -226,7 +231,9 @@ def set_responsibility(
         raise ValidationError({"organisation": [not_a_partner_message(organisation)]})
     try:
         with transaction.atomic():
-            # Lock the work package so concurrent edits of its row queue up.
+            # Lock the work package so concurrent edits of its row queue up (after the
+            # ledger's lock, in the order every writer takes the two).
+            hold()
             WorkPackage.objects.select_for_update(no_key=True, of=("self",)).filter(
                 pk=work_package.pk
             ).first()
@@ -373,12 +380,16 @@ def replace_matrix(
     (`cells[3].letter`) and nothing is saved. Returns the number of cells that changed.
     """
     policy.require(actor, Action.EDIT, partnership)
-    valid, errors = _validate_cells(partnership, list(cells))
-    if errors:
-        raise ValidationError(errors)
-    wanted = {(c.work_package.pk, c.organisation.pk): c.letter for c in valid}
+    cells = list(cells)
     try:
         with transaction.atomic():
+            # Validated under the ledger's lock, which every other change to the work
+            # packages, the partners and the matrix takes: none can come in between.
+            hold()
+            valid, errors = _validate_cells(partnership, cells)
+            if errors:
+                raise ValidationError(errors)
+            wanted = {(c.work_package.pk, c.organisation.pk): c.letter for c in valid}
             existing = {
                 (a.work_package_id, a.organisation_id): a.letter
                 for a in RaciAssignment.objects.filter(work_package__partnership=partnership)
