@@ -687,10 +687,15 @@ def targets(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             % {"first": services.FIRST_YEAR, "last": services.LAST_YEAR},
         )
     elif request.method == "POST" and form.is_valid():
-        totals = {label: form.cleaned_data[f"t:{label}"] for label in labels}
-        by_category = {
-            label: {k: form.cleaned_data[f"t:{label}:{k}"] for k in categories} for label in labels
-        }
+        # A box left empty is posted empty and clears its target. A box not posted at all
+        # was not on the sender's form (a post made by hand, an older page): its target
+        # stays as it is, so a bare post changes nothing.
+        def posted(label: str, key: str) -> Decimal | None:
+            name = f"t:{label}:{key}" if key else f"t:{label}"
+            return form.cleaned_data[name] if name in request.POST else existing.get((label, key))
+
+        totals = {label: posted(label, "") for label in labels}
+        by_category = {label: {k: posted(label, k) for k in categories} for label in labels}
         field_map = {f"targets.{label}": f"t:{label}" for label in labels}
         field_map.update(
             {f"targets.{label}.{k}": f"t:{label}:{k}" for label in labels for k in categories}

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from sinergi.ledger.models import Entry
 from sinergi.results import services
 from sinergi.results.models import (
     Evidence,
@@ -342,6 +343,28 @@ def test_given_the_targets_grid_when_saving_then_targets_are_set_and_bad_cells_r
     assert client.post(page, good).status_code == 302
     assert Target.objects.get(indicator=m.coverage, period=m.q2, category="").value == 82
     assert Target.objects.get(indicator=m.coverage, period=m.q1, category="sex:female").value == 76
+
+
+def test_given_the_targets_grid_when_boxes_are_not_posted_then_their_targets_stay(
+    monitored,
+) -> None:
+    """A box left empty clears its target; a box missing from the post (a bare post, or
+    one made by hand) is not a choice to clear it: a bare post changes nothing."""
+    m = monitored
+    client = client_for(m.coordinator)
+    page = url(m, "results-targets", pk=m.coverage.pk) + "?year=2025"
+    before = list(Target.objects.order_by("pk").values_list("pk", "value"))
+    assert before  # the fixture's targets for 2025
+    entries = Entry.objects.count()
+
+    assert client.post(page, {"year": "2025"}).status_code == 302
+    assert client.post(page, {"year": "2025", "unrelated": "1"}).status_code == 302
+
+    assert list(Target.objects.order_by("pk").values_list("pk", "value")) == before
+    assert Entry.objects.count() == entries
+    assert client.post(page, {"year": "2025", "t:2025-Q2": ""}).status_code == 302
+    assert not Target.objects.filter(indicator=m.coverage, period=m.q2, category="").exists()
+    assert Target.objects.filter(indicator=m.coverage, period=m.q1, category="").exists()
 
 
 def test_given_a_period_when_a_coordinator_closes_it_then_values_are_refused(monitored) -> None:
