@@ -1335,12 +1335,14 @@ def revise_budget_line(
     if line is None:
         raise Http404
     changes = payload.dict(exclude_unset=True)
+    # Fields sent as null first: a revision that changes nothing is refused on one of them.
+    sent = sorted(changes, key=lambda name: changes[name] is not None)
     for name in ("title", "amount", "period_start", "period_end"):
         if name in changes and changes[name] is None:
             del changes[name]
     if "work_package" in changes:
         changes["work_package"] = _work_package(partnership, changes["work_package"])
-    services.revise_budget_line(actor=request.auth, line=line, **changes)
+    services.revise_budget_line(actor=request.auth, line=line, sent=sent, **changes)
     return _budget_line_detail(partnership, pk)
 
 

@@ -403,7 +403,7 @@ def _budget_amount(partnership: Partnership, amount: object, field: str = "amoun
     """A budget or threshold amount in the base currency; zero is allowed here."""
     if isinstance(amount, (int, Decimal, str)) and not isinstance(amount, bool):
         try:
-            if Decimal(str(amount).strip()) == 0:
+            if plain_decimal(amount) == 0:  # written as the API takes numbers: not "0_0"
                 return Decimal(0)
         except InvalidOperation:
             pass
@@ -484,15 +484,20 @@ def revise_budget_line(
     period_end: object = None,
     title: object = None,
     work_package: Any = _UNCHANGED,
+    sent: Sequence[str] = (),
 ) -> BudgetLine:
     """Revise a budget line (IATI revised budget); the reason is required and the previous
-    figures stay in the line's history. Coordinators only."""
+    figures stay in the line's history. Coordinators only. A revision that changes nothing
+    is refused, on the first of `sent` (the fields a request named, where null stands for
+    "unchanged") or else the first field given."""
     partnership = line.partnership
     _require(policy.can_manage_finance(actor, partnership))
     note = _reason(reason)
     with transaction.atomic():
         hold()
         line = BudgetLine.objects.select_for_update(no_key=True, of=("self",)).get(pk=line.pk)
+        revised = ("title", "amount", "period_start", "period_end", "work_package_id")
+        before = [getattr(line, name) for name in revised]
         if title is not None:
             line.title = _text(title, "title", 200)
             if not line.title:
@@ -507,6 +512,21 @@ def revise_budget_line(
         if work_package is not _UNCHANGED:
             _check_work_package(partnership, work_package)
             line.work_package = work_package
+        if [getattr(line, name) for name in revised] == before:
+            # A revision that revises nothing would only repeat the figures on the ledger.
+            asked = [
+                name
+                for name, value in (
+                    ("amount", amount),
+                    ("period_start", period_start),
+                    ("period_end", period_end),
+                    ("title", title),
+                    ("work_package", None if work_package is _UNCHANGED else work_package),
+                )
+                if value is not None
+            ]
+            named = [name for name in sent if name != "reason"] or asked or ["amount"]
+            raise _field_error(named[0], _("Nothing was changed."))
         line.revision += 1
         line.save()
         _add_revision(actor, line, note, "finance.budget.revised")

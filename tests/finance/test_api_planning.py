@@ -292,6 +292,10 @@ def test_given_bad_budget_input_then_422_403_404_and_nothing_written(funded):
     assert "reason" in fields_of(api.send("PATCH", url, {"reason": "  ", "amount": "1"}))
     assert "amount" in fields_of(api.send("PATCH", url, {"reason": "x", "amount": "-1"}))
     assert "amount" in fields_of(api.send("PATCH", url, {"reason": "x", "amount": 2.5}))
+    # Zero is a budget amount, written as the API takes numbers: not "0_0" nor other digits.
+    for zero in ("0_0", "\u0660", "\uff10"):
+        assert "amount" in fields_of(api.send("PATCH", url, {"reason": "x", "amount": zero}))
+    assert "amount" in fields_of(api.send("PATCH", url, {"reason": "x"}))  # nothing revised
     assert "period_end" in fields_of(
         api.send("PATCH", url, {"reason": "x", "period_end": "2025-01-01"})
     )

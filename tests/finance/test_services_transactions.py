@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from sinergi.core.errors import Conflict
 from sinergi.finance import services
 from sinergi.finance.models import (
+    BudgetLine,
     Pledge,
     PledgeStatus,
     Rollup,
@@ -320,6 +321,26 @@ def test_given_budget_revision_then_history_kept_and_logged(funded):
     assert payload(line.revisions.last().ledger_index)["reason"] == "Second province"
     with pytest.raises(PermissionDenied):
         services.revise_budget_line(actor=funded.ngo_admin, line=line, amount="1", reason="x")
+
+
+def test_given_a_budget_revision_that_changes_nothing_then_it_is_refused(funded):
+    """A revision with the figures the line already has (or with none at all) is a 422 on
+    the field given, and writes no revision and no ledger entry."""
+    line = funded.line
+    entries, revisions = Entry.objects.count(), line.revisions.count()
+    for changes, field in (
+        ({}, "amount"),
+        ({"amount": str(line.amount)}, "amount"),
+        ({"title": f"  {line.title} "}, "title"),
+        ({"period_end": line.period_end}, "period_end"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            services.revise_budget_line(
+                actor=funded.coordinator, line=line, reason="No change", **changes
+            )
+        assert list(refused.value.message_dict) == [field]
+    assert (Entry.objects.count(), line.revisions.count()) == (entries, revisions)
+    assert BudgetLine.objects.get(pk=line.pk).revision == line.revision
 
 
 def test_given_rates_csv_with_bad_row_then_nothing_written_and_row_named(funded):
