@@ -9,19 +9,23 @@ request committing at that moment would.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
 from django.http import Http404
 
 from sinergi.core.errors import Conflict
 from sinergi.finance import services as finance
-from sinergi.ledger.models import Entry
+from sinergi.ledger.models import Entry, Head
 from sinergi.partnerships import services as partnerships
 from sinergi.partnerships.goals import services as goals
+from sinergi.partnerships.lifecycle import services as lifecycle
 from sinergi.partnerships.models import Goal, Membership, Participation, Partnership
 from sinergi.results import services as results
 from sinergi.results.models import Result, Submission
@@ -187,3 +191,55 @@ def test_evidence_is_not_attached_to_a_value_approved_meanwhile():
         )
 
     assert not Submission.objects.get(pk=value.pk).evidence.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: SQLite's writers take the one database lock at BEGIN IMMEDIATE",
+)
+def test_a_stage_change_and_a_deletion_at_once_do_not_deadlock(transactional_db):
+    """Given a stage change holding its locks while the partnership is deleted, then the
+    deletion waits for it and both finish. A stage change used to lock the partnership's
+    row before the ledger's, a deletion the other way round: PostgreSQL's deadlock
+    detector then failed one of them with a 500."""
+    Head.objects.get_or_create(pk=1, defaults={"size": 0, "frontier": b""})
+    partnership, _organisation, coordinator = coordinated()
+    checking, go_on = threading.Event(), threading.Event()
+
+    def slow_checklist(*args, **kwargs):  # the stage change, holding its locks
+        checking.set()
+        go_on.wait(10)
+        return []
+
+    errors: list[BaseException] = []
+
+    def run(job) -> None:
+        try:
+            job()
+        except BaseException as exc:  # reported in the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    with mock.patch.object(lifecycle, "evaluate", slow_checklist):
+        stage = threading.Thread(
+            target=run,
+            args=(lambda: lifecycle.advance_stage(actor=coordinator, partnership=partnership),),
+        )
+        stage.start()
+        assert checking.wait(10)
+        deletion = threading.Thread(
+            target=run,
+            args=(
+                lambda: partnerships.delete_partnership(actor=coordinator, partnership=partnership),
+            ),
+        )
+        deletion.start()
+        time.sleep(1)  # the deletion is now waiting on a lock the stage change holds
+        go_on.set()
+        stage.join(30)
+        deletion.join(30)
+
+    assert errors == []
+    assert not Partnership.objects.filter(pk=partnership.pk).exists()
+    assert last_kinds(2) == ["stage.advanced", "partnership.deleted"]
