@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import StrictBool
 
 from sinergi.core.pagination import Pagination
 from sinergi.partners import queries, services
@@ -51,7 +52,7 @@ class OrganisationIn(Schema):
     website: str = Field("", max_length=200)
     description_en: str = Field("", max_length=10000)
     description_id: str = Field("", max_length=10000)
-    confirm_duplicate: bool = Field(
+    confirm_duplicate: StrictBool = Field(
         False, description="Register even though similar organisations exist."
     )
 

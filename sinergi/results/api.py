@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BeforeValidator, StrictBool, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
@@ -266,12 +266,12 @@ class DimensionIn(Schema):
         max_length=MAX_CATEGORIES,
         description="Empty: the usual categories of the kind (sex, age, the countries' provinces)",
     )
-    exhaustive: bool = True
+    exhaustive: StrictBool = True
 
 
 class DimensionPatch(Schema):
     name: str = Field(None, min_length=1, max_length=100)
-    exhaustive: bool = Field(None)
+    exhaustive: StrictBool = Field(None)
     categories: list[Any] = Field(
         None, max_length=MAX_CATEGORIES, description="Codes, or {code, label} objects"
     )
@@ -304,7 +304,7 @@ class IndicatorIn(Schema):
     description: str = Field("", max_length=5000)
     measure: str = Field("1", description="1 unit, 2 percentage, 5 qualitative")
     unit: str = Field("", max_length=40)
-    ascending: bool = True
+    ascending: StrictBool = True
     accumulation: str = Field("level", description="cumulative or level")
     frequency: str = Field("quarterly", description="monthly, quarterly or yearly")
     baseline_value: Value = None
@@ -323,7 +323,7 @@ class IndicatorPatch(Schema):
     description: str = Field(None, max_length=5000)
     measure: str = Field(None)
     unit: str = Field(None, max_length=40)
-    ascending: bool = Field(None)
+    ascending: StrictBool = Field(None)
     accumulation: str = Field(None)
     frequency: str = Field(None)
     baseline_value: Value = None
@@ -365,7 +365,7 @@ class ValueIn(Schema):
     text: str = Field("", max_length=5000, description="A qualitative indicator's value")
     narrative: str = Field("", max_length=10000)
     sites: list[SiteIn] | None = Field(None, max_length=500, description="None: keep as they are")
-    submit: bool = Field(False, description="Submit for review right after saving")
+    submit: StrictBool = Field(False, description="Submit for review right after saving")
 
 
 class ValueDecisionIn(Schema):

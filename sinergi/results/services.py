@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -575,6 +576,9 @@ INDICATOR_FIELDS = (
 )
 
 
+INDICATOR_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
 def _clean_indicator(
     partnership: Partnership, data: Mapping[str, Any], current: Indicator | None
 ) -> dict[str, Any]:
@@ -582,8 +586,17 @@ def _clean_indicator(
     if result is None or result.partnership_id != partnership.pk:
         raise _field_error("result", _("Choose a result of this partnership."))
     code = _text(data.get("code"), "code", 20, required=True)
-    if any(c in code for c in "|:/\\") or code.startswith(("=", "+", "-", "@")):
-        raise _field_error("code", _("Use letters, digits, dots and hyphens in a code."))
+    if not INDICATOR_CODE.fullmatch(code):
+        # A code is part of the indicator's address and a spreadsheet's first column: no
+        # "?", "#" or "/" (an address that does not reach it), no "=" or "-" first (a
+        # formula), no invisible or right-to-left characters (a code that reads as another).
+        raise _field_error(
+            "code",
+            _(
+                "Use letters (A to Z), digits, dots, hyphens and underscores in a code, "
+                "starting with a letter or a digit."
+            ),
+        )
     clash = Indicator.objects.filter(partnership=partnership, code=code)
     if current is not None:
         clash = clash.exclude(pk=current.pk)
@@ -1077,6 +1090,11 @@ def _save_draft(
     if indicator.measure == Measure.QUALITATIVE:
         if value not in (None, ""):
             raise _field_error("value", _("A qualitative indicator takes text, not a number."))
+        for key, raw in (values or {}).items():
+            if raw not in (None, ""):  # a breakdown would be dropped without a word
+                raise _field_error(
+                    f"values.{key}", _("A qualitative indicator takes no breakdown by category.")
+                )
         total = None
         text = _text(text, "text", 5000)
         breakdown: dict[str, Decimal] = {}

@@ -238,6 +238,9 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
         {"sites": [{"name": "x", "latitude": "91", "longitude": "0"}]},
         "sites.0.latitude",
     ),
+    # `submit` is true or false: a word that reads as yes must not send a value for review.
+    ("submit as a word", {"submit": "yes"}, "submit"),
+    ("submit as a number", {"submit": 1}, "submit"),
 ]
 
 

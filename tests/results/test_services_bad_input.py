@@ -218,6 +218,15 @@ def test_given_a_number_for_a_qualitative_indicator_then_an_error(monitored, sto
         draft(monitored, story, value=value, text="Mothers' groups formed")
 
 
+def test_given_a_breakdown_for_a_qualitative_indicator_then_an_error(monitored, story):
+    """A qualitative value has no breakdown by category: one sent is refused on its key
+    rather than dropped; empty boxes are fine."""
+    with refused("values.sex:female"):
+        draft(monitored, story, text="Mothers' groups formed", values={"sex:female": "1"})
+    saved = draft(monitored, story, text="Mothers' groups formed", values={"sex:female": ""})
+    assert not saved.values.exists()
+
+
 def test_given_a_qualitative_draft_without_text_then_it_cannot_be_submitted(monitored, story):
     saved = draft(monitored, story, text="")
     with refused("text"):
@@ -505,6 +514,12 @@ def indicator_kwargs(m, **overrides):
         ({"code": "1.1"}, "code"),  # taken by "trained"
         ({"code": ""}, "code"),
         ({"code": "=SUM(A1)"}, "code"),
+        # Part of the indicator's address and of a spreadsheet's first column:
+        ({"code": "?#"}, "code"),
+        ({"code": ".."}, "code"),
+        ({"code": "a b"}, "code"),
+        ({"code": "\u202e1.1"}, "code"),  # a right-to-left override: reads as another code
+        ({"code": "\u216b"}, "code"),  # a Roman numeral twelve
         ({"code": "x" * 21}, "code"),
         ({"title": ""}, "title"),
         ({"measure": "4"}, "measure"),
