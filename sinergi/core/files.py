@@ -1,5 +1,5 @@
-"""Sending an uploaded evidence file back: one way for finance documents and results
-evidence alike."""
+"""Uploaded evidence files: the name kept beside one, and sending it back; one way for
+finance documents and results evidence alike."""
 
 from __future__ import annotations
 
@@ -10,6 +10,20 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 
 logger = logging.getLogger(__name__)
+
+
+def kept_name(name: object, default: str, limit: int = 200) -> str:
+    """An uploaded file's name as kept beside it: trimmed, and a long one cut to `limit`
+    characters with its extension kept ("report.pdf" stays a PDF). A long name is no
+    reason to refuse the file (the file is what counts, and its hash goes on the ledger)."""
+    text = str(name or "").replace("\x00", "").strip()
+    if len(text) > limit:
+        stem, dot, extension = text.rpartition(".")
+        if dot and stem and 0 < len(extension) <= 10:
+            text = stem[: limit - len(extension) - 1].rstrip() + "." + extension
+        else:
+            text = text[:limit].rstrip()
+    return text or default
 
 
 def evidence_download(file: FieldFile, name: str, sha256: str) -> FileResponse:

@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
 from sinergi.core import pages
+from sinergi.core.geography import validate_currency
 from sinergi.core.pagination import Pagination
 from sinergi.core.schemas import MAX_ID, Id
 from sinergi.finance import queries, services
@@ -1375,7 +1376,12 @@ def list_rates(request: HttpRequest, slug: str, currency: str = "") -> object:
     partnership = _partnership(request, slug)
     rows = ExchangeRate.objects.filter(partnership=partnership)
     if currency:
-        rows = rows.filter(currency=currency.strip().upper()[:3])
+        code = currency.strip().upper()
+        try:
+            validate_currency(code)  # "usdollars" is not read as USD
+        except ValidationError as exc:
+            raise ValidationError({"currency": exc.messages}) from None
+        rows = rows.filter(currency=code)
     return _RateRows(rows.order_by("currency", "-date", "pk"), partnership.base_currency)
 
 

@@ -39,6 +39,7 @@ from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.bulk import update_by_pk
 from sinergi.core.errors import Conflict
+from sinergi.core.files import kept_name
 from sinergi.core.numbers import plain_decimal
 from sinergi.core.spreadsheets import csv_unreadable
 from sinergi.finance import rollups
@@ -356,7 +357,7 @@ def _import_rates(
             _("The file needs the columns %(columns)s.") % {"columns": ", ".join(RATE_COLUMNS)},
         )
     reader.fieldnames = header
-    cleaned: list[tuple[str, date, Decimal, str]] = []
+    cleaned: list[tuple[int, str, date, Decimal, str]] = []
     errors: list[str] = []
     seen: set[tuple[str, date]] = set()
     for number, row in enumerate(reader, start=2):
@@ -381,14 +382,24 @@ def _import_rates(
             )
             continue
         seen.add((code, day))
-        cleaned.append((code, day, value, text))
+        cleaned.append((number, code, day, value, text))
     if not errors and not cleaned:
         errors.append(_("The file has no rates."))
     if errors:
         raise ValidationError({"file": errors})
     with transaction.atomic():
         hold()
-        return [_put_rate(actor, partnership, *row) for row in cleaned]
+        rates = []
+        for number, *row in cleaned:
+            try:
+                rates.append(_put_rate(actor, partnership, *row))
+            except Conflict as conflict:  # a rate already used by recorded figures
+                errors.append(
+                    _("Row %(row)d: %(error)s") % {"row": number, "error": conflict.message}
+                )
+        if errors:  # nothing of the file is kept
+            raise ValidationError({"file": errors})
+        return rates
 
 
 # ---------------------------------------------------------------- budgets
@@ -1279,7 +1290,7 @@ def attach_document(
     for chunk in uploaded_file.chunks():
         digest.update(chunk)
     uploaded_file.seek(0)
-    name = _text(uploaded_file.name, "file", 200)[:200] or "document"
+    name = kept_name(uploaded_file.name, "document")
     document = TransactionDocument(
         transaction=tx,
         name=name,

@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
+from sinergi.core.files import kept_name
 from sinergi.core.geography import subdivision_names
 from sinergi.core.numbers import plain_decimal
 from sinergi.ledger.log import append as record
@@ -1303,7 +1304,7 @@ def attach_evidence(
     uploaded_file.seek(0)
     evidence = Evidence(
         submission=submission,
-        name=_text(uploaded_file.name, "file", 200)[:200] or "evidence",
+        name=kept_name(uploaded_file.name, "evidence"),
         content_type=(uploaded_file.content_type or "")[:100],
         size=uploaded_file.size,
         sha256=digest.hexdigest(),

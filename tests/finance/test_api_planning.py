@@ -335,6 +335,9 @@ def test_given_a_coordinator_when_setting_a_rate_then_201_and_listed(funded):
     ]
     only = ok(Api(funded.observer).get(api.url(funded, "/rates"), {"currency": "usd"}))
     assert only["count"] == 1
+    for bad in ("usdollars", "US", "U$D"):  # not cut to its first three letters
+        wrong = Api(funded.observer).get(api.url(funded, "/rates"), {"currency": bad})
+        assert "currency" in fields_of(wrong)
 
 
 def test_given_bad_rates_then_422_409_403(funded):
@@ -352,6 +355,12 @@ def test_given_bad_rates_then_422_409_403(funded):
         assert field in fields_of(api.post(url, body)), body
     used = api.post(url, {"currency": "USD", "date": "2026-01-01", "rate": "16000"})
     assert error(used, 409)["fields"]["rate"]
+    # In a file, the same refusal names its row, and nothing of the file is kept.
+    csv = "currency,date,rate\nEUR,2031-01-01,17000\nUSD,2026-01-01,16000\n"
+    imported = api.client.post(url + "/import", csv, content_type="text/csv", **api.headers)
+    (message,) = fields_of(imported)["file"]
+    assert message.startswith("Row 3:") and "already used" in message
+    assert not ExchangeRate.objects.filter(partnership=funded.partnership, currency="EUR")
     error(
         Api(funded.ngo_admin).post(url, {"currency": "EUR", "date": "2026-01-01", "rate": "1"}),
         403,

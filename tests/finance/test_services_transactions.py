@@ -580,6 +580,21 @@ def test_given_attached_document_then_its_name_stays_off_the_public_ledger(funde
     assert entry["sha256"] == document.sha256 and "name" not in entry
 
 
+def test_given_a_document_with_a_long_name_then_it_is_kept_under_a_shorter_one(funded):
+    """A name over 200 characters is no reason to refuse the file: it is cut, with its
+    extension kept."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    long_name = "Kwitansi " + "sangat panjang " * 20 + "akhir.pdf"
+    document = services.attach_document(
+        actor=funded.ngo_admin,
+        transaction=incoming(funded),
+        uploaded_file=SimpleUploadedFile(long_name, b"%PDF-1.4 receipt"),
+    )
+    assert 190 <= len(document.name) <= 200
+    assert document.name.startswith("Kwitansi sangat panjang") and document.name.endswith(".pdf")
+
+
 def test_given_finance_recorded_then_the_base_currency_cannot_change(funded):
     from sinergi.partnerships.services import update_partnership
 
