@@ -34,6 +34,7 @@ from sinergi.access import policy
 from sinergi.core.files import evidence_download
 from sinergi.core.pagination import Pagination
 from sinergi.core.schemas import MAX_ID, Id
+from sinergi.ledger.log import hold
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership, WorkPackage
 from sinergi.results import export, queries, services
@@ -1096,6 +1097,8 @@ def save_value(request: HttpRequest, slug: str, payload: ValueIn) -> Status:
     sites = [site.dict() for site in payload.sites] if payload.sites is not None else None
     # One transaction: a period stored for this value goes again when the value is refused.
     with transaction.atomic():
+        # The ledger's lock before a new period's row, in the order set_targets takes them.
+        hold()
         period = _reportable_period(partnership, indicator, payload.period)
         submission = services.save_draft(
             actor=request.auth,

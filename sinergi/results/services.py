@@ -587,7 +587,8 @@ def _clean_indicator(
     if result is None or result.partnership_id != partnership.pk:
         raise _field_error("result", _("Choose a result of this partnership."))
     code = _text(data.get("code"), "code", 20, required=True)
-    if not INDICATOR_CODE.fullmatch(code):
+    unchanged = current is not None and code == current.code  # kept as it was stored
+    if not unchanged and not INDICATOR_CODE.fullmatch(code):
         # A code is part of the indicator's address and a spreadsheet's first column: no
         # "?", "#" or "/" (an address that does not reach it), no "=" or "-" first (a
         # formula), no invisible or right-to-left characters (a code that reads as another).

@@ -31,6 +31,7 @@ from sinergi.core.files import evidence_download
 from sinergi.core.forms import apply_domain_errors
 from sinergi.core.numbers import NumberField, localized
 from sinergi.core.pages import Part, render_kept
+from sinergi.ledger.log import hold
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Partnership
 from sinergi.results import forms, queries, services
@@ -312,6 +313,8 @@ def _save_value(
     data = form.cleaned_data
     sites = forms.parse_sites(data.get("sites", ""))
     with transaction.atomic():
+        # The ledger's lock before a new period's row, in the order set_targets takes them.
+        hold()
         period = services.find_period(partnership, item.frequency, label)
         submission = services.save_draft(
             actor=request.user,
@@ -688,14 +691,17 @@ def targets(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
     elif request.method == "POST" and form.is_valid():
         # A box left empty is posted empty and clears its target. A box not posted at all
-        # was not on the sender's form (a post made by hand, an older page): its target
-        # stays as it is, so a bare post changes nothing.
-        def posted(label: str, key: str) -> Decimal | None:
-            name = f"t:{label}:{key}" if key else f"t:{label}"
-            return form.cleaned_data[name] if name in request.POST else existing.get((label, key))
+        # was not on the sender's form (a post made by hand, an older page): it is not
+        # named to set_targets, which keeps its target as it is, so a bare post changes
+        # nothing.
+        def posted(label: str, key: str = "") -> bool:
+            return (f"t:{label}:{key}" if key else f"t:{label}") in request.POST
 
-        totals = {label: posted(label, "") for label in labels}
-        by_category = {label: {k: posted(label, k) for k in categories} for label in labels}
+        totals = {label: form.cleaned_data[f"t:{label}"] for label in labels if posted(label)}
+        by_category = {
+            label: {k: form.cleaned_data[f"t:{label}:{k}"] for k in categories if posted(label, k)}
+            for label in labels
+        }
         field_map = {f"targets.{label}": f"t:{label}" for label in labels}
         field_map.update(
             {f"targets.{label}.{k}": f"t:{label}:{k}" for label in labels for k in categories}

@@ -73,6 +73,7 @@ def test_editing_one_field_keeps_a_rename_and_a_reordering_made_meanwhile():
     first = goals.create_goal(actor=coordinator, partnership=partnership, title="A", measure="m")
     second = goals.create_goal(actor=coordinator, partnership=partnership, title="B", measure="m")
     stale = Goal.objects.get(pk=first.pk)
+    read_at = stale.updated_at
     goals.update_goal(actor=coordinator, goal=Goal.objects.get(pk=first.pk), title="A renamed")
     goals.reorder_goals(actor=coordinator, partnership=partnership, order=[second.pk, first.pk])
 
@@ -82,6 +83,7 @@ def test_editing_one_field_keeps_a_rename_and_a_reordering_made_meanwhile():
     assert (stored.title, stored.measure, stored.position) == ("A renamed", "new measure", 2)
     assert Goal.objects.get(pk=second.pk).position == 1
     assert stale.title == "A renamed"  # the caller's copy is what was saved
+    assert stored.updated_at == stale.updated_at > read_at
 
 
 def test_a_partner_admin_is_not_granted_while_the_organisation_leaves():

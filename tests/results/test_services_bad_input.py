@@ -218,6 +218,18 @@ def test_given_a_number_for_a_qualitative_indicator_then_an_error(monitored, sto
         draft(monitored, story, value=value, text="Mothers' groups formed")
 
 
+def test_given_a_code_stored_under_the_older_rule_then_other_edits_still_pass(monitored):
+    """Codes were once checked less strictly ("IND 1"): an indicator that has one keeps it
+    through an edit of its other fields, and only a new code must follow the rule."""
+    m = monitored
+    Indicator.objects.filter(pk=m.coverage.pk).update(code="IND 1")
+    stored = Indicator.objects.get(pk=m.coverage.pk)
+    changed = services.update_indicator(actor=m.coordinator, indicator=stored, title="Coverage")
+    assert (changed.code, changed.title) == ("IND 1", "Coverage")
+    with refused("code"):
+        services.update_indicator(actor=m.coordinator, indicator=stored, code="IND 2")
+
+
 def test_given_a_breakdown_for_a_qualitative_indicator_then_an_error(monitored, story):
     """A qualitative value has no breakdown by category: one sent is refused on its key
     rather than dropped; empty boxes are fine."""

@@ -270,17 +270,11 @@ def read_alignment(request: HttpRequest, slug: str) -> dict:
 )
 def patch_commitment(request: HttpRequest, slug: str, pk: int, payload: CommitmentIn) -> dict:
     participation = _participation(_partnership(request, slug), pk)
-    contribution = payload.contribution
-    if contribution is None:
-        contribution = participation.contribution
-    capabilities = payload.capabilities
-    if capabilities is None:
-        capabilities = list(participation.capabilities.values_list("pk", flat=True))
-    services.update_commitment(
+    services.update_commitment(  # what is not sent (None) is kept as it is
         actor=request.auth,
         participation=participation,
-        contribution=contribution,
-        capabilities=capabilities,
+        contribution=payload.contribution,
+        capabilities=payload.capabilities,
     )
     return _one_partner(participation)
 

@@ -86,23 +86,29 @@ def update_commitment(
     *,
     actor: Person,
     participation: Participation,
-    contribution: str,
-    capabilities: Iterable[Capability | int],
+    contribution: str | None,
+    capabilities: Iterable[Capability | int] | None,
 ) -> Participation:
-    """Set what a partner commits to bring and which of its own capabilities that draws on."""
+    """Set what a partner commits to bring and which of its own capabilities that draws on;
+    None keeps either as it is."""
     _require_edit(actor, participation)
-    chosen = _own_capabilities(participation, capabilities)
-    contribution = (contribution or "").strip()
-    candidate = copy.copy(participation)
-    candidate.contribution = contribution
-    candidate.full_clean(exclude=["partnership", "organisation"], validate_unique=False)
+    chosen = _own_capabilities(participation, capabilities) if capabilities is not None else None
+    if contribution is not None:
+        contribution = contribution.strip()
+        candidate = copy.copy(participation)
+        candidate.contribution = contribution
+        candidate.full_clean(exclude=["partnership", "organisation"], validate_unique=False)
     with transaction.atomic():
         # Compared with the participation as it is now (another edit may have landed
-        # since the request read it), and locked until this one is written.
+        # since the request read it), and locked until this one is written; what is kept
+        # is kept as it is now, too.
         hold_row(participation)
         previous_contribution = participation.contribution
-        participation.contribution = contribution
         before = set(participation.capabilities.values_list("pk", flat=True))
+        if contribution is not None:
+            participation.contribution = contribution
+        if chosen is None:
+            chosen = list(participation.capabilities.all())
         after = {c.pk for c in chosen}
         if participation.contribution == previous_contribution and before == after:
             return participation

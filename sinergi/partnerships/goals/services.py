@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.ledger.log import append as record
-from sinergi.ledger.log import hold_row
+from sinergi.ledger.log import hold, hold_row
 from sinergi.partners.models import Person
 from sinergi.partnerships import sdg
 from sinergi.partnerships.models import Goal, Partnership
@@ -147,7 +147,7 @@ def update_goal(*, actor: Person, goal: Goal, **fields: Any) -> Goal:
         _validate(goal)
         after = goal_payload(goal)
         changed = [name for name in after if after[name] != before[name]]
-        goal.save(update_fields=list(fields))
+        goal.save(update_fields=[*fields, "updated_at"])
         if changed:
             record("goal.updated", {**after, "changed": changed}, partnership, actor)
         if "sdg_targets" in changed:
@@ -177,6 +177,7 @@ def reorder_goals(*, actor: Person, partnership: Partnership, order: list[int]) 
     """Put the partnership's goals in the order of the ids in `order` (all of them, once)."""
     policy.require(actor, Action.EDIT, partnership)
     with transaction.atomic():
+        hold()  # the ledger's lock before the goals' rows, as update_goal takes them
         goals = {
             goal.pk: goal
             for goal in Goal.objects.select_for_update(no_key=True, of=("self",)).filter(
