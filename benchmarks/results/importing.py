@@ -15,7 +15,8 @@ Then, in this process, as the upload page and the API do it, as `bench`:
 `spreadsheet.import_values(..., commit=False)` (the preview: every cell checked) and
 `commit=True, submit=True` (checked again and written, all or nothing). Reported: wall
 and CPU seconds of each step, the resident set size before and its peak (ru_maxrss)
-after each step.
+after each step, and how long the commit spent reading the file before it took the
+ledger's lock (`read_before_lock_s`; the rest of its wall time holds the lock).
 """
 
 from __future__ import annotations
@@ -190,6 +191,18 @@ def measure(path: Path, slug: str) -> dict:
     bench = Person.objects.get(username="bench")
     partnership = Partnership.objects.get(slug=slug)
     before = round(rss_mib(), 1)
+    # How long each import spends reading the file, before it takes the ledger's lock.
+    reads: list[float] = []
+    read = spreadsheet._read
+
+    def timed_read(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return read(*args, **kwargs)
+        finally:
+            reads.append(time.perf_counter() - started)
+
+    spreadsheet._read = timed_read
 
     def run(commit: bool):
         with path.open("rb") as upload:
@@ -209,6 +222,7 @@ def measure(path: Path, slug: str) -> dict:
         "rss_before_mib": before,
         "preview": previewed,
         **committed,
+        "read_before_lock_s": round(reads[-1], 1),
     }
     if result.error_count or preview.error_count or not result.written:
         found["error"] = f"{result.error_count} errors, {result.written} written: " + "; ".join(

@@ -1,13 +1,15 @@
 """What every spreadsheet export and import shares: content types, formula
-neutralisation, sending a workbook, and clearing uploads kept for a preview."""
+neutralisation, sending a workbook, clearing uploads kept for a preview, and keeping the
+rows an import has read until it checks them."""
 
 from __future__ import annotations
 
 import hashlib
+import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import IO
+from typing import IO, Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -129,3 +131,44 @@ def csv_unreadable(error: Exception, line: int) -> str:
         "line": line,
         "error": why,
     }
+
+
+class RowSpool:
+    """What an import read from a file, kept until it is checked: in a temporary file (in
+    memory up to `in_memory` bytes), pickled in chunks of `chunk` rows, so memory stays
+    flat however long the file. The imports read a whole file before they take the
+    ledger's lock, and check and write it under the lock."""
+
+    def __init__(self, in_memory: int = 8 * 1024 * 1024, chunk: int = 1000) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=in_memory)  # noqa: SIM115
+        self._kept: list[Any] = []
+        self._rows = 0
+        self._chunk = chunk
+        self.empty = True
+
+    def add(self, item: Any, rows: int = 1) -> None:
+        """Keep `item`, which holds `rows` of the file's rows."""
+        self._kept.append(item)
+        self.empty = False
+        self._rows += rows
+        if self._rows >= self._chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._kept:
+            pickle.dump(self._kept, self._file, pickle.HIGHEST_PROTOCOL)
+            self._kept, self._rows = [], 0
+
+    def __iter__(self) -> Iterator[Any]:
+        self._flush()
+        self._file.seek(0)
+        while True:
+            try:
+                # Written by `add`, in this process, into a file no one else can open.
+                chunk = pickle.load(self._file)  # noqa: S301
+            except EOFError:
+                return
+            yield from chunk
+
+    def close(self) -> None:
+        self._file.close()

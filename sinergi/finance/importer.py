@@ -29,9 +29,7 @@ import codecs
 import csv
 import io
 import logging
-import pickle
 import re
-import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import closing
@@ -54,6 +52,7 @@ from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
 from sinergi.core.spreadsheets import (
+    RowSpool,
     csv_unreadable,
     keep_stash,
     neutralise,
@@ -651,22 +650,15 @@ def _books_column(fields: dict[str, Any]) -> str:
 class _Parsed:
     """A file read and checked as a whole, before any database work: the header's
     columns, and each row with something in it as (row number, its cells up to the
-    header's last column, whether a cell right of that is filled). The rows wait in a
-    temporary file (in memory while small), pickled in chunks, so memory stays flat."""
+    header's last column, whether a cell right of that is filled), kept in a
+    `RowSpool`."""
 
-    def __init__(self, positions: dict[str, int], spool: IO[bytes]) -> None:
+    def __init__(self, positions: dict[str, int], spool: RowSpool) -> None:
         self.positions = positions
         self.spool = spool
 
     def rows(self) -> Iterator[tuple[int, list[Any], bool]]:
-        self.spool.seek(0)
-        while True:
-            try:
-                # Written by _parse, in this call, into a file no one else can open.
-                chunk = pickle.load(self.spool)  # noqa: S301
-            except EOFError:
-                return
-            yield from chunk
+        return iter(self.spool)
 
     def close(self) -> None:
         self.spool.close()
@@ -679,8 +671,7 @@ def _parse(fileobj: IO[bytes], kind: str) -> _Parsed:
     positions: dict[str, int] | None = None
     width = 0
     read = 0
-    kept: list[tuple[int, list[Any], bool]] = []
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+    spool = RowSpool(SPOOL_IN_MEMORY)
     try:
         with closing(_csv_rows(fileobj) if kind == "csv" else _xlsx_rows(fileobj)) as rows:
             for number, cells in rows:
@@ -700,15 +691,10 @@ def _parse(fileobj: IO[bytes], kind: str) -> _Parsed:
                     )
                 if blank:
                     continue
-                kept.append((number, cells[:width], any(_text(c) for c in cells[width:])))
-                if len(kept) >= 1000:
-                    pickle.dump(kept, spool, pickle.HIGHEST_PROTOCOL)
-                    kept = []
+                spool.add((number, cells[:width], any(_text(c) for c in cells[width:])))
         if positions is None:
             raise _file_error(_("The file is empty."))
-        if kept:
-            pickle.dump(kept, spool, pickle.HIGHEST_PROTOCOL)
-        elif not spool.tell():
+        if spool.empty:
             raise _file_error(_("The file has a header row but no transactions."))
     except BaseException:
         spool.close()

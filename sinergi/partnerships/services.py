@@ -525,7 +525,8 @@ def confirm_participation(*, actor: Person, participation: Participation) -> Par
     Only its own admins answer for it (`policy.can_answer_for`); a participation already
     confirmed is a Conflict. Logged as `partner.confirmed` in the same transaction."""
     with transaction.atomic():
-        hold()  # the ledger's lock before the row's, as every other writer takes them
+        # `_locked_answerable` takes the ledger's lock before the row's, as every writer
+        # takes them.
         current = _locked_answerable(actor, participation)
         current.confirmed_at, current.confirmed_by = timezone.now(), actor
         current.save(update_fields=["confirmed_at", "confirmed_by"])
@@ -544,9 +545,9 @@ def decline_participation(*, actor: Person, participation: Participation) -> Non
     names it among the approving partners of its approval rule (only the coordinators
     change that)."""
     with transaction.atomic():
-        # The ledger's lock first, then the rows, as remove_partner and every finance
-        # write take them: a pledge or an approval rule recorded meanwhile is seen below.
-        hold()
+        # The ledger's lock first (`_locked_answerable` takes it), then the rows, as
+        # remove_partner and every finance write take them: a pledge or an approval rule
+        # recorded meanwhile is seen below.
         current = _locked_answerable(actor, participation)
         kept = _records_of(current)
         if kept:

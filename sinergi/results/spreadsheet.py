@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
-from sinergi.core.spreadsheets import keep_stash, neutralise, prune_stash, sha256_of
+from sinergi.core.spreadsheets import RowSpool, keep_stash, neutralise, prune_stash, sha256_of
 from sinergi.core.spreadsheets import open_stash as open_kept
 from sinergi.core.xlsx import (  # noqa: F401  MAX_CELL_CHARS, fast_rows: used by the tests
     MAX_CELL_CHARS,
@@ -60,6 +60,7 @@ from sinergi.core.xlsx import (  # noqa: F401  MAX_CELL_CHARS, fast_rows: used b
 )
 from sinergi.core.xlsx import cell_text as _text
 from sinergi.core.xlsx import is_blank_value as _is_blank_value
+from sinergi.ledger.log import hold
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Partnership
 from sinergi.results import services
@@ -97,6 +98,8 @@ LETTERS = "ABCDEFGHI"
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 500_000
 MAX_ERRORS = 1000
+# Rows read, kept in memory up to this size, then in a temporary file (as the finance import).
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
 # Submissions written at a time inside the one database transaction.
 CHUNK = 2000
 MAX_UNZIPPED = 1024 * 1024 * 1024
@@ -1143,34 +1146,73 @@ def _plan(
     return Plan(indicator, kind, latest, total, text, narrative, values)
 
 
-def _plans(
+class _Read:
+    """A workbook read as a whole before any lock: its meta sheet, and each indicator's
+    run of rows as (code, first row number, rows), kept in a `RowSpool`."""
+
+    def __init__(self, meta: dict[str, str], groups: RowSpool) -> None:
+        self.meta = meta
+        self.groups = groups
+
+    def close(self) -> None:
+        self.groups.close()
+
+
+def _read(
     actor: User,
     partnership: Partnership,
     fileobj: IO[bytes],
     result: SheetResult,
     period: Period | None,
     organisation: Organisation | None,
-    submit: bool,
-) -> Iterator[Plan]:
+) -> _Read:
+    """Read the whole workbook: the meta sheet, the header, every row (counted toward
+    MAX_ROWS) and every cell. File errors and row errors that need no lookup are found
+    here, before the import takes the ledger's lock."""
     workbook = _open_workbook(fileobj)
+    groups = RowSpool(SPOOL_IN_MEMORY)
     try:
         meta = read_meta(workbook)
-        period, organisation, language = _check_meta(
+        _period, _organisation, language = _check_meta(
             meta, actor, partnership, period, organisation, result
         )
         sheets = [s for s in workbook.worksheets if s.title.lower() != META_SHEET]
         if not sheets:
             raise _file_error(_("The workbook has no sheet."))
-        ctx = _load_context(partnership, period, organisation, language)
-        today = timezone.localdate()
-        for code, first, rows in _groups(_rows(workbook, sheets[0]), result, language):
-            plan = _plan(ctx, actor, code, first, rows, result, submit, today)
-            if plan is not None:
-                yield plan
+        for group in _groups(_rows(workbook, sheets[0]), result, language):
+            groups.add(group, rows=len(group[2]))
         if result.rows == 0:
             raise _file_error(_("The template has no rows filled in."))
+    except BaseException:
+        groups.close()
+        raise
     finally:
         workbook.close()
+    return _Read(meta, groups)
+
+
+def _plans(
+    actor: User,
+    partnership: Partnership,
+    read: _Read,
+    result: SheetResult,
+    period: Period | None,
+    organisation: Organisation | None,
+    submit: bool,
+) -> Iterator[Plan]:
+    """Each row group of `read` checked against the partnership as it is now (the meta
+    sheet again, the indicators, their dimensions and latest values)."""
+    period, organisation, language = _check_meta(
+        read.meta, actor, partnership, period, organisation, result
+    )
+    ctx = _load_context(partnership, period, organisation, language)
+    today = timezone.localdate()
+    for code, first, rows in read.groups:
+        plan = _plan(ctx, actor, code, first, rows, result, submit, today)
+        if plan is not None:
+            yield plan
+    # Reading found some errors, checking the rows the rest: shown in the sheet's order.
+    result.errors.sort(key=lambda error: error.row or 0)
 
 
 # ---------------------------------------------------------------- import
@@ -1210,17 +1252,24 @@ def import_values(
     result = SheetResult(
         filename=PurePath(str(filename)).name[:200], sha256=sha256_of(fileobj), submit=submit
     )
-    if not commit:
-        for _plan_item in _plans(actor, partnership, fileobj, result, period, organisation, submit):
-            pass
-        return result
+    read = _read(actor, partnership, fileobj, result, period, organisation)
     try:
+        if not commit:
+            for _plan_item in _plans(
+                actor, partnership, read, result, period, organisation, submit
+            ):
+                pass
+            return result
         with transaction.atomic():
-            # One spreadsheet import at a time per partnership; the state is read inside.
+            # The file is read; checking it against the partnership and writing happen
+            # under the ledger's lock, which every results write takes first: no indicator
+            # changes under the values checked against it. Then the partnership's row:
+            # one spreadsheet import at a time per partnership.
+            hold()
             Partnership.objects.select_for_update(no_key=True, of=("self",)).filter(
                 pk=partnership.pk
             ).exists()
-            _write(actor, partnership, fileobj, result, period, organisation, submit)
+            _write(actor, partnership, read, result, period, organisation, submit)
     except _Rollback:
         result.written = 0
     except IntegrityError:
@@ -1232,13 +1281,15 @@ def import_values(
         raise _file_error(
             _("The values could not be saved, so none was imported. Try again.")
         ) from None
+    finally:
+        read.close()
     return result
 
 
 def _write(
     actor: User,
     partnership: Partnership,
-    fileobj: IO[bytes],
+    read: _Read,
     result: SheetResult,
     period: Period | None,
     organisation: Organisation | None,
@@ -1246,7 +1297,7 @@ def _write(
 ) -> None:
     chunk: list[Plan] = []
     now = timezone.now()
-    for plan in _plans(actor, partnership, fileobj, result, period, organisation, submit):
+    for plan in _plans(actor, partnership, read, result, period, organisation, submit):
         if result.error_count:
             continue  # keep checking to report every error; nothing more is written
         chunk.append(plan)
