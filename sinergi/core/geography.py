@@ -154,6 +154,20 @@ def _currency_codes() -> frozenset[str]:
     return frozenset(c.alpha_3 for c in _money())
 
 
+def tidy_codes(codes: Any) -> Any:
+    """ISO codes as a form or the API sends them: trimmed, in upper case, each once, in
+    the order given, blanks dropped. Anything but a list of texts is left for the
+    validators to refuse."""
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        return codes
+    return list(dict.fromkeys(code.strip().upper() for code in codes if code.strip()))
+
+
+def tidy_code(code: Any) -> Any:
+    """One ISO code as sent: trimmed, in upper case."""
+    return code.strip().upper() if isinstance(code, str) else code
+
+
 def validate_country(code: str) -> None:
     if code not in country_names():
         raise ValidationError(

@@ -39,3 +39,20 @@ def _decimal_digits(value: Any) -> Any:
 
 # A whole number in a URL: decimal digits only (add the field's bounds with Field).
 WholeNumber = Annotated[int, BeforeValidator(_decimal_digits)]
+
+
+def _true_or_false(value: Any) -> Any:
+    """A flag given as text (a query parameter or a form field) is `true` or `false`, in
+    any case: pydantic would also read "yes", "on", "1", "no", "off" and "0", and a
+    mistyped `commit=yes` would run an import that cannot be undone."""
+    if isinstance(value, str):
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise PydanticCustomError("bool_parsing", str(_("Enter true or false.")))
+    if not isinstance(value, bool):
+        raise PydanticCustomError("bool_type", str(_("Enter true or false.")))
+    return value
+
+
+# A yes/no in a URL or a form: `true` or `false` only.
+Flag = Annotated[bool, BeforeValidator(_true_or_false)]

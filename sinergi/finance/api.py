@@ -32,7 +32,7 @@ from sinergi.access import policy
 from sinergi.core import pages
 from sinergi.core.geography import validate_currency
 from sinergi.core.pagination import Pagination
-from sinergi.core.schemas import MAX_ID, Id
+from sinergi.core.schemas import MAX_ID, Flag, Id
 from sinergi.finance import queries, services
 from sinergi.finance.models import (
     Approval,
@@ -540,7 +540,7 @@ class TransactionFilterIn(Schema):
     budget_line: int | None = Field(None, ge=0, le=MAX_ID, description="0: no budget line")
     date_from: FinanceDate | None = None
     date_to: FinanceDate | None = None
-    outside_budget_period: bool = Field(
+    outside_budget_period: Flag = Field(
         False, description="Only those dated outside their budget line's period"
     )
 

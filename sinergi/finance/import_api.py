@@ -22,6 +22,7 @@ from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
 from sinergi.access import policy
+from sinergi.core.schemas import Flag
 from sinergi.finance import importer
 
 router = Router(tags=["finance"])
@@ -78,7 +79,7 @@ class ImportOut(Schema):
     summary="Import transactions from a CSV or XLSX file (preview, or commit all or nothing)",
 )
 def import_transactions(
-    request: HttpRequest, slug: str, commit: bool = False, file: UploadedFile | None = SPREADSHEET
+    request: HttpRequest, slug: str, commit: Flag = False, file: UploadedFile | None = SPREADSHEET
 ) -> Any:
     partnership = policy.get_partnership_for(request.user, slug)
     if not policy.can_view_finance(request.user, partnership):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from sinergi.access import policy
 from sinergi.core.errors import Conflict, LikelyDuplicate
+from sinergi.core.geography import tidy_code, tidy_codes
 from sinergi.core.slugs import unique_slug
 from sinergi.partners.capabilities.services import follow_org_type
 from sinergi.partners.models import Organisation, Person
@@ -27,6 +28,37 @@ ORGANISATION_FIELDS = (
     "description_en",
     "description_id",
 )
+
+
+def _tidy(organisation: Organisation) -> None:
+    """Tidy what was sent as a form would: texts trimmed (a name of spaces is then blank,
+    and refused), codes in upper case and each once. An IATI identifier has no spaces
+    (IATI's rule for identifiers) and is the registry's once, whatever its case."""
+    for name in ("name", "acronym", "website", "description_en", "description_id"):
+        value = getattr(organisation, name)
+        if isinstance(value, str):
+            setattr(organisation, name, value.strip())
+    organisation.country = tidy_code(organisation.country)
+    organisation.subdivisions = tidy_codes(organisation.subdivisions)
+    identifier = organisation.iati_identifier
+    if not isinstance(identifier, str):
+        return
+    organisation.iati_identifier = identifier = identifier.strip()
+    if any(character.isspace() for character in identifier):
+        raise ValidationError(
+            {"iati_identifier": [_("An IATI identifier has no spaces, as in XM-DAC-41122.")]}
+        )
+    taken = Organisation.objects.filter(iati_identifier__iexact=identifier).exclude(
+        pk=organisation.pk
+    )
+    if identifier and taken.exists():
+        raise ValidationError(
+            {
+                "iati_identifier": [
+                    _("An organisation with this IATI identifier is already registered.")
+                ]
+            }
+        )
 
 
 def _save(organisation: Organisation) -> Organisation:
@@ -61,7 +93,7 @@ def register_organisation(
     if unknown:
         raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
     organisation = Organisation(**fields)
-    organisation.iati_identifier = organisation.iati_identifier.strip()
+    _tidy(organisation)
     organisation.slug = unique_slug(Organisation, organisation.acronym or organisation.name)
     organisation.full_clean()
     if not confirm_duplicate:
@@ -86,7 +118,7 @@ def update_organisation(
         raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
     for name, value in fields.items():
         setattr(organisation, name, value)
-    organisation.iati_identifier = organisation.iati_identifier.strip()
+    _tidy(organisation)
     return _save(organisation)
 
 

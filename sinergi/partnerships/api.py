@@ -226,6 +226,10 @@ def patch_partnership(request: HttpRequest, slug: str, payload: PartnershipPatch
     for name in ("title", "slug", "activity_status", "base_currency", "visibility"):
         if name in changes and changes[name] is None:
             del changes[name]
+    # null clears a text or a list (the dates are nullable as they are)
+    for name, empty in (("summary", ""), ("vision", ""), ("countries", []), ("regions", [])):
+        if name in changes and changes[name] is None:
+            changes[name] = empty
     return services.update_partnership(actor=request.auth, partnership=partnership, **changes)
 
 

@@ -20,6 +20,7 @@ from sinergi.access import policy
 from sinergi.access.models import Invitation
 from sinergi.access.policy import Action
 from sinergi.core.errors import Conflict
+from sinergi.core.geography import tidy_code, tidy_codes
 from sinergi.core.slugs import unguessable_slug, unique_slug
 from sinergi.ledger.log import append as record
 from sinergi.ledger.log import hold, hold_row
@@ -49,9 +50,19 @@ PARTNERSHIP_FIELDS = (
 
 
 def _check_fields(fields: dict[str, Any]) -> None:
+    """Refuse unknown fields; tidy the known ones as a form would: texts trimmed (a title
+    of spaces is then blank, and refused), codes in upper case and each once."""
     unknown = set(fields) - set(PARTNERSHIP_FIELDS)
     if unknown:
         raise TypeError(f"unknown partnership fields: {sorted(unknown)}")
+    for name in ("title", "slug", "summary", "vision"):
+        if isinstance(fields.get(name), str):
+            fields[name] = fields[name].strip()
+    for name in ("countries", "regions"):
+        if name in fields:
+            fields[name] = tidy_codes(fields[name])
+    if "base_currency" in fields:
+        fields["base_currency"] = tidy_code(fields["base_currency"])
 
 
 def _jsonable(value: Any) -> Any:
@@ -176,7 +187,9 @@ def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any
                 partnership.save(update_fields=[*changed, "updated_at"])
                 record("partnership.updated", {"changed": changed}, partnership, actor)
     except IntegrityError as exc:
-        raise _slug_taken() from exc
+        if Partnership.objects.filter(slug=partnership.slug).exclude(pk=partnership.pk).exists():
+            raise _slug_taken() from exc
+        raise
     return partnership
 
 
@@ -258,7 +271,10 @@ def add_partner(
     """Bring `organisation` into `partnership` in an IATI organisation role."""
     policy.require(actor, Action.MANAGE_PARTNERS, partnership)
     participation = Participation(
-        partnership=partnership, organisation=organisation, role=role, contribution=contribution
+        partnership=partnership,
+        organisation=organisation,
+        role=role,
+        contribution=contribution.strip(),
     )
     # A coordinator who is an admin of the organisation they add answers for it at once.
     answered = policy.can_answer_for(actor, organisation)
@@ -304,7 +320,7 @@ def change_partner_role(
             previous, previous_contribution = current.role, current.contribution
             current.role = role
             if contribution is not None:
-                current.contribution = contribution
+                current.contribution = contribution.strip()
             current.full_clean()
             fields = ["role", "contribution"]
             changed = previous != role or current.contribution != previous_contribution

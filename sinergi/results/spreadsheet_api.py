@@ -23,6 +23,7 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from sinergi.access import policy
+from sinergi.core.schemas import Flag
 from sinergi.core.spreadsheets import XLSX_TYPE
 from sinergi.partnerships.models import Partnership
 from sinergi.results import spreadsheet
@@ -30,6 +31,8 @@ from sinergi.results import spreadsheet
 router = Router(tags=["results"])
 # Optional for ninja, so that the partnership is looked up first (a private one answers
 # 404 whatever the body) and a missing file is a 422 on "file".
+# `true` or `false` (sinergi.core.schemas.Flag); `Form[Flag]` would make it required.
+SUBMIT_FLAG = Form(False)
 TEMPLATE_FILE = File(None, description="The filled-in results template (.xlsx), at most 50 MB")
 
 
@@ -145,7 +148,7 @@ def preview(
     file: UploadedFile | None = TEMPLATE_FILE,
     period: Form[str] = "",
     organisation: Form[str] = "",
-    submit: Form[bool] = False,
+    submit: Flag = SUBMIT_FLAG,
 ) -> Any:
     return _run(request, slug, file, period, organisation, submit, commit=False).as_dict()
 
@@ -161,7 +164,7 @@ def import_values(
     file: UploadedFile | None = TEMPLATE_FILE,
     period: Form[str] = "",
     organisation: Form[str] = "",
-    submit: Form[bool] = False,
+    submit: Flag = SUBMIT_FLAG,
 ) -> Any:
     result = _run(request, slug, file, period, organisation, submit, commit=True)
     if not result.written:

@@ -613,6 +613,8 @@ def test_a_number_is_decimal_digits_only(client, ledger_log, written):
         (INCLUSION, {"index": 0, "tree_size": written}, "tree_size"),
         (CONSISTENCY, {"first": written, "second": 5}, "first"),
         (f"{ENTRIES}/{quote(written)}/receipt", {}, "index"),
+        (CHECKPOINTS, {"limit": written}, "limit"),
+        (CHECKPOINTS, {"offset": written}, "offset"),
     ]
     for path, params, field in cases:
         error = assert_error(client.get(path, params), 422)

@@ -119,3 +119,15 @@ def test_given_a_file_over_50_mb_then_422_not_400(monitored):
     assert response.status_code == 422
     assert "50 MB" in response.json()["error"]["fields"]["file"][0]
     assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize("flag", ["yes", "on", "1"])
+def test_given_submit_other_than_true_or_false_then_422_and_nothing_written(monitored, flag):
+    m = monitored
+    data = _body(m)
+
+    response = post(m.ngo_admin, m, "import", data, submit=flag)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"]["submit"] == ["Enter true or false."]
+    assert not Submission.objects.exists()

@@ -1,0 +1,52 @@
+"""Yes/no values in a URL or a form are `true` or `false`: a mistyped `commit=yes` must not
+run an import that cannot be undone."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from sinergi.finance.models import Transaction
+from tests.conftest import client_for
+from tests.finance.import_helpers import HEADER, expenditure_row, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _import(funded, commit: str):
+    path = f"/api/v1/partnerships/{funded.partnership.slug}/finance/transactions/import"
+    data = xlsx_bytes([[expenditure_row(funded)[name] for name in HEADER]])
+    return client_for(funded.ngo_admin).post(
+        f"{path}?commit={commit}", {"file": SimpleUploadedFile("books.xlsx", data)}
+    )
+
+
+@pytest.mark.parametrize("commit", ["yes", "on", "1", "no", "0", "", "maybe"])
+def test_given_commit_other_than_true_or_false_then_refused_and_nothing_recorded(funded, commit):
+    before = Transaction.objects.count()
+
+    response = _import(funded, commit)
+
+    assert response.status_code == 422, response.content[:300]
+    assert response.json()["error"]["fields"]["commit"] == ["Enter true or false."]
+    assert Transaction.objects.count() == before
+
+
+@pytest.mark.parametrize(("commit", "recorded"), [("true", 1), ("TRUE", 1), ("false", 0)])
+def test_given_commit_true_or_false_then_it_is_done_as_said(funded, commit, recorded):
+    before = Transaction.objects.count()
+
+    response = _import(funded, commit)
+
+    assert response.status_code == 200, response.content[:300]
+    assert Transaction.objects.count() == before + recorded
+
+
+@pytest.mark.parametrize("flag", ["yes", "1", "off"])
+def test_given_a_filter_flag_other_than_true_or_false_then_refused(funded, flag):
+    path = f"/api/v1/partnerships/{funded.partnership.slug}/finance/transactions"
+
+    response = client_for(funded.ngo_admin).get(path, {"outside_budget_period": flag})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"]["outside_budget_period"] == ["Enter true or false."]
