@@ -23,6 +23,9 @@ def _not_a_flag(value: Any) -> Any:
 # A row's id in a request body: a whole number from 1, never a flag.
 Id = Annotated[int, BeforeValidator(_not_a_flag), Field(ge=1, le=MAX_ID)]
 
+# A count in a request body: a whole number, never a flag (add its bounds with Field).
+Count = Annotated[int, BeforeValidator(_not_a_flag)]
+
 
 _DECIMAL = re.compile(r"-?[0-9]+")
 

@@ -32,7 +32,7 @@ from sinergi.access import policy
 from sinergi.core import pages
 from sinergi.core.geography import validate_currency
 from sinergi.core.pagination import Pagination
-from sinergi.core.schemas import MAX_ID, Flag, Id
+from sinergi.core.schemas import MAX_ID, Count, Flag, Id
 from sinergi.finance import queries, services
 from sinergi.finance.models import (
     Approval,
@@ -527,7 +527,7 @@ class RateIn(Schema):
 
 class ApprovalRuleIn(Schema):
     threshold: Amount = Field(description="Expenditures above this (base currency) wait")
-    required: int = Field(1, ge=1, le=MAX_APPROVERS)
+    required: Count = Field(1, ge=1, le=MAX_APPROVERS)
     approver_organisations: list[Id] = Field(
         default_factory=list, max_length=MAX_APPROVERS, description="Empty: the coordinators"
     )

@@ -77,7 +77,7 @@ from sinergi.finance.money import (
 from sinergi.ledger.log import LedgerError, append_many, hold
 from sinergi.ledger.log import append as record
 from sinergi.partners.models import Organisation
-from sinergi.partnerships.models import Partnership, WorkPackage
+from sinergi.partnerships.models import MemberRole, Membership, Partnership, WorkPackage
 
 ONE = Decimal(1)
 # Choices' `.values` builds a new list on every call; bulk imports check these per row.
@@ -987,6 +987,11 @@ def build_transaction(
         raise _field_error("provider_organisation", _("Name the provider."))
     if receiver is None and not receiver_name:
         raise _field_error("receiver_organisation", _("Name the receiver."))
+    both = _("Choose a partner or type a name, not both.")
+    if provider is not None and provider_name:  # one of the two would be dropped
+        raise _field_error("provider_name", both)
+    if receiver is not None and receiver_name:
+        raise _field_error("receiver_name", both)
     same_org = provider is not None and provider == receiver
     same_name = (
         provider is None
@@ -1341,6 +1346,20 @@ def set_approval_rule(
         )
     if count > 50:
         raise _field_error("required", _("At most 50 approvals can be required."))
+    if not approvers:
+        coordinators = Membership.objects.filter(
+            partnership=partnership, role=MemberRole.COORDINATOR
+        ).count()
+        if count > coordinators:
+            # Each coordinator approves once: the rule could never be met.
+            raise _field_error(
+                "required",
+                _(
+                    "More approvals are needed than the partnership has coordinators "
+                    "(%(n)s); name the approving partners, or ask for fewer."
+                )
+                % {"n": coordinators},
+            )
     with transaction.atomic():
         # The ledger's lock before the partners are checked, as remove_partner takes it
         # before refusing to take out an approving partner.

@@ -1101,6 +1101,10 @@ def _save_draft(
         text = _text(text, "text", 5000)
         breakdown: dict[str, Decimal] = {}
     else:
+        if text and str(text).strip():  # it would be dropped without a word
+            raise _field_error(
+                "text", _("This indicator takes a number; put words in the narrative.")
+            )
         total = parse_value(value, "value", required=False)
         if total is not None:
             _check_range(indicator.measure, total, "value")

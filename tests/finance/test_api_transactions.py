@@ -625,3 +625,16 @@ def test_given_no_file_or_an_empty_one_then_422_and_someone_else_403(funded, set
     error(Api(funded.funder_admin).upload(url, {"file": other}), 403)
     assert counts() == before
     assert tx.documents.count() == 0
+
+
+def test_given_both_a_partner_and_a_name_for_one_side_then_422_and_nothing_recorded(funded):
+    """One of the two used to be dropped without a word (the API's reviewer found it)."""
+    api = Api(funded.ngo_admin)
+    before = counts()
+
+    response = api.post(
+        api.url(funded, "/transactions"), expenditure_body(funded, provider_name="Also")
+    )
+
+    assert "provider_name" in fields_of(response)
+    assert counts() == before

@@ -627,3 +627,14 @@ def test_given_a_bad_dimension_then_an_error_naming_the_field(monitored, kwargs,
         services.create_dimension(
             actor=monitored.coordinator, partnership=monitored.partnership, **kwargs
         )
+
+
+def test_given_text_for_a_number_indicator_then_an_error_and_the_draft_kept(monitored):
+    """Text sent for an indicator that takes a number used to be dropped without a word,
+    and the draft's value with it (the API's reviewer found it)."""
+    m = monitored
+    saved = draft(m, m.coverage, value="76", narrative="ok")
+    with refused("text"):
+        draft(m, m.coverage, text="hello")
+    kept = Submission.objects.get(pk=saved.pk)
+    assert (kept.value, kept.narrative) == (Decimal("76"), "ok")

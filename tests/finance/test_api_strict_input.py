@@ -3,10 +3,12 @@ run an import that cannot be undone."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sinergi.finance.models import Transaction
+from sinergi.finance.models import ApprovalRule, Transaction
 from tests.conftest import client_for
 from tests.finance.import_helpers import HEADER, expenditure_row, xlsx_bytes
 
@@ -50,3 +52,27 @@ def test_given_a_filter_flag_other_than_true_or_false_then_refused(funded, flag)
 
     assert response.status_code == 422
     assert response.json()["error"]["fields"]["outside_budget_period"] == ["Enter true or false."]
+
+
+def _rule(funded, body: dict):
+    path = f"/api/v1/partnerships/{funded.partnership.slug}/finance/approval-rule"
+    return client_for(funded.coordinator).put(path, json.dumps(body), "application/json")
+
+
+@pytest.mark.parametrize("required", [True, 2])
+def test_given_a_rule_that_could_not_be_met_then_refused_on_required(funded, required):
+    """Given a flag for the number of approvals (read as 1), or more approvals from
+    coordinators than the partnership has (one here), then a 422 on `required`, and no
+    rule: an expenditure above it would have waited for ever."""
+    response = _rule(funded, {"threshold": "1000", "required": required})
+
+    assert response.status_code == 422, response.content[:300]
+    assert "required" in response.json()["error"]["fields"]
+    assert not ApprovalRule.objects.filter(partnership=funded.partnership).exists()
+
+
+def test_given_as_many_approvals_as_coordinators_then_the_rule_is_set(funded):
+    response = _rule(funded, {"threshold": "1000", "required": 1})
+
+    assert response.status_code == 200, response.content[:300]
+    assert ApprovalRule.objects.get(partnership=funded.partnership).required == 1
