@@ -39,6 +39,8 @@ else:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A form sent with an out-of-date token: said so, in the site's layout and language.
+CSRF_FAILURE_VIEW = "sinergi.core.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from django.views.i18n import set_language as django_set_language
 
@@ -89,6 +90,20 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
         {"back": back, "reason": reason, "role": role, "in_partnership": back is not None},
         status=403,
     )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The page for a form sent with an out-of-date security token (CSRF_FAILURE_VIEW):
+    the reader signed out and in again in another tab, or the form stood open across a
+    new session. Said as such, in the site's layout, with a way back to the form's page
+    to send it again; an HTMX request is told the same in the page's alert region
+    (`X-Sinergi-Refused: expired`)."""
+    back = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    response = render(request, "403_csrf.html", {"back": back}, status=403)
+    response["X-Sinergi-Refused"] = "expired"
+    return response
 
 
 def set_language(request: HttpRequest) -> HttpResponse:

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.bulk import update_by_pk
+from sinergi.core.dates import EARLIEST_DATE, LATEST_DATE, date_range_message
 from sinergi.core.errors import Conflict
 from sinergi.core.files import kept_name
 from sinergi.core.numbers import plain_decimal
@@ -114,17 +115,8 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied(_("You may not do this in this partnership."))
 
 
-# Finance dates outside these years are typing mistakes (and beyond what rates cover);
+# Finance dates outside the platform's years (sinergi.core.dates) are typing mistakes;
 # pages, the API and imports all refuse them here.
-EARLIEST_DATE = date(1950, 1, 1)
-LATEST_DATE = date(2199, 12, 31)
-
-
-def date_range_message() -> str:
-    return _("Choose a date between %(start)s and %(end)s.") % {
-        "start": EARLIEST_DATE.year,
-        "end": LATEST_DATE.year,
-    }
 
 
 def _date(value: object, field: str) -> date:

@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from sinergi.codelists import ACTIVITY_STATUSES, ORGANISATION_ROLES
 from sinergi.core.choices import display_of
+from sinergi.core.dates import check_in_range
 from sinergi.core.geography import (
     country_names,
     subdivision_names,
@@ -118,6 +119,8 @@ class Partnership(models.Model):
         return reverse("partnership-detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
+        check_in_range(self.start_date, "start_date")
+        check_in_range(self.end_date, "end_date")
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError(
                 {"end_date": _("The end date must not be before the start date.")}

@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy
 
 from sinergi.access import policy
 from sinergi.access.policy import User
+from sinergi.core.dates import check_in_range
 from sinergi.core.errors import Conflict
 from sinergi.core.files import kept_name
 from sinergi.core.geography import subdivision_names
@@ -114,9 +115,7 @@ def _text(value: object, field: str, limit: int, *, required: bool = False) -> s
 def _date(value: object, field: str, *, required: bool = True) -> date | None:
     if value in (None, "") and not required:
         return None
-    if isinstance(value, date):
-        return value
-    parsed = None
+    parsed = value if isinstance(value, date) else None
     if isinstance(value, str):
         try:
             parsed = parse_date(value.strip())
@@ -124,6 +123,7 @@ def _date(value: object, field: str, *, required: bool = True) -> date | None:
             parsed = None
     if parsed is None:
         raise _field_error(field, _("Enter a valid date (YYYY-MM-DD)."))
+    check_in_range(parsed, field)
     return parsed
 
 

@@ -164,3 +164,38 @@ def test_head_is_answered_as_get_without_the_body(private_cast, settings, tmp_pa
     refused = client.head(f"/en/partnerships/{private_cast.partnership.slug}/partners/1/remove/")
     assert refused.status_code == 405
     assert refused["Allow"] == "POST"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "heading"), [("en", "This form has expired"), ("id", "Formulir")]
+)
+def test_a_form_sent_with_an_out_of_date_token_says_so_and_links_back(
+    private_cast, language, heading
+):
+    """Given a form whose security token is older than the sign-in (signed in again in
+    another tab), then a 403 page in the site's layout and language says the form
+    expired, nothing was saved, and links back to the form's page; an HTMX request is
+    told by a header, so the page says the same rather than "you may not do this"."""
+    from tests.conftest import client_for
+
+    client = client_for(private_cast.people["coordinator"])
+    client.handler.enforce_csrf_checks = True
+    slug = private_cast.partnership.slug
+    form_page = f"http://testserver/{language}/partnerships/{slug}/edit/"
+
+    response = client.post(
+        f"/{language}/partnerships/{slug}/edit/",
+        {"title": "Renamed", "csrfmiddlewaretoken": "x" * 64},
+        HTTP_REFERER=form_page,
+    )
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert f"<h1>{heading}" in page and 'class="menu"' in page
+    assert f'href="{form_page}"' in page
+    assert response["X-Sinergi-Refused"] == "expired"
+    assert (
+        private_cast.partnership.__class__.objects.get(pk=private_cast.partnership.pk).title
+        != "Renamed"
+    )

@@ -132,3 +132,15 @@ def test_given_padded_acronym_and_repeated_provinces_then_stored_tidy():
     stored = Organisation.objects.get(slug=response.json()["slug"])
     assert stored.acronym == "ZQF"
     assert stored.subdivisions == ["ID-JB", "ID-JT"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("start_date", "9999-12-31"), ("end_date", "0001-01-01")]
+)
+def test_given_a_date_beyond_the_platforms_years_then_422_on_that_date(field, value):
+    partnership, coordinator = coordinated()
+
+    response = send(coordinator, "patch", f"/partnerships/{partnership.slug}", {field: value})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][field] == ["Choose a date between 1950 and 2199."]

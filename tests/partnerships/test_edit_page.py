@@ -112,3 +112,29 @@ def test_a_partner_is_found_by_its_name_acronym_or_the_suggestion_as_shown(db):
         assert pick(text) == health, text
     assert "pick one" in str(pick("ys"))
     assert "Pick an organisation from the registry." in str(pick("Kementerian Lain"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["start_date", "end_date"])
+def test_a_date_beyond_the_platforms_years_is_an_inline_error_and_nothing_saved(field):
+    """Given 9999-12-31 as a date, then the form says which years it takes and nothing is
+    saved: such a start date used to be saved, and every results page of the partnership
+    then failed (its periods do not fit in a date)."""
+    from tests.forms_on_page import form_on_page
+
+    membership = MembershipFactory(role="coordinator")
+    partnership = membership.partnership
+    client = Client()
+    client.force_login(membership.person)
+    address = f"/en/partnerships/{partnership.slug}/edit/"
+    data = form_on_page(client.get(address).text)
+    data["start_date"], data["end_date"] = ["2025-01-01"], ["2029-12-31"]
+    data[field] = ["9999-12-31"]
+
+    response = client.post(address, data)
+
+    assert response.status_code == 422
+    assert "Choose a date between 1950 and 2199." in response.text
+    partnership.refresh_from_db()
+    assert getattr(partnership, field) is None or getattr(partnership, field).year < 9999
+    assert client.get(f"/en/partnerships/{partnership.slug}/results/").status_code == 200

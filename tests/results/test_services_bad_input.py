@@ -638,3 +638,14 @@ def test_given_text_for_a_number_indicator_then_an_error_and_the_draft_kept(moni
         draft(m, m.coverage, text="hello")
     kept = Submission.objects.get(pk=saved.pk)
     assert (kept.value, kept.narrative) == (Decimal("76"), "ok")
+
+
+@pytest.mark.parametrize("when", ["1800-01-01", "9999-12-31"])
+def test_given_a_baseline_date_beyond_the_platforms_years_then_an_error(monitored, when):
+    m = monitored
+    with refused("baseline_date"):
+        services.update_indicator(
+            actor=m.coordinator,
+            indicator=Indicator.objects.get(pk=m.coverage.pk),
+            baseline_date=when,
+        )

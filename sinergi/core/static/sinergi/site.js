@@ -78,8 +78,13 @@
     region.hidden = false;
   }
   document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    sayRequestFailed(status === 403 || status === 404 ? "refused" : "failed");
+    var xhr = event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    if (status === 403 && xhr.getResponseHeader("X-Sinergi-Refused") === "expired") {
+      sayRequestFailed("expired");  // a form older than the session: not a refusal
+    } else {
+      sayRequestFailed(status === 403 || status === 404 ? "refused" : "failed");
+    }
   });
   document.addEventListener("htmx:sendError", function () {
     sayRequestFailed("offline");
