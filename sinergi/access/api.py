@@ -49,6 +49,11 @@ class WaitingOut(Schema):
         "in (1 funding … 4 implementing), as on the partnerships API"
     )
     role_name: str = Field(description="confirmation: that role's name, in your language")
+    organisation_slug: str = Field(
+        description="confirmation: the organisation's slug, for "
+        "POST /organisations/{slug}/participations/{participation}/confirm or …/decline"
+    )
+    participation: int | None = Field(description="confirmation: the listing's id, as above")
     url: str = Field(description="the page where this is done")
 
 
@@ -119,6 +124,8 @@ def waiting(request: HttpRequest) -> list[dict]:
             "organisation": item.organisation,
             "role": item.role,
             "role_name": item.role_name,
+            "organisation_slug": item.organisation_slug,
+            "participation": item.participation,
             "url": item.url,
         }
         for item in waiting_for(_signed_in(request))

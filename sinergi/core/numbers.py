@@ -25,14 +25,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
-PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+PLAIN_NUMBER = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 
 
 def plain_decimal(value: object) -> Decimal:
     """`value` as a Decimal when it is one or is written as a plain number (ASCII digits,
-    an optional point and exponent: what the API and imports take), else InvalidOperation.
-    Decimal() alone would also read "1_000", full-width and Arabic-Indic digits, and
-    "NaN" or "Infinity"."""
+    a minus sign and a decimal point at most: what the API and imports take), else
+    InvalidOperation. Decimal() alone would also read "1_000", "+5", "1e3", full-width
+    and Arabic-Indic digits, and "NaN" or "Infinity"."""
     if isinstance(value, Decimal):
         return value
     text = str(value).strip()
@@ -42,6 +42,28 @@ def plain_decimal(value: object) -> Decimal:
 
 
 _DIGITS = re.compile(r"[0-9]*")
+
+# "16.300": a point before groups of three digits, as Indonesian groups thousands.
+_GROUPED = re.compile(r"-?[1-9][0-9]{0,2}(\.[0-9]{3})+", re.ASCII)
+
+
+def grouped_in_file(text: object) -> str | None:
+    """The error for a number in a file (CSV, or a text cell of a workbook) written as
+    "16.300", or None. A file's numbers are plain, so that reads as 16.3; but a
+    spreadsheet program set to Indonesian writes sixteen thousand three hundred so, and a
+    rate or an amount 1,000 times too small would be recorded without a word. Written
+    either way without the ambiguity ("16300", "16.3") it is read."""
+    if not isinstance(text, str) or not _GROUPED.fullmatch(text.strip()):
+        return None
+    written = text.strip()
+    return _(
+        "“%(number)s” could be read two ways: the point may group thousands or come before "
+        "decimals. Write %(whole)s, or %(decimal)s."
+    ) % {
+        "number": written,
+        "whole": written.replace(".", ""),
+        "decimal": format(Decimal(written).normalize(), "f"),
+    }
 
 
 def separators(language: str | None = None) -> tuple[str, str]:

@@ -57,6 +57,9 @@ class Waiting:
     organisation: str = ""  # `agreement`: the partner signed for; `confirmation`: asked
     role: str = ""  # `confirmation`: the IATI OrganisationRole code it is listed in
     role_name: str = ""  # `confirmation`: that role's name, in the reader's language
+    # `confirmation`: what the API's confirm and decline address take
+    organisation_slug: str = ""
+    participation: int | None = None
 
 
 def waiting_for(user: object, today: date | None = None) -> list[Waiting]:
@@ -99,6 +102,8 @@ def _confirmations(user: object) -> list[Waiting]:
             organisation=p.organisation.name,
             role=p.role,
             role_name=str(p.get_role_display()),
+            organisation_slug=p.organisation.slug,
+            participation=p.pk,
         )
         for p in rows
     ]

@@ -51,6 +51,7 @@ from django.utils.translation import override
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
+from sinergi.core.numbers import grouped_in_file
 from sinergi.core.spreadsheets import (
     RowSpool,
     csv_unreadable,
@@ -539,6 +540,9 @@ class _Resolver:
             amount = Decimal(amount)
         elif not isinstance(amount, str) or not AMOUNT_TEXT.match(amount):
             amount = "x"  # text such as "1,500", "+5", "1e3" or a formula is not an amount
+        elif grouped_in_file(amount):
+            errors.append(("amount", grouped_in_file(amount)))
+            return
         try:
             fields["amount"] = parse_amount(amount, currency or "CLF")
         except ValidationError as error:

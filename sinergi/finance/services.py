@@ -41,7 +41,7 @@ from sinergi.core.bulk import update_by_pk
 from sinergi.core.dates import EARLIEST_DATE, LATEST_DATE, date_range_message
 from sinergi.core.errors import Conflict
 from sinergi.core.files import kept_name
-from sinergi.core.numbers import plain_decimal
+from sinergi.core.numbers import grouped_in_file, plain_decimal
 from sinergi.core.spreadsheets import csv_unreadable
 from sinergi.finance import rollups
 from sinergi.finance.models import (
@@ -357,6 +357,9 @@ def _import_rates(
             errors.append(_("Import at most %(n)d rates at a time.") % {"n": MAX_RATE_ROWS})
             break
         try:
+            ambiguous = grouped_in_file(row.get("rate"))
+            if ambiguous:
+                raise _field_error("rate", ambiguous)
             code, day, value = _clean_rate(
                 partnership, row.get("currency"), row.get("date"), row.get("rate")
             )

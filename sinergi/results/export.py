@@ -109,6 +109,12 @@ def apply_filters(
         rows = rows.filter(status=status)
     if organisation:
         rows = rows.filter(organisation_id=organisation)
+        # A partner, or one that reported values the reader sees before it left.
+        known = partnership.participations.filter(organisation_id=organisation).exists()
+        if not known and not rows.exists():
+            raise ValidationError(
+                {"organisation": [_("Choose an organisation that is a partner.")]}
+            )
     return rows
 
 

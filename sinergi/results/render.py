@@ -43,7 +43,8 @@ from sinergi.results.queries import (
 
 DASH = "\u2013"  # en dash: no figure
 _CONTEXT = Context(prec=60)
-_SEPARATORS: dict[str | None, str] = {}  # per language: get_format costs more than the rest
+# Per language: get_format costs more than the rest.
+_SEPARATORS: dict[str | None, tuple[str, str]] = {}
 
 
 @receiver(setting_changed)
@@ -73,29 +74,35 @@ def format_html_join(sep: str, template: str, rows: Iterable[tuple[Any, ...]]) -
 
 
 def number(value: Any, places: int, *, localize: bool = True) -> str:
-    """`value|floatformat:places` (negative: decimals only when it is not whole; with
-    `localize=False`, the "u" suffix) for Decimals, without the filter's overhead."""
+    """`value|floatformat:places` (negative: decimals only when it is not whole), with the
+    thousands grouped as the reader's language groups them ("19.900", "19,900"), as the
+    indicator page and the charts show them; with `localize=False` plain digits (the "u"
+    suffix), for attributes. For Decimals, without the filter's overhead."""
     if not isinstance(value, Decimal) or not value.is_finite() or len(value.as_tuple()[1]) > 60:
-        return floatformat(value, f"{places}" if localize else f"{places}u")
+        return floatformat(value, f"{places}g" if localize else f"{places}u")
     whole = int(value)
     if whole == value and places <= 0:
-        return str(whole)
+        if not localize or -1000 < whole < 1000:
+            return str(whole)
+        return f"{whole:,}".replace(",", _separators()[1])
     rounded = value.quantize(Decimal(1).scaleb(-abs(places)), ROUND_HALF_UP, _CONTEXT)
-    text = f"{abs(rounded):f}"
-    if rounded.is_signed() and rounded:
-        text = "-" + text
-    if localize:
-        sep = _separator()
-        if sep != ".":
-            text = text.replace(".", sep)
-    return text
+    if not localize:
+        text = f"{abs(rounded):f}"
+        return "-" + text if rounded.is_signed() and rounded else text
+    decimal, group = _separators()
+    text = f"{abs(rounded):,f}".translate({ord(","): group, ord("."): decimal})
+    return "-" + text if rounded.is_signed() and rounded else text
 
 
-def _separator() -> str:
+def _separators() -> tuple[str, str]:
+    """(decimal separator, thousands separator) of the active language's formats."""
     language = get_language()
     found = _SEPARATORS.get(language)
     if found is None:
-        found = _SEPARATORS[language] = str(get_format("DECIMAL_SEPARATOR"))
+        found = _SEPARATORS[language] = (
+            str(get_format("DECIMAL_SEPARATOR")),
+            str(get_format("THOUSAND_SEPARATOR")),
+        )
     return found
 
 

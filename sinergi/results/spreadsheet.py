@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.errors import Conflict
+from sinergi.core.numbers import grouped_in_file
 from sinergi.core.spreadsheets import RowSpool, keep_stash, neutralise, prune_stash, sha256_of
 from sinergi.core.spreadsheets import open_stash as open_kept
 from sinergi.core.xlsx import (  # noqa: F401  MAX_CELL_CHARS, fast_rows: used by the tests
@@ -942,6 +943,10 @@ def _number(value: Any, cell: tuple[int, int], result: SheetResult, measure: str
         raw = value
     else:
         raw = str(value).strip()
+        ambiguous = grouped_in_file(raw)
+        if ambiguous:
+            result.add_error(row, column, ambiguous)
+            return None
     try:
         number = services.parse_value(raw, "value")
     except ValidationError as error:

@@ -327,6 +327,8 @@ def test_the_api_lists_it_for_the_signed_in_and_refuses_the_signed_out():
             "organisation": "",
             "role": "",
             "role_name": "",
+            "organisation_slug": "",
+            "participation": None,
             "url": f"/en/partnerships/{f.partnership.slug}/finance/transactions/?status=pending",
         }
     ]
@@ -397,7 +399,6 @@ def listing(title: str = "Quiet Harbour Talks") -> tuple:
 
 @pytest.mark.django_db
 def test_an_organisation_admin_in_no_partnership_is_asked_to_confirm_until_they_answer():
-    from sinergi.partnerships.services import confirm_participation
 
     partnership, participation, admin, colleague = listing()
     [item] = waiting_for(admin, TODAY)
@@ -419,6 +420,9 @@ def test_an_organisation_admin_in_no_partnership_is_asked_to_confirm_until_they_
     assert answer["partnership_title"] == "Quiet Harbour Talks"
     assert answer["organisation"] == admin.organisation.name
     assert (answer["role"], answer["role_name"]) == ("1", "Funding")
+    # Enough to answer through the API, as the page's buttons do.
+    slug, listing_id = answer["organisation_slug"], answer["participation"]
+    assert (slug, listing_id) == (admin.organisation.slug, participation.pk)
     # The code stays the same in every language; the name is the reader's.
     [indonesian_answer] = (
         client_for(admin).get("/api/v1/me/waiting", HTTP_ACCEPT_LANGUAGE="id").json()
@@ -428,8 +432,11 @@ def test_an_organisation_admin_in_no_partnership_is_asked_to_confirm_until_they_
     # The home page loads the list for them too, though they hold no role anywhere.
     assert 'hx-get="/en/waiting/"' in client_for(admin).get("/en/").content.decode()
     assert 'hx-get="/en/waiting/"' not in client_for(colleague).get("/en/").content.decode()
-
-    confirm_participation(actor=admin, participation=participation)
+    confirmed = client_for(admin).post(
+        f"/api/v1/organisations/{slug}/participations/{listing_id}/confirm"
+    )
+    assert confirmed.status_code == 200, confirmed.content[:300]
+    assert client_for(admin).get("/api/v1/me/waiting").json() == []
     assert waiting_for(Person.objects.get(pk=admin.pk), TODAY) == []
 
 

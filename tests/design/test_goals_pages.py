@@ -388,3 +388,17 @@ def test_in_indonesian_the_tiles_use_the_tpb_names(public_cast):
     add_goal(public_cast)
     body = Client().get(f"/id/partnerships/{public_cast.partnership.slug}/design/").text
     assert "Kehidupan Sehat dan Sejahtera" in body
+
+
+def test_the_edit_page_of_its_own_sends_its_form_as_a_page(private_cast):
+    """The Edit link opened in a tab of its own gives a page whose form is not sent in
+    place: in place it named a region that page does not have, and saving showed nothing
+    (HTMX: "Invalid re-target #design-goals"; the Indonesian UI review found it)."""
+    goal = add_goal(private_cast)
+    client = client_for(private_cast.people["coordinator"])
+    page = client.get(design(private_cast, f"goals/{goal.pk}/")).text
+    form_tag = page.split('class="goal-list"', 1)[1].split("<form", 1)[1].split(">", 1)[0]
+    assert "hx-post" not in form_tag and "hx-target" not in form_tag
+    assert "?cancel=1" not in page  # its Cancel is a plain link back to the tab
+    inline = client.get(design(private_cast, f"goals/{goal.pk}/"), headers=HTMX).text
+    assert "hx-post" in inline.split("<form", 1)[1].split(">", 1)[0]  # in place on the tab

@@ -3,14 +3,18 @@ run an import that cannot be undone."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sinergi.finance.models import ApprovalRule, Transaction
+from sinergi.finance import importer
+from sinergi.finance import services as finance
+from sinergi.finance.models import ApprovalRule, ExchangeRate, Transaction
 from tests.conftest import client_for
-from tests.finance.import_helpers import HEADER, expenditure_row, xlsx_bytes
+from tests.finance.import_helpers import HEADER, csv_bytes, expenditure_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +80,53 @@ def test_given_as_many_approvals_as_coordinators_then_the_rule_is_set(funded):
 
     assert response.status_code == 200, response.content[:300]
     assert ApprovalRule.objects.get(partnership=funded.partnership).required == 1
+
+
+@pytest.mark.parametrize("amount", ["1e3", "+1000", "5e1", "1E3"])
+def test_given_an_amount_with_an_exponent_or_a_plus_sign_then_422(funded, amount):
+    path = f"/api/v1/partnerships/{funded.partnership.slug}/finance/transactions"
+    before = Transaction.objects.count()
+    body = {
+        "transaction_type": "4",
+        "amount": amount,
+        "currency": "IDR",
+        "value_date": "2026-04-02",
+        "provider_organisation": funded.ngo.pk,
+        "receiver_name": "PT Dingin Sejahtera",
+    }
+
+    response = client_for(funded.ngo_admin).post(path, json.dumps(body), "application/json")
+
+    assert response.status_code == 422, response.content[:300]
+    assert "amount" in response.json()["error"]["fields"]
+    assert Transaction.objects.count() == before
+
+
+def test_given_a_rate_written_with_a_thousands_point_in_a_file_then_the_row_is_refused(funded):
+    """A spreadsheet program set to Indonesian writes sixteen thousand three hundred as
+    16.300; read plainly that is 16.3, a rate 1,000 times too small (the UI review)."""
+    with pytest.raises(ValidationError) as refused:
+        finance.import_rates_csv(
+            actor=funded.coordinator,
+            partnership=funded.partnership,
+            data="currency,date,rate\nUSD,2026-11-03,16.300\n",
+        )
+
+    message = " ".join(refused.value.message_dict["file"])
+    assert "Row 2:" in message and "16300" in message and "16.3" in message
+    assert (
+        not ExchangeRate.objects.filter(partnership=funded.partnership, currency="USD")
+        .filter(date="2026-11-03")
+        .exists()
+    )
+
+
+def test_given_an_amount_written_with_a_thousands_point_in_a_file_then_a_cell_error(funded):
+    rows = [expenditure_row(funded, amount="1.500", currency="USD")]
+
+    result = importer.import_transactions(
+        funded.ngo_admin, funded.partnership, io.BytesIO(csv_bytes(rows)), "books.csv", False
+    )
+
+    assert [(e.row, e.column) for e in result.errors] == [(2, "amount")]
+    assert "1500" in result.errors[0].message

@@ -113,6 +113,7 @@ def test_given_values_when_filtered_and_paginated_then_the_page_and_count_match(
     assert "indicator" in error(api.get(url, {"indicator": "nope"}), 422)["fields"]
     assert "period" in error(api.get(url, {"period": "Q2"}), 422)["fields"]
     assert "status" in error(api.get(url, {"status": "lost"}), 422)["fields"]
+    assert "organisation" in error(api.get(url, {"organisation": 999_999}), 422)["fields"]
     assert "limit" in error(api.get(url, {"limit": 0}), 422)["fields"]
 
 

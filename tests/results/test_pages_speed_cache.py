@@ -212,8 +212,10 @@ def test_given_hostile_titles_when_rendered_then_they_are_escaped(monitored) -> 
 def test_given_any_figure_when_formatted_then_it_is_what_floatformat_gives(
     value, places, lang
 ) -> None:
+    """Grouped as the language groups thousands ("g"), as the indicator page shows them;
+    plain digits for attributes ("u")."""
     with translation.override(lang):
-        assert render.number(value, places) == floatformat(value, places)
+        assert render.number(value, places) == floatformat(value, f"{places}g")
         assert render.number(value, places, localize=False) == floatformat(value, f"{places}u")
 
 

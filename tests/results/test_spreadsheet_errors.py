@@ -327,3 +327,19 @@ def test_given_not_a_workbook_then_file_error(monitored):
     m = monitored
     fake = io.BytesIO(b"code,value\n1.1,5\n")
     assert "not an Excel workbook" in _file_error(m, fake)
+
+
+def test_given_a_text_cell_with_a_thousands_point_then_a_cell_error_naming_both_readings(
+    monitored,
+):
+    """Typed as text by a spreadsheet program set to Indonesian, "1.234" is one thousand
+    two hundred and thirty-four; read plainly it would be 1.234. It is refused, saying how
+    to write either (the UI review)."""
+    m = monitored
+    filled = fill(_template(m), {("1.1", ""): "1.234"})
+
+    preview, _commit = _check(m, filled)
+
+    assert len(preview.errors) == 1
+    message = preview.errors[0].message
+    assert message.startswith("H2:") and "1234" in message and "1.234" in message
