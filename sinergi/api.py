@@ -238,14 +238,32 @@ def _schema_message(error: dict[str, Any]) -> str:
         return str(error.get("msg", ""))
 
 
+def _malformed(request: HttpRequest) -> HttpResponse:
+    """The 400 for a body that is not a JSON object, saying which way it is not."""
+    try:
+        body = request.body
+    except RequestDataTooBig:  # pragma: no cover - the middleware answers 413 first
+        body = b"x"
+    if not body.strip():
+        message = _("The request body is empty: send a JSON object.")
+    else:
+        try:
+            json.loads(body)
+        except ValueError:
+            message = _("The request body is not valid JSON.")
+        else:
+            message = _("The request body must be a JSON object, in braces.")
+    return error_response(request, 400, "malformed", message)
+
+
 @api.exception_handler(NinjaValidationError)
 def _schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
-        if error.get("type") == "json_invalid" or error.get("loc") == ["body"]:
-            return error_response(
-                request, 400, "malformed", _("The request body is not valid JSON.")
-            )
+        loc = list(error.get("loc", []))
+        empty_body = loc == ["body", "payload"] and error.get("type") == "missing"
+        if error.get("type") == "json_invalid" or loc == ["body"] or empty_body:
+            return _malformed(request)
         fields.setdefault(_field_name(list(error.get("loc", []))), []).append(
             _schema_message(error)
         )
@@ -313,7 +331,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         # ninja raises HttpError(400) itself when it cannot parse the request body.
-        return error_response(request, 400, "malformed", _("The request body is not valid JSON."))
+        return _malformed(request)
     codes = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
     return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 

@@ -534,8 +534,9 @@ class ApprovalRuleIn(Schema):
 
 
 class TransactionFilterIn(Schema):
-    type: str = Field("", max_length=2, description="IATI TransactionType code")
-    status: str = Field("", max_length=10)
+    # Bounded only against huge values: a wrong code is told which codes there are.
+    type: str = Field("", max_length=100, description="IATI TransactionType code")
+    status: str = Field("", max_length=100)
     organisation: int | None = Field(None, ge=1, le=MAX_ID)
     budget_line: int | None = Field(None, ge=0, le=MAX_ID, description="0: no budget line")
     date_from: FinanceDate | None = None
@@ -546,7 +547,7 @@ class TransactionFilterIn(Schema):
 
 
 class PledgeFilterIn(Schema):
-    status: str = Field("", max_length=10)
+    status: str = Field("", max_length=100)
     organisation: int | None = Field(None, ge=1, le=MAX_ID)
 
 

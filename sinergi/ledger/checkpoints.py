@@ -359,6 +359,14 @@ def record_cosignature(checkpoint_note: str, cosignature_line: str) -> Cosignatu
     log's clock. Of a witness's cosignatures on one checkpoint the newest is kept, and
     a line already kept is not written again. Raises CosignatureError otherwise.
     """
+    if "\r" in checkpoint_note or "\r" in cosignature_line:
+        # A note copied through a program that writes Windows line endings: said as such
+        # (its size line would otherwise read as "not a decimal number").
+        field = "checkpoint" if "\r" in checkpoint_note else "cosignature"
+        raise CosignatureError(
+            _("Its lines end in CR LF; a signed note's lines end in LF alone (C2SP signed-note)."),
+            field,
+        )
     text = checkpoint_note.split("\n\n", 1)[0]
     text = text if text.endswith("\n") else text + "\n"
     try:

@@ -455,14 +455,13 @@ def _clean_result(
     if parent is not None:
         if parent.partnership_id != partnership.pk:
             raise _field_error("parent", _("Choose a result of this partnership."))
+        if current is not None and parent.pk == current.pk:
+            raise _field_error("parent", _("A result cannot sit under itself."))
         if parent.type not in ALLOWED_PARENTS[kind]:
             raise _field_error(
                 "parent",
-                _("A %(child)s cannot sit under a %(parent)s: impact, then outcome, then output.")
-                % {
-                    "child": ResultType(kind).label.lower(),
-                    "parent": ResultType(parent.type).label.lower(),
-                },
+                _("“%(child)s” cannot sit under “%(parent)s”: impact, then outcome, then output.")
+                % {"child": ResultType(kind).label, "parent": ResultType(parent.type).label},
             )
         if current is not None:
             # Up from the new parent as the tree is stored now (not as the caller's copies

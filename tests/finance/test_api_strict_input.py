@@ -130,3 +130,14 @@ def test_given_an_amount_written_with_a_thousands_point_in_a_file_then_a_cell_er
 
     assert [(e.row, e.column) for e in result.errors] == [(2, "amount")]
     assert "1500" in result.errors[0].message
+
+
+@pytest.mark.parametrize(("name", "value"), [("type", "abc"), ("status", "pendingx")])
+def test_given_a_filter_code_that_is_none_then_the_message_says_choose(funded, name, value):
+    path = f"/api/v1/partnerships/{funded.partnership.slug}/finance/transactions"
+
+    response = client_for(funded.ngo_admin).get(path, {name: value})
+
+    assert response.status_code == 422
+    [message] = response.json()["error"]["fields"][name]
+    assert message.startswith("Choose"), message

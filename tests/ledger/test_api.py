@@ -910,6 +910,8 @@ def test_refused_cosignatures(client, witness, ledger_log):
             "ahead of the log's clock",
         ),
         (note, notes.cosign(body, witness, 2**63 - 1), "cosignature", "ahead of the log's clock"),
+        (note.replace("\n", "\r\n"), good, "checkpoint", "CR LF"),
+        (note, good.replace("\n", "\r\n"), "cosignature", "CR LF"),
     ]
 
     for checkpoint_note, line, field, reason in cases:

@@ -649,3 +649,16 @@ def test_given_a_baseline_date_beyond_the_platforms_years_then_an_error(monitore
             indicator=Indicator.objects.get(pk=m.coverage.pk),
             baseline_date=when,
         )
+
+
+def test_the_parent_errors_read_well_for_each_type(monitored):
+    """ "A outcome cannot sit under a outcome" was the message for an outcome moved under
+    itself (the API review): itself is said first, and types are named as labels."""
+    m = monitored
+    with refused("parent") as err:
+        services.update_result(actor=m.coordinator, result=m.outcome, parent=m.outcome)
+    assert err.value.message_dict["parent"] == ["A result cannot sit under itself."]
+    with refused("parent") as err:
+        services.update_result(actor=m.coordinator, result=m.impact, parent=m.outcome)
+    [message] = err.value.message_dict["parent"]
+    assert message.startswith("“Impact” cannot sit under “Outcome”"), message
