@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy
 
 from sinergi.access import policy
 from sinergi.access.policy import User
-from sinergi.core.dates import check_in_range
+from sinergi.core.dates import EARLIEST_DATE, LATEST_DATE, check_in_range
 from sinergi.core.errors import Conflict
 from sinergi.core.files import kept_name
 from sinergi.core.geography import subdivision_names
@@ -82,7 +82,8 @@ MAX_SITES = 500
 DEFAULT_DUE_DAYS = 30
 MAX_PERIODS = 600
 # Reporting periods are between these years (a due date past 9999 cannot be stored).
-FIRST_YEAR, LAST_YEAR = 1900, 2200
+# Period labels: the years every date of the platform lies in (sinergi.core.dates).
+FIRST_YEAR, LAST_YEAR = EARLIEST_DATE.year, LATEST_DATE.year
 
 # Labels in the language of whoever adds the dimension; partners may rename them.
 SEX_CATEGORIES = (("female", gettext_lazy("Female")), ("male", gettext_lazy("Male")))
@@ -863,6 +864,14 @@ def set_targets(
         hold()
         changes = []
         for label, key, value in wanted:
+            if value is None:
+                # Clearing a target of a period with no row yet clears nothing: no row is
+                # made for it.
+                bounds = parse_period_label(indicator.frequency, label)
+                if bounds is not None and not Period.objects.filter(
+                    partnership=partnership, frequency=indicator.frequency, start=bounds[0]
+                ).exists():
+                    continue
             try:
                 period = find_period(partnership, indicator.frequency, label)
             except ValidationError:

@@ -113,7 +113,7 @@ MAX_PART = 20 * 1024 * 1024
 MAX_MANIFEST = 1024 * 1024
 # A sheet's XML (streamed): MAX_SHEET (sinergi.core.xlsx), shared with the finance import.
 # The years a period label may name.
-FIRST_YEAR, LAST_YEAR = 1900, 2200
+FIRST_YEAR, LAST_YEAR = services.FIRST_YEAR, services.LAST_YEAR
 MAX_NARRATIVE = 10000
 MAX_TEXT = 5000
 

@@ -662,3 +662,19 @@ def test_the_parent_errors_read_well_for_each_type(monitored):
         services.update_result(actor=m.coordinator, result=m.impact, parent=m.outcome)
     [message] = err.value.message_dict["parent"]
     assert message.startswith("“Impact” cannot sit under “Outcome”"), message
+
+
+def test_clearing_a_target_of_a_period_with_no_row_makes_no_row(monitored):
+    m = monitored
+    before = Period.objects.filter(partnership=m.partnership).count()
+
+    services.set_targets(actor=m.coordinator, indicator=m.coverage, targets={"2031-Q1": None})
+
+    assert Period.objects.filter(partnership=m.partnership).count() == before
+
+
+@pytest.mark.parametrize("label", ["1949-Q4", "2200-Q1"])
+def test_a_period_beyond_the_platforms_years_is_refused(monitored, label):
+    m = monitored
+    with refused(f"targets.{label}"):
+        services.set_targets(actor=m.coordinator, indicator=m.coverage, targets={label: "80"})
