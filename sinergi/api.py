@@ -33,8 +33,6 @@ from sinergi.core.errors import Conflict, LikelyDuplicate, RetryLater
 from sinergi.core.middleware import BUSY_RETRY_SECONDS, database_problem, problem_message
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-# The one write that takes no account: a witness's cosignature, checked by its key.
-ANONYMOUS_WRITES = frozenset({"/api/v1/ledger/cosignatures"})
 
 
 class Reader(AuthBase):
@@ -67,10 +65,6 @@ class Reader(AuthBase):
         unsafe = request.method not in SAFE_METHODS
         if user.is_authenticated and unsafe and check_csrf(request) is not None:
             raise HttpError(403, _("CSRF check failed: send the X-CSRFToken header."))
-        if unsafe and not user.is_authenticated and request.path_info not in ANONYMOUS_WRITES:
-            # 401 before the body is read: a write without credentials is told so, not
-            # what is wrong with a body it could not send anyway.
-            raise PermissionDenied
         return user if user.is_authenticated else _ANONYMOUS
 
 

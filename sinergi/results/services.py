@@ -868,9 +868,12 @@ def set_targets(
                 # Clearing a target of a period with no row yet clears nothing: no row is
                 # made for it.
                 bounds = parse_period_label(indicator.frequency, label)
-                if bounds is not None and not Period.objects.filter(
-                    partnership=partnership, frequency=indicator.frequency, start=bounds[0]
-                ).exists():
+                if (
+                    bounds is not None
+                    and not Period.objects.filter(
+                        partnership=partnership, frequency=indicator.frequency, start=bounds[0]
+                    ).exists()
+                ):
                     continue
             try:
                 period = find_period(partnership, indicator.frequency, label)
