@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.signals import got_request_exception
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -248,6 +249,20 @@ def _malformed(request: HttpRequest) -> HttpResponse:
         else:
             message = _("The request body must be a JSON object, in braces.")
     return error_response(request, 400, "malformed", message)
+
+
+@api.exception_handler(MultiPartParserError)
+def _bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """A file upload whose multipart body cannot be read (no or a broken boundary)."""
+    return error_response(
+        request,
+        400,
+        "malformed",
+        _(
+            "The request body is not a readable multipart form; send the file as the form "
+            "field the documentation names."
+        ),
+    )
 
 
 @api.exception_handler(NinjaValidationError)

@@ -56,13 +56,20 @@ def grouped_in_file(text: object) -> str | None:
     if not isinstance(text, str) or not _GROUPED.fullmatch(text.strip()):
         return None
     written = text.strip()
+    whole = written.replace(".", "")
+    if written.count(".") > 1:  # "1.000.000": only thousands read so
+        return _("“%(number)s” groups thousands with points; write it without them: %(whole)s.") % {
+            "number": written,
+            "whole": whole,
+        }
     return _(
         "“%(number)s” could be read two ways: the point may group thousands or come before "
         "decimals. Write %(whole)s, or %(decimal)s."
     ) % {
         "number": written,
-        "whole": written.replace(".", ""),
-        "decimal": format(Decimal(written).normalize(), "f"),
+        "whole": whole,
+        # One more decimal place makes it a decimal for certain: "1.0850", "16.3000".
+        "decimal": written + "0",
     }
 
 

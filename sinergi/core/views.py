@@ -98,11 +98,22 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     new session. Said as such, in the site's layout, with a way back to the form's page
     to send it again; an HTMX request is told the same in the page's alert region
     (`X-Sinergi-Refused: expired`)."""
+    from django.middleware.csrf import REASON_NO_CSRF_COOKIE
+
     back = request.headers.get("Referer", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
-    response = render(request, "403_csrf.html", {"back": back}, status=403)
-    response["X-Sinergi-Refused"] = "expired"
+    # Django's reason, in three kinds: the browser sent no cookie; the form came from
+    # another address (Origin or Referer: a proxy that rewrites the host, say); or the
+    # token is out of date or missing (the usual case, said as the page's own).
+    if reason == REASON_NO_CSRF_COOKIE:
+        cause = "cookie"
+    elif reason.startswith(("Origin checking failed", "Referer checking failed")):
+        cause = "origin"
+    else:
+        cause = "expired"
+    response = render(request, "403_csrf.html", {"back": back, "cause": cause}, status=403)
+    response["X-Sinergi-Refused"] = "expired" if cause == "expired" else "refused"
     return response
 
 

@@ -41,6 +41,7 @@ from sinergi.core.bulk import update_by_pk
 from sinergi.core.dates import EARLIEST_DATE, LATEST_DATE, date_range_message
 from sinergi.core.errors import Conflict
 from sinergi.core.files import kept_name
+from sinergi.core.identifiers import check_activity_identifier
 from sinergi.core.numbers import grouped_in_file, plain_decimal
 from sinergi.core.spreadsheets import csv_unreadable
 from sinergi.finance import rollups
@@ -342,6 +343,13 @@ def _import_rates(
     actor: User, partnership: Partnership, reader: csv.DictReader, source: str
 ) -> list[ExchangeRate]:
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:  # the last would win without a word
+        raise _field_error(
+            "file",
+            _("The column %(columns)s appears more than once; keep one.")
+            % {"columns": ", ".join(repeated)},
+        )
     missing = [column for column in RATE_COLUMNS if column not in header]
     if missing:
         raise _field_error(
@@ -405,14 +413,24 @@ def _check_work_package(partnership: Partnership, work_package: WorkPackage | No
         raise _field_error("work_package", _("Choose a work package of this partnership."))
 
 
+def _activity_id(fields: dict[str, Any], field: str) -> str:
+    value = _text(fields.get(field), field, 150)
+    check_activity_identifier(value, field)
+    return value
+
+
 def _budget_amount(partnership: Partnership, amount: object, field: str = "amount") -> Decimal:
     """A budget or threshold amount in the base currency; zero is allowed here."""
     if isinstance(amount, (int, Decimal, str)) and not isinstance(amount, bool):
         try:
-            if plain_decimal(amount) == 0:  # written as the API takes numbers: not "0_0"
-                return Decimal(0)
+            number = plain_decimal(amount)  # written as the API takes numbers: not "0_0"
         except InvalidOperation:
-            pass
+            number = None
+        if number == 0:
+            return Decimal(0)
+        if number is not None and number < 0:
+            # parse_amount would say "more than zero", but zero is fine here
+            raise _field_error(field, _("The amount cannot be negative."))
     return parse_amount(amount, partnership.base_currency, field=field)
 
 
@@ -1045,10 +1063,10 @@ def build_transaction(
         kind=kind,
         provider_organisation=provider,
         provider_name="" if provider else provider_name,
-        provider_activity_id=_text(fields.get("provider_activity_id"), "provider_activity_id", 150),
+        provider_activity_id=_activity_id(fields, "provider_activity_id"),
         receiver_organisation=receiver,
         receiver_name="" if receiver else receiver_name,
-        receiver_activity_id=_text(fields.get("receiver_activity_id"), "receiver_activity_id", 150),
+        receiver_activity_id=_activity_id(fields, "receiver_activity_id"),
         value_date=value_date,
         amount=amount,
         currency=code,
@@ -1258,6 +1276,14 @@ def correct_transaction(
     unknown = set(changes) - set(TRANSACTION_FIELDS)
     if unknown:
         raise _field_error(sorted(unknown)[0], _("Unknown field."))
+    # A side changed to a partner drops the name it had, and to a name the partner it had:
+    # only what was sent together is "a partner and a name" (refused in build_transaction).
+    for side in ("provider", "receiver"):
+        organisation, name = f"{side}_organisation", f"{side}_name"
+        if changes.get(organisation) and name not in changes:
+            fields[name] = ""
+        if changes.get(name) and organisation not in changes:
+            fields[organisation] = None
     fields.update(changes)
     try:
         with _atomic():

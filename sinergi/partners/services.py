@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.core.errors import Conflict, LikelyDuplicate
 from sinergi.core.geography import tidy_code, tidy_codes
+from sinergi.core.identifiers import check_organisation_identifier
 from sinergi.core.slugs import unique_slug
 from sinergi.partners.capabilities.services import follow_org_type
 from sinergi.partners.models import Organisation, Person
@@ -44,10 +45,7 @@ def _tidy(organisation: Organisation) -> None:
     if not isinstance(identifier, str):
         return
     organisation.iati_identifier = identifier = identifier.strip()
-    if any(character.isspace() for character in identifier):
-        raise ValidationError(
-            {"iati_identifier": [_("An IATI identifier has no spaces, as in XM-DAC-41122.")]}
-        )
+    check_organisation_identifier(identifier)
     taken = Organisation.objects.filter(iati_identifier__iexact=identifier).exclude(
         pk=organisation.pk
     )

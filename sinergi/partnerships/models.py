@@ -22,6 +22,7 @@ from sinergi.core.geography import (
     validate_region_list,
     validate_subdivisions,
 )
+from sinergi.core.slugs import check_not_reserved
 from sinergi.partners.models import (
     CapabilityKind,
     Organisation,
@@ -119,6 +120,7 @@ class Partnership(models.Model):
         return reverse("partnership-detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
+        check_not_reserved(self.slug)
         check_in_range(self.start_date, "start_date")
         check_in_range(self.end_date, "end_date")
         if self.start_date and self.end_date and self.end_date < self.start_date:

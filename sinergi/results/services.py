@@ -354,6 +354,7 @@ def create_dimension(
     name = _text(name, "name", 100, required=True)
     if kind not in DimensionKind.values:
         raise _field_error("kind", _("Choose sex, age group, province or district, or custom."))
+    given_code = bool(code)
     code = slugify(code or name)[:40]
     if not code:
         raise _field_error("code", _("Give a code of letters, digits or hyphens."))
@@ -362,8 +363,14 @@ def create_dimension(
         if not categories:
             raise _field_error("categories", _("Give at least two categories."))
     cleaned = _clean_categories(kind, list(categories))
+    # A code made from the name: the clash is the name's, and the form may have no code.
+    taken = (
+        _field_error("code", _("Another dimension already has this code."))
+        if given_code
+        else _field_error("name", _("Another dimension already has this name."))
+    )
     if Dimension.objects.filter(partnership=partnership, code=code).exists():
-        raise _field_error("code", _("Another dimension already has this code."))
+        raise taken
     position = Dimension.objects.filter(partnership=partnership).count()
     try:
         with _atomic():
@@ -377,7 +384,7 @@ def create_dimension(
                 position=position,
             )
     except IntegrityError:
-        raise _field_error("code", _("Another dimension already has this code.")) from None
+        raise taken from None
 
 
 def update_dimension(

@@ -938,7 +938,8 @@ def _number(value: Any, cell: tuple[int, int], result: SheetResult, measure: str
             return None
         value = percent
     if isinstance(value, float):
-        raw: Any = repr(value)
+        # As plain digits: "5e-05" is not a number the readers take (no exponents).
+        raw: Any = format(Decimal(repr(value)), "f")
     elif isinstance(value, int | Decimal):
         raw = value
     else:

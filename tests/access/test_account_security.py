@@ -294,3 +294,19 @@ def test_a_username_taken_between_the_check_and_the_save_is_a_field_error(invita
     assert "A user with that username already exists." in response.content.decode()
     assert Membership.objects.count() == before
     assert Invitation.objects.get().accepted_at is None
+
+
+@pytest.mark.parametrize("new", [" " * 12, "a" * 14, "abab" * 4])
+def test_a_password_of_spaces_or_too_few_characters_is_refused(ana, new):
+    """Twelve spaces passed every one of Django's own validators (the forms review)."""
+    client = client_for(ana)
+
+    response = client.post(
+        "/en/accounts/password/change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+
+    page = response.content.decode()
+    assert "only spaces" in page or "different characters" in page
+    ana.refresh_from_db()
+    assert ana.check_password(PASSWORD)

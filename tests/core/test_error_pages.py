@@ -183,6 +183,7 @@ def test_a_form_sent_with_an_out_of_date_token_says_so_and_links_back(
     client.handler.enforce_csrf_checks = True
     slug = private_cast.partnership.slug
     form_page = f"http://testserver/{language}/partnerships/{slug}/edit/"
+    client.get(form_page)  # the form's page sets the cookie; its token goes stale below
 
     response = client.post(
         f"/{language}/partnerships/{slug}/edit/",
@@ -199,3 +200,22 @@ def test_a_form_sent_with_an_out_of_date_token_says_so_and_links_back(
         private_cast.partnership.__class__.objects.get(pk=private_cast.partnership.pk).title
         != "Renamed"
     )
+
+
+@pytest.mark.django_db
+def test_a_form_sent_without_the_sites_cookie_is_told_so_not_that_it_expired(private_cast):
+    """Django's reason is kept apart: no cookie, or another origin, is not "you signed in
+    again" (the second read of the diff)."""
+    from tests.conftest import client_for
+
+    client = client_for(private_cast.people["coordinator"])
+    client.handler.enforce_csrf_checks = True
+    slug = private_cast.partnership.slug
+
+    response = client.post(f"/en/partnerships/{slug}/edit/", {"title": "Renamed"})
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "<h1>This form could not be sent safely</h1>" in page
+    assert "did not send this site's cookie" in page and "This form has expired" not in page
+    assert response["X-Sinergi-Refused"] == "refused"

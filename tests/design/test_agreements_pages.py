@@ -363,3 +363,16 @@ def test_drafts_are_for_the_partnerships_own_people(db):
     member = client_for(ag.member)
     assert f'href="{url(ag)}v2/"' in member.get(url(ag)).text
     assert "Secret." in member.get(url(ag, "v2/")).text
+
+
+@pytest.mark.parametrize("percent", ["0", "-1", "50"])
+def test_a_percentage_below_a_majority_says_the_range_once(ag, percent):
+    """ "-1" was told "at least 0", and "0" was told both "at least 51" and "needs its
+    percentage" (the forms review)."""
+    response = client_for(ag.coordinator).post(
+        url(ag, "draft/"), draft_form(majority_percent=percent)
+    )
+    assert response.status_code == 422
+    assert "greater than or equal to 51" in response.text
+    assert "needs its percentage" not in response.text
+    assert not AgreementVersion.objects.exists()

@@ -141,3 +141,52 @@ def test_given_a_filter_code_that_is_none_then_the_message_says_choose(funded, n
     assert response.status_code == 422
     [message] = response.json()["error"]["fields"][name]
     assert message.startswith("Choose"), message
+
+
+@pytest.mark.parametrize(
+    ("rate", "hint"), [("16.300.000", "16300000"), ("1.085", "1.0850"), ("1.000.000", "1000000")]
+)
+def test_a_rate_with_thousands_points_is_told_how_to_write_it(funded, rate, hint):
+    """ "1.000.000" was a 500 (the second read of the diff), and "1.085" was told to write
+    "1.085"."""
+    with pytest.raises(ValidationError) as refused:
+        finance.import_rates_csv(
+            actor=funded.coordinator,
+            partnership=funded.partnership,
+            data=f"currency,date,rate\nUSD,2026-11-03,{rate}\n",
+        )
+
+    message = " ".join(refused.value.message_dict["file"])
+    assert "Row 2:" in message and hint in message
+
+
+@pytest.mark.parametrize("activity", ["=cmd|' /C calc'!A0", "<script>x</script>", "has space"])
+def test_an_activity_identifier_that_no_iati_identifier_could_be_is_refused(funded, activity):
+    path = f"/api/v1/partnerships/{funded.partnership.slug}/finance/transactions"
+    before = Transaction.objects.count()
+    body = {
+        "transaction_type": "4",
+        "amount": "1000",
+        "currency": "IDR",
+        "value_date": "2026-04-02",
+        "provider_organisation": funded.ngo.pk,
+        "receiver_name": "PT Dingin Sejahtera",
+        "receiver_activity_id": activity,
+    }
+
+    response = client_for(funded.ngo_admin).post(path, json.dumps(body), "application/json")
+
+    assert response.status_code == 422, response.content[:300]
+    assert "receiver_activity_id" in response.json()["error"]["fields"]
+    assert Transaction.objects.count() == before
+
+
+def test_a_rates_file_with_a_column_twice_is_refused(funded):
+    with pytest.raises(ValidationError) as refused:
+        finance.import_rates_csv(
+            actor=funded.coordinator,
+            partnership=funded.partnership,
+            data="currency,date,rate,rate\nUSD,2025-07-20,1,2\n",
+        )
+    assert "rate" in " ".join(refused.value.message_dict["file"])
+    assert not ExchangeRate.objects.filter(partnership=funded.partnership, rate=2).exists()

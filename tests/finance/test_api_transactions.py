@@ -638,3 +638,21 @@ def test_given_both_a_partner_and_a_name_for_one_side_then_422_and_nothing_recor
 
     assert "provider_name" in fields_of(response)
     assert counts() == before
+
+
+def test_given_a_correction_that_turns_a_named_side_into_a_partner_then_recorded(funded):
+    """Only the changed side is sent: the name it had goes (it was refused as "a partner
+    and a name" once that check came in; the second read of the diff)."""
+    tx = record(funded, provider_organisation=None, provider_name="Some Foundation")
+    api = Api(funded.ngo_admin)
+
+    body = ok(
+        api.post(
+            api.url(funded, f"/transactions/{tx.pk}/correct"),
+            {"reason": "It was our funder", "provider_organisation": funded.funder.pk},
+        ),
+        201,
+    )
+
+    assert body["replacement"]["provider"]["organisation"]["id"] == funded.funder.pk
+    assert Transaction.objects.get(pk=body["replacement"]["id"]).provider_name == ""

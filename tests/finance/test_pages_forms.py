@@ -440,7 +440,7 @@ def test_the_coordinator_sets_an_n_of_m_approval_rule(funded):
     assert response.status_code == 422
     assert "More approvals" in field_error(response.text, "required")
     response = client.post(address, {"threshold": "-1", "required": "1"})
-    assert "more than zero" in field_error(response.text, "threshold")
+    assert "cannot be negative" in field_error(response.text, "threshold")
     assert not ApprovalRule.objects.exists()
     response = client.post(
         address,

@@ -110,7 +110,10 @@ def test_given_an_organisation_name_of_spaces_then_refused_on_name():
     assert Organisation.objects.count() == before
 
 
-@pytest.mark.parametrize("identifier", ["bad id with spaces", "xm-dac-47122"])
+@pytest.mark.parametrize(
+    "identifier",
+    ["bad id with spaces", "xm-dac-47122", "<script>alert(1)</script>", "NaN", "0", "-1"],
+)
 def test_given_an_iati_identifier_with_spaces_or_taken_in_another_case_then_refused(identifier):
     OrganisationFactory(iati_identifier="XM-DAC-47122")
     person = PersonFactory(organisation=OrganisationFactory())

@@ -132,3 +132,35 @@ def test_given_a_public_partnership_then_only_its_people_list_its_members(public
     else:
         assert b"username" not in response.content
         assert public_cast.people["coordinator"].username.encode() not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", ["new", "organisation-lookup"])
+def test_a_short_name_that_is_a_page_of_the_site_is_refused(slug):
+    """/partnerships/new/ is the form for a new one: a partnership named so could not be
+    reached at its own address (the forms review found it)."""
+    from django.core.exceptions import ValidationError
+
+    from sinergi.partnerships import services
+    from tests.factories import OrganisationFactory, PersonFactory
+
+    person = PersonFactory(organisation=OrganisationFactory())
+    with pytest.raises(ValidationError) as refused:
+        services.create_partnership(actor=person, title="Fine", slug=slug)
+    assert "slug" in refused.value.message_dict
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["New", "Subdivisions"])
+def test_a_made_short_name_steps_around_the_sites_pages(name):
+    from sinergi.partners import services as partners
+    from sinergi.partnerships import services
+    from tests.factories import OrganisationFactory, PersonFactory
+
+    person = PersonFactory(organisation=OrganisationFactory())
+    partnership = services.create_partnership(actor=person, title=name, visibility="public")
+    organisation = partners.register_organisation(
+        actor=person, name=name, org_type="21", country="ID", confirm_duplicate=True
+    )
+    assert partnership.slug not in {"new", "subdivisions"}
+    assert organisation.slug not in {"new", "subdivisions"}

@@ -614,7 +614,7 @@ def test_given_values_then_the_indicator_is_not_deleted(monitored):
     [
         ({"name": "", "kind": "sex"}, "name"),
         ({"name": "Sex", "kind": "gender"}, "kind"),
-        ({"name": "Sex", "kind": "sex"}, "code"),  # already there
+        ({"name": "Sex", "kind": "sex"}, "name"),  # already there (its code is made from the name)
         ({"name": "Ward", "kind": "subdivision", "categories": ["ID-XX", "ID-JB"]}, "categories"),
         ({"name": "Group", "kind": "custom", "categories": ["a"]}, "categories"),
         ({"name": "Group", "kind": "custom", "categories": ["a", "a"]}, "categories"),
@@ -678,3 +678,18 @@ def test_a_period_beyond_the_platforms_years_is_refused(monitored, label):
     m = monitored
     with refused(f"targets.{label}"):
         services.set_targets(actor=m.coordinator, indicator=m.coverage, targets={label: "80"})
+
+
+def test_a_dimension_named_as_another_is_refused_on_its_name(monitored):
+    """Its code is made from the name, and the form has no code: the clash was said as
+    "this code", in a box above the form (the forms review)."""
+    m = monitored
+    with refused("name") as err:
+        services.create_dimension(
+            actor=m.coordinator, partnership=m.partnership, name="Sex", kind="sex"
+        )
+    assert err.value.message_dict["name"] == ["Another dimension already has this name."]
+    with refused("code"):
+        services.create_dimension(
+            actor=m.coordinator, partnership=m.partnership, name="Gender", kind="sex", code="sex"
+        )

@@ -131,3 +131,20 @@ def test_given_submit_other_than_true_or_false_then_422_and_nothing_written(moni
     assert response.status_code == 422
     assert response.json()["error"]["fields"]["submit"] == ["Enter true or false."]
     assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data; boundary=", "multipart/form-data"])
+def test_a_file_upload_whose_multipart_body_cannot_be_read_is_400(monitored, content_type):
+    """It was a 500 (Django's MultiPartParserError reached the API unhandled)."""
+    from tests.conftest import client_for
+
+    client = client_for(monitored.ngo_admin)
+    slug = monitored.partnership.slug
+    for path in (
+        f"/api/v1/partnerships/{slug}/results/spreadsheet/preview",
+        f"/api/v1/partnerships/{slug}/finance/transactions/import",
+    ):
+        response = client.generic("POST", path, b"--x\r\nbad\r\n", content_type=content_type)
+
+        assert response.status_code == 400, (path, response.content[:300])
+        assert response.json()["error"]["code"] == "malformed"

@@ -343,3 +343,20 @@ def test_given_a_text_cell_with_a_thousands_point_then_a_cell_error_naming_both_
     assert len(preview.errors) == 1
     message = preview.errors[0].message
     assert message.startswith("H2:") and "1234" in message and "1.234" in message
+
+
+@pytest.mark.parametrize(
+    ("cell", "says"),
+    [("1.000.000", "1000000"), (0.00005, "decimal point"), (1e16, "15 digits")],
+)
+def test_numbers_written_with_points_or_exponents_are_told_what_is_wrong(monitored, cell, says):
+    """A text cell "1.000.000" was a 500; a number cell of 0.00005 (saved as 5e-05) was
+    told "Enter a number" (the second read of the diff)."""
+    m = monitored
+    filled = fill(_template(m), {("1.1", ""): cell})
+
+    preview, _commit = _check(m, filled)
+
+    assert len(preview.errors) == 1
+    assert preview.errors[0].message.startswith("H2:")
+    assert says in preview.errors[0].message, preview.errors[0].message

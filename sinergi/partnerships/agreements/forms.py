@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,27 @@ class DraftForm(forms.ModelForm):
         help_texts = {
             "text": _("Markdown: # headings, **bold**, lists with - or 1. and [links](https://…)."),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The model's range (51 to 100), not its column's (0 up): "-1" is told the
+        # percentage it needs.
+        self.fields["majority_percent"] = forms.IntegerField(
+            label=self.fields["majority_percent"].label,
+            help_text=self.fields["majority_percent"].help_text,
+            required=False,
+            min_value=51,
+            max_value=100,
+            widget=self.fields["majority_percent"].widget,
+        )
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        # A percentage refused for its range was given: the model's "needs its
+        # percentage" (it saw none) would contradict the message before it.
+        errors = self.errors.get("majority_percent")
+        if errors and len(errors) > 1:
+            self.errors["majority_percent"] = errors[:1]
 
 
 class SignForm(forms.Form):
