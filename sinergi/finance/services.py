@@ -1276,14 +1276,12 @@ def correct_transaction(
     unknown = set(changes) - set(TRANSACTION_FIELDS)
     if unknown:
         raise _field_error(sorted(unknown)[0], _("Unknown field."))
-    # A side changed to a partner drops the name it had, and to a name the partner it had:
-    # only what was sent together is "a partner and a name" (refused in build_transaction).
+    # A side changed to a partner drops the outside name it had. (A name sent for a side
+    # that has a partner is "a partner and a name", refused in build_transaction: to name
+    # an outside party instead, send the partner as null with the name.)
     for side in ("provider", "receiver"):
-        organisation, name = f"{side}_organisation", f"{side}_name"
-        if changes.get(organisation) and name not in changes:
-            fields[name] = ""
-        if changes.get(name) and organisation not in changes:
-            fields[organisation] = None
+        if changes.get(f"{side}_organisation") and f"{side}_name" not in changes:
+            fields[f"{side}_name"] = ""
     fields.update(changes)
     try:
         with _atomic():
