@@ -52,7 +52,8 @@ def grouped_in_file(text: object) -> str | None:
     "16.300", or None. A file's numbers are plain, so that reads as 16.3; but a
     spreadsheet program set to Indonesian writes sixteen thousand three hundred so, and a
     rate or an amount 1,000 times too small would be recorded without a word. Written
-    either way without the ambiguity ("16300", "16.3") it is read."""
+    either way without the ambiguity ("16300", "16.3000") it is read; "1.000.000", which
+    only thousands read so, is told to drop the points."""
     if not isinstance(text, str) or not _GROUPED.fullmatch(text.strip()):
         return None
     written = text.strip()

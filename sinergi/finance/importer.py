@@ -540,8 +540,8 @@ class _Resolver:
             amount = Decimal(amount)
         elif not isinstance(amount, str) or not AMOUNT_TEXT.match(amount):
             amount = "x"  # text such as "1,500", "+5", "1e3" or a formula is not an amount
-        elif grouped_in_file(amount):
-            errors.append(("amount", grouped_in_file(amount)))
+        elif ambiguous := grouped_in_file(amount):
+            errors.append(("amount", ambiguous))
             return
         try:
             fields["amount"] = parse_amount(amount, currency or "CLF")
