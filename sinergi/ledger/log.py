@@ -594,8 +594,13 @@ def _keys_in(column: str, keys: set[int]) -> tuple[str, list[Any]]:
     `IN (…)`. The array goes as its text form, which psycopg sends as it is: adapting a
     Python list inspects every element first, and cost a proof more than the text."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, sorted(keys))) + "}"]
+        return f"{column} = ANY(%s::bigint[])", [_array_text(keys)]
     return f"{column} IN ({', '.join(['%s'] * len(keys))})", sorted(keys)
+
+
+def _array_text(keys: set[int]) -> str:
+    """PostgreSQL's text form of a bigint array of `keys`, in order."""
+    return "{" + ",".join(map(str, sorted(keys))) + "}"
 
 
 def _keys_of(ranges: Iterable[tuple[int, int]]) -> set[int]:
@@ -610,23 +615,40 @@ def _keys_of(ranges: Iterable[tuple[int, int]]) -> set[int]:
 def _stored_hashes_sql(keys: set[int], head: bool) -> tuple[str, list[Any]]:
     """One query for the stored hashes of `keys`: the subtree hashes from Node, the leaf
     hashes from their entries; rows (key, hash), or with `head` (size, key, hash), where
-    the head row's size comes once, beside the nodes (or alone), and is NULL elsewhere."""
+    the head row's size comes once (alone on PostgreSQL, beside the nodes elsewhere) and
+    is NULL elsewhere. A key with no stored hash gives no row, or a NULL hash."""
     quote = connection.ops.quote_name
     leaves = {key for key in keys if key < 1 << LEVEL_SHIFT}
     nodes = keys - leaves
     node_table, entry_table = quote(Node._meta.db_table), quote(Entry._meta.db_table)
+    head_table = quote(Head._meta.db_table)
+    size = "NULL, " if head else ""
     parts, params = [], []
-    if head:
-        head_table = quote(Head._meta.db_table)
-        if nodes:
-            where, node_params = _keys_in("n.key", nodes)
+    if connection.vendor == "postgresql":
+        # Each node by its own primary-key look-up, one per key of the array. With
+        # `key = ANY(array)` the plan prepared for every proof reads the node table's
+        # index as a bitmap and visits its heap pages (a sequential scan when the log is
+        # small): at 10^4 entries that was 0.45 ms a proof against 0.19 ms this way,
+        # measured with psycopg alone on one connection.
+        if head:
             parts.append(
-                f"SELECT h.size, n.key, n.hash FROM {head_table} h"  # noqa: S608
-                f" LEFT JOIN {node_table} n ON {where} WHERE h.id = 1"
+                f"SELECT h.size, NULL::bigint, NULL::bytea FROM {head_table} h WHERE h.id = 1"  # noqa: S608
             )
-            params += node_params
-        else:
-            parts.append(f"SELECT h.size, NULL, NULL FROM {head_table} h WHERE h.id = 1")  # noqa: S608
+        if nodes:
+            parts.append(
+                f"SELECT {size}k, (SELECT hash FROM {node_table} WHERE key = k)"  # noqa: S608
+                " FROM unnest(%s::bigint[]) k"
+            )
+            params.append(_array_text(nodes))
+    elif head and nodes:
+        where, node_params = _keys_in("n.key", nodes)
+        parts.append(
+            f"SELECT h.size, n.key, n.hash FROM {head_table} h"  # noqa: S608
+            f" LEFT JOIN {node_table} n ON {where} WHERE h.id = 1"
+        )
+        params += node_params
+    elif head:
+        parts.append(f"SELECT h.size, NULL, NULL FROM {head_table} h WHERE h.id = 1")  # noqa: S608
     elif nodes:
         where, node_params = _keys_in("key", nodes)
         parts.append(f"SELECT key, hash FROM {node_table} WHERE {where}")  # noqa: S608
@@ -634,7 +656,6 @@ def _stored_hashes_sql(keys: set[int], head: bool) -> tuple[str, list[Any]]:
     if leaves:
         index = quote("index")
         where, leaf_params = _keys_in(index, leaves)
-        size = "NULL, " if head else ""
         parts.append(f"SELECT {size}{index}, leaf_hash FROM {entry_table} WHERE {where}")  # noqa: S608
         params += leaf_params
     return " UNION ALL ".join(parts), params

@@ -207,6 +207,20 @@ def test_a_deleted_tree_node_is_found_at_its_first_entry(log40, level, index, fi
     assert f"tree nodes are missing at level {level}" in report.problems
 
 
+def test_a_proof_that_needs_a_deleted_tree_node_is_refused_not_made_up(log40):
+    """Given the subtree hash of entries 16..31 deleted, then a proof that needs it is
+    refused (the stored hashes are read by key; a missing one is not taken as empty),
+    while one that does not need it is still given."""
+    assert Node.objects.filter(key=node_key(4, 1)).delete()[0] == 1
+
+    with pytest.raises(log.LedgerError, match="missing nodes"):
+        log.inclusion(0, SIZE)
+    with pytest.raises(log.LedgerError, match="missing nodes"):
+        log.consistency(10, SIZE)
+    proof = log.inclusion(20, 32)  # the path from 20 to the root of 32 avoids (4, 1)
+    assert len(proof.hashes) == 5
+
+
 def test_negative_entry_indices_and_node_keys_are_refused_by_the_database(log40):
     """Given an insert of an entry or a tree node with a negative index or key, then the
     database refuses it (CHECK constraints): a negative key names no subtree."""
