@@ -219,12 +219,12 @@ def spreadsheet_confirm(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return redirect("results-spreadsheet", slug=slug)
     form = _empty_upload(request, partnership)
-    try:
-        period = spreadsheet.period_from_label(partnership, request.POST.get("period", ""))
-        organisation = spreadsheet.organisation_of(
-            partnership, request.user, request.POST.get("organisation", "")
-        )
-        with handle:
+    with handle:  # closed however the lookups or the import end
+        try:
+            period = spreadsheet.period_from_label(partnership, request.POST.get("period", ""))
+            organisation = spreadsheet.organisation_of(
+                partnership, request.user, request.POST.get("organisation", "")
+            )
             result = spreadsheet.import_values(
                 actor=request.user,
                 partnership=partnership,
@@ -235,12 +235,12 @@ def spreadsheet_confirm(request: HttpRequest, slug: str) -> HttpResponse:
                 period=period,
                 organisation=organisation,
             )
-    except ValidationError as error:
-        apply_domain_errors(form, error)
-        return _page(request, partnership, form, status=422)
-    except Conflict as error:
-        form.add_error("file", error.message)
-        return _page(request, partnership, form, status=409)
+        except ValidationError as error:
+            apply_domain_errors(form, error)
+            return _page(request, partnership, form, status=422)
+        except Conflict as error:
+            form.add_error("file", error.message)
+            return _page(request, partnership, form, status=409)
     if not result.written:
         return _render(
             request, "spreadsheet_preview.html", partnership, {"result": result}, status=422

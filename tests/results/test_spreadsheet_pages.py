@@ -113,6 +113,31 @@ def test_given_a_filled_template_when_previewed_and_confirmed_then_submitted(mon
     assert again.status_code == 302 and Submission.objects.count() == 1
 
 
+def test_given_a_confirm_naming_an_unknown_period_then_an_inline_error_and_the_file_kept(
+    monitored,
+):
+    """A confirm whose period is refused writes nothing and says why inline; the
+    previewed file is kept for a proper confirm."""
+    m = monitored
+    client = client_for(m.health_admin)
+    data = fill(download(client, m).content, {("2.1", ""): 76})
+    result = upload(client, m, data.getvalue()).context["result"]
+    fields = {
+        "sha256": result.sha256,
+        "filename": result.filename,
+        "organisation": result.organisation,
+    }
+
+    refused = client.post(url(m, "results-spreadsheet-confirm"), {**fields, "period": "2031-Q1"})
+
+    assert refused.status_code == 422
+    assert "2031-Q1" in refused.content.decode()
+    assert not Submission.objects.exists()
+    kept = client.post(url(m, "results-spreadsheet-confirm"), {**fields, "period": result.period})
+    assert kept.status_code == 302
+    assert Submission.objects.get().value == Decimal("76")
+
+
 @pytest.mark.parametrize("lang", ["en", "id"])
 def test_given_a_bad_cell_when_previewed_then_the_error_table_names_it(monitored, lang):
     m = monitored
