@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from sinergi.access.services import person_for_token, token_refusal
 from sinergi.core.errors import Conflict, LikelyDuplicate, RetryLater
 from sinergi.core.middleware import BUSY_RETRY_SECONDS, database_problem, problem_message
+from sinergi.ledger.log import DamagedLog
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -343,6 +344,24 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return _malformed(request)
     codes = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
     return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(DamagedLog)
+def _damaged_log(request: HttpRequest, exc: DamagedLog) -> HttpResponse:
+    logging.getLogger("sinergi.ledger").critical(
+        "the ledger's storage is damaged (%s), answering %s; run `sinergi ledger verify`",
+        exc,
+        request.path,
+    )
+    return error_response(
+        request,
+        503,
+        "ledger_damaged",
+        _(
+            "The ledger cannot answer this: a hash it needs is missing from its storage. "
+            "The operator has been alerted."
+        ),
+    )
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -244,6 +244,8 @@ def inclusion_proof(request: HttpRequest, params: Query[InclusionQuery]) -> dict
     tree_size = params.tree_size or _default_size()
     try:
         proof = log.inclusion(index, tree_size)
+    except log.DamagedLog:
+        raise  # answered 503 (sinergi.api): nothing the request can change
     except log.LedgerError as exc:
         field = exc.field or "tree_size"
         if field == "index" and params.index is None:
@@ -272,6 +274,8 @@ def inclusion_proof(request: HttpRequest, params: Query[InclusionQuery]) -> dict
 def consistency_proof(request: HttpRequest, params: Query[ConsistencyQuery]) -> dict:
     try:
         proof = log.consistency(params.first, params.second)
+    except log.DamagedLog:
+        raise  # answered 503 (sinergi.api): nothing the request can change
     except log.LedgerError as exc:
         raise _invalid(exc.field or "second", str(exc)) from exc
     return {

@@ -45,6 +45,12 @@ class LedgerError(Exception):
         self.field = field
 
 
+class DamagedLog(LedgerError):
+    """The stored log lacks a hash it needs (rows deleted behind the ledger's back): no
+    fault of the request. A proof cannot be given and no checkpoint is signed over it;
+    `sinergi ledger verify` names the first entry concerned."""
+
+
 def now() -> datetime:
     """The clock the ledger stamps entries with (the seam tests replace)."""
     return timezone.now()
@@ -661,6 +667,9 @@ def _stored_hashes_sql(keys: set[int], head: bool) -> tuple[str, list[Any]]:
     return " UNION ALL ".join(parts), params
 
 
+MISSING_NODES = "the stored tree is missing nodes"
+
+
 class StoredTree:
     """`hash_range` over the stored nodes, loading what a set of ranges needs at once."""
 
@@ -680,7 +689,7 @@ class StoredTree:
                     (key, bytes(value)) for key, value in cursor.fetchall() if value is not None
                 )
         if not keys <= self.hashes.keys():
-            raise LedgerError("the stored tree is missing nodes")
+            raise DamagedLog(MISSING_NODES)
 
     def load_with_size(self, ranges: Iterable[tuple[int, int]]) -> int:
         """Load what the ranges need and return the log size, read in the same query (a
@@ -704,7 +713,7 @@ class StoredTree:
         if self._keys is None:
             raise LedgerError("require() checks what load_with_size() read: call that first")
         if not self._keys <= self.hashes.keys():
-            raise LedgerError("the stored tree is missing nodes")
+            raise DamagedLog(MISSING_NODES)
 
     def hash_range(self, lo: int, hi: int) -> bytes:
         key = _stored(lo, hi)

@@ -221,6 +221,27 @@ def test_a_proof_that_needs_a_deleted_tree_node_is_refused_not_made_up(log40):
     assert len(proof.hashes) == 5
 
 
+def test_the_api_answers_a_proof_over_a_damaged_log_503_not_as_the_readers_fault(log40):
+    """Given a stored subtree hash deleted, then the proofs and the receipt that need it
+    answer 503 `ledger_damaged` (not a 422 telling the reader to change tree_size), the
+    operator's log says so, and a proof that does not need it is still given."""
+    assert Node.objects.filter(key=node_key(4, 1)).delete()[0] == 1
+    client = Client()
+
+    answers = [
+        client.get(INCLUSION, {"index": 0, "tree_size": SIZE}),
+        client.get("/api/v1/ledger/proof/consistency", {"first": 10, "second": SIZE}),
+        client.get("/api/v1/ledger/entries/0/receipt"),
+    ]
+
+    for response in answers:
+        assert response.status_code == 503, response.content
+        body = response.json()["error"]
+        assert body["code"] == "ledger_damaged"
+        assert "missing from its storage" in body["message"]
+    assert client.get(INCLUSION, {"index": 20, "tree_size": 32}).status_code == 200
+
+
 def test_negative_entry_indices_and_node_keys_are_refused_by_the_database(log40):
     """Given an insert of an entry or a tree node with a negative index or key, then the
     database refuses it (CHECK constraints): a negative key names no subtree."""
@@ -284,7 +305,8 @@ def test_a_deleted_tree_node_is_not_masked_by_a_negative_key(unchecked_keys):
     assert "tree nodes are missing at level 4" in report.problems
     assert any("negative key" in p for p in report.problems)
     response = Client().get(INCLUSION, {"index": 4, "tree_size": SIZE})
-    assert response.status_code == 422
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "ledger_damaged"
 
 
 def test_an_altered_checkpoint_note_is_found(log40):
