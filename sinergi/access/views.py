@@ -200,7 +200,17 @@ def _working_tokens(person: Person) -> int:
     return ApiToken.objects.filter(person=person, revoked_at__isnull=True).count()
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class UnprocessableOnErrors:
+    """A form view whose refused form answers 422, as every other form of the platform
+    does (Django's own views answer 200 with the errors)."""
+
+    def form_invalid(self, form: forms.Form) -> HttpResponse:
+        response = super().form_invalid(form)  # type: ignore[misc]
+        response.status_code = 422
+        return response
+
+
+class PasswordChangeView(UnprocessableOnErrors, auth_views.PasswordChangeView):
     """Django's password change, which also signs out other sessions; saving the new
     password revokes the person's API tokens (Person.save), and this says so."""
 
@@ -211,7 +221,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(UnprocessableOnErrors, auth_views.PasswordResetConfirmView):
     """Django's password reset by e-mailed link (a reset is how an account is taken
     back); the new password revokes the person's API tokens, and this says so."""
 
@@ -249,7 +259,7 @@ class DeferredMailResetForm(PasswordResetForm):
         after_response.defer(message.send)
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(UnprocessableOnErrors, auth_views.PasswordResetView):
     """Django's password reset request, throttled: at most RESET_MAILS_PER_ADDRESS mails
     to one address an hour (in each server process). Beyond that nothing is sent, and the
     answer is the same as always, so it tells nobody whether an account exists. (Not per

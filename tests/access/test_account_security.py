@@ -306,7 +306,36 @@ def test_a_password_of_spaces_or_too_few_characters_is_refused(ana, new):
         {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
     )
 
+    assert response.status_code == 422
     page = response.content.decode()
     assert "only spaces" in page or "different characters" in page
+    ana.refresh_from_db()
+    assert ana.check_password(PASSWORD)
+
+
+def test_refused_password_forms_answer_422_with_the_error_on_the_page(ana):
+    """The password change, the reset request and the new password from a reset link
+    answer 422 when refused, as every other form does, and change nothing."""
+    client = client_for(ana)
+    wrong_old = client.post(
+        "/en/accounts/password/change/",
+        {"old_password": "not-it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert wrong_old.status_code == 422
+    assert "Your old password was entered incorrectly" in wrong_old.content.decode()
+
+    anonymous = Client()
+    bad_address = anonymous.post("/en/accounts/password/reset/", {"email": "not an address"})
+    assert bad_address.status_code == 422
+    assert not mail.outbox
+
+    anonymous.post("/en/accounts/password/reset/", {"email": "ana@example.org"})
+    link = RESET_LINK.search(mail.outbox[0].body).group(1)
+    set_password = anonymous.get(link, follow=True).redirect_chain[-1][0]
+    mismatch = anonymous.post(
+        set_password, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD + "x"}
+    )
+    assert mismatch.status_code == 422
+    assert "The two password fields didn" in mismatch.content.decode()
     ana.refresh_from_db()
     assert ana.check_password(PASSWORD)
