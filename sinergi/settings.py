@@ -180,6 +180,7 @@ AXES_CLIENT_IP_CALLABLE = "sinergi.access.backends.client_ip"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("id", _("Indonesian"))]
 LOCALE_PATHS = [BASE_DIR / "sinergi" / "locale"]
+FORMAT_MODULE_PATH = ["sinergi.formats"]  # one date style on every page, in both languages
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True
 USE_TZ = True

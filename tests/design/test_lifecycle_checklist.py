@@ -370,7 +370,7 @@ def test_start_date_not_reached_or_missing(design):
     Partnership.objects.filter(pk=design.partnership.pk).update(start_date=date(2026, 6, 1))
     result = item(design.partnership, Stage.IMPLEMENTING, "started")
     assert not result.done
-    assert result.detail == "The partnership starts on 1 June 2026."
+    assert result.detail == "The partnership starts on 1 Jun 2026."
 
     Partnership.objects.filter(pk=design.partnership.pk).update(start_date=None)
     assert item(design.partnership, Stage.IMPLEMENTING, "started").detail == (
@@ -411,7 +411,7 @@ def test_review_due_when_the_end_date_or_every_goal_target_date_is_reached(desig
     result = item(design.partnership, Stage.REVIEWING, "review_due")
     assert not result.done
     assert result.detail == (
-        "The partnership ends on 31 December 2029. Goals not yet due: Goal 0, Goal 1."
+        "The partnership ends on 31 Dec 2029. Goals not yet due: Goal 0, Goal 1."
     )
 
     Goal.objects.filter(partnership=design.partnership).update(target_date=TODAY)
@@ -423,7 +423,7 @@ def test_review_due_when_the_end_date_or_every_goal_target_date_is_reached(desig
     Partnership.objects.filter(pk=design.partnership.pk).update(end_date=TODAY)
     result = item(design.partnership, Stage.REVIEWING, "review_due")
     assert result.done
-    assert result.detail == "The partnership ended on 1 March 2026."
+    assert result.detail == "The partnership ended on 1 Mar 2026."
 
 
 def test_sustaining_is_the_last_stage_without_a_checklist(design):

@@ -294,8 +294,8 @@ def names(items: list[str]) -> str:
 
 
 def a_date(value: date) -> str:
-    # Day month year, as on the partnership page, in both languages.
-    return date_format(value, "j F Y")
+    # Day, short month, year, as on the partnership page, in both languages.
+    return date_format(value, "j M Y")
 
 
 def _participation_name(facts: Facts, participation: Participation) -> str:

@@ -1,0 +1,4 @@
+"""Dates as the platform's pages write them: see sinergi/formats/__init__.py."""
+
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y H:i"
