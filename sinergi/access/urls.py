@@ -6,7 +6,7 @@ from sinergi.access import views
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(authentication_form=views.SignInForm),
+        views.SignInView.as_view(authentication_form=views.SignInForm),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

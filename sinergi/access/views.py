@@ -210,6 +210,11 @@ class UnprocessableOnErrors:
         return response
 
 
+class SignInView(UnprocessableOnErrors, auth_views.LoginView):
+    """Django's sign-in; a wrong name or password answers 422 (django-axes counts the
+    failure from Django's signal, whatever the status)."""
+
+
 class PasswordChangeView(UnprocessableOnErrors, auth_views.PasswordChangeView):
     """Django's password change, which also signs out other sessions; saving the new
     password revokes the person's API tokens (Person.save), and this says so."""

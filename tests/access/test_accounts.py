@@ -81,7 +81,7 @@ def test_wrong_password_is_refused(person):
 
     response = client.post(LOGIN, {"username": "ana", "password": "wrong"})
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert response.context["form"].errors
     assert signed_in_as(client) is None
 
@@ -140,7 +140,7 @@ def test_lock_out_after_five_failed_sign_ins(person):
     client = Client()
     for _attempt in range(5):
         response = client.post(LOGIN, {"username": "ana", "password": "wrong"})
-        assert response.status_code in (200, 429)
+        assert response.status_code in (422, 429)
 
     response = client.post(LOGIN, {"username": "ana", "password": PASSWORD})
 
@@ -258,7 +258,7 @@ def test_a_username_longer_than_any_account_is_a_wrong_sign_in_not_a_server_erro
 
     response = client.post(LOGIN, {"username": name, "password": "wrong"})
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Please enter a correct" in response.content.decode()
     assert AccessAttempt.objects.get().username == name[:255]
     for _attempt in range(4):

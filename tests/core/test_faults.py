@@ -32,4 +32,4 @@ def test_a_form_in_utf_8_named_either_way_goes_through():
             "username=a&password=b",
             content_type=f"application/x-www-form-urlencoded; charset={charset}",
         )
-        assert response.status_code == 200  # a wrong sign-in, shown as a form error
+        assert response.status_code == 422  # a wrong sign-in, shown as a form error
