@@ -47,8 +47,10 @@ class LedgerError(Exception):
 
 class DamagedLog(LedgerError):
     """The stored log lacks a hash it needs (rows deleted behind the ledger's back): no
-    fault of the request. A proof cannot be given and no checkpoint is signed over it;
-    `sinergi ledger verify` names the first entry concerned."""
+    fault of the request. The proof that needs it cannot be given; signing refuses only
+    when a hash it reads itself is missing (those of the last signed size and the tree's
+    top), so damage deeper down is found by `sinergi ledger verify`, which names the first
+    entry concerned."""
 
 
 def now() -> datetime:
