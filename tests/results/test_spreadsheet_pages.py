@@ -114,10 +114,25 @@ def test_given_a_filled_template_when_previewed_and_confirmed_then_submitted(mon
 
 
 def test_given_a_confirm_naming_an_unknown_period_then_an_inline_error_and_the_file_kept(
-    monitored,
+    monitored, settings, tmp_path, monkeypatch
 ):
-    """A confirm whose period is refused writes nothing and says why inline; the
-    previewed file is kept for a proper confirm."""
+    """A confirm whose period is refused writes nothing and says why inline; the previewed
+    file, opened before the period is looked up, is closed (on the file system the app
+    uses; the tests' in-memory storage cannot tell) and kept for a proper confirm."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    settings.MEDIA_ROOT = str(tmp_path)
+    opened = []
+    real_open = ss.open_stash
+
+    def recording_open(*args, **kwargs):
+        handle = real_open(*args, **kwargs)
+        opened.append(handle)
+        return handle
+
+    monkeypatch.setattr(ss, "open_stash", recording_open)  # records; the real file is used
     m = monitored
     client = client_for(m.health_admin)
     data = fill(download(client, m).content, {("2.1", ""): 76})
@@ -133,6 +148,7 @@ def test_given_a_confirm_naming_an_unknown_period_then_an_inline_error_and_the_f
     assert refused.status_code == 422
     assert "2031-Q1" in refused.content.decode()
     assert not Submission.objects.exists()
+    assert len(opened) == 1 and opened[0].closed
     kept = client.post(url(m, "results-spreadsheet-confirm"), {**fields, "period": result.period})
     assert kept.status_code == 302
     assert Submission.objects.get().value == Decimal("76")
