@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.forms import subdivision_choices
 from sinergi.core.geography import country_choices
 from sinergi.partners.models import Organisation
+
+
+class WebsiteField(forms.URLField):
+    """A web address, "https://" assumed when none is typed. One too long for the field
+    is refused with the length message alone, counting what was typed: checked after,
+    it also drew "Enter a valid URL." (past 2,048 characters), and its count included
+    the assumed "https://"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        typed = forms.CharField.to_python(self, value)
+        if self.max_length is not None:
+            MaxLengthValidator(self.max_length)(typed)
+        return super().to_python(value)
 
 
 class OrganisationForm(forms.ModelForm):
@@ -40,7 +57,7 @@ class OrganisationForm(forms.ModelForm):
             "description_en",
             "description_id",
         ]
-        field_classes = {"website": partial(forms.URLField, assume_scheme="https")}
+        field_classes = {"website": WebsiteField}
         widgets = {
             "description_en": forms.Textarea(attrs={"rows": 4}),
             "description_id": forms.Textarea(attrs={"rows": 4}),
