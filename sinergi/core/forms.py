@@ -21,6 +21,20 @@ def subdivision_choices(countries: Iterable[str]) -> list[tuple[str, str]]:
     return choices
 
 
+class CountriesBeforeProvinces(forms.BaseForm):
+    """A form whose provinces are picked within its country or countries: while a country
+    is refused, the provinces are not judged (they could only be refused too, against no
+    country or the one saved before), so the country's message is the only one."""
+
+    country_field = "country"
+    provinces_field = "subdivisions"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.country_field in self._errors:
+            self._errors.pop(self.provinces_field, None)
+
+
 def apply_domain_errors(
     form: forms.Form, error: ValidationError, field_map: Mapping[str, str] | None = None
 ) -> None:

@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.core.forms import subdivision_choices
+from sinergi.core.forms import CountriesBeforeProvinces, subdivision_choices
 from sinergi.core.geography import country_choices
 from sinergi.partners.models import Organisation
 
@@ -30,7 +30,7 @@ class WebsiteField(forms.URLField):
         return super().to_python(value)
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(CountriesBeforeProvinces, forms.ModelForm):
     country = forms.ChoiceField(label=_("Country"), choices=())
     subdivisions = forms.MultipleChoiceField(
         label=_("Provinces and regions"),

@@ -9,13 +9,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.codelists import ORGANISATION_ROLES
-from sinergi.core.forms import subdivision_choices
+from sinergi.core.forms import CountriesBeforeProvinces, subdivision_choices
 from sinergi.core.geography import country_choices, currency_choices
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import MemberRole, Partnership
 
 
-class PartnershipForm(forms.ModelForm):
+class PartnershipForm(CountriesBeforeProvinces, forms.ModelForm):
+    country_field = "countries"
+    provinces_field = "regions"
+
     countries = forms.MultipleChoiceField(
         label=_("Countries"),
         required=False,

@@ -141,6 +141,19 @@ def test_an_inline_form_shows_field_errors_in_place(organisation, admin):
     assert not Capability.objects.exists()
 
 
+def test_a_refused_country_is_the_only_message_not_the_provinces_too(organisation, admin):
+    """Given a country that is not in the list and an Indonesian province, the form shows
+    the countries' message alone (not one on the provinces too) and saves nothing."""
+    data = {**FORM, "countries": ["XX"], "subdivisions": ["ID-PA"]}
+    response = post(client_for(admin), "/en/organisations/ysia/capabilities/add/", data, **HTMX)
+
+    assert response.status_code == 200  # htmx swaps no 4xx response
+    assert response.context["form"].errors == {
+        "countries": ["Select a valid choice. XX is not one of the available choices."]
+    }
+    assert not Capability.objects.exists()
+
+
 def test_an_inline_edit_changes_the_capability(organisation, admin, capability):
     client = client_for(admin)
     url = f"/en/organisations/ysia/capabilities/{capability.pk}/edit/"

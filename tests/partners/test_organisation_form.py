@@ -45,3 +45,29 @@ def test_a_website_without_scheme_is_still_stored_with_https(browser):
 
     assert response.status_code == 302
     assert Organisation.objects.get(name=FORM["name"]).website == "https://pesisir.example.org"
+
+
+COUNTRY_REFUSED = "Select a valid choice. XX is not one of the available choices."
+
+
+def test_a_refused_country_is_the_only_message_not_the_provinces_too(browser):
+    """Given a country that is not in the list and provinces of another, registering
+    shows the country's message alone: the provinces cannot be judged without a
+    country."""
+    response = browser.post(
+        "/en/organisations/new/", {**FORM, "country": "XX", "subdivisions": ["ID-JK"]}
+    )
+
+    assert response.status_code == 422
+    assert response.context["form"].errors == {"country": [COUNTRY_REFUSED]}
+    assert not Organisation.objects.filter(name=FORM["name"]).exists()
+
+
+def test_provinces_outside_a_valid_country_are_still_refused(browser):
+    """Given a valid country, provinces of another country are refused on their field."""
+    response = browser.post(
+        "/en/organisations/new/", {**FORM, "country": "TL", "subdivisions": ["ID-JK"]}
+    )
+
+    assert response.status_code == 422
+    assert list(response.context["form"].errors) == ["subdivisions"]

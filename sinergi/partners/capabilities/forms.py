@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.core.forms import apply_domain_errors, subdivision_choices
+from sinergi.core.forms import CountriesBeforeProvinces, apply_domain_errors, subdivision_choices
 from sinergi.core.geography import country_choices
 from sinergi.partners.capabilities.queries import sector_choices
 from sinergi.partners.models import Capability, CapabilityKind
@@ -37,7 +37,9 @@ def join_regions(countries: list[str], provinces: list[str]) -> list[str]:
     return [c for c in countries if c not in narrowed] + list(provinces)
 
 
-class CapabilityForm(forms.Form):
+class CapabilityForm(CountriesBeforeProvinces, forms.Form):
+    country_field = "countries"
+
     kind = forms.ChoiceField(label=_("Kind"), choices=CapabilityKind.choices)
     sector = forms.ChoiceField(
         label=_("Sector"),
