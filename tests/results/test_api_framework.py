@@ -265,3 +265,24 @@ def test_when_the_framework_input_is_bad_then_422_names_the_field_and_nothing_is
     assert "targets.2025-13" in err["fields"]
     assert Target.objects.count() == before
     assert Indicator.objects.filter(partnership=m.partnership).count() == 2
+
+
+def test_a_long_refused_sdg_target_is_echoed_cut_short(monitored):
+    """Given a result whose SDG targets hold a 5,000-character value and then seven other
+    unknown codes, the API's message quotes the long value cut to 20 characters with "…"
+    and the first five codes, then "…" (it echoed every character of every code)."""
+    m = monitored
+    codes = ["3.b", "Z" * 5000, *(f"99.{n}" for n in range(7))]
+
+    fields = error(
+        Api(m.coordinator).post(
+            Api.url(m, "/results"), {"type": "1", "title": "Healthier", "sdg_targets": codes}
+        ),
+        422,
+    )["fields"]
+
+    assert fields["sdg_targets"] == [
+        "“" + "Z" * 19 + "…”, “99.0”, “99.1”, “99.2”, “99.3”, … are not SDG target codes. "
+        "Use official target codes such as 3.b."
+    ]
+    assert not Result.objects.filter(title="Healthier").exists()

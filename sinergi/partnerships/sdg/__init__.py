@@ -319,5 +319,20 @@ def validate_target_codes(codes: object) -> None:
             "%(codes)s is not an SDG target code. Use an official target code such as 3.b.",
             "%(codes)s are not SDG target codes. Use official target codes such as 3.b.",
             len(unknown),
-        ) % {"codes": ", ".join(f"“{code}”" for code in unknown)}
+        ) % {"codes": _shown_codes(unknown)}
         raise ValidationError(message, code="unknown_sdg_target")
+
+
+# How much of the refused codes a message repeats: a target code is at most five
+# characters ("17.19"), so a longer value is cut, and a long list ends after a few.
+SHOWN_CODE_LENGTH = 20
+SHOWN_CODES = 5
+
+
+def _shown_codes(codes: list[str]) -> str:
+    """The first few of `codes`, each quoted and cut to SHOWN_CODE_LENGTH with "…"."""
+    quoted = [
+        f"“{code if len(code) <= SHOWN_CODE_LENGTH else code[: SHOWN_CODE_LENGTH - 1] + '…'}”"
+        for code in codes[:SHOWN_CODES]
+    ]
+    return ", ".join(quoted) + (", …" if len(codes) > SHOWN_CODES else "")
