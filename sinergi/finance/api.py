@@ -22,7 +22,9 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
@@ -77,31 +79,48 @@ def _date_range(value: date) -> date:
     return value
 
 
-def _amount_text(value: Any) -> str:
-    """A decimal string as sent, or a whole number as its digits; never a float (a binary
-    fraction is not money, so 1.1 is refused rather than rounded) nor a boolean."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise PydanticCustomError(
-            "amount_type", str(_('Enter the amount as a decimal string, e.g. "10000.00".'))
-        )
-    text = str(value)
-    if len(text) > MAX_AMOUNT_CHARS:
-        raise PydanticCustomError("amount_length", str(_("The amount is too large.")))
-    return text
-
-
 FinanceDate = Annotated[date, BeforeValidator(_date_text), AfterValidator(_date_range)]
-Amount = Annotated[
-    str,
-    BeforeValidator(_amount_text),
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "string"}, {"type": "integer"}],
-            "description": 'A decimal string, e.g. "10000.00"; a whole number is accepted, '
-            "a JSON float is not.",
-        }
-    ),
-]
+
+
+def _decimal_string(what: str, example: str, wrong_type: Promise, too_long: Promise) -> Any:
+    """The type of a decimal field sent as text: a decimal string as sent, or a whole
+    number as its digits; never a float (a binary fraction is not money, so 1.1 is
+    refused rather than rounded) nor a boolean. The messages name what the field holds
+    (an amount, a rate)."""
+
+    def parse(value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise PydanticCustomError(f"{what}_type", str(wrong_type))
+        text = str(value)
+        if len(text) > MAX_AMOUNT_CHARS:
+            raise PydanticCustomError(f"{what}_length", str(too_long))
+        return text
+
+    return Annotated[
+        str,
+        BeforeValidator(parse),
+        WithJsonSchema(
+            {
+                "anyOf": [{"type": "string"}, {"type": "integer"}],
+                "description": f'A decimal string, e.g. "{example}"; a whole number is '
+                "accepted, a JSON float is not.",
+            }
+        ),
+    ]
+
+
+Amount = _decimal_string(
+    "amount",
+    "10000.00",
+    gettext_lazy('Enter the amount as a decimal string, e.g. "10000.00".'),
+    gettext_lazy("The amount is too large."),
+)
+Rate = _decimal_string(
+    "rate",
+    "15800",
+    gettext_lazy('Enter the rate as a decimal string, e.g. "15800".'),
+    gettext_lazy("The rate is too large."),
+)
 
 
 # ---------------------------------------------------------------- output helpers
@@ -521,7 +540,7 @@ class BudgetLinePatch(Schema):
 class RateIn(Schema):
     currency: str = Field(max_length=3, description="ISO 4217")
     date: FinanceDate
-    rate: Amount = Field(description='Units of the base currency for one unit, e.g. "15800"')
+    rate: Rate = Field(description='Units of the base currency for one unit, e.g. "15800"')
     source: str = Field("", max_length=200)
 
 
