@@ -1441,6 +1441,20 @@ def import_rates(
         data = file.read()
     elif request.content_type.startswith("multipart/"):
         raise ValidationError({"file": [_("Choose a CSV file.")]})
+    elif request.content_type == "application/json" or request.content_type.endswith("+json"):
+        # Rates sent like the single-rate endpoint's: read as CSV, the JSON would only be
+        # said to lack the columns.
+        raise ValidationError(
+            {
+                "file": [
+                    _(
+                        "The rates import takes a CSV file, not JSON: send it as the request "
+                        "body with Content-Type: text/csv, or as a multipart upload in the "
+                        "field “file”."
+                    )
+                ]
+            }
+        )
     else:
         data = request.body
     if not data:
