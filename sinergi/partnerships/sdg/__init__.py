@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from django.core.exceptions import ValidationError
+from django.utils.text import Truncator
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -331,8 +332,5 @@ SHOWN_CODES = 5
 
 def _shown_codes(codes: list[str]) -> str:
     """The first few of `codes`, each quoted and cut to SHOWN_CODE_LENGTH with "…"."""
-    quoted = [
-        f"“{code if len(code) <= SHOWN_CODE_LENGTH else code[: SHOWN_CODE_LENGTH - 1] + '…'}”"
-        for code in codes[:SHOWN_CODES]
-    ]
+    quoted = [f"“{Truncator(code).chars(SHOWN_CODE_LENGTH)}”" for code in codes[:SHOWN_CODES]]
     return ", ".join(quoted) + (", …" if len(codes) > SHOWN_CODES else "")
