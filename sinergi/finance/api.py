@@ -122,6 +122,13 @@ Rate = _decimal_string(
     gettext_lazy("The rate is too large."),
 )
 
+Quantity = _decimal_string(
+    "quantity",
+    "120",
+    gettext_lazy('Enter the quantity as a decimal string, e.g. "120".'),
+    gettext_lazy("The quantity is too large."),
+)
+
 
 # ---------------------------------------------------------------- output helpers
 
@@ -504,7 +511,7 @@ class PledgeIn(Schema):
     kind: str = Field("cash", description="cash, goods, personnel, expertise or network")
     amount: Amount | None = Field(None, description="In kind: may be left out with a basis")
     currency: str = Field("", max_length=3, description="ISO 4217; empty: the base currency")
-    quantity: Amount | None = Field(None, description="In kind: e.g. 120")
+    quantity: Quantity | None = Field(None, description="In kind: e.g. 120")
     unit: str = Field("", max_length=50, description="In kind: e.g. person-days")
     unit_rate: Amount | None = Field(None, description="In kind: the value of one unit")
     pledged_on: FinanceDate | None = Field(None, description="Empty: today")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -84,6 +85,50 @@ def test_given_an_in_kind_pledge_with_its_basis_then_the_value_is_computed(funde
     assert body["amount"] == "180000000" and body["quantity"] == "120"
     assert body["unit"] == "person-days" and body["unit_rate"] == "1500000"
     assert body["kind_name"] == "Personnel time"
+
+
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [
+        (120.5, 'Enter the quantity as a decimal string, e.g. "120".'),
+        ("1" * 41, "The quantity is too large."),
+    ],
+    ids=["json-float", "too-long"],
+)
+def test_a_refused_quantity_is_called_a_quantity_not_an_amount(funded, quantity, message):
+    """A pledge's quantity sent as a JSON float, or longer than any number, gets a 422 on
+    `quantity` that speaks of a quantity (it said "Enter the amount …"), in both
+    languages, and no pledge is made."""
+    api = Api(funded.ngo_admin)
+    body = pledge_body(
+        funded,
+        organisation=funded.ngo.pk,
+        kind="personnel",
+        amount=None,
+        currency="IDR",
+        quantity=quantity,
+        unit="person-days",
+        unit_rate="1500000",
+    )
+    before = Pledge.objects.count()
+
+    english = error(api.post(api.url(funded, "/pledges"), body), 422)
+    indonesian = error(
+        api.client.generic(
+            "POST",
+            api.url(funded, "/pledges"),
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="id",
+            **api.headers,
+        ),
+        422,
+    )
+
+    assert english["fields"] == {"quantity": [message]}
+    assert list(indonesian["fields"]) == ["quantity"]
+    assert indonesian["fields"]["quantity"] != [message]
+    assert Pledge.objects.count() == before
 
 
 @pytest.mark.parametrize(
