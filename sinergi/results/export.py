@@ -86,6 +86,7 @@ def apply_filters(
 ) -> QuerySet[Submission]:
     """Narrow `rows` by indicator code, period label ("2026-Q2"), status and reporting
     partner; a filter that names nothing valid is a field error naming it."""
+    visible = rows
     indicator = (indicator or "").strip()
     if indicator:
         found = (
@@ -108,13 +109,15 @@ def apply_filters(
             raise ValidationError({"status": [_("Choose a status.")]})
         rows = rows.filter(status=status)
     if organisation:
-        rows = rows.filter(organisation_id=organisation)
-        # A partner, or one that reported values the reader sees before it left.
+        # A partner, or one that reported values the reader sees before it left; judged
+        # on all the values the reader sees, so that the other filters cannot turn an
+        # empty answer for a former partner into an error.
         known = partnership.participations.filter(organisation_id=organisation).exists()
-        if not known and not rows.exists():
+        if not known and not visible.filter(organisation_id=organisation).exists():
             raise ValidationError(
                 {"organisation": [_("Choose an organisation that is a partner.")]}
             )
+        rows = rows.filter(organisation_id=organisation)
     return rows
 
 

@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 
 from sinergi.ledger.models import Entry
+from sinergi.partnerships.models import Participation
+from sinergi.partnerships.services import remove_partner
 from sinergi.results import services
 from sinergi.results.models import IndicatorStatus, Period, Status, Submission, SubmissionValue
+from tests.factories import OrganisationFactory
 from tests.results.test_api_framework import Api, error, ok
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +118,30 @@ def test_given_values_when_filtered_and_paginated_then_the_page_and_count_match(
     assert "status" in error(api.get(url, {"status": "lost"}), 422)["fields"]
     assert "organisation" in error(api.get(url, {"organisation": 999_999}), 422)["fields"]
     assert "limit" in error(api.get(url, {"limit": 0}), 422)["fields"]
+
+
+def test_given_a_former_partner_then_its_filter_answers_alike_whatever_the_other_filters(
+    monitored,
+):
+    """A partner that left keeps its reported values; filtering by it is a list (empty or
+    not), never an error that depends on the other filters."""
+    m = monitored
+    q1 = coverage_value(m, approve=True)  # reported by the health office
+    remove_partner(
+        actor=m.coordinator,
+        participation=Participation.objects.get(partnership=m.partnership, organisation=m.health),
+    )
+    api = Api(m.coordinator)
+    url = Api.url(m, "/values")
+
+    assert ids(api.get(url, {"organisation": m.health.pk})) == {q1.pk}
+    assert ids(api.get(url, {"organisation": m.health.pk, "status": "approved"})) == {q1.pk}
+    assert ids(api.get(url, {"organisation": m.health.pk, "status": "draft"})) == set()
+    assert ids(api.get(url, {"organisation": m.health.pk, "period": "2025-Q2"})) == set()
+    # One that never took part and reported nothing stays an error.
+    stranger = OrganisationFactory()
+    fields = error(api.get(url, {"organisation": stranger.pk, "status": "draft"}), 422)["fields"]
+    assert list(fields) == ["organisation"]
 
 
 def test_given_many_values_when_listed_then_the_queries_stay_few(
