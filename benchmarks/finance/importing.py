@@ -56,6 +56,7 @@ def target_slug(slot: int) -> str:
 
 def make_rows(slug: str, count: int, seed: int):
     """The header and `count` valid rows for partnership `slug`, as Python values."""
+    from sinergi.core.dates import latest_past_date
     from sinergi.finance import importer
     from sinergi.finance.models import BudgetLine, ExchangeRate
     from sinergi.partnerships.models import Partnership
@@ -79,7 +80,8 @@ def make_rows(slug: str, count: int, seed: int):
         ExchangeRate.objects.filter(partnership=partnership).values_list("date", flat=True)
     )
     start = max(first_rate, min(line[1] for line in lines))
-    end = max(line[2] for line in lines)
+    # No value date after today: the services refuse one (the IATI Standard's rule).
+    end = min(max(line[2] for line in lines), latest_past_date())
     span = (end - start).days
     yield list(importer.COLUMNS)
     for _ in range(count):

@@ -4,9 +4,10 @@ exchange rates cover, and a period computed from it would not fit in a date at a
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 EARLIEST_DATE = date(1950, 1, 1)
@@ -24,3 +25,14 @@ def check_in_range(value: date | None, field: str) -> None:
     """A ValidationError on `field` when `value` is a date outside the platform's years."""
     if isinstance(value, date) and not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValidationError({field: [date_range_message()]})
+
+
+# UTC+14 (Kiribati's Line Islands) is the earliest time zone: a date after today there
+# is after today everywhere.
+EARLIEST_ZONE = timedelta(hours=14)
+
+
+def latest_past_date() -> date:
+    """The latest date that has begun somewhere on Earth: "today" for a person in any time
+    zone, whatever the server's. What has happened (a transaction) is dated no later."""
+    return (timezone.now() + EARLIEST_ZONE).date()

@@ -8,6 +8,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from sinergi.core.dates import latest_past_date
 from sinergi.core.numbers import NumberField
 from sinergi.finance import queries
 from sinergi.finance.models import (
@@ -182,6 +183,8 @@ class TransactionForm(forms.Form):
         self, *args: Any, partners: list, lines: list, pledges: list, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        # The browser's date picker offers no day after today (the services refuse one).
+        self.fields["value_date"].widget.attrs["max"] = latest_past_date().isoformat()
         self.fields["provider_organisation"].choices = _organisation_choices(partners)
         self.fields["receiver_organisation"].choices = _organisation_choices(partners)
         self.fields["budget_line"].choices = _line_choices(lines)

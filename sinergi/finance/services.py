@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import User
 from sinergi.core.bulk import update_by_pk
-from sinergi.core.dates import EARLIEST_DATE, LATEST_DATE, date_range_message
+from sinergi.core.dates import EARLIEST_DATE, LATEST_DATE, date_range_message, latest_past_date
 from sinergi.core.errors import Conflict
 from sinergi.core.files import kept_name
 from sinergi.core.identifiers import check_activity_identifier
@@ -992,6 +992,16 @@ def build_transaction(
     code = check_currency(fields.get("currency") or partnership.base_currency)
     amount = parse_amount(fields.get("amount"), code)
     value_date = _date(fields.get("value_date"), "value_date")
+    if value_date > latest_past_date():
+        # The IATI Standard: a transaction's date "must not be in the future". What is
+        # planned goes in a budget line or a pledge.
+        raise _field_error(
+            "value_date",
+            _(
+                "A transaction is recorded once it has happened: its date cannot be after "
+                "today. Plan future amounts in the budget or as a pledge."
+            ),
+        )
     provider = _organisation(fields.get("provider_organisation"), lookups, "provider_organisation")
     receiver = _organisation(fields.get("receiver_organisation"), lookups, "receiver_organisation")
     provider_name = _text(fields.get("provider_name"), "provider_name", 200)

@@ -1,6 +1,8 @@
 """Transactions dated outside their budget line's period: allowed, and pointed out.
 
-The funded partnership's budget line runs from 2026-01-01 to 2026-12-31 (conftest).
+The funded partnership's budget line runs from 2026-01-01 to 2026-12-31 (conftest); here
+it is first revised to end on 2026-06-30, so that dates outside it can be in the past
+(a transaction cannot be dated after today).
 """
 
 from __future__ import annotations
@@ -23,8 +25,18 @@ from tests.finance.test_services_transactions import expenditure
 
 pytestmark = pytest.mark.django_db
 
-INSIDE = [date(2026, 1, 1), date(2026, 6, 30), date(2026, 12, 31)]
-OUTSIDE = [date(2025, 12, 31), date(2027, 1, 1), date(2027, 3, 5)]
+INSIDE = [date(2026, 1, 1), date(2026, 3, 31), date(2026, 6, 30)]
+OUTSIDE = [date(2025, 12, 31), date(2026, 7, 1), date(2026, 9, 5)]
+
+
+@pytest.fixture(autouse=True)
+def first_half(funded):
+    funded.line = services.revise_budget_line(
+        actor=funded.coordinator,
+        line=funded.line,
+        reason="The first half of the year",
+        period_end=date(2026, 6, 30),
+    )
 
 
 def third_quarter_line(funded) -> BudgetLine:
@@ -60,15 +72,15 @@ def test_given_a_date_outside_the_period_then_recorded_and_flagged_with_a_note(f
     assert tx.outside_budget_period is True
     note = tx.budget_period_note()
     assert day.isoformat() in note and "Cold-chain equipment" in note
-    assert "2026-01-01" in note and "2026-12-31" in note
+    assert "2026-01-01" in note and "2026-06-30" in note
     assert flagged(funded) == {tx.pk}
 
 
 def test_given_no_budget_line_or_a_reversed_pair_then_never_flagged(funded):
     """A reversal copies the date of what it reverses, and the two cancel out: neither is
     flagged, so reversing a misdated transaction clears the flag."""
-    loose = expenditure(funded, value_date=date(2030, 1, 1), budget_line=None)
-    outside = expenditure(funded, value_date=date(2027, 2, 1))
+    loose = expenditure(funded, value_date=date(2025, 6, 1), budget_line=None)
+    outside = expenditure(funded, value_date=date(2026, 8, 1))
     assert flagged(funded) == {outside.pk}
 
     reversal = services.reverse_transaction(
@@ -83,12 +95,12 @@ def test_given_no_budget_line_or_a_reversed_pair_then_never_flagged(funded):
 
 
 @pytest.mark.parametrize(
-    ("corrected", "still_flagged"), [(date(2026, 12, 20), False), (date(2027, 1, 20), True)]
+    ("corrected", "still_flagged"), [(date(2026, 6, 20), False), (date(2026, 7, 20), True)]
 )
 def test_given_a_correction_then_the_replacement_is_judged_by_its_own_date(
     funded, corrected, still_flagged
 ):
-    outside = expenditure(funded, value_date=date(2027, 1, 5))
+    outside = expenditure(funded, value_date=date(2026, 7, 5))
 
     _reversal, replacement = services.correct_transaction(
         actor=funded.ngo_admin, transaction=outside, reason="Typo", value_date=corrected
@@ -106,7 +118,7 @@ def test_given_a_rejected_expenditure_then_not_flagged(funded):
         required=1,
         approver_organisations=[funded.funder],
     )
-    pending = expenditure(funded, value_date=date(2027, 3, 1))
+    pending = expenditure(funded, value_date=date(2026, 9, 1))
     assert pending.status == "pending" and flagged(funded) == {pending.pk}  # it may count yet
 
     services.decide(
@@ -124,26 +136,26 @@ def test_given_many_dates_and_lines_then_the_query_agrees_with_the_property(fund
         for day in [*INSIDE, *OUTSIDE, date(2026, 7, 1), date(2026, 10, 1)]
         for line in (funded.line, second, None)
     ]
-    assert made[15].value_date == date(2027, 3, 5) and made[15].budget_line == funded.line
+    assert made[15].value_date == date(2026, 9, 5) and made[15].budget_line == funded.line
     services.reverse_transaction(actor=funded.ngo_admin, transaction=made[15], reason="Twice")
     every = queries.transactions(funded.partnership)
 
     expected = {tx.pk for tx in every if tx.outside_budget_period}
     assert flagged(funded) == expected
-    # The first line's 3 outside dates; 7 of 8 miss Q3; the reversed one (and its
-    # reversal) not at all.
-    assert len(expected) == 3 + 7 - 1
+    # The first line (to 2026-06-30): its 3 outside dates and the two Q3 edges; Q3: 5 of 8
+    # days miss it; the reversed one (and its reversal) not at all.
+    assert len(expected) == 5 + 5 - 1
 
 
 def test_given_a_revised_period_then_the_flag_follows_the_line(funded):
-    tx = expenditure(funded, value_date=date(2026, 11, 20))
+    tx = expenditure(funded, value_date=date(2026, 5, 20))
     assert flagged(funded) == set()
 
     services.revise_budget_line(
         actor=funded.coordinator,
         line=funded.line,
-        reason="Shortened to the first half",
-        period_end=date(2026, 6, 30),
+        reason="Shortened to the first quarter",
+        period_end=date(2026, 3, 31),
     )
 
     assert flagged(funded) == {tx.pk}
@@ -154,7 +166,7 @@ def test_given_a_revised_period_then_the_flag_follows_the_line(funded):
 
 
 def test_given_a_flagged_transaction_then_its_page_and_the_list_say_so_in_both_languages(funded):
-    outside = expenditure(funded, value_date=date(2027, 1, 15))
+    outside = expenditure(funded, value_date=date(2026, 7, 15))
     inside = expenditure(funded, value_date=date(2026, 5, 1))
     client = client_for(funded.ngo_admin)
     slug = funded.partnership.slug
@@ -210,7 +222,7 @@ def test_given_the_api_then_each_transaction_says_whether_it_is_flagged_and_can_
                 "transaction_type": "4",
                 "amount": "1500000",
                 "currency": "IDR",
-                "value_date": "2027-02-01",
+                "value_date": "2026-08-01",
                 "provider_organisation": funded.ngo.pk,
                 "receiver_name": "PT Dingin Sejahtera",
                 "budget_line": funded.line.pk,
@@ -221,7 +233,7 @@ def test_given_the_api_then_each_transaction_says_whether_it_is_flagged_and_can_
     inside = expenditure(funded, value_date=date(2026, 2, 1))
 
     assert created["outside_budget_period"] is True
-    assert "2027-02-01" in created["budget_period_note"]
+    assert "2026-08-01" in created["budget_period_note"]
     listed = ok(api.get(url))["items"]
     by_id = {item["id"]: item for item in listed}
     assert by_id[inside.pk]["outside_budget_period"] is False
@@ -246,7 +258,7 @@ def test_given_a_bad_filter_value_then_a_field_error(funded):
 def test_given_an_import_with_rows_outside_the_period_then_noted_and_still_all_imported(funded):
     rows = [
         expenditure_row(funded),
-        expenditure_row(funded, value_date="2027-01-20", description="Late invoice"),
+        expenditure_row(funded, value_date="2026-07-20", description="Late invoice"),
         expenditure_row(funded, value_date="2025-12-30", description="Early deposit"),
     ]
     data = csv_bytes(rows)
@@ -261,7 +273,7 @@ def test_given_an_import_with_rows_outside_the_period_then_noted_and_still_all_i
     assert result.warning_count == 2
     assert [(w.row, w.column) for w in result.warnings] == [(3, "value_date"), (4, "value_date")]
     page = preview.content.decode()
-    assert 'id="import-warnings-table"' in page and "2027-01-20" in page
+    assert 'id="import-warnings-table"' in page and "2026-07-20" in page
     assert not Transaction.objects.exists()
 
     done = client.post(
@@ -274,12 +286,12 @@ def test_given_an_import_with_rows_outside_the_period_then_noted_and_still_all_i
     assert done.request["QUERY_STRING"] == "outside_period=on"
     shown = [str(m) for m in done.context["messages"]]
     assert any("2 of them are dated outside" in message for message in shown)
-    assert {tx.value_date for tx in done.context["page"]} == {date(2027, 1, 20), date(2025, 12, 30)}
+    assert {tx.value_date for tx in done.context["page"]} == {date(2026, 7, 20), date(2025, 12, 30)}
 
 
 def test_given_the_import_api_then_warnings_come_with_rows_and_columns(funded):
     api = Api(funded.ngo_admin)
-    data = csv_bytes([expenditure_row(funded, value_date="2027-04-01")])
+    data = csv_bytes([expenditure_row(funded, value_date="2026-10-01")])
     url = f"/api/v1/partnerships/{funded.partnership.slug}/finance/transactions/import"
 
     body = ok(api.upload(url, {"file": SimpleUploadedFile("books.csv", data)}))
@@ -287,23 +299,23 @@ def test_given_the_import_api_then_warnings_come_with_rows_and_columns(funded):
     assert body["error_count"] == 0 and body["warning_count"] == 1
     (warning,) = body["warnings"]
     assert warning["row"] == 2 and warning["column"] == "value_date"
-    assert "2027-04-01" in warning["message"]
+    assert "2026-10-01" in warning["message"]
 
 
 def test_given_an_import_inside_the_period_then_no_warnings(funded):
     api = Api(funded.ngo_admin)
-    data = csv_bytes([expenditure_row(funded), expenditure_row(funded, value_date="2026-12-31")])
+    data = csv_bytes([expenditure_row(funded), expenditure_row(funded, value_date="2026-06-30")])
     url = f"/api/v1/partnerships/{funded.partnership.slug}/finance/transactions/import"
 
     body = ok(api.upload(url, {"file": SimpleUploadedFile("books.csv", data)}))
 
     assert body["warning_count"] == 0 and body["warnings"] == []
-    assert BudgetLine.objects.get(pk=funded.line.pk).period_end == date(2026, 12, 31)
+    assert BudgetLine.objects.get(pk=funded.line.pk).period_end == date(2026, 6, 30)
 
 
 def test_given_flagged_transactions_then_the_budget_page_counts_them_per_line(funded):
     second = third_quarter_line(funded)
-    for day in (date(2027, 1, 2), date(2025, 6, 1), date(2026, 3, 3)):
+    for day in (date(2026, 7, 2), date(2025, 6, 1), date(2026, 3, 3)):
         expenditure(funded, amount="1000", value_date=day)
     expenditure(funded, amount="1000", value_date=date(2026, 8, 8), budget_line=second)
     client = client_for(funded.coordinator)

@@ -232,7 +232,7 @@ operation = st.one_of(
         st.sampled_from(["IDR", "USD", "KWD", "EUR"]).flatmap(
             lambda c: st.tuples(st.just(c), amounts(c))
         ),
-        st.integers(1, 12),
+        st.integers(1, 11),  # value dates to 2026-11-12: none after today
     ),
     st.tuples(st.just("reverse"), st.integers(0, 30)),
     st.tuples(
@@ -400,7 +400,7 @@ def test_totals_are_exact_sums_and_reconcile_after_any_sequence(case):
 correction = st.tuples(
     st.sampled_from(["1", "3", "4"]),
     st.sampled_from(["IDR", "USD", "KWD"]).flatmap(lambda c: st.tuples(st.just(c), amounts(c))),
-    st.integers(1, 12),
+    st.integers(1, 11),  # value dates to 2026-11-12: none after today
     # What happens to it: kept, reversed, or corrected (possibly several times).
     st.lists(
         st.none()
