@@ -20,6 +20,7 @@ from django.core.signals import got_request_exception
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -83,8 +84,48 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class DuplicateName(ValueError):
+    """A JSON object names one member twice."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name!r} is named twice")
+        self.name = name
+
+
+class TooManyMembers(ValueError):
+    """A JSON object with more members than any body the API takes."""
+
+
+#: Members of one JSON object at most. The largest the API takes are maps of up to 600
+#: periods or 500 categories; an object of a hundred thousand unknown fields would cost
+#: a second of validation errors before its 422.
+MAX_MEMBERS = 1000
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members, refusing a name given twice: RFC 8259 leaves such an
+    object's meaning to each parser (Python keeps the last), so the sender and Sinergi
+    could read different requests from the same bytes. And refusing more than
+    MAX_MEMBERS."""
+    if len(pairs) > MAX_MEMBERS:
+        raise TooManyMembers(f"more than {MAX_MEMBERS} members")
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        seen: set[str] = set()
+        for name, _value in pairs:
+            if name in seen:
+                raise DuplicateName(name)
+            seen.add(name)
+    return members
+
+
+def _parse(body: bytes) -> Any:
+    return json.loads(body, parse_constant=_no_constant, object_pairs_hook=_unique_members)
+
+
 class ObjectParser(Parser):
-    """JSON bodies must be objects, in strict JSON (no NaN or Infinity).
+    """JSON bodies must be objects, in strict JSON (no NaN or Infinity, no member named
+    twice).
 
     Without this, ninja reads a body of `[]`, `"x"` or `1` as an empty object (its schemas
     also accept any object's attributes), so e.g. a POST of `[]` would start an empty draft.
@@ -92,7 +133,7 @@ class ObjectParser(Parser):
     """
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
-        data = json.loads(request.body, parse_constant=_no_constant)
+        data = _parse(request.body)
         if not isinstance(data, dict):
             raise ValueError("the body is not a JSON object")
         return data
@@ -180,6 +221,7 @@ def _schema_messages() -> dict[str, str]:
     day, moment = _("Enter a date as YYYY-MM-DD."), _("Enter a date and time (ISO 8601).")
     return {
         "missing": _("This field is required."),
+        "extra_forbidden": _("Unknown field."),
         "int_parsing": whole,
         "int_type": whole,
         "int_from_float": whole,
@@ -222,10 +264,11 @@ def _schema_messages() -> dict[str, str]:
     }
 
 
-def _schema_message(error: dict[str, Any]) -> str:
-    """One pydantic error in the reader's language, or pydantic's own words when the type
-    is not one we word (custom validators already raise translated text)."""
-    template = _schema_messages().get(error.get("type", ""))
+def _schema_message(error: dict[str, Any], messages: dict[str, str]) -> str:
+    """One pydantic error in the reader's language (`messages`: `_schema_messages()`), or
+    pydantic's own words when the type is not one we word (custom validators already
+    raise translated text)."""
+    template = messages.get(error.get("type", ""))
     if template is None:
         return str(error.get("msg", ""))
     try:
@@ -244,7 +287,16 @@ def _malformed(request: HttpRequest) -> HttpResponse:
         message = _("The request body is empty: send a JSON object.")
     else:
         try:
-            json.loads(body)
+            _parse(body)
+        except DuplicateName as error:
+            message = _("The request body names “%(name)s” twice: send each field once.") % {
+                "name": error.name[:60]
+            }
+        except TooManyMembers:
+            message = _(
+                "An object in the request body has more than %(count)s members; no request "
+                "takes that many."
+            ) % {"count": number_format(MAX_MEMBERS, force_grouping=True)}
         except ValueError:
             message = _("The request body is not valid JSON.")
         else:
@@ -266,17 +318,25 @@ def _bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpRespo
     )
 
 
+#: Field errors listed in one answer at most (the first ones, in the body's order): a
+#: body of a hundred thousand unknown fields gets a short answer.
+MAX_FIELDS_LISTED = 100
+
+
 @api.exception_handler(NinjaValidationError)
 def _schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields: dict[str, list[str]] = {}
+    messages = _schema_messages()  # once: worded afresh for every error, 10^5 unknown
+    # fields in a 1 MiB body took seconds
     for error in exc.errors:
         loc = list(error.get("loc", []))
         empty_body = loc == ["body", "payload"] and error.get("type") == "missing"
         if error.get("type") == "json_invalid" or loc == ["body"] or empty_body:
             return _malformed(request)
-        fields.setdefault(_field_name(list(error.get("loc", []))), []).append(
-            _schema_message(error)
-        )
+        name = _field_name(loc)
+        if name not in fields and len(fields) >= MAX_FIELDS_LISTED:
+            continue
+        fields.setdefault(name, []).append(_schema_message(error, messages))
     return error_response(request, 422, "invalid", _("Some fields are not valid."), fields)
 
 

@@ -13,6 +13,7 @@ from pydantic import StrictBool, StrictInt
 
 from sinergi.access import services
 from sinergi.access.models import ApiToken
+from sinergi.core.bodies import InputSchema
 
 router = Router(tags=["account"])
 
@@ -72,7 +73,7 @@ class TokenCreated(TokenOut):
     secret: str = Field(description="Shown only now; store it safely.")
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     expires_in_days: StrictInt | None = Field(
         default=services.DEFAULT_TOKEN_DAYS,

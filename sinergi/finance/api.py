@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
 from sinergi.core import pages
+from sinergi.core.bodies import InputSchema
 from sinergi.core.geography import validate_currency
 from sinergi.core.pagination import Pagination
 from sinergi.core.schemas import MAX_ID, Count, Flag, Id
@@ -459,7 +460,7 @@ class SummaryOut(Schema):
 # ---------------------------------------------------------------- input schemas
 
 
-class TransactionIn(Schema):
+class TransactionIn(InputSchema):
     transaction_type: str = Field(description="IATI TransactionType code: 1 2 3 4 11 12 13")
     amount: Amount
     currency: str = Field("", max_length=3, description="ISO 4217; empty: the base currency")
@@ -476,11 +477,11 @@ class TransactionIn(Schema):
     pledge: Id | None = Field(None, description="The provider's pledge this delivers")
 
 
-class ReasonIn(Schema):
+class ReasonIn(InputSchema):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class CorrectionIn(Schema):
+class CorrectionIn(InputSchema):
     """The reason and only the fields that change; the others are copied. Only the links
     (organisations, budget line, pledge) can be cleared with null; text is cleared with ""."""
 
@@ -501,12 +502,12 @@ class CorrectionIn(Schema):
     pledge: Id | None = None
 
 
-class DecisionIn(Schema):
+class DecisionIn(InputSchema):
     decision: str = Field(description="approve or reject")
     reason: str = Field("", max_length=500, description="Required to reject")
 
 
-class PledgeIn(Schema):
+class PledgeIn(InputSchema):
     organisation: Id = Field(description="The pledging partner's id")
     kind: str = Field("cash", description="cash, goods, personnel, expertise or network")
     amount: Amount | None = Field(None, description="In kind: may be left out with a basis")
@@ -521,12 +522,12 @@ class PledgeIn(Schema):
     budget_line: Id | None = None
 
 
-class PledgeStatusIn(Schema):
+class PledgeStatusIn(InputSchema):
     status: str = Field(description="committed, fulfilled or cancelled")
     reason: str = Field("", max_length=500, description="Required to cancel")
 
 
-class BudgetLineIn(Schema):
+class BudgetLineIn(InputSchema):
     title: str = Field(min_length=1, max_length=200)
     amount: Amount = Field(description="In the base currency; 0 is allowed")
     period_start: FinanceDate
@@ -535,7 +536,7 @@ class BudgetLineIn(Schema):
     reason: str = Field("", max_length=500)
 
 
-class BudgetLinePatch(Schema):
+class BudgetLinePatch(InputSchema):
     reason: str = Field(min_length=1, max_length=500, description="Why the budget changes")
     title: str | None = Field(None, min_length=1, max_length=200)
     amount: Amount | None = None
@@ -544,14 +545,14 @@ class BudgetLinePatch(Schema):
     work_package: Id | None = Field(None, description="null takes the line off its package")
 
 
-class RateIn(Schema):
+class RateIn(InputSchema):
     currency: str = Field(max_length=3, description="ISO 4217")
     date: FinanceDate
     rate: Rate = Field(description='Units of the base currency for one unit, e.g. "15800"')
     source: str = Field("", max_length=200)
 
 
-class ApprovalRuleIn(Schema):
+class ApprovalRuleIn(InputSchema):
     threshold: Amount = Field(description="Expenditures above this (base currency) wait")
     required: Count = Field(1, ge=1, le=MAX_APPROVERS)
     approver_organisations: list[Id] = Field(

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
+from sinergi.core.bodies import InputSchema
 from sinergi.core.errors import RetryLater
 from sinergi.core.pagination import Pagination
 from sinergi.core.schemas import WholeNumber
@@ -144,7 +145,7 @@ class CheckpointOut(Schema):
         return checkpoints.full_note(obj, obj.cosignatures.all())
 
 
-class CosignatureIn(Schema):
+class CosignatureIn(InputSchema):
     checkpoint: str = Field(max_length=10_000, description="the checkpoint note that was cosigned")
     cosignature: str = Field(max_length=1_000, description="one tlog-cosignature/v1 line")
 

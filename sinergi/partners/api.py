@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import StrictBool
 
+from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
 from sinergi.partners import queries, services
 from sinergi.partners.models import Organisation
@@ -42,7 +43,7 @@ class OrganisationOut(Schema):
         return str(obj.get_org_type_display())
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     acronym: str = Field("", max_length=30)
     org_type: str = Field(description="IATI OrganisationType code, e.g. 10, 22, 70")
@@ -57,7 +58,7 @@ class OrganisationIn(Schema):
     )
 
 
-class OrganisationPatch(Schema):
+class OrganisationPatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     acronym: str | None = Field(None, max_length=30)
     org_type: str | None = None

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.core import pages
+from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import queries, services
@@ -54,7 +55,7 @@ class PartnershipOut(Schema, PartnershipFields):
 PARTNERSHIP_OUT_FIELDS = tuple(PartnershipFields.model_fields)
 
 
-class PartnershipIn(Schema):
+class PartnershipIn(InputSchema):
     title: str = Field(min_length=1, max_length=200)
     slug: str = Field("", max_length=80, description="Left empty, made from the title.")
     summary: str = Field("", max_length=5000)
@@ -68,7 +69,7 @@ class PartnershipIn(Schema):
     visibility: str = "private"
 
 
-class PartnershipPatch(Schema):
+class PartnershipPatch(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     slug: str | None = Field(None, min_length=1, max_length=80)
     summary: str | None = Field(None, max_length=5000)
@@ -106,13 +107,13 @@ class ParticipationOut(Schema):
         return str(obj.get_role_display())
 
 
-class ParticipationIn(Schema):
+class ParticipationIn(InputSchema):
     organisation: str = Field(description="The organisation's slug")
     role: str = Field(description="IATI OrganisationRole code: 1 funding … 4 implementing")
     contribution: str = Field("", max_length=300)
 
 
-class ParticipationPatch(Schema):
+class ParticipationPatch(InputSchema):
     role: str | None = None
     contribution: str | None = Field(None, max_length=300)
 
@@ -139,12 +140,12 @@ class MembershipOut(Schema):
     granted_at: datetime
 
 
-class MembershipIn(Schema):
+class MembershipIn(InputSchema):
     person: str = Field(description="The person's username")
     role: str = Field(description="coordinator, partner_admin, member or observer")
 
 
-class MembershipPatch(Schema):
+class MembershipPatch(InputSchema):
     role: str
 
 

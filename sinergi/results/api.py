@@ -31,6 +31,7 @@ from pydantic import BeforeValidator, StrictBool, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
+from sinergi.core.bodies import InputSchema
 from sinergi.core.files import evidence_download
 from sinergi.core.pagination import Pagination
 from sinergi.core.schemas import MAX_ID, Id
@@ -258,7 +259,7 @@ class ValueOut(Schema):
 # ---------------------------------------------------------------- input schemas
 
 
-class DimensionIn(Schema):
+class DimensionIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
     kind: str = Field(description="sex, age, subdivision or custom")
     code: str = Field("", max_length=40)
@@ -270,7 +271,7 @@ class DimensionIn(Schema):
     exhaustive: StrictBool = True
 
 
-class DimensionPatch(Schema):
+class DimensionPatch(InputSchema):
     name: str = Field(None, min_length=1, max_length=100)
     exhaustive: StrictBool = Field(None)
     categories: list[Any] = Field(
@@ -278,7 +279,7 @@ class DimensionPatch(Schema):
     )
 
 
-class ResultIn(Schema):
+class ResultIn(InputSchema):
     type: str = Field(description="1 output, 2 outcome, 3 impact, 9 other")
     title: str = Field(min_length=1, max_length=300)
     description: str = Field("", max_length=5000)
@@ -288,7 +289,7 @@ class ResultIn(Schema):
     sdg_targets: list[str] = Field(default_factory=list, max_length=200)
 
 
-class ResultPatch(Schema):
+class ResultPatch(InputSchema):
     type: str = Field(None)
     title: str = Field(None, min_length=1, max_length=300)
     description: str = Field(None, max_length=5000)
@@ -298,7 +299,7 @@ class ResultPatch(Schema):
     sdg_targets: list[str] = Field(None, max_length=200)
 
 
-class IndicatorIn(Schema):
+class IndicatorIn(InputSchema):
     result: Id
     code: str = Field(min_length=1, max_length=20)
     title: str = Field(min_length=1, max_length=300)
@@ -317,7 +318,7 @@ class IndicatorIn(Schema):
     )
 
 
-class IndicatorPatch(Schema):
+class IndicatorPatch(InputSchema):
     result: Id = Field(None)
     code: str = Field(None, min_length=1, max_length=20)
     title: str = Field(None, min_length=1, max_length=300)
@@ -334,7 +335,7 @@ class IndicatorPatch(Schema):
     dimensions: list[str] = Field(None, max_length=50)
 
 
-class TargetsIn(Schema):
+class TargetsIn(InputSchema):
     targets: dict[str, Value] = Field(
         default_factory=dict,
         max_length=MAX_PERIODS,
@@ -347,14 +348,14 @@ class TargetsIn(Schema):
     )
 
 
-class SiteIn(Schema):
+class SiteIn(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     latitude: Value
     longitude: Value
     subdivision: str = Field("", max_length=10, description="ISO 3166-2, e.g. ID-JB")
 
 
-class ValueIn(Schema):
+class ValueIn(InputSchema):
     indicator: str = Field(min_length=1, max_length=20, description="The indicator's code")
     period: str = Field(min_length=1, max_length=20, description='e.g. "2026-Q2"')
     value: Value = Field(None, description="The total (not for qualitative indicators)")
@@ -369,11 +370,11 @@ class ValueIn(Schema):
     submit: StrictBool = Field(False, description="Submit for review right after saving")
 
 
-class ValueDecisionIn(Schema):
+class ValueDecisionIn(InputSchema):
     comment: str = Field("", max_length=1000)
 
 
-class ReturnIn(Schema):
+class ReturnIn(InputSchema):
     comment: str = Field(min_length=1, max_length=1000, description="What to fix")
 
 

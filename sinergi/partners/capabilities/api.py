@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
 from sinergi.partners.capabilities import queries, services
 from sinergi.partners.models import Capability, Organisation
@@ -52,7 +53,7 @@ class CapabilityOut(Schema):
         return obj.region_labels
 
 
-class CapabilityIn(Schema):
+class CapabilityIn(InputSchema):
     kind: str = Field(description=KIND_HELP)
     sector_vocabulary: str = Field("", max_length=2, description='"2", "7" or ""')
     sector_code: str = Field("", max_length=10, description='e.g. "122" or "3"')
@@ -61,7 +62,7 @@ class CapabilityIn(Schema):
     evidence: str = Field("", max_length=5000)
 
 
-class CapabilityPatch(Schema):
+class CapabilityPatch(InputSchema):
     kind: str | None = None
     sector_vocabulary: str | None = Field(None, max_length=2)
     sector_code: str | None = Field(None, max_length=10)

@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
+from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.agreements import queries, services
@@ -55,7 +56,7 @@ class VersionOut(VersionSummary):
         return obj.created_by.username if obj.created_by else None
 
 
-class VersionIn(Schema):
+class VersionIn(InputSchema):
     """A new draft; omitted fields start from the latest version."""
 
     text: str | None = Field(None, max_length=100_000)
@@ -78,7 +79,7 @@ class AgreementOrganisationRef(Schema):
     acronym: str
 
 
-class SignatureIn(Schema):
+class SignatureIn(InputSchema):
     organisation: str = Field(description="The slug of the partner organisation you sign for")
     content_hash: str | None = Field(
         None,

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from sinergi.access import policy
+from sinergi.core.bodies import InputSchema
 from sinergi.partners.models import Capability, Organisation
 from sinergi.partnerships.expectations import queries, services
 from sinergi.partnerships.models import Expectation, Participation, Partnership
@@ -59,14 +60,14 @@ class ExpectationOut(Schema):
         return str(obj.get_horizon_display())
 
 
-class ExpectationIn(Schema):
+class ExpectationIn(InputSchema):
     topic: str = Field(description="An expectation topic, e.g. social_impact or market_access")
     horizon: str = Field(description="short or long")
     importance: int = Field(3, description="1 (nice to have) to 5 (essential)")
     description: str = Field("", max_length=5000)
 
 
-class ExpectationPatch(Schema):
+class ExpectationPatch(InputSchema):
     topic: str | None = None
     horizon: str | None = None
     importance: int | None = None
@@ -93,7 +94,7 @@ class ExpectationPartnerOut(Schema):
     expectations: list[ExpectationOut]
 
 
-class CommitmentIn(Schema):
+class CommitmentIn(InputSchema):
     contribution: str | None = Field(None, max_length=300)
     capabilities: list[int] | None = Field(
         None,

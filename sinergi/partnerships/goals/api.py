@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
+from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.goals import queries, services
@@ -57,7 +58,7 @@ class GoalOut(Schema):
         return services.decimal_text(obj.target_value)
 
 
-class GoalIn(Schema):
+class GoalIn(InputSchema):
     title: str = Field(min_length=1, max_length=300)
     measure: str = Field("", max_length=300)
     baseline_value: Decimal | None = None
@@ -68,7 +69,7 @@ class GoalIn(Schema):
     sdg_targets: list[str] = Field(default_factory=list, max_length=MAX_SDG_TARGETS)
 
 
-class GoalPatch(Schema):
+class GoalPatch(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=300)
     measure: str | None = Field(None, max_length=300)
     baseline_value: Decimal | None = None
@@ -79,7 +80,7 @@ class GoalPatch(Schema):
     sdg_targets: list[str] | None = Field(None, max_length=MAX_SDG_TARGETS)
 
 
-class GoalOrder(Schema):
+class GoalOrder(InputSchema):
     order: list[int] = Field(description="Every goal id of the partnership, in the new order")
 
 

@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
+from sinergi.core.bodies import InputSchema
 from sinergi.partnerships.lifecycle import queries, services
 from sinergi.partnerships.lifecycle.checklist import Item
 from sinergi.partnerships.lifecycle.queries import StageOverview
@@ -42,7 +43,7 @@ class LifecycleOut(Schema):
     stages: list[StageOut]
 
 
-class StageIn(Schema):
+class StageIn(InputSchema):
     stage: str = Field(description="An earlier stage: scoping, building, implementing, reviewing")
     reason: str = Field("", max_length=services.REASON_MAX_LENGTH)
 

@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema, Status
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
+from sinergi.core.bodies import InputSchema
 from sinergi.core.geography import region_labels
 from sinergi.partners.matching.queries import NeedStatus, need_statuses
 from sinergi.partners.models import sector_label
@@ -44,7 +45,7 @@ class NeedOut(Schema):
     )
 
 
-class NeedIn(Schema):
+class NeedIn(InputSchema):
     kind: str
     sector_vocabulary: str = ""
     sector_code: str = ""
@@ -53,7 +54,7 @@ class NeedIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class NeedPatch(Schema):
+class NeedPatch(InputSchema):
     kind: str | None = None
     sector_vocabulary: str | None = None
     sector_code: str | None = None

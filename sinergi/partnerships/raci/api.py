@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
+from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership, WorkPackage
@@ -39,7 +40,7 @@ class WorkPackageOut(Schema):
         return obj.goal_id
 
 
-class WorkPackageIn(Schema):
+class WorkPackageIn(InputSchema):
     code: str = Field(min_length=1, max_length=20, description="e.g. WP1 or Output 1.2")
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=10000)
@@ -47,7 +48,7 @@ class WorkPackageIn(Schema):
     position: int | None = Field(None, ge=0, description="Sort order; left out, it goes last")
 
 
-class WorkPackagePatch(Schema):
+class WorkPackagePatch(InputSchema):
     code: str | None = Field(None, min_length=1, max_length=20)
     title: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=10000)
@@ -95,13 +96,13 @@ class RaciOut(Schema):
     work_packages: list[RowOut]
 
 
-class CellIn(Schema):
+class CellIn(InputSchema):
     work_package: int | str = Field(description="The work package's id (or its code)")
     organisation: int | str = Field(description="The organisation's id or slug")
     letter: str | None = Field(description="R, A, C or I; null clears the cell")
 
 
-class MatrixIn(Schema):
+class MatrixIn(InputSchema):
     cells: list[CellIn] = Field(
         max_length=20000, description="Every filled cell; cells left out become empty"
     )
