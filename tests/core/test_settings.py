@@ -114,13 +114,14 @@ def test_sqlite_enforces_foreign_keys(sqlite):
 def test_sqlite_file_connection_uses_wal_and_foreign_keys(sqlite, tmp_path):
     """Given the configured SQLite settings on a database file (the test database itself
     lives in memory, where WAL does not exist), a new connection runs in WAL mode with
-    foreign keys on, synchronous=NORMAL and a busy timeout."""
+    foreign keys on, synchronous=FULL (a commit is on disk before it is answered) and a
+    busy timeout."""
     settings_dict = {**sqlite.settings_dict, "NAME": str(tmp_path / "probe.sqlite3")}
     probe = SQLiteWrapper(settings_dict, alias="wal-probe")
     try:
         assert pragma(probe, "journal_mode") == "wal"
         assert pragma(probe, "foreign_keys") == 1
-        assert pragma(probe, "synchronous") == 1  # NORMAL
+        assert pragma(probe, "synchronous") == 2  # FULL
         assert pragma(probe, "busy_timeout") == 20000
     finally:
         probe.close()
