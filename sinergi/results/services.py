@@ -311,6 +311,13 @@ def _clean_categories(kind: str, categories: object) -> list[dict[str, str]]:
         if isinstance(item, str):
             code, label = item, item
         elif isinstance(item, Mapping):
+            unknown = sorted(str(name) for name in item if name not in ("code", "label"))
+            if unknown:  # a misspelt "lable" would otherwise make the code the label
+                raise _field_error(
+                    "categories",
+                    _("A category takes only “code” and “label”, not “%(name)s”.")
+                    % {"name": unknown[0][:40]},
+                )
             code, label = str(item.get("code", "")), str(item.get("label") or item.get("code", ""))
         else:
             raise _field_error("categories", _("Each category needs a code and a label."))

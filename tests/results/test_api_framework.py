@@ -195,6 +195,44 @@ def test_when_a_dimension_changes_then_a_used_category_stays(monitored):
     assert "categories" in err["fields"]
 
 
+def test_a_category_with_a_misspelt_key_is_refused_not_labelled_with_its_code(monitored):
+    """{"code", "lable"} took the code as the label (201); now a 422 naming the key, in
+    both languages, and no dimension is made."""
+    m = monitored
+    api = Api(m.coordinator)
+    body = {
+        "name": "Disability",
+        "kind": "custom",
+        "categories": [{"code": "yes", "lable": "With a disability"}, "no"],
+    }
+
+    english = error(api.post(Api.url(m, "/dimensions"), body), 422)
+    indonesian = error(
+        api.client.post(
+            Api.url(m, "/dimensions"),
+            body,
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="id",
+            **api.headers,
+        ),
+        422,
+    )
+    fixed = ok(
+        api.post(
+            Api.url(m, "/dimensions"),
+            {**body, "categories": [{"code": "yes", "label": "With a disability"}, "no"]},
+        ),
+        201,
+    )
+
+    assert english["fields"] == {
+        "categories": ["A category takes only “code” and “label”, not “lable”."]
+    }
+    assert "“lable”" in indonesian["fields"]["categories"][0]
+    assert indonesian["fields"] != english["fields"]
+    assert fixed["categories"][0] == {"code": "yes", "label": "With a disability"}
+
+
 def test_when_others_write_the_framework_then_403(monitored):
     m = monitored
     for person in (m.health_admin, m.observer, m.health_member):
