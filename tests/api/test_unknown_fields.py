@@ -114,12 +114,13 @@ def test_an_unknown_field_inside_a_list_names_its_place(coordinator):
         "letter": "R",
     }
     before = Entry.objects.count()
+    api = ApiClient(person)
 
-    response = ApiClient(person).client.put(
+    response = api.client.put(
         f"/api/v1/partnerships/{partnership.slug}/raci",
         {"cells": [cell, {**cell, "leter": "A"}]},
         content_type="application/json",
-        **ApiClient(person).headers,
+        **api.headers,
     )
 
     assert response.status_code == 422, response.content[:500]
