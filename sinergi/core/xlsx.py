@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Context, Decimal
@@ -27,6 +28,8 @@ MAX_CELL_CHARS = 32767
 # A sheet's XML, streamed, for every importer: the results template's 500,000 rows
 # written with inline strings (as openpyxl writes them) take 200 to 300 MB.
 MAX_SHEET = 512 * 1024 * 1024
+#: The workbook's manifest ([Content_Types].xml), which openpyxl parses whole.
+MAX_MANIFEST = 1024 * 1024
 
 
 def _cell_error(message: str) -> ValidationError:
@@ -379,6 +382,71 @@ class Uncalculated(str):
 
 
 UNCALCULATED = Uncalculated("")
+
+
+def check_archive(
+    archive: zipfile.ZipFile,
+    *,
+    max_unzipped: int,
+    max_part: int,
+    max_shared_strings: int,
+    max_strings: int,
+    too_large: str,
+    too_many: str,
+) -> None:
+    """Refuse, before openpyxl reads anything, a workbook whose parts would take too much
+    memory or time, for every importer: more than `max_unzipped` bytes unpacked; a part
+    openpyxl loads whole (any XML or relationships part but a sheet, which `sheet_rows`
+    streams) over `max_part` bytes, the manifest over 1 MB; shared strings over
+    `max_shared_strings` bytes of XML or more than `max_strings` of them (openpyxl loads
+    them all at once: a million one-letter strings are 17 MB of XML, a few KB zipped, and
+    take it seconds and hundreds of MB). Sizes are those the archive declares: reading a
+    member stops there, and the strings are counted with expat as they stream.
+
+    A ValidationError on `file` with `too_large` or `too_many`; zip and XML errors of a
+    damaged archive are raised as they are (the caller says the file cannot be read)."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+    from openpyxl.xml.functions import fromstring
+
+    members = archive.infolist()
+    if sum(member.file_size for member in members) > max_unzipped:
+        raise _cell_error(too_large)
+    for member in members:
+        name = member.filename
+        limit = MAX_MANIFEST if name == ARC_CONTENT_TYPES else max_part
+        loaded = name.lower().endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/")
+        if loaded and member.file_size > limit:
+            raise _cell_error(too_large)
+    manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
+    found = manifest.find(SHARED_STRINGS)
+    if found is None:
+        return
+    info = archive.getinfo(found.PartName[1:])
+    if info.file_size > max_shared_strings:
+        raise _cell_error(too_many)
+    with archive.open(info) as source:
+        _count_strings(source, max_strings, too_many)
+
+
+def _count_strings(source: IO[bytes], max_strings: int, too_many: str) -> None:
+    """Count the shared strings (`si` elements) with expat, stopping past `max_strings`."""
+    from xml.parsers import expat
+
+    count = 0
+
+    def start(name: str, _attrs: Any) -> None:
+        nonlocal count
+        if name == "si" or name.endswith(":si"):
+            count += 1
+            if count > max_strings:
+                raise _cell_error(too_many)
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    while chunk := source.read(1024 * 1024):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
 
 
 def open_workbook(fileobj: IO[bytes], *, data_only: bool) -> Any:

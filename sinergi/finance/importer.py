@@ -62,7 +62,14 @@ from sinergi.core.spreadsheets import (
     unneutralise,
 )
 from sinergi.core.spreadsheets import open_stash as open_kept
-from sinergi.core.xlsx import MAX_SHEET, Beyond, Percent, open_workbook, sheet_rows
+from sinergi.core.xlsx import (
+    MAX_SHEET,
+    Beyond,
+    Percent,
+    check_archive,
+    open_workbook,
+    sheet_rows,
+)
 from sinergi.finance import services
 from sinergi.finance.models import INCOMING_TYPES, ResourceKind, Transaction, TransactionType
 from sinergi.finance.money import check_currency, minor_unit, parse_amount
@@ -99,7 +106,12 @@ MAX_ERRORS = 1000
 CHUNK = 5000
 # An XLSX is a zip: refuse archives that would unpack to more than this (zip bombs).
 MAX_UNZIPPED = 1024 * 1024 * 1024
+# Parts openpyxl loads whole, all at once (`sinergi.core.xlsx.check_archive`): the shared
+# strings, at most 200 MB of XML and five per row the file may have (a row's description,
+# provider and receiver are most of them, and repeat), and any part but a sheet, 20 MB.
 MAX_SHARED_STRINGS = 200 * 1024 * 1024
+MAX_STRINGS = 5 * MAX_ROWS
+MAX_PART = 20 * 1024 * 1024
 # The sheet's XML: MAX_SHEET (sinergi.core.xlsx), the results import's limit.
 # Rows read and checked, kept in memory up to this size, then in a temporary file.
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
@@ -367,13 +379,23 @@ def _xlsx_rows(fileobj: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
     not_xlsx = _("The file is not an Excel workbook (.xlsx) that can be read.")
     try:
         with zipfile.ZipFile(fileobj) as archive:
-            members = archive.infolist()
-        unpacked = sum(member.file_size for member in members)
-        strings = sum(m.file_size for m in members if m.filename.endswith("sharedStrings.xml"))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            check_archive(
+                archive,
+                max_unzipped=MAX_UNZIPPED,
+                max_part=MAX_PART,
+                max_shared_strings=MAX_SHARED_STRINGS,
+                max_strings=MAX_STRINGS,
+                too_large=_("The workbook is too large once unpacked; split it."),
+                too_many=_(
+                    "The workbook holds more than %(n)s different texts; split it into "
+                    "files of fewer transactions."
+                )
+                % {"n": f"{MAX_STRINGS:,}"},
+            )
+    except ValidationError:
+        raise
+    except Exception:  # a damaged archive, a missing or broken manifest, bad XML
         raise _file_error(not_xlsx) from None
-    if unpacked > MAX_UNZIPPED or strings > MAX_SHARED_STRINGS:
-        raise _file_error(_("The workbook is too large once unpacked; split it."))
     fileobj.seek(0)
     try:
         workbook = open_workbook(fileobj, data_only=False)

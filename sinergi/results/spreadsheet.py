@@ -55,6 +55,7 @@ from sinergi.core.xlsx import (  # noqa: F401  MAX_CELL_CHARS, fast_rows: used b
     Beyond,
     Percent,
     Uncalculated,
+    check_archive,
     fast_rows,
     open_workbook,
     sheet_rows,
@@ -110,7 +111,6 @@ MAX_UNZIPPED = 1024 * 1024 * 1024
 MAX_STRINGS = 2 * MAX_ROWS
 MAX_SHARED_STRINGS = 20 * 1024 * 1024
 MAX_PART = 20 * 1024 * 1024
-MAX_MANIFEST = 1024 * 1024
 # A sheet's XML (streamed): MAX_SHEET (sinergi.core.xlsx), shared with the finance import.
 # The years a period label may name.
 FIRST_YEAR, LAST_YEAR = services.FIRST_YEAR, services.LAST_YEAR
@@ -540,56 +540,21 @@ def _too_large(message: str | None = None) -> ValidationError:
 
 
 def _check_archive(archive: zipfile.ZipFile) -> None:
-    """Refuse, before openpyxl reads anything, a workbook whose parts would take too much
-    memory or time: too large unpacked, a part other than a sheet over 20 MB, or too many
-    shared strings (openpyxl loads them all at once). Sizes are those the archive
-    declares: reading a member stops there."""
-    from openpyxl.packaging.manifest import Manifest
-    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
-    from openpyxl.xml.functions import fromstring
-
-    members = archive.infolist()
-    if sum(member.file_size for member in members) > MAX_UNZIPPED:
-        raise _too_large()
-    for member in members:
-        name = member.filename
-        limit = MAX_MANIFEST if name == ARC_CONTENT_TYPES else MAX_PART
-        loaded = name.lower().endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/")
-        if loaded and member.file_size > limit:
-            raise _too_large()
-    manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
-    found = manifest.find(SHARED_STRINGS)
-    if found is None:
-        return
-    info = archive.getinfo(found.PartName[1:])
+    """The parts' sizes and the shared strings' count (`sinergi.core.xlsx.check_archive`)
+    within this import's limits."""
     too_many = _(
         "The workbook holds more than %(n)s different texts; a results template never "
         "does. Download the template again and copy your values into it."
     ) % {"n": f"{MAX_STRINGS:,}"}
-    if info.file_size > MAX_SHARED_STRINGS:
-        raise _too_large(too_many)
-    with archive.open(info) as source:
-        _count_strings(source, too_many)
-
-
-def _count_strings(source: IO[bytes], too_many: str) -> None:
-    """Count the shared strings (`si` elements) with expat, stopping past MAX_STRINGS."""
-    from xml.parsers import expat
-
-    count = 0
-
-    def start(name: str, _attrs: Any) -> None:
-        nonlocal count
-        if name == "si" or name.endswith(":si"):
-            count += 1
-            if count > MAX_STRINGS:
-                raise _too_large(too_many)
-
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = start
-    while chunk := source.read(1024 * 1024):
-        parser.Parse(chunk, False)
-    parser.Parse(b"", True)
+    check_archive(
+        archive,
+        max_unzipped=MAX_UNZIPPED,
+        max_part=MAX_PART,
+        max_shared_strings=MAX_SHARED_STRINGS,
+        max_strings=MAX_STRINGS,
+        too_large=_("The workbook is too large once unpacked; split it."),
+        too_many=too_many,
+    )
 
 
 def _open_workbook(fileobj: IO[bytes]) -> Any:

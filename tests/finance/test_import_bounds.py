@@ -38,8 +38,9 @@ def file_message(response) -> str:
     return " ".join(response.json()["error"]["fields"]["file"])
 
 
-def edit_sheet(data: bytes, change) -> bytes:
-    """The workbook `data` with its sheet's XML passed through `change`."""
+def repack(data: bytes, changes: dict, added: dict[str, bytes] | None = None) -> bytes:
+    """The workbook `data` with each part named in `changes` passed through its function,
+    and the parts `added`."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
@@ -47,8 +48,16 @@ def edit_sheet(data: bytes, change) -> bytes:
     ):
         for name in source.namelist():
             part = source.read(name)
-            target.writestr(name, change(part) if name == SHEET else part)
+            target.writestr(name, changes[name](part) if name in changes else part)
+        for name, part in (added or {}).items():
+            target.writestr(name, part)
     return out.getvalue()
+
+
+def edit_sheet(data: bytes, change, part_name: str = SHEET) -> bytes:
+    """The workbook `data` with its sheet's XML (or the part `part_name`) passed through
+    `change`."""
+    return repack(data, {part_name: change})
 
 
 def with_rows(data: bytes, rows: bytes, dimension: bool = True) -> bytes:
@@ -168,6 +177,77 @@ def test_given_a_sheet_larger_unpacked_than_allowed_then_refused_before_a_row_is
 
     assert message == "The sheet is larger than 1 MB once unpacked; split it."
     assert importer.MAX_SHEET == 1024 * 1024  # the constant the results import uses too
+
+
+STRINGS = "xl/sharedStrings.xml"
+STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def with_shared_strings(data: bytes, extra: bytes = b"") -> bytes:
+    """The workbook `data` with the description "Cold boxes" moved from an inline string
+    to shared string 0, as most spreadsheet programs write texts, and `extra` (<si>
+    elements) after it in the shared strings part, entered in the manifest."""
+    inline = b'<c r="G2" t="inlineStr"><is><t>Cold boxes</t></is></c>'
+    override = f'<Override PartName="/{STRINGS}" ContentType="{STRINGS_TYPE}"/>'.encode()
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def shared(xml: bytes) -> bytes:
+        assert inline in xml
+        return xml.replace(inline, b'<c r="G2" t="s"><v>0</v></c>')
+
+    return repack(
+        data,
+        {
+            SHEET: shared,
+            "[Content_Types].xml": lambda xml: xml.replace(b"</Types>", override + b"</Types>"),
+        },
+        {STRINGS: b'<sst xmlns="' + main + b'"><si><t>Cold boxes</t></si>' + extra + b"</sst>"},
+    )
+
+
+def test_given_a_workbook_with_shared_strings_then_they_are_read(funded):
+    data = with_shared_strings(good_xlsx(funded), b"<si><t>unused</t></si>" * 1000)
+
+    response = client_for(funded.ngo_admin).post(
+        f"/api/v1/partnerships/{funded.partnership.slug}/finance/transactions/import?commit=true",
+        {"file": SimpleUploadedFile("books.xlsx", data)},
+    )
+
+    assert response.status_code == 200, response.content[:300]
+    assert list(Transaction.objects.values_list("description", flat=True)) == ["Cold boxes"]
+
+
+def test_given_more_shared_strings_than_a_file_may_have_then_refused_before_loading(funded):
+    # 1,000,001 one-letter strings: 17 MB of XML in a small upload, which openpyxl would
+    # load whole (seconds and hundreds of MB) before a row is read.
+    data = with_shared_strings(good_xlsx(funded), b"<si><t>x</t></si>" * importer.MAX_STRINGS)
+    assert len(data) < 300_000
+
+    message = file_message(post(funded.ngo_admin, funded, data))
+
+    assert message == (
+        "The workbook holds more than 1,000,000 different texts; split it into files of "
+        "fewer transactions."
+    )
+
+
+def test_given_shared_strings_larger_than_allowed_then_refused_unread(funded, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_SHARED_STRINGS", 10_000)
+    data = with_shared_strings(good_xlsx(funded), b"<si><t>" + b"y" * 20_000 + b"</t></si>")
+
+    assert "different texts" in file_message(post(funded.ngo_admin, funded, data))
+
+
+@pytest.mark.parametrize("part", ["xl/styles.xml", "xl/workbook.xml", "docProps/core.xml"])
+def test_given_a_part_openpyxl_loads_whole_over_the_limit_then_refused(funded, monkeypatch, part):
+    # openpyxl parses these whole into a tree: a styles part of hundreds of MB (a small
+    # upload, zipped) would take gigabytes. A comment keeps the XML valid.
+    monkeypatch.setattr(importer, "MAX_PART", 20_000)
+    data = edit_sheet(good_xlsx(funded), lambda xml: xml + b"<!--" + b"z" * 30_000 + b"-->", part)
+
+    message = file_message(post(funded.ngo_admin, funded, data))
+
+    assert message == "The workbook is too large once unpacked; split it."
 
 
 def test_the_sheet_limit_is_the_results_imports(funded):
