@@ -223,9 +223,15 @@ def error_response(
     return api.create_response(request, {"error": body}, status=status)
 
 
+#: The characters of one name in a field's place an error answer repeats: an unknown field
+#: is named by what the client sent, which may be a megabyte long.
+MAX_NAME_SHOWN = 100
+
+
 def _field_name(loc: list[Any]) -> str:
     # ninja locations look like ["body", "payload", "name"] or ["query", "limit"].
     parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form")]
+    parts = [p if len(p) <= MAX_NAME_SHOWN else p[: MAX_NAME_SHOWN - 1] + "…" for p in parts]
     return ".".join(parts) or "body"
 
 

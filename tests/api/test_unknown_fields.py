@@ -85,6 +85,18 @@ def test_a_misspelt_field_on_create_is_a_422_naming_it_and_nothing_is_made():
     assert (Partnership.objects.count(), Entry.objects.count()) == before
 
 
+def test_an_unknown_field_with_a_very_long_name_is_named_by_its_start_only():
+    person = PersonFactory(organisation=OrganisationFactory())
+    name = "v" + "x" * 200_000
+
+    response = ApiClient(person).post("/partnerships", {"title": "Mangroves", name: 1})
+
+    assert response.status_code == 422, response.content[:500]
+    assert response.json()["error"]["fields"] == {"v" + "x" * 98 + "…": ["Unknown field."]}
+    assert len(response.content) < 1000
+    assert not Partnership.objects.exists()
+
+
 def test_a_misspelt_field_on_patch_changes_nothing_and_says_so_in_indonesian(coordinator):
     person, partnership = coordinator
     before = Entry.objects.count()
