@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -30,6 +31,7 @@ from ninja.utils import check_csrf
 from pydantic import BaseModel
 
 from sinergi.access.services import person_for_token, token_refusal
+from sinergi.core.bodies import InputSchema
 from sinergi.core.errors import Conflict, LikelyDuplicate, RetryLater
 from sinergi.core.middleware import BUSY_RETRY_SECONDS, database_problem, problem_message
 from sinergi.ledger.log import DamagedLog
@@ -125,39 +127,82 @@ class ObjectParser(Parser):
         return data
 
 
-def _null_characters(value: Any, place: str, found: dict[str, list[str]]) -> None:
-    """Collect the places (e.g. "title", "cells.0.letter") of strings holding a NUL."""
+def _unstorable_text(value: Any, place: str, found: dict[str, list[str]]) -> None:
+    """Collect the places (e.g. "title", "cells.0.letter") of strings holding a NUL or a
+    lone surrogate (JSON's "\\ud800" escape reads as one, and no UTF-8 can hold it)."""
     if isinstance(value, str):
         if "\x00" in value:
             found.setdefault(place or "body", []).append(
                 str(ProhibitNullCharactersValidator.message)
             )
+        elif not value.isascii() and _SURROGATE.search(value):
+            found.setdefault(place or "body", []).append(_("Enter text."))
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            _null_characters(getattr(value, name), f"{place}.{name}" if place else name, found)
+            _unstorable_text(getattr(value, name), f"{place}.{name}" if place else name, found)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            _null_characters(item, f"{place}.{index}", found)
+            _unstorable_text(item, f"{place}.{index}", found)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _null_characters(item, f"{place}.{key}", found)
+            _unstorable_text(key, f"{place}.{key}", found)
+            _unstorable_text(item, f"{place}.{key}", found)
 
 
-def refuse_null_characters(operation: Callable[..., Any]) -> Callable[..., Any]:
-    """A 422 field error for any NUL character in a path, query or body value.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Content types whose body ninja reads as a form (an upload), not as JSON.
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
-    PostgreSQL cannot store or even compare text holding NUL (it fails with a 500), and
-    models do not check for it, so every operation is guarded here, after ninja parsed
-    its input. Body and query schemas name their own fields, as ninja's errors do.
+
+class UnwantedBody(Exception):
+    """A body sent to an operation that takes none, and not an empty JSON object."""
+
+
+def _refuse_unwanted_body(request: HttpRequest, kwargs: dict[str, Any]) -> None:
+    """An operation that takes no JSON body (submit, open, delete, …; not one marked
+    `reads_its_body`) reads a body sent to it as one that takes it would: a field in it
+    is a 422 "Unknown field." and nothing is done, a body that is not a JSON object a
+    400, as docs/api.md promises; ignoring it would do what the client may not have
+    meant (`{"submit": false}`)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.content_type in _FORM_TYPES:
+        return
+    if any(isinstance(value, InputSchema) for value in kwargs.values()):
+        return  # the operation read it
+    body = request.body
+    if not body.strip():
+        return
+    try:
+        data = _parse(body)
+    except (ValueError, RecursionError):
+        raise UnwantedBody from None
+    if not isinstance(data, dict):
+        raise UnwantedBody
+    if data:
+        unknown = [_field_name([key]) for key in list(data)[:MAX_FIELDS_LISTED]]
+        raise DjangoValidationError({name: [_("Unknown field.")] for name in unknown})
+
+
+def refuse_unstorable_text(operation: Callable[..., Any]) -> Callable[..., Any]:
+    """A 422 field error for any NUL character or lone surrogate in a path, query or body
+    value, and the answer to a body sent to an operation that takes none.
+
+    PostgreSQL cannot store or even compare text holding NUL, and neither database takes
+    a lone surrogate (both fail with a 500); models do not check for either, so every
+    operation is guarded here, after ninja parsed its input. Body and query schemas name
+    their own fields, as ninja's errors do.
     """
+
+    reads_its_body = getattr(operation, "reads_its_body", False)
 
     @wraps(operation)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         found: dict[str, list[str]] = {}
         for name, value in kwargs.items():
-            _null_characters(value, "" if isinstance(value, BaseModel) else name, found)
+            _unstorable_text(value, "" if isinstance(value, BaseModel) else name, found)
         if found:
             raise DjangoValidationError(found)
+        if not reads_its_body:
+            _refuse_unwanted_body(request, kwargs)
         return operation(request, *args, **kwargs)
 
     return checked
@@ -205,7 +250,7 @@ api = SinergiAPI(
     docs_url="/docs",
     parser=ObjectParser(),
 )
-api.add_decorator(refuse_null_characters)
+api.add_decorator(refuse_unstorable_text)
 
 
 def error_response(
@@ -318,6 +363,11 @@ def _malformed(request: HttpRequest) -> HttpResponse:
         else:
             message = _("The request body must be a JSON object, in braces.")
     return error_response(request, 400, "malformed", message)
+
+
+@api.exception_handler(UnwantedBody)
+def _unwanted_body(request: HttpRequest, exc: UnwantedBody) -> HttpResponse:
+    return _malformed(request)
 
 
 @api.exception_handler(MultiPartParserError)

@@ -24,6 +24,11 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+#: The largest whole number a column of positions, weights or counts holds: PostgreSQL's
+#: `integer`. SQLite stores more, but no page or API call may accept what the other
+#: database refuses, nor what the ledger's RFC 8785 bytes cannot hold (beyond 2**53 - 1).
+MAX_INTEGER = 2**31 - 1
+
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 PLAIN_NUMBER = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 

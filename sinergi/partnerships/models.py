@@ -22,6 +22,7 @@ from sinergi.core.geography import (
     validate_region_list,
     validate_subdivisions,
 )
+from sinergi.core.numbers import MAX_INTEGER
 from sinergi.core.slugs import check_not_reserved
 from sinergi.partners.models import (
     CapabilityKind,
@@ -296,7 +297,9 @@ class Goal(models.Model):
         validators=[validate_sdg_targets],
         help_text=_("Official target codes, e.g. 3.b"),
     )
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(
+        _("position"), default=0, validators=[MaxValueValidator(MAX_INTEGER)]
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -402,7 +405,9 @@ class WorkPackage(models.Model):
         blank=True,
         related_name="work_packages",
     )
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(
+        _("position"), default=0, validators=[MaxValueValidator(MAX_INTEGER)]
+    )
 
     class Meta:
         verbose_name = _("work package")

@@ -20,11 +20,13 @@ never stale.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.choices import display_of
+from sinergi.core.numbers import MAX_INTEGER
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership, WorkPackage, validate_sdg_targets
 
@@ -103,7 +105,9 @@ class Dimension(models.Model):
         help_text=_("The categories cover everyone, so they must add up to the total."),
     )
     categories = models.JSONField(_("categories"), default=list)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(
+        _("position"), default=0, validators=[MaxValueValidator(MAX_INTEGER)]
+    )
 
     class Meta:
         verbose_name = _("disaggregation dimension")
@@ -169,7 +173,9 @@ class Result(models.Model):
         validators=[validate_sdg_targets],
         help_text=_("Official target codes, e.g. 3.b"),
     )
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(
+        _("position"), default=0, validators=[MaxValueValidator(MAX_INTEGER)]
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -233,7 +239,9 @@ class Indicator(models.Model):
     dimensions = models.ManyToManyField(
         Dimension, verbose_name=_("disaggregated by"), blank=True, related_name="indicators"
     )
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(
+        _("position"), default=0, validators=[MaxValueValidator(MAX_INTEGER)]
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

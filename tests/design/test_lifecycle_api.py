@@ -159,7 +159,7 @@ def test_private_permission_matrix(private_cast: Cast, role, read, write):
 @pytest.mark.parametrize("suffix,method", [("", "get"), ("/advance", "post"), ("/stage", "post")])
 def test_private_looks_like_a_missing_partnership(private_cast: Cast, role, suffix, method):
     client = api_client(private_cast.people[role])
-    body = {"stage": "scoping", "reason": "x"}
+    body = {"stage": "scoping", "reason": "x"} if suffix == "/stage" else {}
 
     def call(slug: str):
         if method == "get":

@@ -404,3 +404,18 @@ def test_a_work_package_of_another_partnership_is_not_found_here():
     assert client.get(url(s, f"work-packages/{theirs.pk}/edit/")).status_code == 404
     cell = {"work_package": theirs.pk, "organisation": "ugm", "letter": "R"}
     assert client.post(url(s, "cell/"), cell).status_code == 404
+
+
+@pytest.mark.parametrize("position", [2**31, 2**53, 10**30])
+def test_a_position_beyond_the_column_is_an_inline_error(position):
+    s = raci_setup()
+    client = client_for(s.coordinator)
+    client.raise_request_exception = False
+
+    response = client.post(
+        url(s), {"wp-code": "WP1", "wp-title": "Pipes", "wp-position": str(position)}
+    )
+
+    assert response.status_code == 422
+    assert "Ensure this value is less than or equal to 2147483647." in response.text
+    assert not WorkPackage.objects.exists()
