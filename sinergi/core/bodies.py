@@ -94,14 +94,16 @@ def _check(value: Any, shape: _Shape) -> None:
     # pydantic reads a number, or a string of digits, as a Unix timestamp ("0" is
     # 1970-01-01), and a date-time at midnight as its date.
     takes_day = shape.day and not shape.text and value is not None
-    if takes_day and not isinstance(value, date) and not _is_day(value):
+    if takes_day and not isinstance(value, date) and not is_iso_day(value):
         raise PydanticCustomError("date_parsing", str(_("Enter a date as YYYY-MM-DD.")))
     if shape.items is not None and isinstance(value, list | tuple):
         for item in value:
             _check(item, shape.items)
 
 
-def _is_day(value: Any) -> bool:
+def is_iso_day(value: Any) -> bool:
+    """Whether `value` is a date written YYYY-MM-DD (ASCII digits; the calendar checks
+    whether it is a real day)."""
     return isinstance(value, str) and _DAY.fullmatch(value) is not None
 
 

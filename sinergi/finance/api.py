@@ -32,7 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
 from sinergi.core import pages
-from sinergi.core.bodies import InputSchema, reads_its_body
+from sinergi.core.bodies import InputSchema, is_iso_day, reads_its_body
 from sinergi.core.geography import validate_currency
 from sinergi.core.pagination import Pagination
 from sinergi.core.schemas import MAX_ID, Count, Flag, Id
@@ -66,10 +66,12 @@ MAX_RATES_CSV_BYTES = 2 * 1024 * 1024
 
 
 def _date_text(value: Any) -> Any:
-    """Dates are ISO strings (a number would be read as a Unix timestamp)."""
+    """Dates are ISO strings, YYYY-MM-DD: a number, or a string of digits, would be read
+    as a Unix timestamp, and a date-time at midnight as its date (in a query too, where
+    InputSchema's check does not reach)."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if not isinstance(value, str):
+    if not is_iso_day(value):
         raise PydanticCustomError("date_type", str(_("Enter a valid date (YYYY-MM-DD).")))
     return value
 

@@ -327,6 +327,9 @@ def test_given_filters_then_the_list_is_narrowed(funded):
         ({"type": "9"}, "type"),
         ({"status": "lost"}, "status"),
         ({"date_from": "yesterday"}, "date_from"),
+        ({"date_from": "0"}, "date_from"),  # not a Unix timestamp (1970-01-01)
+        ({"date_to": "1767225600"}, "date_to"),
+        ({"date_to": "2026-04-01T00:00:00"}, "date_to"),
         ({"organisation": "abc"}, "organisation"),
         ({"organisation": str(10**30)}, "organisation"),
         ({"limit": "0"}, "limit"),
