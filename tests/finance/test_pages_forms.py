@@ -525,3 +525,20 @@ def test_the_pledge_choices_show_amounts_as_money_in_the_reader_s_language(funde
     assert choices
     option = re.search(rf'<option value="{pledge.pk}">([^<]*)</option>', choices.group(1))
     assert option and option.group(1) == f"{funded.funder.name}: {shown}"
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+@pytest.mark.parametrize("day", ["01/11/2026", "1/11/2026", "2026-11-01 00:00", "11/01/26"])
+def test_a_date_typed_in_a_languages_own_order_is_refused_not_read_two_ways(funded, language, day):
+    """Given a value date typed as 01/11/2026 (11 January to an English reader, 1 November
+    to an Indonesian one) rather than picked, then both pages refuse it inline and
+    nothing is stored: the date picker sends YYYY-MM-DD, which means one day to all."""
+    from django.utils import translation
+
+    with translation.override(language):
+        path = url(funded, "finance-transaction-new")
+    response = client_for(funded.ngo_admin).post(path, tx_data(funded, value_date=day))
+
+    assert response.status_code == 422
+    assert field_error(response.text, "value_date")
+    assert not Transaction.objects.exists()
