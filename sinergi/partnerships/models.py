@@ -565,14 +565,17 @@ class AgreementVersion(models.Model):
         return f"{self.partnership} — v{self.number}"
 
     def clean(self) -> None:
+        errors = {}
+        if isinstance(self.text, str) and self.text and not self.text.strip():
+            # Spaces and line breaks only: as blank as an empty text (which the field
+            # refuses itself), so such a draft is never opened for signature either.
+            errors["text"] = self._meta.get_field("text").error_messages["blank"]
         if self.decision_rule == DecisionRule.QUALIFIED_MAJORITY and not self.majority_percent:
-            raise ValidationError(
-                {"majority_percent": _("A qualified majority needs its percentage.")}
-            )
+            errors["majority_percent"] = _("A qualified majority needs its percentage.")
         if self.decision_rule != DecisionRule.QUALIFIED_MAJORITY and self.majority_percent:
-            raise ValidationError(
-                {"majority_percent": _("A percentage only applies to a qualified majority.")}
-            )
+            errors["majority_percent"] = _("A percentage only applies to a qualified majority.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class AgreementSignature(models.Model):

@@ -176,6 +176,41 @@ def test_draft_field_errors_name_the_fields(ag):
     assert not AgreementVersion.objects.exists()
 
 
+@pytest.mark.parametrize("blank", ["   ", " \n\t ", "\r\n\r\n"])
+def test_a_text_of_spaces_is_refused_as_blank_like_an_empty_one(ag, blank):
+    """Given a text of spaces and line breaks only, then creating or changing a draft with
+    it is a 422 on `text` with the message an empty text gets, and nothing changes."""
+    coordinator = ApiClient(ag.coordinator)
+    empty = coordinator.post(f"{base(ag)}/versions", {**CONTENT, "text": ""})
+    assert empty.status_code == 422
+    message = empty.json()["error"]["fields"]["text"]
+    assert message == ["This field cannot be blank."]
+
+    response = coordinator.post(f"{base(ag)}/versions", {**CONTENT, "text": blank})
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["fields"] == {"text": message}
+    assert not AgreementVersion.objects.exists()
+
+    ok(coordinator.post(f"{base(ag)}/versions", CONTENT), 201)
+    response = coordinator.patch(f"{base(ag)}/versions/1", {"text": blank})
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["fields"] == {"text": message}
+    assert AgreementVersion.objects.get().text == CONTENT["text"]
+
+
+def test_a_draft_of_spaces_is_not_opened_for_signature(ag):
+    """Given a draft whose text is spaces only (stored before such texts were refused), then
+    opening it is a 422 on `text` and it stays a draft, with no hash."""
+    coordinator = ApiClient(ag.coordinator)
+    ok(coordinator.post(f"{base(ag)}/versions", CONTENT), 201)
+    AgreementVersion.objects.update(text=" \n\t ")
+    response = coordinator.post(f"{base(ag)}/versions/1/open", {})
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["fields"] == {"text": ["This field cannot be blank."]}
+    version = AgreementVersion.objects.get()
+    assert (version.status, version.content_hash) == ("draft", "")
+
+
 def test_partner_admins_may_not_draft_or_open(ag):
     client = ApiClient(ag.ngo_admin)
     assert client.post(f"{base(ag)}/versions", CONTENT).status_code == 403

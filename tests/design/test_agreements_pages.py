@@ -250,6 +250,23 @@ def test_a_qualified_majority_without_percentage_is_an_inline_error(ag):
     assert not AgreementVersion.objects.exists()
 
 
+@pytest.mark.parametrize("blank", ["", "   ", " \r\n\t "])
+def test_a_text_of_spaces_is_an_inline_error_like_an_empty_one(ag, blank):
+    response = client_for(ag.coordinator).post(url(ag, "draft/"), draft_form(text=blank))
+    assert response.status_code == 422
+    assert "This field is required." in response.text
+    assert not AgreementVersion.objects.exists()
+
+
+def test_the_draft_form_keeps_the_text_as_typed(ag):
+    """Given a text that starts with an indented line (a code block in Markdown), then it is
+    stored as typed, as the API stores it, and so hashes the same either way."""
+    text = "    clause 1\n\n# Terms\n"
+    response = client_for(ag.coordinator).post(url(ag, "draft/"), draft_form(text=text))
+    assert response.status_code == 302
+    assert AgreementVersion.objects.get().text == text
+
+
 def test_the_draft_form_starts_from_the_latest_version_and_edits_the_draft(ag):
     """Given version 1 open, the draft form is filled with its text; saving creates
     version 2; the form then edits version 2."""

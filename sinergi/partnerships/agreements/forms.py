@@ -11,12 +11,27 @@ from sinergi.partnerships.agreements.services import CONTENT_FIELDS
 from sinergi.partnerships.models import AgreementVersion
 
 
+class MarkdownField(forms.CharField):
+    """The agreement text as typed, as the API takes it: not stripped, which would take
+    the indentation off its first line (four spaces begin a code block), and the same
+    text then hashes the same whichever way it came. A text of spaces and line breaks
+    only is no text: "This field is required.", as for an empty one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**{**kwargs, "strip": False})
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        return text if text.strip() else ""
+
+
 class DraftForm(forms.ModelForm):
     """The text and governance rules of a draft; the model's clean() checks the majority."""
 
     class Meta:
         model = AgreementVersion
         fields = list(CONTENT_FIELDS)
+        field_classes = {"text": MarkdownField}
         widgets = {
             "text": forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}),
             "majority_percent": forms.NumberInput(attrs={"min": 51, "max": 100}),
