@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 # Ids beyond a 64-bit integer would overflow the database look-up.
@@ -59,3 +60,35 @@ def _true_or_false(value: Any) -> Any:
 
 # A yes/no in a URL or a form: `true` or `false` only.
 Flag = Annotated[bool, BeforeValidator(_true_or_false)]
+
+
+# The longest decimal string a request body may hold (more is refused before it is read).
+MAX_DECIMAL_CHARS = 40
+
+
+def decimal_string(what: str, example: str, wrong_type: Promise, too_long: Promise) -> Any:
+    """The type of a decimal field sent as text: a decimal string as sent, or a whole
+    number as its digits; never a float (a binary fraction is not money, so 1.1 is
+    refused rather than rounded) nor a boolean. The messages name what the field holds
+    (an amount, a rate). What the text says is read by the caller, with
+    `sinergi.core.numbers.plain_decimal`, so that "1e3", "+5" and "1_000" are refused."""
+
+    def parse(value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise PydanticCustomError(f"{what}_type", str(wrong_type))
+        text = str(value)
+        if len(text) > MAX_DECIMAL_CHARS:
+            raise PydanticCustomError(f"{what}_length", str(too_long))
+        return text
+
+    return Annotated[
+        str,
+        BeforeValidator(parse),
+        WithJsonSchema(
+            {
+                "anyOf": [{"type": "string"}, {"type": "integer"}],
+                "description": f'A decimal string, e.g. "{example}"; a whole number is '
+                "accepted, a JSON float is not.",
+            }
+        ),
+    ]

@@ -22,12 +22,11 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
-from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
@@ -35,7 +34,7 @@ from sinergi.core import pages
 from sinergi.core.bodies import InputSchema, is_iso_day, reads_its_body
 from sinergi.core.geography import validate_currency
 from sinergi.core.pagination import Pagination
-from sinergi.core.schemas import MAX_ID, Count, Flag, Id
+from sinergi.core.schemas import MAX_ID, Count, Flag, Id, decimal_string
 from sinergi.finance import queries, services
 from sinergi.finance.models import (
     Approval,
@@ -58,7 +57,6 @@ from sinergi.partnerships.models import Partnership, WorkPackage
 router = Router(tags=["finance"])
 
 MAX_APPROVERS = 50
-MAX_AMOUNT_CHARS = 40
 MAX_RATES_CSV_BYTES = 2 * 1024 * 1024
 
 
@@ -85,47 +83,20 @@ def _date_range(value: date) -> date:
 FinanceDate = Annotated[date, BeforeValidator(_date_text), AfterValidator(_date_range)]
 
 
-def _decimal_string(what: str, example: str, wrong_type: Promise, too_long: Promise) -> Any:
-    """The type of a decimal field sent as text: a decimal string as sent, or a whole
-    number as its digits; never a float (a binary fraction is not money, so 1.1 is
-    refused rather than rounded) nor a boolean. The messages name what the field holds
-    (an amount, a rate)."""
-
-    def parse(value: Any) -> str:
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise PydanticCustomError(f"{what}_type", str(wrong_type))
-        text = str(value)
-        if len(text) > MAX_AMOUNT_CHARS:
-            raise PydanticCustomError(f"{what}_length", str(too_long))
-        return text
-
-    return Annotated[
-        str,
-        BeforeValidator(parse),
-        WithJsonSchema(
-            {
-                "anyOf": [{"type": "string"}, {"type": "integer"}],
-                "description": f'A decimal string, e.g. "{example}"; a whole number is '
-                "accepted, a JSON float is not.",
-            }
-        ),
-    ]
-
-
-Amount = _decimal_string(
+Amount = decimal_string(
     "amount",
     "10000.00",
     gettext_lazy('Enter the amount as a decimal string, e.g. "10000.00".'),
     gettext_lazy("The amount is too large."),
 )
-Rate = _decimal_string(
+Rate = decimal_string(
     "rate",
     "15800",
     gettext_lazy('Enter the rate as a decimal string, e.g. "15800".'),
     gettext_lazy("The rate is too large."),
 )
 
-Quantity = _decimal_string(
+Quantity = decimal_string(
     "quantity",
     "120",
     gettext_lazy('Enter the quantity as a decimal string, e.g. "120".'),

@@ -1133,6 +1133,14 @@ ZERO_ALLOWED = {
     ("BudgetLinePatch", "amount"),
     ("ApprovalRuleIn", "threshold"),  # every expenditure needs approval
 }
+# Decimal strings (a string or a whole number, as the finance amounts) that may be zero or
+# negative: a goal's baseline and target.
+SIGNED_DECIMALS = {
+    ("GoalIn", "baseline_value"),
+    ("GoalIn", "target_value"),
+    ("GoalPatch", "baseline_value"),
+    ("GoalPatch", "target_value"),
+}
 # Integer fields with a documented range: just outside it is refused, its ends are not.
 RANGES = {"importance": (1, 5), "weight": (1, 5), "majority_percent": (51, 100)}
 
@@ -1169,6 +1177,8 @@ def _kind(prop: dict[str, Any]) -> tuple[str, bool, dict[str, Any]]:
 def _values(body: str, name: str, prop: dict[str, Any]) -> Iterator[tuple[str, Any, bool]]:
     """(label, value, must_reject) for one property."""
     kind, nullable, main = _kind(prop)
+    if (body, name) in SIGNED_DECIMALS:
+        kind = "decimal"
     yield "null", None, not nullable
     yield "object", {"x": 1}, True
     if kind in ("string", "date", "id_or_key"):

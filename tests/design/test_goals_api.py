@@ -126,6 +126,67 @@ def test_bad_input_is_a_field_error(private_cast, payload, field):
     assert not Goal.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["baseline_value", "target_value"])
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("1e3", "Enter a number, e.g. 12.5."),
+        ("+5", "Enter a number, e.g. 12.5."),
+        ("1_000", "Enter a number, e.g. 12.5."),
+        ("1,000", "Enter a number, e.g. 12.5."),
+        ("NaN", "Enter a number, e.g. 12.5."),
+        ("\u0661\u0662", "Enter a number, e.g. 12.5."),  # Arabic-Indic digits
+        ("", "Enter a number, e.g. 12.5."),
+        (1.5, 'Enter the number as a decimal string, e.g. "12.5".'),
+        (True, 'Enter the number as a decimal string, e.g. "12.5".'),
+        ("1" * 41, "The number is too large."),
+    ],
+)
+def test_figures_are_plain_decimal_strings(private_cast, field, number, message):
+    """Given a baseline or target that is not written as the API takes numbers (docs/api.md:
+    no exponent, plus sign or separators; no JSON float), then the goal is refused with a
+    422 on that field, on create and on change, and nothing is saved."""
+    api = Api(private_cast.people["coordinator"])
+    response = api.post(goals_path(private_cast), {"title": "Figures", field: number})
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["fields"] == {field: [message]}
+    assert not Goal.objects.exists()
+    goal = add_goal(private_cast)
+    response = api.patch(goals_path(private_cast, f"/{goal.pk}"), {field: number})
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["fields"] == {field: [message]}
+    assert getattr(Goal.objects.get(), field) == getattr(goal, field)
+
+
+def test_figures_are_read_as_the_finance_and_results_apis_read_them(private_cast):
+    """Whole numbers, decimal strings with a minus sign or a leading point, and surrounding
+    spaces (trimmed, as texts are) are read as the same figure."""
+    api = Api(private_cast.people["coordinator"])
+    response = api.post(
+        goals_path(private_cast),
+        {"title": "Figures", "baseline_value": " 5 ", "target_value": "-.5"},
+    )
+    assert response.status_code == 201, response.content
+    assert (response.json()["baseline_value"], response.json()["target_value"]) == ("5", "-0.5")
+    goal = Goal.objects.get()
+    assert (goal.baseline_value, goal.target_value) == (Decimal(5), Decimal("-0.5"))
+
+
+def test_figures_in_indonesian_are_told_in_indonesian(private_cast):
+    api = Api(private_cast.people["coordinator"])
+    response = api.client.post(
+        f"/api/v1/partnerships{goals_path(private_cast)}",
+        {"title": "Angka", "target_value": "1e3"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="id",
+        **api.headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {
+        "target_value": ["Masukkan angka, misalnya 12.5."]
+    }
+
+
 def test_an_owner_that_is_not_a_partner_is_a_field_error(private_cast):
     stranger = OrganisationFactory()
     response = Api(private_cast.people["coordinator"]).post(

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
+from decimal import InvalidOperation
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.core.bodies import InputSchema
+from sinergi.core.numbers import plain_decimal
 from sinergi.core.pagination import Pagination
+from sinergi.core.schemas import decimal_string
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.goals import queries, services
 from sinergi.partnerships.goals.services import MAX_SDG_TARGETS
@@ -24,6 +29,28 @@ from sinergi.partnerships.models import Goal, Partnership
 from sinergi.partnerships.sdg.api import SdgItemOut, item_out
 
 router = Router(tags=["goals"])
+
+
+def _plain_number(text: str) -> str:
+    """A decimal string written as the API takes numbers: not "1e3", "+5" or "1_000" (the
+    model's range and decimal places are checked with the goal)."""
+    try:
+        plain_decimal(text)
+    except (InvalidOperation, ValueError):
+        raise PydanticCustomError("number", str(_("Enter a number, e.g. 12.5."))) from None
+    return text
+
+
+# A baseline or target value: a decimal string or a whole number, never a JSON float.
+Figure = Annotated[
+    decimal_string(
+        "number",
+        "85.5",
+        gettext_lazy('Enter the number as a decimal string, e.g. "12.5".'),
+        gettext_lazy("The number is too large."),
+    ),
+    AfterValidator(_plain_number),
+]
 
 
 class OwnerRef(Schema):
@@ -61,8 +88,8 @@ class GoalOut(Schema):
 class GoalIn(InputSchema):
     title: str = Field(min_length=1, max_length=300)
     measure: str = Field("", max_length=300)
-    baseline_value: Decimal | None = None
-    target_value: Decimal | None = None
+    baseline_value: Figure | None = None
+    target_value: Figure | None = None
     unit: str = Field("", max_length=40)
     target_date: date | None = None
     owner: str | None = Field(None, description="Short name (slug) of a partner organisation")
@@ -72,8 +99,8 @@ class GoalIn(InputSchema):
 class GoalPatch(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=300)
     measure: str | None = Field(None, max_length=300)
-    baseline_value: Decimal | None = None
-    target_value: Decimal | None = None
+    baseline_value: Figure | None = None
+    target_value: Figure | None = None
     unit: str | None = Field(None, max_length=40)
     target_date: date | None = None
     owner: str | None = None
@@ -110,6 +137,9 @@ def _fields(changes: dict[str, Any]) -> dict[str, Any]:
             if owner is None:
                 raise ValidationError({"owner": [_("No organisation has this short name.")]})
         changes["owner"] = owner
+    for name in ("baseline_value", "target_value"):
+        if isinstance(changes.get(name), str):
+            changes[name] = plain_decimal(changes[name])  # checked by `Figure`
     for name in ("measure", "unit"):
         if name in changes and changes[name] is None:
             changes[name] = ""
