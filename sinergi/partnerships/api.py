@@ -21,7 +21,13 @@ from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import queries, services
-from sinergi.partnerships.models import Membership, Participation, Partnership
+from sinergi.partnerships.models import (
+    SUMMARY_MAX_LENGTH,
+    VISION_MAX_LENGTH,
+    Membership,
+    Participation,
+    Partnership,
+)
 
 router = Router(tags=["partnerships"])
 
@@ -58,8 +64,8 @@ PARTNERSHIP_OUT_FIELDS = tuple(PartnershipFields.model_fields)
 class PartnershipIn(InputSchema):
     title: str = Field(min_length=1, max_length=200)
     slug: str = Field("", max_length=80, description="Left empty, made from the title.")
-    summary: str = Field("", max_length=5000)
-    vision: str = Field("", max_length=10000)
+    summary: str = Field("", max_length=SUMMARY_MAX_LENGTH)
+    vision: str = Field("", max_length=VISION_MAX_LENGTH)
     start_date: date | None = None
     end_date: date | None = None
     activity_status: str = "1"
@@ -72,8 +78,8 @@ class PartnershipIn(InputSchema):
 class PartnershipPatch(InputSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     slug: str | None = Field(None, min_length=1, max_length=80)
-    summary: str | None = Field(None, max_length=5000)
-    vision: str | None = Field(None, max_length=10000)
+    summary: str | None = Field(None, max_length=SUMMARY_MAX_LENGTH)
+    vision: str | None = Field(None, max_length=VISION_MAX_LENGTH)
     start_date: date | None = None
     end_date: date | None = None
     activity_status: str | None = None

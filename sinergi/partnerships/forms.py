@@ -12,7 +12,12 @@ from sinergi.codelists import ORGANISATION_ROLES
 from sinergi.core.forms import CountriesBeforeProvinces, subdivision_choices
 from sinergi.core.geography import country_choices, currency_choices
 from sinergi.partners.models import Organisation, Person
-from sinergi.partnerships.models import MemberRole, Partnership
+from sinergi.partnerships.models import (
+    SUMMARY_MAX_LENGTH,
+    VISION_MAX_LENGTH,
+    MemberRole,
+    Partnership,
+)
 
 
 class PartnershipForm(CountriesBeforeProvinces, forms.ModelForm):
@@ -33,6 +38,13 @@ class PartnershipForm(CountriesBeforeProvinces, forms.ModelForm):
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     base_currency = forms.ChoiceField(label=_("Base currency"), choices=())
+    # The API's limits: a longer text saved here could not be sent back through the API.
+    summary = Partnership._meta.get_field("summary").formfield(
+        max_length=SUMMARY_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    vision = Partnership._meta.get_field("vision").formfield(
+        max_length=VISION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     class Meta:
         model = Partnership
@@ -50,8 +62,6 @@ class PartnershipForm(CountriesBeforeProvinces, forms.ModelForm):
             "visibility",
         ]
         widgets = {
-            "summary": forms.Textarea(attrs={"rows": 3}),
-            "vision": forms.Textarea(attrs={"rows": 4}),
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }

@@ -48,6 +48,13 @@ class Stage(models.TextChoices):
     SUSTAINING = "sustaining", _("Sustaining or moving on")
 
 
+# The longest summary and shared vision, in characters: the API's limits and the web
+# forms' (the columns themselves are unbounded), so that a text one of them saved is
+# never refused by the other.
+SUMMARY_MAX_LENGTH = 5_000
+VISION_MAX_LENGTH = 10_000
+
+
 class Partnership(models.Model):
     """One multi-stakeholder partnership: its purpose, time frame and place."""
 

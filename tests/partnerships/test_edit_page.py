@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from sinergi.partnerships.models import Partnership
 from tests.factories import MembershipFactory, PartnershipFactory
 
 
@@ -138,3 +139,46 @@ def test_a_date_beyond_the_platforms_years_is_an_inline_error_and_nothing_saved(
     partnership.refresh_from_db()
     assert getattr(partnership, field) is None or getattr(partnership, field).year < 9999
     assert client.get(f"/en/partnerships/{partnership.slug}/results/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("field", "limit"), [("summary", 5_000), ("vision", 10_000)])
+def test_the_forms_take_the_texts_the_api_takes_and_no_longer(field, limit):
+    """Given a summary (or shared vision) longer than the API takes, then the new and the
+    edit forms refuse it next to the field and save nothing: such a text used to be saved,
+    and every PATCH that sent it back was then refused. At the limit it is saved and the
+    API takes it back."""
+    from tests.api.test_crud import ApiClient
+    from tests.factories import PersonFactory
+    from tests.forms_on_page import form_on_page
+
+    person = PersonFactory()
+    client = Client()
+    client.force_login(person)
+    data = form_on_page(client.get("/en/partnerships/new/").text)
+    data["title"] = ["Long texts"]
+    data[field] = ["x" * (limit + 1)]
+    response = client.post("/en/partnerships/new/", data)
+    assert response.status_code == 422
+    assert f"Ensure this value has at most {limit} characters" in response.text
+    assert f'id="id_{field}_error"' in response.text  # next to the field
+    assert not Partnership.objects.exists()
+
+    membership = MembershipFactory(role="coordinator", person=person)
+    partnership = membership.partnership
+    address = f"/en/partnerships/{partnership.slug}/edit/"
+    data = form_on_page(client.get(address).text)
+    data[field] = ["x" * (limit + 1)]
+    response = client.post(address, data)
+    assert response.status_code == 422
+    assert f"Ensure this value has at most {limit} characters" in response.text
+    partnership.refresh_from_db()
+    assert getattr(partnership, field) == ""
+
+    data[field] = ["x" * limit]
+    assert client.post(address, data).status_code == 302
+    partnership.refresh_from_db()
+    assert len(getattr(partnership, field)) == limit
+    api = ApiClient(person)
+    response = api.patch(f"/partnerships/{partnership.slug}", {field: getattr(partnership, field)})
+    assert response.status_code == 200, response.content[:500]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.numbers import DecimalNumberField
 from sinergi.partners.models import Organisation
-from sinergi.partnerships.models import Goal, Partnership
+from sinergi.partnerships.models import VISION_MAX_LENGTH, Goal, Partnership
 
 
 def _label(name: str) -> str:
@@ -27,7 +27,7 @@ class VisionForm(forms.Form):
     vision = forms.CharField(
         label=_("Shared vision"),
         required=False,
-        max_length=10000,
+        max_length=VISION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4, "autofocus": True}),
         help_text=_("What the partners want to achieve together, in a few sentences."),
     )
