@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.codelists import ORGANISATION_TYPES, SECTOR_CATEGORIES
@@ -219,7 +219,10 @@ def sector_label(vocabulary: str, code: str) -> str:
         from sinergi.partnerships import sdg
 
         goal = sdg.get(code)
-        return f"SDG {code}: {goal.title}" if goal else code
+        if goal is None:
+            return code
+        # Read in the active language each time ("TPB 3: …" on an Indonesian page).
+        return gettext("SDG %(number)s: %(title)s") % {"number": code, "title": goal.title}
     return code
 
 

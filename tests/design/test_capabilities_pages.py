@@ -73,6 +73,24 @@ def test_the_indonesian_page_shows_the_section_in_indonesian_links(organisation,
     assert 'lang="id"' in html
 
 
+def test_sdg_sectors_read_tpb_on_indonesian_pages(organisation, admin):
+    """Given a capability in SDG goal 3, then the Indonesian organisation page and the
+    capability form's sector list say "TPB 3:" (the rest of the Indonesian UI says TPB),
+    while the English ones keep "SDG 3:"; one language never leaks into the other."""
+    services.add_capability(
+        actor=admin, organisation=organisation, kind="finance", sector_vocabulary="7",
+        sector_code="3",
+    )  # fmt: skip
+    for _round in range(2):
+        indonesian = page(Client(), "/id/organisations/ysia/")
+        assert "TPB 3:" in indonesian and "SDG 3:" not in indonesian
+        english = page(Client(), "/en/organisations/ysia/")
+        assert "SDG 3:" in english and "TPB 3:" not in english
+    form = page(client_for(admin), "/id/organisations/ysia/capabilities/add/")
+    assert '<option value="7:3">TPB 3: ' in form
+    assert "SDG 3:" not in form
+
+
 def test_the_organisation_page_costs_the_same_queries_however_many_capabilities(
     organisation, admin, django_assert_max_num_queries, django_assert_num_queries
 ):

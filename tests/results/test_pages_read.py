@@ -60,6 +60,16 @@ def test_given_each_member_when_reading_results_pages_then_they_render(monitored
             assert response.headers["Content-Language"] == lang or lang == "en"
 
 
+def test_the_framework_names_a_results_sdg_targets_in_the_readers_language(monitored) -> None:
+    """The framework page's SDG label is "TPB" on an Indonesian page, as elsewhere."""
+    client = client_for(monitored.coordinator)
+    english = client.get(url(monitored, "results-framework")).content.decode()
+    assert '<span class="meta">SDG 3.b</span>' in english
+    indonesian = client.get(url(monitored, "results-framework").replace("/en/", "/id/", 1))
+    assert '<span class="meta">TPB 3.b</span>' in indonesian.content.decode()
+    assert "SDG 3" not in indonesian.content.decode()
+
+
 def test_given_a_private_partnership_when_an_outsider_or_anonymous_reads_then_404(
     monitored,
 ) -> None:
