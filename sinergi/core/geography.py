@@ -32,7 +32,8 @@ def _translator(domain: str, language: str) -> gettext.NullTranslations:
 # Names the iso-codes catalogues get wrong, by catalogue, then language ("" for every
 # language), then code. Indonesian: Timor-Leste is "Timor Leste" (the catalogue's "Timor
 # Timur" is the name of the Indonesian province before 1999); the Congolese franc is
-# not the Comorian one; the two bolívares are told apart; a few names left in English.
+# not the Comorian one; the two bolívares are told apart; Colombia is
+# Kolombia; names the catalogue leaves in English or Spanish are put in Indonesian.
 # Every language: the province established by Law 16/2022 is Papua Pegunungan (ISO
 # 3166-2 spells it "Pengunungan").
 _NAME_FIXES: dict[str, dict[str, dict[str, str]]] = {
@@ -48,6 +49,20 @@ _NAME_FIXES: dict[str, dict[str, dict[str, str]]] = {
             "AWG": "Florin Aruba",
             "SAR": "Riyal Saudi",
             "ILS": "Shekel Baru Israel",
+            "COP": "Peso Kolombia",
+            # Names the catalogue leaves in English or Spanish. A unit of account keeps
+            # its own name, with its country (as "Unidad de Inversion (UDI) Meksiko").
+            "GBP": "Pound Sterling Inggris",
+            "CNY": "Yuan Renminbi Tiongkok",
+            "XAF": "Franc CFA BEAC",
+            "XOF": "Franc CFA BCEAO",
+            "XPF": "Franc CFP",
+            "CVE": "Escudo Tanjung Verde",
+            "UYU": "Peso Uruguay",
+            "UYI": "Peso Uruguay dalam Unidades Indexadas (UI)",
+            "CLF": "Unidad de Fomento Chili",
+            "COU": "Unidad de Valor Real Kolombia",
+            "BOV": "Mvdol Bolivia",
         }
     },
 }

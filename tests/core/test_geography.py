@@ -62,6 +62,48 @@ def test_every_currency_offered_for_money_is_in_iatis_codelist_or_newer():
     assert offered - active == {"XCG", "ZWG"}
 
 
+# Currency names the iso-codes Indonesian catalogue leaves in English or Spanish (or
+# spells "Kolumbia"), as Sinergi puts them.
+INDONESIAN_FIXES = {
+    "GBP": "Pound Sterling Inggris",
+    "CNY": "Yuan Renminbi Tiongkok",
+    "XAF": "Franc CFA BEAC",
+    "XOF": "Franc CFA BCEAO",
+    "XPF": "Franc CFP",
+    "CVE": "Escudo Tanjung Verde",
+    "UYU": "Peso Uruguay",
+    "UYI": "Peso Uruguay dalam Unidades Indexadas (UI)",
+    "CLF": "Unidad de Fomento Chili",
+    "COP": "Peso Kolombia",
+    "COU": "Unidad de Valor Real Kolombia",
+    "BOV": "Mvdol Bolivia",
+}
+
+# Currencies whose name Indonesian writes as English does: one word, the currency's own.
+SAME_IN_BOTH = {
+    "AFN", "ALL", "AOA", "BDT", "BOB", "BTN", "BWP", "ERN", "EUR", "GEL", "GMD", "GTQ",
+    "HNL", "HTG", "HUF", "IDR", "JPY", "KGS", "KHR", "KRW", "KZT", "LSL", "MKD", "MMK",
+    "MNT", "MOP", "MRU", "MVR", "NGN", "PAB", "PEN", "PGK", "PLN", "PYG", "STN", "THB",
+    "TJS", "TOP", "UAH", "VND", "VUV", "WST",
+}  # fmt: skip
+
+
+def test_every_currency_offered_has_an_indonesian_name():
+    """Given the base-currency list in Indonesian, then every currency it offers is named
+    in Indonesian: a name that reads as the English one is the currency's own single word
+    (Rupiah, Euro, Yen), never an English phrase such as "Pound Sterling" or "CFP Franc"
+    (a new catalogue that loses a translation fails here)."""
+    with translation.override("en"):
+        english = dict(geography.currency_choices())
+    with translation.override("id"):
+        indonesian = dict(geography.currency_choices())
+    assert indonesian.keys() == english.keys()
+    same = {code for code in english if english[code] == indonesian[code]}
+    assert same == SAME_IN_BOTH
+    for code in same:
+        assert " " not in english[code].split(" — ", 1)[1], code
+
+
 def test_names_the_catalogues_get_wrong_are_put_right():
     """Given Indonesian, Timor-Leste reads "Timor Leste" (not "Timor Timur", the name of
     the Indonesian province before 1999), the Congolese and Comorian francs differ, and
@@ -75,6 +117,10 @@ def test_names_the_catalogues_get_wrong_are_put_right():
         assert currencies["VED"] != currencies["VES"].replace("VES", "VED")
         assert dict(geography.subdivisions_of("ID"))["ID-PE"] == "Papua Pegunungan"
         assert "Timor Timur" not in dict(geography.country_choices()).values()
+        # Left in English or Spanish by the catalogue: put in Indonesian.
+        assert {code: currencies[code].split(" — ", 1)[1] for code in INDONESIAN_FIXES} == (
+            INDONESIAN_FIXES
+        )
     with translation.override("en"):
         assert geography.country_names()["TL"] == "Timor-Leste"
         assert dict(geography.subdivisions_of("ID"))["ID-PE"] == "Papua Pegunungan"
