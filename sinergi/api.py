@@ -7,6 +7,7 @@ with `fields` present when the problem lies in particular input fields.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
@@ -25,6 +26,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationErrorContext
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.params.models import File as FileParam
+from ninja.params.models import Form as FormParam
 from ninja.parser import Parser
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
@@ -159,11 +162,11 @@ class UnwantedBody(Exception):
 
 
 def _refuse_unwanted_body(request: HttpRequest, kwargs: dict[str, Any]) -> None:
-    """An operation that takes no JSON body (submit, open, delete, …; not one marked
-    `reads_its_body`) reads a body sent to it as one that takes it would: a field in it
-    is a 422 "Unknown field." and nothing is done, a body that is not a JSON object a
-    400, as docs/api.md promises; ignoring it would do what the client may not have
-    meant (`{"submit": false}`)."""
+    """An operation that takes no body (submit, open, delete, …; not an upload) reads a
+    body sent to it as one that takes a JSON body would: a field in it is a 422 "Unknown
+    field." and nothing is done, a body that is not a JSON object a 400, as docs/api.md
+    promises; ignoring it would do what the client may not have meant
+    (`{"submit": false}`)."""
     if request.method in ("GET", "HEAD", "OPTIONS") or request.content_type in _FORM_TYPES:
         return
     if any(isinstance(value, InputSchema) for value in kwargs.values()):
@@ -192,7 +195,12 @@ def refuse_unstorable_text(operation: Callable[..., Any]) -> Callable[..., Any]:
     their own fields, as ninja's errors do.
     """
 
-    reads_its_body = getattr(operation, "reads_its_body", False)
+    # An upload (a File or Form parameter) reads its own body, a form or a file as the
+    # body (the rates CSV), after its permission check.
+    reads_its_body = any(
+        isinstance(parameter.default, FileParam | FormParam)
+        for parameter in inspect.signature(operation).parameters.values()
+    )
 
     @wraps(operation)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:

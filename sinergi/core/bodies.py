@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import annotated_types
 from django.utils.translation import gettext as _
@@ -108,15 +107,6 @@ def is_iso_day(value: Any) -> bool:
 
 
 _SHAPES: dict[type, dict[str, _Shape]] = {}
-
-V = TypeVar("V", bound=Callable[..., Any])
-
-
-def reads_its_body(view: V) -> V:
-    """Mark an API operation that reads the request body itself (a CSV sent as the body):
-    the API's check of bodies sent to operations without a body schema leaves it alone."""
-    view.reads_its_body = True  # type: ignore[attr-defined]
-    return view
 
 
 class InputSchema(Schema):

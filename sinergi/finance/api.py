@@ -31,7 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from sinergi.access import policy
 from sinergi.core import pages
-from sinergi.core.bodies import InputSchema, is_iso_day, reads_its_body
+from sinergi.core.bodies import InputSchema, is_iso_day
 from sinergi.core.geography import validate_currency
 from sinergi.core.pagination import Pagination
 from sinergi.core.schemas import MAX_ID, Count, Flag, Id, decimal_string
@@ -1408,7 +1408,6 @@ def set_rate(request: HttpRequest, slug: str, payload: RateIn) -> Status:
     "the body (`Content-Type: text/csv`) or as a multipart upload in the field `file`. "
     "All or nothing: errors name each bad row.",
 )
-@reads_its_body
 def import_rates(
     request: HttpRequest,
     slug: str,
