@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import bisect
+import contextlib
 import hashlib
 import itertools
 import json
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -35,7 +38,13 @@ from sinergi.ledger.models import (
     Node,
     Witness,
 )
-from sinergi.ledger.offline import BUNDLE_FORMAT, Report, build_levels, check_checkpoints
+from sinergi.ledger.offline import (
+    BUNDLE_FORMAT,
+    LevelBuilder,
+    Report,
+    build_levels,
+    check_checkpoints,
+)
 
 BATCH = 20_000
 T = TypeVar("T")
@@ -60,10 +69,13 @@ def _leaf(body: object, index: int, report: Report) -> bytes:
     return hashlib.sha256(b"\x00" + str(body).encode()).digest()
 
 
-def _batches(sql: str, params: Sequence[object] = ()) -> Iterator[list[tuple]]:
+def _batches(
+    sql: str, params: Sequence[object] = (), *, ahead: bool = False
+) -> Iterator[list[tuple]]:
     """Rows in lists of BATCH. On PostgreSQL through a server-side cursor, so a large result
     is never held in memory at once, in binary format, so bytea arrives as plain bytes
-    (text format doubles it on the wire and costs a hex decoding)."""
+    (text format doubles it on the wire and costs a hex decoding); with `ahead`, each
+    batch is fetched while the caller works on the one before (`_read_ahead`)."""
     if connection.vendor == "postgresql":
         connection.ensure_connection()
         raw = connection.connection.cursor(
@@ -73,13 +85,48 @@ def _batches(sql: str, params: Sequence[object] = ()) -> Iterator[list[tuple]]:
         )
         with raw:
             raw.execute(sql, params)
-            while rows := raw.fetchmany(BATCH):
-                yield rows
+
+            def fetch() -> list[tuple]:
+                return raw.fetchmany(BATCH)
+
+            yield from (_read_ahead(fetch) if ahead else iter(fetch, []))
         return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(BATCH):
             yield rows
+
+
+def _read_ahead(fetch: Callable[[], list[tuple]]) -> Iterator[list[tuple]]:
+    """The batches `fetch` returns until an empty one, each fetched by a thread while the
+    caller works on the one before: waiting for the database holds no lock of Python's,
+    so the server's work (hashing the bodies) overlaps this process's (hashing the tree
+    over them) on another core. At most two batches wait. The thread uses the caller's
+    connection, which the caller leaves alone meanwhile."""
+    waiting: queue.Queue[list[tuple] | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set() and (rows := fetch()):
+                waiting.put(rows)
+            waiting.put(None)
+        except BaseException as error:  # handed to the caller, raised there
+            waiting.put(error)
+
+    reader = threading.Thread(target=read, name="ledger-verify-read", daemon=True)
+    reader.start()
+    try:
+        while (item := waiting.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:  # also when the caller stops early: let the thread end before the cursor does
+        stop.set()
+        while reader.is_alive():
+            with contextlib.suppress(queue.Empty):
+                waiting.get(timeout=0.05)
+        reader.join()
 
 
 def _entry_count() -> tuple[int, bool]:
@@ -740,6 +787,7 @@ def _verify_log() -> Report:
     node_table = connection.ops.quote_name(Node._meta.db_table)
     sha256 = hashlib.sha256  # merkle.leaf_hash, inlined: this runs once per entry
     leaves: list[bytes] = []
+    builder: LevelBuilder | None = None  # the tree hashed as the leaves came (PostgreSQL)
     # The entries whose stored leaf hash is not their body's, in index order.
     bad_leaves: list[int] = []
     expected = 0
@@ -763,10 +811,14 @@ def _verify_log() -> Report:
             f" OPERATOR(pg_catalog.||) body), leaf_hash FROM {entry_table}"
             f" ORDER BY {index_column}"
         )
-        for rows in _batches(leaves_sql):
+        # The tree over them is hashed a batch at a time as they come, while the server
+        # hashes the next batch.
+        builder = LevelBuilder()
+        leaves = builder.levels[0]
+        for rows in _batches(leaves_sql, ahead=True):
             computed, stored_leaves = [leaf for leaf, _ in rows], [leaf for _, leaf in rows]
             bad_leaves += _leaves_differing(report, computed, stored_leaves, len(leaves))
-            leaves += computed
+            builder.add(computed)
         expected = len(leaves)
     elif contiguous:
         bodies_sql = f"SELECT body, {leaf} FROM {entry_table} ORDER BY {index_column}"  # noqa: S608
@@ -816,7 +868,8 @@ def _verify_log() -> Report:
     elif expected < size and report.ok:
         report.fail(f"entry {expected} is missing", expected)
 
-    levels = build_levels(leaves)
+    paired = builder is not None and builder.levels[0] is leaves  # not cut to the size
+    levels = builder.levels if paired else build_levels(leaves)
     stored_levels = _stored_levels(levels)
     counts = [0] * (len(levels) + 1)
     mask = (1 << LEVEL_SHIFT) - 1

@@ -41,17 +41,42 @@ STATE_HELP = (
 
 def build_levels(leaves: list[bytes]) -> list[list[bytes]]:
     """Every complete subtree hash, level by level: levels[k][i] covers 2**k leaves."""
-    levels = [leaves]
-    sha256 = hashlib.sha256  # merkle.node_hash, inlined: this runs once per node
-    current = leaves
-    while len(current) > 1:
-        pairs = iter(current)  # zip drops an odd last hash: it has no complete parent
-        current = [
-            sha256(b"\x01" + left + right).digest()
-            for left, right in zip(pairs, pairs, strict=False)
-        ]
-        levels.append(current)
-    return levels
+    builder = LevelBuilder()
+    builder.add(leaves)
+    return builder.levels
+
+
+class LevelBuilder:
+    """`build_levels` of leaves given a batch at a time: each batch's complete pairs are
+    hashed as it comes, so hashing overlaps the reading of the next batch (`sinergi
+    ledger verify` reads them from the database). `levels` is then what `build_levels`
+    gives for all the leaves added so far."""
+
+    def __init__(self) -> None:
+        self.levels: list[list[bytes]] = [[]]
+
+    def add(self, leaves: Sequence[bytes]) -> None:
+        sha256 = hashlib.sha256  # merkle.node_hash, inlined: this runs once per node
+        levels = self.levels
+        levels[0] += leaves
+        level = 0
+        while True:
+            lower = levels[level]
+            if level + 1 == len(levels):
+                if len(lower) < 2:
+                    return
+                levels.append([])
+            upper = levels[level + 1]
+            start = 2 * len(upper)
+            end = start + (len(lower) - start) // 2 * 2  # an odd last hash waits
+            if end == start:
+                return
+            pairs = iter(lower[start:end])  # an even number of hashes
+            upper += [
+                sha256(b"\x01" + left + right).digest()
+                for left, right in zip(pairs, pairs, strict=False)
+            ]
+            level += 1
 
 
 def prefix_root(levels: list[list[bytes]], size: int) -> bytes:

@@ -119,3 +119,29 @@ def test_malformed_requests_are_errors():
         consistency_proof(6, 5, HASHER)
     with pytest.raises(ProofError):
         verify_inclusion(0, 1, b"short", [], ROOTS[1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(size=st.integers(0, MAX), cuts=st.lists(st.integers(0, MAX), max_size=8))
+def test_the_tree_hashed_a_batch_at_a_time_is_every_complete_subtree(size, cuts):
+    """`sinergi ledger verify` hashes the tree over the leaves a batch at a time as they
+    are read: whatever the batches, levels[k][i] is the root of leaves i*2**k to
+    (i+1)*2**k - 1, for every complete subtree and no other, as at once."""
+    from sinergi.ledger.offline import LevelBuilder, build_levels, prefix_root
+
+    builder = LevelBuilder()
+    bounds = sorted({0, size, *(cut for cut in cuts if cut <= size)})
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        builder.add(LEAVES[lo:hi])
+
+    levels = builder.levels
+    assert levels[0] == LEAVES[:size]
+    for k, hashes in enumerate(levels):
+        width = 1 << k
+        assert len(hashes) == size // width
+        assert hashes == [
+            reference_root(LEAVES[i : i + width]) for i in range(0, len(hashes) * width, width)
+        ]
+    assert len(levels) == max(1, size.bit_length())
+    assert build_levels(LEAVES[:size]) == levels
+    assert prefix_root(levels, size) == ROOTS[size]
