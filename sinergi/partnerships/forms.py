@@ -98,8 +98,11 @@ class PartnershipForm(CountriesBeforeProvinces, forms.ModelForm):
 
 
 class AddPartnerForm(forms.Form):
+    # A name (200) with its acronym (30) as the suggestions write it fits; a longer text
+    # names no organisation (and SQLite refuses a LIKE pattern of 50,000 characters).
     organisation = forms.CharField(
         label=_("Organisation"),
+        max_length=300,
         help_text=_("Type to search the registry, then pick a name."),
         widget=forms.TextInput(attrs={"list": "organisation-options", "autocomplete": "off"}),
     )

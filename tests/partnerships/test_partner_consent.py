@@ -535,3 +535,18 @@ def test_a_private_partnership_is_linked_for_an_admin_who_is_one_of_its_people()
     page = client_for(s.ministry_admin).get("/en/organisations/ministry-of-water/")
 
     assert link in page.content.decode()
+
+
+@pytest.mark.parametrize("length", [301, 50_001])
+def test_an_organisation_typed_too_long_to_be_a_name_is_an_inline_error(length):
+    s = listed()
+    tab = f"/en/partnerships/{s.partnership.slug}/partners/"
+    client = client_for(s.coordinator)
+    client.raise_request_exception = False
+    before = Participation.objects.count()
+
+    response = client.post(tab, {"organisation": "x" * length, "role": "4", "contribution": "c"})
+
+    assert response.status_code == 422
+    assert "Ensure this value has at most 300 characters" in response.content.decode()
+    assert Participation.objects.count() == before
