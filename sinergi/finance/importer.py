@@ -542,8 +542,9 @@ class _Resolver:
 
     def budget_line(self, value: Any) -> int:
         text = _text(value)
-        if text.isdigit() and int(text) in self.lookups.budget_lines:
-            return int(text)
+        pk = _row_id(text)
+        if pk is not None and pk in self.lookups.budget_lines:
+            return pk
         if text in self.lines_by_title:
             pk = self.lines_by_title[text]
             if pk is None:
@@ -638,9 +639,9 @@ class _Resolver:
             except ValueError as error:
                 errors.append(("budget_line", str(error)))
         if values.get("pledge") is not None:
-            text = _text(values["pledge"])
-            if text.isdigit() and int(text) in self.lookups.pledges:
-                fields["pledge"] = int(text)
+            pk = _row_id(_text(values["pledge"]))
+            if pk is not None and pk in self.lookups.pledges:
+                fields["pledge"] = pk
             else:
                 errors.append(("pledge", _("Choose a pledge of this partnership (its id).")))
         kind = _text(values.get("kind"))
@@ -650,6 +651,16 @@ class _Resolver:
                 errors.append(("kind", _("Use cash, goods, personnel, expertise or network.")))
             fields["kind"] = found
         return fields, errors
+
+
+_ROW_ID = re.compile(r"[0-9]{1,19}")
+
+
+def _row_id(text: str) -> int | None:
+    """A row's id written in a cell: ASCII digits, at most 19 (a 64-bit id). str.isdigit
+    also takes "²" (which int() refuses) and "٣" (which int() reads as 3), so a cell of
+    other digits would fail the import with Python's own words or pick row 3."""
+    return int(text) if _ROW_ID.fullmatch(text) else None
 
 
 class _CachedLookups(services.Lookups):

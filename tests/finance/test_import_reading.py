@@ -276,6 +276,36 @@ def test_given_unknown_parties_budget_lines_and_pledges_when_read_then_named(fun
     ]
 
 
+@pytest.mark.parametrize("written", ["²", "³", "1" * 4301, "1" * 20, "\u0661", "\u0663", " 1 1"])
+def test_given_a_budget_line_or_pledge_id_in_other_digits_then_the_row_says_choose_one(
+    funded, written
+):
+    """Only ASCII digits name a row by its id: "²" passed str.isdigit and then failed
+    int() (a 500), 4,301 digits failed it with Python's own words, and Arabic-Indic "٣"
+    was read as 3 and picked budget line or pledge 3."""
+    header = [*HEADER, "pledge"]
+    rows = [
+        incoming_row(funded, budget_line=written),
+        {**incoming_row(funded), "pledge": written},
+    ]
+
+    result = run(funded, csv_bytes(rows, header=header))
+
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "budget_line", "Choose a budget line of this partnership (its id or exact title)."),
+        (3, "pledge", "Choose a pledge of this partnership (its id)."),
+    ]
+
+
+def test_a_budget_line_id_is_taken_in_ascii_digits_only(funded):
+    ascii_id = str(funded.line.pk)
+    arabic_indic = ascii_id.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+    assert run(funded, csv_bytes([incoming_row(funded, budget_line=ascii_id)])).ok
+    refused = run(funded, csv_bytes([incoming_row(funded, budget_line=arabic_indic)]))
+    assert [(e.row, e.column) for e in refused.errors] == [(2, "budget_line")]
+
+
 def test_given_a_missing_rate_for_many_rows_when_read_then_each_row_says_so(funded):
     rows = [incoming_row(funded, currency="EUR") for _ in range(50)]
 

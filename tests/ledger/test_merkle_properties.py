@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -131,7 +132,7 @@ def test_the_tree_hashed_a_batch_at_a_time_is_every_complete_subtree(size, cuts)
 
     builder = LevelBuilder()
     bounds = sorted({0, size, *(cut for cut in cuts if cut <= size)})
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
+    for lo, hi in itertools.pairwise(bounds):
         builder.add(LEAVES[lo:hi])
 
     levels = builder.levels
