@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.db import DatabaseError, OperationalError
 from django.http import (
     FileResponse,
@@ -182,8 +183,8 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class RefuseForeignCharsetsMiddleware:
-    """Answer 400 to a form posted in a character set other than UTF-8, before the CSRF
-    check reads it.
+    """Answer 400 to a form posted in a character set other than UTF-8, or whose bytes are
+    not UTF-8 under that name, before the CSRF check reads it.
 
     Django refuses such a body with BadRequest when the body is first read, and the
     CSRF check reads it again while the 400 page is made: the client got an empty 500.
@@ -198,7 +199,25 @@ class RefuseForeignCharsetsMiddleware:
             charset = (request.content_params or {}).get("charset", "utf-8")
             if charset.strip().strip('"').lower().replace("_", "-") not in ("utf-8", "utf8"):
                 return render(request, "400.html", status=400)
+            if request.content_type == FORM_TYPES[0] and not _utf8_form(request):
+                return render(request, "400.html", status=400)
         return self.get_response(request)
+
+
+def _utf8_form(request: HttpRequest) -> bool:
+    """Whether a URL-encoded form's bytes, percent escapes decoded, are UTF-8. Django reads
+    any other byte as U+FFFD: "Caf%E9" (Latin-1's é, escaped) was saved, and logged on
+    the ledger for good, as "Caf\ufffd". A body over the upload limit is left to the
+    handler that answers it (413)."""
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return True
+    try:
+        unquote_to_bytes(body).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # What SQLite and PostgreSQL say when the database cannot store anything: a full disk

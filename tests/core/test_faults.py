@@ -33,3 +33,36 @@ def test_a_form_in_utf_8_named_either_way_goes_through():
             content_type=f"application/x-www-form-urlencoded; charset={charset}",
         )
         assert response.status_code == 422  # a wrong sign-in, shown as a form error
+
+
+@pytest.mark.parametrize("title", [b"Caf%E9", b"x%FF%FEy", b"%C3", b"Caf\xe9"])
+def test_a_form_whose_bytes_are_not_utf_8_is_a_bad_request_and_nothing_is_saved(title):
+    from sinergi.ledger.models import Entry
+    from sinergi.partnerships.models import Partnership
+    from tests.conftest import client_for
+    from tests.factories import MembershipFactory, PartnershipFactory, PersonFactory
+
+    partnership = PartnershipFactory(title="Clean Water")
+    person = PersonFactory()
+    MembershipFactory(partnership=partnership, person=person, role="coordinator")
+    entries = Entry.objects.count()
+
+    response = client_for(person).post(
+        f"/en/partnerships/{partnership.slug}/edit/",
+        b"title=" + title + b"&visibility=public",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+    assert Partnership.objects.get(pk=partnership.pk).title == "Clean Water"
+    assert Entry.objects.count() == entries
+
+
+def test_a_form_of_escaped_utf_8_goes_through():
+    client = Client(raise_request_exception=False)
+    response = client.post(
+        "/en/accounts/login/",
+        "username=Caf%C3%A9+%F0%9F%92%A7&password=b",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 422  # a wrong sign-in, shown as a form error
