@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -737,7 +737,10 @@ def targets(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def period_closed(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     partnership = _manager(request, slug)
     period = get_object_or_404(Period, partnership=partnership, pk=pk)
-    closed = request.POST.get("closed") == "1"
+    asked = request.POST.get("closed")
+    if asked not in ("0", "1"):  # the page's buttons send one or the other
+        raise BadRequest("closed must be 0 or 1")
+    closed = asked == "1"
     period = services.set_period_closed(actor=request.user, period=period, closed=closed)
     messages.success(
         request,

@@ -386,6 +386,23 @@ def test_given_a_period_when_a_coordinator_closes_it_then_values_are_refused(mon
     )
 
 
+@pytest.mark.parametrize("sent", [{"closed": "true"}, {"closed": ""}, {}, {"closed": "2"}])
+def test_a_closed_period_is_not_reopened_by_anything_but_0(monitored, sent) -> None:
+    """The page's buttons send closed=1 or closed=0; anything else (a tampered or missing
+    field) is a 400 and changes nothing: it reopened the period and logged it."""
+    m = monitored
+    client = client_for(m.coordinator)
+    path = url(m, "results-period-closed", pk=m.q1.pk)
+    assert client.post(path, {"closed": "1"}).status_code == 302
+    entries = Entry.objects.count()
+
+    response = client.post(path, sent)
+
+    assert response.status_code == 400
+    assert Period.objects.get(pk=m.q1.pk).closed
+    assert Entry.objects.count() == entries
+
+
 def test_given_an_indonesian_page_when_reporting_then_numbers_read_the_indonesian_way(
     monitored,
 ) -> None:
