@@ -95,6 +95,21 @@ class SignUpForm(UserCreationForm):
             )
         }
 
+    def clean_username(self) -> str | None:
+        """Django's checks (its own, and a name taken in any letter case), and ASCII only:
+        Django takes any script's letters, and "sari" written with a Cyrillic a would sign
+        ledger entries and show in member lists exactly as "sari" does."""
+        username = super().clean_username()  # None when Django found it taken
+        if username is not None and not username.isascii():
+            raise ValidationError(
+                _(
+                    "Use Latin letters (a to z), digits and @/./+/-/_ only: a name in "
+                    "another script can look just like someone else's."
+                ),
+                code="invalid",
+            )
+        return username
+
 
 @login_required
 @require_http_methods(["GET", "POST"])

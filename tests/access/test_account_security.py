@@ -339,3 +339,38 @@ def test_refused_password_forms_answer_422_with_the_error_on_the_page(ana):
     assert "The two password fields didn" in mismatch.content.decode()
     ana.refresh_from_db()
     assert ana.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("username", "refused"),
+    [
+        ("s\u0430ri", True),  # a Cyrillic a: "sari" to the eye
+        ("\u0441\u0430r\u0456", True),
+        ("s\u00e4ri", True),
+        ("SARI", True),  # taken in another letter case (Django's own check)
+        ("sari.w+ngo@x_y-z", False),
+    ],
+)
+def test_a_username_is_latin_letters_digits_and_a_few_marks(invitation, username, refused):
+    """Given an invitee choosing a username that looks like an existing one's, then it is
+    refused on `username` and nothing is made: ledger entries and member lists show
+    actors by username."""
+    _cast, _invitation, secret = invitation
+    PersonFactory(username="sari", email="sari@example.org")
+    before = Person.objects.count()
+
+    response = Client(raise_request_exception=False).post(
+        f"/en/accounts/invitations/{secret}/",
+        {
+            "username": username, "first_name": "Alice", "last_name": "Partner",
+            "password1": NEW_PASSWORD, "password2": NEW_PASSWORD,
+        },
+    )  # fmt: skip
+
+    if refused:
+        assert response.status_code == 422
+        assert Person.objects.count() == before
+        assert Invitation.objects.get().accepted_at is None
+    else:
+        assert response.status_code == 302, response.content[:500]
+        assert Person.objects.filter(username=username).exists()
