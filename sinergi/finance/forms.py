@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.dates import latest_past_date
 from sinergi.core.numbers import NumberField
+from sinergi.core.once import OnceForm
 from sinergi.finance import queries
 from sinergi.finance.models import (
     Decision,
@@ -99,7 +100,7 @@ def _line_choices(lines: list) -> list[tuple[str, str]]:
     return [("", "—")] + [(str(line.pk), queries.budget_line_label(line)) for line in lines]
 
 
-class PledgeForm(forms.Form):
+class PledgeForm(OnceForm):
     organisation = forms.ChoiceField(label=_("Partner"))
     kind = forms.ChoiceField(label=_("Resource"), choices=ResourceKind.choices)
     amount = NumberField(
@@ -129,7 +130,7 @@ class PledgeForm(forms.Form):
         self.fields["budget_line"].choices = _line_choices(lines)
 
     def service_fields(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
+        data = self.entered()
         data["organisation"] = self.organisations[data["organisation"]]
         data["budget_line"] = self.lines.get(data.get("budget_line") or "")
         return data
@@ -204,7 +205,7 @@ class TransactionForm(forms.Form):
 FIELDS = frozenset(TransactionForm.base_fields)
 
 
-class NewTransactionForm(TransactionForm):
+class NewTransactionForm(OnceForm, TransactionForm):
     document = forms.FileField(
         label=_("Evidence document"), required=False, help_text=MAX_UPLOAD_HINT
     )
@@ -236,7 +237,7 @@ class DocumentForm(forms.Form):
 REVISABLE = ("title", "work_package", "amount", "period_start", "period_end")
 
 
-class BudgetLineForm(forms.Form):
+class BudgetLineForm(OnceForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     work_package = forms.ChoiceField(label=_("Work package or output"), required=False)
     amount = NumberField(label=_("Amount"))
@@ -262,7 +263,7 @@ class BudgetLineForm(forms.Form):
                 self.fields[name].show_hidden_initial = True
 
     def service_fields(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
+        data = self.entered()
         if self.revising:
             data = {k: v for k, v in data.items() if k not in REVISABLE or k in self.changed_data}
         if "work_package" in data:

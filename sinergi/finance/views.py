@@ -30,6 +30,7 @@ from sinergi.access import policy
 from sinergi.core.errors import Conflict
 from sinergi.core.files import evidence_download
 from sinergi.core.forms import apply_domain_errors
+from sinergi.core.once import AlreadySaved, save_once
 from sinergi.core.pages import render_kept
 from sinergi.finance import charts, export, forms, queries, services
 from sinergi.finance.models import (
@@ -105,6 +106,22 @@ def _attempt(
     except PermissionDenied as error:
         form.add_error(None, str(error) or _("You may not do this in this partnership."))
     return None
+
+
+def _saved_once(
+    request: HttpRequest,
+    form: django_forms.Form,
+    call: Callable[[], T],
+    location: Callable[[T], str],
+    field_map: dict[str, str] | None = None,
+) -> T | HttpResponse | None:
+    """`_attempt(form, call)` once per form shown (`sinergi.core.once`): the same form
+    sent again answers with a redirect to what the first one made, and says so."""
+    try:
+        return save_once(form, request.user, lambda: _attempt(form, call, field_map), location)
+    except AlreadySaved as done:
+        messages.info(request, _("This form was sent before and is saved; nothing was added."))
+        return redirect(done.location)
 
 
 def _month_label(month: date) -> str:
@@ -265,7 +282,15 @@ def transaction_new(request: HttpRequest, slug: str) -> HttpResponse:
                     )
             return tx
 
-        tx = _attempt(form, record, {"file": "document"})
+        tx = _saved_once(
+            request,
+            form,
+            record,
+            lambda tx: reverse("finance-transaction", args=[slug, tx.pk]),
+            {"file": "document"},
+        )
+        if isinstance(tx, HttpResponse):
+            return tx
         if tx is not None:
             if tx.status == TransactionStatus.PENDING:
                 messages.success(request, _("Recorded. It awaits approval."))
@@ -585,12 +610,16 @@ def pledge_new(request: HttpRequest, slug: str) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        pledge = _attempt(
+        pledge = _saved_once(
+            request,
             form,
             lambda: services.record_pledge(
                 actor=request.user, partnership=partnership, **form.service_fields()
             ),
+            lambda pledge: reverse("finance-pledges", args=[slug]) + f"#pledge-{pledge.pk}",
         )
+        if isinstance(pledge, HttpResponse):
+            return pledge
         if pledge is not None:
             messages.success(request, _("The pledge is recorded."))
             return redirect(reverse("finance-pledges", args=[slug]) + f"#pledge-{pledge.pk}")
@@ -650,12 +679,16 @@ def budget_line_new(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     form = forms.BudgetLineForm(request.POST or None, work_packages=_work_packages(partnership))
     if request.method == "POST" and form.is_valid():
-        line = _attempt(
+        line = _saved_once(
+            request,
             form,
             lambda: services.create_budget_line(
                 actor=request.user, partnership=partnership, **form.service_fields()
             ),
+            lambda line: reverse("finance-budget", args=[slug]) + f"#line-{line.pk}",
         )
+        if isinstance(line, HttpResponse):
+            return line
         if line is not None:
             messages.success(request, _("The budget line is added."))
             return redirect(reverse("finance-budget", args=[slug]) + f"#line-{line.pk}")

@@ -1,0 +1,86 @@
+"""Forms that create something are saved once, however often they are sent.
+
+A form shown to create a transaction, a pledge or a budget line carries a one-time key
+in a hidden field (`OnceForm`). The view saves through `save_once`: the key is recorded
+(`FormSubmission`) in the same database transaction as what the form creates, so a
+second post of the same form — a double click, a browser's retry after a timeout, a
+resubmission from history — finds it and is sent to what the first one made, with
+nothing created twice and nothing logged twice. Two posts at the same moment meet on the
+key's unique index: the database lets one through. A post without a key (a hand-made
+request) is saved as before; the JSON API does not use forms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.db import IntegrityError, transaction
+
+from sinergi.core.models import FormSubmission
+
+T = TypeVar("T")
+FIELD = "once"
+
+
+class AlreadySaved(Exception):
+    """This person's form with this key was saved before: `location` shows what it made."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+class _Refused(Exception):
+    """The save was refused (its errors are on the form): the key is not kept."""
+
+
+class OnceForm(forms.Form):
+    """A form with a one-time key, new each time the form is shown empty; a form shown
+    again with its errors keeps the key it was sent with."""
+
+    once = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial[FIELD] = secrets.token_urlsafe(24)
+
+    def entered(self) -> dict[str, Any]:
+        """The cleaned data without the key: what the person entered."""
+        return {name: value for name, value in self.cleaned_data.items() if name != FIELD}
+
+
+def save_once(
+    form: forms.Form, person: Any, save: Callable[[], T | None], location: Callable[[T], str]
+) -> T | None:
+    """`save()` (which returns None when it refused, with the reasons on the form), once
+    per key of `form` and `person`; raises AlreadySaved when it was done before."""
+    sent = (form.cleaned_data.get(FIELD) or "").strip()
+    if not sent:
+        return save()
+    key = hashlib.sha256(f"{person.pk}:{sent}".encode()).hexdigest()
+    _raise_if_saved(key)
+    try:
+        with transaction.atomic():
+            receipt = FormSubmission.objects.create(key=key, location="")
+            result = save()
+            if result is None:
+                raise _Refused
+            receipt.location = location(result)
+            receipt.save(update_fields=["location"])
+    except _Refused:
+        return None
+    except IntegrityError:
+        _raise_if_saved(key)  # the same form, saved meanwhile by a post sent with this one
+        raise
+    return result
+
+
+def _raise_if_saved(key: str) -> None:
+    done = FormSubmission.objects.filter(key=key).values_list("location", flat=True).first()
+    if done is not None:
+        raise AlreadySaved(done)
