@@ -148,8 +148,10 @@ def _unstorable_text(value: Any, place: str, found: dict[str, list[str]]) -> Non
             _unstorable_text(item, f"{place}.{index}", found)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _unstorable_text(key, f"{place}.{key}", found)
-            _unstorable_text(item, f"{place}.{key}", found)
+            # The client's key, shown at most MAX_NAME_SHOWN long (as `_field_name` does).
+            here = f"{place}.{_field_name([key])}"
+            _unstorable_text(key, here, found)
+            _unstorable_text(item, here, found)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

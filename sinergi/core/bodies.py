@@ -81,12 +81,12 @@ def _check(value: Any, shape: _Shape) -> None:
     if isinstance(value, bool):
         if shape.whole and not shape.flag:
             raise PydanticCustomError("int_type", str(_("Enter a whole number.")))
-    elif isinstance(value, int) and shape.whole:
-        if value > MAX_WHOLE and not shape.upper:
+    elif shape.whole and (number := _whole(value)) is not None:
+        if number > MAX_WHOLE and not shape.upper:
             raise PydanticCustomError(
                 "less_than_equal", str(_("Must be at most %(le)s.")), {"le": MAX_WHOLE}
             )
-        if value < -MAX_WHOLE and not shape.lower:
+        if number < -MAX_WHOLE and not shape.lower:
             raise PydanticCustomError(
                 "greater_than_equal", str(_("Must be at least %(ge)s.")), {"ge": -MAX_WHOLE}
             )
@@ -98,6 +98,22 @@ def _check(value: Any, shape: _Shape) -> None:
     if shape.items is not None and isinstance(value, list | tuple):
         for item in value:
             _check(item, shape.items)
+
+
+def _whole(value: Any) -> int | None:
+    """The whole number pydantic will read `value` as, where the bound must hold: an
+    int, or a string of digits or a float that pydantic turns into one ("3000000000",
+    3e9). None for anything else, which pydantic judges itself."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
+
+
+_WHOLE = re.compile(r"[+-]?[0-9]{1,40}")
 
 
 def is_iso_day(value: Any) -> bool:

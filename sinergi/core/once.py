@@ -1,13 +1,15 @@
 """Forms that create something are saved once, however often they are sent.
 
 A form shown to create a transaction, a pledge or a budget line carries a one-time key
-in a hidden field (`OnceForm`). The view saves through `save_once`: the key is recorded
-(`FormSubmission`) in the same database transaction as what the form creates, so a
-second post of the same form — a double click, a browser's retry after a timeout, a
-resubmission from history — finds it and is sent to what the first one made, with
-nothing created twice and nothing logged twice. Two posts at the same moment meet on the
-key's unique index: the database lets one through. A post without a key (a hand-made
-request) is saved as before; the JSON API does not use forms.
+in a hidden field (`OnceForm`). The view saves through `save_once`: the key, with a
+digest of what was entered, is recorded (`FormSubmission`) in the same database
+transaction as what the form creates, so a second post of the same form with the same
+values (a double click, a browser's retry after a timeout, a resubmission from history)
+finds it and is sent to what the first one made, with nothing created twice and nothing
+logged twice; the same form sent with other values (a page restored by Back, changed) is
+a new entry. Two posts at the same moment meet on the key's unique index: the database
+lets one through. A post without a key (a hand-made request) is saved as before; the
+JSON API does not use forms.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def save_once(
     sent = (form.cleaned_data.get(FIELD) or "").strip()
     if not sent:
         return save()
-    key = hashlib.sha256(f"{person.pk}:{sent}".encode()).hexdigest()
+    key = hashlib.sha256(f"{person.pk}:{sent}:{_entered_digest(form)}".encode()).hexdigest()
     _raise_if_saved(key)
     try:
         with transaction.atomic():
@@ -78,6 +80,18 @@ def save_once(
         _raise_if_saved(key)  # the same form, saved meanwhile by a post sent with this one
         raise
     return result
+
+
+def _entered_digest(form: forms.Form) -> str:
+    """What the person sent, as a digest: the same form sent with other values (changed
+    on a page the browser's Back button restored, key and all) is a new entry, saved."""
+    fields = sorted(
+        (name, form.data.getlist(name) if hasattr(form.data, "getlist") else [form.data[name]])
+        for name in form.data
+        if name not in ("csrfmiddlewaretoken", FIELD)
+    )
+    files = sorted((name, upload.name, upload.size) for name, upload in form.files.items())
+    return hashlib.sha256(repr((fields, files)).encode()).hexdigest()
 
 
 def _raise_if_saved(key: str) -> None:

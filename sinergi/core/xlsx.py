@@ -412,17 +412,21 @@ def check_archive(
     members = archive.infolist()
     if sum(member.file_size for member in members) > max_unzipped:
         raise _cell_error(too_large)
+    manifest_info = archive.getinfo(ARC_CONTENT_TYPES)
+    if manifest_info.file_size > MAX_MANIFEST:
+        raise _cell_error(too_large)
+    manifest = Manifest.from_tree(fromstring(archive.read(manifest_info)))
+    found = manifest.find(SHARED_STRINGS)
+    strings = found.PartName[1:] if found is not None else None
     for member in members:
         name = member.filename
-        limit = MAX_MANIFEST if name == ARC_CONTENT_TYPES else max_part
         loaded = name.lower().endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/")
-        if loaded and member.file_size > limit:
+        # The shared strings have a limit of their own, below.
+        if loaded and name not in (strings, ARC_CONTENT_TYPES) and member.file_size > max_part:
             raise _cell_error(too_large)
-    manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
-    found = manifest.find(SHARED_STRINGS)
-    if found is None:
+    if strings is None:
         return
-    info = archive.getinfo(found.PartName[1:])
+    info = archive.getinfo(strings)
     if info.file_size > max_shared_strings:
         raise _cell_error(too_many)
     with archive.open(info) as source:

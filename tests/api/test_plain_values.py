@@ -110,7 +110,9 @@ def test_a_surrogate_pair_is_an_ordinary_character(coordinated):
 # ---------------------------------------------------------------- whole numbers
 
 
-@pytest.mark.parametrize("position", [2**53, MAX_WHOLE + 1, 2**63 - 1, 10**30])
+@pytest.mark.parametrize(
+    "position", [2**53, MAX_WHOLE + 1, 2**63 - 1, 10**30, "3000000000", 3e9, " 2147483648"]
+)
 def test_a_position_beyond_the_column_is_a_422_and_nothing_is_made(coordinated, position):
     api, partnership = coordinated
     path = f"/partnerships/{partnership.slug}/work-packages"
@@ -153,6 +155,15 @@ def test_true_in_a_list_of_ids_is_not_id_1(coordinated):
     )
 
     assert fields(response) == {"capabilities": ["Enter a whole number."]}
+
+
+def test_a_key_of_a_client_object_is_named_by_its_start_only():
+    from sinergi.api import _unstorable_text
+
+    found: dict[str, list[str]] = {}
+    _unstorable_text({"k" * 200_000 + "\x00": "1", "ok": "a\x00"}, "values", found)
+
+    assert sorted(found) == ["values." + "k" * 99 + "…", "values.ok"]
 
 
 # ---------------------------------------------------------------- dates

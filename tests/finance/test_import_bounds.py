@@ -238,6 +238,18 @@ def test_given_shared_strings_larger_than_allowed_then_refused_unread(funded, mo
     assert "different texts" in file_message(post(funded.ngo_admin, funded, data))
 
 
+def test_shared_strings_have_their_own_limit_not_the_other_parts(funded, monkeypatch):
+    # A large workbook's texts (descriptions) may take more than the 20 MB any other
+    # part may: up to MAX_SHARED_STRINGS.
+    monkeypatch.setattr(importer, "MAX_PART", 15_000)  # the theme part is 10 KB
+    data = with_shared_strings(good_xlsx(funded), b"<si><t>" + b"y" * 20_000 + b"</t></si>")
+
+    response = post(funded.ngo_admin, funded, data)
+
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["rows"] == 1
+
+
 @pytest.mark.parametrize("part", ["xl/styles.xml", "xl/workbook.xml", "docProps/core.xml"])
 def test_given_a_part_openpyxl_loads_whole_over_the_limit_then_refused(funded, monkeypatch, part):
     # openpyxl parses these whole into a tree: a styles part of hundreds of MB (a small

@@ -103,6 +103,20 @@ def test_a_refused_form_keeps_its_key_and_saves_once_corrected(funded):
 
 
 @pytest.mark.django_db
+def test_the_same_form_sent_again_with_other_values_is_a_new_entry(funded):
+    """A page the browser's Back button restored still holds the key it was shown with;
+    changed and sent, it records what it now says, as the person means."""
+    client = client_for(funded.coordinator)
+    path = url(funded, "finance-transaction-new")
+    key = key_of(client, path)
+
+    for amount in ("10000", "12500", "12500"):
+        assert client.post(path, {**tx_data(funded, amount=amount), "once": key}).status_code == 302
+
+    assert sorted(t.amount for t in Transaction.objects.all()) == [10000, 12500]
+
+
+@pytest.mark.django_db
 def test_a_key_is_only_its_own_persons(funded):
     """Another person sending the same key (it is in their page's HTML only if they saw
     it) saves their own form: keys are kept per person."""

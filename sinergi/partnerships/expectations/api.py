@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from sinergi.access import policy
 from sinergi.core.bodies import InputSchema
+from sinergi.core.schemas import Id
 from sinergi.partners.models import Capability, Organisation
 from sinergi.partnerships.expectations import queries, services
 from sinergi.partnerships.models import Expectation, Participation, Partnership
@@ -96,7 +97,7 @@ class ExpectationPartnerOut(Schema):
 
 class CommitmentIn(InputSchema):
     contribution: str | None = Field(None, max_length=300)
-    capabilities: list[int] | None = Field(
+    capabilities: list[Id] | None = Field(
         None,
         max_length=services.MAX_CAPABILITIES,
         description="Ids of the organisation's own capabilities the contribution draws on",

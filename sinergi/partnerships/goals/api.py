@@ -21,7 +21,7 @@ from sinergi.access.policy import Action
 from sinergi.core.bodies import InputSchema
 from sinergi.core.numbers import plain_decimal
 from sinergi.core.pagination import Pagination
-from sinergi.core.schemas import decimal_string
+from sinergi.core.schemas import Id, decimal_string
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.goals import queries, services
 from sinergi.partnerships.goals.services import MAX_SDG_TARGETS
@@ -108,7 +108,7 @@ class GoalPatch(InputSchema):
 
 
 class GoalOrder(InputSchema):
-    order: list[int] = Field(description="Every goal id of the partnership, in the new order")
+    order: list[Id] = Field(description="Every goal id of the partnership, in the new order")
 
 
 class SdgAlignmentOut(Schema):

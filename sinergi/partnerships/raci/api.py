@@ -19,6 +19,7 @@ from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
+from sinergi.core.schemas import Id
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership, WorkPackage
 from sinergi.partnerships.raci import export, queries, services
@@ -44,7 +45,7 @@ class WorkPackageIn(InputSchema):
     code: str = Field(min_length=1, max_length=20, description="e.g. WP1 or Output 1.2")
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=10000)
-    goal: int | None = Field(None, description="The id of one of the partnership's goals")
+    goal: Id | None = Field(None, description="The id of one of the partnership's goals")
     position: int | None = Field(None, ge=0, description="Sort order; left out, it goes last")
 
 
@@ -52,7 +53,7 @@ class WorkPackagePatch(InputSchema):
     code: str | None = Field(None, min_length=1, max_length=20)
     title: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=10000)
-    goal: int | None = None
+    goal: Id | None = None
     position: int | None = Field(None, ge=0)
 
 
