@@ -68,6 +68,7 @@ LABELS = {
     "partnership.updated": gettext_lazy("Partnership updated"),
     "raci.changed": gettext_lazy("Responsibility changed"),
     "raci.replaced": gettext_lazy("Responsibilities replaced"),
+    "raci.updated": gettext_lazy("Responsibilities changed"),
     "results.indicator.changed": gettext_lazy("Indicator changed"),
     "results.indicator.created": gettext_lazy("Indicator created"),
     "results.indicator.deleted": gettext_lazy("Indicator deleted"),

@@ -14,6 +14,7 @@ from sinergi.partnerships.raci import services
 from tests.conftest import client_for
 from tests.design.raci_fixtures import RaciSetup, add_wp, ledger, raci_setup
 from tests.factories import MembershipFactory, PersonFactory
+from tests.forms_on_page import form_on_page
 
 pytestmark = pytest.mark.django_db
 
@@ -254,7 +255,9 @@ def test_the_whole_matrix_form_saves_all_cells_at_once():
         "bio-farma": "A",
         "ugm": "R",
     }
-    assert len(ledger("raci.replaced")) == 1
+    assert ledger("raci.updated") == [
+        {"matrix": {"WP1": {"bio-farma": "A", "kemenkes": "R", "ugm": "R"}}, "changed_cells": 3}
+    ]
 
 
 def test_the_whole_matrix_form_with_two_accountables_saves_nothing_and_marks_the_cell():
@@ -267,7 +270,120 @@ def test_the_whole_matrix_form_with_two_accountables_saves_nothing_and_marks_the
     assert 'aria-invalid="true"' in td and "already has an Accountable partner" in td
     assert '<option value="A" title="Accountable" selected>' in td  # keeps what was typed
     assert not RaciAssignment.objects.filter(organisation=s.ugm).exists()
+    assert not ledger("raci.updated")
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """What the matrix form would post as it was read: each cell's selected letter and
+    the hidden letter it showed."""
+    return {name: values[0] for name, values in form_on_page(html).items() if values}
+
+
+def test_a_stale_matrix_form_keeps_a_work_package_added_meanwhile():
+    """Given the matrix form read before WP9 was added and two of its cells set, when
+    the kept form is saved with one change, then WP9 keeps its cells and the ledger entry
+    records only the changed cell."""
+    s = raci_setup()
+    wp1 = filled(s)
+    client = client_for(s.coordinator)
+    kept = form_fields(client.get(url(s, "edit/")).text)
+    assert kept[f"initial-cell-{wp1.pk}-{s.kemenkes.pk}"] == "A"
+    assert client.post(url(s), {"wp-code": "WP9", "wp-title": "Late"}).status_code == 302
+    wp9 = WorkPackage.objects.get(code="WP9")
+    for org, letter in (("kemenkes", "A"), ("ugm", "R")):
+        client.post(
+            url(s, "cell/"), {"work_package": wp9.pk, "organisation": org, "letter": letter}
+        )
+    assert dict(wp9.assignments.values_list("organisation__slug", "letter")) == {
+        "kemenkes": "A",
+        "ugm": "R",
+    }
+
+    kept[f"cell-{wp1.pk}-{s.ugm.pk}"] = "C"
+    response = client.post(url(s, "edit/"), kept, follow=True)
+
+    assert "The matrix is saved." in response.text
+    assert dict(wp9.assignments.values_list("organisation__slug", "letter")) == {
+        "kemenkes": "A",
+        "ugm": "R",
+    }
+    assert dict(wp1.assignments.values_list("organisation__slug", "letter")) == {
+        "kemenkes": "A",
+        "bio-farma": "R",
+        "ugm": "C",
+    }
+    assert ledger("raci.updated") == [{"matrix": {"WP1": {"ugm": "C"}}, "changed_cells": 1}]
     assert not ledger("raci.replaced")
+
+
+def test_a_stale_matrix_form_keeps_cells_changed_meanwhile_that_the_reader_left_alone():
+    """Given the matrix form read, and then Bio Farma made Consulted and UGM Informed by
+    someone else, when the reader saves the form with only UGM changed (to R), then Bio
+    Farma stays Consulted and UGM's letter is the reader's."""
+    s = raci_setup()
+    wp = filled(s)
+    client = client_for(s.coordinator)
+    kept = form_fields(client.get(url(s, "edit/")).text)
+    for org in (s.bio_farma, s.ugm):
+        services.set_responsibility(
+            actor=s.coordinator,
+            work_package=wp,
+            organisation=org,
+            letter="C" if org == s.bio_farma else "I",
+        )
+
+    kept[f"cell-{wp.pk}-{s.ugm.pk}"] = "R"
+    assert client.post(url(s, "edit/"), kept).status_code == 302
+
+    assert dict(wp.assignments.values_list("organisation__slug", "letter")) == {
+        "kemenkes": "A",
+        "bio-farma": "C",
+        "ugm": "R",
+    }
+    assert ledger("raci.updated") == [{"matrix": {"WP1": {"ugm": "R"}}, "changed_cells": 1}]
+
+
+def test_a_matrix_post_without_a_cell_leaves_that_cell_as_it_is():
+    s = raci_setup()
+    wp = filled(s)
+    client = client_for(s.coordinator)
+    kept = form_fields(client.get(url(s, "edit/")).text)
+    del kept[f"cell-{wp.pk}-{s.kemenkes.pk}"]  # Accountable
+    del kept[f"initial-cell-{wp.pk}-{s.bio_farma.pk}"]  # what it showed: the letter now
+
+    response = client.post(url(s, "edit/"), kept, follow=True)
+
+    assert "Nothing changed." in response.text
+    assert dict(wp.assignments.values_list("organisation__slug", "letter")) == {
+        "kemenkes": "A",
+        "bio-farma": "R",
+    }
+    assert not ledger("raci.updated")
+
+
+def test_a_refused_matrix_form_keeps_what_the_reader_was_shown():
+    """Given the form read, and Bio Farma made Consulted meanwhile, when the reader's save
+    is refused (a second Accountable), then the page shows their letter where they changed
+    one, the letter it holds now elsewhere, and keeps the letters first shown with the
+    changed cells only, so that saving again still changes only those."""
+    s = raci_setup()
+    wp = filled(s)
+    client = client_for(s.coordinator)
+    kept = form_fields(client.get(url(s, "edit/")).text)
+    services.set_responsibility(
+        actor=s.coordinator, work_package=wp, organisation=s.bio_farma, letter="C"
+    )
+    kept[f"cell-{wp.pk}-{s.ugm.pk}"] = "A"
+
+    response = client.post(url(s, "edit/"), kept)
+
+    assert response.status_code == 422
+    again = form_fields(response.text)
+    assert again[f"cell-{wp.pk}-{s.ugm.pk}"] == "A"
+    assert again[f"initial-cell-{wp.pk}-{s.ugm.pk}"] == ""
+    assert again[f"cell-{wp.pk}-{s.bio_farma.pk}"] == "C"
+    assert again[f"initial-cell-{wp.pk}-{s.bio_farma.pk}"] == "C"
+    assert not ledger("raci.updated")
 
 
 # ---------------------------------------------------------------- work packages

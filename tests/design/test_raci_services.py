@@ -360,6 +360,106 @@ def test_a_bad_matrix_reports_every_bad_cell_by_place_and_saves_nothing():
     assert not ledger("raci.replaced")
 
 
+def test_changing_cells_sets_only_those_listed_and_records_only_what_changed():
+    """Given WP1 (Kemenkes A, Bio Farma R) and WP2 (UGM I), when Kemenkes is made R, Bio
+    Farma A, UGM's WP2 cell cleared and Bio Farma's WP2 cell "set" to what it holds,
+    then those cells change, WP2's others stay, and one raci.updated entry lists the
+    three changes."""
+    s = raci_setup()
+    wp1, wp2 = add_wp(s, "WP1"), add_wp(s, "WP2")
+    for wp, org, letter in ((wp1, s.kemenkes, "A"), (wp1, s.bio_farma, "R"), (wp2, s.ugm, "I")):
+        services.set_responsibility(
+            actor=s.coordinator, work_package=wp, organisation=org, letter=letter
+        )
+    services.set_responsibility(
+        actor=s.coordinator, work_package=wp2, organisation=s.kemenkes, letter="A"
+    )
+
+    changed = services.change_cells(
+        actor=s.coordinator,
+        partnership=s.partnership,
+        cells=[
+            {"work_package": wp1, "organisation": s.bio_farma, "letter": "a"},
+            {"work_package": wp1, "organisation": "kemenkes", "letter": "R"},
+            {"work_package": "WP2", "organisation": s.ugm.pk, "letter": ""},
+            {"work_package": wp2, "organisation": s.kemenkes, "letter": "A"},
+        ],
+    )
+
+    assert changed == 3
+    assert cells_of(wp1) == {"kemenkes": "R", "bio-farma": "A"}
+    assert cells_of(wp2) == {"kemenkes": "A"}
+    assert ledger("raci.updated") == [
+        {
+            "matrix": {"WP1": {"bio-farma": "A", "kemenkes": "R"}, "WP2": {"ugm": None}},
+            "changed_cells": 3,
+        }
+    ]
+
+
+def test_changing_cells_to_what_they_hold_records_nothing():
+    s = raci_setup()
+    wp = add_wp(s, "WP1")
+    cells = [{"work_package": wp.pk, "organisation": "ugm", "letter": None}]
+    assert services.change_cells(actor=s.coordinator, partnership=s.partnership, cells=cells) == 0
+    assert not ledger("raci.updated")
+
+
+def test_changing_cells_checks_the_accountable_against_the_cells_left_alone():
+    """Given Kemenkes Accountable in WP1, when Bio Farma is made Accountable without
+    Kemenkes being changed, then the cell is refused naming Kemenkes and nothing is saved;
+    of two new Accountables in one save, the second is refused."""
+    s = raci_setup()
+    wp = add_wp(s, "WP1")
+    services.set_responsibility(
+        actor=s.coordinator, work_package=wp, organisation=s.kemenkes, letter="A"
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.change_cells(
+            actor=s.coordinator,
+            partnership=s.partnership,
+            cells=[
+                {"work_package": wp, "organisation": "ugm", "letter": "R"},
+                {"work_package": wp, "organisation": "bio-farma", "letter": "A"},
+            ],
+        )
+    assert set(exc.value.message_dict) == {"cells[1].letter"}
+    assert "Kemenkes" in exc.value.message_dict["cells[1].letter"][0]
+    with pytest.raises(ValidationError) as exc:
+        services.change_cells(
+            actor=s.coordinator,
+            partnership=s.partnership,
+            cells=[
+                {"work_package": wp, "organisation": "kemenkes", "letter": "I"},
+                {"work_package": wp, "organisation": "ugm", "letter": "A"},
+                {"work_package": wp, "organisation": "bio-farma", "letter": "A"},
+            ],
+        )
+    assert set(exc.value.message_dict) == {"cells[2].letter"}
+    assert cells_of(wp) == {"kemenkes": "A"}
+    assert not ledger("raci.updated")
+
+
+def test_changing_cells_clears_an_accountable_left_by_a_former_partner():
+    s = raci_setup()
+    wp = add_wp(s, "WP1")
+    services.set_responsibility(
+        actor=s.coordinator, work_package=wp, organisation=s.ugm, letter="A"
+    )
+    s.partnership.participations.filter(organisation=s.ugm).delete()
+
+    services.change_cells(
+        actor=s.coordinator,
+        partnership=s.partnership,
+        cells=[{"work_package": wp, "organisation": "kemenkes", "letter": "A"}],
+    )
+
+    assert cells_of(wp) == {"kemenkes": "A"}
+    assert ledger("raci.updated") == [
+        {"matrix": {"WP1": {"kemenkes": "A", "ugm": None}}, "changed_cells": 2}
+    ]
+
+
 def test_a_work_package_of_another_partnership_is_not_a_valid_cell():
     s = raci_setup()
     other = raci_setup(suffix="-2")

@@ -294,7 +294,7 @@ class _Cell:
     index: int
     work_package: WorkPackage
     organisation: Organisation
-    letter: str
+    letter: str | None  # None: an empty cell
 
 
 def _resolve(
@@ -314,23 +314,33 @@ def _resolve(
     return None
 
 
-def _validate_cells(
-    partnership: Partnership, cells: Iterable[Mapping[str, Any]]
-) -> tuple[list[_Cell], dict[str, list[str]]]:
-    work_packages = list(partnership.work_packages.all())
-    wp_by_pk = {wp.pk: wp for wp in work_packages}
-    wp_by_code = {wp.code: wp for wp in work_packages}
-    partners = {
+def _partners_of(partnership: Partnership) -> dict[int, Organisation]:
+    """The partnership's partners, by organisation id."""
+    return {
         p.organisation_id: p.organisation
         for p in Participation.objects.filter(partnership=partnership).select_related(
             "organisation"
         )
     }
+
+
+def _resolve_cells(
+    partnership: Partnership,
+    partners: Mapping[int, Organisation],
+    cells: Iterable[Mapping[str, Any]],
+    *,
+    keep_empty: bool,
+) -> tuple[list[_Cell], dict[str, list[str]]]:
+    """Each cell's work package, partner and letter, with the errors by place
+    (`cells[3].letter`). Empty cells are left out unless `keep_empty`; a cell listed
+    twice is an error."""
+    work_packages = list(partnership.work_packages.all())
+    wp_by_pk = {wp.pk: wp for wp in work_packages}
+    wp_by_code = {wp.code: wp for wp in work_packages}
     org_by_slug = {o.slug: o for o in partners.values()}
     errors: dict[str, list[str]] = {}
-    valid: list[_Cell] = []
+    found: list[_Cell] = []
     seen: set[tuple[int, int]] = set()
-    accountable: dict[int, Organisation] = {}
     for index, raw in enumerate(cells):
         prefix = f"cells[{index}]"
         if not isinstance(raw, Mapping):
@@ -348,7 +358,7 @@ def _validate_cells(
         except ValidationError as exc:
             errors.update(exc.message_dict)
             continue
-        if work_package is None or organisation is None or letter is None:
+        if work_package is None or organisation is None or (letter is None and not keep_empty):
             continue
         key = (work_package.pk, organisation.pk)
         if key in seen:
@@ -358,6 +368,19 @@ def _validate_cells(
             ]
             continue
         seen.add(key)
+        found.append(_Cell(index, work_package, organisation, letter))
+    return found, errors
+
+
+def _validate_cells(
+    partnership: Partnership, cells: Iterable[Mapping[str, Any]]
+) -> tuple[list[_Cell], dict[str, list[str]]]:
+    found, errors = _resolve_cells(partnership, _partners_of(partnership), cells, keep_empty=False)
+    valid: list[_Cell] = []
+    accountable: dict[int, Organisation] = {}
+    for cell in found:
+        work_package, organisation, letter = cell.work_package, cell.organisation, cell.letter
+        prefix = f"cells[{cell.index}]"
         if letter == Raci.ACCOUNTABLE:
             if work_package.pk in accountable:
                 errors[f"{prefix}.letter"] = [
@@ -365,7 +388,7 @@ def _validate_cells(
                 ]
                 continue
             accountable[work_package.pk] = organisation
-        valid.append(_Cell(index, work_package, organisation, letter))
+        valid.append(cell)
     return valid, errors
 
 
@@ -422,3 +445,100 @@ def replace_matrix(
             {"cells": [_("A work package has exactly one Accountable partner.")]}
         ) from exc
     return changed
+
+
+def change_cells(
+    *, actor: User, partnership: Partnership, cells: Iterable[Mapping[str, Any]]
+) -> int:
+    """Set the listed cells of the RACI matrix, all or nothing; the others stay as they are.
+
+    Each cell is a mapping as for `replace_matrix`; a letter None or "" clears the cell.
+    The rules are checked against the matrix as it is now with these cells set (a cell
+    changed meanwhile by someone else, and not listed, counts as it is); errors name
+    their place (`cells[3].letter`) and nothing is saved. An Accountable left behind by
+    a former partner gives way to a partner made Accountable. Returns the number of
+    cells that changed: one `raci.updated` entry lists them with their new letters
+    (None for a cleared cell); nothing is recorded when none did.
+    """
+    policy.require(actor, Action.EDIT, partnership)
+    cells = list(cells)
+    try:
+        with transaction.atomic():
+            hold()  # as for replace_matrix: nothing comes in between the checks and the write
+            partners = _partners_of(partnership)
+            found, errors = _resolve_cells(partnership, partners, cells, keep_empty=True)
+            existing = {
+                (a.work_package_id, a.organisation_id): a
+                for a in RaciAssignment.objects.filter(
+                    work_package__partnership=partnership
+                ).select_related("organisation")
+            }
+            letters = {key: a.letter for key, a in existing.items()}
+            wanted = [
+                c for c in found if letters.get((c.work_package.pk, c.organisation.pk)) != c.letter
+            ]
+            # The other letters first, so that an Accountable made R in the same save
+            # leaves room for the new one; then the Accountables in the order listed.
+            for cell in sorted(wanted, key=lambda c: c.letter == Raci.ACCOUNTABLE):
+                key = (cell.work_package.pk, cell.organisation.pk)
+                if cell.letter != Raci.ACCOUNTABLE:
+                    letters[key] = cell.letter
+                    continue
+                holders = [
+                    org_id
+                    for (wp_id, org_id), letter in letters.items()
+                    if wp_id == cell.work_package.pk and letter == Raci.ACCOUNTABLE
+                ]
+                holder = next((h for h in holders if h in partners), None)
+                if holder is not None:
+                    errors[f"cells[{cell.index}].letter"] = [
+                        _second_accountable(cell.work_package, partners[holder])
+                    ]
+                    continue
+                for former in holders:  # no longer a partner: gives way
+                    letters[(cell.work_package.pk, former)] = None
+                letters[key] = cell.letter
+            if errors:
+                raise ValidationError(errors)
+            changes = {
+                key: letter
+                for key, letter in letters.items()
+                if letter != (existing[key].letter if key in existing else None)
+            }
+            if not changes:
+                return 0
+            # Cleared and lowered cells first, Accountables last: the database holds
+            # one Accountable per work package after each statement.
+            order = sorted(changes, key=lambda key: changes[key] == Raci.ACCOUNTABLE)
+            gone = [existing[key].pk for key in order if changes[key] is None]
+            RaciAssignment.objects.filter(pk__in=gone).delete()
+            for key in order:
+                letter = changes[key]
+                if letter is None:
+                    continue
+                if key in existing:
+                    existing[key].letter = letter
+                    existing[key].save(update_fields=["letter"])
+                else:
+                    RaciAssignment.objects.create(
+                        work_package_id=key[0], organisation_id=key[1], letter=letter
+                    )
+            codes = dict(partnership.work_packages.values_list("pk", "code"))
+            slugs = {org.pk: org.slug for org in partners.values()}
+            slugs.update((a.organisation_id, a.organisation.slug) for a in existing.values())
+            matrix: dict[str, dict[str, str | None]] = {}
+            for (wp_id, org_id), letter in sorted(
+                changes.items(), key=lambda item: (codes[item[0][0]], slugs[item[0][1]])
+            ):
+                matrix.setdefault(codes[wp_id], {})[slugs[org_id]] = letter
+            record(
+                "raci.updated",
+                {"matrix": matrix, "changed_cells": len(changes)},
+                partnership,
+                actor,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"cells": [_("A work package has exactly one Accountable partner.")]}
+        ) from exc
+    return len(changes)

@@ -149,20 +149,31 @@ def raci_cell(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def raci_matrix_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    """The whole matrix as one form: works without JavaScript; saved all or nothing."""
+    """The whole matrix as one form: works without JavaScript; saved all or nothing.
+
+    Each cell carries the letter it showed (`initial-cell-…`), as the partnership's edit
+    page does, and a save sets only the cells whose letter the reader changed: a cell
+    left as it was, or missing from the post (a work package added since the form was
+    read), keeps whatever it holds now, even if someone else changed it meanwhile.
+    """
     partnership = policy.get_partnership_for(request.user, slug, Action.EDIT)
     found = queries.matrix(partnership)
     cell_errors: dict[str, str] = {}
     non_field_errors: list[str] = []
-    submitted: dict[str, str] = {}
+    submitted: dict[str, tuple[str, str]] = {}  # name → (the letter shown, the letter sent)
     if request.method == "POST":
         cells = []
         places = []
         for row in found.rows:
             for cell in row.cells:
                 name = f"cell-{row.work_package.pk}-{cell.partner.organisation.pk}"
-                letter = request.POST.get(name, "")
-                submitted[name] = letter
+                if name not in request.POST:
+                    continue
+                letter = request.POST[name]
+                shown = request.POST.get(f"initial-{name}", cell.letter or "")
+                if services.normalise_letter(letter) == services.normalise_letter(shown):
+                    continue
+                submitted[name] = (shown, letter)
                 cells.append(
                     {
                         "work_package": row.work_package,
@@ -172,7 +183,7 @@ def raci_matrix_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 places.append(name)
         try:
-            changed = services.replace_matrix(
+            changed = services.change_cells(
                 actor=request.user, partnership=partnership, cells=cells
             )
         except ValidationError as exc:
@@ -193,8 +204,11 @@ def raci_matrix_edit(request: HttpRequest, slug: str) -> HttpResponse:
         cells = []
         for cell in row.cells:
             name = f"cell-{row.work_package.pk}-{cell.partner.organisation.pk}"
-            value = submitted.get(name, cell.letter or "")
-            cells.append((cell, name, value, cell_errors.get(name, "")))
+            # A cell the reader changed shows their letter again, and what they were shown
+            # at first; the others show the cell as it is now.
+            current = cell.letter or ""
+            shown, value = submitted.get(name, (current, current))
+            cells.append((cell, name, shown, value, cell_errors.get(name, "")))
         form_rows.append((row, cells))
     return render(
         request,
