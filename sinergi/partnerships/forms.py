@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from sinergi.codelists import ORGANISATION_ROLES
 from sinergi.core.forms import CountriesBeforeProvinces, subdivision_choices
 from sinergi.core.geography import country_choices, currency_choices
+from sinergi.core.slugs import tidy_slug
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import (
     SUMMARY_MAX_LENGTH,
@@ -21,6 +22,9 @@ from sinergi.partnerships.models import (
 
 
 class PartnershipForm(CountriesBeforeProvinces, forms.ModelForm):
+    """A partnership's description; the short name is lowered as organisations' are
+    ("Batik-2030" is "batik-2030"), and checked by the model (`Partnership.clean`)."""
+
     country_field = "countries"
     provinces_field = "regions"
 
@@ -95,6 +99,12 @@ class PartnershipForm(CountriesBeforeProvinces, forms.ModelForm):
                 "hx-swap": "innerHTML",
             }
         )
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if self.instance.pk and slug == self.instance.slug:
+            return slug  # kept as it is, even if given before short names were lowered
+        return tidy_slug(slug)
 
 
 class AddPartnerForm(forms.Form):

@@ -23,7 +23,7 @@ from sinergi.core.geography import (
     validate_subdivisions,
 )
 from sinergi.core.numbers import MAX_INTEGER
-from sinergi.core.slugs import check_not_reserved
+from sinergi.core.slugs import check_not_reserved, check_shape
 from sinergi.partners.models import (
     CapabilityKind,
     Organisation,
@@ -53,6 +53,12 @@ class Stage(models.TextChoices):
 # never refused by the other.
 SUMMARY_MAX_LENGTH = 5_000
 VISION_MAX_LENGTH = 10_000
+
+
+def slug_taken_message() -> str:
+    """The refusal of a short name in use, in any letter case: it says no more than that,
+    for the partnership using it may be private."""
+    return str(_("A partnership with this short name already exists."))
 
 
 class Partnership(models.Model):
@@ -127,8 +133,20 @@ class Partnership(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("partnership-detail", kwargs={"slug": self.slug})
 
+    def _slug_is_new(self) -> bool:
+        """Whether the short name is not the one stored (a new row's always is)."""
+        if self._state.adding or self.pk is None:
+            return True
+        return not Partnership.objects.filter(pk=self.pk, slug=self.slug).exists()
+
     def clean(self) -> None:
         check_not_reserved(self.slug)
+        if self._slug_is_new():
+            # Only a new short name is checked: one given before these rules keeps working.
+            check_shape(self.slug)
+            others = Partnership.objects.filter(slug__iexact=self.slug).exclude(pk=self.pk)
+            if others.exists():
+                raise ValidationError({"slug": [slug_taken_message()]})
         check_in_range(self.start_date, "start_date")
         check_in_range(self.end_date, "end_date")
         if self.start_date and self.end_date and self.end_date < self.start_date:

@@ -21,7 +21,7 @@ from sinergi.access.models import Invitation
 from sinergi.access.policy import Action
 from sinergi.core.errors import Conflict
 from sinergi.core.geography import tidy_code, tidy_codes
-from sinergi.core.slugs import unguessable_slug, unique_slug
+from sinergi.core.slugs import tidy_slug, unguessable_slug, unique_slug
 from sinergi.ledger.log import append as record
 from sinergi.ledger.log import hold, hold_row
 from sinergi.partners.models import Organisation, Person
@@ -32,6 +32,7 @@ from sinergi.partnerships.models import (
     Participation,
     Partnership,
     Visibility,
+    slug_taken_message,
 )
 
 PARTNERSHIP_FIELDS = (
@@ -58,6 +59,8 @@ def _check_fields(fields: dict[str, Any]) -> None:
     for name in ("title", "slug", "summary", "vision"):
         if isinstance(fields.get(name), str):
             fields[name] = fields[name].strip()
+    if isinstance(fields.get("slug"), str):
+        fields["slug"] = tidy_slug(fields["slug"])  # "Batik-2030" is "batik-2030"
     for name in ("countries", "regions"):
         if name in fields:
             fields[name] = tidy_codes(fields[name])
@@ -72,7 +75,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _slug_taken() -> ValidationError:
-    return ValidationError({"slug": [_("A partnership with this short name already exists.")]})
+    return ValidationError({"slug": [slug_taken_message()]})
 
 
 def create_partnership(*, actor: Person, **fields: Any) -> Partnership:
@@ -187,7 +190,8 @@ def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any
                 partnership.save(update_fields=[*changed, "updated_at"])
                 record("partnership.updated", {"changed": changed}, partnership, actor)
     except IntegrityError as exc:
-        if Partnership.objects.filter(slug=partnership.slug).exclude(pk=partnership.pk).exists():
+        others = Partnership.objects.filter(slug__iexact=partnership.slug)
+        if others.exclude(pk=partnership.pk).exists():
             raise _slug_taken() from exc
         raise
     return partnership

@@ -164,3 +164,132 @@ def test_a_made_short_name_steps_around_the_sites_pages(name):
     )
     assert partnership.slug not in {"new", "subdivisions"}
     assert organisation.slug not in {"new", "subdivisions"}
+
+
+# ---------------------------------------------------------------- letter case and shape
+
+
+def edit_form(client, partnership: Partnership) -> tuple[str, dict[str, list[str]]]:
+    from tests.forms_on_page import form_on_page
+
+    address = f"/en/partnerships/{partnership.slug}/edit/"
+    return address, form_on_page(client.get(address).text)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "typed", ["SUSTAINABLE-TEXTILES-INDONESIA", "Sustainable-Textiles-Indonesia"]
+)
+def test_a_short_name_differing_only_in_case_from_a_private_one_is_taken(typed):
+    """Given a private partnership "sustainable-textiles-indonesia", when a coordinator of
+    another renames theirs to the same name in other letter case, then the form says it is
+    taken as it says of the same name, names nothing of the private one, and no second
+    address or ledger entry appears."""
+    from tests.factories import MembershipFactory
+
+    hidden = create(PersonFactory(), visibility="private", slug="sustainable-textiles-indonesia")
+    membership = MembershipFactory(role="coordinator")
+    client = client_for(membership.person)
+    address, data = edit_form(client, membership.partnership)
+    entries = Entry.objects.count()
+
+    data["slug"] = [typed]
+    response = client.post(address, data)
+
+    assert response.status_code == 422
+    assert "A partnership with this short name already exists." in response.text
+    assert hidden.title not in response.text
+    assert Partnership.objects.filter(slug__iexact=typed).count() == 1
+    assert Entry.objects.count() == entries
+
+
+@pytest.mark.django_db
+def test_a_short_name_typed_in_upper_case_is_lowered():
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory(role="coordinator")
+    client = client_for(membership.person)
+    address, data = edit_form(client, membership.partnership)
+
+    data["slug"] = ["  Batik-2030 "]
+    assert client.post(address, data).status_code == 302
+
+    membership.partnership.refresh_from_db()
+    assert membership.partnership.slug == "batik-2030"
+    created = create(PersonFactory(), slug="MANGROVES")
+    assert created.slug == "mangroves"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["-", "__x", "a--b", "a_b", "-ab", "ab-"])
+def test_a_short_name_is_letters_and_digits_with_single_hyphens_between(typed):
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory(role="coordinator")
+    client = client_for(membership.person)
+    address, data = edit_form(client, membership.partnership)
+
+    data["slug"] = [typed]
+    response = client.post(address, data)
+
+    assert response.status_code == 422
+    assert "Use lower-case letters and digits, with single hyphens between them" in (response.text)
+    assert not Partnership.objects.filter(slug=typed).exists()
+
+
+@pytest.mark.django_db
+def test_the_api_lowers_a_short_name_and_refuses_one_taken_in_another_case():
+    hidden = create(PersonFactory(), visibility="private", slug="sustainable-textiles-indonesia")
+    person = PersonFactory()
+    api = ApiClient(person)
+
+    made = ok(
+        api.post("/partnerships", {"title": "Batik", "slug": "Batik-2030", "base_currency": "IDR"}),
+        201,
+    )
+    refused = api.post(
+        "/partnerships",
+        {"title": "Other", "slug": "SUSTAINABLE-textiles-indonesia", "base_currency": "IDR"},
+    )
+    renamed = api.patch("/partnerships/batik-2030", {"slug": "Sustainable-Textiles-Indonesia"})
+    misshaped = api.patch("/partnerships/batik-2030", {"slug": "__x"})
+
+    assert made["slug"] == "batik-2030"
+    for response in (refused, renamed):
+        assert response.status_code == 422
+        assert response.json()["error"]["fields"]["slug"] == [
+            "A partnership with this short name already exists."
+        ]
+        assert hidden.title not in response.text
+    assert misshaped.status_code == 422
+    assert "slug" in misshaped.json()["error"]["fields"]
+    assert set(Partnership.objects.values_list("slug", flat=True)) == {
+        "sustainable-textiles-indonesia",
+        "batik-2030",
+    }
+
+
+@pytest.mark.django_db
+def test_a_short_name_given_before_these_rules_stays_and_a_made_one_avoids_it():
+    """Given a partnership whose short name was stored in upper case with an underscore,
+    when its coordinator changes its summary, then that is saved and the name stays; a
+    public partnership of the same title gets another name than it in any case."""
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory(role="coordinator")
+    Partnership.objects.filter(pk=membership.partnership.pk).update(slug="Old_Name")
+    membership.partnership.refresh_from_db()
+    client = client_for(membership.person)
+    address, data = edit_form(client, membership.partnership)
+
+    data["summary"] = ["New summary"]
+    assert client.post(address, data).status_code == 302
+
+    membership.partnership.refresh_from_db()
+    assert (membership.partnership.slug, membership.partnership.summary) == (
+        "Old_Name",
+        "New summary",
+    )
+    assert create(PersonFactory(), title="Old name", visibility="public").slug == "old-name"
+    assert create(PersonFactory(), title="OLD-NAME", visibility="public").slug == "old-name-2"
+    assert create(PersonFactory(), title="a_b __ c", visibility="public").slug == "a-b-c"
