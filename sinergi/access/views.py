@@ -152,6 +152,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return render(request, "access/invitation_invalid.html", status=404)
     form = None
+    refusal = ""
     # An address that has an account already signs in to accept: a second account for
     # the same person would split their partnerships and their password resets.
     has_account = (
@@ -171,7 +172,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     person.save()
                 services.accept_invitation(invitation=invitation, person=person)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            # Refused as things stand (used meanwhile, for another address, the person
+            # works for another organisation, the sender's right gone): the page says
+            # why, without the button that cannot work.
+            refusal = " ".join(exc.messages)
         except IntegrityError:
             # The username was free when the form checked it and taken before the save
             # (two sign-ups at once): the same answer as when the form sees it taken.
@@ -191,8 +195,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "access/invitation_accept.html",
-        {"invitation": invitation, "form": form, "has_account": has_account},
-        status=422 if form is not None and form.errors else 200,
+        {
+            "invitation": invitation,
+            "form": form,
+            "has_account": has_account,
+            "refusal": refusal,
+        },
+        status=409 if refusal else 422 if form is not None and form.errors else 200,
     )
 
 

@@ -121,10 +121,34 @@ def test_someone_else_signed_in_cannot_accept_an_invitation(invitation):
 
     response = client_for(mallory).post(f"/en/accounts/invitations/{secret}/", follow=True)
 
+    assert response.status_code == 409
     assert "alice@partner.example" in response.content.decode()
+    assert "Join as" not in response.content.decode()
     mallory.refresh_from_db()
     assert mallory.organisation_id is None
     assert not Membership.objects.filter(person=mallory).exists()
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_an_invitation_refused_to_someone_of_another_organisation_answers_409(invitation):
+    """Given an invitation for alice@partner.example, who works for another organisation
+    already, when she presses the Join button, then the page answers 409 with the reason
+    and no Join button, and she joins nothing."""
+    cast, _invitation, secret = invitation
+    elsewhere = OrganisationFactory()
+    alice = PersonFactory(username="alice", email="alice@partner.example", organisation=elsewhere)
+    client = client_for(alice)
+    assert "Join as" in client.get(f"/en/accounts/invitations/{secret}/").content.decode()
+
+    response = client.post(f"/en/accounts/invitations/{secret}/")
+
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "You already work for another organisation; ask an admin to move you." in text
+    assert "Join as" not in text
+    alice.refresh_from_db()
+    assert alice.organisation_id == elsewhere.pk
+    assert not Membership.objects.filter(person=alice, partnership=cast.partnership).exists()
     assert Invitation.objects.get().accepted_at is None
 
 
@@ -152,7 +176,9 @@ def test_an_invitation_dies_with_its_sender_s_right_to_send_it(invitation):
         follow=True,
     )
 
+    assert response.status_code == 409
     assert "no longer valid" in response.content.decode()
+    assert "Create account and join" not in response.content.decode()
     assert not Person.objects.filter(username="alice").exists()
     assert Membership.objects.count() == before
     assert Invitation.objects.get().accepted_at is None
