@@ -14,7 +14,7 @@ from pydantic import StrictBool
 from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
 from sinergi.partners import queries, services
-from sinergi.partners.models import Organisation
+from sinergi.partners.models import DESCRIPTION_MAX_LENGTH, Organisation
 from sinergi.partnerships import queries as partnership_queries
 from sinergi.partnerships import services as partnership_services
 from sinergi.partnerships.models import Participation
@@ -51,8 +51,8 @@ class OrganisationIn(InputSchema):
     country: str = Field(description="ISO 3166-1 alpha-2, e.g. ID")
     subdivisions: list[str] = Field(default_factory=list, max_length=100)
     website: str = Field("", max_length=200)
-    description_en: str = Field("", max_length=10000)
-    description_id: str = Field("", max_length=10000)
+    description_en: str = Field("", max_length=DESCRIPTION_MAX_LENGTH)
+    description_id: str = Field("", max_length=DESCRIPTION_MAX_LENGTH)
     confirm_duplicate: StrictBool = Field(
         False, description="Register even though similar organisations exist."
     )
@@ -66,8 +66,8 @@ class OrganisationPatch(InputSchema):
     country: str | None = None
     subdivisions: list[str] | None = Field(None, max_length=100)
     website: str | None = Field(None, max_length=200)
-    description_en: str | None = Field(None, max_length=10000)
-    description_id: str | None = Field(None, max_length=10000)
+    description_en: str | None = Field(None, max_length=DESCRIPTION_MAX_LENGTH)
+    description_id: str | None = Field(None, max_length=DESCRIPTION_MAX_LENGTH)
 
 
 class AnsweredOut(Schema):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.forms import CountriesBeforeProvinces, subdivision_choices
 from sinergi.core.geography import country_choices
-from sinergi.partners.models import Organisation
+from sinergi.partners.models import DESCRIPTION_MAX_LENGTH, Organisation
 
 
 class WebsiteField(forms.URLField):
@@ -39,6 +39,13 @@ class OrganisationForm(CountriesBeforeProvinces, forms.ModelForm):
         help_text=_("Where it works inside that country. Hold Ctrl (⌘) to choose several."),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
+    # The API's limit: a longer text saved here could not be sent back through the API.
+    description_en = Organisation._meta.get_field("description_en").formfield(
+        max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    description_id = Organisation._meta.get_field("description_id").formfield(
+        max_length=DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+    )
     confirm_duplicate = forms.BooleanField(
         label=_("Yes, this is a different organisation: register it anyway"),
         required=False,
@@ -58,10 +65,6 @@ class OrganisationForm(CountriesBeforeProvinces, forms.ModelForm):
             "description_id",
         ]
         field_classes = {"website": WebsiteField}
-        widgets = {
-            "description_en": forms.Textarea(attrs={"rows": 4}),
-            "description_id": forms.Textarea(attrs={"rows": 4}),
-        }
 
     def __init__(self, *args: Any, subdivisions_url: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -23,6 +23,9 @@ from sinergi.core.geography import (
     validate_subdivisions,
 )
 
+# The API's limit of each description, which the web form shares.
+DESCRIPTION_MAX_LENGTH = 10_000
+
 
 class Organisation(models.Model):
     """A government agency, company, NGO, civil-society group or other partner."""

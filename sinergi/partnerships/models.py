@@ -53,6 +53,11 @@ class Stage(models.TextChoices):
 # never refused by the other.
 SUMMARY_MAX_LENGTH = 5_000
 VISION_MAX_LENGTH = 10_000
+# The API's limits of the other long texts, which the web forms share: a longer text saved
+# through a form could not be sent back unchanged through the API.
+WORK_PACKAGE_DESCRIPTION_MAX_LENGTH = 10_000
+AGREEMENT_TEXT_MAX_LENGTH = 100_000
+AGREEMENT_RULE_MAX_LENGTH = 10_000  # joining, leaving, dispute resolution, exit
 
 
 def slug_taken_message() -> str:

@@ -40,6 +40,9 @@ from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership, WorkPackage
 from sinergi.results import export, queries, services
 from sinergi.results.models import (
+    DESCRIPTION_MAX_LENGTH,
+    NARRATIVE_MAX_LENGTH,
+    VALUE_TEXT_MAX_LENGTH,
     Dimension,
     Evidence,
     Indicator,
@@ -282,7 +285,7 @@ class DimensionPatch(InputSchema):
 class ResultIn(InputSchema):
     type: str = Field(description="1 output, 2 outcome, 3 impact, 9 other")
     title: str = Field(min_length=1, max_length=300)
-    description: str = Field("", max_length=5000)
+    description: str = Field("", max_length=DESCRIPTION_MAX_LENGTH)
     parent: Id | None = None
     goal: Id | None = None
     work_package: Id | None = None
@@ -292,7 +295,7 @@ class ResultIn(InputSchema):
 class ResultPatch(InputSchema):
     type: str = Field(None)
     title: str = Field(None, min_length=1, max_length=300)
-    description: str = Field(None, max_length=5000)
+    description: str = Field(None, max_length=DESCRIPTION_MAX_LENGTH)
     parent: Id | None = None
     goal: Id | None = None
     work_package: Id | None = None
@@ -303,7 +306,7 @@ class IndicatorIn(InputSchema):
     result: Id
     code: str = Field(min_length=1, max_length=20)
     title: str = Field(min_length=1, max_length=300)
-    description: str = Field("", max_length=5000)
+    description: str = Field("", max_length=DESCRIPTION_MAX_LENGTH)
     measure: str = Field("1", description="1 unit, 2 percentage, 5 qualitative")
     unit: str = Field("", max_length=40)
     ascending: StrictBool = True
@@ -322,7 +325,7 @@ class IndicatorPatch(InputSchema):
     result: Id = Field(None)
     code: str = Field(None, min_length=1, max_length=20)
     title: str = Field(None, min_length=1, max_length=300)
-    description: str = Field(None, max_length=5000)
+    description: str = Field(None, max_length=DESCRIPTION_MAX_LENGTH)
     measure: str = Field(None)
     unit: str = Field(None, max_length=40)
     ascending: StrictBool = Field(None)
@@ -364,8 +367,10 @@ class ValueIn(InputSchema):
         max_length=MAX_CATEGORIES,
         description='Category key ("sex:female") → value',
     )
-    text: str = Field("", max_length=5000, description="A qualitative indicator's value")
-    narrative: str = Field("", max_length=10000)
+    text: str = Field(
+        "", max_length=VALUE_TEXT_MAX_LENGTH, description="A qualitative indicator's value"
+    )
+    narrative: str = Field("", max_length=NARRATIVE_MAX_LENGTH)
     sites: list[SiteIn] | None = Field(None, max_length=500, description="None: keep as they are")
     submit: StrictBool = Field(False, description="Submit for review right after saving")
 

@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from sinergi.core.numbers import NumberField, localized
 from sinergi.partners.models import Organisation
 from sinergi.results.models import (
+    DESCRIPTION_MAX_LENGTH,
+    NARRATIVE_MAX_LENGTH,
+    VALUE_TEXT_MAX_LENGTH,
     Accumulation,
     Dimension,
     DimensionKind,
@@ -105,11 +108,18 @@ class ValueForm(forms.Form):
     an evidence file and the sites."""
 
     value = NumberField(label=_("Total"), required=False)
+    # The API's limits: a longer text saved here could not be sent back through the API.
     text = forms.CharField(
-        label=_("What was achieved"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("What was achieved"),
+        required=False,
+        max_length=VALUE_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     narrative = forms.CharField(
-        label=_("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Narrative"),
+        required=False,
+        max_length=NARRATIVE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     evidence = forms.FileField(label=_("Evidence file"), required=False)
     sites = forms.CharField(
@@ -222,7 +232,10 @@ class ResultForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"), choices=ResultType.choices)
     title = forms.CharField(label=_("Title"), max_length=300)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description"),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     parent = forms.ModelChoiceField(
         label=_("Contributes to"), queryset=Result.objects.none(), required=False
@@ -268,7 +281,10 @@ class IndicatorForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=20, help_text=_("e.g. 1.2 or OUT-3"))
     title = forms.CharField(label=_("Title"), max_length=300)
     description = forms.CharField(
-        label=_("Definition"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Definition"),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     measure = forms.ChoiceField(label=_("Measure"), choices=Measure.choices)
     unit = forms.CharField(label=_("Unit"), required=False, max_length=40)

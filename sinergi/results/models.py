@@ -32,6 +32,11 @@ from sinergi.partnerships.models import Goal, Partnership, WorkPackage, validate
 
 # Large enough for counts of people in a country and for percentages to 4 places.
 VALUE = {"max_digits": 20, "decimal_places": 4}
+# The API's limits of the long texts, which the web forms share: a longer text saved
+# through a form could not be sent back unchanged through the API.
+DESCRIPTION_MAX_LENGTH = 5_000  # a result's description, an indicator's definition
+VALUE_TEXT_MAX_LENGTH = 5_000  # a qualitative indicator's value
+NARRATIVE_MAX_LENGTH = 10_000
 
 
 class ResultType(models.TextChoices):

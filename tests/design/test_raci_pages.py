@@ -535,3 +535,19 @@ def test_a_position_beyond_the_column_is_an_inline_error(position):
     assert response.status_code == 422
     assert "Ensure this value is less than or equal to 2147483647." in response.text
     assert not WorkPackage.objects.exists()
+
+
+def test_a_work_package_description_longer_than_the_api_takes_is_refused():
+    """Given the add form, when the description has 10,001 characters (the API takes
+    10,000), then the form says so and nothing is added or put on the ledger."""
+    s = raci_setup()
+    client = client_for(s.coordinator)
+
+    response = client.post(
+        url(s), {"wp-code": "WP1", "wp-title": "Long", "wp-description": "x" * 10_001}
+    )
+
+    assert response.status_code == 422
+    assert "at most 10000 characters" in response.text
+    assert not WorkPackage.objects.exists()
+    assert not ledger("work_package.created")

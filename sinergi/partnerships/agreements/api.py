@@ -17,7 +17,13 @@ from sinergi.core.pagination import Pagination
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.agreements import queries, services
 from sinergi.partnerships.agreements.markdown import render_markdown
-from sinergi.partnerships.models import AgreementSignature, AgreementVersion, Partnership
+from sinergi.partnerships.models import (
+    AGREEMENT_RULE_MAX_LENGTH,
+    AGREEMENT_TEXT_MAX_LENGTH,
+    AgreementSignature,
+    AgreementVersion,
+    Partnership,
+)
 
 router = Router(tags=["agreement"])
 
@@ -59,14 +65,14 @@ class VersionOut(VersionSummary):
 class VersionIn(InputSchema):
     """A new draft; omitted fields start from the latest version."""
 
-    text: str | None = Field(None, max_length=100_000)
+    text: str | None = Field(None, max_length=AGREEMENT_TEXT_MAX_LENGTH)
     decision_rule: str | None = None
     majority_percent: int | None = None
     meeting_cadence: str | None = None
-    joining: str | None = Field(None, max_length=10_000)
-    leaving: str | None = Field(None, max_length=10_000)
-    dispute_resolution: str | None = Field(None, max_length=10_000)
-    exit_strategy: str | None = Field(None, max_length=10_000)
+    joining: str | None = Field(None, max_length=AGREEMENT_RULE_MAX_LENGTH)
+    leaving: str | None = Field(None, max_length=AGREEMENT_RULE_MAX_LENGTH)
+    dispute_resolution: str | None = Field(None, max_length=AGREEMENT_RULE_MAX_LENGTH)
+    exit_strategy: str | None = Field(None, max_length=AGREEMENT_RULE_MAX_LENGTH)
 
 
 class VersionPatch(VersionIn):

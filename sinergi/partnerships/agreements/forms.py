@@ -5,10 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.partnerships.agreements.services import CONTENT_FIELDS
-from sinergi.partnerships.models import AgreementVersion
+from sinergi.partnerships.models import (
+    AGREEMENT_RULE_MAX_LENGTH,
+    AGREEMENT_TEXT_MAX_LENGTH,
+    AgreementVersion,
+)
+
+# The API's limits: a longer text saved here could not be sent back through the API.
+MAX_LENGTHS = {
+    "text": AGREEMENT_TEXT_MAX_LENGTH,
+    "joining": AGREEMENT_RULE_MAX_LENGTH,
+    "leaving": AGREEMENT_RULE_MAX_LENGTH,
+    "dispute_resolution": AGREEMENT_RULE_MAX_LENGTH,
+    "exit_strategy": AGREEMENT_RULE_MAX_LENGTH,
+}
 
 
 class MarkdownField(forms.CharField):
@@ -46,6 +60,11 @@ class DraftForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name, limit in MAX_LENGTHS.items():
+            field = self.fields[name]
+            field.max_length = limit
+            field.validators.append(MaxLengthValidator(limit))
+            field.widget.attrs.update(field.widget_attrs(field.widget))
         # The model's range (51 to 100), not its column's (0 up): "-1" is told the
         # percentage it needs.
         self.fields["majority_percent"] = forms.IntegerField(

@@ -21,7 +21,12 @@ from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
 from sinergi.core.schemas import Id
 from sinergi.partners.models import Organisation
-from sinergi.partnerships.models import Goal, Partnership, WorkPackage
+from sinergi.partnerships.models import (
+    WORK_PACKAGE_DESCRIPTION_MAX_LENGTH,
+    Goal,
+    Partnership,
+    WorkPackage,
+)
 from sinergi.partnerships.raci import export, queries, services
 from sinergi.partnerships.raci.queries import MatrixPartner, MatrixRow, Problem, RaciMatrix
 
@@ -44,7 +49,7 @@ class WorkPackageOut(Schema):
 class WorkPackageIn(InputSchema):
     code: str = Field(min_length=1, max_length=20, description="e.g. WP1 or Output 1.2")
     title: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=10000)
+    description: str = Field("", max_length=WORK_PACKAGE_DESCRIPTION_MAX_LENGTH)
     goal: Id | None = Field(None, description="The id of one of the partnership's goals")
     position: int | None = Field(None, ge=0, description="Sort order; left out, it goes last")
 
@@ -52,7 +57,7 @@ class WorkPackageIn(InputSchema):
 class WorkPackagePatch(InputSchema):
     code: str | None = Field(None, min_length=1, max_length=20)
     title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=10000)
+    description: str | None = Field(None, max_length=WORK_PACKAGE_DESCRIPTION_MAX_LENGTH)
     goal: Id | None = None
     position: int | None = Field(None, ge=0)
 

@@ -7,16 +7,25 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sinergi.partnerships.models import Partnership, Raci, WorkPackage
+from sinergi.partnerships.models import (
+    WORK_PACKAGE_DESCRIPTION_MAX_LENGTH,
+    Partnership,
+    Raci,
+    WorkPackage,
+)
 
 LETTER_CHOICES = [("", _("No part")), *Raci.choices]
 
 
 class WorkPackageForm(forms.ModelForm):
+    # The API's limit: a longer text saved here could not be sent back through the API.
+    description = WorkPackage._meta.get_field("description").formfield(
+        max_length=WORK_PACKAGE_DESCRIPTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
     class Meta:
         model = WorkPackage
         fields = ["code", "title", "description", "goal", "position"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
