@@ -441,10 +441,13 @@ def replace_matrix(
                 actor,
             )
     except IntegrityError as exc:
-        raise ValidationError(
-            {"cells": [_("A work package has exactly one Accountable partner.")]}
-        ) from exc
+        raise _accountable_taken() from exc
     return changed
+
+
+def _accountable_taken() -> ValidationError:
+    """The database's one-Accountable constraint met (another writer made one meanwhile)."""
+    return ValidationError({"cells": [_("A work package has exactly one Accountable partner.")]})
 
 
 def change_cells(
@@ -538,7 +541,5 @@ def change_cells(
                 actor,
             )
     except IntegrityError as exc:
-        raise ValidationError(
-            {"cells": [_("A work package has exactly one Accountable partner.")]}
-        ) from exc
+        raise _accountable_taken() from exc
     return len(changes)
