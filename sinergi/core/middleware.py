@@ -156,8 +156,15 @@ class RefuseOversizedBodiesMiddleware:
         except ValueError:
             length = 0  # Django reads such a body as empty
         limit = settings.SINERGI_MAX_UPLOAD_BYTES
-        if length <= limit:
+        if length <= 0:
             return self.get_response(request)
+        if length <= limit:
+            # Django's own stream stops at Content-Length but reads a body that ends
+            # sooner as if it were whole; this one refuses it (see WholeBody).
+            body = WholeBody(request._stream, length)  # type: ignore[attr-defined]
+            request._stream = body  # type: ignore[attr-defined]
+            response = self.get_response(request)
+            return _cut_body_response(request) if body.cut else response
         if request.path.startswith(API_PREFIX):
             message = _("The request is larger than the %(size)s this site accepts.") % {
                 "size": filesizeformat(limit)
@@ -167,6 +174,66 @@ class RefuseOversizedBodiesMiddleware:
         else:
             response = render(request, "413.html", {"limit": limit}, status=413)
         return response
+
+
+class CutBody(BadRequest):
+    """The request's body ended before the length its Content-Length header declared."""
+
+
+class WholeBody:
+    """A request body stream that raises CutBody when the client's stream ends before the
+    declared Content-Length.
+
+    A client that stops sending part-way (a dropped connection, a proxy giving up) leaves
+    the server a body that simply ends; Django read it as whole: a form's last field
+    stored cut short ("…should a"), a JSON object complete by chance created twice over,
+    each logged on the ledger for good. Reading stops with CutBody instead, so the view
+    writes nothing, and the middleware answers 400 (to whoever is still listening).
+    """
+
+    def __init__(self, stream: object, length: int) -> None:
+        self._stream = stream
+        self._left = length
+        self.cut = False
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        """Up to `size` bytes (all that is left when -1 or None), fewer only at the
+        declared end: a stream that ends sooner raises CutBody."""
+        wanted = self._left if size is None or size < 0 else min(size, self._left)
+        chunks = []
+        while wanted > 0:
+            chunk = self._stream.read(wanted)  # type: ignore[attr-defined]
+            if not chunk:
+                self.cut = True
+                raise CutBody("The request body ended before its declared length.")
+            chunks.append(chunk)
+            wanted -= len(chunk)
+            self._left -= len(chunk)
+        return b"".join(chunks)
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        if self._left <= 0 or size == 0:
+            return b""
+        line = self._stream.readline(-1 if size is None else size)  # type: ignore[attr-defined]
+        if not line:
+            self.cut = True
+            raise CutBody("The request body ended before its declared length.")
+        self._left -= len(line)
+        return line
+
+    def close(self) -> None:
+        self._stream.close()  # type: ignore[attr-defined]
+
+
+def _cut_body_response(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        message = _(
+            "The request ended before the length its Content-Length header declares. "
+            "Nothing was saved: send it again."
+        )
+        body = {"status": 400, "code": "incomplete_body", "message": message}
+        return JsonResponse({"error": body}, status=400)
+    return render(request, "400.html", status=400)
 
 
 def _length_required(request: HttpRequest) -> HttpResponse:
