@@ -6,6 +6,7 @@ and writes in one transaction.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -160,29 +161,38 @@ def _check_no_finance(partnership: Partnership) -> None:
 
 
 def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any) -> Partnership:
-    """Change a partnership's description, dates, place or visibility."""
+    """Change a partnership's description, dates, place or visibility.
+
+    Compared with, checked against and written to the partnership as it is now, under the
+    ledger's lock (`hold_row`): fields changed meanwhile by someone else and not named here
+    stay as they are, and a partnership deleted meanwhile is Http404."""
     policy.require(actor, Action.EDIT, partnership)
     _check_fields(fields)
-    changed = {
-        name: _jsonable(value)
-        for name, value in fields.items()
-        if getattr(partnership, name) != value
-    }
-    if "base_currency" in changed:
-        _check_no_finance(partnership)
+    # The request's own mistakes, told before any lock is taken (on a copy: a refused
+    # change leaves the caller's instance as it was read).
+    candidate = copy.copy(partnership)
     for name, value in fields.items():
-        setattr(partnership, name, value)
-    partnership.full_clean()
+        setattr(candidate, name, value)
+    candidate.full_clean()
+    if candidate.base_currency != partnership.base_currency:
+        _check_no_finance(partnership)
     try:
         with transaction.atomic():
-            if changed:
-                # The ledger's lock before the partnership's row, in the order every other
-                # writer takes the two (a finance import, a deletion). Under it the base
-                # currency is checked again: a budget or pledge recorded meanwhile in the
-                # old currency is seen now.
-                hold()
+            # The ledger's lock before the partnership's row, in the order every other
+            # writer takes the two (a finance import, a deletion). Under it the base
+            # currency is checked again: a budget or pledge recorded meanwhile in the
+            # old currency is seen now.
+            hold_row(partnership)
+            changed = {
+                name: _jsonable(value)
+                for name, value in fields.items()
+                if getattr(partnership, name) != value
+            }
             if "base_currency" in changed:
                 _check_no_finance(partnership)
+            for name, value in fields.items():
+                setattr(partnership, name, value)
+            partnership.full_clean()
             # Only the fields that changed are written, and nothing when none did: a form
             # read before someone else's change (of the short name, say) must not write
             # the old values back unlogged.
@@ -203,10 +213,13 @@ def delete_partnership(*, actor: Person, partnership: Partnership) -> None:
 
     Once it holds records (recorded transactions, pledges, reported values, signed
     agreements) it is history: nothing is deleted and the actor is told which records
-    hold it and to close it instead (Conflict)."""
+    hold it and to close it instead (Conflict). The partnership is read again under the
+    ledger's lock and logged as it is then; when two deletions meet, the second finds it
+    gone (Http404) and logs nothing."""
     policy.require(actor, Action.DELETE, partnership)
     try:
         with transaction.atomic():
+            hold_row(partnership)
             record(
                 "partnership.deleted",
                 {"title": partnership.title, "slug": partnership.slug},
@@ -287,6 +300,9 @@ def add_partner(
     participation.full_clean()
     try:
         with transaction.atomic():
+            # Under the ledger's lock the partnership is read again (Http404 when it was
+            # deleted meanwhile): a failed insert below is then the one duplicate it can be.
+            hold_row(partnership)
             participation.save()
             record(
                 "partner.joined",
@@ -398,11 +414,12 @@ def remove_partner(*, actor: Person, participation: Participation) -> None:
     with transaction.atomic():
         # The ledger's lock first, as every finance write takes it: a pledge or an
         # approval rule recorded meanwhile for this organisation is seen below.
-        hold()
-        if not Participation.objects.filter(pk=participation.pk).exists():
+        current = _locked_or_gone(participation)
+        if current is None:
             return  # removed meanwhile (a second click): logged once, by that removal
-        _check_nothing_open(participation)
-        _take_out(actor, participation, "partner.left")
+        # Checked and logged as it is now (its role may have changed meanwhile).
+        _check_nothing_open(current)
+        _take_out(actor, current, "partner.left")
 
 
 def _check_nothing_open(participation: Participation) -> None:
@@ -515,16 +532,22 @@ def _locked_listing(participation: Participation) -> Participation:
     """`participation` read again and locked until the caller's transaction ends; a
     Conflict when it is gone (declined or removed meanwhile). The ledger's lock comes
     first, in the order every writer takes the two."""
+    current = _locked_or_gone(participation)
+    if current is None:
+        raise Conflict(_("This partnership no longer lists the organisation in this role."))
+    return current
+
+
+def _locked_or_gone(participation: Participation) -> Participation | None:
+    """`participation` read again and locked after the ledger's lock, or None when it is
+    gone."""
     hold()
-    current = (
+    return (
         Participation.objects.select_for_update(of=("self",))
         .select_related("partnership", "organisation")
         .filter(pk=participation.pk)
         .first()
     )
-    if current is None:
-        raise Conflict(_("This partnership no longer lists the organisation in this role."))
-    return current
 
 
 def _locked_answerable(actor: Person, participation: Participation) -> Participation:

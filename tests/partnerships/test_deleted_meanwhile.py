@@ -1,0 +1,167 @@
+"""Writes made from a copy read before the row, or the partnership it belongs to, was
+changed or deleted by someone else (two requests at once).
+
+A deletion reads its row again under the ledger's lock (`ledger.log.hold_row`) and logs
+it as it is then: of two deletions at once the second finds it gone (Http404) and logs
+nothing. A write under a partnership (or a partner, a goal) reads that parent again under
+the same lock, so one deleted meanwhile is Http404, not a database error at the commit
+or a misleading field error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import contextmanager
+from unittest import mock
+
+import pytest
+from django.http import Http404
+
+from sinergi.access import policy
+from sinergi.ledger.models import Entry
+from sinergi.partnerships import services as partnerships
+from sinergi.partnerships.models import Participation, Partnership
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    ParticipationFactory,
+    PartnershipFactory,
+    PersonFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def coordinated() -> tuple[Partnership, object, object]:
+    partnership = PartnershipFactory(base_currency="IDR")
+    organisation = OrganisationFactory()
+    ParticipationFactory(partnership=partnership, organisation=organisation)
+    coordinator = PersonFactory(organisation=organisation)
+    MembershipFactory(partnership=partnership, person=coordinator, role="coordinator")
+    return partnership, organisation, coordinator
+
+
+def fresh(row):
+    """The row as another request reads it now."""
+    return type(row)._default_manager.get(pk=row.pk)
+
+
+@contextmanager
+def meanwhile(change: Callable[[], object], target: object = policy, name: str = "require"):
+    """`change` commits just after the request's call of `target.name` (its permission
+    check unless said), as another request finishing at that moment would. (Made before
+    the check, a deletion would be refused by the check itself: the coordinator's role
+    goes with the partnership.)"""
+    original = getattr(target, name)
+    done: list[int] = []
+
+    def call_then_change(*args, **kwargs):
+        answer = original(*args, **kwargs)
+        if not done:
+            done.append(1)
+            change()
+        return answer
+
+    with mock.patch.object(target, name, call_then_change):
+        yield
+
+
+def logged(kind: str) -> list[dict]:
+    entries = Entry.objects.filter(kind=kind).order_by("index")
+    return [json.loads(bytes(entry.body))["payload"] for entry in entries]
+
+
+def deleting(partnership: Partnership, coordinator) -> Callable[[], None]:
+    return lambda: partnerships.delete_partnership(
+        actor=coordinator, partnership=fresh(partnership)
+    )
+
+
+def test_a_partnership_deleted_twice_is_logged_once():
+    partnership, _organisation, coordinator = coordinated()
+    delete = partnerships.delete_partnership
+
+    with (
+        meanwhile(lambda: delete(actor=coordinator, partnership=fresh(partnership))),
+        pytest.raises(Http404),
+    ):
+        delete(actor=coordinator, partnership=fresh(partnership))
+
+    assert len(logged("partnership.deleted")) == 1
+
+
+def test_a_partnership_is_logged_deleted_under_the_title_it_has_then():
+    partnership, _organisation, coordinator = coordinated()
+    stale = fresh(partnership)
+    partnerships.update_partnership(
+        actor=coordinator, partnership=fresh(partnership), title="Renamed meanwhile"
+    )
+
+    partnerships.delete_partnership(actor=coordinator, partnership=stale)
+
+    assert logged("partnership.deleted")[-1]["title"] == "Renamed meanwhile"
+
+
+def test_a_partnership_deleted_meanwhile_is_not_updated():
+    partnership, _organisation, coordinator = coordinated()
+    delete = partnerships.delete_partnership
+
+    with (
+        meanwhile(lambda: delete(actor=coordinator, partnership=fresh(partnership))),
+        pytest.raises(Http404),
+    ):
+        partnerships.update_partnership(
+            actor=coordinator, partnership=fresh(partnership), summary="New"
+        )
+
+    assert not Partnership.objects.filter(pk=partnership.pk).exists()
+    assert not logged("partnership.updated")
+
+
+def test_an_update_is_compared_with_the_partnership_as_it_is_then():
+    partnership, _organisation, coordinator = coordinated()
+    stale = fresh(partnership)  # the form's read, before someone else's change
+    partnerships.update_partnership(actor=coordinator, partnership=fresh(partnership), summary="B")
+
+    partnerships.update_partnership(
+        actor=coordinator, partnership=stale, summary=partnership.summary, vision="Seen"
+    )
+
+    stored = fresh(partnership)
+    assert (stored.summary, stored.vision) == (partnership.summary, "Seen")
+    assert logged("partnership.updated")[-1]["changed"] == {
+        "summary": partnership.summary,
+        "vision": "Seen",
+    }
+
+
+def test_a_partner_is_not_added_to_a_partnership_deleted_meanwhile():
+    partnership, _organisation, coordinator = coordinated()
+    delete = partnerships.delete_partnership
+    newcomer = OrganisationFactory()
+    deleted = lambda: delete(actor=coordinator, partnership=fresh(partnership))  # noqa: E731
+
+    with (
+        meanwhile(deleted, Participation, "full_clean"),
+        pytest.raises(Http404),
+    ):
+        partnerships.add_partner(
+            actor=coordinator, partnership=fresh(partnership), organisation=newcomer, role="4"
+        )
+
+    assert not logged("partner.joined")
+
+
+def test_a_partner_leaves_logged_in_the_role_it_has_then():
+    partnership, _organisation, coordinator = coordinated()
+    other = OrganisationFactory()
+    listing = partnerships.add_partner(
+        actor=coordinator, partnership=partnership, organisation=other, role="4"
+    )
+    stale = Participation.objects.select_related("partnership", "organisation").get(pk=listing.pk)
+    partnerships.change_partner_role(actor=coordinator, participation=fresh(listing), role="2")
+
+    partnerships.remove_partner(actor=coordinator, participation=stale)
+
+    assert logged("partner.left")[-1] == {"organisation": other.slug, "role": "2"}
