@@ -21,7 +21,8 @@ from django.http import Http404
 from sinergi.access import policy
 from sinergi.ledger.models import Entry
 from sinergi.partnerships import services as partnerships
-from sinergi.partnerships.models import Participation, Partnership
+from sinergi.partnerships.goals import services as goals
+from sinergi.partnerships.models import Goal, Participation, Partnership
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -165,3 +166,42 @@ def test_a_partner_leaves_logged_in_the_role_it_has_then():
     partnerships.remove_partner(actor=coordinator, participation=stale)
 
     assert logged("partner.left")[-1] == {"organisation": other.slug, "role": "2"}
+
+
+# ---------------------------------------------------------------- goals
+
+
+def new_goal(partnership: Partnership, coordinator, title: str = "G") -> Goal:
+    return goals.create_goal(actor=coordinator, partnership=partnership, title=title, measure="m")
+
+
+def test_a_goal_deleted_twice_is_logged_once():
+    partnership, _organisation, coordinator = coordinated()
+    goal = new_goal(partnership, coordinator)
+    stale = fresh(goal)
+    goals.delete_goal(actor=coordinator, goal=fresh(goal))
+
+    with pytest.raises(Http404):
+        goals.delete_goal(actor=coordinator, goal=stale)
+
+    assert len(logged("goal.deleted")) == 1
+
+
+def test_a_goal_is_logged_deleted_as_it_is_then():
+    partnership, _organisation, coordinator = coordinated()
+    goal = new_goal(partnership, coordinator, "T0")
+    stale = fresh(goal)
+    goals.update_goal(actor=coordinator, goal=fresh(goal), title="T1")
+
+    goals.delete_goal(actor=coordinator, goal=stale)
+
+    assert logged("goal.deleted")[-1]["title"] == "T1"
+
+
+def test_a_goal_is_not_added_to_a_partnership_deleted_meanwhile():
+    partnership, _organisation, coordinator = coordinated()
+
+    with meanwhile(deleting(partnership, coordinator)), pytest.raises(Http404):
+        new_goal(fresh(partnership), coordinator)
+
+    assert not logged("goal.created")

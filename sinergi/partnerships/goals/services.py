@@ -120,8 +120,13 @@ def create_goal(*, actor: Person, partnership: Partnership, **fields: Any) -> Go
     if "sdg_targets" in fields:
         fields["sdg_targets"] = _normalised_targets(fields["sdg_targets"])
     goal = Goal(partnership=partnership, **fields)
-    _validate(goal)
+    _validate(goal)  # the request's own mistakes, told before any lock is taken
     with transaction.atomic():
+        # Under the ledger's lock, which every goal write takes: the partnership as it is
+        # now (Http404 once deleted), checked again, and the next place, which no other
+        # new goal can take meanwhile.
+        hold_row(partnership)
+        _validate(goal)
         last = Goal.objects.filter(partnership=partnership).aggregate(last=Max("position"))
         goal.position = (last["last"] or 0) + 1
         goal.save()
@@ -160,6 +165,8 @@ def delete_goal(*, actor: Person, goal: Goal) -> None:
     partnership = goal.partnership
     policy.require(actor, Action.EDIT, partnership)
     with transaction.atomic():
+        # Logged as it is now (changed meanwhile, or already deleted: Http404, logged once).
+        hold_row(goal)
         record("goal.deleted", goal_payload(goal), partnership, actor)
         goal.delete()
         _refresh_sdg_progress(partnership)
