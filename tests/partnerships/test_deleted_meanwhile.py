@@ -16,13 +16,15 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from sinergi.access import policy
 from sinergi.ledger.models import Entry
 from sinergi.partnerships import services as partnerships
 from sinergi.partnerships.goals import services as goals
-from sinergi.partnerships.models import Goal, Participation, Partnership
+from sinergi.partnerships.models import Goal, Participation, Partnership, WorkPackage
+from sinergi.partnerships.raci import services as raci
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -205,3 +207,70 @@ def test_a_goal_is_not_added_to_a_partnership_deleted_meanwhile():
         new_goal(fresh(partnership), coordinator)
 
     assert not logged("goal.created")
+
+
+# ---------------------------------------------------------------- work packages and RACI
+
+
+def test_a_work_package_deleted_twice_is_logged_once_as_it_is_then():
+    partnership, organisation, coordinator = coordinated()
+    wp = raci.create_work_package(actor=coordinator, partnership=partnership, code="W1", title="A")
+    first, second = fresh(wp), fresh(wp)  # two deletions' reads
+    raci.update_work_package(actor=coordinator, work_package=fresh(wp), title="B")
+    raci.set_responsibility(
+        actor=coordinator, work_package=fresh(wp), organisation=organisation, letter="A"
+    )
+
+    raci.delete_work_package(actor=coordinator, work_package=first)
+    with pytest.raises(Http404):
+        raci.delete_work_package(actor=coordinator, work_package=second)
+
+    assert logged("work_package.deleted") == [
+        {"code": "W1", "title": "B", "cells": {organisation.slug: "A"}}
+    ]
+
+
+def test_a_work_package_is_not_added_to_a_partnership_deleted_meanwhile():
+    partnership, _organisation, coordinator = coordinated()
+
+    with (
+        meanwhile(deleting(partnership, coordinator), WorkPackage, "full_clean"),
+        pytest.raises(Http404),
+    ):
+        raci.create_work_package(
+            actor=coordinator, partnership=fresh(partnership), code="W1", title="A"
+        )
+
+    assert not logged("work_package.created")
+
+
+def test_a_work_package_for_a_goal_deleted_meanwhile_is_refused_on_the_goal():
+    partnership, _organisation, coordinator = coordinated()
+    goal = new_goal(partnership, coordinator)
+
+    deleted = lambda: goals.delete_goal(actor=coordinator, goal=fresh(goal))  # noqa: E731
+
+    with (
+        meanwhile(deleted, WorkPackage, "full_clean"),
+        pytest.raises(ValidationError) as refused,
+    ):
+        raci.create_work_package(
+            actor=coordinator, partnership=partnership, code="W1", title="A", goal=goal
+        )
+
+    assert list(refused.value.message_dict) == ["goal"]
+    assert not WorkPackage.objects.exists()
+
+
+def test_a_cell_is_not_set_in_a_work_package_deleted_meanwhile():
+    partnership, organisation, coordinator = coordinated()
+    wp = raci.create_work_package(actor=coordinator, partnership=partnership, code="W1", title="A")
+    stale = fresh(wp)
+    raci.delete_work_package(actor=coordinator, work_package=fresh(wp))
+
+    with pytest.raises(Http404):
+        raci.set_responsibility(
+            actor=coordinator, work_package=stale, organisation=organisation, letter="R"
+        )
+
+    assert not logged("raci.changed")

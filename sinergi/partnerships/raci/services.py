@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from sinergi.access import policy
 from sinergi.access.policy import Action, User
 from sinergi.ledger.log import append as record
-from sinergi.ledger.log import hold, hold_row
+from sinergi.ledger.log import hold_row
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import (
     Goal,
@@ -98,6 +98,13 @@ def _check_goal(partnership: Partnership, goal: Goal | None) -> None:
         raise ValidationError({"goal": [_("Choose one of this partnership's goals.")]})
 
 
+def _check_goal_now(goal: Goal | None) -> None:
+    """Refuse a goal deleted since the request read it; under the ledger's lock, which
+    a goal's deletion takes."""
+    if goal is not None and not Goal.objects.filter(pk=goal.pk).exists():
+        raise ValidationError({"goal": [_("Choose one of this partnership's goals.")]})
+
+
 def _work_package_payload(work_package: WorkPackage) -> dict[str, Any]:
     return {
         "code": work_package.code,
@@ -123,20 +130,27 @@ def create_work_package(
     """Add a work package (or output) to the partnership; it goes last unless placed."""
     policy.require(actor, Action.EDIT, partnership)
     _check_goal(partnership, goal)
-    if position is None:
-        last = partnership.work_packages.aggregate(last=Max("position"))["last"]
-        position = 0 if last is None else last + 1
     work_package = WorkPackage(
         partnership=partnership,
         code=code.strip(),
         title=title.strip(),
         description=description,
         goal=goal,
-        position=position,
+        position=0 if position is None else position,
     )
-    _validate_work_package(work_package)
+    _validate_work_package(work_package)  # the request's own mistakes, before any lock
     try:
         with transaction.atomic():
+            # Under the ledger's lock, which every work package write takes: the
+            # partnership and the goal as they are now (Http404, or a field error, once
+            # deleted), and the next place, which no other new work package can take
+            # meanwhile. A failed insert is then the one duplicate it can be: the code.
+            hold_row(partnership)
+            _check_goal_now(goal)
+            if position is None:
+                last = partnership.work_packages.aggregate(last=Max("position"))["last"]
+                work_package.position = 0 if last is None else last + 1
+            _validate_work_package(work_package)
             work_package.save()
             record("work_package.created", _work_package_payload(work_package), partnership, actor)
     except IntegrityError as exc:
@@ -162,6 +176,7 @@ def update_work_package(*, actor: User, work_package: WorkPackage, **fields: Any
     try:
         with transaction.atomic():
             hold_row(work_package)
+            _check_goal_now(fields.get("goal"))
             changed: dict[str, Any] = {}
             for name, value in fields.items():
                 current = work_package.goal if name == "goal" else getattr(work_package, name)
@@ -187,6 +202,9 @@ def delete_work_package(*, actor: User, work_package: WorkPackage) -> None:
     partnership = work_package.partnership
     policy.require(actor, Action.EDIT, partnership)
     with transaction.atomic():
+        # The row and its cells as they are now, under the ledger's lock (already
+        # deleted: Http404, logged once).
+        hold_row(work_package)
         cells = dict(
             work_package.assignments.order_by("organisation__slug").values_list(
                 "organisation__slug", "letter"
@@ -233,10 +251,9 @@ def set_responsibility(
         with transaction.atomic():
             # Lock the work package so concurrent edits of its row queue up (after the
             # ledger's lock, in the order every writer takes the two).
-            hold()
-            WorkPackage.objects.select_for_update(no_key=True, of=("self",)).filter(
-                pk=work_package.pk
-            ).first()
+            hold_row(work_package)  # Http404 once deleted
+            if not _is_partner(partnership, organisation):  # removed meanwhile
+                raise ValidationError({"organisation": [not_a_partner_message(organisation)]})
             cells = _cells_of(work_package)
             current = cells.get(organisation.pk)
             old = current.letter if current else None
@@ -407,8 +424,9 @@ def replace_matrix(
     try:
         with transaction.atomic():
             # Validated under the ledger's lock, which every other change to the work
-            # packages, the partners and the matrix takes: none can come in between.
-            hold()
+            # packages, the partners and the matrix takes: none can come in between (nor
+            # the partnership's deletion: Http404).
+            hold_row(partnership)
             valid, errors = _validate_cells(partnership, cells)
             if errors:
                 raise ValidationError(errors)
@@ -467,7 +485,8 @@ def change_cells(
     cells = list(cells)
     try:
         with transaction.atomic():
-            hold()  # as for replace_matrix: nothing comes in between the checks and the write
+            # As for replace_matrix: nothing comes in between the checks and the write.
+            hold_row(partnership)
             partners = _partners_of(partnership)
             found, errors = _resolve_cells(partnership, partners, cells, keep_empty=True)
             existing = {
