@@ -22,8 +22,10 @@ from django.http import Http404
 from sinergi.access import policy
 from sinergi.ledger.models import Entry
 from sinergi.partnerships import services as partnerships
+from sinergi.partnerships.expectations import services as expectations
 from sinergi.partnerships.goals import services as goals
-from sinergi.partnerships.models import Goal, Participation, Partnership, WorkPackage
+from sinergi.partnerships.models import Expectation, Goal, Participation, Partnership, WorkPackage
+from sinergi.partnerships.needs import services as needs
 from sinergi.partnerships.raci import services as raci
 from tests.factories import (
     MembershipFactory,
@@ -274,3 +276,61 @@ def test_a_cell_is_not_set_in_a_work_package_deleted_meanwhile():
         )
 
     assert not logged("raci.changed")
+
+
+# ---------------------------------------------------------------- needs and expectations
+
+
+def test_a_need_deleted_twice_is_logged_once():
+    partnership, _organisation, coordinator = coordinated()
+    need = needs.add_need(actor=coordinator, partnership=partnership, kind="finance")
+    stale = fresh(need)
+    needs.update_need(actor=coordinator, need=fresh(need), weight=5)
+    needs.delete_need(actor=coordinator, need=fresh(need))
+
+    with pytest.raises(Http404):
+        needs.delete_need(actor=coordinator, need=stale)
+
+    assert [payload["weight"] for payload in logged("need.removed")] == [5]
+
+
+def test_a_need_is_not_added_to_a_partnership_deleted_meanwhile():
+    partnership, _organisation, coordinator = coordinated()
+
+    with meanwhile(deleting(partnership, coordinator)), pytest.raises(Http404):
+        needs.add_need(actor=coordinator, partnership=fresh(partnership), kind="finance")
+
+    assert not logged("need.added")
+
+
+def test_an_expectation_deleted_twice_is_logged_once_as_it_is_then():
+    partnership, organisation, coordinator = coordinated()
+    listing = Participation.objects.get(partnership=partnership, organisation=organisation)
+    wish = expectations.add_expectation(
+        actor=coordinator, participation=listing, topic="market_access", horizon="short"
+    )
+    first, second = fresh(wish), fresh(wish)  # two deletions' reads
+    expectations.update_expectation(actor=coordinator, expectation=fresh(wish), importance=5)
+    expectations.delete_expectation(actor=coordinator, expectation=first)
+
+    with pytest.raises(Http404):
+        expectations.delete_expectation(actor=coordinator, expectation=second)
+
+    assert [payload["importance"] for payload in logged("expectation.removed")] == [5]
+
+
+def test_an_expectation_is_not_added_to_a_partner_removed_meanwhile():
+    partnership, _organisation, coordinator = coordinated()
+    listing = partnerships.add_partner(
+        actor=coordinator, partnership=partnership, organisation=OrganisationFactory(), role="4"
+    )
+    removing = lambda: partnerships.remove_partner(  # noqa: E731
+        actor=coordinator, participation=fresh(listing)
+    )
+
+    with meanwhile(removing, Expectation, "full_clean"), pytest.raises(Http404):
+        expectations.add_expectation(
+            actor=coordinator, participation=listing, topic="market_access", horizon="short"
+        )
+
+    assert not logged("expectation.added")

@@ -168,6 +168,9 @@ def add_expectation(
     )
     expectation.full_clean()
     with transaction.atomic():
+        # The partner as it is now: gone from the partnership meanwhile, it is Http404,
+        # not a failed insert at the commit.
+        hold_row(participation)
         expectation.save()
         record(
             "expectation.added", _expectation_payload(expectation), participation.partnership, actor
@@ -214,6 +217,7 @@ def delete_expectation(*, actor: Person, expectation: Expectation) -> None:
     participation = expectation.participation
     _require_edit(actor, participation)
     with transaction.atomic():
+        hold_row(expectation)  # logged as it is now; once deleted: Http404, logged once
         record(
             "expectation.removed",
             _expectation_payload(expectation),

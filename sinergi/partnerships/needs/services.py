@@ -90,6 +90,7 @@ def add_need(
     _tidy(need)
     _validate(need)
     with transaction.atomic():
+        hold_row(partnership)  # Http404 once deleted, not a failed insert at the commit
         need.save()
         record("need.added", need_payload(need), partnership, actor)
     return need
@@ -131,5 +132,6 @@ def delete_need(*, actor: Person, need: CapabilityNeed) -> None:
     partnership = need.partnership
     policy.require(actor, Action.EDIT, partnership)
     with transaction.atomic():
+        hold_row(need)  # logged as it is now; once deleted: Http404, logged once
         record("need.removed", need_payload(need), partnership, actor)
         need.delete()
