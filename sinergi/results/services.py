@@ -561,7 +561,7 @@ def delete_result(*, actor: User, result: Result) -> None:
     in_use = Conflict(_("Move or delete the results and indicators under it first."))
     try:
         with _atomic():
-            hold()
+            hold_row(result)  # Http404 once deleted meanwhile
             # Checked inside the transaction, after the lock every results write takes.
             if result.children.exists() or result.indicators.exists():
                 raise in_use
@@ -738,7 +738,14 @@ def create_indicator(
     dims = _clean_dimensions(partnership, dimensions)
     try:
         with _atomic():
-            hold()
+            # The partnership, the result and the dimensions as they are now, under the
+            # lock their deletions take (Http404, or a field error): a failed insert is
+            # then the one duplicate it can be, the code.
+            hold_row(partnership)
+            if not Result.objects.filter(pk=fields["result"].pk).exists():
+                raise _field_error("result", _("Choose a result of this partnership."))
+            if Dimension.objects.filter(pk__in=[d.pk for d in dims]).count() != len(dims):
+                raise _field_error("dimensions", _("Choose dimensions of this partnership."))
             position = Indicator.objects.filter(partnership=partnership).count()
             indicator = Indicator.objects.create(
                 partnership=partnership, position=position, **fields
@@ -802,7 +809,7 @@ def delete_indicator(*, actor: User, indicator: Indicator) -> None:
     in_use = Conflict(_("Values were reported for this indicator; it cannot be deleted."))
     try:
         with _atomic():
-            hold()
+            hold_row(indicator)  # logged as it is now; once deleted: Http404, logged once
             if indicator.submissions.exists():
                 raise in_use
             partnership = indicator.partnership

@@ -22,11 +22,14 @@ from django.http import Http404
 from sinergi.access import policy
 from sinergi.ledger.models import Entry
 from sinergi.partnerships import services as partnerships
+from sinergi.partnerships.agreements import services as agreements
 from sinergi.partnerships.expectations import services as expectations
 from sinergi.partnerships.goals import services as goals
 from sinergi.partnerships.models import Expectation, Goal, Participation, Partnership, WorkPackage
 from sinergi.partnerships.needs import services as needs
 from sinergi.partnerships.raci import services as raci
+from sinergi.results import services as results
+from sinergi.results.models import Indicator
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -34,6 +37,7 @@ from tests.factories import (
     PartnershipFactory,
     PersonFactory,
 )
+from tests.results.conftest import add_qualitative_indicator, build_monitored
 
 pytestmark = pytest.mark.django_db
 
@@ -334,3 +338,52 @@ def test_an_expectation_is_not_added_to_a_partner_removed_meanwhile():
         )
 
     assert not logged("expectation.added")
+
+
+# ---------------------------------------------------------------- agreements and results
+
+
+def test_a_draft_agreement_is_not_started_in_a_partnership_deleted_meanwhile():
+    partnership, _organisation, coordinator = coordinated()
+
+    with meanwhile(deleting(partnership, coordinator)), pytest.raises(Http404):
+        agreements.create_draft(actor=coordinator, partnership=fresh(partnership))
+
+    assert not logged("agreement.drafted")
+
+
+def test_an_indicator_deleted_twice_is_logged_once():
+    m = build_monitored()
+    indicator = add_qualitative_indicator(m)
+    first, second = fresh(indicator), fresh(indicator)
+    results.delete_indicator(actor=m.coordinator, indicator=first)
+
+    with pytest.raises(Http404):
+        results.delete_indicator(actor=m.coordinator, indicator=second)
+
+    assert len(logged("results.indicator.deleted")) == 1
+
+
+def test_an_indicator_under_a_result_deleted_meanwhile_is_refused_on_the_result():
+    m = build_monitored()
+    result = results.create_result(
+        actor=m.coordinator, partnership=m.partnership, type="1", title="Spare", parent=m.outcome
+    )
+    deleted = lambda: results.delete_result(actor=m.coordinator, result=fresh(result))  # noqa: E731
+
+    with (
+        meanwhile(deleted, results, "_clean_dimensions"),
+        pytest.raises(ValidationError) as refused,
+    ):
+        results.create_indicator(
+            actor=m.coordinator,
+            partnership=m.partnership,
+            result=result,
+            code="9",
+            title="T",
+            measure="5",
+            responsible=m.health,
+        )
+
+    assert list(refused.value.message_dict) == ["result"]
+    assert not Indicator.objects.filter(partnership=m.partnership, code="9").exists()

@@ -23,7 +23,7 @@ from sinergi.access.policy import Action
 from sinergi.core.errors import Conflict
 from sinergi.ledger import jcs
 from sinergi.ledger.log import append as record
-from sinergi.ledger.log import hold
+from sinergi.ledger.log import hold, hold_row
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import (
     AgreementSignature,
@@ -115,11 +115,9 @@ def create_draft(*, actor: Person, partnership: Partnership, **fields: Any) -> A
     try:
         with transaction.atomic():
             # The partnership row serialises drafting, so two drafts cannot take one number
-            # (after the ledger's lock, in the order every writer takes the two).
-            hold()
-            Partnership.objects.select_for_update(no_key=True, of=("self",)).filter(
-                pk=partnership.pk
-            ).first()
+            # (after the ledger's lock, in the order every writer takes the two); Http404
+            # once the partnership is deleted, rather than a failed insert at the commit.
+            hold_row(partnership)
             versions = AgreementVersion.objects.filter(partnership=partnership)
             draft = versions.filter(status=AgreementStatus.DRAFT).first()
             if draft is not None:
