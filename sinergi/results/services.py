@@ -378,9 +378,12 @@ def create_dimension(
     )
     if Dimension.objects.filter(partnership=partnership, code=code).exists():
         raise taken
-    position = Dimension.objects.filter(partnership=partnership).count()
     try:
         with _atomic():
+            # The partnership as it is now (Http404 once deleted) and the next place,
+            # under the ledger's lock: a failed insert is then the one clash it can be.
+            hold_row(partnership)
+            position = Dimension.objects.filter(partnership=partnership).count()
             return Dimension.objects.create(
                 partnership=partnership,
                 code=code,
@@ -440,9 +443,12 @@ def update_dimension(
 def delete_dimension(*, actor: User, dimension: Dimension) -> None:
     """Delete a dimension that no indicator is broken down by."""
     _require(policy.can_manage_results(actor, dimension.partnership))
-    if dimension.indicators.exists():
-        raise Conflict(_("Indicators are broken down by this dimension; it cannot be deleted."))
     with _atomic():
+        # Checked under the ledger's lock, which a new indicator takes: none can come to
+        # be broken down by it in between (and one deleted meanwhile is Http404).
+        hold_row(dimension)
+        if dimension.indicators.exists():
+            raise Conflict(_("Indicators are broken down by this dimension; it cannot be deleted."))
         dimension.delete()
 
 
@@ -512,12 +518,28 @@ def _clean_result(
     )
 
 
+def _check_still_there(fields: _ResultFields) -> None:
+    """Refuse a parent, goal or work package deleted since the request read it; under the
+    ledger's lock, which their deletions take."""
+    for name, row, message in (
+        ("parent", fields.parent, _("Choose a result of this partnership.")),
+        ("goal", fields.goal, _("Choose a goal of this partnership.")),
+        ("work_package", fields.work_package, _("Choose a work package of this partnership.")),
+    ):
+        if row is not None and not type(row)._default_manager.filter(pk=row.pk).exists():
+            raise _field_error(name, message)
+
+
 def create_result(*, actor: User, partnership: Partnership, **data: Any) -> Result:
     """A new impact, outcome or output. Fields: type, title, description, parent, goal,
     work_package, sdg_targets (list or comma-separated codes)."""
     _require(policy.can_manage_results(actor, partnership))
     fields = _clean_result(partnership, data, None)
     with _atomic():
+        # The partnership and what the result hangs on as they are now, and the next
+        # place, under the ledger's lock (Http404 or a field error once deleted).
+        hold_row(partnership)
+        _check_still_there(fields)
         position = Result.objects.filter(partnership=partnership).count()
         result = Result.objects.create(partnership=partnership, position=position, **vars(fields))
         rollups.refresh_sdg(partnership)
@@ -543,6 +565,7 @@ def update_result(*, actor: User, result: Result, **data: Any) -> Result:
             **data,
         }
         fields = _clean_result(partnership, merged, result)
+        _check_still_there(fields)
         if fields.type != result.type:
             for child in result.children.all():
                 if fields.type not in ALLOWED_PARENTS[child.type]:

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from sinergi.access import policy
+from sinergi.core.errors import Conflict
 from sinergi.ledger.models import Entry
 from sinergi.partnerships import services as partnerships
 from sinergi.partnerships.agreements import services as agreements
@@ -29,7 +30,7 @@ from sinergi.partnerships.models import Expectation, Goal, Participation, Partne
 from sinergi.partnerships.needs import services as needs
 from sinergi.partnerships.raci import services as raci
 from sinergi.results import services as results
-from sinergi.results.models import Indicator
+from sinergi.results.models import Indicator, Result
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -387,3 +388,45 @@ def test_an_indicator_under_a_result_deleted_meanwhile_is_refused_on_the_result(
 
     assert list(refused.value.message_dict) == ["result"]
     assert not Indicator.objects.filter(partnership=m.partnership, code="9").exists()
+
+
+def test_a_result_for_a_goal_deleted_meanwhile_is_refused_on_the_goal():
+    m = build_monitored()
+    goal = new_goal(m.partnership, m.coordinator)
+    deleted = lambda: goals.delete_goal(actor=m.coordinator, goal=fresh(goal))  # noqa: E731
+
+    with (
+        meanwhile(deleted, results, "_clean_result"),
+        pytest.raises(ValidationError) as refused,
+    ):
+        results.create_result(
+            actor=m.coordinator, partnership=m.partnership, type="3", title="New", goal=goal
+        )
+
+    assert list(refused.value.message_dict) == ["goal"]
+    assert not Result.objects.filter(partnership=m.partnership, title="New").exists()
+
+
+def test_a_dimension_is_kept_once_an_indicator_is_broken_down_by_it_meanwhile():
+    m = build_monitored()
+    dimension = results.create_dimension(
+        actor=m.coordinator, partnership=m.partnership, name="Age", kind="age"
+    )
+
+    def broken_down() -> None:
+        results.create_indicator(
+            actor=m.coordinator,
+            partnership=m.partnership,
+            result=m.impact,
+            code="3.9",
+            title="By age",
+            measure="5",
+            responsible=m.health,
+            dimensions=[dimension],
+        )
+
+    with meanwhile(broken_down, results, "_atomic"), pytest.raises(Conflict):
+        results.delete_dimension(actor=m.coordinator, dimension=fresh(dimension))
+
+    indicator = Indicator.objects.get(partnership=m.partnership, code="3.9")
+    assert list(indicator.dimensions.all()) == [dimension]
