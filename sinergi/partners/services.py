@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from sinergi.core.errors import Conflict, LikelyDuplicate
 from sinergi.core.geography import tidy_code, tidy_codes
 from sinergi.core.identifiers import check_organisation_identifier
 from sinergi.core.slugs import unique_slug
+from sinergi.ledger.log import hold_row
 from sinergi.partners.capabilities.services import follow_org_type
 from sinergi.partners.models import Organisation, Person
 from sinergi.partners.queries import find_likely_duplicates
@@ -34,7 +36,8 @@ ORGANISATION_FIELDS = (
 def _tidy(organisation: Organisation) -> None:
     """Tidy what was sent as a form would: texts trimmed (a name of spaces is then blank,
     and refused), codes in upper case and each once. An IATI identifier has no spaces
-    (IATI's rule for identifiers) and is the registry's once, whatever its case."""
+    (IATI's rule for identifiers); that it is the registry's once, whatever its case, is
+    `_check_identifier_free`'s to check."""
     for name in ("name", "acronym", "website", "description_en", "description_id"):
         value = getattr(organisation, name)
         if isinstance(value, str):
@@ -46,17 +49,36 @@ def _tidy(organisation: Organisation) -> None:
         return
     organisation.iati_identifier = identifier = identifier.strip()
     check_organisation_identifier(identifier)
+
+
+def _identifier_taken() -> ValidationError:
+    return ValidationError(
+        {"iati_identifier": [_("An organisation with this IATI identifier is already registered.")]}
+    )
+
+
+def _check_identifier_free(organisation: Organisation) -> None:
+    """A ValidationError when another organisation has its IATI identifier, in any case."""
+    identifier = organisation.iati_identifier
+    if not identifier or not isinstance(identifier, str):
+        return
     taken = Organisation.objects.filter(iati_identifier__iexact=identifier).exclude(
         pk=organisation.pk
     )
-    if identifier and taken.exists():
-        raise ValidationError(
-            {
-                "iati_identifier": [
-                    _("An organisation with this IATI identifier is already registered.")
-                ]
-            }
-        )
+    if taken.exists():
+        raise _identifier_taken()
+
+
+def _clash(organisation: Organisation) -> str | None:
+    """The unique field another organisation shares with `organisation`, if any: what an
+    IntegrityError on its save was about."""
+    others = Organisation.objects.exclude(pk=organisation.pk)
+    identifier = organisation.iati_identifier
+    if identifier and others.filter(iati_identifier__iexact=identifier).exists():
+        return "iati_identifier"
+    if others.filter(slug__iexact=organisation.slug).exists():
+        return "slug"
+    return None
 
 
 def _save(organisation: Organisation) -> Organisation:
@@ -92,6 +114,7 @@ def register_organisation(
         raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
     organisation = Organisation(**fields)
     _tidy(organisation)
+    _check_identifier_free(organisation)
     organisation.slug = unique_slug(Organisation, organisation.acronym or organisation.name)
     organisation.full_clean()
     if not confirm_duplicate:
@@ -108,16 +131,41 @@ def register_organisation(
 def update_organisation(
     *, actor: Person, organisation: Organisation, **fields: Any
 ) -> Organisation:
-    """Change an organisation's profile; only its admins and staff may."""
+    """Change an organisation's profile; only its admins and staff may.
+
+    Writes the fields whose values differ from `organisation` as the caller read it, onto
+    the row as it is now, and leaves `organisation` as saved; Http404 when the
+    organisation was removed meanwhile."""
     if not policy.can_edit_organisation(actor, organisation):
         raise PermissionDenied
     unknown = set(fields) - set(ORGANISATION_FIELDS)
     if unknown:
         raise TypeError(f"unknown organisation fields: {sorted(unknown)}")
+    asked = copy.copy(organisation)
     for name, value in fields.items():
-        setattr(organisation, name, value)
-    _tidy(organisation)
-    return _save(organisation)
+        setattr(asked, name, value)
+    _tidy(asked)
+    # Only what the request changes from the copy it read is written: a form sends every
+    # field back, and the others' values are then those read, maybe changed meanwhile.
+    changed = [name for name in fields if getattr(asked, name) != getattr(organisation, name)]
+    try:
+        with transaction.atomic():
+            # The row as it is now (404 when removed meanwhile), checked with the changes.
+            hold_row(organisation)
+            for name in changed:
+                setattr(organisation, name, getattr(asked, name))
+            _check_identifier_free(organisation)
+            organisation.full_clean()
+            if changed:
+                organisation.save(update_fields=[*changed, "updated_at"])
+            if "org_type" in changed:
+                follow_org_type(organisation)  # the matching index carries the type
+    except IntegrityError as exc:
+        # An identifier registered at this moment by someone else (in the same case).
+        if _clash(organisation) == "iati_identifier":
+            raise _identifier_taken() from exc
+        raise
+    return organisation
 
 
 def delete_organisation(*, actor: Person, organisation: Organisation) -> None:

@@ -1,0 +1,86 @@
+"""Organisation edits and removals made from a copy read before someone else's change.
+
+The services re-read the organisation under the ledger's lock (`ledger.log.hold_row`), so
+the copy a request read earlier can neither bring a removed organisation back, nor undo a
+field changed meanwhile, nor pass a check that no longer holds. The other request's change
+is made between the read and the call, as one committing at that moment would.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from sinergi.partners import services
+from sinergi.partners.models import Organisation
+from tests.factories import OrganisationFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def read(organisation: Organisation) -> Organisation:
+    """The copy a request reads."""
+    return Organisation.objects.get(pk=organisation.pk)
+
+
+def test_an_organisation_removed_meanwhile_is_not_brought_back_by_an_edit():
+    staff = PersonFactory(is_staff=True)
+    organisation = OrganisationFactory()
+    stale = read(organisation)
+    services.delete_organisation(actor=staff, organisation=read(organisation))
+
+    with pytest.raises(Http404):
+        services.update_organisation(actor=staff, organisation=stale, description_en="New")
+
+    assert not Organisation.objects.filter(pk=organisation.pk).exists()
+
+
+def test_editing_one_field_keeps_another_changed_meanwhile():
+    staff = PersonFactory(is_staff=True)
+    organisation = OrganisationFactory(website="https://old.example.org")
+    stale = read(organisation)
+    read_at = stale.updated_at
+    services.update_organisation(
+        actor=staff, organisation=read(organisation), website="https://new.example.org"
+    )
+
+    services.update_organisation(actor=staff, organisation=stale, description_en="Weavers")
+
+    stored = read(organisation)
+    assert (stored.website, stored.description_en) == ("https://new.example.org", "Weavers")
+    assert stale.website == "https://new.example.org"  # the caller's copy is what was saved
+    assert stored.updated_at == stale.updated_at > read_at
+
+
+def test_a_form_sending_every_field_writes_only_those_it_changes():
+    """Given a form read before a rename, when it is sent with only the website changed,
+    then the rename stays: the other fields it sends back are the values it read."""
+    admin = PersonFactory(is_organisation_admin=True)
+    organisation = admin.organisation
+    stale = read(organisation)
+    sent = {name: getattr(stale, name) for name in services.ORGANISATION_FIELDS}
+    services.update_organisation(actor=admin, organisation=read(organisation), name="Renamed")
+
+    services.update_organisation(
+        actor=admin, organisation=stale, **(sent | {"website": "https://x.example.org"})
+    )
+
+    stored = read(organisation)
+    assert (stored.name, stored.website) == ("Renamed", "https://x.example.org")
+
+
+def test_provinces_are_checked_against_the_country_as_it_is_now():
+    """Given the country changed from Indonesia to Timor-Leste meanwhile, an Indonesian
+    province sent from the copy read before is refused, and the country stays."""
+    staff = PersonFactory(is_staff=True)
+    organisation = OrganisationFactory(country="ID")
+    stale = read(organisation)
+    services.update_organisation(actor=staff, organisation=read(organisation), country="TL")
+
+    with pytest.raises(ValidationError) as refused:
+        services.update_organisation(actor=staff, organisation=stale, subdivisions=["ID-JK"])
+
+    assert "subdivisions" in refused.value.message_dict
+    stored = read(organisation)
+    assert (stored.country, stored.subdivisions) == ("TL", [])
