@@ -169,19 +169,20 @@ def update_organisation(
 
 
 def delete_organisation(*, actor: Person, organisation: Organisation) -> None:
-    """Remove an organisation that takes part in no partnership."""
+    """Remove an organisation that takes part in no partnership; Http404 when it was
+    removed meanwhile."""
     if not policy.can_delete_organisation(actor, organisation):
         raise PermissionDenied
     with transaction.atomic():
-        locked = Organisation.objects.select_for_update(no_key=True, of=("self",)).get(
-            pk=organisation.pk
-        )
-        if locked.participations.exists():
+        # The ledger's lock, then the row, as an edit takes them: a removal and an edit at
+        # once wait for each other, and the later one finds the row gone (404).
+        hold_row(organisation)
+        if organisation.participations.exists():
             raise Conflict(
                 _("This organisation takes part in partnerships; remove it from them first.")
             )
         try:
-            locked.delete()
+            organisation.delete()
         except ProtectedError:
             # e.g. a counterparty of recorded transactions: history keeps its organisations.
             raise Conflict(

@@ -84,3 +84,16 @@ def test_provinces_are_checked_against_the_country_as_it_is_now():
     assert "subdivisions" in refused.value.message_dict
     stored = read(organisation)
     assert (stored.country, stored.subdivisions) == ("TL", [])
+
+
+def test_removing_an_organisation_removed_meanwhile_is_not_found():
+    """Given two removals sent at once, the later one is a 404, not a server error."""
+    staff = PersonFactory(is_staff=True)
+    organisation = OrganisationFactory()
+    stale = read(organisation)
+    services.delete_organisation(actor=staff, organisation=read(organisation))
+
+    with pytest.raises(Http404):
+        services.delete_organisation(actor=staff, organisation=stale)
+
+    assert not Organisation.objects.filter(pk=organisation.pk).exists()
