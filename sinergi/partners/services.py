@@ -14,7 +14,7 @@ from sinergi.access import policy
 from sinergi.core.errors import Conflict, LikelyDuplicate
 from sinergi.core.geography import tidy_code, tidy_codes
 from sinergi.core.identifiers import check_organisation_identifier
-from sinergi.core.slugs import unique_slug
+from sinergi.core.slugs import unguessable_slug, unique_slug
 from sinergi.ledger.log import hold_row
 from sinergi.partners.capabilities.services import follow_org_type
 from sinergi.partners.models import Organisation, Person
@@ -81,22 +81,15 @@ def _clash(organisation: Organisation) -> str | None:
     return None
 
 
-def _save(organisation: Organisation) -> Organisation:
-    organisation.full_clean()
-    try:
-        with transaction.atomic():
-            organisation.save()
-            follow_org_type(organisation)  # the matching index carries the type
-    except IntegrityError as exc:
-        # A concurrent registration won the race for the identifier or slug.
-        raise ValidationError(
-            {
-                "iati_identifier": [
-                    _("An organisation with this IATI identifier is already registered.")
-                ]
-            }
-        ) from exc
-    return organisation
+SLUG_ATTEMPTS = 5
+READABLE_ATTEMPTS = 2  # then a random ending, which two people cannot both draw
+
+
+def _new_slug(organisation: Organisation, *, readable: bool = True) -> str:
+    """The short name made from the acronym, or else the name: the first one free, or one
+    with a random ending once readable ones were taken by others at the same moment."""
+    text = organisation.acronym or organisation.name
+    return unique_slug(Organisation, text) if readable else unguessable_slug(text)
 
 
 def register_organisation(
@@ -115,8 +108,10 @@ def register_organisation(
     organisation = Organisation(**fields)
     _tidy(organisation)
     _check_identifier_free(organisation)
-    organisation.slug = unique_slug(Organisation, organisation.acronym or organisation.name)
-    organisation.full_clean()
+    organisation.slug = _new_slug(organisation)
+    # The made short name's uniqueness is the database's to check, at the insert: checked
+    # here, one taken meanwhile by someone else would be refused instead of made again.
+    organisation.full_clean(exclude=["slug"])
     if not confirm_duplicate:
         candidates = find_likely_duplicates(
             name=organisation.name,
@@ -125,7 +120,22 @@ def register_organisation(
         )
         if candidates:
             raise LikelyDuplicate(candidates)
-    return _save(organisation)
+    for attempt in range(SLUG_ATTEMPTS):
+        if attempt:
+            organisation.slug = _new_slug(organisation, readable=attempt < READABLE_ATTEMPTS)
+        try:
+            with transaction.atomic():
+                organisation.save(force_insert=True)
+            break
+        except IntegrityError as exc:
+            # Someone registering at the same moment took the identifier (refused: it was
+            # sent) or the short name made from the same name (made again).
+            clash = _clash(organisation)
+            if clash == "iati_identifier":
+                raise _identifier_taken() from exc
+            if clash != "slug" or attempt == SLUG_ATTEMPTS - 1:
+                raise
+    return organisation
 
 
 def update_organisation(

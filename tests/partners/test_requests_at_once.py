@@ -85,3 +85,39 @@ def test_two_edits_of_different_fields_at_once_both_stay(staff):
         assert statuses == [200, 200]
         stored = Organisation.objects.get(pk=organisation.pk)
         assert (stored.description_en, stored.website) == (f"en{n}", f"https://x{n}.example.org")
+
+
+def test_registrations_of_the_same_name_at_once_each_get_a_short_name(staff):
+    people = [PersonFactory() for _ in range(8)]
+    body = {"name": "Yayasan Tenun", "org_type": "21", "country": "ID", "confirm_duplicate": True}
+    clients = [ApiClient(person) for person in people]
+
+    statuses = together(*(partial(c.post, "/organisations", body) for c in clients))
+
+    assert statuses == [201] * len(people)
+    slugs = set(Organisation.objects.filter(name="Yayasan Tenun").values_list("slug", flat=True))
+    assert len(slugs) == len(people) and "yayasan-tenun" in slugs
+
+
+def test_registrations_of_one_iati_identifier_at_once_register_it_once(staff):
+    """The others are refused on the identifier, the field that clashed."""
+    people = [PersonFactory() for _ in range(6)]
+    clients = [ApiClient(person) for person in people]
+    bodies = [
+        {"name": f"Organisation {n}", "org_type": "21", "country": "ID",
+         "iati_identifier": "XM-DAC-41122", "confirm_duplicate": True}
+        for n in range(len(people))
+    ]  # fmt: skip
+    answers: list = [None] * len(people)
+
+    def register(n: int) -> object:
+        answers[n] = clients[n].post("/organisations", bodies[n])
+        return answers[n]
+
+    statuses = together(*(partial(register, n) for n in range(len(people))))
+
+    assert sorted(statuses) == [201] + [422] * (len(people) - 1)
+    for answer in answers:
+        if answer.status_code == 422:
+            assert set(answer.json()["error"]["fields"]) == {"iati_identifier"}
+    assert Organisation.objects.filter(iati_identifier="XM-DAC-41122").count() == 1

@@ -97,3 +97,28 @@ def test_removing_an_organisation_removed_meanwhile_is_not_found():
         services.delete_organisation(actor=staff, organisation=stale)
 
     assert not Organisation.objects.filter(pk=organisation.pk).exists()
+
+
+def test_a_made_short_name_taken_meanwhile_is_made_again(monkeypatch):
+    """Given another organisation of the same name registered between the making of the
+    short name and the save, the registration gets the next one, not a refusal naming the
+    IATI identifier."""
+    person = PersonFactory()
+    made = services.unique_slug
+    calls = []
+
+    def made_then_taken(model, text):
+        slug = made(model, text)
+        if not calls:  # the other registration commits now
+            calls.append(1)
+            OrganisationFactory(name="Yayasan Tenun", slug=slug)
+        return slug
+
+    monkeypatch.setattr(services, "unique_slug", made_then_taken)
+
+    organisation = services.register_organisation(
+        actor=person, confirm_duplicate=True, name="Yayasan Tenun", org_type="22", country="ID"
+    )
+
+    assert organisation.slug == "yayasan-tenun-2"
+    assert Organisation.objects.filter(name="Yayasan Tenun").count() == 2
