@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -326,6 +327,34 @@ def _check_inviter_may_still_grant(invitation: Invitation, person: Person) -> No
         raise ValidationError(exc.messages) from exc
 
 
+def check_acceptance(*, invitation: Invitation, person: Person) -> None:
+    """Raise the ValidationError `accept_invitation` would refuse `person` with, as things
+    stand; nothing is changed. `person` may be unsaved: someone about to sign up."""
+    if invitation.accepted_at is not None or invitation.expires_at <= now():
+        raise ValidationError(_("This invitation has already been used or has expired."))
+    if (person.email or "").casefold() != invitation.email.casefold():
+        raise ValidationError(
+            _(
+                "This invitation was sent to %(email)s. Sign out and accept it with that "
+                "address, or ask for an invitation to your own."
+            )
+            % {"email": invitation.email}
+        )
+    if person.organisation_id not in (None, invitation.organisation_id):
+        raise ValidationError(
+            _("You already work for another organisation; ask an admin to move you.")
+        )
+    if invitation.partnership_id is None:
+        if not _inviter_may_still_invite(invitation):
+            raise ValidationError(_INVITATION_VOID)
+        return
+    # The role is given to the person as one of the invitation's organisation; a copy
+    # says so, leaving the caller's instance as it is.
+    joining = copy.copy(person)
+    joining.organisation_id = invitation.organisation_id
+    _check_inviter_may_still_grant(invitation, joining)
+
+
 def accept_invitation(*, invitation: Invitation, person: Person) -> Invitation:
     """`person` joins the invitation's organisation and partnership; the link is used up."""
     with transaction.atomic():
@@ -333,26 +362,10 @@ def accept_invitation(*, invitation: Invitation, person: Person) -> Invitation:
         locked = Invitation.objects.select_for_update(no_key=True, of=("self",)).get(
             pk=invitation.pk
         )
-        if locked.accepted_at is not None or locked.expires_at <= now():
-            raise ValidationError(_("This invitation has already been used or has expired."))
-        if (person.email or "").casefold() != locked.email.casefold():
-            raise ValidationError(
-                _(
-                    "This invitation was sent to %(email)s. Sign out and accept it with that "
-                    "address, or ask for an invitation to your own."
-                )
-                % {"email": locked.email}
-            )
-        if person.organisation_id not in (None, locked.organisation_id):
-            raise ValidationError(
-                _("You already work for another organisation; ask an admin to move you.")
-            )
-        if locked.partnership_id is None and not _inviter_may_still_invite(locked):
-            raise ValidationError(_INVITATION_VOID)
+        check_acceptance(invitation=locked, person=person)
         person.organisation = locked.organisation
         person.save(update_fields=["organisation"])
         if locked.partnership_id:
-            _check_inviter_may_still_grant(locked, person)
             _membership, created = Membership.objects.get_or_create(
                 partnership_id=locked.partnership_id,
                 person=person,

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sinergi.access import services
-from sinergi.access.models import ApiToken
+from sinergi.access.models import ApiToken, Invitation
 from sinergi.core import after_response
 from sinergi.core.forms import apply_domain_errors
 from sinergi.partners.models import Person
@@ -161,6 +161,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
     if not request.user.is_authenticated and not has_account:
         form = SignUpForm(request.POST or None)
+    if request.method != "POST":
+        refusal = _refusal_as_things_stand(request, invitation, has_account)
     if request.method == "POST" and not has_account and (form is None or form.is_valid()):
         try:
             with transaction.atomic():
@@ -192,6 +194,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             if invitation.partnership_id:
                 return redirect(invitation.partnership)
             return redirect(invitation.organisation)
+    if refusal:
+        # A refused POST is a conflict with the invitation's state; a read of the page
+        # that explains the same refusal is answered as asked.
+        status = 409 if request.method == "POST" else 200
+    else:
+        status = 422 if form is not None and form.errors else 200
     return render(
         request,
         "access/invitation_accept.html",
@@ -201,8 +209,28 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             "has_account": has_account,
             "refusal": refusal,
         },
-        status=409 if refusal else 422 if form is not None and form.errors else 200,
+        status=status,
     )
+
+
+def _refusal_as_things_stand(
+    request: HttpRequest, invitation: Invitation, has_account: bool
+) -> str:
+    """Why accepting would be refused to the reader as things stand (signed in, or
+    signing up with the invitation's address), or "" when it would not: the page then
+    offers no Join or sign-up button that could only be refused. Someone with an account
+    who is not signed in is asked to sign in first; who they are is not known yet."""
+    if request.user.is_authenticated:
+        person = request.user
+    elif not has_account:
+        person = Person(email=invitation.email)
+    else:
+        return ""
+    try:
+        services.check_acceptance(invitation=invitation, person=person)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return ""
 
 
 def _say_tokens_revoked(request: HttpRequest, revoked: int) -> None:

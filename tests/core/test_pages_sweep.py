@@ -1089,11 +1089,13 @@ def page_files(site: Site) -> dict[tuple[str, str], tuple[str, bytes, str]]:
 
 # The fields of forms no page shows the coordinator in this world, as their templates and
 # views have them: a single goal has no "move" buttons; "adopt" waits for every signature;
-# only staff delete organisations.
+# only staff delete organisations; the invitation is for another address, so its page
+# says so instead of offering the Join button.
 FORMS_NOT_SHOWN: dict[str, list[Control]] = {
     "goal-move": [Control("direction", "hidden", values=["up"])],
     "agreement-adopt": [],
     "organisation-delete": [],
+    "invitation-accept": [],
 }
 
 
