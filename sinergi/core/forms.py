@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from django import forms
 from django.core.exceptions import ValidationError
 
+from sinergi.core.errors import Conflict
 from sinergi.core.geography import subdivisions_of
 
 
@@ -36,15 +37,21 @@ class CountriesBeforeProvinces(forms.BaseForm):
 
 
 def apply_domain_errors(
-    form: forms.Form, error: ValidationError, field_map: Mapping[str, str] | None = None
+    form: forms.Form,
+    error: ValidationError | Conflict,
+    field_map: Mapping[str, str] | None = None,
 ) -> None:
-    """Attach a service's ValidationError to the form, per field where the field exists.
+    """Attach a service's ValidationError or Conflict to the form, per field where the
+    field exists.
 
     `field_map` names the form field that shows a model field's errors when the two
     differ (e.g. "sector_code" → "sector" for a combined picker).
     """
     names = field_map or {}
-    if hasattr(error, "error_dict"):
+    if isinstance(error, Conflict):
+        field = names.get(error.field or "", error.field)
+        form.add_error(field if field in form.fields else None, error.message)
+    elif hasattr(error, "error_dict"):
         for name, messages in error.message_dict.items():
             field = names.get(name, name)
             target = field if field in form.fields else None

@@ -253,7 +253,13 @@ def list_participations(request: HttpRequest, slug: str) -> object:
     return queries.participations_of(_partnership(request, slug))
 
 
-@router.post("/{slug}/participations", response={201: ParticipationOut}, summary="Add a partner")
+@router.post(
+    "/{slug}/participations",
+    response={201: ParticipationOut},
+    summary="Add a partner",
+    description="An organisation may hold several roles; listing it again in a role it "
+    "holds is a 409 `conflict` on `role`.",
+)
 def add_participation(request: HttpRequest, slug: str, payload: ParticipationIn) -> Status:
     partnership = _partnership(request, slug, Action.MANAGE_PARTNERS)
     organisation = Organisation.objects.filter(slug=payload.organisation).first()
@@ -270,7 +276,11 @@ def add_participation(request: HttpRequest, slug: str, payload: ParticipationIn)
 
 
 @router.patch(
-    "/{slug}/participations/{pk}", response=ParticipationOut, summary="Change a partner's role"
+    "/{slug}/participations/{pk}",
+    response=ParticipationOut,
+    summary="Change a partner's role",
+    description="A role its organisation holds already in another listing is a 409 "
+    "`conflict` on `role`.",
 )
 def patch_participation(
     request: HttpRequest, slug: str, pk: int, payload: ParticipationPatch
@@ -310,7 +320,13 @@ def list_memberships(request: HttpRequest, slug: str) -> object:
     return queries.memberships_of(partnership)
 
 
-@router.post("/{slug}/memberships", response={201: MembershipOut}, summary="Give someone a role")
+@router.post(
+    "/{slug}/memberships",
+    response={201: MembershipOut},
+    summary="Give someone a role",
+    description="One role per person: someone who is a member already is a 409 `conflict` "
+    "on `person` (change their role with PATCH).",
+)
 def add_membership(request: HttpRequest, slug: str, payload: MembershipIn) -> Status:
     partnership = _partnership(request, slug, Action.MANAGE_MEMBERS)
     person = (

@@ -297,7 +297,9 @@ def add_partner(
     answered = policy.can_answer_for(actor, organisation)
     if answered:
         participation.confirmed_at, participation.confirmed_by = timezone.now(), actor
-    participation.full_clean()
+    participation.full_clean(validate_constraints=False)
+    if _takes_part_already(participation):
+        raise _partner_taken()
     try:
         with transaction.atomic():
             # Under the ledger's lock the partnership is read again (Http404 when it was
@@ -317,11 +319,28 @@ def add_partner(
             )
             if answered:
                 record("partner.confirmed", _answer_payload(participation), partnership, actor)
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"role": [_("This organisation already takes part in this role.")]}
-        ) from exc
+    except IntegrityError as exc:  # added by another request meanwhile
+        raise _partner_taken() from exc
     return participation
+
+
+def _takes_part_already(participation: Participation) -> bool:
+    """Whether another row lists the participation's organisation in its role."""
+    return (
+        Participation.objects.filter(
+            partnership_id=participation.partnership_id,
+            organisation_id=participation.organisation_id,
+            role=participation.role,
+        )
+        .exclude(pk=participation.pk)
+        .exists()
+    )
+
+
+def _partner_taken() -> Conflict:
+    """The answer to listing an organisation twice in one role: a conflict with the
+    partnership's partners as they are (409 in the API), shown at the role."""
+    return Conflict(_("This organisation already takes part in this role."), field="role")
 
 
 def change_partner_role(
@@ -341,7 +360,9 @@ def change_partner_role(
             current.role = role
             if contribution is not None:
                 current.contribution = contribution.strip()
-            current.full_clean()
+            current.full_clean(validate_constraints=False)
+            if _takes_part_already(current):
+                raise _partner_taken()
             fields = ["role", "contribution"]
             changed = previous != role or current.contribution != previous_contribution
             if changed:
@@ -366,10 +387,8 @@ def change_partner_role(
                     current.partnership,
                     actor,
                 )
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"role": [_("This organisation already takes part in this role.")]}
-        ) from exc
+    except IntegrityError as exc:  # the same role given by another request meanwhile
+        raise _partner_taken() from exc
     for name in ("role", "contribution", "confirmed_at", "confirmed_by"):
         setattr(participation, name, getattr(current, name))
     return participation
@@ -658,7 +677,7 @@ def grant_membership(
     if not policy.can_grant_role(actor, partnership, person, role):
         raise PermissionDenied
     membership = Membership(partnership=partnership, person=person, role=role)
-    membership.full_clean(validate_unique=False)
+    membership.full_clean(validate_unique=False, validate_constraints=False)
     check_partner_admin(partnership, person, role)
     try:
         with transaction.atomic():
@@ -666,6 +685,8 @@ def grant_membership(
             # organisation cannot leave between the check and the grant.
             hold()
             check_partner_admin(partnership, person, role)
+            if Membership.objects.filter(partnership=partnership, person=person).exists():
+                raise _member_already()
             membership.save()
             record(
                 "membership.granted",
@@ -673,12 +694,16 @@ def grant_membership(
                 partnership,
                 actor,
             )
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"person": [_("This person is already a member of the partnership.")]}
-        ) from exc
+    except IntegrityError as exc:  # granted by another request meanwhile
+        raise _member_already() from exc
     policy.forget_roles(person)
     return membership
+
+
+def _member_already() -> Conflict:
+    """The answer to a second role for one person: a conflict with the partnership's
+    members as they are (409 in the API), shown at the person."""
+    return Conflict(_("This person is already a member of the partnership."), field="person")
 
 
 def _is_last_coordinator(membership: Membership) -> bool:

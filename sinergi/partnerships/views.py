@@ -248,6 +248,7 @@ def partnership_partners(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug)
     can_manage = policy.can(request.user, Action.MANAGE_PARTNERS, partnership)
     form = AddPartnerForm(request.POST or None) if can_manage else None
+    conflict = False
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
@@ -260,7 +261,8 @@ def partnership_partners(request: HttpRequest, slug: str) -> HttpResponse:
                     role=form.cleaned_data["role"],
                     contribution=form.cleaned_data["contribution"],
                 )
-            except ValidationError as exc:
+            except (ValidationError, Conflict) as exc:
+                conflict = isinstance(exc, Conflict)
                 apply_domain_errors(form, exc)
             else:
                 messages.success(
@@ -279,7 +281,7 @@ def partnership_partners(request: HttpRequest, slug: str) -> HttpResponse:
             "can_manage": can_manage,
             "roles": ORGANISATION_ROLES,
         },
-        status=422 if form is not None and form.errors else 200,
+        status=409 if conflict else 422 if form is not None and form.errors else 200,
     )
 
 
@@ -298,8 +300,8 @@ def participation_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse
                 actor=request.user, participation=participation, role=form.cleaned_data["role"]
             )
             saved = True
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
+        except (ValidationError, Conflict) as exc:
+            error = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
             participation.refresh_from_db()
     else:
         error = " ".join(form.errors.get("role", []))
@@ -416,6 +418,7 @@ def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
     can_manage = policy.can(request.user, Action.MANAGE_MEMBERS, partnership)
     role_choices = _role_choices_for(request.user, partnership)
     grant_form = invite_form = None
+    conflict = False
     if can_manage:
         grant_form = GrantMembershipForm(
             request.POST if request.POST.get("form") == "grant" else None,
@@ -457,7 +460,8 @@ def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
                     person=grant_form.cleaned_data["person"],
                     role=grant_form.cleaned_data["role"],
                 )
-            except ValidationError as exc:
+            except (ValidationError, Conflict) as exc:
+                conflict = isinstance(exc, Conflict)
                 apply_domain_errors(grant_form, exc)
             else:
                 messages.success(
@@ -493,7 +497,7 @@ def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
             if can_manage
             else [],
         },
-        status=422 if has_errors else 200,
+        status=409 if conflict else 422 if has_errors else 200,
     )
 
 
