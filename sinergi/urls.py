@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from sinergi.api import api
 from sinergi.core import views as core_views
+from sinergi.core.converters import IdConverter
 from sinergi.ledger import views as ledger_views
+
+# Before the apps' URL modules are read: their paths take `<id:pk>`.
+register_converter(IdConverter, "id")
 
 admin.site.site_header = "Sinergi"
 admin.site.site_title = "Sinergi"

@@ -84,7 +84,7 @@ def operations() -> list[Operation]:
     return found
 
 
-# A parameter of a path in the document ({pk}) or of a Django URL route (<int:pk>).
+# A parameter of a path in the document ({pk}) or of a Django URL route (<id:pk>).
 PARAMETER = re.compile(r"\{(\w+)\}|<(?:\w+:)?(\w+)>")
 
 

@@ -14,6 +14,7 @@ from pydantic import StrictBool, StrictInt
 from sinergi.access import services
 from sinergi.access.models import ApiToken
 from sinergi.core.bodies import InputSchema
+from sinergi.core.schemas import PathId
 
 router = Router(tags=["account"])
 
@@ -154,7 +155,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status:
 
 
 @router.delete("/tokens/{pk}", response={204: None}, summary="Revoke an API token")
-def revoke_token(request: HttpRequest, pk: int) -> Status:
+def revoke_token(request: HttpRequest, pk: PathId) -> Status:
     person = _signed_in(request)
     token = get_object_or_404(ApiToken, pk=pk, person=person)
     services.revoke_api_token(actor=person, token=token)

@@ -37,6 +37,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("tokens/", views.token_list, name="token-list"),
-    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("tokens/<id:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
 ]

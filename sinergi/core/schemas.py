@@ -45,6 +45,25 @@ def _decimal_digits(value: Any) -> Any:
 WholeNumber = Annotated[int, BeforeValidator(_decimal_digits)]
 
 
+_CANONICAL = re.compile(r"0|-?[1-9][0-9]*")
+
+
+def _canonical_digits(value: Any) -> Any:
+    """A number naming a row in a path is written one way only, as links write it: ASCII
+    digits without leading zeros. pydantic would also read "01", "1.0", "+1" and "1_0" as
+    row 1, so one row had many addresses. A minus sign is left to the operation, which
+    answers as for any id no row has (404)."""
+    if isinstance(value, str) and not _CANONICAL.fullmatch(value):
+        raise PydanticCustomError(
+            "id_parsing", str(_("Enter a whole number in plain digits, without leading zeros."))
+        )
+    return value
+
+
+# A row's id (or a version number) in an API path: canonical decimal digits only.
+PathId = Annotated[int, BeforeValidator(_canonical_digits)]
+
+
 def _true_or_false(value: Any) -> Any:
     """A flag given as text (a query parameter or a form field) is `true` or `false`, in
     any case: pydantic would also read "yes", "on", "1", "no", "off" and "0", and a

@@ -34,7 +34,7 @@ from sinergi.core import pages
 from sinergi.core.bodies import InputSchema, is_iso_day
 from sinergi.core.geography import validate_currency
 from sinergi.core.pagination import Pagination
-from sinergi.core.schemas import MAX_ID, Count, Flag, Id, decimal_string
+from sinergi.core.schemas import MAX_ID, Count, Flag, Id, PathId, decimal_string
 from sinergi.finance import queries, services
 from sinergi.finance.models import (
     Approval,
@@ -1090,7 +1090,7 @@ def create_transaction(request: HttpRequest, slug: str, payload: TransactionIn) 
     description="With its correction chain, approvals and (for the partnership's own "
     "people) its evidence documents and their SHA-256.",
 )
-def read_transaction(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
+def read_transaction(request: HttpRequest, slug: str, pk: PathId) -> dict[str, Any]:
     partnership = _partnership(request, slug)
     return _transaction_detail(request, partnership, pk)
 
@@ -1102,7 +1102,7 @@ def read_transaction(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]
     description="Records the reversal (same movement, opposite amount) with the reason; "
     "answers with the reversal. An approved or pending expenditure is locked (409).",
 )
-def reverse_transaction(request: HttpRequest, slug: str, pk: int, payload: ReasonIn) -> Status:
+def reverse_transaction(request: HttpRequest, slug: str, pk: PathId, payload: ReasonIn) -> Status:
     partnership = _partnership(request, slug)
     tx = _transaction(partnership, pk)
     _require(policy.can_record_finance(request.auth, partnership, tx.organisation))
@@ -1119,7 +1119,9 @@ def reverse_transaction(request: HttpRequest, slug: str, pk: int, payload: Reaso
     description="Send the reason and only the fields that change: the transaction is "
     "reversed and its replacement recorded in one step.",
 )
-def correct_transaction(request: HttpRequest, slug: str, pk: int, payload: CorrectionIn) -> Status:
+def correct_transaction(
+    request: HttpRequest, slug: str, pk: PathId, payload: CorrectionIn
+) -> Status:
     partnership = _partnership(request, slug)
     tx = _transaction(partnership, pk)
     _require(policy.can_record_finance(request.auth, partnership, tx.organisation))
@@ -1146,7 +1148,7 @@ def correct_transaction(request: HttpRequest, slug: str, pk: int, payload: Corre
     description="Approvers only (the approval rule's partners, or the coordinators); never "
     "the expenditure's author. A rejection needs a reason. Answers with the transaction.",
 )
-def decide(request: HttpRequest, slug: str, pk: int, payload: DecisionIn) -> dict[str, Any]:
+def decide(request: HttpRequest, slug: str, pk: PathId, payload: DecisionIn) -> dict[str, Any]:
     partnership = _partnership(request, slug)
     tx = _transaction(partnership, pk)
     rule = ApprovalRule.objects.filter(partnership=partnership).first()
@@ -1169,7 +1171,7 @@ def decide(request: HttpRequest, slug: str, pk: int, payload: DecisionIn) -> dic
 def attach_document(
     request: HttpRequest,
     slug: str,
-    pk: int,
+    pk: PathId,
     file: UploadedFile | None = File(None),  # noqa: B008 (ninja's way to declare it)
 ) -> Status:
     partnership = _partnership(request, slug)
@@ -1247,7 +1249,7 @@ def create_pledge(request: HttpRequest, slug: str, payload: PledgeIn) -> Status:
     response=PledgeDetail,
     summary="Read a pledge with its status history",
 )
-def read_pledge(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
+def read_pledge(request: HttpRequest, slug: str, pk: PathId) -> dict[str, Any]:
     return _pledge_detail(_partnership(request, slug), pk)
 
 
@@ -1259,7 +1261,7 @@ def read_pledge(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
     "fulfilled; another change is a 409.",
 )
 def change_pledge_status(
-    request: HttpRequest, slug: str, pk: int, payload: PledgeStatusIn
+    request: HttpRequest, slug: str, pk: PathId, payload: PledgeStatusIn
 ) -> dict[str, Any]:
     partnership = _partnership(request, slug)
     pledge = (
@@ -1313,7 +1315,7 @@ def create_budget_line(request: HttpRequest, slug: str, payload: BudgetLineIn) -
     response=BudgetLineDetail,
     summary="Read a budget line with its revisions",
 )
-def read_budget_line(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
+def read_budget_line(request: HttpRequest, slug: str, pk: PathId) -> dict[str, Any]:
     return _budget_line_detail(_partnership(request, slug), pk)
 
 
@@ -1325,7 +1327,7 @@ def read_budget_line(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]
     "history. Coordinators only.",
 )
 def revise_budget_line(
-    request: HttpRequest, slug: str, pk: int, payload: BudgetLinePatch
+    request: HttpRequest, slug: str, pk: PathId, payload: BudgetLinePatch
 ) -> dict[str, Any]:
     partnership = _partnership(request, slug)
     _require(policy.can_manage_finance(request.auth, partnership))

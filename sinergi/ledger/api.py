@@ -21,7 +21,7 @@ from sinergi.access import policy
 from sinergi.core.bodies import InputSchema
 from sinergi.core.errors import RetryLater
 from sinergi.core.pagination import Pagination
-from sinergi.core.schemas import WholeNumber
+from sinergi.core.schemas import PathId, WholeNumber
 from sinergi.ledger import checkpoints, log, queries
 from sinergi.ledger.models import Checkpoint
 
@@ -315,7 +315,7 @@ def post_cosignature(request: HttpRequest, payload: CosignatureIn) -> Any:
     summary="A receipt for one entry (C2SP tlog-proof)",
     response={200: str},
 )
-def receipt(request: HttpRequest, index: WholeNumber) -> HttpResponse:
+def receipt(request: HttpRequest, index: PathId) -> HttpResponse:
     if index < 0:
         raise _invalid("index", _("Must be at least 0."))
     latest = checkpoints.latest_checkpoint()

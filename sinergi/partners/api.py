@@ -13,6 +13,7 @@ from pydantic import StrictBool
 
 from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
+from sinergi.core.schemas import PathId
 from sinergi.partners import queries, services
 from sinergi.partners.models import DESCRIPTION_MAX_LENGTH, Organisation
 from sinergi.partnerships import queries as partnership_queries
@@ -145,7 +146,7 @@ def _answerable(request: HttpRequest, slug: str, pk: int) -> Participation:
     response=AnsweredOut,
     summary="Confirm that the organisation takes part in a partnership that lists it",
 )
-def confirm_participation(request: HttpRequest, slug: str, pk: int) -> Participation:
+def confirm_participation(request: HttpRequest, slug: str, pk: PathId) -> Participation:
     """For the organisation's own admins: 404 for anyone else (whether it exists is
     theirs to know), 409 once confirmed."""
     participation = _answerable(request, slug, pk)
@@ -159,7 +160,7 @@ def confirm_participation(request: HttpRequest, slug: str, pk: int) -> Participa
     response={204: None},
     summary="Decline taking part in a partnership that lists the organisation",
 )
-def decline_participation(request: HttpRequest, slug: str, pk: int) -> Status:
+def decline_participation(request: HttpRequest, slug: str, pk: PathId) -> Status:
     """For the organisation's own admins, while it is unconfirmed: the partnership no
     longer lists the organisation, and its people's roles in it end (as when a
     coordinator removes a partner). 404 for anyone else, 409 once confirmed."""

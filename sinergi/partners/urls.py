@@ -10,12 +10,12 @@ urlpatterns = [
     path("<slug:slug>/edit/", views.organisation_edit, name="organisation-edit"),
     path("<slug:slug>/delete/", views.organisation_delete, name="organisation-delete"),
     path(
-        "<slug:slug>/participations/<int:pk>/confirm/",
+        "<slug:slug>/participations/<id:pk>/confirm/",
         views.participation_confirm,
         name="participation-confirm",
     ),
     path(
-        "<slug:slug>/participations/<int:pk>/decline/",
+        "<slug:slug>/participations/<id:pk>/decline/",
         views.participation_decline,
         name="participation-decline",
     ),

@@ -19,6 +19,7 @@ from sinergi.access.policy import Action
 from sinergi.core import pages
 from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
+from sinergi.core.schemas import PathId
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import queries, services
 from sinergi.partnerships.models import (
@@ -283,7 +284,7 @@ def add_participation(request: HttpRequest, slug: str, payload: ParticipationIn)
     "`conflict` on `role`.",
 )
 def patch_participation(
-    request: HttpRequest, slug: str, pk: int, payload: ParticipationPatch
+    request: HttpRequest, slug: str, pk: PathId, payload: ParticipationPatch
 ) -> Participation:
     partnership = _partnership(request, slug, Action.MANAGE_PARTNERS)
     participation = get_object_or_404(
@@ -298,7 +299,7 @@ def patch_participation(
 
 
 @router.delete("/{slug}/participations/{pk}", response={204: None}, summary="Remove a partner")
-def delete_participation(request: HttpRequest, slug: str, pk: int) -> Status:
+def delete_participation(request: HttpRequest, slug: str, pk: PathId) -> Status:
     partnership = _partnership(request, slug, Action.MANAGE_PARTNERS)
     participation = get_object_or_404(Participation, pk=pk, partnership=partnership)
     services.remove_partner(actor=request.auth, participation=participation)
@@ -344,7 +345,7 @@ def add_membership(request: HttpRequest, slug: str, payload: MembershipIn) -> St
 
 @router.patch("/{slug}/memberships/{pk}", response=MembershipOut, summary="Change someone's role")
 def patch_membership(
-    request: HttpRequest, slug: str, pk: int, payload: MembershipPatch
+    request: HttpRequest, slug: str, pk: PathId, payload: MembershipPatch
 ) -> Membership:
     partnership = _partnership(request, slug, Action.MANAGE_MEMBERS)
     membership = get_object_or_404(
@@ -358,7 +359,7 @@ def patch_membership(
 
 
 @router.delete("/{slug}/memberships/{pk}", response={204: None}, summary="Take a role away")
-def delete_membership(request: HttpRequest, slug: str, pk: int) -> Status:
+def delete_membership(request: HttpRequest, slug: str, pk: PathId) -> Status:
     partnership = _partnership(request, slug, Action.MANAGE_MEMBERS)
     membership = get_object_or_404(
         Membership.objects.select_related("person", "partnership"),

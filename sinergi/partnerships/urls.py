@@ -11,12 +11,12 @@ urlpatterns = [
     path("<slug:slug>/delete/", views.partnership_delete, name="partnership-delete"),
     path("<slug:slug>/partners/", views.partnership_partners, name="partnership-partners"),
     path(
-        "<slug:slug>/partners/<int:pk>/role/",
+        "<slug:slug>/partners/<id:pk>/role/",
         views.participation_role,
         name="participation-role",
     ),
     path(
-        "<slug:slug>/partners/<int:pk>/remove/",
+        "<slug:slug>/partners/<id:pk>/remove/",
         views.participation_remove,
         name="participation-remove",
     ),
@@ -32,6 +32,6 @@ urlpatterns = [
     path("<slug:slug>/", include("sinergi.partnerships.needs.urls")),
     path("<slug:slug>/", include("sinergi.partners.matching.urls")),
     path("<slug:slug>/members/", views.partnership_members, name="partnership-members"),
-    path("<slug:slug>/members/<int:pk>/role/", views.membership_role, name="membership-role"),
-    path("<slug:slug>/members/<int:pk>/remove/", views.membership_remove, name="membership-remove"),
+    path("<slug:slug>/members/<id:pk>/role/", views.membership_role, name="membership-role"),
+    path("<slug:slug>/members/<id:pk>/remove/", views.membership_remove, name="membership-remove"),
 ]

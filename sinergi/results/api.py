@@ -34,7 +34,7 @@ from sinergi.access import policy
 from sinergi.core.bodies import InputSchema
 from sinergi.core.files import evidence_download
 from sinergi.core.pagination import Pagination
-from sinergi.core.schemas import MAX_ID, Id
+from sinergi.core.schemas import MAX_ID, Id, PathId
 from sinergi.ledger.log import hold
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Goal, Partnership, WorkPackage
@@ -832,7 +832,7 @@ def create_result(request: HttpRequest, slug: str, payload: ResultIn) -> Status:
     description="Send only the fields that change; `parent`, `goal` and `work_package` "
     "are cleared with null. Coordinators only.",
 )
-def update_result(request: HttpRequest, slug: str, pk: int, payload: ResultPatch) -> dict:
+def update_result(request: HttpRequest, slug: str, pk: PathId, payload: ResultPatch) -> dict:
     partnership = _partnership(request, slug)
     _require(policy.can_manage_results(request.auth, partnership))
     result = _result(partnership, pk)
@@ -851,7 +851,7 @@ def update_result(request: HttpRequest, slug: str, pk: int, payload: ResultPatch
     summary="Delete a result",
     description="Only a result with nothing under it (409 otherwise). Coordinators only.",
 )
-def delete_result(request: HttpRequest, slug: str, pk: int) -> Status:
+def delete_result(request: HttpRequest, slug: str, pk: PathId) -> Status:
     partnership = _partnership(request, slug)
     _require(policy.can_manage_results(request.auth, partnership))
     services.delete_result(actor=request.auth, result=_result(partnership, pk))
@@ -1128,7 +1128,7 @@ def save_value(request: HttpRequest, slug: str, payload: ValueIn) -> Status:
     response=ValueOut,
     summary="Read a reported value",
 )
-def read_value(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
+def read_value(request: HttpRequest, slug: str, pk: PathId) -> dict[str, Any]:
     partnership = _partnership(request, slug)
     return _value(request, partnership, _submission(request, partnership, pk))
 
@@ -1141,7 +1141,7 @@ def read_value(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
     "header (RFC 9530). For the partnership's own people and staff (403 for other "
     "readers); 404 when the value is not the caller's to see.",
 )
-def download_evidence(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def download_evidence(request: HttpRequest, slug: str, pk: PathId) -> HttpResponse:
     partnership = _partnership(request, slug)
     try:
         found = queries.evidence_file(request.auth, partnership, pk)
@@ -1156,7 +1156,7 @@ def download_evidence(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     summary="Submit a value for review",
     description="A draft or returned value; another status is a 409.",
 )
-def submit_value(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
+def submit_value(request: HttpRequest, slug: str, pk: PathId) -> dict[str, Any]:
     partnership = _partnership(request, slug)
     submission = _submission(request, partnership, pk)
     services.submit(actor=request.auth, submission=submission)
@@ -1171,7 +1171,7 @@ def submit_value(request: HttpRequest, slug: str, pk: int) -> dict[str, Any]:
     "replaces the revision in force, and every progress figure it changes is rewritten, in "
     "one transaction. A value that is not submitted is a 409.",
 )
-def approve_value(request: HttpRequest, slug: str, pk: int, payload: ValueDecisionIn) -> dict:
+def approve_value(request: HttpRequest, slug: str, pk: PathId, payload: ValueDecisionIn) -> dict:
     partnership = _partnership(request, slug)
     submission = _submission(request, partnership, pk)
     _require(policy.can_approve_results(request.auth, partnership))
@@ -1185,7 +1185,7 @@ def approve_value(request: HttpRequest, slug: str, pk: int, payload: ValueDecisi
     summary="Return a submitted value to its partner",
     description="With a comment saying what to fix. Coordinators, never the value's author.",
 )
-def return_value(request: HttpRequest, slug: str, pk: int, payload: ReturnIn) -> dict:
+def return_value(request: HttpRequest, slug: str, pk: PathId, payload: ReturnIn) -> dict:
     partnership = _partnership(request, slug)
     submission = _submission(request, partnership, pk)
     _require(policy.can_approve_results(request.auth, partnership))

@@ -108,7 +108,7 @@ LEFT_OUT_PREFIXES = ("admin/", "api/", "static/", "media/")
 @dataclass(frozen=True)
 class Param:
     name: str
-    converter: str  # "int", "slug", "str", … or "regex:<pattern>"
+    converter: str  # "id", "slug", "str", … or "regex:<pattern>"
     literal: str  # the path segment before it ("transactions" in transactions/{pk}/)
 
 
@@ -1283,8 +1283,8 @@ def test_the_walk_finds_every_page_of_the_project():
     by_name = {r.name: r for r in ROUTES}
     assert by_name["expectation-edit"].params == (
         Param("slug", "slug", "partnerships"),
-        Param("pk", "int", "expectations"),
-        Param("eid", "int", "expectations"),
+        Param("pk", "id", "expectations"),
+        Param("eid", "id", "expectations"),
     )
     assert by_name["sdg-goal"].params == (Param("code", "regex:[0-9]{1,2}", "sdg"),)
     assert by_name["sdg-goal"].template == "sdg/{code}/"
@@ -1530,7 +1530,7 @@ def test_a_route_the_sweep_cannot_fill_fails_asking_for_a_line():
     route = Route(
         "widget-edit",
         "partnerships/{slug}/widgets/{wid}/",
-        (Param("slug", "slug", "partnerships"), Param("wid", "int", "widgets")),
+        (Param("slug", "slug", "partnerships"), Param("wid", "id", "widgets")),
         view=lambda request: None,
     )
     with pytest.raises(pytest.fail.Exception, match=r"say in PAGE_IDS .*\('widgets', 'wid'\)"):

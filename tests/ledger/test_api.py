@@ -605,20 +605,23 @@ def test_a_number_is_decimal_digits_only(client, ledger_log, written):
     """Given a number written otherwise than in ASCII decimal digits (which pydantic would
     read: "1_0" as 10, "+1", "1.0" and " 1" as 1), then each ledger parameter refuses it
     with a 422 on that field, as the verification page's form does; the log's own URLs
-    only ever write digits."""
+    only ever write digits. An index in the path follows the API's rule for ids in paths
+    (tests/api/test_path_ids.py), which also refuses leading zeros."""
+    whole = "Enter a whole number."
+    in_path = "Enter a whole number in plain digits, without leading zeros."
     cases = [
-        (ENTRIES, {"start": written}, "start"),
-        (ENTRIES, {"start": 0, "end": written}, "end"),
-        (INCLUSION, {"index": written}, "index"),
-        (INCLUSION, {"index": 0, "tree_size": written}, "tree_size"),
-        (CONSISTENCY, {"first": written, "second": 5}, "first"),
-        (f"{ENTRIES}/{quote(written)}/receipt", {}, "index"),
-        (CHECKPOINTS, {"limit": written}, "limit"),
-        (CHECKPOINTS, {"offset": written}, "offset"),
+        (ENTRIES, {"start": written}, "start", whole),
+        (ENTRIES, {"start": 0, "end": written}, "end", whole),
+        (INCLUSION, {"index": written}, "index", whole),
+        (INCLUSION, {"index": 0, "tree_size": written}, "tree_size", whole),
+        (CONSISTENCY, {"first": written, "second": 5}, "first", whole),
+        (f"{ENTRIES}/{quote(written)}/receipt", {}, "index", in_path),
+        (CHECKPOINTS, {"limit": written}, "limit", whole),
+        (CHECKPOINTS, {"offset": written}, "offset", whole),
     ]
-    for path, params, field in cases:
+    for path, params, field, message in cases:
         error = assert_error(client.get(path, params), 422)
-        assert error["fields"][field] == ["Enter a whole number."], (path, params, error)
+        assert error["fields"][field] == [message], (path, params, error)
 
 
 def test_bad_input_names_the_field_and_says_why(client, ledger_log):

@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 
 from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
+from sinergi.core.schemas import PathId
 from sinergi.partners.capabilities import queries, services
 from sinergi.partners.models import Capability, Organisation
 
@@ -101,13 +102,13 @@ def create_capability(request: HttpRequest, slug: str, payload: CapabilityIn) ->
 
 
 @router.get("/{slug}/capabilities/{pk}", response=CapabilityOut, summary="Read a capability")
-def read_capability(request: HttpRequest, slug: str, pk: int) -> Capability:
+def read_capability(request: HttpRequest, slug: str, pk: PathId) -> Capability:
     return _capability(slug, pk)
 
 
 @router.patch("/{slug}/capabilities/{pk}", response=CapabilityOut, summary="Change a capability")
 def patch_capability(
-    request: HttpRequest, slug: str, pk: int, payload: CapabilityPatch
+    request: HttpRequest, slug: str, pk: PathId, payload: CapabilityPatch
 ) -> Capability:
     changes = payload.dict(exclude_unset=True, exclude_none=True)
     return services.update_capability(
@@ -116,6 +117,6 @@ def patch_capability(
 
 
 @router.delete("/{slug}/capabilities/{pk}", response={204: None}, summary="Remove a capability")
-def delete_capability(request: HttpRequest, slug: str, pk: int) -> Status:
+def delete_capability(request: HttpRequest, slug: str, pk: PathId) -> Status:
     services.delete_capability(actor=request.auth, capability=_capability(slug, pk))
     return Status(204, None)

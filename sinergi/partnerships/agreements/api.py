@@ -14,6 +14,7 @@ from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
+from sinergi.core.schemas import PathId
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.agreements import queries, services
 from sinergi.partnerships.agreements.markdown import render_markdown
@@ -179,13 +180,13 @@ def create_version(request: HttpRequest, slug: str, payload: VersionIn) -> Statu
 @router.get(
     "/{slug}/agreement/versions/{number}", response=VersionOut, summary="Read an agreement version"
 )
-def read_version(request: HttpRequest, slug: str, number: int) -> AgreementVersion:
+def read_version(request: HttpRequest, slug: str, number: PathId) -> AgreementVersion:
     return _version(request, slug, number)
 
 
 @router.patch("/{slug}/agreement/versions/{number}", response=VersionOut, summary="Change a draft")
 def patch_version(
-    request: HttpRequest, slug: str, number: int, payload: VersionPatch
+    request: HttpRequest, slug: str, number: PathId, payload: VersionPatch
 ) -> AgreementVersion:
     version = _version(request, slug, number, Action.EDIT)
     fields = payload.dict(exclude_unset=True)
@@ -197,7 +198,7 @@ def patch_version(
     response=VersionOut,
     summary="Freeze a draft and open it for signature",
 )
-def open_version(request: HttpRequest, slug: str, number: int) -> AgreementVersion:
+def open_version(request: HttpRequest, slug: str, number: PathId) -> AgreementVersion:
     version = _version(request, slug, number, Action.EDIT)
     return services.open_for_signature(actor=request.auth, version=version)
 
@@ -207,7 +208,7 @@ def open_version(request: HttpRequest, slug: str, number: int) -> AgreementVersi
     response=VersionOut,
     summary="Adopt an open version every current partner has signed",
 )
-def adopt_version(request: HttpRequest, slug: str, number: int) -> AgreementVersion:
+def adopt_version(request: HttpRequest, slug: str, number: PathId) -> AgreementVersion:
     version = _version(request, slug, number, Action.EDIT)
     return services.adopt(actor=request.auth, version=version)
 
@@ -217,7 +218,7 @@ def adopt_version(request: HttpRequest, slug: str, number: int) -> AgreementVers
     response=list[PartnerSignatureOut],
     summary="Each partner's signature on a version, or pending",
 )
-def list_signatures(request: HttpRequest, slug: str, number: int) -> list[dict]:
+def list_signatures(request: HttpRequest, slug: str, number: PathId) -> list[dict]:
     version = _version(request, slug, number)
     rows = queries.signature_status(version, viewer=request.auth, include_signers=False)
     return [
@@ -239,7 +240,7 @@ def list_signatures(request: HttpRequest, slug: str, number: int) -> list[dict]:
     response={201: SignatureOut},
     summary="Sign a version for your organisation",
 )
-def sign_version(request: HttpRequest, slug: str, number: int, payload: SignatureIn) -> Status:
+def sign_version(request: HttpRequest, slug: str, number: PathId, payload: SignatureIn) -> Status:
     version = _version(request, slug, number)
     organisation = Organisation.objects.filter(slug=payload.organisation).first()
     if organisation is None:

@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from sinergi.access import policy
 from sinergi.core.bodies import InputSchema
-from sinergi.core.schemas import Id
+from sinergi.core.schemas import Id, PathId
 from sinergi.partners.models import Capability, Organisation
 from sinergi.partnerships.expectations import queries, services
 from sinergi.partnerships.models import Expectation, Participation, Partnership
@@ -270,7 +270,7 @@ def read_alignment(request: HttpRequest, slug: str) -> dict:
     response=ExpectationPartnerOut,
     summary="Change a partner's contribution and the capabilities it draws on",
 )
-def patch_commitment(request: HttpRequest, slug: str, pk: int, payload: CommitmentIn) -> dict:
+def patch_commitment(request: HttpRequest, slug: str, pk: PathId, payload: CommitmentIn) -> dict:
     participation = _participation(_partnership(request, slug), pk)
     services.update_commitment(  # what is not sent (None) is kept as it is
         actor=request.auth,
@@ -286,7 +286,7 @@ def patch_commitment(request: HttpRequest, slug: str, pk: int, payload: Commitme
     response={201: ExpectationOut},
     summary="Add an expectation of a partner",
 )
-def add_expectation(request: HttpRequest, slug: str, pk: int, payload: ExpectationIn) -> Status:
+def add_expectation(request: HttpRequest, slug: str, pk: PathId, payload: ExpectationIn) -> Status:
     participation = _participation(_partnership(request, slug), pk)
     expectation = services.add_expectation(
         actor=request.auth, participation=participation, **payload.dict()
@@ -300,7 +300,7 @@ def add_expectation(request: HttpRequest, slug: str, pk: int, payload: Expectati
     summary="Change an expectation",
 )
 def patch_expectation(
-    request: HttpRequest, slug: str, pk: int, eid: int, payload: ExpectationPatch
+    request: HttpRequest, slug: str, pk: PathId, eid: PathId, payload: ExpectationPatch
 ) -> Expectation:
     participation = _participation(_partnership(request, slug), pk)
     expectation = _expectation(participation, eid)
@@ -313,7 +313,7 @@ def patch_expectation(
     response={204: None},
     summary="Remove an expectation",
 )
-def delete_expectation(request: HttpRequest, slug: str, pk: int, eid: int) -> Status:
+def delete_expectation(request: HttpRequest, slug: str, pk: PathId, eid: PathId) -> Status:
     participation = _participation(_partnership(request, slug), pk)
     services.delete_expectation(actor=request.auth, expectation=_expectation(participation, eid))
     return Status(204, None)

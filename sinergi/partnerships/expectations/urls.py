@@ -5,15 +5,15 @@ from sinergi.partnerships.expectations import views
 urlpatterns = [
     path("expectations/", views.alignment_page, name="partnership-alignment"),
     path(
-        "expectations/<int:pk>/",
+        "expectations/<id:pk>/",
         views.participation_expectations,
         name="participation-expectations",
     ),
-    path("expectations/<int:pk>/add/", views.expectation_add, name="expectation-add"),
-    path("expectations/<int:pk>/<int:eid>/", views.expectation_row, name="expectation-row"),
-    path("expectations/<int:pk>/<int:eid>/edit/", views.expectation_edit, name="expectation-edit"),
+    path("expectations/<id:pk>/add/", views.expectation_add, name="expectation-add"),
+    path("expectations/<id:pk>/<id:eid>/", views.expectation_row, name="expectation-row"),
+    path("expectations/<id:pk>/<id:eid>/edit/", views.expectation_edit, name="expectation-edit"),
     path(
-        "expectations/<int:pk>/<int:eid>/remove/",
+        "expectations/<id:pk>/<id:eid>/remove/",
         views.expectation_remove,
         name="expectation-remove",
     ),

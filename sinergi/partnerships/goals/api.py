@@ -21,7 +21,7 @@ from sinergi.access.policy import Action
 from sinergi.core.bodies import InputSchema
 from sinergi.core.numbers import plain_decimal
 from sinergi.core.pagination import Pagination
-from sinergi.core.schemas import Id, decimal_string
+from sinergi.core.schemas import Id, PathId, decimal_string
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.goals import queries, services
 from sinergi.partnerships.goals.services import MAX_SDG_TARGETS
@@ -173,12 +173,12 @@ def reorder_goals(request: HttpRequest, slug: str, payload: GoalOrder) -> list[G
 
 
 @router.get("/{slug}/goals/{pk}", response=GoalOut, summary="Read a goal")
-def read_goal(request: HttpRequest, slug: str, pk: int) -> Goal:
+def read_goal(request: HttpRequest, slug: str, pk: PathId) -> Goal:
     return _goal(_partnership(request, slug), pk)
 
 
 @router.patch("/{slug}/goals/{pk}", response=GoalOut, summary="Change a goal")
-def patch_goal(request: HttpRequest, slug: str, pk: int, payload: GoalPatch) -> Goal:
+def patch_goal(request: HttpRequest, slug: str, pk: PathId, payload: GoalPatch) -> Goal:
     goal = _goal(_partnership(request, slug, Action.EDIT), pk)
     return services.update_goal(
         actor=request.auth, goal=goal, **_fields(payload.dict(exclude_unset=True))
@@ -186,7 +186,7 @@ def patch_goal(request: HttpRequest, slug: str, pk: int, payload: GoalPatch) -> 
 
 
 @router.delete("/{slug}/goals/{pk}", response={204: None}, summary="Delete a goal")
-def delete_goal(request: HttpRequest, slug: str, pk: int) -> Status:
+def delete_goal(request: HttpRequest, slug: str, pk: PathId) -> Status:
     goal = _goal(_partnership(request, slug, Action.EDIT), pk)
     services.delete_goal(actor=request.auth, goal=goal)
     return Status(204, None)

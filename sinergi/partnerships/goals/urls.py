@@ -7,7 +7,7 @@ urlpatterns = [
     path("design/", views.partnership_design, name="partnership-design"),
     path("design/vision/", views.vision_edit, name="partnership-vision"),
     path("design/goals/", views.goal_create, name="goal-create"),
-    path("design/goals/<int:pk>/", views.goal_edit, name="goal-edit"),
-    path("design/goals/<int:pk>/delete/", views.goal_delete, name="goal-delete"),
-    path("design/goals/<int:pk>/move/", views.goal_move, name="goal-move"),
+    path("design/goals/<id:pk>/", views.goal_edit, name="goal-edit"),
+    path("design/goals/<id:pk>/delete/", views.goal_delete, name="goal-delete"),
+    path("design/goals/<id:pk>/move/", views.goal_move, name="goal-move"),
 ]

@@ -10,6 +10,7 @@ from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.core.bodies import InputSchema
 from sinergi.core.geography import region_labels
+from sinergi.core.schemas import PathId
 from sinergi.partners.matching.queries import NeedStatus, need_statuses
 from sinergi.partners.models import sector_label
 from sinergi.partnerships.models import CapabilityNeed, Partnership
@@ -107,7 +108,7 @@ def add_need(request: HttpRequest, slug: str, payload: NeedIn) -> Status:
 
 
 @router.patch("/{slug}/needs/{pk}", response=NeedOut, summary="Change a capability need")
-def patch_need(request: HttpRequest, slug: str, pk: int, payload: NeedPatch) -> dict:
+def patch_need(request: HttpRequest, slug: str, pk: PathId, payload: NeedPatch) -> dict:
     partnership = _partnership(request, slug, Action.EDIT)
     need = get_object_or_404(CapabilityNeed, pk=pk, partnership=partnership)
     need.partnership = partnership
@@ -119,7 +120,7 @@ def patch_need(request: HttpRequest, slug: str, pk: int, payload: NeedPatch) -> 
 
 
 @router.delete("/{slug}/needs/{pk}", response={204: None}, summary="Remove a capability need")
-def delete_need(request: HttpRequest, slug: str, pk: int) -> Status:
+def delete_need(request: HttpRequest, slug: str, pk: PathId) -> Status:
     partnership = _partnership(request, slug, Action.EDIT)
     need = get_object_or_404(CapabilityNeed, pk=pk, partnership=partnership)
     need.partnership = partnership

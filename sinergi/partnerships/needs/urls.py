@@ -6,6 +6,6 @@ from sinergi.partnerships.needs import views
 # shown and edited on the matching page (sinergi/partners/matching/urls.py).
 urlpatterns = [
     path("matching/needs/", views.need_create, name="need-create"),
-    path("matching/needs/<int:pk>/", views.need_edit, name="need-edit"),
-    path("matching/needs/<int:pk>/delete/", views.need_delete, name="need-delete"),
+    path("matching/needs/<id:pk>/", views.need_edit, name="need-edit"),
+    path("matching/needs/<id:pk>/delete/", views.need_delete, name="need-delete"),
 ]

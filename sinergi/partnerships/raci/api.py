@@ -19,7 +19,7 @@ from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.core.bodies import InputSchema
 from sinergi.core.pagination import Pagination
-from sinergi.core.schemas import Id
+from sinergi.core.schemas import Id, PathId
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import (
     WORK_PACKAGE_DESCRIPTION_MAX_LENGTH,
@@ -206,7 +206,7 @@ def create_work_package(request: HttpRequest, slug: str, payload: WorkPackageIn)
 
 
 @router.get("/{slug}/work-packages/{pk}", response=WorkPackageOut, summary="Read a work package")
-def read_work_package(request: HttpRequest, slug: str, pk: int) -> WorkPackage:
+def read_work_package(request: HttpRequest, slug: str, pk: PathId) -> WorkPackage:
     return _work_package(_partnership(request, slug), pk)
 
 
@@ -214,7 +214,7 @@ def read_work_package(request: HttpRequest, slug: str, pk: int) -> WorkPackage:
     "/{slug}/work-packages/{pk}", response=WorkPackageOut, summary="Change a work package"
 )
 def patch_work_package(
-    request: HttpRequest, slug: str, pk: int, payload: WorkPackagePatch
+    request: HttpRequest, slug: str, pk: PathId, payload: WorkPackagePatch
 ) -> WorkPackage:
     partnership = _partnership(request, slug, Action.EDIT)
     work_package = _work_package(partnership, pk)
@@ -228,7 +228,7 @@ def patch_work_package(
 
 
 @router.delete("/{slug}/work-packages/{pk}", response={204: None}, summary="Delete a work package")
-def delete_work_package(request: HttpRequest, slug: str, pk: int) -> Status:
+def delete_work_package(request: HttpRequest, slug: str, pk: PathId) -> Status:
     partnership = _partnership(request, slug, Action.EDIT)
     services.delete_work_package(actor=request.auth, work_package=_work_package(partnership, pk))
     return Status(204, None)

@@ -11,12 +11,12 @@ urlpatterns = [
     path("raci/export.csv", views.raci_export_csv, name="partnership-raci-csv"),
     path("raci/export.xlsx", views.raci_export_xlsx, name="partnership-raci-xlsx"),
     path(
-        "raci/work-packages/<int:pk>/edit/",
+        "raci/work-packages/<id:pk>/edit/",
         views.work_package_edit,
         name="work-package-edit",
     ),
     path(
-        "raci/work-packages/<int:pk>/delete/",
+        "raci/work-packages/<id:pk>/delete/",
         views.work_package_delete,
         name="work-package-delete",
     ),
