@@ -83,32 +83,12 @@ class TokenForm(forms.Form):
 
 
 class SignUpForm(UserCreationForm):
+    """Django's sign-up form; the username's rule and help are the model's
+    (`Person.username`: Latin letters, digits and @/./+/-/_)."""
+
     class Meta:
         model = Person
         fields = ("username", "first_name", "last_name")
-        # Django's own words, written here so that they stay in Sinergi's catalogue, which
-        # comes before Django's (LOCALE_PATHS) wherever they show, the admin included:
-        # Django's Indonesian says "or a little" ("atau sedikit") where it means "or fewer".
-        help_texts = {
-            "username": gettext_lazy(
-                "Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only."
-            )
-        }
-
-    def clean_username(self) -> str | None:
-        """Django's checks (its own, and a name taken in any letter case), and ASCII only:
-        Django takes any script's letters, and "sari" written with a Cyrillic a would sign
-        ledger entries and show in member lists exactly as "sari" does."""
-        username = super().clean_username()  # None when Django found it taken
-        if username is not None and not username.isascii():
-            raise ValidationError(
-                _(
-                    "Use Latin letters (a to z), digits and @/./+/-/_ only: a name in "
-                    "another script can look just like someone else's."
-                ),
-                code="invalid",
-            )
-        return username
 
 
 @login_required

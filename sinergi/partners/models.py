@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -154,9 +156,37 @@ def partner_group(org_type: str) -> str:
     return PARTNER_GROUP_OF_TYPE.get(org_type, PartnerGroup.CIVIL_SOCIETY)
 
 
+@deconstructible
+class LatinUsernameValidator(ASCIIUsernameValidator):
+    """A username of Latin letters (a to z, either case), digits and @/./+/-/_ only.
+
+    Django's default takes any script's letters, and "sari" written with a Cyrillic a
+    would sign ledger entries and show in member lists exactly as "sari" does."""
+
+    message = _(
+        "Use Latin letters (a to z), digits and @/./+/-/_ only: a name in "
+        "another script can look just like someone else's."
+    )
+
+
 class Person(AbstractUser):
     """Someone who signs in to Sinergi, working for at most one organisation."""
 
+    # Django's field with Latin letters only. Checked wherever a username is set (sign-up,
+    # the admin's forms, createsuperuser); one stored before keeps working (`clean_fields`).
+    # Its help is Sinergi's msgid, for Django's Indonesian says "or a little" ("atau
+    # sedikit") where it means "or fewer".
+    username_validator = LatinUsernameValidator()
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        unique=True,
+        help_text=_(
+            "Required. 150 characters or fewer. Latin letters (a to z), digits and @/./+/-/_ only."
+        ),
+        validators=[username_validator],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
@@ -179,6 +209,24 @@ class Person(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        """Django's checks of each field; a username stored before usernames had to be
+        Latin is checked only when changed, so its person can still be edited (say, made
+        inactive) without a new name."""
+        if self._username_kept_from_before():
+            exclude = {*(exclude or ()), "username"}
+        super().clean_fields(exclude=exclude)
+
+    def _username_kept_from_before(self) -> bool:
+        """Whether the username is refused by today's rule and is the one stored."""
+        if self._state.adding or self.pk is None:
+            return False
+        try:
+            self.username_validator(self.username)
+        except ValidationError:
+            return Person.objects.filter(pk=self.pk, username=self.username).exists()
+        return False
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; a new password (set_password, by the person, a reset link or staff)
