@@ -19,6 +19,8 @@ class FormSubmission(models.Model):
     class Meta:
         verbose_name = _("form submission")
         verbose_name_plural = _("form submissions")
+        # Keys older than a week are pruned by age (`once.prune_form_keys`).
+        indexes = [models.Index(fields=["created_at"], name="form_submission_created")]
 
     def __str__(self) -> str:
         return self.location

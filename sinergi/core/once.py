@@ -10,6 +10,10 @@ logged twice; the same form sent with other values (a page restored by Back, cha
 a new entry. Two posts at the same moment meet on the key's unique index: the database
 lets one through. A post without a key (a hand-made request) is saved as before; the
 JSON API does not use forms.
+
+Keys are kept for `KEEP_KEYS_FOR` (a week): each new key recorded prunes those older,
+after its transaction commits, so the table holds about a week of forms and no
+scheduled job is needed. The same form sent again after that is saved as new.
 """
 
 from __future__ import annotations
@@ -17,15 +21,20 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django import forms
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from sinergi.core.models import FormSubmission
 
 T = TypeVar("T")
 FIELD = "once"
+# How long a form's key is kept: longer than any double click, retry or page restored by
+# Back is sent again.
+KEEP_KEYS_FOR = timedelta(days=7)
 
 
 class AlreadySaved(Exception):
@@ -74,12 +83,22 @@ def save_once(
                 raise _Refused
             receipt.location = location(result)
             receipt.save(update_fields=["location"])
+            # After the commit, and never undoing it: a failed pruning is only logged.
+            transaction.on_commit(prune_form_keys, robust=True)
     except _Refused:
         return None
     except IntegrityError:
         _raise_if_saved(key)  # the same form, saved meanwhile by a post sent with this one
         raise
     return result
+
+
+def prune_form_keys(now: datetime | None = None) -> int:
+    """Delete the forms' one-time keys older than `KEEP_KEYS_FOR`; returns how many.
+    One DELETE over the index on `created_at`."""
+    cutoff = (now or timezone.now()) - KEEP_KEYS_FOR
+    deleted, _by_model = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def _entered_digest(form: forms.Form) -> str:

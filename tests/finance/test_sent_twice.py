@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import Client
+from django.utils import timezone
 
 from sinergi.core.models import FormSubmission
+from sinergi.core.once import KEEP_KEYS_FOR, prune_form_keys
 from sinergi.finance.models import BudgetLine, Pledge, Transaction
 from sinergi.ledger.models import Entry, Head
 from tests.conftest import client_for
@@ -157,3 +160,38 @@ def test_the_same_form_sent_four_times_at_once_makes_one(transactional_db):
 
     assert answers == [302] * 4
     assert Transaction.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_keys_older_than_a_week_are_pruned_when_a_form_is_saved(
+    funded, django_capture_on_commit_callbacks
+):
+    """Given one-time keys recorded eight and six days ago, when a form is saved, then the
+    eight-day-old key is deleted once the save commits, and the six-day-old one and the
+    new one are kept: the table holds about a week of forms."""
+    now = timezone.now()
+    old = FormSubmission.objects.create(key="o" * 64, location="/old/")
+    recent = FormSubmission.objects.create(key="r" * 64, location="/recent/")
+    FormSubmission.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=8))
+    FormSubmission.objects.filter(pk=recent.pk).update(created_at=now - timedelta(days=6))
+    client = client_for(funded.coordinator)
+    path = url(funded, "finance-budget-new")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(path, {**line_data(), "once": key_of(client, path)})
+
+    assert response.status_code == 302
+    kept = set(FormSubmission.objects.values_list("location", flat=True))
+    assert kept == {"/recent/", response["Location"]}
+
+
+@pytest.mark.django_db
+def test_pruning_deletes_only_keys_older_than_the_window():
+    now = timezone.now()
+    for days in (KEEP_KEYS_FOR.days + 1, KEEP_KEYS_FOR.days - 1):
+        row = FormSubmission.objects.create(key=str(days).ljust(64, "k"), location=str(days))
+        FormSubmission.objects.filter(pk=row.pk).update(created_at=now - timedelta(days=days))
+
+    assert prune_form_keys(now) == 1
+    assert prune_form_keys(now) == 0
+    assert list(FormSubmission.objects.values_list("location", flat=True)) == ["6"]
