@@ -165,7 +165,9 @@ def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any
 
     Compared with, checked against and written to the partnership as it is now, under the
     ledger's lock (`hold_row`): fields changed meanwhile by someone else and not named here
-    stay as they are, and a partnership deleted meanwhile is Http404."""
+    stay as they are, and a partnership deleted meanwhile is Http404. Its ledger entry
+    gives each changed field's new value (`changed`) and the value it replaced (`from`),
+    so a renamed partnership's entries before and after can be linked."""
     policy.require(actor, Action.EDIT, partnership)
     _check_fields(fields)
     # The request's own mistakes, told before any lock is taken (on a copy: a refused
@@ -188,6 +190,8 @@ def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any
                 for name, value in fields.items()
                 if getattr(partnership, name) != value
             }
+            # The values replaced, as stored now (hold_row read them under the lock).
+            before = {name: _jsonable(getattr(partnership, name)) for name in changed}
             if "base_currency" in changed:
                 _check_no_finance(partnership)
             for name, value in fields.items():
@@ -198,7 +202,12 @@ def update_partnership(*, actor: Person, partnership: Partnership, **fields: Any
             # the old values back unlogged.
             if changed:
                 partnership.save(update_fields=[*changed, "updated_at"])
-                record("partnership.updated", {"changed": changed}, partnership, actor)
+                record(
+                    "partnership.updated",
+                    {"changed": changed, "from": before},
+                    partnership,
+                    actor,
+                )
     except IntegrityError as exc:
         others = Partnership.objects.filter(slug__iexact=partnership.slug)
         if others.exclude(pk=partnership.pk).exists():
