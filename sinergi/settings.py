@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "sinergi.core.middleware.ErrorBodyMiddleware",
     "sinergi.core.middleware.DatabaseBusyMiddleware",
+    # A partnership's page under its short name in another letter case: 301 to it.
+    "sinergi.access.middleware.PartnershipElsewhereMiddleware",
 ]
 
 ROOT_URLCONF = "sinergi.urls"

@@ -161,20 +161,49 @@ def _partnership_with_role(user: User, slug: str) -> Partnership | None:
     return partnership
 
 
+class PartnershipElsewhere(Http404):
+    """No partnership has the short name asked for, but one that `user` may see has it in
+    another letter case ("Old_Name" asked as "old_name"): short names stored before they
+    were lower case only. A 404 to whoever does not answer it with a redirect to `slug`
+    (`sinergi.access.middleware`, for pages read with GET; the API answers 404)."""
+
+    def __init__(self, asked: str, slug: str) -> None:
+        super().__init__("No such partnership.")
+        self.asked = asked
+        self.slug = slug
+
+
 def get_partnership_for(user: User, slug: str, action: Action = Action.VIEW) -> Partnership:
     """The partnership with `slug` if `user` may do `action` on it.
 
     Raises Http404 when the user may not even see it, PermissionDenied when they may
-    see it but not do `action`.
+    see it but not do `action`. PartnershipElsewhere (a 404) when `slug` is the short name
+    of a partnership they may see only in another letter case.
     """
     partnership = _partnership_with_role(user, slug)
     if partnership is None:
+        _raise_if_elsewhere(user, slug)
         raise Http404("No such partnership.")
     if not can(user, Action.VIEW, partnership):
         raise Http404("No such partnership.")
     if not can(user, action, partnership):
         raise PermissionDenied
     return partnership
+
+
+def _raise_if_elsewhere(user: User, slug: str) -> None:
+    """PartnershipElsewhere when exactly one partnership's short name is `slug` in another
+    letter case and `user` may see it; nothing otherwise, so that a private partnership
+    they may not see answers as a missing one does. Read only when `slug` matched none."""
+    found = list(Partnership.objects.filter(slug__iexact=slug).values_list("slug", flat=True)[:2])
+    if len(found) != 1:
+        return
+    partnership = _partnership_with_role(user, found[0])
+    if partnership is None:
+        return
+    if not can(user, Action.VIEW, partnership):
+        return
+    raise PartnershipElsewhere(slug, partnership.slug)
 
 
 def require(user: User, action: Action, partnership: Partnership) -> None:
