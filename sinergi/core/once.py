@@ -25,8 +25,13 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from sinergi.core.models import FormSubmission
 
@@ -99,6 +104,23 @@ def prune_form_keys(now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - KEEP_KEYS_FOR
     deleted, _by_model = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def saved_once(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Callable[[], T | None],
+    location: Callable[[T], str],
+) -> T | HttpResponse | None:
+    """`save_once` for a page: the same form sent again answers with a redirect to what
+    the first one made (the whole page, for an HTMX request), and says so."""
+    try:
+        return save_once(form, request.user, save, location)
+    except AlreadySaved as done:
+        messages.info(request, _("This form was sent before and is saved; nothing was added."))
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(done.location)
+        return redirect(done.location)
 
 
 def _entered_digest(form: forms.Form) -> str:

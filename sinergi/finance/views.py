@@ -30,7 +30,7 @@ from sinergi.access import policy
 from sinergi.core.errors import Conflict
 from sinergi.core.files import evidence_download
 from sinergi.core.forms import apply_domain_errors
-from sinergi.core.once import AlreadySaved, save_once
+from sinergi.core.once import saved_once
 from sinergi.core.pages import render_kept
 from sinergi.finance import charts, export, forms, queries, services
 from sinergi.finance.models import (
@@ -117,11 +117,7 @@ def _saved_once(
 ) -> T | HttpResponse | None:
     """`_attempt(form, call)` once per form shown (`sinergi.core.once`): the same form
     sent again answers with a redirect to what the first one made, and says so."""
-    try:
-        return save_once(form, request.user, lambda: _attempt(form, call, field_map), location)
-    except AlreadySaved as done:
-        messages.info(request, _("This form was sent before and is saved; nothing was added."))
-        return redirect(done.location)
+    return saved_once(request, form, lambda: _attempt(form, call, field_map), location)
 
 
 def _month_label(month: date) -> str:
