@@ -129,7 +129,7 @@ def _entered_digest(form: forms.Form) -> str:
     fields = sorted(
         (name, form.data.getlist(name) if hasattr(form.data, "getlist") else [form.data[name]])
         for name in form.data
-        if name not in ("csrfmiddlewaretoken", FIELD)
+        if name not in ("csrfmiddlewaretoken", form.add_prefix(FIELD))
     )
     files = sorted((name, upload.name, upload.size) for name, upload in form.files.items())
     return hashlib.sha256(repr((fields, files)).encode()).hexdigest()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.forms import CountriesBeforeProvinces, subdivision_choices
 from sinergi.core.geography import country_choices
+from sinergi.core.once import FIELD, OnceForm
 from sinergi.partners.models import DESCRIPTION_MAX_LENGTH, Organisation
 
 
@@ -90,4 +91,9 @@ class OrganisationForm(CountriesBeforeProvinces, forms.ModelForm):
     def organisation_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data.pop("confirm_duplicate", None)
+        data.pop(FIELD, None)
         return data
+
+
+class NewOrganisationForm(OnceForm, OrganisationForm):
+    """A new organisation's entry, registered once however often the form is sent."""

@@ -20,9 +20,10 @@ from sinergi.codelists import ORGANISATION_TYPES
 from sinergi.core.errors import Conflict, LikelyDuplicate
 from sinergi.core.forms import apply_domain_errors, subdivision_choices
 from sinergi.core.geography import country_choices
+from sinergi.core.once import saved_once
 from sinergi.partners import queries, services
 from sinergi.partners.capabilities import queries as capability_queries
-from sinergi.partners.forms import OrganisationForm
+from sinergi.partners.forms import NewOrganisationForm, OrganisationForm
 from sinergi.partners.models import CapabilityKind, Organisation
 from sinergi.partnerships import queries as partnership_queries
 from sinergi.partnerships import services as partnership_services
@@ -69,27 +70,37 @@ def subdivision_options(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_create(request: HttpRequest) -> HttpResponse:
-    form = OrganisationForm(request.POST or None, subdivisions_url=reverse("subdivision-options"))
+    form = NewOrganisationForm(
+        request.POST or None, subdivisions_url=reverse("subdivision-options")
+    )
     candidates: list[Organisation] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            organisation = services.register_organisation(
-                actor=request.user,
-                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
-                **form.organisation_fields(),
-            )
-        except LikelyDuplicate as exc:
-            candidates = exc.candidates
-            form.add_error(
-                "name",
-                _(
-                    "This looks like an organisation that is already registered: "
-                    "see the list above."
-                ),
-            )
-        except ValidationError as exc:
-            apply_domain_errors(form, exc)
-        else:
+
+        def register() -> Organisation | None:
+            nonlocal candidates
+            try:
+                return services.register_organisation(
+                    actor=request.user,
+                    confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+                    **form.organisation_fields(),
+                )
+            except LikelyDuplicate as exc:
+                candidates = exc.candidates
+                form.add_error(
+                    "name",
+                    _(
+                        "This looks like an organisation that is already registered: "
+                        "see the list above."
+                    ),
+                )
+            except ValidationError as exc:
+                apply_domain_errors(form, exc)
+            return None
+
+        organisation = saved_once(request, form, register, lambda made: made.get_absolute_url())
+        if isinstance(organisation, HttpResponse):
+            return organisation
+        if organisation is not None:
             messages.success(request, _("%(name)s is registered.") % {"name": organisation})
             return redirect(organisation)
     status = 422 if form.errors else 200

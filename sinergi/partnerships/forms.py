@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from sinergi.codelists import ORGANISATION_ROLES
 from sinergi.core.forms import CountriesBeforeProvinces, subdivision_choices
 from sinergi.core.geography import country_choices, currency_choices
+from sinergi.core.once import OnceForm
 from sinergi.core.slugs import tidy_slug
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import (
@@ -107,6 +108,10 @@ class PartnershipForm(CountriesBeforeProvinces, forms.ModelForm):
         return tidy_slug(slug)
 
 
+class NewPartnershipForm(OnceForm, PartnershipForm):
+    """A new partnership's description, saved once however often the form is sent."""
+
+
 class AddPartnerForm(forms.Form):
     # A name (200) with its acronym (30) as the suggestions write it fits; a longer text
     # names no organisation (and SQLite refuses a LIKE pattern of 50,000 characters).
@@ -155,7 +160,7 @@ class GrantMembershipForm(forms.Form):
             self.fields["person"].queryset = people
 
 
-class InviteForm(forms.Form):
+class InviteForm(OnceForm):
     email = forms.EmailField(label=_("E-mail"))
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none()

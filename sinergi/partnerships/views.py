@@ -27,6 +27,7 @@ from sinergi.codelists import ACTIVITY_STATUSES, ORGANISATION_ROLES
 from sinergi.core.errors import Conflict
 from sinergi.core.forms import apply_domain_errors
 from sinergi.core.geography import country_choices, country_names, country_options
+from sinergi.core.once import saved_once
 from sinergi.core.pages import kept_part, render_kept
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships import queries, services
@@ -34,12 +35,19 @@ from sinergi.partnerships.forms import (
     AddPartnerForm,
     GrantMembershipForm,
     InviteForm,
+    NewPartnershipForm,
     PartnershipForm,
     RoleForm,
 )
 from sinergi.partnerships.goals.queries import sdg_alignment
 from sinergi.partnerships.lifecycle.queries import stage_indicator
-from sinergi.partnerships.models import MemberRole, Membership, Participation, Visibility
+from sinergi.partnerships.models import (
+    MemberRole,
+    Membership,
+    Participation,
+    Partnership,
+    Visibility,
+)
 
 PAGE_SIZE = 20
 
@@ -105,13 +113,22 @@ def _list_key(request: HttpRequest, filters: dict[str, str], number: str | None)
 @login_required
 @require_http_methods(["GET", "POST"])
 def partnership_create(request: HttpRequest) -> HttpResponse:
-    form = PartnershipForm(request.POST or None, subdivisions_url=reverse("subdivision-options"))
+    form = NewPartnershipForm(request.POST or None, subdivisions_url=reverse("subdivision-options"))
     if request.method == "POST" and form.is_valid():
-        try:
-            partnership = services.create_partnership(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_domain_errors(form, exc)
-        else:
+
+        def create() -> Partnership | None:
+            try:
+                return services.create_partnership(actor=request.user, **form.entered())
+            except ValidationError as exc:
+                apply_domain_errors(form, exc)
+                return None
+
+        partnership = saved_once(
+            request, form, create, lambda made: reverse("partnership-partners", args=[made.slug])
+        )
+        if isinstance(partnership, HttpResponse):
+            return partnership
+        if partnership is not None:
             messages.success(request, _("The partnership is created. Now add its partners."))
             return redirect("partnership-partners", slug=partnership.slug)
     return render(
@@ -436,22 +453,30 @@ def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
         if not can_manage:
             raise PermissionDenied
         if request.POST.get("form") == "invite" and invite_form.is_valid():
-            try:
-                invitation = access_services.invite_person(
-                    actor=request.user,
-                    email=invite_form.cleaned_data["email"],
-                    organisation=invite_form.cleaned_data["organisation"],
-                    partnership=partnership,
-                    role=invite_form.cleaned_data["role"],
-                    accept_url_template=request.build_absolute_uri(
-                        reverse("invitation-accept", kwargs={"token": "TOKEN"})
-                    ).replace("TOKEN", "{token}"),
-                )
-            except ValidationError as exc:
-                apply_domain_errors(invite_form, exc)
-            else:
+
+            def invite() -> Invitation | None:
+                try:
+                    return access_services.invite_person(
+                        actor=request.user,
+                        email=invite_form.cleaned_data["email"],
+                        organisation=invite_form.cleaned_data["organisation"],
+                        partnership=partnership,
+                        role=invite_form.cleaned_data["role"],
+                        accept_url_template=request.build_absolute_uri(
+                            reverse("invitation-accept", kwargs={"token": "TOKEN"})
+                        ).replace("TOKEN", "{token}"),
+                    )
+                except ValidationError as exc:
+                    apply_domain_errors(invite_form, exc)
+                    return None
+
+            members_page = reverse("partnership-members", args=[slug])
+            invitation = saved_once(request, invite_form, invite, lambda _made: members_page)
+            if isinstance(invitation, HttpResponse):
+                return invitation
+            if invitation is not None:
                 _say_how_the_invitation_went(request, invitation)
-                return redirect("partnership-members", slug=slug)
+                return redirect(members_page)
         elif request.POST.get("form") == "grant" and grant_form.is_valid():
             try:
                 services.grant_membership(

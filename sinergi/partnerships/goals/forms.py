@@ -11,6 +11,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.numbers import DecimalNumberField
+from sinergi.core.once import OnceForm
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import VISION_MAX_LENGTH, Goal, Partnership
 
@@ -110,3 +111,7 @@ class GoalForm(forms.Form):
             "owner": goal.owner_id,
             "sdg_targets": ", ".join(goal.sdg_targets),
         }
+
+
+class NewGoalForm(OnceForm, GoalForm):
+    """A goal to add, added once however often the form is sent."""

@@ -19,9 +19,10 @@ from django_htmx.http import reswap, retarget
 from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.core.forms import apply_domain_errors, focus_first_field
+from sinergi.core.once import saved_once
 from sinergi.partnerships import services as partnership_services
 from sinergi.partnerships.goals import queries, services
-from sinergi.partnerships.goals.forms import GoalForm, VisionForm
+from sinergi.partnerships.goals.forms import GoalForm, NewGoalForm, VisionForm
 from sinergi.partnerships.models import Goal, Partnership
 
 NEW_GOAL_ID = "new-goal-%s"
@@ -38,7 +39,7 @@ def _goals_context(request: HttpRequest, partnership: Partnership, **extra: Any)
         "can_edit": can_edit,
         "goals": queries.for_display(queries.goals_of(partnership)),
         "alignment": queries.sdg_alignment(partnership),
-        "form": GoalForm(partnership=partnership, auto_id=NEW_GOAL_ID) if can_edit else None,
+        "form": NewGoalForm(partnership=partnership, auto_id=NEW_GOAL_ID) if can_edit else None,
     }
     context.update(extra)
     return context
@@ -114,15 +115,22 @@ def vision_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def goal_create(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug, Action.EDIT)
-    form = GoalForm(request.POST, partnership=partnership, auto_id=NEW_GOAL_ID)
+    form = NewGoalForm(request.POST, partnership=partnership, auto_id=NEW_GOAL_ID)
     if form.is_valid():
-        try:
-            goal = services.create_goal(
-                actor=request.user, partnership=partnership, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_domain_errors(form, exc)
-        else:
+
+        def create() -> Goal | None:
+            try:
+                return services.create_goal(
+                    actor=request.user, partnership=partnership, **form.entered()
+                )
+            except ValidationError as exc:
+                apply_domain_errors(form, exc)
+                return None
+
+        goal = saved_once(request, form, create, lambda made: _back(slug, f"goal-{made.pk}").url)
+        if isinstance(goal, HttpResponse):
+            return goal
+        if goal is not None:
             if request.htmx:
                 return _goals_region(
                     request,

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sinergi.core.once import OnceForm
 from sinergi.partnerships.models import (
     WORK_PACKAGE_DESCRIPTION_MAX_LENGTH,
     Partnership,
@@ -39,6 +40,10 @@ class WorkPackageForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # The service validates the row (and the code's uniqueness) with full_clean().
         pass
+
+
+class NewWorkPackageForm(OnceForm, WorkPackageForm):
+    """A work package to add, added once however often the form is sent."""
 
 
 class CellForm(forms.Form):

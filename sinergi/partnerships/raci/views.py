@@ -18,10 +18,16 @@ from django_htmx.http import reswap, retarget
 from sinergi.access import policy
 from sinergi.access.policy import Action
 from sinergi.core.forms import apply_domain_errors
+from sinergi.core.once import saved_once
 from sinergi.partners.models import Organisation
 from sinergi.partnerships.models import Partnership, WorkPackage
 from sinergi.partnerships.raci import export, queries, services
-from sinergi.partnerships.raci.forms import LETTER_CHOICES, CellForm, WorkPackageForm
+from sinergi.partnerships.raci.forms import (
+    LETTER_CHOICES,
+    CellForm,
+    NewWorkPackageForm,
+    WorkPackageForm,
+)
 
 CELL_ERROR_FIELD = re.compile(r"^cells\[(\d+)\]")
 
@@ -37,7 +43,7 @@ def _page(
 ) -> HttpResponse:
     can_edit = policy.can(request.user, Action.EDIT, partnership)
     if can_edit and form is None:
-        form = WorkPackageForm(partnership=partnership, prefix="wp")
+        form = NewWorkPackageForm(partnership=partnership, prefix="wp")
     context = {
         "partnership": partnership,
         "matrix": found or queries.matrix(partnership),
@@ -57,15 +63,27 @@ def raci_page(request: HttpRequest, slug: str) -> HttpResponse:
         return _page(request, partnership)
     if not policy.can(request.user, Action.EDIT, partnership):
         raise PermissionDenied
-    form = WorkPackageForm(request.POST, partnership=partnership, prefix="wp")
+    form = NewWorkPackageForm(request.POST, partnership=partnership, prefix="wp")
     if form.is_valid():
-        try:
-            work_package = services.create_work_package(
-                actor=request.user, partnership=partnership, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_domain_errors(form, exc)
-        else:
+
+        def create() -> WorkPackage | None:
+            try:
+                return services.create_work_package(
+                    actor=request.user, partnership=partnership, **form.entered()
+                )
+            except ValidationError as exc:
+                apply_domain_errors(form, exc)
+                return None
+
+        work_package = saved_once(
+            request,
+            form,
+            create,
+            lambda made: reverse("partnership-raci", args=[slug]) + f"#wp-{made.pk}",
+        )
+        if isinstance(work_package, HttpResponse):
+            return work_package
+        if work_package is not None:
             messages.success(
                 request,
                 _("%(code)s was added. Now give each partner its part.")
