@@ -238,14 +238,13 @@ def invite_person(
     secret = new_secret()
     with transaction.atomic():
         # Inviting an address again (another role, a lost mail) replaces its open
-        # invitation to the same place: one link works, the latest.
-        Invitation.objects.filter(
-            email__iexact=email,
-            organisation=organisation,
-            partnership=partnership,
-            accepted_at__isnull=True,
-            expires_at__gt=now(),
-        ).update(expires_at=now())
+        # invitation to the same place: one link works, the latest. Under the ledger's
+        # lock, which an acceptance takes too: invitations of the same address sent at
+        # once each expire the one before, and none is accepted meanwhile.
+        hold()
+        _open_invitations_like(email, organisation.pk, partnership and partnership.pk).update(
+            expires_at=now()
+        )
         invitation = Invitation.objects.create(
             email=email,
             organisation=organisation,
@@ -277,6 +276,17 @@ def invite_person(
 
         transaction.on_commit(send)
     return invitation
+
+
+def _open_invitations_like(email: str, organisation_id: int, partnership_id: int | None):
+    """The open invitations of `email` to the same organisation and partnership."""
+    return Invitation.objects.filter(
+        email__iexact=email,
+        organisation_id=organisation_id,
+        partnership_id=partnership_id,
+        accepted_at__isnull=True,
+        expires_at__gt=now(),
+    )
 
 
 def open_invitation(secret: str) -> Invitation | None:
@@ -385,5 +395,9 @@ def accept_invitation(*, invitation: Invitation, person: Person) -> Invitation:
         locked.accepted_at = now()
         locked.accepted_by = person
         locked.save(update_fields=["accepted_at", "accepted_by"])
+        # Any other link to the same place (sent before this one's lock) is used up too.
+        _open_invitations_like(locked.email, locked.organisation_id, locked.partnership_id).update(
+            expires_at=now()
+        )
     policy.forget_roles(person)
     return locked
