@@ -309,6 +309,7 @@ def set_rate(
     text = _text(source, "source", 200)
     with transaction.atomic():
         hold()  # the "already used" check and the write see no concurrent recording
+        _still_there(partnership)
         return _put_rate(actor, partnership, code, day, value, text)
 
 
@@ -483,6 +484,10 @@ def create_budget_line(
     _check_work_package(partnership, work_package)
     note = _text(reason, "reason", 500)
     with transaction.atomic():
+        hold()  # the ledger's lock first, as every other finance write takes it
+        _still_there(partnership)
+        if work_package is not None and not WorkPackage.objects.filter(pk=work_package.pk).exists():
+            raise _field_error("work_package", _("Choose a work package of this partnership."))
         line = BudgetLine.objects.create(
             partnership=partnership,
             work_package=work_package,
