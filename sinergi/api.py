@@ -36,7 +36,13 @@ from pydantic import BaseModel
 from sinergi.access.services import person_for_token, token_refusal
 from sinergi.core.bodies import InputSchema
 from sinergi.core.errors import Conflict, LikelyDuplicate, RetryLater
-from sinergi.core.middleware import BUSY_RETRY_SECONDS, database_problem, problem_message
+from sinergi.core.middleware import (
+    BUSY_RETRY_SECONDS,
+    CutBody,
+    cut_body_message,
+    database_problem,
+    problem_message,
+)
 from sinergi.ledger.log import DamagedLog
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -378,6 +384,13 @@ def _malformed(request: HttpRequest) -> HttpResponse:
 @api.exception_handler(UnwantedBody)
 def _unwanted_body(request: HttpRequest, exc: UnwantedBody) -> HttpResponse:
     return _malformed(request)
+
+
+@api.exception_handler(CutBody)
+def _cut_body(request: HttpRequest, exc: CutBody) -> HttpResponse:
+    """The body ended before its declared length (the client stopped sending): a client
+    error, not one of ours, so it is answered here rather than logged as a 500."""
+    return error_response(request, 400, "incomplete_body", cut_body_message())
 
 
 @api.exception_handler(MultiPartParserError)

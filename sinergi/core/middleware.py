@@ -225,13 +225,16 @@ class WholeBody:
         self._stream.close()  # type: ignore[attr-defined]
 
 
+def cut_body_message() -> str:
+    return _(
+        "The request ended before the length its Content-Length header declares. "
+        "Nothing was saved: send it again."
+    )
+
+
 def _cut_body_response(request: HttpRequest) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
-        message = _(
-            "The request ended before the length its Content-Length header declares. "
-            "Nothing was saved: send it again."
-        )
-        body = {"status": 400, "code": "incomplete_body", "message": message}
+        body = {"status": 400, "code": "incomplete_body", "message": cut_body_message()}
         return JsonResponse({"error": body}, status=400)
     return render(request, "400.html", status=400)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import socket
 from urllib.parse import urlencode, urlparse
 
@@ -142,6 +143,31 @@ def test_an_upload_cut_short_is_400_and_stores_no_file(live_server):
 
     assert reply.startswith("HTTP/1.1 400"), reply[:300]
     assert '"incomplete_body"' in reply
+
+
+@pytest.mark.django_db
+def test_a_cut_api_body_is_a_client_error_not_a_logged_server_error(caplog):
+    """Given an API request whose body stream ends 40 bytes short, then the answer is the
+    400 envelope, and nothing is logged as an internal server error (a dropped client
+    connection is no alert for the operator)."""
+    _token, secret = create_api_token(actor=PersonFactory(), name="tests")
+    body = json.dumps({"title": "Clean Rivers Java", "slug": "clean-rivers"}).encode()
+
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = Client().generic(
+            "POST",
+            "/api/v1/partnerships",
+            data=body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+            CONTENT_LENGTH=str(len(body) + 40),
+            **{"wsgi.input": io.BytesIO(body)},
+        )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "incomplete_body"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not Partnership.objects.filter(slug="clean-rivers").exists()
 
 
 class _Trickle(io.RawIOBase):
