@@ -195,15 +195,17 @@ def _raise_if_elsewhere(user: User, slug: str) -> None:
     """PartnershipElsewhere when exactly one partnership's short name is `slug` in another
     letter case and `user` may see it; nothing otherwise, so that a private partnership
     they may not see answers as a missing one does. Read only when `slug` matched none."""
-    found = list(Partnership.objects.filter(slug__iexact=slug).values_list("slug", flat=True)[:2])
-    if len(found) != 1:
-        return
-    partnership = _partnership_with_role(user, found[0])
-    if partnership is None:
-        return
-    if not can(user, Action.VIEW, partnership):
-        return
-    raise PartnershipElsewhere(slug, partnership.slug)
+    # Only those `user` may see count: whether another, hidden one also matches must not
+    # change the answer (stored short names may differ in letter case alone).
+    found = Partnership.objects.filter(slug__iexact=slug).values_list("slug", flat=True)[:20]
+    visible = [
+        partnership
+        for stored in found
+        if (partnership := _partnership_with_role(user, stored)) is not None
+        and can(user, Action.VIEW, partnership)
+    ]
+    if len(visible) == 1:
+        raise PartnershipElsewhere(slug, visible[0].slug)
 
 
 def require(user: User, action: Action, partnership: Partnership) -> None:

@@ -87,6 +87,19 @@ def test_two_partnerships_differing_only_in_case_are_each_only_at_their_own_addr
     assert Client().get("/en/partnerships/old_name/").status_code == 200
 
 
+def test_a_hidden_private_partnership_of_another_case_does_not_change_the_answer(db):
+    """Given a public partnership stored as "Foo_Bar" and a private one as "foo_BAR", then
+    an outsider asking for "FOO_BAR" is sent to the public one, as if the private one did
+    not exist (else the answer would tell them it does)."""
+    stored_as(PartnershipFactory(visibility="public"), "Foo_Bar")
+    stored_as(PartnershipFactory(visibility="private"), "foo_BAR")
+
+    response = Client().get("/en/partnerships/FOO_BAR/")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/en/partnerships/Foo_Bar/"
+
+
 def test_a_form_posted_in_another_case_is_a_404_and_changes_nothing(private_cast):
     partnership = stored_as(private_cast.partnership, "Old_Name")
     client = client_for(private_cast.people["coordinator"])
