@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -319,7 +319,10 @@ def participation_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse
             saved = True
         except (ValidationError, Conflict) as exc:
             error = exc.message if isinstance(exc, Conflict) else " ".join(exc.messages)
-            participation.refresh_from_db()
+            try:
+                participation.refresh_from_db()
+            except Participation.DoesNotExist:
+                raise Http404("Removed meanwhile.") from None
     else:
         error = " ".join(form.errors.get("role", []))
     context = {

@@ -31,6 +31,7 @@ from sinergi.partnerships.needs import services as needs
 from sinergi.partnerships.raci import services as raci
 from sinergi.results import services as results
 from sinergi.results.models import Indicator, Result
+from tests.conftest import client_for
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -430,3 +431,25 @@ def test_a_dimension_is_kept_once_an_indicator_is_broken_down_by_it_meanwhile():
 
     indicator = Indicator.objects.get(partnership=m.partnership, code="3.9")
     assert list(indicator.dimensions.all()) == [dimension]
+
+
+def test_a_partner_s_role_changed_on_the_page_after_its_removal_meanwhile_is_404():
+    """Given the Partners tab's role form sent while another request removes that partner,
+    then the page answers 404 (removed meanwhile), not a 500 from reloading the row."""
+    partnership, _organisation, coordinator = coordinated()
+    participation = ParticipationFactory(
+        partnership=partnership, organisation=OrganisationFactory(), role="4"
+    )
+    client = client_for(coordinator)
+
+    def removed() -> None:
+        Participation.objects.filter(pk=participation.pk).delete()
+
+    with meanwhile(removed):
+        response = client.post(
+            f"/en/partnerships/{partnership.slug}/partners/{participation.pk}/role/",
+            {"role": "1"},
+        )
+
+    assert response.status_code == 404
+    assert not Participation.objects.filter(pk=participation.pk).exists()
