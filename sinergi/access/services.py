@@ -23,7 +23,7 @@ from sinergi.access.policy import Action
 from sinergi.access.tasks import send_email
 from sinergi.core import sql
 from sinergi.ledger.log import append as record
-from sinergi.ledger.log import hold
+from sinergi.ledger.log import hold, hold_row
 from sinergi.partners.models import Organisation, Person
 from sinergi.partnerships.models import MemberRole, Membership, Partnership
 from sinergi.partnerships.services import check_partner_admin
@@ -240,8 +240,11 @@ def invite_person(
         # Inviting an address again (another role, a lost mail) replaces its open
         # invitation to the same place: one link works, the latest. Under the ledger's
         # lock, which an acceptance takes too: invitations of the same address sent at
-        # once each expire the one before, and none is accepted meanwhile.
-        hold()
+        # once each expire the one before, and none is accepted meanwhile. The places
+        # invited to are read again under it (Http404 when deleted meanwhile).
+        hold_row(organisation)
+        if partnership is not None:
+            hold_row(partnership)
         _open_invitations_like(email, organisation.pk, partnership and partnership.pk).update(
             expires_at=now()
         )

@@ -691,8 +691,10 @@ def grant_membership(
     try:
         with transaction.atomic():
             # Checked again under the ledger's lock, which a partner's removal takes: its
-            # organisation cannot leave between the check and the grant.
-            hold()
+            # organisation cannot leave between the check and the grant. The partnership
+            # is read again under it: one deleted meanwhile is Http404, not a foreign-key
+            # error at the commit taken for a second grant.
+            hold_row(partnership)
             check_partner_admin(partnership, person, role)
             if Membership.objects.filter(partnership=partnership, person=person).exists():
                 raise _member_already()

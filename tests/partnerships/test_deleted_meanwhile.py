@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from sinergi.access import policy
+from sinergi.access import services as access
+from sinergi.access.models import Invitation
 from sinergi.core.errors import Conflict
 from sinergi.ledger.models import Entry
 from sinergi.partnerships import services as partnerships
@@ -453,3 +455,43 @@ def test_a_partner_s_role_changed_on_the_page_after_its_removal_meanwhile_is_404
 
     assert response.status_code == 404
     assert not Participation.objects.filter(pk=participation.pk).exists()
+
+
+def test_a_membership_in_a_partnership_deleted_meanwhile_is_404_and_stores_nothing():
+    """Given a grant whose partnership another request deletes after the checks, then
+    the grant is Http404 (not a foreign-key error at the commit, which was answered as
+    "already a member") and no membership or entry is stored."""
+    partnership, organisation, coordinator = coordinated()
+    newcomer = PersonFactory(organisation=organisation)
+
+    with (
+        meanwhile(deleting(partnership, coordinator), partnerships, "check_partner_admin"),
+        pytest.raises(Http404),
+    ):
+        partnerships.grant_membership(
+            actor=coordinator, partnership=partnership, person=newcomer, role="member"
+        )
+
+    assert not newcomer.memberships.exists()
+    assert logged("membership.granted") == []
+
+
+def test_an_invitation_to_a_partnership_deleted_meanwhile_is_404_and_stores_nothing():
+    """Given an invitation whose partnership another request deletes after the checks,
+    then it is Http404 and no invitation (no working link) is stored."""
+    partnership, organisation, coordinator = coordinated()
+
+    with (
+        meanwhile(deleting(partnership, coordinator), access, "check_partner_admin"),
+        pytest.raises(Http404),
+    ):
+        access.invite_person(
+            actor=coordinator,
+            email="new@example.org",
+            organisation=organisation,
+            partnership=partnership,
+            role="member",
+            accept_url_template="https://sinergi.example/invitations/{token}/",
+        )
+
+    assert not Invitation.objects.exists()
