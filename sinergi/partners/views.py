@@ -236,11 +236,15 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
         instance=copy.copy(organisation),
         subdivisions_url=reverse("subdivision-options"),
     )
+    for field in form.fields.values():
+        # The page keeps what it showed, so that only what the reader changed is saved:
+        # a change someone else saved meanwhile is not silently undone.
+        field.show_hidden_initial = True
     if request.method == "POST" and form.is_valid():
+        changed = set(form.changed_data)
+        fields = {k: v for k, v in form.organisation_fields().items() if k in changed}
         try:
-            services.update_organisation(
-                actor=request.user, organisation=organisation, **form.organisation_fields()
-            )
+            services.update_organisation(actor=request.user, organisation=organisation, **fields)
         except ValidationError as exc:
             organisation.refresh_from_db()  # the service set the rejected values on it
             apply_domain_errors(form, exc)

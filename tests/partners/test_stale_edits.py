@@ -14,7 +14,9 @@ from django.http import Http404
 
 from sinergi.partners import services
 from sinergi.partners.models import Organisation
+from tests.conftest import client_for
 from tests.factories import OrganisationFactory, PersonFactory
+from tests.forms_on_page import form_on_page
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +70,27 @@ def test_a_form_sending_every_field_writes_only_those_it_changes():
 
     stored = read(organisation)
     assert (stored.name, stored.website) == ("Renamed", "https://x.example.org")
+
+
+def test_the_edit_page_does_not_undo_a_change_saved_while_it_was_open():
+    """Given the edit page opened, then the organisation renamed by someone else, when the
+    page is sent with only the website changed, then the website is saved and the new
+    name stays (the page sends back every field; only those the reader changed count)."""
+    admin = PersonFactory(is_organisation_admin=True)
+    organisation = admin.organisation
+    client = client_for(admin)
+    address = f"/en/organisations/{organisation.slug}/edit/"
+    form = form_on_page(client.get(address).content.decode())
+    services.update_organisation(
+        actor=admin, organisation=read(organisation), name="Renamed Meanwhile"
+    )
+    form["website"] = ["https://water.example.org"]
+
+    response = client.post(address, form)
+
+    assert response.status_code == 302
+    saved = read(organisation)
+    assert (saved.name, saved.website) == ("Renamed Meanwhile", "https://water.example.org")
 
 
 def test_provinces_are_checked_against_the_country_as_it_is_now():
