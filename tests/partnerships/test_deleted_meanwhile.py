@@ -35,24 +35,14 @@ from sinergi.results import services as results
 from sinergi.results.models import Indicator, Result
 from tests.conftest import client_for
 from tests.factories import (
-    MembershipFactory,
     OrganisationFactory,
     ParticipationFactory,
-    PartnershipFactory,
     PersonFactory,
 )
+from tests.partnerships.test_stale_edits import coordinated
 from tests.results.conftest import add_qualitative_indicator, build_monitored
 
 pytestmark = pytest.mark.django_db
-
-
-def coordinated() -> tuple[Partnership, object, object]:
-    partnership = PartnershipFactory(base_currency="IDR")
-    organisation = OrganisationFactory()
-    ParticipationFactory(partnership=partnership, organisation=organisation)
-    coordinator = PersonFactory(organisation=organisation)
-    MembershipFactory(partnership=partnership, person=coordinator, role="coordinator")
-    return partnership, organisation, coordinator
 
 
 def fresh(row):
