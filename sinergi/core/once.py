@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -33,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from sinergi.core.forms import apply_domain_errors
 from sinergi.core.models import FormSubmission
 
 T = TypeVar("T")
@@ -113,9 +115,19 @@ def saved_once(
     location: Callable[[T], str],
 ) -> T | HttpResponse | None:
     """`save_once` for a page: the same form sent again answers with a redirect to what
-    the first one made (the whole page, for an HTMX request), and says so."""
+    the first one made (the whole page, for an HTMX request), and says so. A
+    ValidationError from `save` (a service's refusal) goes on the form, per field, and
+    counts as refused (None): nothing is saved, and the key may be sent again."""
+
+    def attempt() -> T | None:
+        try:
+            return save()
+        except ValidationError as error:
+            apply_domain_errors(form, error)
+            return None
+
     try:
-        return save_once(form, request.user, save, location)
+        return save_once(form, request.user, attempt, location)
     except AlreadySaved as done:
         messages.info(request, _("This form was sent before and is saved; nothing was added."))
         if getattr(request, "htmx", False):

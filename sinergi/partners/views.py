@@ -93,8 +93,6 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
                         "see the list above."
                     ),
                 )
-            except ValidationError as exc:
-                apply_domain_errors(form, exc)
             return None
 
         organisation = saved_once(request, form, register, lambda made: made.get_absolute_url())

@@ -45,7 +45,6 @@ from sinergi.partnerships.models import (
     MemberRole,
     Membership,
     Participation,
-    Partnership,
     Visibility,
 )
 
@@ -115,16 +114,11 @@ def _list_key(request: HttpRequest, filters: dict[str, str], number: str | None)
 def partnership_create(request: HttpRequest) -> HttpResponse:
     form = NewPartnershipForm(request.POST or None, subdivisions_url=reverse("subdivision-options"))
     if request.method == "POST" and form.is_valid():
-
-        def create() -> Partnership | None:
-            try:
-                return services.create_partnership(actor=request.user, **form.entered())
-            except ValidationError as exc:
-                apply_domain_errors(form, exc)
-                return None
-
         partnership = saved_once(
-            request, form, create, lambda made: reverse("partnership-partners", args=[made.slug])
+            request,
+            form,
+            lambda: services.create_partnership(actor=request.user, **form.entered()),
+            lambda made: reverse("partnership-partners", args=[made.slug]),
         )
         if isinstance(partnership, HttpResponse):
             return partnership
@@ -457,21 +451,17 @@ def partnership_members(request: HttpRequest, slug: str) -> HttpResponse:
             raise PermissionDenied
         if request.POST.get("form") == "invite" and invite_form.is_valid():
 
-            def invite() -> Invitation | None:
-                try:
-                    return access_services.invite_person(
-                        actor=request.user,
-                        email=invite_form.cleaned_data["email"],
-                        organisation=invite_form.cleaned_data["organisation"],
-                        partnership=partnership,
-                        role=invite_form.cleaned_data["role"],
-                        accept_url_template=request.build_absolute_uri(
-                            reverse("invitation-accept", kwargs={"token": "TOKEN"})
-                        ).replace("TOKEN", "{token}"),
-                    )
-                except ValidationError as exc:
-                    apply_domain_errors(invite_form, exc)
-                    return None
+            def invite() -> Invitation:
+                return access_services.invite_person(
+                    actor=request.user,
+                    email=invite_form.cleaned_data["email"],
+                    organisation=invite_form.cleaned_data["organisation"],
+                    partnership=partnership,
+                    role=invite_form.cleaned_data["role"],
+                    accept_url_template=request.build_absolute_uri(
+                        reverse("invitation-accept", kwargs={"token": "TOKEN"})
+                    ).replace("TOKEN", "{token}"),
+                )
 
             members_page = reverse("partnership-members", args=[slug])
             invitation = saved_once(request, invite_form, invite, lambda _made: members_page)

@@ -117,17 +117,14 @@ def goal_create(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = policy.get_partnership_for(request.user, slug, Action.EDIT)
     form = NewGoalForm(request.POST, partnership=partnership, auto_id=NEW_GOAL_ID)
     if form.is_valid():
-
-        def create() -> Goal | None:
-            try:
-                return services.create_goal(
-                    actor=request.user, partnership=partnership, **form.entered()
-                )
-            except ValidationError as exc:
-                apply_domain_errors(form, exc)
-                return None
-
-        goal = saved_once(request, form, create, lambda made: _back(slug, f"goal-{made.pk}").url)
+        goal = saved_once(
+            request,
+            form,
+            lambda: services.create_goal(
+                actor=request.user, partnership=partnership, **form.entered()
+            ),
+            lambda made: _back(slug, f"goal-{made.pk}").url,
+        )
         if isinstance(goal, HttpResponse):
             return goal
         if goal is not None:

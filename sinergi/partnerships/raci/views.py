@@ -65,20 +65,12 @@ def raci_page(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     form = NewWorkPackageForm(request.POST, partnership=partnership, prefix="wp")
     if form.is_valid():
-
-        def create() -> WorkPackage | None:
-            try:
-                return services.create_work_package(
-                    actor=request.user, partnership=partnership, **form.entered()
-                )
-            except ValidationError as exc:
-                apply_domain_errors(form, exc)
-                return None
-
         work_package = saved_once(
             request,
             form,
-            create,
+            lambda: services.create_work_package(
+                actor=request.user, partnership=partnership, **form.entered()
+            ),
             lambda made: reverse("partnership-raci", args=[slug]) + f"#wp-{made.pk}",
         )
         if isinstance(work_package, HttpResponse):
